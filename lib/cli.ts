@@ -1,0 +1,118 @@
+/**
+ * The one orchestrator: `run(argv, deps, policies)` dispatches a command and returns its exit
+ * code. Every byte the program writes goes through here, scrubbed of secrets.
+ */
+import type { Deps } from "./deps.ts";
+import { formatProblem, ManifestError, suggestion, UsageError } from "./errors.ts";
+import type { Policy } from "./policy.ts";
+import { redact } from "./redact.ts";
+import { VERSION } from "./version.ts";
+import { check, CHECK_HELP, type Io } from "./commands/check.ts";
+import {
+  listPolicies,
+  POLICIES_HELP,
+  schema,
+  SCHEMA_HELP,
+  validate,
+  VALIDATE_HELP,
+} from "./commands/offline.ts";
+import { FAKE_API_HELP, fakeApi } from "./commands/fake_api.ts";
+import { IMPORT_HELP, importCommand } from "./commands/import.ts";
+
+export type { Deps } from "./deps.ts";
+
+export const HELP = `keydrift ${VERSION}: declarative drift checks for OpenAI project API keys
+
+Usage: keydrift <command> [options]
+
+Commands:
+  check      compare the manifest with live keys, report drift (exit 0 in sync, 1 error, 2 drift)
+  validate   check the manifest offline
+  import     write a manifest that describes the live state
+  fake-api   serve the built-in fake Admin API on 127.0.0.1
+  schema     print the manifest's JSON Schema (draft-07)
+  policies   list built-in policies, their options and defaults
+
+Run 'keydrift <command> --help' for a command's options.
+`;
+
+type Command = (argv: string[], io: Io, policies: readonly Policy[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  check: { run: check, help: CHECK_HELP },
+  validate: { run: validate, help: VALIDATE_HELP },
+  import: { run: importCommand, help: IMPORT_HELP },
+  "fake-api": { run: (argv, io) => fakeApi(argv, io), help: FAKE_API_HELP },
+  schema: { run: schema, help: SCHEMA_HELP },
+  policies: { run: listPolicies, help: POLICIES_HELP },
+};
+
+/** Runs keydrift and returns the exit code. Never throws. */
+export async function run(
+  argv: string[],
+  deps: Deps,
+  policies: readonly Policy[],
+): Promise<number> {
+  const secrets: string[] = [];
+  const scrub = (t: string) => redact(t, secrets);
+  const io: Io = {
+    deps,
+    out: (t) => deps.stdout(scrub(t)),
+    err: (t) => deps.stderr(scrub(t)),
+    write: (path, t, append) => writeFile(deps, path, scrub(t), append),
+    addSecret: (s) => void secrets.push(s),
+  };
+  const verbose = argv.includes("-v") || argv.includes("--verbose");
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+      await io.out(HELP);
+      return name === undefined ? 1 : 0;
+    }
+    if (name === "--version" || name === "-V") {
+      await io.out(`keydrift ${VERSION}\n`);
+      return 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) {
+      throw new UsageError(`unknown command "${name}"${suggestion(name, Object.keys(COMMANDS))}`);
+    }
+    if (rest.includes("--version")) {
+      await io.out(`keydrift ${VERSION}\n`);
+      return 0;
+    }
+    return await command.run(rest, io, policies);
+  } catch (e) {
+    await io.err(describeError(e, verbose));
+    return 1;
+  }
+}
+
+function describeError(e: unknown, verbose: boolean): string {
+  if (e instanceof ManifestError) {
+    const n = e.problems.length;
+    return e.problems.map(formatProblem).join("\n") +
+      `\nkeydrift: ${n} problem${n === 1 ? "" : "s"} found\n`;
+  }
+  if (e instanceof UsageError) {
+    const help = e.command ? `keydrift ${e.command} --help` : "keydrift --help";
+    return `keydrift: ${e.message}\nRun '${help}' for usage.\n`;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const line = `keydrift: error: ${err.message.split("\n")[0]}\n`;
+  return verbose && err.stack ? `${line}${err.stack}\n` : line;
+}
+
+async function writeFile(deps: Deps, path: string, text: string, append = false): Promise<void> {
+  try {
+    await deps.writeTextFile(path, text, { append });
+  } catch (e) {
+    const name = (e as Error).name;
+    const why = name === "NotCapable" || name === "PermissionDenied"
+      ? `permission denied (allow it with --allow-write=${path})`
+      : name === "NotFound"
+      ? "its directory does not exist"
+      : (e as Error).message;
+    throw new UsageError(`cannot write report "${path}": ${why}`);
+  }
+}

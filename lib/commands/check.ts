@@ -1,0 +1,235 @@
+/** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
+import type { Deps } from "../deps.ts";
+import { ManifestError, suggestion, UsageError } from "../errors.ts";
+import { computeDiff } from "../diff.ts";
+import { evaluatePolicies, type Policy } from "../policy.ts";
+import { readLiveState } from "../live_state.ts";
+import { buildReport, errorReport, type FailOn, type Report } from "../report.ts";
+import { isFormat, RENDERERS } from "../render/mod.ts";
+import type { Manifest } from "../types.ts";
+import { enumFlag, intFlag, parse, secondsFlag } from "./args.ts";
+import { connect } from "./connect.ts";
+import { loadFrom } from "./load.ts";
+import { formatProblem } from "../errors.ts";
+
+export const CHECK_HELP = `Usage: keydrift check [options]
+
+Compare the manifest with the live keys and report drift.
+Exit codes: 0 in sync, 1 error (nothing claimed), 2 drift or a failing finding.
+
+Options:
+  -m, --manifest PATH     manifest file, directory of *.yaml, or - for stdin (repeatable; default keydrift.yaml)
+      --format NAME[=PATH]  report format, repeatable: ${
+  Object.keys(RENDERERS).join(", ")
+} (default text to stdout)
+      --summary           also append the markdown report to $GITHUB_STEP_SUMMARY when it is set
+      --api-url URL       Admin API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)
+      --admin-key-file PATH  read the admin key from a file instead of OPENAI_ADMIN_KEY
+      --fake STATE        run against the built-in fake Admin API seeded from a state file
+      --project ID        check only this project (repeatable)
+      --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
+      --no-waivers        ignore all waivers (audit mode)
+      --concurrency N     parallel requests (default 8)
+      --timeout SECONDS   per-request timeout (default 30)
+      --deadline SECONDS  overall deadline for reading the API (default 300)
+      --color WHEN        auto (default), always or never
+  -q, --quiet             only errors on stderr
+  -v, --verbose           progress, retries and stack traces on stderr (never secrets)
+  -h, --help              show this help
+`;
+
+export const CHECK_OPTIONS = {
+  manifest: { type: "string", short: "m", multiple: true },
+  format: { type: "string", multiple: true },
+  summary: { type: "boolean" },
+  "api-url": { type: "string" },
+  "admin-key-file": { type: "string" },
+  fake: { type: "string" },
+  project: { type: "string", multiple: true },
+  "fail-on": { type: "string" },
+  "no-waivers": { type: "boolean" },
+  concurrency: { type: "string" },
+  timeout: { type: "string" },
+  deadline: { type: "string" },
+  color: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export interface Output {
+  format: keyof typeof RENDERERS;
+  path: string | null;
+}
+
+/** Parses `--format NAME[=PATH]` values; at most one format may go to stdout. */
+export function parseFormats(values: readonly string[] | undefined, command: string): Output[] {
+  const out: Output[] = (values ?? ["text"]).map((v) => {
+    const [name, ...rest] = v.split("=");
+    if (!isFormat(name)) {
+      throw new UsageError(
+        `unknown format "${name}"; choose from ${Object.keys(RENDERERS).join(", ")}${
+          suggestion(name, Object.keys(RENDERERS))
+        }`,
+        command,
+      );
+    }
+    const path = rest.length ? rest.join("=") : null;
+    if (path === "") throw new UsageError(`--format ${name}= needs a file path after "="`, command);
+    return { format: name, path };
+  });
+  if (out.filter((o) => o.path === null).length > 1) {
+    throw new UsageError(
+      "only one --format may write to stdout; give the others a file: --format json=report.json",
+      command,
+    );
+  }
+  return out;
+}
+
+export interface Io {
+  deps: Deps;
+  out(text: string): Promise<void>;
+  err(text: string): Promise<void>;
+  write(path: string, text: string, append?: boolean): Promise<void>;
+  addSecret(secret: string): void;
+}
+
+/** Runs `check`; returns the exit code. */
+export async function check(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
+  const { values: v } = parse("check", argv, CHECK_OPTIONS);
+  if (v.help) return (await io.out(CHECK_HELP), 0);
+  const outputs = parseFormats(v.format, "check");
+  const failOn: FailOn = enumFlag(
+    "check",
+    "fail-on",
+    v["fail-on"],
+    ["error", "warning"] as const,
+    "error",
+  );
+  const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
+  const concurrency = intFlag("check", "concurrency", v.concurrency, 8);
+  const timeoutS = secondsFlag("check", "timeout", v.timeout, 30);
+  const deadlineS = secondsFlag("check", "deadline", v.deadline, 300);
+  const useColor = color === "always" ||
+    (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
+  const log = v.verbose ? (m: string) => void io.err(`keydrift: ${m}\n`) : undefined;
+  const emit = (report: Report) =>
+    writeReports(io, report, outputs, { color: useColor, summary: v.summary === true });
+
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check");
+  if (!loaded.manifest) {
+    await emit(errorReport(`the manifest is invalid (${loaded.problems.length} problems)`, failOn));
+    throw new ManifestError(loaded.problems);
+  }
+  for (const p of loaded.waiverProblems) {
+    if (!v.quiet) await io.err(`keydrift: warning: ${formatProblem(p)}\n`);
+  }
+  const manifest = scope(loaded.manifest, v.project ?? []);
+  const started = io.deps.now();
+  let report: Report;
+  try {
+    const { client, secret } = await connect(io.deps, {
+      command: "check",
+      fake: v.fake,
+      apiUrl: v["api-url"],
+      adminKeyFile: v["admin-key-file"],
+      timeoutS,
+      deadlineS,
+      concurrency,
+      log,
+    });
+    if (secret) io.addSecret(secret);
+    try {
+      const live = await readLiveState(client, manifest.projects);
+      log?.(
+        `read ${manifest.projects.length} projects in ${
+          io.deps.now() - started
+        } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
+      );
+      report = compare(manifest, live, policies, {
+        now: io.deps.now(),
+        noWaivers: v["no-waivers"] === true,
+        failOn,
+      });
+    } finally {
+      client.close();
+    }
+  } catch (e) {
+    if (e instanceof UsageError) await emit(errorReport(e.message, failOn, manifest));
+    throw e;
+  }
+  await emit(report);
+  return report.exitCode;
+}
+
+/** Diff, policies and report: the pure middle of the pipeline. */
+export function compare(
+  manifest: Manifest,
+  live: Awaited<ReturnType<typeof readLiveState>>,
+  policies: readonly Policy[],
+  opts: { now: number; noWaivers: boolean; failOn: FailOn },
+): Report {
+  const complete = new Map(
+    [...live.projects].filter(([id]) => !live.errors.some((e) => e.projectId === id)),
+  );
+  const diff = computeDiff(manifest, complete);
+  const { findings, notes } = evaluatePolicies(policies, manifest, complete, {
+    now: opts.now,
+    noWaivers: opts.noWaivers,
+    matched: diff.matched,
+  });
+  let liveKeys = 0;
+  for (const p of complete.values()) liveKeys += p.keys.length;
+  return buildReport({
+    manifest,
+    drift: diff.drift,
+    counts: diff.counts,
+    findings,
+    notes,
+    errors: live.errors,
+    liveKeys,
+    failOn: opts.failOn,
+    projects: manifest.projects.length,
+  });
+}
+
+/** Narrows the manifest to `--project` ids; each must be declared. */
+function scope(manifest: Manifest, ids: readonly string[]): Manifest {
+  if (!ids.length) return manifest;
+  const declared = manifest.projects.map((p) => p.id);
+  for (const id of ids) {
+    if (!declared.includes(id)) {
+      throw new UsageError(
+        `--project "${id}" is not declared in the manifest${suggestion(id, declared)}`,
+        "check",
+      );
+    }
+  }
+  return { ...manifest, projects: manifest.projects.filter((p) => ids.includes(p.id)) };
+}
+
+async function writeReports(
+  io: Io,
+  report: Report,
+  outputs: Output[],
+  o: { color: boolean; summary: boolean },
+) {
+  for (const { format, path } of outputs) {
+    const text = RENDERERS[format](report, {
+      color: path === null && format === "text" && o.color,
+    });
+    if (path === null) await io.out(text);
+    else await io.write(path, text);
+  }
+  const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
+  if (summaryPath && "markdown" in RENDERERS) {
+    await io.write(
+      summaryPath,
+      (RENDERERS as Record<string, (r: Report, x: { color: boolean }) => string>).markdown(report, {
+        color: false,
+      }),
+      true,
+    );
+  }
+}

@@ -1,0 +1,36 @@
+/** `keydrift fake-api`: serve the fake Admin API on 127.0.0.1 until SIGINT/SIGTERM. */
+import { intFlag, parse } from "./args.ts";
+import type { Io } from "./check.ts";
+import { startFake } from "./connect.ts";
+import { UsageError } from "../errors.ts";
+
+export const FAKE_API_HELP = `Usage: keydrift fake-api --state FILE [--port N]
+
+Serve the built-in fake OpenAI Admin API on 127.0.0.1 from a state file (see README,
+"Fake Admin API"). Prints its base URL on the first line of stdout; stops on Ctrl-C or SIGTERM.
+
+Options:
+      --state FILE   state file (YAML)
+      --port N       port (default 0: any free port)
+  -h, --help         show this help
+`;
+
+export async function fakeApi(argv: string[], io: Io): Promise<number> {
+  const { values: v } = parse("fake-api", argv, {
+    state: { type: "string" },
+    port: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (v.help) return (await io.out(FAKE_API_HELP), 0);
+  if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
+  const port = intFlag("fake-api", "port", v.port, 0, 0);
+  const handler = await startFake(io.deps, v.state, "fake-api");
+  const server = await io.deps.serve(handler, port);
+  await io.out(`${server.url}\n`);
+  await io.err(
+    `keydrift: fake Admin API serving ${v.state}; export OPENAI_BASE_URL=${server.url} OPENAI_ADMIN_KEY=sk-admin-fake; Ctrl-C stops it\n`,
+  );
+  await io.deps.waitForShutdown();
+  await server.close();
+  return 0;
+}

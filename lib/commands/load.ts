@@ -1,0 +1,63 @@
+/** Reads manifest files (paths, directories of *.yaml, or stdin) through deps, then loads them. */
+import type { Deps } from "../deps.ts";
+import { loadManifests, type LoadResult, type ManifestSource } from "../manifest.ts";
+import type { PolicySchemaSource } from "../schema.ts";
+import { UsageError } from "../errors.ts";
+
+export const DEFAULT_MANIFEST = "keydrift.yaml";
+
+/** Expands `-m` values into sources: `-` is stdin, a directory gives its *.yaml/*.yml files, sorted. */
+export async function readSources(
+  deps: Deps,
+  paths: readonly string[],
+  command: string,
+): Promise<ManifestSource[]> {
+  const out: ManifestSource[] = [];
+  for (const path of paths.length ? paths : [DEFAULT_MANIFEST]) {
+    if (path === "-") {
+      out.push({ path: "<stdin>", text: await deps.readStdin() });
+      continue;
+    }
+    const entries = await deps.readDir(path).catch((e) => fail(e, path, command));
+    if (entries) {
+      const files = entries.filter((n) => /\.ya?ml$/.test(n)).sort();
+      if (!files.length) {
+        throw new UsageError(`manifest directory "${path}" holds no *.yaml files`, command);
+      }
+      for (const f of files) {
+        const p = `${path.replace(/\/+$/, "")}/${f}`;
+        out.push({ path: p, text: await deps.readTextFile(p).catch((e) => fail(e, p, command)) });
+      }
+      continue;
+    }
+    out.push({ path, text: await deps.readTextFile(path).catch((e) => fail(e, path, command)) });
+  }
+  return out;
+}
+
+function fail(e: unknown, path: string, command: string): never {
+  const name = (e as Error)?.name;
+  if (name === "NotFound") {
+    const hint = path === DEFAULT_MANIFEST
+      ? "; pass -m PATH or create one with keydrift import"
+      : "";
+    throw new UsageError(`cannot read manifest "${path}": no such file${hint}`, command);
+  }
+  if (name === "NotCapable" || name === "PermissionDenied") {
+    throw new UsageError(
+      `cannot read manifest "${path}": permission denied (grant it with --allow-read=${path})`,
+      command,
+    );
+  }
+  throw new UsageError(`cannot read manifest "${path}": ${(e as Error)?.message ?? e}`, command);
+}
+
+/** Reads and loads manifests. */
+export async function loadFrom(
+  deps: Deps,
+  paths: readonly string[],
+  policies: readonly PolicySchemaSource[],
+  command: string,
+): Promise<LoadResult> {
+  return loadManifests(await readSources(deps, paths, command), policies);
+}

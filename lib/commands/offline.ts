@@ -1,0 +1,124 @@
+/** `validate`, `schema` and `policies`: the commands that never touch the network. */
+import { formatProblem, suggestion, UsageError } from "../errors.ts";
+import type { Policy } from "../policy.ts";
+import { buildSchema } from "../schema.ts";
+import { parse } from "./args.ts";
+import type { Io } from "./check.ts";
+import { loadFrom } from "./load.ts";
+
+export const VALIDATE_HELP = `Usage: keydrift validate [-m PATH]...
+
+Check the manifest offline: YAML syntax, schema, references, policy options and waivers.
+No admin key and no network needed. Exit 0 when valid, 1 otherwise (every problem is listed).
+
+Options:
+  -m, --manifest PATH   manifest file, directory of *.yaml, or - for stdin (repeatable; default keydrift.yaml)
+  -q, --quiet           print nothing when valid
+  -h, --help            show this help
+`;
+
+export async function validate(
+  argv: string[],
+  io: Io,
+  policies: readonly Policy[],
+): Promise<number> {
+  const { values: v } = parse("validate", argv, {
+    manifest: { type: "string", short: "m", multiple: true },
+    quiet: { type: "boolean", short: "q" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (v.help) return (await io.out(VALIDATE_HELP), 0);
+  const { manifest, problems, waiverProblems } = await loadFrom(
+    io.deps,
+    v.manifest ?? [],
+    policies,
+    "validate",
+  );
+  const all = [...problems, ...waiverProblems];
+  if (all.length) {
+    await io.err(all.map(formatProblem).join("\n") + "\n");
+    await io.err(
+      `keydrift: ${all.length} problem${
+        all.length === 1 ? "" : "s"
+      } found; the manifest is invalid\n`,
+    );
+    return 1;
+  }
+  if (!v.quiet && manifest) {
+    const keys = manifest.projects.reduce((n, p) => n + p.keys.length, 0);
+    await io.out(
+      `${
+        manifest.files.join(", ")
+      }: valid (${manifest.projects.length} projects, ${keys} keys, ${manifest.waivers.length} waivers)\n`,
+    );
+  }
+  return 0;
+}
+
+export const SCHEMA_HELP = `Usage: keydrift schema
+
+Print the manifest's JSON Schema (draft-07). It is the schema validate enforces.
+Save it beside your manifest and point editors at it:
+  # yaml-language-server: $schema=./keydrift.schema.json
+`;
+
+export async function schema(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
+  const { values: v } = parse("schema", argv, { help: { type: "boolean", short: "h" } });
+  if (v.help) return (await io.out(SCHEMA_HELP), 0);
+  await io.out(JSON.stringify(buildSchema(policies), null, 2) + "\n");
+  return 0;
+}
+
+export const POLICIES_HELP = `Usage: keydrift policies [ID]
+
+List the built-in policies with their default severity, options and rationale,
+or show one policy in full.
+`;
+
+export async function listPolicies(
+  argv: string[],
+  io: Io,
+  policies: readonly Policy[],
+): Promise<number> {
+  const { values: v, positionals } = parse("policies", argv, {
+    help: { type: "boolean", short: "h" },
+  }, 1);
+  if (v.help) return (await io.out(POLICIES_HELP), 0);
+  const id = positionals[0];
+  if (id) {
+    const p = policies.find((x) => x.id === id);
+    if (!p) {
+      throw new UsageError(
+        `unknown policy "${id}"${suggestion(id, policies.map((x) => x.id))}`,
+        "policies",
+      );
+    }
+    await io.out(describe(p, true));
+    return 0;
+  }
+  await io.out(policies.map((p) => describe(p, false)).join("\n"));
+  return 0;
+}
+
+function describe(p: Policy, full: boolean): string {
+  const lines = [`${p.id}  (default: ${p.defaultSeverity})`, `  ${p.summary}`];
+  for (const [name, o] of Object.entries(p.options)) {
+    lines.push(
+      `  option ${name} (${o.type}, default ${JSON.stringify(o.default)}): ${o.description}`,
+    );
+  }
+  lines.push(`  why: ${p.rationale}`, `  source: ${p.source}`);
+  if (full) {
+    const opts = Object.entries(p.options).map(([n, o]) => `, ${n}: ${JSON.stringify(o.default)}`)
+      .join("");
+    lines.push(
+      "",
+      "  manifest:",
+      "    policies:",
+      `      ${p.id}: { severity: ${
+        p.defaultSeverity === "off" ? "warning" : p.defaultSeverity
+      }${opts} }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}

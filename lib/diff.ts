@@ -1,0 +1,222 @@
+/**
+ * Matching and diff (SPEC section 4): pinned ids first, then names narrowed by owner; ambiguous
+ * entries list their candidates; leftovers are unexpected. Pure, linear in the number of keys.
+ */
+import type {
+  Candidate,
+  Change,
+  DeclaredKey,
+  DeclaredProject,
+  DiffResult,
+  Drift,
+  LiveKey,
+  LiveProject,
+  Manifest,
+} from "./types.ts";
+
+/** Per-project tallies the report needs beyond the drift list. */
+export interface DiffCounts {
+  inSync: number;
+  /** Live keys claimed as candidates of an ambiguous entry. */
+  candidates: number;
+  /** Unexpected live keys in projects with `unmanaged: ignore`. */
+  ignored: number;
+  /** Declared keys of projects that do not exist (not reported one by one). */
+  inMissingProjects: number;
+}
+
+export function ownerText(k: LiveKey): string {
+  return k.owner.type === "user" ? `user "${k.owner.name}"` : `service account "${k.owner.name}"`;
+}
+
+function ownerMatches(entry: DeclaredKey, k: LiveKey): boolean {
+  const o = entry.owner;
+  return o.type === k.owner.type && o.name === k.owner.name &&
+    (o.id === undefined || o.id === k.owner.id) &&
+    (o.email === undefined || o.email === k.owner.email);
+}
+
+/** One change per differing path; `name` only when the entry is pinned by id. */
+export function compareKey(entry: DeclaredKey, k: LiveKey): Change[] {
+  const changes: Change[] = [];
+  const cmp = (path: string, expected: string | undefined, actual: string | undefined) => {
+    if (expected !== undefined && expected !== actual) {
+      changes.push({ path, expected, actual: actual ?? null });
+    }
+  };
+  if (entry.id) cmp("name", entry.name, k.name);
+  cmp("owner.type", entry.owner.type, k.owner.type);
+  cmp("owner.name", entry.owner.name, k.owner.name);
+  cmp("owner.id", entry.owner.id, k.owner.id);
+  cmp("owner.email", entry.owner.email, k.owner.email);
+  cmp("owner.role", entry.owner.role, k.owner.role);
+  return changes;
+}
+
+/** Compares every declared project that was read with its live state. */
+export function computeDiff(
+  manifest: Manifest,
+  live: ReadonlyMap<string, LiveProject>,
+): DiffResult & { counts: DiffCounts } {
+  const drift: Drift[] = [];
+  const matched = new Map<string, DeclaredKey>();
+  const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
+  for (const declared of manifest.projects) {
+    const project = live.get(declared.id);
+    if (!project) continue;
+    if (!project.found) {
+      drift.push(projectDrift(declared, "project_missing", []));
+      counts.inMissingProjects += declared.keys.length;
+      continue;
+    }
+    const changes: Change[] = [];
+    if (project.status !== null && project.status !== "active") {
+      changes.push({ path: "status", expected: "active", actual: project.status });
+    }
+    if (declared.name !== undefined && declared.name !== project.name) {
+      changes.push({ path: "name", expected: declared.name, actual: project.name });
+    }
+    if (changes.length) drift.push(projectDrift(declared, "project_changed", changes));
+    diffKeys(declared, project, drift, matched, counts);
+  }
+  drift.sort(byOrder);
+  return { drift, matched, inSync: counts.inSync, counts };
+}
+
+function projectDrift(
+  p: DeclaredProject,
+  kind: "project_missing" | "project_changed",
+  changes: Change[],
+): Drift {
+  return {
+    kind,
+    severity: "error",
+    projectId: p.id,
+    keyId: null,
+    keyName: null,
+    changes,
+    location: p.location,
+  };
+}
+
+function diffKeys(
+  declared: DeclaredProject,
+  project: LiveProject,
+  drift: Drift[],
+  matched: Map<string, DeclaredKey>,
+  counts: DiffCounts,
+): void {
+  const byId = new Map(project.keys.map((k) => [k.id, k]));
+  const byName = new Map<string, LiveKey[]>();
+  for (const k of project.keys) {
+    const list = byName.get(k.name);
+    if (list) list.push(k);
+    else byName.set(k.name, [k]);
+  }
+  const taken = new Set<string>();
+  const pairs: [DeclaredKey, LiveKey][] = [];
+  const take = (e: DeclaredKey, k: LiveKey) => (taken.add(k.id), pairs.push([e, k]));
+  const missing = (e: DeclaredKey) =>
+    drift.push({
+      kind: "missing",
+      severity: "error",
+      projectId: declared.id,
+      keyId: e.id ?? null,
+      keyName: e.name,
+      changes: [],
+      location: e.location,
+    });
+  const free = (e: DeclaredKey) => (byName.get(e.name) ?? []).filter((k) => !taken.has(k.id));
+
+  // 1. Pinned ids.
+  for (const e of declared.keys) {
+    if (!e.id) continue;
+    const k = byId.get(e.id);
+    if (k && !taken.has(k.id)) take(e, k);
+    else missing(e);
+  }
+  // 2. Names whose owner fits exactly one free key.
+  const rest: DeclaredKey[] = [];
+  for (const e of declared.keys) {
+    if (e.id) continue;
+    const fit = free(e).filter((k) => ownerMatches(e, k));
+    if (fit.length === 1) take(e, fit[0]);
+    else rest.push(e);
+  }
+  // 3. The rest: a single free key of that name matches (and may show changes); several are ambiguous.
+  const claimed = new Set<string>();
+  for (const e of rest) {
+    const cands = free(e);
+    if (cands.length === 1) take(e, cands[0]);
+    else if (cands.length === 0) missing(e);
+    else {
+      for (const k of cands) claimed.add(k.id);
+      drift.push({
+        kind: "ambiguous",
+        severity: "error",
+        projectId: declared.id,
+        keyId: null,
+        keyName: e.name,
+        changes: [],
+        location: e.location,
+        candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name, owner: ownerText(k) }))
+          .sort((a, b) => a.id.localeCompare(b.id)),
+      });
+    }
+  }
+  for (const [e, k] of pairs) {
+    matched.set(k.id, e);
+    const changes = compareKey(e, k);
+    if (changes.length === 0) counts.inSync++;
+    else {drift.push({
+        kind: "changed",
+        severity: "error",
+        projectId: declared.id,
+        keyId: k.id,
+        keyName: e.name,
+        changes,
+        location: e.location,
+      });}
+  }
+  counts.candidates += claimed.size;
+  for (const k of project.keys) {
+    if (taken.has(k.id) || claimed.has(k.id)) continue;
+    if (declared.unmanaged === "ignore") {
+      counts.ignored++;
+      continue;
+    }
+    drift.push({
+      kind: "unexpected",
+      severity: declared.unmanaged,
+      projectId: declared.id,
+      keyId: k.id,
+      keyName: k.name,
+      changes: [],
+      location: declared.location,
+      detail: `${ownerText(k)}, ${k.redactedValue}`,
+    });
+  }
+}
+
+const KIND_ORDER = [
+  "project_missing",
+  "project_changed",
+  "missing",
+  "changed",
+  "ambiguous",
+  "unexpected",
+];
+
+/** Deterministic order: project id, then project-level drift, then key name, key id, kind. */
+export function byOrder(a: Drift, b: Drift): number {
+  return cmp(a.projectId, b.projectId) ||
+    Number(a.keyName !== null) - Number(b.keyName !== null) ||
+    cmp(a.keyName ?? "", b.keyName ?? "") ||
+    cmp(a.keyId ?? "", b.keyId ?? "") ||
+    KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+    (a.location?.line ?? 0) - (b.location?.line ?? 0);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

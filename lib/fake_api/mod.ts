@@ -1,0 +1,401 @@
+/**
+ * The fake OpenAI Admin API: a `Request -> Response` handler over an in-memory {@link FakeState},
+ * with cursor paging, the owner_project_access filter, bearer auth, error envelopes,
+ * `x-request-id`, and fault injection. It shares no code with the client.
+ */
+import type { FakeProject, FakeState, Fault } from "./state.ts";
+import {
+  errorEnvelope,
+  type Json,
+  keyObject,
+  listEnvelope,
+  ownerAccess,
+  projectObject,
+  serviceAccountObject,
+  userObject,
+} from "./wire.ts";
+
+export type { FakeState } from "./state.ts";
+export { loadState } from "./state.ts";
+
+/** One request the fake received (for tests and benchmarks). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: string;
+}
+
+export interface FakeApiOptions {
+  /** Milliseconds since the epoch (rate limiting). */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface FakeApi {
+  handler(req: Request): Promise<Response>;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  readonly state: FakeState;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+interface Route {
+  target: "projects" | "project" | "list" | "key" | "other";
+  project?: FakeProject;
+  page?: number;
+}
+
+/** Creates the fake over `state`. The state is used as is (not copied) and may be changed by DELETE. */
+export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): FakeApi {
+  const sleep = opts.sleep ?? defaultSleep;
+  const now = opts.now ?? (() => 0);
+  const requests: RecordedRequest[] = [];
+  const fired = new Map<Fault, number>();
+  const byId = new Map(state.projects.map((p) => [p.id, p]));
+  let seq = 0;
+  const bucket = { tokens: state.options.rate_limit_rps, at: now() };
+
+  function respond(
+    status: number,
+    body: Json | string,
+    headers: Record<string, string> = {},
+  ): Response {
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const h = new Headers({
+      "content-type": "application/json",
+      "x-request-id": `req_fake_${++seq}`,
+      ...headers,
+    });
+    return new Response(text, { status, headers: h });
+  }
+
+  function rateLimited(): Response | null {
+    const rps = state.options.rate_limit_rps;
+    if (!rps) return null;
+    const t = now();
+    bucket.tokens = Math.min(rps, bucket.tokens + ((t - bucket.at) / 1000) * rps);
+    bucket.at = t;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return null;
+    }
+    const waitMs = Math.ceil(((1 - bucket.tokens) / rps) * 1000);
+    return respond(
+      429,
+      errorEnvelope("Rate limit reached for requests", "requests", null, "rate_limit_exceeded"),
+      {
+        "retry-after-ms": String(waitMs),
+        "retry-after": String(Math.ceil(waitMs / 1000)),
+      },
+    );
+  }
+
+  function faultFor(route: Route): Fault | null {
+    for (const f of state.faults) {
+      if (f.on !== "any" && f.on !== route.target) continue;
+      if (f.project && f.project !== route.project?.id) continue;
+      if (f.page && f.page !== route.page) continue;
+      const n = fired.get(f) ?? 0;
+      if (f.times !== undefined && n >= f.times) continue;
+      fired.set(f, n + 1);
+      return f;
+    }
+    return null;
+  }
+
+  async function handler(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    requests.push({ method: req.method, path: url.pathname, query: url.search });
+    if (state.options.latency_ms) await sleep(state.options.latency_ms, req.signal);
+    const limited = rateLimited();
+    if (limited) return limited;
+    const auth = authenticate(req.headers.get("authorization"));
+    if (auth) return respond(401, auth);
+    const route = resolveRoute(req.method, url);
+    const fault = route ? faultFor(route) : null;
+    if (fault) {
+      const early = await transportFault(fault, req, respond);
+      if (early) return early;
+    }
+    const res = route ? serve(req.method, url, route) : null;
+    if (!res) {
+      return respond(
+        404,
+        errorEnvelope(
+          `Invalid URL (${req.method} ${url.pathname})`,
+          "invalid_request_error",
+          null,
+          null,
+        ),
+      );
+    }
+    if (res.status !== 200 || !fault) return respond(res.status, res.body);
+    return respond(200, bodyFault(fault, res.body, url));
+  }
+
+  function resolveRoute(method: string, url: URL): Route | null {
+    const m =
+      /^\/v1\/organization\/projects(?:\/([^/]+)(?:\/(api_keys|users|service_accounts)(?:\/([^/]+))?)?)?\/?$/
+        .exec(
+          url.pathname,
+        );
+    if (!m || (method !== "GET" && !(method === "DELETE" && m[2] === "api_keys" && m[3]))) {
+      return null;
+    }
+    const project = m[1] ? byId.get(decodeURIComponent(m[1])) : undefined;
+    if (!m[1]) return { target: "projects" };
+    if (!m[2]) return { target: "project", project };
+    if (m[2] === "api_keys" && !m[3]) {
+      return { target: "list", project, page: pageNumber(project, url) };
+    }
+    return { target: m[2] === "api_keys" ? "key" : "other", project };
+  }
+
+  /** 1-based page number of a listing request, from its `after` cursor and `limit`. */
+  function pageNumber(project: FakeProject | undefined, url: URL): number {
+    const after = url.searchParams.get("after");
+    if (!project || !after) return 1;
+    const limit = Number(url.searchParams.get("limit") ?? 20) || 20;
+    const idx = visibleKeys(project, url.searchParams.get("owner_project_access")).findIndex((k) =>
+      k.id === after
+    );
+    return idx < 0 ? 1 : Math.floor((idx + 1) / limit) + 1;
+  }
+
+  function visibleKeys(p: FakeProject, access: string | null) {
+    if (access === "any") return p.keys;
+    const want = access === "inactive" ? "inactive" : "active";
+    return p.keys.filter((k) => ownerAccess(state, p, k) === want);
+  }
+
+  function serve(method: string, url: URL, route: Route): { status: number; body: Json } | null {
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const q = url.searchParams;
+    if (route.target === "projects") {
+      const include = q.get("include_archived");
+      if (include !== null && include !== "true" && include !== "false") {
+        return badParam(
+          "include_archived",
+          `Invalid value for 'include_archived': expected a boolean`,
+        );
+      }
+      const items = state.projects.filter((p) => include === "true" || p.status !== "archived");
+      return page(items.map(projectObject), q);
+    }
+    const p = route.project;
+    if (!p) return notFound(`No project found with id '${parts[3]}'.`);
+    if (route.target === "project") return { status: 200, body: projectObject(p) };
+    const sub = parts[4];
+    const id = parts[5];
+    if (sub === "api_keys") {
+      if (!id) {
+        const access = q.get("owner_project_access");
+        if (access !== null && !["active", "inactive", "any"].includes(access)) {
+          return badParam(
+            "owner_project_access",
+            `Invalid value for 'owner_project_access': expected one of active, inactive, any`,
+          );
+        }
+        return page(visibleKeys(p, access).map((k) => keyObject(state, p, k)), q);
+      }
+      const idx = p.keys.findIndex((k) => k.id === id);
+      if (idx < 0) return notFound(`No API key found with id '${id}' in project '${p.id}'.`);
+      if (method === "DELETE") {
+        p.keys.splice(idx, 1);
+        return {
+          status: 200,
+          body: { object: "organization.project.api_key.deleted", id, deleted: true },
+        };
+      }
+      return { status: 200, body: keyObject(state, p, p.keys[idx]) };
+    }
+    if (p.status === "archived") {
+      return {
+        status: 400,
+        body: errorEnvelope(`Project ${p.id} is archived`, "invalid_request_error", null, null),
+      };
+    }
+    if (sub === "users") {
+      if (!id) {
+        return page(
+          p.members.map((m) => userObject(state, p, m.user)).filter((u) => u !== null),
+          q,
+        );
+      }
+      const u = userObject(state, p, id);
+      return u
+        ? { status: 200, body: u }
+        : notFound(`No user found with id '${id}' in project '${p.id}'.`);
+    }
+    if (!id) return page(p.service_accounts.map((sa) => serviceAccountObject(p, sa.id)!), q);
+    const sa = serviceAccountObject(p, id);
+    return sa
+      ? { status: 200, body: sa }
+      : notFound(`No service account found with id '${id}' in project '${p.id}'.`);
+  }
+
+  return { handler, requests, state };
+}
+
+function badParam(param: string, message: string) {
+  return { status: 400, body: errorEnvelope(message, "invalid_request_error", param, null) };
+}
+
+function notFound(message: string) {
+  return { status: 404, body: errorEnvelope(message, "invalid_request_error", null, null) };
+}
+
+/** Cursor paging as the official API does it: `limit` 1..100 (default 20) and `after` an item id. */
+function page(items: Json[], q: URLSearchParams): { status: number; body: Json } {
+  const rawLimit = q.get("limit");
+  const limit = rawLimit === null ? 20 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    return badParam(
+      "limit",
+      `Invalid 'limit': expected an integer between 1 and 100, got '${rawLimit}'`,
+    );
+  }
+  let start = 0;
+  const after = q.get("after");
+  if (after !== null) {
+    const idx = items.findIndex((i) => i.id === after);
+    if (idx < 0) {
+      return badParam("after", `Invalid 'after': no item with id '${after}' in this list`);
+    }
+    start = idx + 1;
+  }
+  const data = items.slice(start, start + limit);
+  return { status: 200, body: listEnvelope(data, start + limit < items.length) };
+}
+
+/** Returns a JSON error envelope for a bad or missing bearer token, or null when it is an admin key. */
+function authenticate(header: string | null): Json | null {
+  if (!header || !/^Bearer\s+\S/.test(header)) {
+    return errorEnvelope(
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      "invalid_request_error",
+      null,
+      null,
+    );
+  }
+  const key = header.replace(/^Bearer\s+/, "").trim();
+  if (key.startsWith("sk-admin-")) return null;
+  if (key.startsWith("sk-proj-") || key.startsWith("sk-svcacct-")) {
+    return errorEnvelope(
+      "You have insufficient permissions for this operation. Missing scopes: api.management.read. Check that you have the correct role in your organization.",
+      "invalid_request_error",
+      null,
+      null,
+    );
+  }
+  const shown = key.length > 8 ? `${key.slice(0, 3)}****${key.slice(-4)}` : "****";
+  return errorEnvelope(
+    `Incorrect API key provided: ${shown}.`,
+    "invalid_request_error",
+    null,
+    "invalid_api_key",
+  );
+}
+
+type Respond = (status: number, body: Json | string, headers?: Record<string, string>) => Response;
+
+/** Faults that replace the response before the route is served. */
+async function transportFault(f: Fault, req: Request, respond: Respond): Promise<Response | null> {
+  switch (f.kind) {
+    case "status": {
+      const status = f.status ?? 500;
+      const headers: Record<string, string> = {};
+      if (f.retry_after !== undefined) headers["retry-after"] = f.retry_after;
+      if (f.retry_after_ms !== undefined) headers["retry-after-ms"] = f.retry_after_ms;
+      const message = status === 429
+        ? "Rate limit reached for requests"
+        : `Injected fault: status ${status}`;
+      return respond(
+        status,
+        errorEnvelope(message, status === 429 ? "requests" : "server_error", null, null),
+        headers,
+      );
+    }
+    case "html":
+      return respond(
+        f.status ?? 502,
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        { "content-type": "text/html" },
+      );
+    case "hang":
+      await new Promise<void>((resolve) => {
+        if (req.signal.aborted) return resolve();
+        const t = setTimeout(resolve, 120_000);
+        req.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+      return respond(
+        504,
+        errorEnvelope("Injected fault: the response never ended", "server_error", null, null),
+      );
+    case "reset": {
+      const body = new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('{"object":"list","da'));
+          c.error(new TypeError("connection reset by peer"));
+        },
+      });
+      return new Response(body, {
+        status: 200,
+        headers: { "content-type": "application/json", "x-request-id": "req_fake_reset" },
+      });
+    }
+    default:
+      return null;
+  }
+}
+
+/** Faults that corrupt a successful body. */
+function bodyFault(f: Fault, body: Json, url: URL): Json | string {
+  const text = JSON.stringify(body);
+  switch (f.kind) {
+    case "malformed":
+      return "{ this is not json";
+    case "truncated":
+      return text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+    case "wrong_shape":
+      return Array.isArray(body.data)
+        ? { ...body, data: { items: body.data } }
+        : { ...body, id: 42, name: null };
+    case "no_has_more": {
+      const { has_more: _, ...rest } = body;
+      return rest;
+    }
+    case "no_last_id":
+      return { ...body, last_id: null, has_more: true };
+    case "loop_cursor": {
+      const cursor = url.searchParams.get("after") ?? body.last_id;
+      return { ...body, last_id: cursor, has_more: true };
+    }
+    case "empty_page_has_more":
+      return { ...body, data: [], first_id: null, last_id: null, has_more: true };
+    case "duplicate":
+      return Array.isArray(body.data) && body.data.length
+        ? { ...body, data: [...body.data, body.data[0]] }
+        : body;
+    case "ownerless":
+      if (Array.isArray(body.data) && body.data.length) {
+        const [first, ...rest] = body.data;
+        return { ...body, data: [{ ...first, owner: { type: first.owner.type } }, ...rest] };
+      }
+      return body.owner ? { ...body, owner: { type: body.owner.type } } : body;
+    default:
+      return body;
+  }
+}

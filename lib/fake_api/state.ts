@@ -1,0 +1,335 @@
+/**
+ * The fake Admin API's state file: a YAML description of an organisation (users, projects,
+ * members, service accounts, keys, faults), loaded into an in-memory {@link FakeState}.
+ * Timestamps may be Unix seconds, ISO dates, or relative to the fake's clock (`-97d`, `+3h`, `now`).
+ */
+import type { JsonSchema } from "../schema.ts";
+import { parseAndCheck } from "../yaml_check.ts";
+import type { ManifestProblem } from "../errors.ts";
+
+export interface FakeUser {
+  id: string;
+  name: string;
+  email: string;
+  created_at: number;
+}
+
+export interface FakeMember {
+  user: string;
+  role: string;
+}
+
+export interface FakeServiceAccount {
+  id: string;
+  name: string;
+  role: string;
+  created_at: number;
+}
+
+export interface FakeKey {
+  id: string;
+  name: string;
+  owner: string;
+  created_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  redacted_value: string;
+}
+
+export interface FakeProject {
+  id: string;
+  name: string | null;
+  status: "active" | "archived";
+  created_at: number;
+  archived_at: number | null;
+  members: FakeMember[];
+  service_accounts: FakeServiceAccount[];
+  keys: FakeKey[];
+}
+
+/** Where a fault fires. `list` is a key-listing page; `key` a key retrieve; `project` a project retrieve. */
+export type FaultTarget = "list" | "key" | "project" | "projects" | "any";
+
+export type FaultKind =
+  | "status"
+  | "malformed"
+  | "truncated"
+  | "html"
+  | "wrong_shape"
+  | "no_has_more"
+  | "no_last_id"
+  | "loop_cursor"
+  | "empty_page_has_more"
+  | "duplicate"
+  | "ownerless"
+  | "hang"
+  | "reset";
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "status",
+  "malformed",
+  "truncated",
+  "html",
+  "wrong_shape",
+  "no_has_more",
+  "no_last_id",
+  "loop_cursor",
+  "empty_page_has_more",
+  "duplicate",
+  "ownerless",
+  "hang",
+  "reset",
+];
+
+export interface Fault {
+  on: FaultTarget;
+  kind: FaultKind;
+  project?: string;
+  /** 1-based page of a listing; default every page. */
+  page?: number;
+  status?: number;
+  retry_after?: string;
+  retry_after_ms?: string;
+  /** How many times the fault fires; default every time. */
+  times?: number;
+}
+
+export interface FakeOptions {
+  /** Emit `expires_at` on keys (default true); false mimics servers that predate the field. */
+  expires_at: boolean;
+  latency_ms: number;
+  /** Requests per second before 429s; 0 = unlimited. */
+  rate_limit_rps: number;
+}
+
+export interface FakeState {
+  users: FakeUser[];
+  projects: FakeProject[];
+  faults: Fault[];
+  options: FakeOptions;
+}
+
+const ts: JsonSchema = {
+  description: "Unix seconds, an ISO date, `now`, or relative (`-97d`, `+3h`).",
+};
+const s = (description: string, extra: Partial<JsonSchema> = {}): JsonSchema => ({
+  type: "string",
+  description,
+  ...extra,
+});
+const obj = (
+  title: string,
+  required: string[],
+  properties: Record<string, JsonSchema>,
+): JsonSchema => ({
+  title,
+  description: title,
+  type: "object",
+  additionalProperties: false,
+  required,
+  properties,
+});
+const list = (items: JsonSchema): JsonSchema => ({ type: "array", description: "list", items });
+
+/** The state file's schema. */
+export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
+  now: ts,
+  options: obj("options", [], {
+    expires_at: { type: "boolean", description: "emit expires_at" },
+    latency_ms: { type: "integer", minimum: 0, description: "latency per response" },
+    rate_limit_rps: { type: "integer", minimum: 0, description: "requests per second" },
+  }),
+  users: list(obj("user", ["id", "name", "email"], {
+    id: s("id"),
+    name: s("name"),
+    email: s("email"),
+    created_at: ts,
+  })),
+  projects: list(obj("project", ["id"], {
+    id: s("id", { minLength: 1 }),
+    name: s("name"),
+    status: s("status", { enum: ["active", "archived"] }),
+    created_at: ts,
+    archived_at: ts,
+    members: list(obj("member", ["user", "role"], { user: s("user id"), role: s("role") })),
+    service_accounts: list(obj("service account", ["id", "name"], {
+      id: s("id"),
+      name: s("name"),
+      role: s("role", { enum: ["owner", "member", "none"] }),
+      created_at: ts,
+    })),
+    keys: list(obj("key", ["id", "name", "owner"], {
+      id: s("id", { minLength: 1 }),
+      name: s("name"),
+      owner: s("user or service account id"),
+      created_at: ts,
+      last_used_at: ts,
+      expires_at: ts,
+      redacted_value: s("redacted value"),
+    })),
+    generate: obj("generate", ["count", "owner"], {
+      count: { type: "integer", minimum: 1, description: "how many keys" },
+      name: s("name template; {n} is replaced by the number"),
+      owner: s("owner id"),
+      created_at: ts,
+      last_used_at: ts,
+      expires_at: ts,
+    }),
+  })),
+  faults: list(obj("fault", ["on", "kind"], {
+    on: s("target", { enum: ["list", "key", "project", "projects", "any"] }),
+    kind: s("kind", { enum: FAULT_KINDS }),
+    project: s("project id"),
+    page: { type: "integer", minimum: 1, description: "page" },
+    status: { type: "integer", minimum: 100, description: "status" },
+    retry_after: s("retry-after header"),
+    retry_after_ms: s("retry-after-ms header"),
+    times: { type: "integer", minimum: 1, description: "times" },
+  })),
+});
+
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+
+/** Parses a timestamp field. Returns undefined (and a problem) when it cannot be read. */
+export function parseTimestamp(value: unknown, now: number): number | null | undefined {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number") return Number.isInteger(value) ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  if (value === "now") return now;
+  const rel = /^([+-])(\d+)([smhd])$/.exec(value);
+  if (rel) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[rel[3] as "s"];
+    return now + (rel[1] === "-" ? -1 : 1) * Number(rel[2]) * unit;
+  }
+  if (/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value)) {
+    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  }
+  return undefined;
+}
+
+/** A deterministic redacted value for a key id (the fake has no secrets). */
+export function redactFor(id: string, owner: "user" | "service_account"): string {
+  let h = 0;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const tail = h.toString(36).padStart(4, "0").slice(-4);
+  return `${owner === "user" ? "sk-proj-" : "sk-svcac"}${"*".repeat(36)}${tail}`;
+}
+
+/**
+ * Loads a state file. `clock` is the fake's "now" in Unix seconds when the file has no `now`.
+ * Throws nothing: problems are returned, located.
+ */
+export function loadState(
+  path: string,
+  text: string,
+  clock: number,
+): { state: FakeState | null; problems: ManifestProblem[] } {
+  const problems: ManifestProblem[] = [];
+  const doc = parseAndCheck(path, text, STATE_SCHEMA, problems);
+  if (!doc || problems.length) return { state: null, problems };
+  const root = doc.value as Obj;
+  const bad = (o: object, f: string, msg: string) =>
+    problems.push({ ...doc.locate(o, f), message: msg });
+  let now = clock;
+  if (root.now !== undefined) {
+    const n = parseTimestamp(root.now, clock);
+    if (typeof n === "number") now = n;
+    else bad(root, "now", `"now" is not a timestamp`);
+  }
+  const time = (o: Obj, f: string, fallback: number | null): number | null => {
+    if (!(f in o)) return fallback;
+    const v = parseTimestamp(o[f], now);
+    if (v === undefined) {
+      bad(o, f, `"${f}" is not a timestamp (use Unix seconds, YYYY-MM-DD, now, or -30d/+2h)`);
+    }
+    return v ?? null;
+  };
+  const users: FakeUser[] = (root.users ?? []).map((u: Obj) => ({
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    created_at: time(u, "created_at", now - 400 * 86400)!,
+  }));
+  const owners = new Map<string, "user" | "service_account">(users.map((u) => [u.id, "user"]));
+  const projects: FakeProject[] = [];
+  const seenProjects = new Set<string>();
+  for (const p of (root.projects ?? []) as Obj[]) {
+    if (seenProjects.has(p.id)) bad(p, "id", `project "${p.id}" appears twice`);
+    seenProjects.add(p.id);
+    projects.push(buildProject(p, owners, time, bad, now));
+  }
+  const faults = (root.faults ?? []) as Fault[];
+  const options: FakeOptions = {
+    expires_at: true,
+    latency_ms: 0,
+    rate_limit_rps: 0,
+    ...root.options,
+  };
+  return { state: problems.length ? null : { users, projects, faults, options }, problems };
+}
+
+function buildProject(
+  p: Obj,
+  orgOwners: Map<string, "user" | "service_account">,
+  time: (o: Obj, f: string, fallback: number | null) => number | null,
+  bad: (o: object, f: string, msg: string) => void,
+  now: number,
+): FakeProject {
+  const status = p.status ?? "active";
+  const sas: FakeServiceAccount[] = (p.service_accounts ?? []).map((sa: Obj) => ({
+    id: sa.id,
+    name: sa.name,
+    role: sa.role ?? "member",
+    created_at: time(sa, "created_at", now - 300 * 86400)!,
+  }));
+  const owners = new Map(orgOwners);
+  for (const sa of sas) owners.set(sa.id, "service_account");
+  const keys: FakeKey[] = [];
+  const ids = new Set<string>();
+  const addKey = (k: Obj, id: string, name: string, src: Obj) => {
+    const type = owners.get(k.owner);
+    if (!type) {
+      bad(
+        src,
+        "owner",
+        `owner "${k.owner}" is neither an org user nor a service account of ${p.id}`,
+      );
+    }
+    if (ids.has(id)) bad(src, "id", `key "${id}" appears twice in ${p.id}`);
+    ids.add(id);
+    keys.push({
+      id,
+      name,
+      owner: k.owner,
+      created_at: time(k, "created_at", now - 100 * 86400)!,
+      last_used_at: time(k, "last_used_at", null),
+      expires_at: time(k, "expires_at", null),
+      redacted_value: k.redacted_value ?? redactFor(id, type ?? "user"),
+    });
+  };
+  for (const k of (p.keys ?? []) as Obj[]) addKey(k, k.id, k.name, k);
+  if (p.generate) {
+    const g = p.generate as Obj;
+    for (let n = 1; n <= g.count; n++) {
+      const num = String(n).padStart(String(g.count).length, "0");
+      addKey(
+        g,
+        `key_${p.id.replace(/^proj_/, "")}_${num}`,
+        (g.name ?? "generated-{n}").replace("{n}", num),
+        g,
+      );
+    }
+  }
+  return {
+    id: p.id,
+    name: p.name ?? null,
+    status,
+    created_at: time(p, "created_at", now - 500 * 86400)!,
+    archived_at: time(p, "archived_at", status === "archived" ? now - 10 * 86400 : null),
+    members: p.members ?? [],
+    service_accounts: sas,
+    keys,
+  };
+}

@@ -1,0 +1,164 @@
+/** Domain types shared by every stage of the pipeline. */
+
+/** Where something was written in a manifest. Lines and columns start at 1. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type Severity = "error" | "warning";
+export type PolicySeverity = Severity | "off";
+export type UnmanagedLevel = Severity | "ignore";
+export type OwnerType = "user" | "service_account";
+
+export interface DeclaredOwner {
+  type: OwnerType;
+  name: string;
+  id?: string;
+  email?: string;
+  role?: string;
+}
+
+export interface DeclaredKey {
+  name: string;
+  id?: string;
+  owner: DeclaredOwner;
+  location: SourceLocation;
+}
+
+export interface DeclaredProject {
+  id: string;
+  name?: string;
+  unmanaged: UnmanagedLevel;
+  serviceAccountsOnly: boolean;
+  keys: DeclaredKey[];
+  location: SourceLocation;
+}
+
+export interface PolicySetting {
+  severity?: PolicySeverity;
+  options: Record<string, unknown>;
+  location: SourceLocation;
+}
+
+export interface Waiver {
+  policy: string;
+  project: string;
+  key: string;
+  reason: string;
+  /** `YYYY-MM-DD`, the last day the waiver applies (UTC). */
+  expires: string;
+  location: SourceLocation;
+  /** Set when the waiver is malformed; such a waiver never applies. */
+  problem?: string;
+}
+
+export interface Manifest {
+  files: string[];
+  unmanaged: UnmanagedLevel;
+  policies: Map<string, PolicySetting>;
+  projects: DeclaredProject[];
+  waivers: Waiver[];
+}
+
+export interface LiveOwner {
+  type: OwnerType;
+  id: string;
+  name: string;
+  email?: string;
+  role: string;
+}
+
+export interface LiveKey {
+  id: string;
+  name: string;
+  redactedValue: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** `undefined` when the server did not send the field (older servers), `null` when it never expires. */
+  expiresAt: number | null | undefined;
+  ownerProjectAccess: "active" | "inactive";
+  owner: LiveOwner;
+}
+
+export interface LiveProject {
+  id: string;
+  /** False when the API answered 404 for the project. */
+  found: boolean;
+  name: string | null;
+  status: string | null;
+  keys: LiveKey[];
+}
+
+export interface RunError {
+  message: string;
+  projectId: string | null;
+}
+
+export interface LiveState {
+  projects: Map<string, LiveProject>;
+  errors: RunError[];
+}
+
+export type DriftKind =
+  | "missing"
+  | "unexpected"
+  | "changed"
+  | "ambiguous"
+  | "project_missing"
+  | "project_changed";
+
+export interface Change {
+  path: string;
+  expected: string | null;
+  actual: string | null;
+}
+
+export interface Candidate {
+  id: string;
+  name: string;
+  owner: string;
+}
+
+export interface Drift {
+  kind: DriftKind;
+  severity: Severity;
+  projectId: string;
+  keyId: string | null;
+  keyName: string | null;
+  changes: Change[];
+  location: SourceLocation | null;
+  /** For `ambiguous`: the live keys that fit the entry. */
+  candidates?: Candidate[];
+  /** For `unexpected`: the owner and redacted value, for display. */
+  detail?: string;
+}
+
+export interface WaiverRef {
+  reason: string;
+  expires: string;
+  location: SourceLocation;
+  /** `active`, `expired` (past its date) or `malformed`. */
+  state: "active" | "expired" | "malformed";
+}
+
+export interface Finding {
+  policy: string;
+  severity: Severity;
+  projectId: string;
+  keyId: string | null;
+  keyName: string | null;
+  message: string;
+  waived: boolean;
+  waiver: WaiverRef | null;
+  location: SourceLocation | null;
+}
+
+/** The result of matching: drift plus which live keys were accounted for. */
+export interface DiffResult {
+  drift: Drift[];
+  /** Live key id -> the declared entry it matched. */
+  matched: Map<string, DeclaredKey>;
+  inSync: number;
+}

@@ -1,0 +1,289 @@
+/**
+ * Parses YAML text strictly (YAML 1.2 core, one document, no tabs, no unknown tags, few
+ * aliases) and checks it against a {@link JsonSchema}, reporting every problem with its place.
+ * Shared by the manifest loader and the fake API's state-file loader.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { JsonSchema } from "./schema.ts";
+import { type ManifestProblem, suggestion } from "./errors.ts";
+import type { SourceLocation } from "./types.ts";
+
+/** At most this many alias references are followed in one file. */
+export const MAX_ALIASES = 20;
+
+/** A parsed, schema-checked document: its plain value and the place of every mapping and field. */
+export interface CheckedDocument {
+  value: unknown;
+  locate(obj: object, field?: string): SourceLocation;
+}
+
+type Doc = ReturnType<typeof parseDocument>;
+
+class Checker {
+  aliases = 0;
+  readonly mapLocs = new WeakMap<object, SourceLocation>();
+  readonly fieldLocs = new WeakMap<object, Map<string, SourceLocation>>();
+  constructor(
+    readonly file: string,
+    readonly lc: LineCounter,
+    readonly doc: Doc,
+    readonly problems: ManifestProblem[],
+  ) {}
+
+  at(node: Node | null | undefined): SourceLocation {
+    const offset = node?.range?.[0] ?? 0;
+    const { line, col } = this.lc.linePos(offset);
+    return { file: this.file, line, column: col };
+  }
+
+  report(node: Node | null | undefined, message: string): void {
+    this.problems.push({ ...this.at(node), message });
+  }
+
+  resolve(node: unknown): Node | null | undefined {
+    if (!isAlias(node)) return node as Node | null | undefined;
+    if (++this.aliases > MAX_ALIASES) {
+      if (this.aliases === MAX_ALIASES + 1) {
+        this.report(node, `too many aliases (more than ${MAX_ALIASES}); write the values out`);
+      }
+      return undefined;
+    }
+    return node.resolve(this.doc) as Node | undefined;
+  }
+
+  check(raw: unknown, schema: JsonSchema, label: string, parent: Node | null): unknown {
+    const node = this.resolve(raw);
+    if (this.aliases > MAX_ALIASES) return undefined;
+    const where = node ?? parent;
+    switch (schema.type) {
+      case "object":
+        return this.checkObject(node, schema, label, where);
+      case "array":
+        if (!isSeq(node)) return this.wrongType(node, where, label, "a list");
+        return node.items.map((item) => this.check(item, schema.items ?? {}, label, node));
+      default:
+        return this.checkScalar(node, schema, label, where);
+    }
+  }
+
+  checkObject(
+    node: Node | null | undefined,
+    schema: JsonSchema,
+    label: string,
+    where: Node | null,
+  ) {
+    if (!isMap(node)) return this.wrongType(node, where, label, "a mapping");
+    const out: Record<string, unknown> = {};
+    const fields = new Map<string, SourceLocation>();
+    const title = schema.title ?? label;
+    const props = schema.properties ?? {};
+    for (const pair of node.items) {
+      const keyNode = this.resolve(pair.key);
+      if (!isScalar(keyNode) || typeof keyNode.value !== "string") {
+        this.report(keyNode ?? node, `field names in ${title} must be plain strings`);
+        continue;
+      }
+      const name = keyNode.value;
+      const sub = props[name];
+      if (!sub) {
+        const what = title === "policies" ? "policy" : "field";
+        this.report(
+          keyNode,
+          `unknown ${what} "${name}" in ${title}${suggestion(name, Object.keys(props))}`,
+        );
+        continue;
+      }
+      fields.set(name, this.at(keyNode));
+      const value = this.check(pair.value, sub, `"${name}" in ${title}`, keyNode);
+      if (value !== undefined) out[name] = value;
+    }
+    for (const req of schema.required ?? []) {
+      if (!fields.has(req)) this.report(node, `missing required field "${req}" in ${title}`);
+    }
+    this.mapLocs.set(out, this.at(node));
+    this.fieldLocs.set(out, fields);
+    return out;
+  }
+
+  checkScalar(
+    node: Node | null | undefined,
+    schema: JsonSchema,
+    label: string,
+    where: Node | null,
+  ) {
+    const expected = schema.type === undefined
+      ? "a value"
+      : schema.type === "string"
+      ? "a string"
+      : schema.type === "boolean"
+      ? "true or false"
+      : schema.type === "integer"
+      ? "a whole number"
+      : "a number";
+    if (!isScalar(node)) return this.wrongType(node, where, label, expected);
+    const v = node.value;
+    const ok = schema.type === undefined
+      ? v !== null
+      : schema.type === "string"
+      ? typeof v === "string"
+      : schema.type === "boolean"
+      ? typeof v === "boolean"
+      : schema.type === "integer"
+      ? typeof v === "number" && Number.isInteger(v)
+      : typeof v === "number";
+    if (!ok) return this.wrongType(node, where, label, expected);
+    if (schema.enum && !schema.enum.includes(v as string | number)) {
+      const list = schema.enum.length > 6
+        ? `one of the ${schema.enum.length} known values`
+        : schema.enum.map((e) => JSON.stringify(e)).join(", ");
+      const hint = typeof v === "string" ? suggestion(v, schema.enum.map(String)) : "";
+      this.report(
+        node,
+        `${label} must be ${schema.enum.length > 6 ? "" : "one of "}${list}, not ${
+          JSON.stringify(v)
+        }${hint}`,
+      );
+      return undefined;
+    }
+    if (typeof v === "string") {
+      if (schema.minLength !== undefined && v.length < schema.minLength) {
+        this.report(node, `${label} must not be empty`);
+        return undefined;
+      }
+      if (schema.pattern && !new RegExp(schema.pattern).test(v)) {
+        this.report(node, `${label} must match ${schema.pattern}, not ${JSON.stringify(v)}`);
+        return undefined;
+      }
+    }
+    if (typeof v === "number" && schema.minimum !== undefined && v < schema.minimum) {
+      this.report(node, `${label} must be at least ${schema.minimum}, not ${v}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  wrongType(node: Node | null | undefined, where: Node | null, label: string, expected: string) {
+    this.report(node ?? where, `${label} must be ${expected}, not ${describe(node)}`);
+    return undefined;
+  }
+}
+
+function describe(node: Node | null | undefined): string {
+  if (node === null || node === undefined) return "empty";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return "empty";
+    if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
+    const plain = node.type === "PLAIN" ? " (quote it to make it a string)" : "";
+    return `${typeof v === "boolean" ? "the boolean" : "the number"} ${String(v)}${plain}`;
+  }
+  return "an unsupported value";
+}
+
+const YAML_MESSAGES: Record<string, string> = {
+  TAB_AS_INDENT: "tabs are not allowed for indentation; use spaces",
+  MULTIPLE_DOCS: "the file must hold one YAML document; a second one starts here",
+  TAG_RESOLVE_FAILED: "tags are not allowed here; remove the tag",
+  BAD_ALIAS: "alias refers to an unknown anchor",
+  RESOURCE_EXHAUSTION: "the document nests or repeats too deeply to read safely",
+};
+
+function yamlProblems(file: string, text: string, doc: Doc, lc: LineCounter): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+    let message = YAML_MESSAGES[e.code] ?? firstLine(e.message);
+    if (e.code === "DUPLICATE_KEY") {
+      const key = text.slice(e.pos[0], e.pos[1]).split(":")[0].trim();
+      message = `duplicate key ${JSON.stringify(key)}; each key may appear once in a mapping`;
+    } else if (e.code === "TAG_RESOLVE_FAILED") {
+      const tag = /!\S*/.exec(text.slice(e.pos[0], e.pos[1] + 40))?.[0];
+      if (tag) message = `unknown tag "${tag}"; tags are not allowed`;
+    }
+    out.push({ file, line: pos.line, column: pos.col, message });
+  }
+  return out;
+}
+
+function firstLine(message: string): string {
+  const m = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return m.charAt(0).toLowerCase() + m.slice(1);
+}
+
+/** Every tab used in indentation, located (YAML forbids them and readers disagree on them). */
+function tabProblems(file: string, text: string): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  let line = 1;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 9) {
+        out.push({ file, line, column: i - start + 1, message: YAML_MESSAGES.TAB_AS_INDENT });
+        break;
+      }
+      if (c !== 32) break;
+    }
+    line++;
+    start = end + 1;
+  }
+  return out;
+}
+
+/**
+ * Parses `text` and checks it against `schema`. Returns the document, or null with `problems`
+ * filled when YAML itself is unusable. Schema problems are appended to `problems` too.
+ */
+export function parseAndCheck(
+  file: string,
+  rawText: string,
+  schema: JsonSchema,
+  problems: ManifestProblem[],
+): CheckedDocument | null {
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
+  if (text.trim() === "" || /^(\s*#[^\n]*\n?|\s*---\s*\n?)*\s*$/.test(text)) {
+    problems.push({
+      file,
+      line: 1,
+      column: 1,
+      message: `the file is empty; it needs at least ${required(schema)}`,
+    });
+    return null;
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    schema: "core",
+    version: "1.2",
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    stringKeys: false,
+  });
+  const yamlErrors = [...tabProblems(file, text), ...yamlProblems(file, text, doc, lc)];
+  if (yamlErrors.length > 0) {
+    const seen = new Set<string>();
+    for (const p of yamlErrors.sort((a, b) => a.line - b.line || a.column - b.column)) {
+      const k = `${p.line}:${p.column}:${p.message}`;
+      if (!seen.has(k)) problems.push(p), seen.add(k);
+    }
+    return null;
+  }
+  const checker = new Checker(file, lc, doc, problems);
+  const value = checker.check(doc.contents, schema, "the document", null);
+  return {
+    value,
+    locate(obj: object, field?: string): SourceLocation {
+      const loc = field ? checker.fieldLocs.get(obj)?.get(field) : undefined;
+      return loc ?? checker.mapLocs.get(obj) ?? { file, line: 1, column: 1 };
+    },
+  };
+}
+
+function required(schema: JsonSchema): string {
+  return (schema.required ?? []).map((r) => `"${r}"`).join(" and ");
+}

@@ -1,0 +1,18 @@
+import { isoDate, type Policy } from "../lib/policy.ts";
+
+/** Keys past their expiry that the API still lists. */
+export const keyExpired: Policy = {
+  id: "key-expired",
+  summary: "Key expires_at is in the past, yet the key is still listed",
+  defaultSeverity: "error",
+  options: {},
+  rationale:
+    "An expired key no longer works; whatever still uses it is broken, and the entry is clutter.",
+  source: "OpenAI key expiration controls (expired keys cannot be updated)",
+  evaluate({ key, now }) {
+    if (typeof key.expiresAt !== "number" || key.expiresAt > now) return null;
+    return `expired on ${
+      isoDate(key.expiresAt)
+    } but is still listed: delete it and update whatever used it`;
+  },
+};

@@ -1,0 +1,28 @@
+import { DAY, days, isoDate, type Policy } from "../lib/policy.ts";
+
+/** Keys that expire within `within_days`. */
+export const keyExpiringSoon: Policy = {
+  id: "key-expiring-soon",
+  summary: "Key expires within within_days days",
+  defaultSeverity: "warning",
+  options: {
+    within_days: {
+      type: "integer",
+      default: 14,
+      minimum: 1,
+      description: "Warning window before expiry, in days.",
+    },
+  },
+  rationale:
+    "An expiring key breaks whatever uses it; rotate before the date, not after the outage.",
+  source: "GitHub PAT expiry notifications (7 days); common certificate-renewal practice",
+  evaluate({ key, options, now }) {
+    const within = options.within_days as number;
+    if (typeof key.expiresAt !== "number") return null;
+    const left = key.expiresAt - now;
+    if (left <= 0 || left > within * DAY) return null;
+    return `expires in ${days(left)} days (on ${
+      isoDate(key.expiresAt)
+    }); the warning window is ${within} days: rotate it before then`;
+  },
+};

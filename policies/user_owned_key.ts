@@ -1,0 +1,27 @@
+import { ownerLabel, type Policy } from "../lib/policy.ts";
+
+/** User-owned keys where only service accounts should hold keys. */
+export const userOwnedKey: Policy = {
+  id: "user-owned-key",
+  summary:
+    "Key owned by a user in a project with service_accounts_only: true (or everywhere with all_projects)",
+  defaultSeverity: "error",
+  options: {
+    all_projects: {
+      type: "boolean",
+      default: false,
+      description:
+        "Flag user-owned keys in every project, not only those with service_accounts_only.",
+    },
+  },
+  rationale:
+    "Applications should authenticate as service accounts; a user's key leaves with the user.",
+  source: "OpenAI production best practices (service accounts for applications)",
+  evaluate({ key, declared, options }) {
+    if (key.owner.type !== "user") return null;
+    if (!declared.serviceAccountsOnly && options.all_projects !== true) return null;
+    return `owned by ${
+      ownerLabel(key)
+    }; this project allows service-account keys only: replace it with a service-account key`;
+  },
+};
