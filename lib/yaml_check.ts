@@ -123,7 +123,7 @@ class Checker {
     if (!isScalar(node)) return this.wrongType(node, where, label, expected);
     const v = node.value;
     const ok = schema.type === undefined
-      ? v !== null
+      ? true
       : schema.type === "string"
       ? typeof v === "string"
       : schema.type === "boolean"
@@ -196,7 +196,7 @@ function yamlProblems(file: string, text: string, doc: Doc, lc: LineCounter): Ma
     const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
     let message = YAML_MESSAGES[e.code] ?? firstLine(e.message);
     if (e.code === "DUPLICATE_KEY") {
-      const key = text.slice(e.pos[0], e.pos[1]).split(":")[0].trim();
+      const key = /^["']?([^"':\n]*)/.exec(text.slice(e.pos[0], e.pos[0] + 200))?.[1].trim() ?? "";
       message = `duplicate key ${JSON.stringify(key)}; each key may appear once in a mapping`;
     } else if (e.code === "TAG_RESOLVE_FAILED") {
       const tag = /!\S*/.exec(text.slice(e.pos[0], e.pos[1] + 40))?.[0];

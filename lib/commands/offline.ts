@@ -34,7 +34,9 @@ export async function validate(
     policies,
     "validate",
   );
-  const all = [...problems, ...waiverProblems];
+  const all = [...problems, ...waiverProblems].sort((a, b) =>
+    a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column
+  );
   if (all.length) {
     await io.err(all.map(formatProblem).join("\n") + "\n");
     await io.err(

@@ -1,0 +1,107 @@
+/** Test helpers: in-memory deps, an in-process CLI runner, and the fake API as a fetch. */
+import type { Deps } from "../lib/deps.ts";
+import { run } from "../lib/cli.ts";
+import { POLICIES } from "../policies/mod.ts";
+import { createFakeApi, type FakeApi } from "../lib/fake_api/mod.ts";
+import { type FakeState, loadState } from "../lib/fake_api/state.ts";
+import type { Policy } from "../lib/policy.ts";
+
+/** The fixed clock every test runs at: 2026-11-20T00:00:00Z. */
+export const NOW = Date.UTC(2026, 10, 20);
+export const NOW_S = NOW / 1000;
+export const ADMIN_KEY = "sk-admin-TESTSECRET0123456789abcdefXYZ";
+
+export interface MemOptions {
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+  fetch?: typeof fetch;
+  stdin?: string;
+  now?: number;
+  /** Paths writes are refused for (as Deno's permission check would). */
+  deniedWrites?: string[];
+}
+
+export interface MemResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  files: Map<string, string>;
+}
+
+/** Deps over memory; the clock advances only when the program sleeps. */
+export function memDeps(o: MemOptions = {}) {
+  const files = new Map(Object.entries(o.files ?? {}));
+  let clock = o.now ?? NOW;
+  const out = { stdout: "", stderr: "" };
+  const notFound = (p: string) =>
+    Object.assign(new Error(`No such file: ${p}`), { name: "NotFound" });
+  const deps: Deps = {
+    fetch: o.fetch ?? (() => Promise.reject(new TypeError("no network in tests"))),
+    env: (n) => o.env?.[n],
+    readTextFile: (p) =>
+      files.has(p) ? Promise.resolve(files.get(p)!) : Promise.reject(notFound(p)),
+    writeTextFile(p, text, opts) {
+      if (o.deniedWrites?.some((d) => p.startsWith(d))) {
+        return Promise.reject(
+          Object.assign(new Error(`Requires write access to "${p}"`), { name: "NotCapable" }),
+        );
+      }
+      files.set(p, (opts?.append ? files.get(p) ?? "" : "") + text);
+      return Promise.resolve();
+    },
+    readDir(p) {
+      const prefix = p.replace(/\/+$/, "") + "/";
+      const names = [...files.keys()].filter((f) => f.startsWith(prefix)).map((f) =>
+        f.slice(prefix.length)
+      );
+      return Promise.resolve(names.length ? names.filter((n) => !n.includes("/")) : null);
+    },
+    readStdin: () => Promise.resolve(o.stdin ?? ""),
+    stdout: (t) => (out.stdout += t, Promise.resolve()),
+    stderr: (t) => (out.stderr += t, Promise.resolve()),
+    now: () => clock,
+    sleep: (ms) => (clock += ms, Promise.resolve()),
+    isTerminal: () => false,
+    noColor: true,
+    serve: () => Promise.reject(new Error("no server in memory")),
+    waitForShutdown: () => Promise.resolve(),
+  };
+  return { deps, files, out };
+}
+
+/** Runs the CLI in-process. */
+export async function runCli(
+  argv: string[],
+  o: MemOptions = {},
+  policies: readonly Policy[] = POLICIES,
+): Promise<MemResult> {
+  const { deps, files, out } = memDeps(o);
+  const code = await run(argv, deps, policies);
+  return { code, stdout: out.stdout, stderr: out.stderr, files };
+}
+
+/** Loads a fake state from YAML text (throws on problems). */
+export function stateFrom(text: string, now = NOW_S): FakeState {
+  const { state, problems } = loadState("state.yaml", text, now);
+  if (!state) {
+    throw new Error(problems.map((p) => `${p.line}:${p.column}: ${p.message}`).join("\n"));
+  }
+  return state;
+}
+
+/** The fake as an injected fetch. */
+export function fakeFetch(
+  state: FakeState,
+  now: () => number = () => NOW,
+): { api: FakeApi; fetch: typeof fetch } {
+  const api = createFakeApi(state, { now, sleep: () => Promise.resolve() });
+  return { api, fetch: (input, init) => api.handler(new Request(input, init)) };
+}
+
+export function readExample(name: string): string {
+  return Deno.readTextFileSync(new URL(`../examples/${name}`, import.meta.url));
+}
+
+export function fixture(path: string): string {
+  return Deno.readTextFileSync(new URL(`./fixtures/${path}`, import.meta.url));
+}

@@ -1,0 +1,190 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import OpenAI from "openai";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { parse } from "yaml";
+import { fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
+
+const STATE = stateFrom(readExample("state.yaml"));
+
+function sdk(fetch: typeof globalThis.fetch, key = "sk-admin-test") {
+  return new OpenAI({
+    adminAPIKey: key,
+    apiKey: null,
+    baseURL: "http://127.0.0.1/v1",
+    fetch,
+    maxRetries: 0,
+  });
+}
+
+let validators: Map<string, (v: unknown) => boolean> | null = null;
+/** Validators for the official OpenAPI component schemas (the spec file, unmodified). */
+function openapi(name: string): (v: unknown) => boolean {
+  if (!validators) {
+    const spec = parse(
+      Deno.readTextFileSync(new URL("../../shared/reference/openai-openapi.yaml", import.meta.url)),
+    );
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema({ $id: "https://openapi.local/spec.json", components: spec.components });
+    validators = new Map();
+    for (
+      const n of [
+        "ProjectApiKey",
+        "ProjectApiKeyListResponse",
+        "Project",
+        "ProjectListResponse",
+        "ProjectUser",
+        "ProjectUserListResponse",
+        "ProjectServiceAccount",
+        "ProjectServiceAccountListResponse",
+        "ErrorResponse",
+      ]
+    ) {
+      const v = ajv.getSchema(`https://openapi.local/spec.json#/components/schemas/${n}`)!;
+      validators.set(n, (x) => {
+        const good = v(x) as boolean;
+        if (!good) throw new Error(`${n}: ${JSON.stringify(v.errors)}`);
+        return good;
+      });
+    }
+  }
+  return validators.get(name)!;
+}
+
+Deno.test("the official SDK pages through every project's keys with limit 1 and 100 and gets the same keys", async () => {
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  const client = sdk(fetch);
+  const projects: string[] = [];
+  for await (
+    const p of client.admin.organization.projects.list({ include_archived: true, limit: 1 })
+  ) projects.push(p.id);
+  assertEquals(projects, STATE.projects.map((p) => p.id));
+  for (const id of projects) {
+    const a: string[] = [];
+    const b: string[] = [];
+    for await (
+      const k of client.admin.organization.projects.apiKeys.list(id, {
+        owner_project_access: "any",
+        limit: 1,
+      })
+    ) a.push(k.id);
+    for await (
+      const k of client.admin.organization.projects.apiKeys.list(id, {
+        owner_project_access: "any",
+        limit: 100,
+      })
+    ) b.push(k.id);
+    assertEquals(a, b);
+    assertEquals(a, STATE.projects.find((p) => p.id === id)!.keys.map((k) => k.id));
+  }
+});
+
+Deno.test("every object the fake serves validates against the official OpenAPI schemas", async () => {
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1/v1${path}`, {
+      headers: { authorization: "Bearer sk-admin-x" },
+    });
+    ok(res.headers.get("x-request-id"), "x-request-id on every response");
+    return { status: res.status, body: await res.json() };
+  };
+  const list = await get("/organization/projects?include_archived=true&limit=100");
+  ok(openapi("ProjectListResponse")(list.body));
+  for (const p of list.body.data) {
+    ok(openapi("Project")((await get(`/organization/projects/${p.id}`)).body));
+    let after = "";
+    for (;;) {
+      const page = await get(
+        `/organization/projects/${p.id}/api_keys?owner_project_access=any&limit=100${after}`,
+      );
+      ok(openapi("ProjectApiKeyListResponse")(page.body));
+      for (const k of page.body.data) {
+        ok(
+          openapi("ProjectApiKey")(
+            (await get(`/organization/projects/${p.id}/api_keys/${k.id}`)).body,
+          ),
+        );
+      }
+      if (!page.body.has_more) break;
+      after = `&after=${page.body.last_id}`;
+    }
+    if (p.status === "archived") continue;
+    const users = await get(`/organization/projects/${p.id}/users`);
+    ok(openapi("ProjectUserListResponse")(users.body));
+    for (const u of users.body.data) {
+      ok(openapi("ProjectUser")((await get(`/organization/projects/${p.id}/users/${u.id}`)).body));
+    }
+    const sas = await get(`/organization/projects/${p.id}/service_accounts`);
+    ok(openapi("ProjectServiceAccountListResponse")(sas.body));
+  }
+  for (
+    const path of [
+      "/organization/projects/nope",
+      "/organization/projects/proj_payments/api_keys/nope",
+      "/organization/projektz",
+      "/organization/projects?limit=101",
+    ]
+  ) {
+    const r = await get(path);
+    ok(r.status === 404 || r.status === 400, path);
+    ok(openapi("ErrorResponse")(r.body));
+  }
+});
+
+Deno.test("owner_project_access: omitted hides inactive-owner keys; any shows them; bad values are 400", async () => {
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  const ids = async (q: string) => {
+    const r = await fetch(
+      `http://127.0.0.1/v1/organization/projects/proj_payments/api_keys?limit=100${q}`,
+      { headers: { authorization: "Bearer sk-admin-x" } },
+    );
+    const body = await r.json();
+    return r.status === 200 ? body.data.map((k: { id: string }) => k.id) : r.status;
+  };
+  ok(!(await ids("")).includes("key_old_ci_carl"));
+  ok((await ids("&owner_project_access=any")).includes("key_old_ci_carl"));
+  assertEquals(await ids("&owner_project_access=inactive"), ["key_old_ci_carl"]);
+  assertEquals(await ids("&owner_project_access=all"), 400);
+});
+
+Deno.test("auth: no key, a project key and a wrong key get 401 envelopes; include_archived defaults to false", async () => {
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  for (const h of [undefined, "Bearer sk-proj-abc", "Bearer sk-wrong-1234567890"]) {
+    const r = await fetch("http://127.0.0.1/v1/organization/projects", {
+      headers: h ? { authorization: h } : {},
+    });
+    assertEquals(r.status, 401);
+    ok(openapi("ErrorResponse")(await r.json()));
+  }
+  const r = await fetch("http://127.0.0.1/v1/organization/projects", {
+    headers: { authorization: "Bearer sk-admin-1" },
+  });
+  ok(!(await r.json()).data.some((p: { id: string }) => p.id === "proj_legacy"));
+});
+
+Deno.test("the SDK sees SDK error classes with request ids from the fake", async () => {
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  try {
+    await sdk(fetch).admin.organization.projects.retrieve("proj_nope");
+    throw new Error("no error");
+  } catch (e) {
+    ok(e instanceof OpenAI.NotFoundError);
+    ok((e as InstanceType<typeof OpenAI.NotFoundError>).requestID?.startsWith("req_fake_"));
+  }
+});
+
+Deno.test("state files: relative timestamps, generated keys, located errors", () => {
+  const s = stateFrom(
+    "projects:\n  - id: p\n    generate: { count: 3, owner: sa, name: 'b-{n}' }\n    service_accounts: [{ id: sa, name: bot }]\n    keys:\n      - { id: k, name: n, owner: sa, created_at: -2d, expires_at: null }\n",
+  );
+  assertEquals(s.projects[0].keys.map((k) => k.name), ["n", "b-1", "b-2", "b-3"]);
+  assertEquals(s.projects[0].keys[0].created_at, NOW_S - 2 * 86400);
+  try {
+    stateFrom(
+      "projects:\n  - id: p\n    keys:\n      - { id: k, name: n, owner: ghost, created_at: yesterday }\n",
+    );
+    throw new Error("accepted");
+  } catch (e) {
+    ok(String(e).includes('4:41: "created_at" is not a timestamp'), String(e));
+    ok(String(e).includes('owner "ghost" is neither'), String(e));
+  }
+});

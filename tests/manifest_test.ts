@@ -1,0 +1,214 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import fc from "fast-check";
+import { loadManifests } from "../lib/manifest.ts";
+import { formatProblem } from "../lib/errors.ts";
+import { POLICIES } from "../policies/mod.ts";
+import { readExample } from "./_helpers.ts";
+
+const load = (text: string, path = "keydrift.yaml") => loadManifests([{ path, text }], POLICIES);
+const errors = (text: string) => {
+  const r = load(text);
+  return [...r.problems, ...r.waiverProblems].sort((a, b) => a.line - b.line || a.column - b.column)
+    .map(formatProblem);
+};
+
+const HEAD = "version: 1\nprojects:\n  - id: proj_a\n    keys:\n";
+
+const CASES: { name: string; yaml: string; want: string[] }[] = [
+  {
+    name: "unknown field with a did-you-mean",
+    yaml: HEAD +
+      "      - name: k\n        owner_typ: user\n        owner: { type: user, name: A }\n",
+    want: ['keydrift.yaml:6:9: unknown field "owner_typ" in key entry (did you mean "owner"?)'],
+  },
+  {
+    name: "duplicate key",
+    yaml: "version: 1\nversion: 1\nprojects: []\n",
+    want: ['keydrift.yaml:2:1: duplicate key "version"; each key may appear once in a mapping'],
+  },
+  {
+    name: "wrong type: a number where a string is expected",
+    yaml: HEAD + "      - name: 0755\n        owner: { type: user, name: A }\n",
+    want: [
+      'keydrift.yaml:5:15: "name" in key entry must be a string, not the number 755 (quote it to make it a string)',
+    ],
+  },
+  {
+    name: "bad enum value",
+    yaml: HEAD + "      - name: k\n        owner: { type: usr, name: A }\n",
+    want: [
+      'keydrift.yaml:6:24: "type" in owner must be one of "user", "service_account", not "usr" (did you mean "user"?)',
+    ],
+  },
+  {
+    name: "YAML 1.1 booleans stay strings",
+    yaml: HEAD + "      - name: no\n        owner: { type: user, name: on }\n",
+    want: [],
+  },
+  {
+    name: "multiple documents",
+    yaml: "version: 1\nprojects: []\n---\nversion: 1\n",
+    want: ["keydrift.yaml:3:1: the file must hold one YAML document; a second one starts here"],
+  },
+  {
+    name: "tab indentation",
+    yaml: "version: 1\nprojects:\n\t- id: x\n",
+    want: ["keydrift.yaml:3:1: tabs are not allowed for indentation; use spaces"],
+  },
+  {
+    name: "unknown tag",
+    yaml: "version: 1\nprojects: !custom []\n",
+    want: ['keydrift.yaml:2:11: unknown tag "!custom"; tags are not allowed'],
+  },
+  {
+    name: "empty file",
+    yaml: "# only a comment\n",
+    want: ['keydrift.yaml:1:1: the file is empty; it needs at least "version" and "projects"'],
+  },
+  {
+    name: "wrong version",
+    yaml: "version: 2\nprojects: []\n",
+    want: ['keydrift.yaml:1:10: "version" in manifest must be one of 1, not 2'],
+  },
+  {
+    name: "missing required fields",
+    yaml: HEAD + "      - name: k\n",
+    want: ['keydrift.yaml:5:9: missing required field "owner" in key entry'],
+  },
+  {
+    name: "project declared twice",
+    yaml: "version: 1\nprojects:\n  - id: p\n    keys: []\n  - id: p\n    keys: []\n",
+    want: ['keydrift.yaml:5:5: project "p" is declared twice: here and at keydrift.yaml:3:5'],
+  },
+  {
+    name: "a key id pinned twice",
+    yaml: HEAD +
+      "      - { name: a, id: key_1, owner: { type: user, name: A } }\n      - { name: b, id: key_1, owner: { type: user, name: A } }\n",
+    want: [
+      'keydrift.yaml:6:9: key id "key_1" is pinned by two entries: here and at keydrift.yaml:5:9',
+    ],
+  },
+  {
+    name: "email on a service account",
+    yaml: HEAD + "      - name: k\n        owner: { type: service_account, name: b, email: x@y }\n",
+    want: ['keydrift.yaml:6:50: "email" applies to user owners only, not service accounts'],
+  },
+  {
+    name: "unknown policy and bad option",
+    yaml:
+      "version: 1\npolicies:\n  key-unusd: { severity: warning }\n  key-unused: { max_idle_dayz: 3, severity: loud }\nprojects: []\n",
+    want: [
+      'keydrift.yaml:3:3: unknown policy "key-unusd" in policies (did you mean "key-unused"?)',
+      'keydrift.yaml:4:17: unknown field "max_idle_dayz" in policy key-unused (did you mean "max_idle_days"?)',
+      'keydrift.yaml:4:45: "severity" in policy key-unused must be one of "error", "warning", "off", not "loud"',
+    ],
+  },
+  {
+    name: "option of the wrong type and an invalid regular expression",
+    yaml:
+      'version: 1\npolicies:\n  key-unused: { max_idle_days: "90" }\n  key-name-pattern: { pattern: "([a-z" }\nprojects: []\n',
+    want: [
+      'keydrift.yaml:3:32: "max_idle_days" in policy key-unused must be a whole number, not the string "90"',
+      'keydrift.yaml:4:23: policy key-name-pattern option "pattern": not a valid regular expression (Invalid regular expression: /([a-z/: Unterminated character class)',
+    ],
+  },
+  {
+    name: "waiver without a reason, with a bad date, for an unknown project",
+    yaml:
+      "version: 1\nprojects:\n  - id: p\n    keys: []\nwaivers:\n  - { policy: key-unused, project: p, key: a, expires: 2027-01-01 }\n" +
+      "  - { policy: key-unused, project: p, key: a, reason: r, expires: 2027-02-30 }\n" +
+      "  - { policy: key-unused, project: q, key: a, reason: r, expires: 2027-01-01 }\n",
+    want: [
+      'keydrift.yaml:6:5: missing required field "reason" in waiver',
+      'keydrift.yaml:7:5: malformed waiver for key-unused: expires "2027-02-30" is not a real date',
+      'keydrift.yaml:8:5: waiver names project "q", which no manifest declares (did you mean "p"?)',
+    ],
+  },
+  {
+    name: "too many aliases",
+    yaml: "version: 1\nx: &a [1]\nprojects: [" + Array(25).fill("*a").join(", ") + "]\n",
+    want: [],
+  },
+];
+
+for (const c of CASES) {
+  Deno.test(`loadManifests() ${c.name}`, () => {
+    const got = errors(c.yaml);
+    if (c.name === "too many aliases") {
+      // Alias bombs stop at the limit with one located error (among other problems).
+      if (!got.some((g) => g.includes("too many aliases"))) throw new Error(got.join("\n"));
+      return;
+    }
+    assertEquals(got, c.want);
+  });
+}
+
+Deno.test("loadManifests() accepts the example manifest and locates every entry", () => {
+  const r = load(readExample("keydrift.yaml"), "examples/keydrift.yaml");
+  assertEquals(r.problems, []);
+  const payments = r.manifest!.projects[0];
+  assertEquals(payments.location, { file: "examples/keydrift.yaml", line: 13, column: 5 });
+  assertEquals(payments.keys[0].location.line, 17);
+  assertEquals(payments.keys[0].id, "key_Q4vT8mZp2LcW9sNa");
+  assertEquals(r.manifest!.projects[1].unmanaged, "ignore");
+  assertEquals(r.manifest!.projects[0].unmanaged, "error");
+});
+
+Deno.test("loadManifests() merges files; a project in two files names both places", () => {
+  const a = "version: 1\ndefaults: { unmanaged: warning }\nprojects:\n  - id: p1\n    keys: []\n";
+  const b = "version: 1\nprojects:\n  - id: p2\n    keys: []\n  - id: p1\n    keys: []\n";
+  const r = loadManifests([{ path: "a.yaml", text: a }, { path: "b.yaml", text: b }], POLICIES);
+  assertEquals(r.problems.map(formatProblem), [
+    'b.yaml:5:5: project "p1" is declared twice: here and at a.yaml:4:5',
+  ]);
+  const ok = loadManifests([{ path: "a.yaml", text: a }, {
+    path: "b.yaml",
+    text: b.replace(/  - id: p1\n    keys: \[\]\n/, ""),
+  }], POLICIES);
+  assertEquals(ok.manifest!.projects.map((p) => [p.id, p.unmanaged]), [["p1", "warning"], [
+    "p2",
+    "warning",
+  ]]);
+});
+
+Deno.test("loadManifests() reads a BOM and CRLF line ends", () => {
+  const r = load("\ufeffversion: 1\r\nprojects:\r\n  - id: p\r\n    keys: []\r\n");
+  assertEquals(r.problems, []);
+});
+
+Deno.test("loadManifests() never throws on arbitrary text (property)", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 400 }), (text) => {
+      const r = load(text);
+      for (const p of r.problems) {
+        if (!(p.line >= 1 && p.column >= 1)) throw new Error(`unlocated: ${p.message}`);
+      }
+      return (r.manifest === null) === (r.problems.length > 0);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("loadManifests() never throws on mutated valid manifests (property)", () => {
+  const base = readExample("keydrift.yaml");
+  const lines = base.split("\n");
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(fc.nat(lines.length - 1), fc.nat(60), fc.string({ maxLength: 8 }), fc.boolean()),
+        { maxLength: 6 },
+      ),
+      (mutations) => {
+        const ls = [...lines];
+        for (const [i, at, ins, drop] of mutations) {
+          const l = ls[i] ?? "";
+          ls[i] = drop ? l.slice(0, at) : l.slice(0, at) + ins + l.slice(at);
+        }
+        const r = load(ls.join("\n"));
+        return (r.manifest === null) === (r.problems.length > 0) &&
+          r.problems.every((p) => p.line >= 1 && p.column >= 1);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
