@@ -46,6 +46,11 @@ export function memDeps(o: MemOptions = {}) {
           Object.assign(new Error(`Requires write access to "${p}"`), { name: "NotCapable" }),
         );
       }
+      if (opts?.createNew && files.has(p)) {
+        return Promise.reject(
+          Object.assign(new Error(`File exists: ${p}`), { name: "AlreadyExists" }),
+        );
+      }
       files.set(p, (opts?.append ? files.get(p) ?? "" : "") + text);
       return Promise.resolve();
     },

@@ -5,7 +5,13 @@ import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
 
-export function live(id: string, name: string, owner: string, type: "user" | "service_account" = "user", extra: Partial<LiveKey> = {}): LiveKey {
+export function live(
+  id: string,
+  name: string,
+  owner: string,
+  type: "user" | "service_account" = "user",
+  extra: Partial<LiveKey> = {},
+): LiveKey {
   return {
     id,
     name,
@@ -14,7 +20,13 @@ export function live(id: string, name: string, owner: string, type: "user" | "se
     lastUsedAt: null,
     expiresAt: null,
     ownerProjectAccess: "active",
-    owner: { type, id: `id-${owner}`, name: owner, role: "member", ...(type === "user" ? { email: `${owner}@x.test` } : {}) },
+    owner: {
+      type,
+      id: `id-${owner}`,
+      name: owner,
+      role: "member",
+      ...(type === "user" ? { email: `${owner}@x.test` } : {}),
+    },
     ...extra,
   };
 }
@@ -33,10 +45,20 @@ const entry = (name: string, owner: string, type = "user", more = "") =>
   `      - name: ${name}\n${more}        owner: { type: ${type}, name: ${owner} }\n`;
 
 const kinds = (m: Manifest, l: Map<string, LiveProject>) =>
-  computeDiff(m, l).drift.map((d) => [d.kind, d.keyName, d.keyId, d.changes.map((c) => `${c.path}:${c.expected}->${c.actual}`).join(",")]);
+  computeDiff(m, l).drift.map((
+    d,
+  ) => [
+    d.kind,
+    d.keyName,
+    d.keyId,
+    d.changes.map((c) => `${c.path}:${c.expected}->${c.actual}`).join(","),
+  ]);
 
 Deno.test("computeDiff() reports nothing when every key matches by name and owner", () => {
-  const d = computeDiff(manifest(entry("a", "ana") + entry("b", "bot", "service_account")), project([live("k1", "a", "ana"), live("k2", "b", "bot", "service_account")]));
+  const d = computeDiff(
+    manifest(entry("a", "ana") + entry("b", "bot", "service_account")),
+    project([live("k1", "a", "ana"), live("k2", "b", "bot", "service_account")]),
+  );
   assertEquals(d.drift, []);
   assertEquals(d.counts.inSync, 2);
 });
@@ -46,18 +68,40 @@ Deno.test("computeDiff() reports a key missing from the live state", () => {
 });
 
 Deno.test("computeDiff() reports unexpected keys with the project's unmanaged level, and ignore counts them silently", () => {
-  const d = computeDiff(manifest("      []\n", "    unmanaged: warning\n"), project([live("k1", "x", "ana")]));
-  assertEquals(d.drift.map((x) => [x.kind, x.severity, x.keyId]), [["unexpected", "warning", "k1"]]);
-  const ig = computeDiff(manifest("      []\n", "    unmanaged: ignore\n"), project([live("k1", "x", "ana")]));
+  const d = computeDiff(
+    manifest("      []\n", "    unmanaged: warning\n"),
+    project([live("k1", "x", "ana")]),
+  );
+  assertEquals(d.drift.map((x) => [x.kind, x.severity, x.keyId]), [[
+    "unexpected",
+    "warning",
+    "k1",
+  ]]);
+  const ig = computeDiff(
+    manifest("      []\n", "    unmanaged: ignore\n"),
+    project([live("k1", "x", "ana")]),
+  );
   assertEquals([ig.drift, ig.counts.ignored], [[], 1]);
 });
 
 Deno.test("computeDiff() matches a pinned id and compares its name", () => {
-  assertEquals(kinds(manifest(entry("a", "ana", "user", "        id: k9\n")), project([live("k9", "renamed", "ana")])), [["changed", "a", "k9", "name:a->renamed"]]);
+  assertEquals(
+    kinds(
+      manifest(entry("a", "ana", "user", "        id: k9\n")),
+      project([live("k9", "renamed", "ana")]),
+    ),
+    [["changed", "a", "k9", "name:a->renamed"]],
+  );
 });
 
 Deno.test("computeDiff() reports a pinned id the live state lacks as missing, and the name twin as unexpected", () => {
-  assertEquals(kinds(manifest(entry("a", "ana", "user", "        id: k9\n")), project([live("k1", "a", "ana")])), [["unexpected", "a", "k1", ""], ["missing", "a", "k9", ""]]);
+  assertEquals(
+    kinds(
+      manifest(entry("a", "ana", "user", "        id: k9\n")),
+      project([live("k1", "a", "ana")]),
+    ),
+    [["unexpected", "a", "k1", ""], ["missing", "a", "k9", ""]],
+  );
 });
 
 Deno.test("computeDiff() narrows a shared name by owner", () => {
@@ -66,43 +110,85 @@ Deno.test("computeDiff() narrows a shared name by owner", () => {
 });
 
 Deno.test("computeDiff() reports ambiguous with candidates and does not also call them unexpected", () => {
-  const d = computeDiff(manifest(entry("deploy", "cleo")), project([live("k1", "deploy", "ben"), live("k2", "deploy", "ana")]));
-  assertEquals(d.drift.map((x) => [x.kind, x.candidates?.map((c) => c.id)]), [["ambiguous", ["k1", "k2"]]]);
+  const d = computeDiff(
+    manifest(entry("deploy", "cleo")),
+    project([live("k1", "deploy", "ben"), live("k2", "deploy", "ana")]),
+  );
+  assertEquals(d.drift.map((x) => [x.kind, x.candidates?.map((c) => c.id)]), [["ambiguous", [
+    "k1",
+    "k2",
+  ]]]);
   assertEquals(d.counts.candidates, 2);
 });
 
 Deno.test("computeDiff() reports a key moved to another owner as changed, one change per path", () => {
-  const m = manifest("      - name: a\n        owner: { type: user, name: ana, email: ana@x.test, role: owner }\n");
-  assertEquals(kinds(m, project([live("k1", "a", "bot", "service_account")])), [["changed", "a", "k1", "owner.type:user->service_account,owner.name:ana->bot,owner.email:ana@x.test->null,owner.role:owner->member"]]);
+  const m = manifest(
+    "      - name: a\n        owner: { type: user, name: ana, email: ana@x.test, role: owner }\n",
+  );
+  assertEquals(kinds(m, project([live("k1", "a", "bot", "service_account")])), [[
+    "changed",
+    "a",
+    "k1",
+    "owner.type:user->service_account,owner.name:ana->bot,owner.email:ana@x.test->null,owner.role:owner->member",
+  ]]);
 });
 
 Deno.test("computeDiff() finds keys wherever they were listed (page 3 of 250)", () => {
-  const keys = Array.from({ length: 250 }, (_, i) => live(`k${i}`, `n${i}`, "bot", "service_account"));
-  const d = computeDiff(manifest(entry("n240", "bot", "service_account"), "    unmanaged: ignore\n"), project(keys));
+  const keys = Array.from(
+    { length: 250 },
+    (_, i) => live(`k${i}`, `n${i}`, "bot", "service_account"),
+  );
+  const d = computeDiff(
+    manifest(entry("n240", "bot", "service_account"), "    unmanaged: ignore\n"),
+    project(keys),
+  );
   assertEquals([d.drift, d.counts.inSync, d.counts.ignored], [[], 1, 249]);
 });
 
 Deno.test("computeDiff() reports project drift: missing (keys not one by one), archived, renamed", () => {
-  assertEquals(kinds(manifest(entry("a", "ana")), project([], { found: false })), [["project_missing", null, null, ""]]);
+  assertEquals(kinds(manifest(entry("a", "ana")), project([], { found: false })), [[
+    "project_missing",
+    null,
+    null,
+    "",
+  ]]);
   const m = manifest(entry("a", "ana"), "    name: old\n");
-  assertEquals(kinds(m, project([live("k", "a", "ana")], { status: "archived", name: "new" })), [["project_changed", null, null, "status:active->archived,name:old->new"]]);
+  assertEquals(kinds(m, project([live("k", "a", "ana")], { status: "archived", name: "new" })), [[
+    "project_changed",
+    null,
+    null,
+    "status:active->archived,name:old->new",
+  ]]);
 });
 
 Deno.test("computeDiff() accounts for every live key exactly once (property)", () => {
   const names = fc.constantFrom("a", "b", "c", "d");
   const owners = fc.constantFrom("ana", "ben", "bot");
-  fc.assert(fc.property(
-    fc.array(fc.tuple(names, owners), { maxLength: 12 }),
-    fc.array(fc.tuple(names, owners, fc.boolean()), { maxLength: 8 }),
-    (liveKeys, entries) => {
-      const keys = liveKeys.map(([n, o], i) => live(`k${i}`, n, o));
-      const yaml = entries.length ? entries.map(([n, o, pin], i) => entry(n, o, "user", pin && i < keys.length ? `        id: k${i}\n` : "")).join("") : "      []\n";
-      const d = computeDiff(manifest(yaml), project(keys));
-      const count = (k: string) => d.drift.filter((x) => x.kind === k).length;
-      const liveOk = d.counts.inSync + count("changed") + d.counts.candidates + count("unexpected") === keys.length;
-      const declaredOk = d.counts.inSync + count("changed") + count("ambiguous") + count("missing") === entries.length;
-      const sorted = d.drift.every((x, i, a) => i === 0 || (a[i - 1].keyName ?? "") <= (x.keyName ?? ""));
-      return liveOk && declaredOk && sorted;
-    },
-  ), { numRuns: 500 });
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(names, owners), { maxLength: 12 }),
+      fc.array(fc.tuple(names, owners, fc.boolean()), { maxLength: 8 }),
+      (liveKeys, entries) => {
+        const keys = liveKeys.map(([n, o], i) => live(`k${i}`, n, o));
+        const yaml = entries.length
+          ? entries.map(([n, o, pin], i) =>
+            entry(n, o, "user", pin && i < keys.length ? `        id: k${i}\n` : "")
+          ).join("")
+          : "      []\n";
+        const d = computeDiff(manifest(yaml), project(keys));
+        const count = (k: string) => d.drift.filter((x) => x.kind === k).length;
+        const liveOk =
+          d.counts.inSync + count("changed") + d.counts.candidates + count("unexpected") ===
+            keys.length;
+        const declaredOk =
+          d.counts.inSync + count("changed") + count("ambiguous") + count("missing") ===
+            entries.length;
+        const sorted = d.drift.every((x, i, a) =>
+          i === 0 || (a[i - 1].keyName ?? "") <= (x.keyName ?? "")
+        );
+        return liveOk && declaredOk && sorted;
+      },
+    ),
+    { numRuns: 500 },
+  );
 });

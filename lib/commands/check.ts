@@ -114,8 +114,14 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const useColor = color === "always" ||
     (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
   const log = v.verbose ? (m: string) => void io.err(`keydrift: ${m}\n`) : undefined;
+  let manifestForReport: Manifest | null = null;
   const emit = (report: Report) =>
-    writeReports(io, report, outputs, { color: useColor, summary: v.summary === true });
+    writeReports(io, report, outputs, {
+      color: useColor,
+      summary: v.summary === true,
+      policies,
+      manifest: manifestForReport,
+    });
 
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check");
   if (!loaded.manifest) {
@@ -126,6 +132,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     if (!v.quiet) await io.err(`keydrift: warning: ${formatProblem(p)}\n`);
   }
   const manifest = scope(loaded.manifest, v.project ?? []);
+  manifestForReport = manifest;
   const started = io.deps.now();
   let report: Report;
   try {
@@ -213,23 +220,14 @@ async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: { color: boolean; summary: boolean },
+  o: { color: boolean; summary: boolean; policies: readonly Policy[]; manifest: Manifest | null },
 ) {
   for (const { format, path } of outputs) {
-    const text = RENDERERS[format](report, {
-      color: path === null && format === "text" && o.color,
-    });
+    const color = path === null && format === "text" && o.color;
+    const text = RENDERERS[format](report, { color, policies: o.policies, manifest: o.manifest });
     if (path === null) await io.out(text);
     else await io.write(path, text);
   }
   const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
-  if (summaryPath && "markdown" in RENDERERS) {
-    await io.write(
-      summaryPath,
-      (RENDERERS as Record<string, (r: Report, x: { color: boolean }) => string>).markdown(report, {
-        color: false,
-      }),
-      true,
-    );
-  }
+  if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", true);
 }

@@ -1,14 +1,108 @@
-/** `keydrift import`: placeholder replaced in the import work. */
-import type { Io } from "./check.ts";
+/** `keydrift import`: write a manifest that describes the live state (adoption). */
+import { ApiError, UsageError } from "../errors.ts";
+import { type ImportedProject, manifestFor } from "../import.ts";
 import type { Policy } from "../policy.ts";
-import { UsageError } from "../errors.ts";
+import type { WireProject } from "../admin_client.ts";
+import { intFlag, parse, secondsFlag } from "./args.ts";
+import type { Io } from "./check.ts";
+import { connect } from "./connect.ts";
 
-export const IMPORT_HELP = `Usage: keydrift import [options]\n`;
+export const IMPORT_HELP = `Usage: keydrift import [options]
 
-export function importCommand(
-  _argv: string[],
-  _io: Io,
+Write a manifest describing the live keys of all active projects (or --project ones):
+comments, keys sorted by name, ids pinned, owner type, name and email. Round trip:
+import, then check against the same state, exits 0.
+
+Options:
+  -o, --output PATH       where to write (default keydrift.yaml; - for stdout)
+      --force             overwrite an existing file
+      --project ID        import only this project (repeatable; archived ones too)
+      --api-url URL       Admin API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)
+      --admin-key-file PATH  read the admin key from a file instead of OPENAI_ADMIN_KEY
+      --fake STATE        read from the built-in fake Admin API seeded from a state file
+      --concurrency N     parallel requests (default 8)
+      --timeout SECONDS   per-request timeout (default 30)
+      --deadline SECONDS  overall deadline (default 300)
+  -v, --verbose           progress on stderr
+  -h, --help              show this help
+`;
+
+export async function importCommand(
+  argv: string[],
+  io: Io,
   _policies: readonly Policy[],
 ): Promise<number> {
-  return Promise.reject(new UsageError("import is not available yet", "import"));
+  const { values: v } = parse("import", argv, {
+    output: { type: "string", short: "o" },
+    force: { type: "boolean" },
+    project: { type: "string", multiple: true },
+    "api-url": { type: "string" },
+    "admin-key-file": { type: "string" },
+    fake: { type: "string" },
+    concurrency: { type: "string" },
+    timeout: { type: "string" },
+    deadline: { type: "string" },
+    verbose: { type: "boolean", short: "v" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (v.help) return (await io.out(IMPORT_HELP), 0);
+  const output = v.output ?? "keydrift.yaml";
+  const { client, secret } = await connect(io.deps, {
+    command: "import",
+    fake: v.fake,
+    apiUrl: v["api-url"],
+    adminKeyFile: v["admin-key-file"],
+    timeoutS: secondsFlag("import", "timeout", v.timeout, 30),
+    deadlineS: secondsFlag("import", "deadline", v.deadline, 300),
+    concurrency: intFlag("import", "concurrency", v.concurrency, 8),
+    log: v.verbose ? (m) => void io.err(`keydrift: ${m}\n`) : undefined,
+  });
+  if (secret) io.addSecret(secret);
+  let projects: ImportedProject[];
+  try {
+    const wire = await projectsToImport(client, v.project ?? []);
+    projects = await Promise.all(
+      wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
+    );
+  } finally {
+    client.close();
+  }
+  const text = manifestFor(projects, new Date(io.deps.now()).toISOString().slice(0, 10));
+  if (output === "-") {
+    await io.out(text);
+    return 0;
+  }
+  try {
+    await io.deps.writeTextFile(output, text, { createNew: !v.force });
+  } catch (e) {
+    if ((e as Error).name === "AlreadyExists") {
+      throw new UsageError(
+        `"${output}" already exists; pass --force to overwrite it or -o to write elsewhere`,
+        "import",
+      );
+    }
+    await io.write(output, text);
+  }
+  const keys = projects.reduce((n, p) => n + p.keys.length, 0);
+  await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys)\n`);
+  return 0;
+}
+
+async function projectsToImport(
+  client: Awaited<ReturnType<typeof connect>>["client"],
+  ids: string[],
+): Promise<WireProject[]> {
+  if (!ids.length) {
+    const listed = await client.listProjects({ includeArchived: false });
+    return listed.projects.filter((p) => p.status === null || p.status === "active");
+  }
+  return Promise.all(ids.map(async (id) => {
+    const p = await client.retrieveProject(id);
+    if (!p) {
+      throw new ApiError(
+        `Cannot import project "${id}": it does not exist or is not visible to this admin key`,
+      );
+    }
+    return p;
+  }));
 }

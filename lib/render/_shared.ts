@@ -1,0 +1,79 @@
+/** Helpers several renderers share: one line per drift, rule text per kind, stable fingerprints. */
+import type { Drift, Finding } from "../types.ts";
+
+export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {
+  missing: {
+    title: "Key missing",
+    help:
+      "A key the manifest declares does not exist in the live project. Create it, or remove the entry.",
+  },
+  unexpected: {
+    title: "Unexpected key",
+    help: "A live key no manifest entry declares. Declare it (keydrift import helps) or delete it.",
+  },
+  changed: {
+    title: "Key changed",
+    help:
+      "A declared key exists but its name or owner differs from the manifest. Fix the key or the entry.",
+  },
+  ambiguous: {
+    title: "Ambiguous key",
+    help: "Several live keys fit one entry by name and owner. Pin the intended one with its id.",
+  },
+  project_missing: {
+    title: "Project missing",
+    help: "A declared project does not exist or is not visible to the admin key.",
+  },
+  project_changed: {
+    title: "Project changed",
+    help: "A declared project is archived or has another name than the manifest says.",
+  },
+};
+
+/** One human line for a drift item, without location. */
+export function driftMessage(d: Drift): string {
+  const key = d.keyName !== null ? `key "${d.keyName}"${d.keyId ? ` (${d.keyId})` : ""}` : "";
+  const changes = d.changes.map((c) =>
+    `${c.path}: ${JSON.stringify(c.expected)} -> ${JSON.stringify(c.actual)}`
+  ).join("; ");
+  switch (d.kind) {
+    case "missing":
+      return `${key} in ${d.projectId} is declared but missing from the live project`;
+    case "unexpected":
+      return `${key} in ${d.projectId} is not in the manifest (${d.detail ?? ""})`;
+    case "changed":
+      return `${key} in ${d.projectId} changed: ${changes}`;
+    case "ambiguous":
+      return `${key} in ${d.projectId} is ambiguous: ${
+        (d.candidates ?? []).map((c) => `${c.id} (${c.owner})`).join(", ")
+      } fit; pin one with id`;
+    case "project_missing":
+      return `project ${d.projectId} does not exist or is not visible to this admin key`;
+    case "project_changed":
+      return `project ${d.projectId} changed: ${changes}`;
+  }
+}
+
+export function findingMessage(f: Finding): string {
+  const key = `key "${f.keyName}"${f.keyId ? ` (${f.keyId})` : ""}`;
+  const waived = f.waived && f.waiver
+    ? ` [waived until ${f.waiver.expires}: ${f.waiver.reason}]`
+    : "";
+  return `${key} in ${f.projectId}: ${f.message}${waived}`;
+}
+
+/** A stable identity for a drift or finding across runs (not its line, which moves). */
+export function identity(x: Drift | Finding): string {
+  const kind = "kind" in x ? x.kind : x.policy;
+  return [kind, x.projectId, x.keyId ?? "", x.keyName ?? ""].join("|");
+}
+
+/** FNV-1a 64-bit as hex: small, deterministic, dependency-free. */
+export function fingerprint(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of new TextEncoder().encode(s)) {
+    h ^= BigInt(b);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}

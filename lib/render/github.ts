@@ -1,0 +1,88 @@
+/**
+ * `github`: workflow commands (`::error file=…,line=…,col=…,title=…::message`) pointing at the
+ * manifest, escaped per the toolkit rules, wrapped in stop-commands, capped at the limits.
+ */
+import type { Report } from "../report.ts";
+import type { SourceLocation } from "../types.ts";
+import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
+
+/** GitHub shows at most 10 errors and 10 warnings per step. */
+export const ANNOTATION_LIMIT = 10;
+
+export function escapeData(s: string): string {
+  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+interface Annotation {
+  level: "error" | "warning";
+  title: string;
+  message: string;
+  location: SourceLocation | null;
+}
+
+function command(a: Annotation, fallbackFile: string): string {
+  const file = a.location?.file ?? fallbackFile;
+  const props = [
+    `file=${escapeProperty(file)}`,
+    `line=${a.location?.line ?? 1}`,
+    `col=${a.location?.column ?? 1}`,
+    `title=${escapeProperty(a.title)}`,
+  ];
+  return `::${a.level} ${props.join(",")}::${escapeData(a.message)}`;
+}
+
+export function renderGithub(r: Report): string {
+  const all: Annotation[] = [
+    ...r.errors.map((e): Annotation => ({
+      level: "error",
+      title: "keydrift: check incomplete",
+      message: e.message,
+      location: null,
+    })),
+    ...r.drift.map((d): Annotation => ({
+      level: d.severity,
+      title: `keydrift: ${DRIFT_TEXT[d.kind].title}`,
+      message: driftMessage(d),
+      location: d.location,
+    })),
+    ...r.findings.filter((f) => !f.waived).map((f): Annotation => ({
+      level: f.severity,
+      title: `keydrift: ${f.policy}`,
+      message: findingMessage(f),
+      location: f.location,
+    })),
+    ...r.notes.map((n): Annotation => ({
+      level: "warning",
+      title: "keydrift: manifest warning",
+      message: n.message,
+      location: n.location,
+    })),
+  ];
+  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
+  const shown = { error: 0, warning: 0 };
+  const lines: string[] = [];
+  let hidden = 0;
+  for (const a of all) {
+    if (shown[a.level] >= ANNOTATION_LIMIT) {
+      hidden++;
+      continue;
+    }
+    shown[a.level]++;
+    lines.push(command(a, fallback));
+  }
+  const s = r.summary;
+  const summary =
+    `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
+    `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
+    (hidden
+      ? `; ${hidden} more not annotated (GitHub shows ${ANNOTATION_LIMIT} per level): see the step summary or the json report`
+      : "");
+  lines.push(`::notice title=keydrift summary::${escapeData(summary)}`);
+  // Server-supplied strings (key names, API errors) are escaped: a CR or LF in them can never start
+  // a line of their own, so they cannot inject workflow commands.
+  return lines.join("\n") + "\n";
+}
