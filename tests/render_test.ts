@@ -49,7 +49,7 @@ Deno.test("one check run writes text, json, markdown, sarif, junit and github fr
 
 Deno.test("sarif validates against the official SARIF 2.1.0 schema, with stable fingerprints", async (t) => {
   const schema = JSON.parse(
-    Deno.readTextFileSync(
+    await Deno.readTextFile(
       new URL("../../shared/reference/sarif-schema-2.1.0.json", import.meta.url),
     ),
   );

@@ -1,0 +1,179 @@
+/**
+ * End-to-end: spawn the real CLI with the exact permission flags from deno.json's `check` task
+ * (the host swapped for the loopback fake) against `keydrift fake-api` on 127.0.0.1:0.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { ADMIN_KEY } from "./_helpers.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+
+/** The permission flags of a deno.json task: everything between `deno run|compile` and `main.ts`. */
+export function taskFlags(task: string): string[] {
+  const words = (config.tasks[task] as string).split(" ");
+  return words.slice(2, words.indexOf("main.ts")).filter((w) =>
+    !w.startsWith("-o") && w !== "dist/keydrift" && w !== "--exclude-unused-npm"
+  );
+}
+
+const CHECK_FLAGS = taskFlags("check");
+const E2E_FLAGS = CHECK_FLAGS.map((f) =>
+  f.startsWith("--allow-net=") ? "--allow-net=127.0.0.1" : f
+);
+
+async function startFake(state = "examples/state.yaml") {
+  const child = new Deno.Command("deno", {
+    args: ["run", ...taskFlags("fake-api"), "main.ts", "fake-api", "--state", state, "--port", "0"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    first += value;
+  }
+  const url = first.split("\n")[0];
+  ok(/^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(url), url);
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await reader.cancel();
+      await child.stderr.cancel();
+      return status;
+    },
+  };
+}
+
+async function keydrift(args: string[], env: Record<string, string>, flags = E2E_FLAGS) {
+  const out = await new Deno.Command("deno", {
+    args: ["run", ...flags, "main.ts", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: true,
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("e2e: check with the README's scoped permissions against fake-api on 127.0.0.1:0", async () => {
+  const fake = await startFake();
+  try {
+    const env = {
+      OPENAI_ADMIN_KEY: ADMIN_KEY,
+      OPENAI_BASE_URL: fake.url,
+      PATH: Deno.env.get("PATH") ?? "",
+    };
+    const r = await keydrift(["check", "-m", "examples/keydrift.yaml"], env);
+    assertEquals(r.code, 2, r.stderr);
+    ok(
+      r.stdout.includes("Drift: 1 missing, 1 unexpected, 1 changed, 1 ambiguous, 2 project"),
+      r.stdout,
+    );
+    for (const o of [r.stdout, r.stderr]) ok(!o.includes(ADMIN_KEY));
+    const bad = await keydrift(["check", "-m", "examples/keydrift.yaml", "-v"], {
+      ...env,
+      OPENAI_ADMIN_KEY: "sk-proj-notadmin-0123456789abcdef",
+    });
+    assertEquals(bad.code, 1);
+    ok(
+      bad.stdout.includes("answered 401") && bad.stdout.includes("api.management.read"),
+      bad.stdout,
+    );
+    ok(!(bad.stdout + bad.stderr).includes("notadmin-0123456789abcdef"));
+  } finally {
+    assertEquals((await fake.stop()).success, true, "fake-api stops cleanly on SIGTERM");
+  }
+});
+
+Deno.test("e2e: writing a report outside --allow-write is refused with exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const fake = await startFake();
+  try {
+    const env = { OPENAI_ADMIN_KEY: ADMIN_KEY, OPENAI_BASE_URL: fake.url };
+    await Deno.mkdir(`${dir}/allowed`);
+    const flags = [...E2E_FLAGS, `--allow-write=${dir}/allowed`];
+    const good = await keydrift(
+      ["check", "-m", "examples/keydrift.yaml", "--format", `json=${dir}/allowed/r.json`],
+      env,
+      flags,
+    );
+    assertEquals(good.code, 2, good.stderr);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/allowed/r.json`)).status, "drift");
+    const denied = await keydrift(
+      ["check", "-m", "examples/keydrift.yaml", "--format", `json=${dir}/other.json`],
+      env,
+      flags,
+    );
+    assertEquals(denied.code, 1);
+    ok(denied.stderr.includes("permission denied (allow it with --allow-write="), denied.stderr);
+  } finally {
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e: the demo task's command exits 2; validate runs offline", async () => {
+  const demo = config.tasks.demo.split(" ").slice(2);
+  const out = await new Deno.Command("deno", {
+    args: ["run", ...demo],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  assertEquals(out.code, 2);
+  const v = await keydrift(["validate", "-m", "examples/keydrift.yaml"], {}, [
+    "--no-prompt",
+    "--ignore-env=LOG_TOKENS,LOG_STREAM",
+    "--allow-read=.",
+  ]);
+  assertEquals([v.code, v.stdout], [
+    0,
+    "examples/keydrift.yaml: valid (4 projects, 8 keys, 2 waivers)\n",
+  ]);
+});
+
+Deno.test("permission flags have one source: README, the action and the compile task use the check task's flags", async () => {
+  const flags = CHECK_FLAGS.join(" ");
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  ok(readme.includes(`deno run ${flags} main.ts check`), "README recipe");
+  assertEquals(taskFlags("compile"), CHECK_FLAGS);
+  const action = await Deno.readTextFile(`${ROOT}action.yml`);
+  ok(
+    action.includes(
+      flags.replace("--allow-net=api.openai.com", "--allow-net=${{ inputs.api-host }}"),
+    ),
+    "action.yml",
+  );
+});
+
+Deno.test("pre-commit hook script validates staged manifests offline", async () => {
+  const hook = `${ROOT}hooks/validate.sh`;
+  const good = await new Deno.Command(hook, { args: ["examples/keydrift.yaml"], cwd: ROOT })
+    .output();
+  assertEquals(good.code, 0, new TextDecoder().decode(good.stderr));
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/keydrift.yaml`,
+      "version: 1\nprojects:\n  - id: p\n    kes: []\n",
+    );
+    const bad = await new Deno.Command(hook, { args: ["keydrift.yaml"], cwd: dir }).output();
+    assertEquals(bad.code, 1);
+    ok(
+      new TextDecoder().decode(bad.stderr).includes(
+        'keydrift.yaml:4:5: unknown field "kes" in project entry (did you mean "keys"?)',
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const hooks = await Deno.readTextFile(`${ROOT}.pre-commit-hooks.yaml`);
+  ok(hooks.includes("entry: hooks/validate.sh") && hooks.includes("language: unsupported_script"));
+});
