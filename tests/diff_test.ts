@@ -189,6 +189,6 @@ Deno.test("computeDiff() accounts for every live key exactly once (property)", (
         return liveOk && declaredOk && sorted;
       },
     ),
-    { numRuns: 500 },
+    { numRuns: Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 500) },
   );
 });

@@ -185,7 +185,7 @@ Deno.test("loadManifests() never throws on arbitrary text (property)", () => {
       }
       return (r.manifest === null) === (r.problems.length > 0);
     }),
-    { numRuns: 300 },
+    { numRuns: Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300) },
   );
 });
 
@@ -209,6 +209,6 @@ Deno.test("loadManifests() never throws on mutated valid manifests (property)", 
           r.problems.every((p) => p.line >= 1 && p.column >= 1);
       },
     ),
-    { numRuns: 300 },
+    { numRuns: Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300) },
   );
 });
