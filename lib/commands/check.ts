@@ -1,6 +1,6 @@
 /** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
 import type { Deps } from "../deps.ts";
-import { ManifestError, suggestion, UsageError } from "../errors.ts";
+import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
 import { computeDiff } from "../diff.ts";
 import { evaluatePolicies, type Policy } from "../policy.ts";
 import { readLiveState } from "../live_state.ts";
@@ -10,7 +10,6 @@ import type { Manifest } from "../types.ts";
 import { enumFlag, intFlag, parse, secondsFlag } from "./args.ts";
 import { connect } from "./connect.ts";
 import { loadFrom } from "./load.ts";
-import { formatProblem } from "../errors.ts";
 
 export const CHECK_HELP = `Usage: keydrift check [options]
 
