@@ -3,10 +3,12 @@
  * aliases) and checks it against a {@link JsonSchema}, reporting every problem with its place.
  * Shared by the manifest loader and the fake API's state-file loader.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type ParsedNode, parseDocument } from "yaml";
 import type { JsonSchema } from "./schema.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
 import type { SourceLocation } from "./types.ts";
+import { parseFast } from "./yaml_fast.ts";
+import { LineIndex, type YNode } from "./yaml_node.ts";
 
 /** At most this many alias references are followed in one file. */
 export const MAX_ALIASES = 20;
@@ -19,39 +21,62 @@ export interface CheckedDocument {
 
 type Doc = ReturnType<typeof parseDocument>;
 
+/** The full reader's tree as a {@link YNode} tree (aliases resolve on demand). */
+function fromYaml(node: unknown, doc: Doc): YNode | null {
+  if (node === null || node === undefined) return null;
+  const offset = (node as ParsedNode).range?.[0] ?? 0;
+  if (isAlias(node)) {
+    return { kind: "alias", offset, resolve: () => fromYaml(node.resolve(doc), doc) };
+  }
+  if (isMap(node)) {
+    const pairs = node.items.map((p) => ({
+      key: fromYaml(p.key, doc),
+      value: fromYaml(p.value, doc),
+    }));
+    return { kind: "map", offset, pairs };
+  }
+  if (isSeq(node)) {
+    return { kind: "seq", offset, items: node.items.map((i) => fromYaml(i, doc)) };
+  }
+  if (isScalar(node)) {
+    return { kind: "scalar", offset, value: node.value, plain: node.type === "PLAIN" };
+  }
+  return { kind: "scalar", offset, value: undefined, plain: false };
+}
+
+type N = YNode | null | undefined;
+
 class Checker {
   aliases = 0;
   readonly mapLocs = new WeakMap<object, SourceLocation>();
   readonly fieldLocs = new WeakMap<object, Map<string, SourceLocation>>();
   constructor(
     readonly file: string,
-    readonly lc: LineCounter,
-    readonly doc: Doc,
+    readonly lines: LineIndex,
     readonly problems: ManifestProblem[],
   ) {}
 
-  at(node: Node | null | undefined): SourceLocation {
-    const offset = node?.range?.[0] ?? 0;
-    const { line, col } = this.lc.linePos(offset);
+  at(node: N): SourceLocation {
+    const { line, col } = this.lines.at(node?.offset ?? 0);
     return { file: this.file, line, column: col };
   }
 
-  report(node: Node | null | undefined, message: string): void {
+  report(node: N, message: string): void {
     this.problems.push({ ...this.at(node), message });
   }
 
-  resolve(node: unknown): Node | null | undefined {
-    if (!isAlias(node)) return node as Node | null | undefined;
+  resolve(node: N): N {
+    if (node?.kind !== "alias") return node;
     if (++this.aliases > MAX_ALIASES) {
       if (this.aliases === MAX_ALIASES + 1) {
         this.report(node, `too many aliases (more than ${MAX_ALIASES}); write the values out`);
       }
       return undefined;
     }
-    return node.resolve(this.doc) as Node | undefined;
+    return node.resolve();
   }
 
-  check(raw: unknown, schema: JsonSchema, label: string, parent: Node | null): unknown {
+  check(raw: N, schema: JsonSchema, label: string, parent: N): unknown {
     const node = this.resolve(raw);
     if (this.aliases > MAX_ALIASES) return undefined;
     const where = node ?? parent;
@@ -59,27 +84,22 @@ class Checker {
       case "object":
         return this.checkObject(node, schema, label, where);
       case "array":
-        if (!isSeq(node)) return this.wrongType(node, where, label, "a list");
+        if (node?.kind !== "seq") return this.wrongType(node, where, label, "a list");
         return node.items.map((item) => this.check(item, schema.items ?? {}, label, node));
       default:
         return this.checkScalar(node, schema, label, where);
     }
   }
 
-  checkObject(
-    node: Node | null | undefined,
-    schema: JsonSchema,
-    label: string,
-    where: Node | null,
-  ) {
-    if (!isMap(node)) return this.wrongType(node, where, label, "a mapping");
+  checkObject(node: N, schema: JsonSchema, label: string, where: N) {
+    if (node?.kind !== "map") return this.wrongType(node, where, label, "a mapping");
     const out: Record<string, unknown> = {};
     const fields = new Map<string, SourceLocation>();
     const title = schema.title ?? label;
     const props = schema.properties ?? {};
-    for (const pair of node.items) {
+    for (const pair of node.pairs) {
       const keyNode = this.resolve(pair.key);
-      if (!isScalar(keyNode) || typeof keyNode.value !== "string") {
+      if (keyNode?.kind !== "scalar" || typeof keyNode.value !== "string") {
         this.report(keyNode ?? node, `field names in ${title} must be plain strings`);
         continue;
       }
@@ -105,12 +125,7 @@ class Checker {
     return out;
   }
 
-  checkScalar(
-    node: Node | null | undefined,
-    schema: JsonSchema,
-    label: string,
-    where: Node | null,
-  ) {
+  checkScalar(node: N, schema: JsonSchema, label: string, where: N) {
     const expected = schema.type === undefined
       ? "a value"
       : schema.type === "string"
@@ -120,7 +135,7 @@ class Checker {
       : schema.type === "integer"
       ? "a whole number"
       : "a number";
-    if (!isScalar(node)) return this.wrongType(node, where, label, expected);
+    if (node?.kind !== "scalar") return this.wrongType(node, where, label, expected);
     const v = node.value;
     const ok = schema.type === undefined
       ? true
@@ -162,21 +177,21 @@ class Checker {
     return v;
   }
 
-  wrongType(node: Node | null | undefined, where: Node | null, label: string, expected: string) {
+  wrongType(node: N, where: N, label: string, expected: string) {
     this.report(node ?? where, `${label} must be ${expected}, not ${describe(node)}`);
     return undefined;
   }
 }
 
-function describe(node: Node | null | undefined): string {
+function describe(node: N): string {
   if (node === null || node === undefined) return "empty";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
+  if (node.kind === "map") return "a mapping";
+  if (node.kind === "seq") return "a list";
+  if (node.kind === "scalar") {
     const v = node.value;
     if (v === null) return "empty";
     if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
-    const plain = node.type === "PLAIN" ? " (quote it to make it a string)" : "";
+    const plain = node.plain ? " (quote it to make it a string)" : "";
     return `${typeof v === "boolean" ? "the boolean" : "the number"} ${String(v)}${plain}`;
   }
   return "an unsupported value";
@@ -234,25 +249,22 @@ function tabProblems(file: string, text: string): ManifestProblem[] {
   return out;
 }
 
+/** "auto": the fast reader when the text is in its subset, else the full one; "full": always `yaml`. */
+export type Reader = "auto" | "full";
+
 /**
- * Parses `text` and checks it against `schema`. Returns the document, or null with `problems`
- * filled when YAML itself is unusable. Schema problems are appended to `problems` too.
+ * Reads YAML `text` (no BOM) into a tree. Returns `undefined`, with `problems` filled, when YAML
+ * itself is unusable.
  */
-export function parseAndCheck(
+export function readTree(
   file: string,
-  rawText: string,
-  schema: JsonSchema,
+  text: string,
   problems: ManifestProblem[],
-): CheckedDocument | null {
-  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
-  if (text.trim() === "" || /^(\s*#[^\n]*\n?|\s*---\s*\n?)*\s*$/.test(text)) {
-    problems.push({
-      file,
-      line: 1,
-      column: 1,
-      message: `the file is empty; it needs at least ${required(schema)}`,
-    });
-    return null;
+  reader: Reader,
+): YNode | null | undefined {
+  if (reader === "auto") {
+    const fast = parseFast(text);
+    if (fast) return fast;
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, {
@@ -271,10 +283,36 @@ export function parseAndCheck(
       const k = `${p.line}:${p.column}:${p.message}`;
       if (!seen.has(k)) problems.push(p), seen.add(k);
     }
+    return undefined;
+  }
+  return fromYaml(doc.contents, doc);
+}
+
+/**
+ * Parses `text` and checks it against `schema`. Returns the document, or null with `problems`
+ * filled when YAML itself is unusable. Schema problems are appended to `problems` too.
+ */
+export function parseAndCheck(
+  file: string,
+  rawText: string,
+  schema: JsonSchema,
+  problems: ManifestProblem[],
+  options: { reader?: Reader } = {},
+): CheckedDocument | null {
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
+  if (text.trim() === "" || /^(\s*#[^\n]*\n?|\s*---\s*\n?)*\s*$/.test(text)) {
+    problems.push({
+      file,
+      line: 1,
+      column: 1,
+      message: `the file is empty; it needs at least ${required(schema)}`,
+    });
     return null;
   }
-  const checker = new Checker(file, lc, doc, problems);
-  const value = checker.check(doc.contents, schema, "the document", null);
+  const root = readTree(file, text, problems, options.reader ?? "auto");
+  if (root === undefined) return null;
+  const checker = new Checker(file, new LineIndex(text), problems);
+  const value = checker.check(root, schema, "the document", null);
   return {
     value,
     locate(obj: object, field?: string): SourceLocation {

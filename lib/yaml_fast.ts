@@ -1,0 +1,421 @@
+/**
+ * A fast reader for the plain subset of YAML 1.2 that manifests are written in: block mappings
+ * and sequences, one-line plain and quoted scalars, one-line flow collections, comments. It
+ * builds the same {@link YNode} tree (same values, same offsets) as the full `yaml` reader does
+ * for that subset, about ten times faster. Anything outside the subset (anchors, aliases, tags,
+ * block scalars, multi-line scalars, escapes, directives, duplicate keys, anything invalid)
+ * makes it give up and return `undefined`, and the caller uses the full reader, which also
+ * produces the located error messages. It never decides that input is wrong.
+ */
+import type { YNode, YScalar } from "./yaml_node.ts";
+
+/** Characters that send a file to the full reader wherever they appear. */
+const UNUSUAL =
+  // deno-lint-ignore no-control-regex -- these are exactly the characters it looks for
+  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]|\r(?!\n)/;
+
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT = /^[-+]?[0-9]+$/;
+const OCT = /^0o[0-7]+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const SPECIAL_FLOAT = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+/** A first character that could make a plain scalar something else (number, null, ...). */
+const MAYBE_TYPED = /^[-+.~0-9nNtTfF]/;
+
+/** Resolves a plain scalar as the YAML 1.2 core schema does. */
+export function resolvePlain(s: string): unknown {
+  if (s === "") return null;
+  if (!MAYBE_TYPED.test(s)) return s;
+  if (NULL.test(s)) return null;
+  if (BOOL.test(s)) return s[0] === "t" || s[0] === "T";
+  if (OCT.test(s)) return parseInt(s.slice(2), 8);
+  if (INT.test(s)) return parseInt(s, 10);
+  if (HEX.test(s)) return parseInt(s.slice(2), 16);
+  if (SPECIAL_FLOAT.test(s)) {
+    return s.slice(-3).toLowerCase() === "nan" ? NaN : s[0] === "-" ? -Infinity : Infinity;
+  }
+  if (FLOAT.test(s)) return parseFloat(s);
+  return s;
+}
+
+class GiveUp {}
+const GIVE_UP = new GiveUp();
+
+const SP = 32;
+const HASH = 35;
+const DASH = 45;
+const COLON = 58;
+const COMMA = 44;
+
+/** Characters a plain scalar may not start with (YAML indicators), besides "-" + space. */
+function badPlainStart(c: number): boolean {
+  // ? : , [ ] { } # & * ! | > ' " % @ `
+  return c === 63 || c === COLON || c === COMMA || c === 91 || c === 93 || c === 123 ||
+    c === 125 || c === HASH || c === 38 || c === 42 || c === 33 || c === 124 || c === 62 ||
+    c === 39 || c === 34 || c === 37 || c === 64 || c === 96;
+}
+
+const isFlowEnd = (c: number) => c === COMMA || c === 93 || c === 125 || c === 91 || c === 123;
+
+/** Parses `text` (no BOM) if it is in the fast subset; `undefined` means "use the full reader". */
+export function parseFast(text: string): YNode | undefined {
+  if (UNUSUAL.test(text)) return undefined;
+  try {
+    return new FastReader(text).document();
+  } catch (e) {
+    if (e === GIVE_UP) return undefined;
+    throw e;
+  }
+}
+
+class FastReader {
+  /** Significant lines: start of content, end (before \r\n), and the content's column. */
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly cols: number[] = [];
+  /** Current line index; `pos`/`col` may point into it (after "- ") instead of its start. */
+  li = 0;
+  pos = 0;
+  col = 0;
+
+  constructor(readonly t: string) {
+    let start = 0;
+    let first = true;
+    const n = t.length;
+    while (start < n) {
+      let end = t.indexOf("\n", start);
+      if (end < 0) end = n;
+      const next = end + 1;
+      if (end > start && t.charCodeAt(end - 1) === 13) end--;
+      let i = start;
+      while (i < end && t.charCodeAt(i) === SP) i++;
+      if (i < end && t.charCodeAt(i) !== HASH) {
+        if (i === start) {
+          const c = t.charCodeAt(i);
+          if (c === 37) throw GIVE_UP; // directive
+          if ((c === DASH || c === 46) && isMarker(t, i, end)) {
+            // One leading "---" is allowed; anything else is a multi-document file.
+            if (!first || c !== DASH || this.trailing(i + 3, end) !== end) throw GIVE_UP;
+            start = next;
+            first = false;
+            continue;
+          }
+        }
+        first = false;
+        this.starts.push(i);
+        this.ends.push(end);
+        this.cols.push(i - start);
+      }
+      start = next;
+    }
+    this.enter(0);
+  }
+
+  /** Moves to significant line `li`. */
+  enter(li: number): void {
+    this.li = li;
+    if (li < this.starts.length) {
+      this.pos = this.starts[li];
+      this.col = this.cols[li];
+    } else {
+      this.col = -1;
+    }
+  }
+
+  get end(): number {
+    return this.ends[this.li];
+  }
+
+  /** Skips spaces from `i`; returns `end` if only spaces and a comment follow. */
+  trailing(i: number, end: number): number {
+    const t = this.t;
+    while (i < end && t.charCodeAt(i) === SP) i++;
+    if (i < end && t.charCodeAt(i) === HASH && t.charCodeAt(i - 1) === SP) return end;
+    return i;
+  }
+
+  document(): YNode {
+    if (this.starts.length === 0 || this.col !== 0) throw GIVE_UP;
+    const node = this.block(-1);
+    if (this.li < this.starts.length) throw GIVE_UP;
+    return node;
+  }
+
+  /** A node starting at the current position, whose column is greater than `parent`. */
+  block(parent: number): YNode {
+    const t = this.t;
+    const c = t.charCodeAt(this.pos);
+    if (c === DASH && (this.pos + 1 === this.end || t.charCodeAt(this.pos + 1) === SP)) {
+      return this.sequence(this.col);
+    }
+    if (this.keyEnd() >= 0) return this.mapping(this.col);
+    const node = this.inline(this.pos, this.end);
+    this.enter(this.li + 1);
+    if (this.col > parent) throw GIVE_UP; // a continuation line or bad indentation
+    return node;
+  }
+
+  sequence(ind: number): YNode {
+    const t = this.t;
+    const items: YNode[] = [];
+    const offset = this.pos;
+    while (this.col === ind) {
+      const p = this.pos;
+      if (t.charCodeAt(p) !== DASH || (p + 1 !== this.end && t.charCodeAt(p + 1) !== SP)) break;
+      const after = this.trailing(p + 1, this.end);
+      if (after === this.end) {
+        let nullAt = p + 1;
+        while (nullAt < this.end && t.charCodeAt(nullAt) === SP) nullAt++;
+        this.enter(this.li + 1);
+        items.push(
+          this.col > ind
+            ? this.block(ind)
+            : { kind: "scalar", offset: nullAt, value: null, plain: true },
+        );
+      } else {
+        this.col += after - p;
+        this.pos = after;
+        items.push(this.block(ind));
+      }
+    }
+    if (this.col > ind) throw GIVE_UP;
+    return { kind: "seq", offset, items };
+  }
+
+  mapping(ind: number): YNode {
+    const t = this.t;
+    const pairs: { key: YNode; value: YNode | null }[] = [];
+    const seen = new Set<string>();
+    const offset = this.pos;
+    while (this.col === ind) {
+      const keyStart = this.pos;
+      const colon = this.keyEnd();
+      if (colon < 0) throw GIVE_UP;
+      const key = this.key(keyStart, colon);
+      if (seen.has(key.value as string)) throw GIVE_UP;
+      seen.add(key.value as string);
+      const after = this.trailing(colon + 1, this.end);
+      let value: YNode;
+      if (after === this.end) {
+        let nullAt = colon + 1;
+        while (nullAt < this.end && t.charCodeAt(nullAt) === SP) nullAt++;
+        this.enter(this.li + 1);
+        const c = t.charCodeAt(this.pos);
+        if (this.col > ind) value = this.block(ind);
+        else if (
+          this.col === ind && c === DASH &&
+          (this.pos + 1 === this.end || t.charCodeAt(this.pos + 1) === SP)
+        ) value = this.sequence(ind);
+        else value = { kind: "scalar", offset: nullAt, value: null, plain: true };
+      } else {
+        value = this.inline(after, this.end);
+        this.enter(this.li + 1);
+        if (this.col > ind) throw GIVE_UP;
+      }
+      pairs.push({ key, value });
+    }
+    if (this.col > ind) throw GIVE_UP;
+    return { kind: "map", offset, pairs };
+  }
+
+  /** If the current position starts `key:`, the offset of that colon; else -1. */
+  keyEnd(): number {
+    const t = this.t;
+    const end = this.end;
+    let i = this.pos;
+    const c = t.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(i, end);
+      if (close < 0) return -1;
+      i = close + 1;
+      while (i < end && t.charCodeAt(i) === SP) i++;
+      return t.charCodeAt(i) === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SP) ? i : -1;
+    }
+    if (badPlainStart(c) || (c === DASH && t.charCodeAt(i + 1) === SP)) return -1;
+    for (; i < end; i++) {
+      const d = t.charCodeAt(i);
+      if (d === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SP)) return i;
+      if (d === HASH && t.charCodeAt(i - 1) === SP) return -1;
+    }
+    return -1;
+  }
+
+  /** The key before a colon found by {@link keyEnd}; only string keys are in the subset. */
+  key(start: number, colon: number): YScalar {
+    const t = this.t;
+    if (colon - start > 1024) throw GIVE_UP;
+    const c = t.charCodeAt(start);
+    if (c === 34 || c === 39) {
+      return this.quoted(start, this.quoteEnd(start, colon));
+    }
+    let e = colon;
+    while (t.charCodeAt(e - 1) === SP) e--;
+    const raw = t.slice(start, e);
+    const value = resolvePlain(raw);
+    if (typeof value !== "string") throw GIVE_UP;
+    return { kind: "scalar", offset: start, value, plain: true };
+  }
+
+  /** Offset of the quote closing the one at `i`, on this line; -1 if none. */
+  quoteEnd(i: number, end: number): number {
+    const t = this.t;
+    const q = t.charCodeAt(i);
+    for (let j = i + 1; j < end; j++) {
+      const d = t.charCodeAt(j);
+      if (d === 92 && q === 34) throw GIVE_UP; // escapes: the full reader
+      if (d === q) {
+        if (q === 39 && t.charCodeAt(j + 1) === 39) {
+          j++;
+          continue;
+        }
+        return j;
+      }
+    }
+    return -1;
+  }
+
+  quoted(start: number, close: number): YScalar {
+    if (close < 0) throw GIVE_UP;
+    const body = this.t.slice(start + 1, close);
+    const value = this.t.charCodeAt(start) === 39 ? body.replaceAll("''", "'") : body;
+    return { kind: "scalar", offset: start, value, plain: false };
+  }
+
+  /** A value that takes the rest of the line (`start` to `end`), in block context. */
+  inline(start: number, end: number): YNode {
+    const t = this.t;
+    const c = t.charCodeAt(start);
+    let node: YNode;
+    let after: number;
+    if (c === 34 || c === 39) {
+      const close = this.quoteEnd(start, end);
+      node = this.quoted(start, close);
+      after = close + 1;
+    } else if (c === 91 || c === 123) {
+      const r = new FlowReader(t, start, end);
+      node = r.node();
+      after = r.i;
+    } else {
+      if (
+        badPlainStart(c) || (c === DASH && (start + 1 === end || t.charCodeAt(start + 1) === SP))
+      ) {
+        throw GIVE_UP;
+      }
+      let i = start;
+      for (; i < end; i++) {
+        const d = t.charCodeAt(i);
+        if (d === HASH && t.charCodeAt(i - 1) === SP) break;
+        if (d === COLON && (i + 1 === end || t.charCodeAt(i + 1) === SP)) throw GIVE_UP;
+      }
+      let e = i;
+      while (t.charCodeAt(e - 1) === SP) e--;
+      return { kind: "scalar", offset: start, value: resolvePlain(t.slice(start, e)), plain: true };
+    }
+    if (this.trailing(after, end) !== end) throw GIVE_UP;
+    return node;
+  }
+}
+
+/** One-line flow collections: `[a, "b"]`, `{ name: x, owner: { type: user } }`. */
+class FlowReader {
+  constructor(readonly t: string, public i: number, readonly end: number) {}
+
+  spaces(): void {
+    while (this.i < this.end && this.t.charCodeAt(this.i) === SP) this.i++;
+    if (this.i >= this.end || this.t.charCodeAt(this.i) === HASH) throw GIVE_UP; // spans lines
+  }
+
+  node(): YNode {
+    const t = this.t;
+    const start = this.i;
+    const c = t.charCodeAt(start);
+    if (c === 91 || c === 123) {
+      const closer = c === 91 ? 93 : 125;
+      this.i++;
+      const items: YNode[] = [];
+      const pairs: { key: YNode; value: YNode | null }[] = [];
+      const seen = new Set<string>();
+      this.spaces();
+      while (t.charCodeAt(this.i) !== closer) {
+        if (c === 91) {
+          items.push(this.node());
+          this.spaces();
+          if (t.charCodeAt(this.i) === COLON) throw GIVE_UP; // single-pair mapping
+        } else {
+          const key = this.node();
+          if (key.kind !== "scalar" || typeof key.value !== "string" || seen.has(key.value)) {
+            throw GIVE_UP;
+          }
+          seen.add(key.value);
+          this.spaces();
+          if (t.charCodeAt(this.i) !== COLON || t.charCodeAt(this.i + 1) !== SP) throw GIVE_UP;
+          this.i++;
+          this.spaces();
+          const v = t.charCodeAt(this.i);
+          const value: YNode = v === COMMA || v === closer
+            ? { kind: "scalar", offset: this.i, value: null, plain: true }
+            : this.node();
+          pairs.push({ key, value });
+          this.spaces();
+        }
+        const sep = t.charCodeAt(this.i);
+        if (sep === COMMA) {
+          this.i++;
+          this.spaces();
+          if (t.charCodeAt(this.i) === COMMA) throw GIVE_UP;
+        } else if (sep !== closer) throw GIVE_UP;
+      }
+      this.i++;
+      return c === 91
+        ? { kind: "seq", offset: start, items }
+        : { kind: "map", offset: start, pairs };
+    }
+    if (c === 34 || c === 39) {
+      let j = start + 1;
+      for (; j < this.end; j++) {
+        const d = t.charCodeAt(j);
+        if (d === 92 && c === 34) throw GIVE_UP;
+        if (d === c) {
+          if (c === 39 && t.charCodeAt(j + 1) === 39) {
+            j++;
+            continue;
+          }
+          break;
+        }
+      }
+      if (j >= this.end) throw GIVE_UP;
+      this.i = j + 1;
+      const body = t.slice(start + 1, j);
+      return {
+        kind: "scalar",
+        offset: start,
+        value: c === 39 ? body.replaceAll("''", "'") : body,
+        plain: false,
+      };
+    }
+    if (badPlainStart(c) || c === DASH && t.charCodeAt(start + 1) === SP) throw GIVE_UP;
+    let j = start;
+    for (; j < this.end; j++) {
+      const d = t.charCodeAt(j);
+      if (isFlowEnd(d)) break;
+      if (d === HASH && t.charCodeAt(j - 1) === SP) throw GIVE_UP;
+      if (d === COLON) {
+        const n = t.charCodeAt(j + 1);
+        if (j + 1 === this.end || n === SP || isFlowEnd(n)) break;
+      }
+    }
+    this.i = j;
+    let e = j;
+    while (t.charCodeAt(e - 1) === SP) e--;
+    return { kind: "scalar", offset: start, value: resolvePlain(t.slice(start, e)), plain: true };
+  }
+}
+
+/** A `---` or `...` marker at `i` (followed by a space or the end of the line). */
+function isMarker(t: string, i: number, end: number): boolean {
+  const c = t.charCodeAt(i);
+  return t.charCodeAt(i + 1) === c && t.charCodeAt(i + 2) === c &&
+    (i + 3 === end || t.charCodeAt(i + 3) === SP);
+}

@@ -1,0 +1,209 @@
+/**
+ * The fast reader against the full `yaml` reader (the oracle): wherever the fast reader accepts
+ * a text, the full reader must accept it too and build the identical tree (values, scalar
+ * styles, offsets). It may give up on anything; it must never disagree.
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { parseFast, resolvePlain } from "../lib/yaml_fast.ts";
+import { readTree } from "../lib/yaml_check.ts";
+import type { ManifestProblem } from "../lib/errors.ts";
+import type { YNode } from "../lib/yaml_node.ts";
+import { manifestFor } from "../lib/import.ts";
+import type { LiveKey } from "../lib/types.ts";
+
+const RUNS = Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300);
+
+/** The full reader's tree, or "invalid" when it reports problems. */
+function full(text: string): YNode | null | "invalid" {
+  const problems: ManifestProblem[] = [];
+  const tree = readTree("f.yaml", text, problems, "full");
+  return tree === undefined ? "invalid" : tree;
+}
+
+/** The property: fast gives up, or agrees exactly with the full reader. */
+function agrees(text: string): boolean {
+  const fast = parseFast(text);
+  if (fast === undefined) return false;
+  const oracle = full(text);
+  assert(oracle !== "invalid", `fast reader accepted invalid YAML: ${JSON.stringify(text)}`);
+  assertEquals(fast, oracle, `trees differ for ${JSON.stringify(text)}`);
+  return true;
+}
+
+Deno.test("the fast reader takes the usual manifest styles and agrees with yaml", async () => {
+  const texts = [
+    await Deno.readTextFile(new URL("../examples/keydrift.yaml", import.meta.url)),
+    "---\nversion: 1 # a comment\nprojects:\n- id: 'it''s'\n  keys: []\n",
+    'version: 1\r\nprojects:\r\n  - id: p\r\n    keys:\r\n      - { name: a, owner: { type: user, name: "A B" } }\r\n',
+    "a:\n  b:\n    - 1\n    -\n    - x: -2.5e3\n      y: .inf\n      z: ~\nc: [a, 'b', \"c\", {}, [], {d: }, e f]\nd: http://x#y\n",
+    "k: v # c\n# full-line comment\n   # indented comment\nl:   # c\n  m: 0x1F\nn: 0o17\n",
+    "list:\n-   a\n-  - b\n   - c\n- \n  d: true\n",
+  ];
+  for (const t of texts) assert(agrees(t), `fast reader gave up on ${JSON.stringify(t)}`);
+});
+
+Deno.test("the fast reader takes import's output and the bench's flow style", () => {
+  const key = (id: string, name: string, owner: LiveKey["owner"]): LiveKey => ({
+    id,
+    name,
+    redactedValue: "sk-proj-****abcd",
+    createdAt: 0,
+    lastUsedAt: null,
+    expiresAt: null,
+    ownerProjectAccess: "active",
+    owner,
+  });
+  const text = manifestFor([{
+    project: { id: "proj_a", name: "a", status: "active" },
+    keys: [
+      key("k1", "k: one", {
+        type: "user",
+        id: "u1",
+        name: "Ana Ruiz",
+        email: "a@x",
+        role: "owner",
+      }),
+      key("k2", "#2", { type: "service_account", id: "sa1", name: "bot", role: "member" }),
+    ],
+  }], "2026-11-20");
+  assert(agrees(text), text);
+  const flow = "version: 1\nprojects:\n  - id: proj_0\n    keys:\n" +
+    "      - { name: key-1, id: key_0_1, owner: { type: service_account, name: bot } }\n";
+  assert(agrees(flow));
+});
+
+Deno.test("the fast reader gives up on what it does not handle", () => {
+  for (
+    const t of [
+      "a: &x 1\nb: *x\n",
+      "a: !!str 1\n",
+      "a: |\n  text\n",
+      "a: >\n  text\n",
+      "a: multi\n  line\n",
+      'a: "esc\\n"\n',
+      "a: 'open\n  close'\n",
+      "a: [1,\n  2]\n",
+      "a: 1\na: 2\n",
+      "a: 1\n---\nb: 2\n",
+      "%YAML 1.2\n---\na: 1\n",
+      "a:\tb\n",
+      "? a\n: b\n",
+      "  a: 1\n",
+      "a: b: c\n",
+      "a: 1\n  b: 2\n",
+      "a:\n    b: 1\n  c: 2\n",
+      "1: x\n",
+      "a: {b}\n",
+      "a: [b: c]\n",
+      "a: [ , ]\n",
+      "a: x\0y\n",
+      "a: 1\rb: 2\n",
+    ]
+  ) assertEquals(parseFast(t), undefined, JSON.stringify(t));
+});
+
+Deno.test("plain scalars resolve as the YAML 1.2 core schema says", () => {
+  const cases: [string, unknown][] = [
+    ["", null],
+    ["~", null],
+    ["Null", null],
+    ["nULL", "nULL"],
+    ["TRUE", true],
+    ["yes", "yes"],
+    ["no", "no"],
+    ["0755", 755],
+    ["0o17", 15],
+    ["0x1f", 31],
+    ["1_000", "1_000"],
+    ["-1.5e3", -1500],
+    [".5", 0.5],
+    ["-.Inf", -Infinity],
+    [".NaN", NaN],
+    ["2026-12-31", "2026-12-31"],
+    ["+12", 12],
+  ];
+  for (const [s, want] of cases) {
+    assertEquals(resolvePlain(s), want, s);
+    const oracle = full(`k: ${s}\n`);
+    assert(oracle !== "invalid" && oracle?.kind === "map");
+    const v = oracle.pairs[0].value;
+    assertEquals(v?.kind === "scalar" ? v.value : "?", want, `yaml disagrees on ${s}`);
+  }
+});
+
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom("a b", "k: v", "#x", "x #y", "- a", "'q'", '"q"', "[a]", "{a}", "null", "~"),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+);
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, tie("list"), tie("map")),
+  list: fc.array(tie("node"), { maxLength: 4 }),
+  map: fc.dictionary(fc.string({ maxLength: 8 }), tie("node"), { maxKeys: 4 }),
+})).map;
+const options = fc.record({
+  indent: fc.integer({ min: 1, max: 4 }),
+  indentSeq: fc.boolean(),
+  flowCollectionPadding: fc.boolean(),
+  defaultStringType: fc.constantFrom("PLAIN", "QUOTE_SINGLE", "QUOTE_DOUBLE"),
+  defaultKeyType: fc.constantFrom(null, "PLAIN", "QUOTE_SINGLE"),
+  collectionStyle: fc.constantFrom("any", "block", "flow"),
+  lineWidth: fc.constant(0),
+});
+
+Deno.test("property: on any document yaml writes, the fast reader agrees or gives up", () => {
+  let taken = 0;
+  fc.assert(
+    fc.property(value, options, (v, o) => {
+      // deno-lint-ignore no-explicit-any
+      const text = stringify(v, o as any);
+      if (agrees(text)) taken++;
+    }),
+    { numRuns: RUNS },
+  );
+  assert(taken > RUNS / 4, `the fast reader took only ${taken} of ${RUNS} documents`);
+});
+
+Deno.test("property: on mutated manifests, the fast reader agrees or gives up", async () => {
+  const base = await Deno.readTextFile(new URL("../examples/keydrift.yaml", import.meta.url));
+  const pieces = [
+    " ",
+    "  ",
+    "\n",
+    "-",
+    ": ",
+    ":",
+    "#",
+    " #",
+    "'",
+    '"',
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "x",
+  ];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(base.length), fc.nat(3), fc.constantFrom(...pieces)), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      (edits) => {
+        let text = base;
+        for (const [at, del, ins] of edits) {
+          const i = at % (text.length + 1);
+          text = text.slice(0, i) + ins + text.slice(i + del);
+        }
+        agrees(text);
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
