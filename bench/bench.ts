@@ -1,18 +1,17 @@
 // deno-lint-ignore-file no-console
 /**
- * `deno task bench`: keydrift against the fake Admin API on 127.0.0.1 with injected latency.
- * Per scenario: wall time, requests, the lower bound (minimal requests x latency / concurrency,
- * or the rate limit), the ratio, peak RSS, and the naive peer (a sequential loop of the official
+ * `deno task bench`: keydrift against the fake Admin API (`keydrift fake-api`, its own process)
+ * on 127.0.0.1 with injected latency. Per scenario: wall time split into start-up + manifest,
+ * read (first request sent to last response) and diff + report; requests sent and the minimum;
+ * the read's lower bound (rounds of `concurrency` minimal requests x the measured round trip, or
+ * the rate limit); the ratio; peak RSS; and the naive peer (a sequential loop of the official
  * SDK over the same projects). Usage: deno task bench [--latency MS] [--runs N] [--quick]
  */
 import { parseArgs } from "node:util";
 import OpenAI from "openai";
 import { run } from "../lib/cli.ts";
 import type { Deps } from "../lib/deps.ts";
-import { createFakeApi } from "../lib/fake_api/mod.ts";
-import type { FakeState } from "../lib/fake_api/state.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { loadManifests } from "../lib/manifest.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,46 +21,43 @@ const LATENCY = Number(values.latency ?? 20);
 const RUNS = Number(values.runs ?? 3);
 const CONCURRENCY = 8;
 const KEY = "sk-admin-bench";
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const id = (p: number) => `proj_${String(p).padStart(5, "0")}`;
 
-function state(projects: number, keysPer: number, rps = 0): FakeState {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    users: [],
-    faults: [],
-    options: { expires_at: true, latency_ms: LATENCY, rate_limit_rps: rps },
-    projects: Array.from({ length: projects }, (_, p) => ({
-      id: `proj_${String(p).padStart(5, "0")}`,
-      name: `project-${p}`,
-      status: "active" as const,
-      created_at: now - 1000 * 86400,
-      archived_at: null,
-      members: [],
-      service_accounts: [{
-        id: `sa_${p}`,
-        name: "bot",
-        role: "member",
-        created_at: now - 900 * 86400,
-      }],
-      keys: Array.from({ length: keysPer }, (_, k) => ({
-        id: `key_${p}_${k}`,
-        name: `key-${String(k).padStart(5, "0")}`,
-        owner: `sa_${p}`,
-        created_at: now - 100 * 86400,
-        last_used_at: now - 86400,
-        expires_at: now + 200 * 86400,
-        redacted_value: "sk-svcac****abcd",
-      })),
-    })),
-  };
+interface Scenario {
+  name: string;
+  projects: number;
+  keys: number;
+  rps?: number;
+  naive: boolean;
 }
 
-function manifest(s: FakeState): string {
+/** The fake's state file: `generate` makes keys key_<p>_<n> named key-<n>. */
+function stateYaml(sc: Scenario): string {
+  const lines = [
+    `options: { expires_at: true, latency_ms: ${LATENCY}, rate_limit_rps: ${sc.rps ?? 0} }`,
+    "users: []",
+    "projects:",
+  ];
+  for (let p = 0; p < sc.projects; p++) {
+    lines.push(
+      `  - { id: ${id(p)}, name: project-${p}, service_accounts: [{ id: sa_${p}, name: bot }],`,
+      `      generate: { count: ${sc.keys}, name: "key-{n}", owner: sa_${p}, last_used_at: -1d, expires_at: +200d } }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function manifest(sc: Scenario): string {
   const lines = ["version: 1", "projects:"];
-  for (const p of s.projects) {
-    lines.push(`  - id: ${p.id}`, "    keys:");
-    for (const k of p.keys) {
+  const width = String(sc.keys).length;
+  for (let p = 0; p < sc.projects; p++) {
+    lines.push(`  - id: ${id(p)}`, "    keys:");
+    for (let k = 1; k <= sc.keys; k++) {
+      const n = String(k).padStart(width, "0");
+      const key = `key_${String(p).padStart(5, "0")}_${n}`;
       lines.push(
-        `      - { name: ${k.name}, id: ${k.id}, owner: { type: service_account, name: bot } }`,
+        `      - { name: key-${n}, id: ${key}, owner: { type: service_account, name: bot } }`,
       );
     }
   }
@@ -71,27 +67,51 @@ function manifest(s: FakeState): string {
 let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 20);
 
-async function withServer<T>(
-  s: FakeState,
-  f: (url: string, requests: () => number) => Promise<T>,
-): Promise<T> {
-  const fake = createFakeApi(s, { now: () => Date.now() });
-  const ac = new AbortController();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
-    fake.handler,
-  );
+/** Runs `f` against a fresh `keydrift fake-api` process (its own CPU, a full rate-limit bucket). */
+async function withServer<T>(sc: Scenario, f: (url: string) => Promise<T>): Promise<T> {
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      "--no-prompt",
+      "--ignore-env=LOG_TOKENS,LOG_STREAM",
+      "--allow-net=127.0.0.1",
+      MAIN,
+      "fake-api",
+      "--state",
+      "-",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(stateYaml(sc)));
+  await w.close();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("fake-api exited before printing its URL");
+    first += value;
+  }
   try {
-    return await f(`http://127.0.0.1:${server.addr.port}/v1`, () => fake.requests.length);
+    return await f(first.split("\n")[0].trim());
   } finally {
-    ac.abort();
-    await server.finished;
+    child.kill("SIGTERM");
+    await reader.cancel();
+    await child.status;
   }
 }
 
-function deps(stdin: string): Deps {
+function deps(stdin: string, log: { sent: number[]; done: number[] }): Deps {
   return {
-    fetch: (i, init) => fetch(i, init),
+    fetch: async (i, init) => {
+      log.sent.push(performance.now());
+      const res = await fetch(i, init);
+      const body = await res.arrayBuffer();
+      log.done.push(performance.now());
+      return new Response(body, res);
+    },
     env: (n) => (n === "OPENAI_ADMIN_KEY" ? KEY : undefined),
     readTextFile: () => Promise.reject(new Error("no files")),
     writeTextFile: () => Promise.resolve(),
@@ -108,9 +128,10 @@ function deps(stdin: string): Deps {
   };
 }
 
-async function keydrift(s: FakeState) {
-  const text = manifest(s);
-  return await withServer(s, async (url, requests) => {
+async function keydrift(sc: Scenario) {
+  const text = manifest(sc);
+  return await withServer(sc, async (url) => {
+    const log = { sent: [] as number[], done: [] as number[] };
     peak = 0;
     const t0 = performance.now();
     const code = await run(
@@ -125,37 +146,66 @@ async function keydrift(s: FakeState) {
         "--concurrency",
         String(CONCURRENCY),
       ],
-      deps(text),
+      deps(text, log),
       POLICIES,
     );
-    return { ms: performance.now() - t0, requests: requests(), code, rss: peak };
+    const t1 = performance.now();
+    const firstSent = Math.min(...log.sent);
+    const lastDone = Math.max(...log.done);
+    return {
+      ms: t1 - t0,
+      startup: firstSent - t0,
+      read: lastDone - firstSent,
+      after: t1 - lastDone,
+      requests: log.sent.length,
+      code,
+      rss: peak,
+    };
   });
 }
 
-async function naive(s: FakeState) {
-  return await withServer(s, async (url, requests) => {
+async function naive(sc: Scenario) {
+  return await withServer(sc, async (url) => {
     const sdk = new OpenAI({ adminAPIKey: KEY, apiKey: null, baseURL: url, maxRetries: 5 });
     const t0 = performance.now();
     let n = 0;
-    for (const p of s.projects) {
-      await sdk.admin.organization.projects.retrieve(p.id);
+    for (let p = 0; p < sc.projects; p++) {
+      await sdk.admin.organization.projects.retrieve(id(p));
       for await (
-        const _ of sdk.admin.organization.projects.apiKeys.list(p.id, {
+        const _ of sdk.admin.organization.projects.apiKeys.list(id(p), {
           owner_project_access: "any",
           limit: 100,
         })
       ) n++;
     }
-    return { ms: performance.now() - t0, requests: requests(), keys: n };
+    if (n !== sc.projects * sc.keys) throw new Error(`naive loop saw ${n} keys`);
+    return { ms: performance.now() - t0 };
   });
 }
 
-function minimal(s: FakeState): number {
-  const projectPages = s.projects.length > 2
-    ? Math.ceil(s.projects.length / 100)
-    : s.projects.length;
-  return projectPages +
-    s.projects.reduce((n, p) => n + Math.max(1, Math.ceil(p.keys.length / 100)), 0);
+/**
+ * The fake's real round trip for one key page (its timer fires ~1.5 ms late and HTTP adds ~1 ms
+ * on top of the nominal latency): the median of 15 sequential requests, with no rate limit.
+ */
+async function roundTrip(sc: Scenario): Promise<number> {
+  return await withServer({ ...sc, projects: 1, rps: 0 }, async (url) => {
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${url}/organization/projects/${id(0)}/api_keys?limit=100`, {
+        headers: { authorization: `Bearer ${KEY}` },
+      });
+      await res.arrayBuffer();
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  });
+}
+
+/** Fewest requests that can answer: project pages (or retrieves) plus every key page. */
+function minimal(sc: Scenario): number {
+  const projectReads = sc.projects > 2 ? Math.ceil(sc.projects / 100) : sc.projects;
+  return projectReads + sc.projects * Math.max(1, Math.ceil(sc.keys / 100));
 }
 
 function median(xs: number[]): number {
@@ -163,54 +213,58 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-const scenarios: { name: string; s: FakeState; rps?: number; naive: boolean }[] = [
-  { name: "1 project x 1,000 keys", s: state(1, 1000), naive: true },
-  { name: "200 projects x 50 keys", s: state(200, 50), naive: true },
-  { name: "2,000 projects x 50 keys", s: state(2000, 50), naive: false },
-  { name: "200 x 50, rate limit 100 req/s", s: state(200, 50, 100), rps: 100, naive: false },
+const scenarios: Scenario[] = [
+  { name: "1 project x 1,000 keys", projects: 1, keys: 1000, naive: true },
+  { name: "200 projects x 50 keys", projects: 200, keys: 50, naive: true },
+  { name: "2,000 projects x 50 keys", projects: 2000, keys: 50, naive: false },
+  { name: "200 x 50, rate limit 100 req/s", projects: 200, keys: 50, rps: 100, naive: false },
 ];
 if (values.quick) scenarios.splice(2, 1);
 
 console.log(
-  `keydrift bench: latency ${LATENCY} ms, concurrency ${CONCURRENCY}, median of ${RUNS} runs\n`,
+  `keydrift bench: fake Admin API in its own process, latency ${LATENCY} ms, concurrency ${CONCURRENCY}, median of ${RUNS} runs\n`,
 );
 console.log(
-  "| scenario | wall | manifest parse | read (wall - parse) | requests (min) | bound | read/bound | peak RSS | naive SDK loop | speed-up |",
+  "| scenario | wall | start-up + parse | read | diff + report | requests (min) | round trip | read bound | read/bound | peak RSS | naive SDK loop | naive/wall |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const sc of scenarios) {
-  const runs = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await keydrift(sc.s));
-  const ms = median(runs.map((r) => r.ms));
-  const min = minimal(sc.s);
-  const t0 = performance.now();
-  loadManifests([{ path: "-", text: manifest(sc.s) }], POLICIES);
-  const parseMs = performance.now() - t0;
-  const chain = (sc.s.projects.length > 2 ? Math.ceil(sc.s.projects.length / 100) : 1) +
-    Math.max(...sc.s.projects.map((p) => Math.max(1, Math.ceil(p.keys.length / 100))));
-  const latencyBound = Math.max(Math.ceil(min / CONCURRENCY), chain) * LATENCY;
+  const runs: Awaited<ReturnType<typeof keydrift>>[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await keydrift(sc));
+  const med = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+  const min = minimal(sc);
+  // Key pages of one project are a chain (each needs the previous cursor).
+  const chain = Math.max(1, Math.ceil(sc.keys / 100));
+  const rtt = await roundTrip(sc);
+  const latencyBound = Math.max(Math.ceil(min / CONCURRENCY), chain) * rtt;
+  // The fake's bucket holds one second of requests; the rest arrive at the rate.
   const bound = sc.rps ? Math.max(latencyBound, ((min - sc.rps) / sc.rps) * 1000) : latencyBound;
-  const nv = sc.naive ? await naive(sc.s) : null;
-  const read = ms - parseMs;
-  const rss = Math.max(...runs.map((r) => r.rss)) / 2 ** 20;
+  const nv = sc.naive ? await naive(sc) : null;
+  const ms = med((r) => r.ms);
+  const read = med((r) => r.read);
   const cells = [
     sc.name,
     `${ms.toFixed(0)} ms`,
-    `${parseMs.toFixed(0)} ms`,
+    `${med((r) => r.startup).toFixed(0)} ms`,
     `${read.toFixed(0)} ms`,
-    `${runs[0].requests} (${min})`,
+    `${med((r) => r.after).toFixed(0)} ms`,
+    `${med((r) => r.requests)} (${min})`,
+    `${rtt.toFixed(1)} ms`,
     `${bound.toFixed(0)} ms`,
     `${(read / bound).toFixed(2)}x`,
-    `${rss.toFixed(0)} MB`,
+    `${(Math.max(...runs.map((r) => r.rss)) / 2 ** 20).toFixed(0)} MB`,
     nv ? `${nv.ms.toFixed(0)} ms` : "skipped",
     nv ? `${(nv.ms / ms).toFixed(1)}x` : "-",
   ];
   console.log(`| ${cells.join(" | ")} |`);
-  if (runs.some((r) => r.code === 1)) console.log(`  (exit 1 in ${sc.name}: see stderr)`);
+  const codes = new Set(runs.map((r) => r.code));
+  if (codes.size !== 1 || !codes.has(0)) {
+    console.log(`  (exit codes ${[...codes].join(", ")} in ${sc.name}, expected 0: see stderr)`);
+  }
 }
 
 // validate of a 10,000-key manifest, including Deno start-up.
-const big = manifest(state(200, 50));
+const big = manifest({ name: "", projects: 200, keys: 50, naive: false });
 const times: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const t0 = performance.now();
@@ -220,7 +274,7 @@ for (let i = 0; i < RUNS; i++) {
       "--no-prompt",
       "--ignore-env=LOG_TOKENS,LOG_STREAM",
       "--allow-read=.",
-      new URL("../main.ts", import.meta.url).pathname,
+      MAIN,
       "validate",
       "-m",
       "-",

@@ -1,7 +1,7 @@
 /**
  * Reads exactly what the manifest needs from the Admin API: each declared project (a listing of
- * projects when that takes fewer requests), all its keys, and a retrieve only for pinned key ids
- * the listing lacks. Per-project failures become errors; nothing is guessed.
+ * projects when that takes fewer requests), all its keys (listed at the same time), and a
+ * retrieve only for pinned key ids the listing lacks. Per-project failures become errors; nothing is guessed.
  */
 import type { AdminClient, WireProject } from "./admin_client.ts";
 import { ApiError } from "./errors.ts";
@@ -23,9 +23,18 @@ export async function readLiveState(
       errors.push({ message: e.message, projectId });
     }
   };
+  // Key listings start at once, beside the project reads, so the project pages do not add
+  // round trips; a listing is used only if its project turns out to exist.
+  const keyReads = new Map(projects.map((declared) => {
+    const read = client.listKeys(declared.id).then(
+      (keys) => ({ keys, error: null }),
+      (error: unknown) => ({ keys: null, error }),
+    );
+    return [declared.id, read] as const;
+  }));
   const found = await readProjects(client, projects, fail);
   await Promise.all(projects.map(async (declared) => {
-    if (!found.has(declared.id)) return;
+    const listing = await keyReads.get(declared.id)!;
     const wire = found.get(declared.id);
     if (wire === null) {
       live.set(declared.id, { id: declared.id, found: false, name: null, status: null, keys: [] });
@@ -33,7 +42,8 @@ export async function readLiveState(
     }
     if (!wire) return;
     try {
-      const keys = await client.listKeys(declared.id);
+      if (listing.error !== null) throw listing.error;
+      const keys = listing.keys!;
       const listed = new Set(keys.map((k) => k.id));
       const pinned = declared.keys.filter((k) => k.id && !listed.has(k.id)).map((k) => k.id!);
       const extra = await Promise.all(pinned.map((id) => client.retrieveKey(declared.id, id)));

@@ -81,14 +81,18 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
 export async function startFake(deps: Deps, path: string, command: string) {
   let text: string;
   try {
-    text = await deps.readTextFile(path);
+    text = path === "-" ? await deps.readStdin() : await deps.readTextFile(path);
   } catch (e) {
     const why = (e as Error).name === "NotFound"
       ? "no such file"
       : "permission denied or unreadable";
     throw new UsageError(`cannot read fake state "${path}": ${why}`, command);
   }
-  const { state, problems } = loadState(path, text, Math.floor(deps.now() / 1000));
+  const { state, problems } = loadState(
+    path === "-" ? "<stdin>" : path,
+    text,
+    Math.floor(deps.now() / 1000),
+  );
   if (!state) throw new ManifestError(problems);
   return createFakeApi(state, { now: deps.now }).handler;
 }

@@ -10,7 +10,7 @@ Serve the built-in fake OpenAI Admin API on 127.0.0.1 from a state file (see REA
 "Fake Admin API"). Prints its base URL on the first line of stdout; stops on Ctrl-C or SIGTERM.
 
 Options:
-      --state FILE   state file (YAML)
+      --state FILE   state file (YAML); - reads it from stdin
       --port N       port (default 0: any free port)
   -h, --help         show this help
 `;
