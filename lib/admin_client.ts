@@ -316,10 +316,23 @@ function classify(ctx: CallContext, e: unknown, what: string, attempt: number): 
         ),
       };
     }
-    if (status === 404) {
+    if (status === 404 && apiMessage) {
       return {
         kind: "not_found",
         error: new ApiError(`Cannot ${what}: the API answered 404${rid}${detail}`, info),
+      };
+    }
+    if (status === 404) {
+      // Without the API's error body this is not the API saying "no such thing" (a proxy, a
+      // wrong --api-url, a cut-off body): never read it as absence. Retried, then a failure.
+      return {
+        kind: "retry",
+        error: new ApiError(
+          `Cannot ${what}: the API answered 404${rid} without an OpenAI error body (check --api-url)`,
+          info,
+        ),
+        waitMs: backoff(),
+        throttled: false,
       };
     }
     const retryable = status === 408 || status === 409 || status === 429 || status >= 500;

@@ -141,8 +141,12 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
         ),
       );
     }
-    if (res.status !== 200 || !fault) return respond(res.status, res.body);
-    return respond(200, bodyFault(fault, res.body, url));
+    if (!fault) return respond(res.status, res.body);
+    // A broken body can come with any status; shape faults only make sense on a success.
+    if (res.status !== 200 && fault.kind !== "malformed" && fault.kind !== "truncated") {
+      return respond(res.status, res.body);
+    }
+    return respond(res.status, bodyFault(fault, res.body, url));
   }
 
   function resolveRoute(method: string, url: URL): Route | null {
@@ -155,7 +159,7 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
       return null;
     }
     const project = m[1] ? byId.get(decodeURIComponent(m[1])) : undefined;
-    if (!m[1]) return { target: "projects" };
+    if (!m[1]) return { target: "projects", page: projectsPage(url) };
     if (!m[2]) return { target: "project", project };
     if (m[2] === "api_keys" && !m[3]) {
       return { target: "list", project, page: pageNumber(project, url) };
@@ -170,6 +174,18 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
     const limit = Number(url.searchParams.get("limit") ?? 20) || 20;
     const idx = visibleKeys(project, url.searchParams.get("owner_project_access")).findIndex((k) =>
       k.id === after
+    );
+    return idx < 0 ? 1 : Math.floor((idx + 1) / limit) + 1;
+  }
+
+  /** 1-based page number of a project-listing request. */
+  function projectsPage(url: URL): number {
+    const after = url.searchParams.get("after");
+    if (!after) return 1;
+    const limit = Number(url.searchParams.get("limit") ?? 20) || 20;
+    const all = url.searchParams.get("include_archived") === "true";
+    const idx = state.projects.filter((p) => all || p.status !== "archived").findIndex((p) =>
+      p.id === after
     );
     return idx < 0 ? 1 : Math.floor((idx + 1) / limit) + 1;
   }
