@@ -53,6 +53,8 @@ export interface AdminClient {
 
 /** Longest `retry-after` keydrift will honour; the official SDK uses the same ceiling. */
 export const MAX_RETRY_AFTER_MS = 60_000;
+/** A read may be throttled (429) this many times before it fails; the deadline bounds it too. */
+export const MAX_THROTTLED_RETRIES = 30;
 const MAX_PAGES = 10_000;
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
@@ -214,7 +216,11 @@ async function call(
 ): Promise<unknown> {
   const { opts, limiter } = ctx;
   const maxRetries = opts.maxRetries ?? 4;
-  for (let attempt = 0;; attempt++) {
+  // Throttling (429) is the API pacing us, not failing: it has its own, larger budget, and the
+  // deadline bounds it. `attempt` counts the other failures.
+  let attempt = 0;
+  let throttles = 0;
+  for (;;) {
     if (ctx.fatal) throw ctx.fatal;
     if (ctx.signal.aborted) throw deadlineError(ctx, what);
     await limiter.acquire();
@@ -226,7 +232,7 @@ async function call(
       limiter.success();
       return body;
     } catch (e) {
-      outcome = classify(ctx, e, what, attempt);
+      outcome = classify(ctx, e, what, attempt + throttles);
     } finally {
       limiter.release();
     }
@@ -235,7 +241,10 @@ async function call(
       ctx.fatal = outcome.error;
       throw outcome.error;
     }
-    if (outcome.kind !== "retry" || attempt >= maxRetries) throw outcome.error;
+    if (outcome.kind !== "retry") throw outcome.error;
+    const budget = outcome.throttled ? MAX_THROTTLED_RETRIES : maxRetries;
+    const used = outcome.throttled ? throttles++ : attempt++;
+    if (used >= budget) throw outcome.error;
     const remaining = opts.deadlineMs - (opts.now() - ctx.started);
     if (outcome.waitMs >= remaining) {
       throw new ApiError(
@@ -246,9 +255,9 @@ async function call(
     if (outcome.throttled) limiter.throttle(outcome.waitMs);
     ctx.stats.retries++;
     opts.log?.(
-      `retrying ${what} in ${Math.round(outcome.waitMs)} ms (attempt ${attempt + 2} of ${
-        maxRetries + 1
-      }): ${outcome.error.message}`,
+      `retrying ${what} in ${Math.round(outcome.waitMs)} ms (${
+        outcome.throttled ? "throttled" : "retry"
+      } ${used + 1} of ${budget}): ${outcome.error.message}`,
     );
     await opts.sleep(outcome.waitMs);
   }

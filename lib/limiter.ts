@@ -1,17 +1,30 @@
 /**
- * Shared request gate: bounded concurrency that halves when the API throttles (429) and creeps
- * back up on success (AIMD), plus a pause that holds every worker until a `retry-after` passes.
+ * Shared request gate for one run. Bounded concurrency that halves when the API throttles (429)
+ * and creeps back up on success (AIMD); a pause that holds every worker until a `retry-after`
+ * passes; and, once throttled, pacing: request starts are spaced by the interval the server
+ * asked for, so the workers do not wake together into another wall of 429s. The spacing decays
+ * on success, so the run speeds back up when the limit allows.
  */
 export interface LimiterClock {
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
+/** Pacing never spaces requests further apart than this, whatever the server asked. */
+export const MAX_INTERVAL_MS = 1000;
+/** Each success shortens the spacing by this factor. */
+const DECAY = 0.98;
+/** A throttle (once per spacing period) widens the spacing by this factor. */
+const GROWTH = 1.5;
+
 export class Limiter {
   #limit: number;
   #active = 0;
   #successes = 0;
   #pausedUntil = 0;
+  #interval = 0;
+  #nextStart = 0;
+  #lastThrottle = -Infinity;
   readonly #waiters: (() => void)[] = [];
 
   constructor(readonly max: number, readonly clock: LimiterClock) {
@@ -23,16 +36,29 @@ export class Limiter {
     return this.#limit;
   }
 
-  /** Waits for a free slot and for any throttle pause to end. */
+  /** Current spacing between request starts in ms (0: none). */
+  get interval(): number {
+    return this.#interval;
+  }
+
+  /** Waits for a free slot, for any throttle pause to end, and for the pacing slot. */
   async acquire(): Promise<void> {
     while (this.#active >= this.#limit) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
     this.#active++;
     for (;;) {
-      const wait = this.#pausedUntil - this.clock.now();
-      if (wait <= 0) return;
-      await this.clock.sleep(wait);
+      const now = this.clock.now();
+      if (now < this.#pausedUntil) {
+        await this.clock.sleep(this.#pausedUntil - now);
+        continue;
+      }
+      if (!this.#interval) return;
+      // Claim the next start slot; a pause that began meanwhile sends us round again.
+      const start = Math.max(now, this.#nextStart);
+      this.#nextStart = start + this.#interval;
+      if (start > now) await this.clock.sleep(start - now);
+      if (this.clock.now() >= this.#pausedUntil) return;
     }
   }
 
@@ -43,6 +69,10 @@ export class Limiter {
 
   /** A request succeeded: after a limit's worth of successes, allow one more in flight. */
   success(): void {
+    if (this.#interval) {
+      this.#interval *= DECAY;
+      if (this.#interval < 1) this.#interval = 0;
+    }
     if (this.#limit >= this.max) return;
     if (++this.#successes >= this.#limit) {
       this.#successes = 0;
@@ -51,11 +81,17 @@ export class Limiter {
     }
   }
 
-  /** The API throttled: halve concurrency for everyone and pause everyone for `waitMs`. */
+  /** The API throttled: halve concurrency, pause everyone for `waitMs`, then pace the starts. */
   throttle(waitMs: number): void {
+    const now = this.clock.now();
     this.#limit = Math.max(1, Math.floor(this.#limit / 2));
     this.#successes = 0;
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.clock.now() + waitMs);
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + waitMs);
+    // Widen the spacing once per spacing period: the 429s of one burst are one signal.
+    const grow = now >= this.#lastThrottle + this.#interval ? GROWTH : 1;
+    this.#interval = Math.min(MAX_INTERVAL_MS, Math.max(this.#interval * grow, waitMs, 1));
+    this.#lastThrottle = now;
+    this.#nextStart = Math.max(this.#nextStart, this.#pausedUntil);
   }
 
   #wake(): void {

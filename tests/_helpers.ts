@@ -17,6 +17,8 @@ export interface MemOptions {
   fetch?: typeof fetch;
   stdin?: string;
   now?: number;
+  /** A clock to use instead of the default one (which advances only by the program's sleeps). */
+  clock?: { now(): number; sleep(ms: number): Promise<void> };
   /** Paths writes are refused for (as Deno's permission check would). */
   deniedWrites?: string[];
 }
@@ -64,8 +66,8 @@ export function memDeps(o: MemOptions = {}) {
     readStdin: () => Promise.resolve(o.stdin ?? ""),
     stdout: (t) => (out.stdout += t, Promise.resolve()),
     stderr: (t) => (out.stderr += t, Promise.resolve()),
-    now: () => clock,
-    sleep: (ms) => (clock += ms, Promise.resolve()),
+    now: o.clock?.now ?? (() => clock),
+    sleep: o.clock?.sleep ?? ((ms) => (clock += ms, Promise.resolve())),
     isTerminal: () => false,
     noColor: true,
     serve: () => Promise.reject(new Error("no server in memory")),
@@ -109,4 +111,37 @@ export function readExample(name: string): string {
 
 export function fixture(path: string): string {
   return Deno.readTextFileSync(new URL(`./fixtures/${path}`, import.meta.url));
+}
+
+/**
+ * Virtual time for concurrent code: `sleep` resolves when the clock reaches its deadline, and the
+ * clock jumps to the earliest pending deadline once the program has nothing else to do (a
+ * macrotask turn). Concurrent sleeps overlap as they would in real time.
+ */
+export function virtualClock(start = NOW) {
+  let now = start;
+  const timers: { at: number; resolve: () => void }[] = [];
+  let scheduled = false;
+  const tick = () => {
+    scheduled = false;
+    if (!timers.length) return;
+    timers.sort((a, b) => a.at - b.at);
+    now = Math.max(now, timers[0].at);
+    while (timers.length && timers[0].at <= now) timers.shift()!.resolve();
+    schedule();
+  };
+  const schedule = () => {
+    if (!scheduled && timers.length) {
+      scheduled = true;
+      setTimeout(tick, 0);
+    }
+  };
+  return {
+    now: () => now,
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        timers.push({ at: now + Math.max(0, ms), resolve });
+        schedule();
+      }),
+  };
 }

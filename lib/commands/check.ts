@@ -150,7 +150,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       const live = await readLiveState(client, manifest.projects);
       log?.(
         `read ${manifest.projects.length} projects in ${
-          io.deps.now() - started
+          Math.round(io.deps.now() - started)
         } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
       );
       report = compare(manifest, live, policies, {

@@ -1,0 +1,41 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { Limiter, MAX_INTERVAL_MS } from "../lib/limiter.ts";
+import { virtualClock } from "./_helpers.ts";
+
+Deno.test("limiter: a throttle halves concurrency and pauses everyone; successes restore both", async () => {
+  const clock = virtualClock(0);
+  const l = new Limiter(8, clock);
+  l.throttle(200);
+  assertEquals(l.limit, 4);
+  assertEquals(l.interval, 200);
+  await l.acquire();
+  ok(clock.now() >= 200, "acquire did not wait out the pause");
+  l.release();
+  for (let i = 0; i < 400; i++) l.success();
+  assertEquals(l.limit, 8);
+  assertEquals(l.interval, 0);
+});
+
+Deno.test("limiter: once throttled, starts are spaced by the interval, in order", async () => {
+  const clock = virtualClock(0);
+  const l = new Limiter(8, clock);
+  l.throttle(100);
+  const starts: number[] = [];
+  await Promise.all([0, 1, 2, 3].map(async () => {
+    await l.acquire();
+    starts.push(clock.now());
+    l.release();
+  }));
+  assertEquals(starts, [100, 200, 300, 400]);
+});
+
+Deno.test("limiter: the 429s of one burst widen the spacing once; it never exceeds the cap", () => {
+  const clock = virtualClock(0);
+  const l = new Limiter(8, clock);
+  for (let i = 0; i < 8; i++) l.throttle(100);
+  assertEquals(l.interval, 100);
+  assertEquals(l.limit, 1);
+  const later = new Limiter(8, { now: () => 10_000_000, sleep: clock.sleep });
+  for (let i = 0; i < 50; i++) later.throttle(59_000);
+  assertEquals(later.interval, MAX_INTERVAL_MS);
+});
