@@ -8,7 +8,7 @@ import type { JsonSchema } from "./schema.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
 import type { SourceLocation } from "./types.ts";
 import { parseFast } from "./yaml_fast.ts";
-import { LineIndex, type YNode } from "./yaml_node.ts";
+import { LineIndex, MAX_DEPTH, type YNode } from "./yaml_node.ts";
 
 /** At most this many alias references are followed in one file. */
 export const MAX_ALIASES = 20;
@@ -73,7 +73,9 @@ class Checker {
       }
       return undefined;
     }
-    return node.resolve();
+    // Problems with an aliased value are reported where the alias is used.
+    const target = node.resolve();
+    return target && { ...target, offset: node.offset };
   }
 
   check(raw: N, schema: JsonSchema, label: string, parent: N): unknown {
@@ -85,7 +87,9 @@ class Checker {
         return this.checkObject(node, schema, label, where);
       case "array":
         if (node?.kind !== "seq") return this.wrongType(node, where, label, "a list");
-        return node.items.map((item) => this.check(item, schema.items ?? {}, label, node));
+        return node.items.map((item) =>
+          this.check(item, schema.items ?? {}, `an entry of ${label}`, node)
+        );
       default:
         return this.checkScalar(node, schema, label, where);
     }
@@ -227,6 +231,65 @@ function firstLine(message: string): string {
   return m.charAt(0).toLowerCase() + m.slice(1);
 }
 
+const TOO_DEEP = `the document nests more than ${MAX_DEPTH} levels deep; no manifest needs that`;
+
+/**
+ * Characters YAML forbids (controls, U+FFFE/U+FFFF, lone surrogates) and bidirectional controls,
+ * which can make a manifest read differently from how it parses: the first of each on its line.
+ */
+const FORBIDDEN =
+  // deno-lint-ignore no-control-regex -- these are exactly the characters it looks for
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]|\p{Cs}/gu;
+
+function characterProblems(file: string, text: string): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  let lines: LineIndex | null = null;
+  let lastLine = 0;
+  for (const m of text.matchAll(FORBIDDEN)) {
+    lines ??= new LineIndex(text);
+    const { line, col } = lines.at(m.index);
+    if (line === lastLine) continue;
+    lastLine = line;
+    const cp = m[0].codePointAt(0)!;
+    const code = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+    const bidi = (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    out.push({
+      file,
+      line,
+      column: col,
+      message: bidi
+        ? `bidirectional control character ${code} is not allowed: it can make the text read differently from how it parses`
+        : `character ${code} is not allowed in YAML; remove it`,
+    });
+  }
+  return out;
+}
+
+/** Flow brackets (outside quotes and comments) nested deeper than {@link MAX_DEPTH}. */
+function depthProblems(file: string, text: string): ManifestProblem[] {
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote) {
+      if (c === quote) quote = 0;
+      else if (c === 92 && quote === 34) i++;
+      continue;
+    }
+    if (c === 34 || c === 39) quote = c;
+    else if (c === 35 && (i === 0 || text.charCodeAt(i - 1) <= 32)) {
+      const nl = text.indexOf("\n", i);
+      i = nl < 0 ? text.length : nl;
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_DEPTH) {
+        const { line, col } = new LineIndex(text).at(i);
+        return [{ file, line, column: col, message: TOO_DEEP }];
+      }
+    } else if (c === 93 || c === 125) depth = Math.max(0, depth - 1);
+  }
+  return [];
+}
+
 /** Every tab used in indentation, located (YAML forbids them and readers disagree on them). */
 function tabProblems(file: string, text: string): ManifestProblem[] {
   const out: ManifestProblem[] = [];
@@ -266,26 +329,38 @@ export function readTree(
     const fast = parseFast(text);
     if (fast) return fast;
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lc,
-    schema: "core",
-    version: "1.2",
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-    stringKeys: false,
-  });
-  const yamlErrors = [...tabProblems(file, text), ...yamlProblems(file, text, doc, lc)];
-  if (yamlErrors.length > 0) {
-    const seen = new Set<string>();
-    for (const p of yamlErrors.sort((a, b) => a.line - b.line || a.column - b.column)) {
-      const k = `${p.line}:${p.column}:${p.message}`;
-      if (!seen.has(k)) problems.push(p), seen.add(k);
-    }
+  const early = [...characterProblems(file, text), ...depthProblems(file, text)];
+  if (early.length) {
+    problems.push(...early);
     return undefined;
   }
-  return fromYaml(doc.contents, doc);
+  try {
+    const lc = new LineCounter();
+    const doc = parseDocument(text, {
+      lineCounter: lc,
+      schema: "core",
+      version: "1.2",
+      uniqueKeys: true,
+      prettyErrors: false,
+      strict: true,
+      stringKeys: false,
+    });
+    const yamlErrors = [...tabProblems(file, text), ...yamlProblems(file, text, doc, lc)];
+    if (yamlErrors.length > 0) {
+      const seen = new Set<string>();
+      for (const p of yamlErrors.sort((a, b) => a.line - b.line || a.column - b.column)) {
+        const k = `${p.line}:${p.column}:${p.message}`;
+        if (!seen.has(k)) problems.push(p), seen.add(k);
+      }
+      return undefined;
+    }
+    return fromYaml(doc.contents, doc);
+  } catch (e) {
+    // Nesting the bracket scan cannot see (deep block structure) still must not crash the run.
+    if (!(e instanceof RangeError)) throw e;
+    problems.push({ file, line: 1, column: 1, message: TOO_DEEP });
+    return undefined;
+  }
 }
 
 /**

@@ -7,12 +7,12 @@
  * makes it give up and return `undefined`, and the caller uses the full reader, which also
  * produces the located error messages. It never decides that input is wrong.
  */
-import type { YNode, YScalar } from "./yaml_node.ts";
+import { MAX_DEPTH, type YNode, type YScalar } from "./yaml_node.ts";
 
 /** Characters that send a file to the full reader wherever they appear. */
 const UNUSUAL =
   // deno-lint-ignore no-control-regex -- these are exactly the characters it looks for
-  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]|\r(?!\n)/;
+  /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]|\r(?!\n)/;
 
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
@@ -143,8 +143,19 @@ class FastReader {
     return node;
   }
 
+  depth = 0;
+
   /** A node starting at the current position, whose column is greater than `parent`. */
   block(parent: number): YNode {
+    if (++this.depth > MAX_DEPTH) throw GIVE_UP;
+    try {
+      return this.blockAt(parent);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  blockAt(parent: number): YNode {
     const t = this.t;
     const c = t.charCodeAt(this.pos);
     if (c === DASH && (this.pos + 1 === this.end || t.charCodeAt(this.pos + 1) === SP)) {
@@ -294,7 +305,7 @@ class FastReader {
       node = this.quoted(start, close);
       after = close + 1;
     } else if (c === 91 || c === 123) {
-      const r = new FlowReader(t, start, end);
+      const r = new FlowReader(t, start, end, this.depth);
       node = r.node();
       after = r.i;
     } else {
@@ -320,7 +331,12 @@ class FastReader {
 
 /** One-line flow collections: `[a, "b"]`, `{ name: x, owner: { type: user } }`. */
 class FlowReader {
-  constructor(readonly t: string, public i: number, readonly end: number) {}
+  constructor(
+    readonly t: string,
+    public i: number,
+    readonly end: number,
+    public depth: number,
+  ) {}
 
   spaces(): void {
     while (this.i < this.end && this.t.charCodeAt(this.i) === SP) this.i++;
@@ -332,6 +348,7 @@ class FlowReader {
     const start = this.i;
     const c = t.charCodeAt(start);
     if (c === 91 || c === 123) {
+      if (++this.depth > MAX_DEPTH) throw GIVE_UP;
       const closer = c === 91 ? 93 : 125;
       this.i++;
       const items: YNode[] = [];
@@ -368,6 +385,7 @@ class FlowReader {
         } else if (sep !== closer) throw GIVE_UP;
       }
       this.i++;
+      this.depth--;
       return c === 91
         ? { kind: "seq", offset: start, items }
         : { kind: "map", offset: start, pairs };

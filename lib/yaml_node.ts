@@ -11,6 +11,9 @@ export type YNode =
   /** Resolving counts against the alias limit, so it is done on demand. */
   | { kind: "alias"; offset: number; resolve(): YNode | null };
 
+/** Deeper nesting than any manifest needs; refused before it can exhaust the stack. */
+export const MAX_DEPTH = 64;
+
 export interface YPair {
   key: YNode | null;
   value: YNode | null;
