@@ -33,6 +33,7 @@ export interface MemResult {
 /** Deps over memory; the clock advances only when the program sleeps. */
 export function memDeps(o: MemOptions = {}) {
   const files = new Map(Object.entries(o.files ?? {}));
+  const written = new Set<string>();
   let clock = o.now ?? NOW;
   const out = { stdout: "", stderr: "" };
   const notFound = (p: string) =>
@@ -54,6 +55,7 @@ export function memDeps(o: MemOptions = {}) {
         );
       }
       files.set(p, (opts?.append ? files.get(p) ?? "" : "") + text);
+      written.add(p);
       return Promise.resolve();
     },
     readDir(p) {
@@ -73,7 +75,19 @@ export function memDeps(o: MemOptions = {}) {
     serve: () => Promise.reject(new Error("no server in memory")),
     waitForShutdown: () => Promise.resolve(),
   };
-  return { deps, files, out };
+  return { deps, files, out, written };
+}
+
+/**
+ * Fails when `text` holds the test admin key or a recognisable piece of it. Called on every
+ * output of every CLI run in the suite (in-process and spawned).
+ */
+export function assertNoSecret(where: string, text: string): void {
+  for (const piece of [ADMIN_KEY, ADMIN_KEY.slice(9), "TESTSECRET", "0123456789abcdefXYZ"]) {
+    if (text.includes(piece)) {
+      throw new Error(`the admin key (or part of it) leaked into ${where}`);
+    }
+  }
 }
 
 /** Runs the CLI in-process. */
@@ -82,8 +96,12 @@ export async function runCli(
   o: MemOptions = {},
   policies: readonly Policy[] = POLICIES,
 ): Promise<MemResult> {
-  const { deps, files, out } = memDeps(o);
+  const { deps, files, out, written } = memDeps(o);
   const code = await run(argv, deps, policies);
+  // Every test's every output is also a secret-leak test.
+  assertNoSecret("stdout", out.stdout);
+  assertNoSecret("stderr", out.stderr);
+  for (const p of written) assertNoSecret(p, files.get(p)!);
   return { code, stdout: out.stdout, stderr: out.stderr, files };
 }
 

@@ -3,7 +3,7 @@
  * (the host swapped for the loopback fake) against `keydrift fake-api` on 127.0.0.1:0.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { ADMIN_KEY } from "./_helpers.ts";
+import { ADMIN_KEY, assertNoSecret } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
@@ -56,11 +56,14 @@ async function keydrift(args: string[], env: Record<string, string>, flags = E2E
     env: { NO_COLOR: "1", ...env },
     clearEnv: true,
   }).output();
-  return {
+  const r = {
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),
   };
+  assertNoSecret("stdout", r.stdout);
+  assertNoSecret("stderr", r.stderr);
+  return r;
 }
 
 Deno.test("e2e: check with the README's scoped permissions against fake-api on 127.0.0.1:0", async () => {
@@ -176,4 +179,29 @@ Deno.test("pre-commit hook script validates staged manifests offline", async () 
   }
   const hooks = await Deno.readTextFile(`${ROOT}.pre-commit-hooks.yaml`);
   ok(hooks.includes("entry: hooks/validate.sh") && hooks.includes("language: unsupported_script"));
+});
+
+Deno.test("e2e: every report format and log line of a spawned run is free of the admin key", async () => {
+  const dir = await Deno.makeTempDir();
+  const fake = await startFake();
+  try {
+    const env = { OPENAI_ADMIN_KEY: ADMIN_KEY, OPENAI_BASE_URL: fake.url };
+    const formats = ["text", "json", "markdown", "github", "sarif", "junit"];
+    const r = await keydrift(
+      [
+        "check",
+        "-m",
+        "examples/keydrift.yaml",
+        "--verbose",
+        ...formats.flatMap((f) => ["--format", `${f}=${dir}/r.${f}`]),
+      ],
+      env,
+      [...E2E_FLAGS, `--allow-write=${dir}`],
+    );
+    assertEquals(r.code, 2, r.stderr);
+    for (const f of formats) assertNoSecret(`r.${f}`, await Deno.readTextFile(`${dir}/r.${f}`));
+  } finally {
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
