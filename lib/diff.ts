@@ -106,16 +106,30 @@ function diffKeys(
   matched: Map<string, DeclaredKey>,
   counts: DiffCounts,
 ): void {
+  // Indexes of the keys still free: by name, and by name + owner (type and name). Taking a key
+  // removes it from both, so every lookup below touches only keys that can still match.
   const byId = new Map(project.keys.map((k) => [k.id, k]));
-  const byName = new Map<string, LiveKey[]>();
+  const byName = new Map<string, Set<LiveKey>>();
+  const byOwner = new Map<string, Set<LiveKey>>();
+  const ownerKey = (name: string, type: string, owner: string) =>
+    `${name}\u0000${type}\u0000${owner}`;
+  const add = (m: Map<string, Set<LiveKey>>, id: string, k: LiveKey) => {
+    const set = m.get(id);
+    if (set) set.add(k);
+    else m.set(id, new Set([k]));
+  };
   for (const k of project.keys) {
-    const list = byName.get(k.name);
-    if (list) list.push(k);
-    else byName.set(k.name, [k]);
+    add(byName, k.name, k);
+    add(byOwner, ownerKey(k.name, k.owner.type, k.owner.name), k);
   }
   const taken = new Set<string>();
   const pairs: [DeclaredKey, LiveKey][] = [];
-  const take = (e: DeclaredKey, k: LiveKey) => (taken.add(k.id), pairs.push([e, k]));
+  const take = (e: DeclaredKey, k: LiveKey) => {
+    taken.add(k.id);
+    pairs.push([e, k]);
+    byName.get(k.name)!.delete(k);
+    byOwner.get(ownerKey(k.name, k.owner.type, k.owner.name))!.delete(k);
+  };
   const missing = (e: DeclaredKey) =>
     drift.push({
       kind: "missing",
@@ -126,7 +140,7 @@ function diffKeys(
       changes: [],
       location: e.location,
     });
-  const free = (e: DeclaredKey) => (byName.get(e.name) ?? []).filter((k) => !taken.has(k.id));
+  const free = (e: DeclaredKey): LiveKey[] => [...(byName.get(e.name) ?? [])];
 
   // 1. Pinned ids.
   for (const e of declared.keys) {
@@ -135,12 +149,18 @@ function diffKeys(
     if (k && !taken.has(k.id)) take(e, k);
     else missing(e);
   }
-  // 2. Names whose owner fits exactly one free key.
+  // 2. Names whose owner fits exactly one free key (a second fit is enough to stop looking).
   const rest: DeclaredKey[] = [];
   for (const e of declared.keys) {
     if (e.id) continue;
-    const fit = free(e).filter((k) => ownerMatches(e, k));
-    if (fit.length === 1) take(e, fit[0]);
+    let fit: LiveKey | null = null;
+    let fits = 0;
+    for (const k of byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? []) {
+      if (!ownerMatches(e, k)) continue;
+      fit = k;
+      if (++fits > 1) break;
+    }
+    if (fits === 1) take(e, fit!);
     else rest.push(e);
   }
   // 3. The rest: a single free key of that name matches (and may show changes); several are ambiguous.
