@@ -9,9 +9,6 @@
  */
 import { parseArgs } from "node:util";
 import OpenAI from "openai";
-import { run } from "../lib/cli.ts";
-import type { Deps } from "../lib/deps.ts";
-import { POLICIES } from "../policies/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -22,6 +19,7 @@ const RUNS = Number(values.runs ?? 3);
 const CONCURRENCY = 8;
 const KEY = "sk-admin-bench";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const WORKER = new URL("./worker.ts", import.meta.url).pathname;
 const id = (p: number) => `proj_${String(p).padStart(5, "0")}`;
 
 interface Scenario {
@@ -64,9 +62,6 @@ function manifest(sc: Scenario): string {
   return lines.join("\n") + "\n";
 }
 
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 20);
-
 /** Runs `f` against a fresh `keydrift fake-api` process (its own CPU, a full rate-limit bucket). */
 async function withServer<T>(sc: Scenario, f: (url: string) => Promise<T>): Promise<T> {
   const child = new Deno.Command("deno", {
@@ -103,63 +98,40 @@ async function withServer<T>(sc: Scenario, f: (url: string) => Promise<T>): Prom
   }
 }
 
-function deps(stdin: string, log: { sent: number[]; done: number[] }): Deps {
-  return {
-    fetch: async (i, init) => {
-      log.sent.push(performance.now());
-      const res = await fetch(i, init);
-      const body = await res.arrayBuffer();
-      log.done.push(performance.now());
-      return new Response(body, res);
-    },
-    env: (n) => (n === "OPENAI_ADMIN_KEY" ? KEY : undefined),
-    readTextFile: () => Promise.reject(new Error("no files")),
-    writeTextFile: () => Promise.resolve(),
-    readDir: () => Promise.resolve(null),
-    readStdin: () => Promise.resolve(stdin),
-    stdout: () => Promise.resolve(),
-    stderr: (t) => (Deno.stderr.writeSync(new TextEncoder().encode(t)), Promise.resolve()),
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    isTerminal: () => false,
-    noColor: true,
-    serve: () => Promise.reject(new Error("unused")),
-    waitForShutdown: () => Promise.resolve(),
-  };
-}
-
+/** One keydrift run in a fresh process (bench/worker.ts), so start-up and peak RSS are its own. */
 async function keydrift(sc: Scenario) {
   const text = manifest(sc);
   return await withServer(sc, async (url) => {
-    const log = { sent: [] as number[], done: [] as number[] };
-    peak = 0;
     const t0 = performance.now();
-    const code = await run(
-      [
-        "check",
-        "-m",
-        "-",
-        "--api-url",
+    const child = new Deno.Command("deno", {
+      args: [
+        "run",
+        "--no-prompt",
+        "--ignore-env=LOG_TOKENS,LOG_STREAM",
+        "--allow-net=127.0.0.1",
+        "--allow-read=/proc/self/status",
+        WORKER,
         url,
-        "--format",
-        "json=/dev/null",
-        "--concurrency",
         String(CONCURRENCY),
       ],
-      deps(text, log),
-      POLICIES,
-    );
-    const t1 = performance.now();
-    const firstSent = Math.min(...log.sent);
-    const lastDone = Math.max(...log.done);
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(text));
+    await w.close();
+    const out = await child.output();
+    const wall = performance.now() - t0;
+    const r = JSON.parse(new TextDecoder().decode(out.stdout));
     return {
-      ms: t1 - t0,
-      startup: firstSent - t0,
-      read: lastDone - firstSent,
-      after: t1 - lastDone,
-      requests: log.sent.length,
-      code,
-      rss: peak,
+      ms: wall,
+      startup: r.firstSent,
+      read: r.lastDone - r.firstSent,
+      after: r.end - r.lastDone,
+      requests: r.requests as number,
+      code: r.code as number,
+      rss: r.rss as number,
     };
   });
 }
@@ -294,4 +266,3 @@ console.log(
     median(times).toFixed(0)
   } ms (median of ${RUNS})`,
 );
-clearInterval(sampler);

@@ -79,6 +79,14 @@ export function checkBaseURL(raw: string): URL {
 
 type Sdk = typeof import("openai");
 
+/**
+ * Starts loading the SDK without waiting for it, so that it loads while the manifest is read
+ * and parsed; {@link createAdminClient} then finds it (mostly) ready. Failures surface there.
+ */
+export function preloadSdk(): void {
+  import("openai").catch(() => undefined);
+}
+
 /** Creates the client. Loads the SDK lazily so that offline commands start fast. */
 export async function createAdminClient(opts: ClientOptions): Promise<AdminClient> {
   checkBaseURL(opts.baseURL);

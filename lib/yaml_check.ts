@@ -48,8 +48,8 @@ type N = YNode | null | undefined;
 
 class Checker {
   aliases = 0;
-  readonly mapLocs = new WeakMap<object, SourceLocation>();
-  readonly fieldLocs = new WeakMap<object, Map<string, SourceLocation>>();
+  /** Offsets of each checked mapping and of its fields; turned into places only when asked. */
+  readonly offsets = new WeakMap<object, { at: number; fields: Record<string, number> }>();
   constructor(
     readonly file: string,
     readonly lines: LineIndex,
@@ -57,7 +57,11 @@ class Checker {
   ) {}
 
   at(node: N): SourceLocation {
-    const { line, col } = this.lines.at(node?.offset ?? 0);
+    return this.place(node?.offset ?? 0);
+  }
+
+  place(offset: number): SourceLocation {
+    const { line, col } = this.lines.at(offset);
     return { file: this.file, line, column: col };
   }
 
@@ -98,7 +102,7 @@ class Checker {
   checkObject(node: N, schema: JsonSchema, label: string, where: N) {
     if (node?.kind !== "map") return this.wrongType(node, where, label, "a mapping");
     const out: Record<string, unknown> = {};
-    const fields = new Map<string, SourceLocation>();
+    const fields: Record<string, number> = Object.create(null);
     const title = schema.title ?? label;
     const props = schema.properties ?? {};
     for (const pair of node.pairs) {
@@ -108,7 +112,7 @@ class Checker {
         continue;
       }
       const name = keyNode.value;
-      const sub = props[name];
+      const sub = Object.hasOwn(props, name) ? props[name] : undefined;
       if (!sub) {
         const what = title === "policies" ? "policy" : "field";
         this.report(
@@ -117,15 +121,14 @@ class Checker {
         );
         continue;
       }
-      fields.set(name, this.at(keyNode));
+      fields[name] = keyNode.offset;
       const value = this.check(pair.value, sub, `"${name}" in ${title}`, keyNode);
       if (value !== undefined) out[name] = value;
     }
     for (const req of schema.required ?? []) {
-      if (!fields.has(req)) this.report(node, `missing required field "${req}" in ${title}`);
+      if (!(req in fields)) this.report(node, `missing required field "${req}" in ${title}`);
     }
-    this.mapLocs.set(out, this.at(node));
-    this.fieldLocs.set(out, fields);
+    this.offsets.set(out, { at: node.offset, fields });
     return out;
   }
 
@@ -391,8 +394,9 @@ export function parseAndCheck(
   return {
     value,
     locate(obj: object, field?: string): SourceLocation {
-      const loc = field ? checker.fieldLocs.get(obj)?.get(field) : undefined;
-      return loc ?? checker.mapLocs.get(obj) ?? { file, line: 1, column: 1 };
+      const o = checker.offsets.get(obj);
+      const offset = (field !== undefined ? o?.fields[field] : undefined) ?? o?.at;
+      return offset === undefined ? { file, line: 1, column: 1 } : checker.place(offset);
     },
   };
 }

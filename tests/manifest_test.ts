@@ -22,6 +22,14 @@ const CASES: { name: string; yaml: string; want: string[] }[] = [
     want: ['keydrift.yaml:6:9: unknown field "owner_typ" in key entry (did you mean "owner"?)'],
   },
   {
+    name: "prototype names are unknown fields, never special",
+    yaml: "version: 1\n__proto__: { a: 1 }\nconstructor: x\nprojects: []\n",
+    want: [
+      'keydrift.yaml:2:1: unknown field "__proto__" in manifest',
+      'keydrift.yaml:3:1: unknown field "constructor" in manifest',
+    ],
+  },
+  {
     name: "duplicate key",
     yaml: "version: 1\nversion: 1\nprojects: []\n",
     want: ['keydrift.yaml:2:1: duplicate key "version"; each key may appear once in a mapping'],

@@ -7,8 +7,9 @@ import { readLiveState } from "../live_state.ts";
 import { buildReport, errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, RENDERERS } from "../render/mod.ts";
 import type { Manifest } from "../types.ts";
-import { enumFlag, intFlag, parse, secondsFlag } from "./args.ts";
-import { connect } from "./connect.ts";
+import { enumFlag, parse } from "./args.ts";
+import { preloadSdk } from "../admin_client.ts";
+import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
 
 export const CHECK_HELP = `Usage: keydrift check [options]
@@ -22,15 +23,10 @@ Options:
   Object.keys(RENDERERS).join(", ")
 } (default text to stdout)
       --summary           also append the markdown report to $GITHUB_STEP_SUMMARY when it is set
-      --api-url URL       Admin API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)
-      --admin-key-file PATH  read the admin key from a file instead of OPENAI_ADMIN_KEY
-      --fake STATE        run against the built-in fake Admin API seeded from a state file
+${connectHelp("run against")}
       --project ID        check only this project (repeatable)
       --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
       --no-waivers        ignore all waivers (audit mode)
-      --concurrency N     parallel requests (default 8)
-      --timeout SECONDS   per-request timeout (default 30)
-      --deadline SECONDS  overall deadline for reading the API (default 300)
       --color WHEN        auto (default), always or never
   -q, --quiet             only errors on stderr
   -v, --verbose           progress, retries and stack traces on stderr (never secrets)
@@ -41,18 +37,12 @@ export const CHECK_OPTIONS = {
   manifest: { type: "string", short: "m", multiple: true },
   format: { type: "string", multiple: true },
   summary: { type: "boolean" },
-  "api-url": { type: "string" },
-  "admin-key-file": { type: "string" },
-  fake: { type: "string" },
   project: { type: "string", multiple: true },
   "fail-on": { type: "string" },
   "no-waivers": { type: "boolean" },
-  concurrency: { type: "string" },
-  timeout: { type: "string" },
-  deadline: { type: "string" },
   color: { type: "string" },
   quiet: { type: "boolean", short: "q" },
-  verbose: { type: "boolean", short: "v" },
+  ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -107,12 +97,10 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     "error",
   );
   const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
-  const concurrency = intFlag("check", "concurrency", v.concurrency, 8);
-  const timeoutS = secondsFlag("check", "timeout", v.timeout, 30);
-  const deadlineS = secondsFlag("check", "deadline", v.deadline, 300);
   const useColor = color === "always" ||
     (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
-  const log = v.verbose ? (m: string) => void io.err(`keydrift: ${m}\n`) : undefined;
+  const connection = connectOptions("check", v, (m) => void io.err(`keydrift: ${m}\n`));
+  const log = connection.log;
   let manifestForReport: Manifest | null = null;
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
@@ -122,6 +110,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       manifest: manifestForReport,
     });
 
+  preloadSdk();
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check");
   if (!loaded.manifest) {
     await emit(errorReport(`the manifest is invalid (${loaded.problems.length} problems)`, failOn));
@@ -135,16 +124,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const started = io.deps.now();
   let report: Report;
   try {
-    const { client, secret } = await connect(io.deps, {
-      command: "check",
-      fake: v.fake,
-      apiUrl: v["api-url"],
-      adminKeyFile: v["admin-key-file"],
-      timeoutS,
-      deadlineS,
-      concurrency,
-      log,
-    });
+    const { client, secret } = await connect(io.deps, connection);
     if (secret) io.addSecret(secret);
     try {
       const live = await readLiveState(client, manifest.projects);

@@ -2,12 +2,62 @@
 import { type AdminClient, checkBaseURL, createAdminClient } from "../admin_client.ts";
 import type { Deps } from "../deps.ts";
 import { ManifestError, UsageError } from "../errors.ts";
+import { intFlag, secondsFlag } from "./args.ts";
 import { createFakeApi } from "../fake_api/mod.ts";
 import { loadState } from "../fake_api/state.ts";
 
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
 /** The in-process fake needs an admin-shaped key; it is not a secret. */
 const FAKE_KEY = "sk-admin-fake-in-process";
+
+/** The flags `check` and `import` share for reaching the Admin API (parseArgs options). */
+export const CONNECT_OPTIONS = {
+  "api-url": { type: "string" },
+  "admin-key-file": { type: "string" },
+  fake: { type: "string" },
+  concurrency: { type: "string" },
+  timeout: { type: "string" },
+  deadline: { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+} as const;
+
+/** Their help lines (the verb says what --fake does). */
+export function connectHelp(verb: string): string {
+  return `      --api-url URL       Admin API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)
+      --admin-key-file PATH  read the admin key from a file instead of OPENAI_ADMIN_KEY
+      --fake STATE        ${verb} the built-in fake Admin API seeded from a state file
+      --concurrency N     parallel requests (default 8)
+      --timeout SECONDS   per-request timeout (default 30)
+      --deadline SECONDS  overall deadline for reading the API (default 300)`;
+}
+
+type ConnectValues = {
+  "api-url"?: string;
+  "admin-key-file"?: string;
+  fake?: string;
+  concurrency?: string;
+  timeout?: string;
+  deadline?: string;
+  verbose?: boolean;
+};
+
+/** Checks the shared flags' values; `log` writes --verbose lines. */
+export function connectOptions(
+  command: string,
+  v: ConnectValues,
+  log: (message: string) => void,
+): ConnectOptions {
+  return {
+    command,
+    fake: v.fake,
+    apiUrl: v["api-url"],
+    adminKeyFile: v["admin-key-file"],
+    timeoutS: secondsFlag(command, "timeout", v.timeout, 30),
+    deadlineS: secondsFlag(command, "deadline", v.deadline, 300),
+    concurrency: intFlag(command, "concurrency", v.concurrency, 8),
+    log: v.verbose ? log : undefined,
+  };
+}
 
 export interface ConnectOptions {
   command: string;

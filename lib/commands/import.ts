@@ -3,9 +3,9 @@ import { ApiError, UsageError } from "../errors.ts";
 import { type ImportedProject, manifestFor } from "../import.ts";
 import type { Policy } from "../policy.ts";
 import type { WireProject } from "../admin_client.ts";
-import { intFlag, parse, secondsFlag } from "./args.ts";
+import { parse } from "./args.ts";
 import type { Io } from "./check.ts";
-import { connect } from "./connect.ts";
+import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
 export const IMPORT_HELP = `Usage: keydrift import [options]
 
@@ -17,12 +17,7 @@ Options:
   -o, --output PATH       where to write (default keydrift.yaml; - for stdout)
       --force             overwrite an existing file
       --project ID        import only this project (repeatable; archived ones too)
-      --api-url URL       Admin API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)
-      --admin-key-file PATH  read the admin key from a file instead of OPENAI_ADMIN_KEY
-      --fake STATE        read from the built-in fake Admin API seeded from a state file
-      --concurrency N     parallel requests (default 8)
-      --timeout SECONDS   per-request timeout (default 30)
-      --deadline SECONDS  overall deadline (default 300)
+${connectHelp("read from")}
   -v, --verbose           progress on stderr
   -h, --help              show this help
 `;
@@ -36,27 +31,15 @@ export async function importCommand(
     output: { type: "string", short: "o" },
     force: { type: "boolean" },
     project: { type: "string", multiple: true },
-    "api-url": { type: "string" },
-    "admin-key-file": { type: "string" },
-    fake: { type: "string" },
-    concurrency: { type: "string" },
-    timeout: { type: "string" },
-    deadline: { type: "string" },
-    verbose: { type: "boolean", short: "v" },
+    ...CONNECT_OPTIONS,
     help: { type: "boolean", short: "h" },
   });
   if (v.help) return (await io.out(IMPORT_HELP), 0);
   const output = v.output ?? "keydrift.yaml";
-  const { client, secret } = await connect(io.deps, {
-    command: "import",
-    fake: v.fake,
-    apiUrl: v["api-url"],
-    adminKeyFile: v["admin-key-file"],
-    timeoutS: secondsFlag("import", "timeout", v.timeout, 30),
-    deadlineS: secondsFlag("import", "deadline", v.deadline, 300),
-    concurrency: intFlag("import", "concurrency", v.concurrency, 8),
-    log: v.verbose ? (m) => void io.err(`keydrift: ${m}\n`) : undefined,
-  });
+  const { client, secret } = await connect(
+    io.deps,
+    connectOptions("import", v, (m) => void io.err(`keydrift: ${m}\n`)),
+  );
   if (secret) io.addSecret(secret);
   let projects: ImportedProject[];
   try {
