@@ -4,15 +4,23 @@
  * on 127.0.0.1 with injected latency. Per scenario: wall time split into start-up + manifest,
  * read (first request sent to last response) and diff + report; requests sent and the minimum;
  * the read's lower bound (rounds of `concurrency` minimal requests x the measured round trip, or
- * the rate limit); the ratio; peak RSS; and the naive peer (a sequential loop of the official
- * SDK over the same projects). Usage: deno task bench [--latency MS] [--runs N] [--quick]
+ * the rate limit); the ratio; peak RSS; the naive peer (a sequential loop of the official SDK
+ * over the same projects, in its own fresh process), compared whole process to whole process
+ * and after start-up (its loop vs keydrift's read + diff + report); and SPEC's per-key naive
+ * peer (sequential retrieval of every key), timed over 100 keys and scaled.
+ * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it)]
  */
 import { parseArgs } from "node:util";
-import OpenAI from "openai";
+import { id, manifest } from "./manifest.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { latency: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" } },
+  options: {
+    latency: { type: "string" },
+    runs: { type: "string" },
+    quick: { type: "boolean" },
+    only: { type: "string" },
+  },
 });
 const LATENCY = Number(values.latency ?? 20);
 const RUNS = Number(values.runs ?? 3);
@@ -20,7 +28,6 @@ const CONCURRENCY = 8;
 const KEY = "sk-admin-bench";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
-const id = (p: number) => `proj_${String(p).padStart(5, "0")}`;
 
 interface Scenario {
   name: string;
@@ -42,22 +49,6 @@ function stateYaml(sc: Scenario): string {
       `  - { id: ${id(p)}, name: project-${p}, service_accounts: [{ id: sa_${p}, name: bot }],`,
       `      generate: { count: ${sc.keys}, name: "key-{n}", owner: sa_${p}, last_used_at: -1d, expires_at: +200d } }`,
     );
-  }
-  return lines.join("\n") + "\n";
-}
-
-function manifest(sc: Scenario): string {
-  const lines = ["version: 1", "projects:"];
-  const width = String(sc.keys).length;
-  for (let p = 0; p < sc.projects; p++) {
-    lines.push(`  - id: ${id(p)}`, "    keys:");
-    for (let k = 1; k <= sc.keys; k++) {
-      const n = String(k).padStart(width, "0");
-      const key = `key_${String(p).padStart(5, "0")}_${n}`;
-      lines.push(
-        `      - { name: key-${n}, id: ${key}, owner: { type: service_account, name: bot } }`,
-      );
-    }
   }
   return lines.join("\n") + "\n";
 }
@@ -100,33 +91,17 @@ async function withServer<T>(sc: Scenario, f: (url: string) => Promise<T>): Prom
 
 /** One keydrift run in a fresh process (bench/worker.ts), so start-up and peak RSS are its own. */
 async function keydrift(sc: Scenario) {
-  const text = manifest(sc);
   return await withServer(sc, async (url) => {
-    const t0 = performance.now();
-    const child = new Deno.Command("deno", {
-      args: [
-        "run",
-        "--no-prompt",
-        "--ignore-env=LOG_TOKENS,LOG_STREAM",
-        "--allow-net=127.0.0.1",
-        "--allow-read=/proc/self/status",
-        WORKER,
-        url,
-        String(CONCURRENCY),
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(text));
-    await w.close();
-    const out = await child.output();
-    const wall = performance.now() - t0;
-    const r = JSON.parse(new TextDecoder().decode(out.stdout));
+    const r = await worker([
+      "keydrift",
+      url,
+      String(sc.projects),
+      String(sc.keys),
+      String(CONCURRENCY),
+    ]);
     return {
-      ms: wall,
-      startup: r.firstSent,
+      ms: r.wall as number,
+      startup: r.firstSent as number,
       read: r.lastDone - r.firstSent,
       after: r.end - r.lastDone,
       requests: r.requests as number,
@@ -136,22 +111,45 @@ async function keydrift(sc: Scenario) {
   });
 }
 
+/** Runs bench/worker.ts in a fresh process and returns its JSON line and wall time. */
+async function worker(args: string[], stdin = "") {
+  const t0 = performance.now();
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      "--no-prompt",
+      "--ignore-env=LOG_TOKENS,LOG_STREAM",
+      "--allow-net=127.0.0.1",
+      "--allow-read=/proc/self/status",
+      "--allow-env",
+      WORKER,
+      ...args,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(stdin));
+  await w.close();
+  const out = await child.output();
+  const wall = performance.now() - t0;
+  return { wall, ...JSON.parse(new TextDecoder().decode(out.stdout)) };
+}
+
+/** The naive peer in its own fresh process too, so both walls include start-up. */
 async function naive(sc: Scenario) {
   return await withServer(sc, async (url) => {
-    const sdk = new OpenAI({ adminAPIKey: KEY, apiKey: null, baseURL: url, maxRetries: 5 });
-    const t0 = performance.now();
-    let n = 0;
-    for (let p = 0; p < sc.projects; p++) {
-      await sdk.admin.organization.projects.retrieve(id(p));
-      for await (
-        const _ of sdk.admin.organization.projects.apiKeys.list(id(p), {
-          owner_project_access: "any",
-          limit: 100,
-        })
-      ) n++;
-    }
-    if (n !== sc.projects * sc.keys) throw new Error(`naive loop saw ${n} keys`);
-    return { ms: performance.now() - t0 };
+    const r = await worker(["naive", url, String(sc.projects), String(sc.keys)]);
+    return { ms: r.wall as number, loop: r.end - r.firstSent };
+  });
+}
+
+/** SPEC's naive peer, per-key sequential retrieval: timed over 100 keys, scaled to all of them. */
+async function perKey(sc: Scenario) {
+  return await withServer(sc, async (url) => {
+    const r = await worker(["per-key", url, String(sc.projects), String(sc.keys), "100"]);
+    return { ms: (r.perRequest as number) * (sc.projects * sc.keys + sc.projects) };
   });
 }
 
@@ -192,14 +190,21 @@ const scenarios: Scenario[] = [
   { name: "200 x 50, rate limit 100 req/s", projects: 200, keys: 50, rps: 100, naive: false },
 ];
 if (values.quick) scenarios.splice(2, 1);
+if (values.only) {
+  scenarios.splice(
+    0,
+    scenarios.length,
+    ...scenarios.filter((s) => s.name.includes(values.only!)),
+  );
+}
 
 console.log(
   `keydrift bench: fake Admin API in its own process, latency ${LATENCY} ms, concurrency ${CONCURRENCY}, median of ${RUNS} runs\n`,
 );
 console.log(
-  "| scenario | wall | start-up + parse | read | diff + report | requests (min) | round trip | read bound | read/bound | peak RSS | naive SDK loop | naive/wall |",
+  "| scenario | wall | start-up + parse | read | diff + report | requests (min) | round trip | read bound | read/bound | peak RSS | naive SDK loop | naive/wall | naive/keydrift after start-up | per-key naive (est.) | per-key/wall |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const sc of scenarios) {
   const runs: Awaited<ReturnType<typeof keydrift>>[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await keydrift(sc));
@@ -212,6 +217,7 @@ for (const sc of scenarios) {
   // The fake's bucket holds one second of requests; the rest arrive at the rate.
   const bound = sc.rps ? Math.max(latencyBound, ((min - sc.rps) / sc.rps) * 1000) : latencyBound;
   const nv = sc.naive ? await naive(sc) : null;
+  const pk = sc.naive ? await perKey(sc) : null;
   const ms = med((r) => r.ms);
   const read = med((r) => r.read);
   const cells = [
@@ -227,6 +233,9 @@ for (const sc of scenarios) {
     `${(Math.max(...runs.map((r) => r.rss)) / 2 ** 20).toFixed(0)} MB`,
     nv ? `${nv.ms.toFixed(0)} ms` : "skipped",
     nv ? `${(nv.ms / ms).toFixed(1)}x` : "-",
+    nv ? `${(nv.loop / (read + med((r) => r.after))).toFixed(1)}x` : "-",
+    pk ? `${(pk.ms / 1000).toFixed(0)} s` : "skipped",
+    pk ? `${(pk.ms / ms).toFixed(0)}x` : "-",
   ];
   console.log(`| ${cells.join(" | ")} |`);
   const codes = new Set(runs.map((r) => r.code));
@@ -236,7 +245,7 @@ for (const sc of scenarios) {
 }
 
 // validate of a 10,000-key manifest, including Deno start-up.
-const big = manifest({ name: "", projects: 200, keys: 50, naive: false });
+const big = manifest(200, 50);
 const times: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const t0 = performance.now();

@@ -1,34 +1,82 @@
 // deno-lint-ignore-file no-console
 /**
- * One measured keydrift run in a fresh process (for `deno task bench`): `check -m -` against
- * `--api-url URL`, the manifest on stdin. Prints one JSON line: exit code, times from process
- * start (first request sent, last response read, end), requests sent, and peak RSS (the
- * kernel's high-water mark where /proc has it, else sampled).
+ * One measured run in a fresh process, for `deno task bench`. Times are from process start.
+ * - `worker.ts keydrift URL PROJECTS KEYS CONCURRENCY`: `check` against URL of the bench manifest
+ *   (made here, as a file read would give it, so that no pipe buffers count). Prints
+ *   exit code, first request sent, last response received, end, requests sent, and peak RSS (the
+ *   kernel's high-water mark where /proc has it, else sampled).
+ * - `worker.ts naive URL PROJECTS KEYS`: the naive peer, a sequential loop of the official SDK
+ *   (retrieve each project, list its keys). Prints its first request and end.
+ * - `worker.ts per-key URL PROJECTS KEYS N`: SPEC's naive peer, sequential retrieval of each key,
+ *   timed over the first N keys. Prints the time per retrieve.
  */
 import { run } from "../lib/cli.ts";
 import type { Deps } from "../lib/deps.ts";
 import { POLICIES } from "../policies/mod.ts";
+import { id, manifest } from "./manifest.ts";
 
-const [url, concurrency] = Deno.args;
+const [mode, url, a, b, c] = Deno.args;
+if (mode === "naive" || mode === "per-key") {
+  const { default: OpenAI } = await import("openai");
+  let first = 0;
+  const sdk = new OpenAI({
+    adminAPIKey: "sk-admin-bench",
+    apiKey: null,
+    baseURL: url,
+    maxRetries: 5,
+    fetch: (i, init) => (first ||= performance.now(), fetch(i, init)),
+  });
+  const [projects, keys] = [Number(a), Number(b)];
+  if (mode === "naive") {
+    let n = 0;
+    for (let p = 0; p < projects; p++) {
+      await sdk.admin.organization.projects.retrieve(id(p));
+      for await (
+        const _ of sdk.admin.organization.projects.apiKeys.list(id(p), {
+          owner_project_access: "any",
+          limit: 100,
+        })
+      ) n++;
+    }
+    if (n !== projects * keys) throw new Error(`naive loop saw ${n} keys`);
+    console.log(JSON.stringify({ firstSent: first, end: performance.now() }));
+  } else {
+    const sample = Number(c);
+    const width = String(keys).length;
+    const t0 = performance.now();
+    for (let i = 0; i < sample; i++) {
+      const p = Math.floor(i / keys) % projects;
+      const k = String((i % keys) + 1).padStart(width, "0");
+      await sdk.admin.organization.projects.apiKeys.retrieve(`key_${id(p).slice(5)}_${k}`, {
+        project_id: id(p),
+      });
+    }
+    console.log(JSON.stringify({ perRequest: (performance.now() - t0) / sample }));
+  }
+  Deno.exit(0);
+}
+const concurrency = c;
+const text = manifest(Number(a), Number(b));
 let sampled = 0;
 const sampler = setInterval(() => (sampled = Math.max(sampled, Deno.memoryUsage().rss)), 10);
 const sent: number[] = [];
 const done: number[] = [];
-const stdin = await new Response(Deno.stdin.readable).text();
 
 const deps: Deps = {
   fetch: async (i, init) => {
     sent.push(performance.now());
     const res = await fetch(i, init);
-    const body = await res.arrayBuffer();
+    // Headers in: the body (a few KB) follows at once. Not buffered here, so that the peak RSS
+    // is keydrift's own.
     done.push(performance.now());
-    return new Response(body, res);
+    return res;
   },
   env: (n) => (n === "OPENAI_ADMIN_KEY" ? "sk-admin-bench" : undefined),
-  readTextFile: () => Promise.reject(new Error("no files")),
+  readTextFile: (path) =>
+    path === "keydrift.yaml" ? Promise.resolve(text) : Promise.reject(new Error("no files")),
   writeTextFile: () => Promise.resolve(),
   readDir: () => Promise.resolve(null),
-  readStdin: () => Promise.resolve(stdin),
+  readStdin: () => Promise.resolve(""),
   stdout: () => Promise.resolve(),
   stderr: (t) => (Deno.stderr.writeSync(new TextEncoder().encode(t)), Promise.resolve()),
   now: () => Date.now(),
@@ -43,7 +91,7 @@ const code = await run(
   [
     "check",
     "-m",
-    "-",
+    "keydrift.yaml",
     "--api-url",
     url,
     "--format",

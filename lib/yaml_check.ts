@@ -7,7 +7,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, type ParsedNode, parseDoc
 import type { JsonSchema } from "./schema.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
 import type { SourceLocation } from "./types.ts";
-import { parseFast } from "./yaml_fast.ts";
+import { GiveUp, parseFast } from "./yaml_fast.ts";
 import { LineIndex, MAX_DEPTH, type YNode } from "./yaml_node.ts";
 
 /** At most this many alias references are followed in one file. */
@@ -70,6 +70,7 @@ class Checker {
   }
 
   resolve(node: N): N {
+    if (node?.kind === "lazy") return node.force();
     if (node?.kind !== "alias") return node;
     if (++this.aliases > MAX_ALIASES) {
       if (this.aliases === MAX_ALIASES + 1) {
@@ -91,9 +92,12 @@ class Checker {
         return this.checkObject(node, schema, label, where);
       case "array":
         if (node?.kind !== "seq") return this.wrongType(node, where, label, "a list");
-        return node.items.map((item) =>
-          this.check(item, schema.items ?? {}, `an entry of ${label}`, node)
-        );
+        return node.items.map((item, i) => {
+          // The tree is read once: letting go of each checked entry keeps the peak memory of a
+          // 100,000-key manifest to one entry's tree, not the whole file's.
+          node.items[i] = null;
+          return this.check(item, schema.items ?? {}, `an entry of ${label}`, node);
+        });
       default:
         return this.checkScalar(node, schema, label, where);
     }
@@ -102,7 +106,8 @@ class Checker {
   checkObject(node: N, schema: JsonSchema, label: string, where: N) {
     if (node?.kind !== "map") return this.wrongType(node, where, label, "a mapping");
     const out: Record<string, unknown> = {};
-    const fields: Record<string, number> = Object.create(null);
+    // Only the schema's own property names are ever set (checked with hasOwn below).
+    const fields: Record<string, number> = {};
     const title = schema.title ?? label;
     const props = schema.properties ?? {};
     for (const pair of node.pairs) {
@@ -126,7 +131,9 @@ class Checker {
       if (value !== undefined) out[name] = value;
     }
     for (const req of schema.required ?? []) {
-      if (!(req in fields)) this.report(node, `missing required field "${req}" in ${title}`);
+      if (!Object.hasOwn(fields, req)) {
+        this.report(node, `missing required field "${req}" in ${title}`);
+      }
     }
     this.offsets.set(out, { at: node.offset, fields });
     return out;
@@ -387,10 +394,23 @@ export function parseAndCheck(
     });
     return null;
   }
-  const root = readTree(file, text, problems, options.reader ?? "auto");
-  if (root === undefined) return null;
-  const checker = new Checker(file, new LineIndex(text), problems);
-  const value = checker.check(root, schema, "the document", null);
+  const lines = new LineIndex(text);
+  const mark = problems.length;
+  let checker = new Checker(file, lines, problems);
+  let value: unknown;
+  try {
+    const root = readTree(file, text, problems, options.reader ?? "auto");
+    if (root === undefined) return null;
+    value = checker.check(root, schema, "the document", null);
+  } catch (e) {
+    // An entry the fast reader skimmed turned out to be outside its subset: start over in full.
+    if (!(e instanceof GiveUp)) throw e;
+    problems.length = mark;
+    checker = new Checker(file, lines, problems);
+    const root = readTree(file, text, problems, "full");
+    if (root === undefined) return null;
+    value = checker.check(root, schema, "the document", null);
+  }
   return {
     value,
     locate(obj: object, field?: string): SourceLocation {

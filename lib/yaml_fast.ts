@@ -40,7 +40,8 @@ export function resolvePlain(s: string): unknown {
   return s;
 }
 
-class GiveUp {}
+/** Thrown when the text leaves the subset; when a lazy item throws it, read the file again in full. */
+export class GiveUp {}
 const GIVE_UP = new GiveUp();
 
 const SP = 32;
@@ -168,6 +169,11 @@ class FastReader {
     return node;
   }
 
+  /**
+   * A block sequence whose items are read on demand: each item's lines are only skimmed here (the
+   * lines indented deeper than its dash), so that the checker can read, check and drop one entry
+   * at a time. An item that turns out to be outside the subset gives up when it is read.
+   */
   sequence(ind: number): YNode {
     const t = this.t;
     const items: YNode[] = [];
@@ -175,24 +181,43 @@ class FastReader {
     while (this.col === ind) {
       const p = this.pos;
       if (t.charCodeAt(p) !== DASH || (p + 1 !== this.end && t.charCodeAt(p + 1) !== SP)) break;
+      const { li, col, depth } = this;
+      let next = li + 1;
+      while (next < this.cols.length && this.cols[next] > ind) next++;
+      items.push({ kind: "lazy", offset: p, force: () => this.item(li, p, col, depth, next) });
+      this.enter(next);
+    }
+    return { kind: "seq", offset, items };
+  }
+
+  /** Reads the sequence item whose dash is at `p` (line `li`, column `ind`), ending before line `end`. */
+  item(li: number, p: number, ind: number, depth: number, end: number): YNode {
+    const saved = { li: this.li, pos: this.pos, col: this.col, depth: this.depth };
+    this.li = li;
+    this.pos = p;
+    this.col = ind;
+    this.depth = depth;
+    try {
+      const t = this.t;
       const after = this.trailing(p + 1, this.end);
+      let node: YNode;
       if (after === this.end) {
         let nullAt = p + 1;
         while (nullAt < this.end && t.charCodeAt(nullAt) === SP) nullAt++;
         this.enter(this.li + 1);
-        items.push(
-          this.col > ind
-            ? this.block(ind)
-            : { kind: "scalar", offset: nullAt, value: null, plain: true },
-        );
+        node = this.col > ind && this.li < end
+          ? this.block(ind)
+          : { kind: "scalar", offset: nullAt, value: null, plain: true };
       } else {
         this.col += after - p;
         this.pos = after;
-        items.push(this.block(ind));
+        node = this.block(ind);
       }
+      if (this.li !== end) throw GIVE_UP;
+      return node;
+    } finally {
+      Object.assign(this, saved);
     }
-    if (this.col > ind) throw GIVE_UP;
-    return { kind: "seq", offset, items };
   }
 
   mapping(ind: number): YNode {

@@ -9,7 +9,9 @@ export type YNode =
   /** `plain` is false for quoted scalars (and block scalars). */
   | { kind: "scalar"; offset: number; value: unknown; plain: boolean }
   /** Resolving counts against the alias limit, so it is done on demand. */
-  | { kind: "alias"; offset: number; resolve(): YNode | null };
+  | { kind: "alias"; offset: number; resolve(): YNode | null }
+  /** A sequence item the fast reader reads when it is first needed; may throw `GiveUp`. */
+  | { kind: "lazy"; offset: number; force(): YNode | null };
 
 /** Deeper nesting than any manifest needs; refused before it can exhaust the stack. */
 export const MAX_DEPTH = 64;
