@@ -48,6 +48,8 @@ export interface AdminClient {
   /** One key, or null when the API answers 404. */
   retrieveKey(projectId: string, keyId: string): Promise<LiveKey | null>;
   readonly stats: ClientStats;
+  /** Requests allowed in flight at once (`--concurrency`). */
+  readonly concurrency: number;
   close(): void;
 }
 
@@ -128,6 +130,7 @@ export async function createAdminClient(opts: ClientOptions): Promise<AdminClien
 
   return {
     stats,
+    concurrency: limiter.max,
     close: () => clearTimeout(timer),
     async retrieveProject(id) {
       const raw = await call(
@@ -135,6 +138,7 @@ export async function createAdminClient(opts: ClientOptions): Promise<AdminClien
         `read project "${id}"`,
         (o) => projects.retrieve(id, o).asResponse(),
         true,
+        2,
       );
       return raw === null ? null : parseProject(raw, `project "${id}"`);
     },
@@ -150,7 +154,13 @@ export async function createAdminClient(opts: ClientOptions): Promise<AdminClien
           include_archived: includeArchived,
           ...(after ? { after } : {}),
         };
-        const body = await call(ctx, what, (o) => projects.list(query, o).asResponse(), false);
+        const body = await call(
+          ctx,
+          what,
+          (o) => projects.list(query, o).asResponse(),
+          false,
+          2,
+        );
         const page = checkPage(body, what, seen);
         for (const item of page.items) {
           const p = parseProject(item, `an item of ${what}`);
@@ -179,6 +189,7 @@ export async function createAdminClient(opts: ClientOptions): Promise<AdminClien
           what,
           (o) => keys.list(projectId, query, o).asResponse(),
           false,
+          n === 1 ? 0 : 1,
         );
         const page = checkPage(body, what, seen);
         for (const item of page.items) out.push(parseKey(item, `a key in ${what}`));
@@ -193,6 +204,7 @@ export async function createAdminClient(opts: ClientOptions): Promise<AdminClien
         what,
         (o) => keys.retrieve(keyId, { project_id: projectId }, o).asResponse(),
         true,
+        1,
       );
       return raw === null ? null : parseKey(raw, what);
     },
@@ -221,6 +233,7 @@ async function call(
   what: string,
   send: (o: RequestOpts) => PromiseLike<Response>,
   nullOn404: boolean,
+  priority: 0 | 1 | 2 = 0,
 ): Promise<unknown> {
   const { opts, limiter } = ctx;
   const maxRetries = opts.maxRetries ?? 4;
@@ -231,7 +244,7 @@ async function call(
   for (;;) {
     if (ctx.fatal) throw ctx.fatal;
     if (ctx.signal.aborted) throw deadlineError(ctx, what);
-    await limiter.acquire();
+    await limiter.acquire(priority);
     let outcome: Outcome;
     try {
       if (ctx.signal.aborted) throw deadlineError(ctx, what);

@@ -63,24 +63,37 @@ export function computeDiff(
   const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
   for (const declared of manifest.projects) {
     const project = live.get(declared.id);
-    if (!project) continue;
-    if (!project.found) {
-      drift.push(projectDrift(declared, "project_missing", []));
-      counts.inMissingProjects += declared.keys.length;
-      continue;
-    }
-    const changes: Change[] = [];
-    if (project.status !== null && project.status !== "active") {
-      changes.push({ path: "status", expected: "active", actual: project.status });
-    }
-    if (declared.name !== undefined && declared.name !== project.name) {
-      changes.push({ path: "name", expected: declared.name, actual: project.name });
-    }
-    if (changes.length) drift.push(projectDrift(declared, "project_changed", changes));
-    diffKeys(declared, project, drift, matched, counts);
+    if (project) diffProject(declared, project, drift, matched, counts);
   }
   drift.sort(byOrder);
   return { drift, matched, inSync: counts.inSync, counts };
+}
+
+/**
+ * Compares one declared project with its live state, adding to `drift`, `matched` and `counts`
+ * (unsorted: sort the whole drift list with {@link byOrder} once every project is in).
+ */
+export function diffProject(
+  declared: DeclaredProject,
+  project: LiveProject,
+  drift: Drift[],
+  matched: Map<string, DeclaredKey>,
+  counts: DiffCounts,
+): void {
+  if (!project.found) {
+    drift.push(projectDrift(declared, "project_missing", []));
+    counts.inMissingProjects += declared.keys.length;
+    return;
+  }
+  const changes: Change[] = [];
+  if (project.status !== null && project.status !== "active") {
+    changes.push({ path: "status", expected: "active", actual: project.status });
+  }
+  if (declared.name !== undefined && declared.name !== project.name) {
+    changes.push({ path: "name", expected: declared.name, actual: project.name });
+  }
+  if (changes.length) drift.push(projectDrift(declared, "project_changed", changes));
+  diffKeys(declared, project, drift, matched, counts);
 }
 
 function projectDrift(

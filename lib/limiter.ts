@@ -25,7 +25,8 @@ export class Limiter {
   #interval = 0;
   #nextStart = 0;
   #lastThrottle = -Infinity;
-  readonly #waiters: (() => void)[] = [];
+  /** Waiters by priority: 0 first reads, 1 follow-up reads, 2 project reads (served first). */
+  readonly #waiters: (() => void)[][] = [[], [], []];
 
   constructor(readonly max: number, readonly clock: LimiterClock) {
     this.#limit = max;
@@ -41,10 +42,14 @@ export class Limiter {
     return this.#interval;
   }
 
-  /** Waits for a free slot, for any throttle pause to end, and for the pacing slot. */
-  async acquire(): Promise<void> {
+  /**
+   * Waits for a free slot, for any throttle pause to end, and for the pacing slot. Higher
+   * `priority` waiters get slots first: project reads (everything waits on them), then the next
+   * pages of listings already begun (so projects finish, and can be let go, one after another).
+   */
+  async acquire(priority: 0 | 1 | 2 = 0): Promise<void> {
     while (this.#active >= this.#limit) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      await new Promise<void>((resolve) => this.#waiters[priority].push(resolve));
     }
     this.#active++;
     for (;;) {
@@ -96,6 +101,12 @@ export class Limiter {
 
   #wake(): void {
     let free = this.#limit - this.#active;
-    while (free-- > 0 && this.#waiters.length) this.#waiters.shift()!();
+    for (let p = 2; p >= 0; p--) {
+      const queue = this.#waiters[p];
+      while (free > 0 && queue.length) {
+        free--;
+        queue.shift()!();
+      }
+    }
   }
 }

@@ -5,17 +5,39 @@
  */
 import type { AdminClient, WireProject } from "./admin_client.ts";
 import { ApiError } from "./errors.ts";
-import type { DeclaredProject, LiveProject, LiveState, RunError } from "./types.ts";
+import type { DeclaredProject, LiveKey, LiveProject, LiveState, RunError } from "./types.ts";
 
 /** With more declared projects than this, projects are read by listing them (100 per request). */
 export const LIST_PROJECTS_THRESHOLD = 2;
 
-/** Reads the live state of `projects`. Never throws for API failures: they land in `errors`. */
+/** Receives each project as soon as it is completely read (found or not). */
+export type ProjectSink = (declared: DeclaredProject, project: LiveProject) => void;
+
+/** Reads the live state of `projects` into a map. Never throws for API failures. */
 export async function readLiveState(
   client: AdminClient,
   projects: readonly DeclaredProject[],
 ): Promise<LiveState> {
   const live = new Map<string, LiveProject>();
+  const errors = await readLive(client, projects, (d, p) => live.set(d.id, p));
+  return { projects: live, errors };
+}
+
+/**
+ * Reads the live state of `projects`, handing each one to `sink` when it is complete, so that a
+ * caller can process it and let its keys go (memory stays flat in the number of keys). Returns
+ * the errors: API failures never throw; every project that was not handed over is named.
+ */
+export async function readLive(
+  client: AdminClient,
+  projects: readonly DeclaredProject[],
+  sink: ProjectSink,
+): Promise<RunError[]> {
+  const delivered = new Set<string>();
+  const deliver = (declared: DeclaredProject, project: LiveProject) => {
+    delivered.add(declared.id);
+    sink(declared, project);
+  };
   const errors: RunError[] = [];
   const fail = (e: unknown, projectId: string | null) => {
     if (!(e instanceof ApiError)) throw e;
@@ -23,21 +45,16 @@ export async function readLiveState(
       errors.push({ message: e.message, projectId });
     }
   };
-  // Key listings start at once, beside the project reads, so the project pages do not add
-  // round trips; a listing is used only if its project turns out to exist.
-  const keyReads = new Map(projects.map((declared) => {
-    const read = client.listKeys(declared.id).then(
-      (keys) => ({ keys, error: null }),
-      (error: unknown) => ({ keys: null, error }),
-    );
-    return [declared.id, read] as const;
-  }));
-  const found = await readProjects(client, projects, fail);
-  await Promise.all(projects.map(async (declared) => {
-    const listing = await keyReads.get(declared.id)!;
-    const wire = found.get(declared.id);
+  // Key listings start at once, beside the project reads, so the project pages add no round
+  // trips. They run as a pool as wide as the concurrency (not all at once), so a project's keys
+  // live only from its listing to its hand-over. Listings done before the project reads are
+  // parked until then; a listing is used only if its project turns out to exist.
+  let found: Map<string, WireProject | null> | null = null;
+  const parked: [DeclaredProject, Listing][] = [];
+  const settle = async (declared: DeclaredProject, listing: Listing) => {
+    const wire = found!.get(declared.id);
     if (wire === null) {
-      live.set(declared.id, { id: declared.id, found: false, name: null, status: null, keys: [] });
+      deliver(declared, { id: declared.id, found: false, name: null, status: null, keys: [] });
       return;
     }
     if (!wire) return;
@@ -48,7 +65,7 @@ export async function readLiveState(
       const pinned = declared.keys.filter((k) => k.id && !listed.has(k.id)).map((k) => k.id!);
       const extra = await Promise.all(pinned.map((id) => client.retrieveKey(declared.id, id)));
       for (const k of extra) if (k) keys.push(k);
-      live.set(declared.id, {
+      deliver(declared, {
         id: declared.id,
         found: true,
         name: wire.name,
@@ -58,17 +75,45 @@ export async function readLiveState(
     } catch (e) {
       fail(e, declared.id);
     }
-  }));
+  };
+  const projectReads = readProjects(client, projects, fail).then(async (map) => {
+    found = map;
+    await Promise.all(parked.splice(0).map(([d, l]) => settle(d, l)));
+  });
+  await eachConcurrently(projects, client.concurrency, async (declared) => {
+    const listing: Listing = await client.listKeys(declared.id).then(
+      (keys) => ({ keys, error: null }),
+      (error: unknown) => ({ keys: null, error }),
+    );
+    if (found) await settle(declared, listing);
+    else parked.push([declared, listing]);
+  });
+  await projectReads;
   // Name every project whose state stays unknown, even when one failure (a listing) hid them all.
   for (const declared of projects) {
-    if (!live.has(declared.id) && !errors.some((e) => e.projectId === declared.id)) {
+    if (!delivered.has(declared.id) && !errors.some((e) => e.projectId === declared.id)) {
       errors.push({
         message: `Project "${declared.id}" is unknown: it could not be read (see the errors above)`,
         projectId: declared.id,
       });
     }
   }
-  return { projects: live, errors };
+  return errors;
+}
+
+type Listing = { keys: LiveKey[]; error: null } | { keys: null; error: unknown };
+
+/** Runs `f` over `items`, at most `width` at a time, in order of start. */
+async function eachConcurrently<T>(
+  items: readonly T[],
+  width: number,
+  f: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await f(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, worker));
 }
 
 /**

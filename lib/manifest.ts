@@ -136,10 +136,8 @@ function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[])
   const keys: DeclaredKey[] = [];
   for (const k of (p.keys ?? []) as Obj[]) {
     if (!k || typeof k !== "object" || typeof k.name !== "string" || !k.owner?.type) continue;
-    const owner: DeclaredOwner = { type: k.owner.type, name: k.owner.name };
-    for (const f of ["id", "email", "role"] as const) {
-      if (typeof k.owner[f] === "string") owner[f] = k.owner[f];
-    }
+    // The checked owner has exactly DeclaredOwner's shape (the schema allows nothing else).
+    const owner = k.owner as DeclaredOwner;
     if (owner.type === "service_account" && owner.email !== undefined) {
       problems.push(
         at(

@@ -91,47 +91,80 @@ export function evaluatePolicies(
   live: ReadonlyMap<string, LiveProject>,
   opts: EvaluateOptions,
 ): { findings: Finding[]; notes: Note[] } {
+  const run = policyRun(policies, manifest, opts);
+  for (const declared of manifest.projects) {
+    const project = live.get(declared.id);
+    if (project) run.project(declared, project, opts.matched);
+  }
+  return run.finish();
+}
+
+/**
+ * The same evaluation one project at a time (so that a project's live keys can be dropped once
+ * it is evaluated): `project()` for each project read, then `finish()` once.
+ */
+export function policyRun(
+  policies: readonly Policy[],
+  manifest: Manifest,
+  opts: Omit<EvaluateOptions, "matched">,
+) {
   const now = Math.floor(opts.now / 1000);
   const enabled = policies
     .map((p) => ({ p, severity: effectiveSeverity(p, manifest), options: optionsFor(p, manifest) }))
     .filter((e) => e.severity !== "off");
   const waivers = opts.noWaivers ? [] : manifest.waivers;
+  // Waivers by policy and project, so a finding looks only at the ones that can apply to it.
+  const waiversFor = new Map<string, Waiver[]>();
+  for (const w of waivers) {
+    const k = `${w.policy}\u0000${w.project}`;
+    const list = waiversFor.get(k);
+    if (list) list.push(w);
+    else waiversFor.set(k, [w]);
+  }
   const used = new Set<Waiver>();
   const findings: Finding[] = [];
-  for (const declared of manifest.projects) {
-    const project = live.get(declared.id);
-    if (!project?.found) continue;
-    for (const key of project.keys) {
-      const entry = opts.matched.get(key.id) ?? null;
-      for (const { p, severity, options } of enabled) {
-        const message = p.evaluate({ key, project, declared, entry, options, now });
-        if (message === null) continue;
-        const waiver = pickWaiver(waivers, p.id, declared.id, key, now);
-        if (waiver) used.add(waiver.source);
-        findings.push({
-          policy: p.id,
-          severity: severity as "error" | "warning",
-          projectId: declared.id,
-          keyId: key.id,
-          keyName: key.name,
-          message: waiver && waiver.ref.state !== "active"
-            ? `${message} (${waiverNote(waiver.ref)})`
-            : message,
-          waived: waiver?.ref.state === "active",
-          waiver: waiver?.ref ?? null,
-          location: entry?.location ?? declared.location,
-        });
+  return {
+    project(
+      declared: DeclaredProject,
+      project: LiveProject,
+      matched: ReadonlyMap<string, DeclaredKey>,
+    ): void {
+      if (!project.found || !enabled.length) return;
+      for (const key of project.keys) {
+        const entry = matched.get(key.id) ?? null;
+        for (const { p, severity, options } of enabled) {
+          const message = p.evaluate({ key, project, declared, entry, options, now });
+          if (message === null) continue;
+          const candidates = waiversFor.get(`${p.id}\u0000${declared.id}`) ?? [];
+          const waiver = pickWaiver(candidates, key, now);
+          if (waiver) used.add(waiver.source);
+          findings.push({
+            policy: p.id,
+            severity: severity as "error" | "warning",
+            projectId: declared.id,
+            keyId: key.id,
+            keyName: key.name,
+            message: waiver && waiver.ref.state !== "active"
+              ? `${message} (${waiverNote(waiver.ref)})`
+              : message,
+            waived: waiver?.ref.state === "active",
+            waiver: waiver?.ref ?? null,
+            location: entry?.location ?? declared.location,
+          });
+        }
       }
-    }
-  }
-  const notes = waivers
-    .filter((w) => !used.has(w) && !w.problem)
-    .map((w) => ({
-      message:
-        `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`,
-      location: w.location,
-    }));
-  return { findings, notes };
+    },
+    finish(): { findings: Finding[]; notes: Note[] } {
+      const notes = waivers
+        .filter((w) => !used.has(w) && !w.problem)
+        .map((w) => ({
+          message:
+            `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`,
+          location: w.location,
+        }));
+      return { findings, notes };
+    },
+  };
 }
 
 function waiverNote(ref: WaiverRef): string {
@@ -140,19 +173,20 @@ function waiverNote(ref: WaiverRef): string {
     : `waiver at line ${ref.location.line} is malformed and does not apply`;
 }
 
-/** The waiver for this finding, preferring one that applies over expired or malformed ones. */
+/**
+ * The waiver for this finding among those for its policy and project, preferring one that
+ * applies over expired or malformed ones.
+ */
 function pickWaiver(
   waivers: readonly Waiver[],
-  policy: string,
-  project: string,
   key: LiveKey,
   now: number,
 ): { source: Waiver; ref: WaiverRef } | null {
+  if (!waivers.length) return null;
   const today = isoDate(now);
   let best: { source: Waiver; ref: WaiverRef } | null = null;
   const rank = { active: 0, expired: 1, malformed: 2 };
   for (const w of waivers) {
-    if (w.policy !== policy || w.project !== project) continue;
     if (w.key !== "*" && w.key !== key.name && w.key !== key.id) continue;
     const state = w.problem ? "malformed" : w.expires < today ? "expired" : "active";
     if (!best || rank[state] < rank[best.ref.state]) {

@@ -49,7 +49,8 @@ type N = YNode | null | undefined;
 class Checker {
   aliases = 0;
   /** Offsets of each checked mapping and of its fields; turned into places only when asked. */
-  readonly offsets = new WeakMap<object, { at: number; fields: Record<string, number> }>();
+  /** Per mapping: its fields' offsets, and its own under "" (never a field name). */
+  readonly offsets = new WeakMap<object, Record<string, number>>();
   constructor(
     readonly file: string,
     readonly lines: LineIndex,
@@ -70,7 +71,6 @@ class Checker {
   }
 
   resolve(node: N): N {
-    if (node?.kind === "lazy") return node.force();
     if (node?.kind !== "alias") return node;
     if (++this.aliases > MAX_ALIASES) {
       if (this.aliases === MAX_ALIASES + 1) {
@@ -91,13 +91,19 @@ class Checker {
       case "object":
         return this.checkObject(node, schema, label, where);
       case "array":
+        if (node?.kind === "lazyseq") {
+          // Read, checked and dropped one entry at a time: the peak memory of a 100,000-key
+          // manifest holds one entry's tree, not the whole file's.
+          const out = new Array(node.length);
+          for (let i = 0; i < node.length; i++) {
+            out[i] = this.check(node.item(i), schema.items ?? {}, `an entry of ${label}`, node);
+          }
+          return out;
+        }
         if (node?.kind !== "seq") return this.wrongType(node, where, label, "a list");
-        return node.items.map((item, i) => {
-          // The tree is read once: letting go of each checked entry keeps the peak memory of a
-          // 100,000-key manifest to one entry's tree, not the whole file's.
-          node.items[i] = null;
-          return this.check(item, schema.items ?? {}, `an entry of ${label}`, node);
-        });
+        return node.items.map((item) =>
+          this.check(item, schema.items ?? {}, `an entry of ${label}`, node)
+        );
       default:
         return this.checkScalar(node, schema, label, where);
     }
@@ -106,8 +112,8 @@ class Checker {
   checkObject(node: N, schema: JsonSchema, label: string, where: N) {
     if (node?.kind !== "map") return this.wrongType(node, where, label, "a mapping");
     const out: Record<string, unknown> = {};
-    // Only the schema's own property names are ever set (checked with hasOwn below).
-    const fields: Record<string, number> = {};
+    // Only "" and the schema's own property names are ever set (checked with hasOwn below).
+    const fields: Record<string, number> = { "": node.offset };
     const title = schema.title ?? label;
     const props = schema.properties ?? {};
     for (const pair of node.pairs) {
@@ -135,7 +141,7 @@ class Checker {
         this.report(node, `missing required field "${req}" in ${title}`);
       }
     }
-    this.offsets.set(out, { at: node.offset, fields });
+    this.offsets.set(out, fields);
     return out;
   }
 
@@ -200,7 +206,7 @@ class Checker {
 function describe(node: N): string {
   if (node === null || node === undefined) return "empty";
   if (node.kind === "map") return "a mapping";
-  if (node.kind === "seq") return "a list";
+  if (node.kind === "seq" || node.kind === "lazyseq") return "a list";
   if (node.kind === "scalar") {
     const v = node.value;
     if (v === null) return "empty";
@@ -415,7 +421,7 @@ export function parseAndCheck(
     value,
     locate(obj: object, field?: string): SourceLocation {
       const o = checker.offsets.get(obj);
-      const offset = (field !== undefined ? o?.fields[field] : undefined) ?? o?.at;
+      const offset = (field && o && Object.hasOwn(o, field) ? o[field] : undefined) ?? o?.[""];
       return offset === undefined ? { file, line: 1, column: 1 } : checker.place(offset);
     },
   };

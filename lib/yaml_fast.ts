@@ -176,18 +176,28 @@ class FastReader {
    */
   sequence(ind: number): YNode {
     const t = this.t;
-    const items: YNode[] = [];
     const offset = this.pos;
+    const depth = this.depth;
+    // Per item: its dash's line and offset (plain number arrays: no object per item).
+    const lines: number[] = [];
+    const dashes: number[] = [];
     while (this.col === ind) {
       const p = this.pos;
       if (t.charCodeAt(p) !== DASH || (p + 1 !== this.end && t.charCodeAt(p + 1) !== SP)) break;
-      const { li, col, depth } = this;
-      let next = li + 1;
+      lines.push(this.li);
+      dashes.push(p);
+      let next = this.li + 1;
       while (next < this.cols.length && this.cols[next] > ind) next++;
-      items.push({ kind: "lazy", offset: p, force: () => this.item(li, p, col, depth, next) });
       this.enter(next);
     }
-    return { kind: "seq", offset, items };
+    const end = this.li;
+    return {
+      kind: "lazyseq",
+      offset,
+      length: lines.length,
+      item: (i) =>
+        this.item(lines[i], dashes[i], ind, depth, i + 1 < lines.length ? lines[i + 1] : end),
+    };
   }
 
   /** Reads the sequence item whose dash is at `p` (line `li`, column `ind`), ending before line `end`. */

@@ -10,8 +10,11 @@ export type YNode =
   | { kind: "scalar"; offset: number; value: unknown; plain: boolean }
   /** Resolving counts against the alias limit, so it is done on demand. */
   | { kind: "alias"; offset: number; resolve(): YNode | null }
-  /** A sequence item the fast reader reads when it is first needed; may throw `GiveUp`. */
-  | { kind: "lazy"; offset: number; force(): YNode | null };
+  /**
+   * A block sequence from the fast reader, whose items are read when first asked for (each
+   * once: the checker reads, checks and drops them in order). `item` may throw `GiveUp`.
+   */
+  | { kind: "lazyseq"; offset: number; length: number; item(i: number): YNode | null };
 
 /** Deeper nesting than any manifest needs; refused before it can exhaust the stack. */
 export const MAX_DEPTH = 64;

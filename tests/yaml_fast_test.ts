@@ -29,8 +29,12 @@ function full(text: string): YNode | null | "invalid" {
 function materialize(node: YNode | null): YNode | null {
   if (node === null) return null;
   switch (node.kind) {
-    case "lazy":
-      return materialize(node.force());
+    case "lazyseq":
+      return {
+        kind: "seq",
+        offset: node.offset,
+        items: Array.from({ length: node.length }, (_, i) => materialize(node.item(i))),
+      };
     case "seq":
       return { ...node, items: node.items.map(materialize) };
     case "map":

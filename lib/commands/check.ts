@@ -1,10 +1,10 @@
 /** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
 import type { Deps } from "../deps.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
-import { computeDiff } from "../diff.ts";
-import { evaluatePolicies, type Policy } from "../policy.ts";
-import { readLiveState } from "../live_state.ts";
-import { buildReport, errorReport, type FailOn, type Report } from "../report.ts";
+import { assessment } from "../assess.ts";
+import type { Policy } from "../policy.ts";
+import { readLive } from "../live_state.ts";
+import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, RENDERERS } from "../render/mod.ts";
 import type { Manifest } from "../types.ts";
 import { enumFlag, parse } from "./args.ts";
@@ -127,17 +127,18 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     const { client, secret } = await connect(io.deps, connection);
     if (secret) io.addSecret(secret);
     try {
-      const live = await readLiveState(client, manifest.projects);
+      const assess = assessment(manifest, policies, {
+        now: started,
+        noWaivers: v["no-waivers"] === true,
+        failOn,
+      });
+      const errors = await readLive(client, manifest.projects, assess.add);
       log?.(
         `read ${manifest.projects.length} projects in ${
           Math.round(io.deps.now() - started)
         } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
       );
-      report = compare(manifest, live, policies, {
-        now: io.deps.now(),
-        noWaivers: v["no-waivers"] === true,
-        failOn,
-      });
+      report = assess.report(errors);
     } finally {
       client.close();
     }
@@ -147,37 +148,6 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   }
   await emit(report);
   return report.exitCode;
-}
-
-/** Diff, policies and report: the pure middle of the pipeline. */
-export function compare(
-  manifest: Manifest,
-  live: Awaited<ReturnType<typeof readLiveState>>,
-  policies: readonly Policy[],
-  opts: { now: number; noWaivers: boolean; failOn: FailOn },
-): Report {
-  const complete = new Map(
-    [...live.projects].filter(([id]) => !live.errors.some((e) => e.projectId === id)),
-  );
-  const diff = computeDiff(manifest, complete);
-  const { findings, notes } = evaluatePolicies(policies, manifest, complete, {
-    now: opts.now,
-    noWaivers: opts.noWaivers,
-    matched: diff.matched,
-  });
-  let liveKeys = 0;
-  for (const p of complete.values()) liveKeys += p.keys.length;
-  return buildReport({
-    manifest,
-    drift: diff.drift,
-    counts: diff.counts,
-    findings,
-    notes,
-    errors: live.errors,
-    liveKeys,
-    failOn: opts.failOn,
-    projects: manifest.projects.length,
-  });
 }
 
 /** Narrows the manifest to `--project` ids; each must be declared. */

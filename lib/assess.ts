@@ -1,0 +1,59 @@
+/**
+ * The pure middle of `check`, one project at a time: each project read is diffed and its keys
+ * evaluated as it arrives, then let go; the report is built once every project is in. Memory
+ * stays flat in the number of live keys (only drift and findings are kept).
+ */
+import { byOrder, type DiffCounts, diffProject } from "./diff.ts";
+import { type Policy, policyRun } from "./policy.ts";
+import { buildReport, type FailOn, type Report } from "./report.ts";
+import type {
+  DeclaredKey,
+  DeclaredProject,
+  Drift,
+  LiveProject,
+  Manifest,
+  RunError,
+} from "./types.ts";
+
+export interface AssessOptions {
+  /** The clock for policies, in ms since the epoch (one instant for the whole run). */
+  now: number;
+  noWaivers: boolean;
+  failOn: FailOn;
+}
+
+export function assessment(
+  manifest: Manifest,
+  policies: readonly Policy[],
+  opts: AssessOptions,
+) {
+  const drift: Drift[] = [];
+  const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
+  const run = policyRun(policies, manifest, opts);
+  let liveKeys = 0;
+  return {
+    /** One project, completely read (found or not). */
+    add(declared: DeclaredProject, project: LiveProject): void {
+      const matched = new Map<string, DeclaredKey>();
+      diffProject(declared, project, drift, matched, counts);
+      run.project(declared, project, matched);
+      if (project.found) liveKeys += project.keys.length;
+    },
+    /** The report, once every project is in; `errors` name what could not be read. */
+    report(errors: RunError[]): Report {
+      drift.sort(byOrder);
+      const { findings, notes } = run.finish();
+      return buildReport({
+        manifest,
+        drift,
+        counts,
+        findings,
+        notes,
+        errors,
+        liveKeys,
+        failOn: opts.failOn,
+        projects: manifest.projects.length,
+      });
+    },
+  };
+}
