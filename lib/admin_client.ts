@@ -290,9 +290,7 @@ type Outcome =
 
 function deadlineError(ctx: CallContext, what: string): ApiError {
   return new ApiError(
-    `Cannot ${what}: the run's deadline of ${
-      Math.round(ctx.opts.deadlineMs / 1000)
-    } s passed (--deadline)`,
+    `Cannot ${what}: the run's deadline of ${ctx.opts.deadlineMs / 1000} s passed (--deadline)`,
   );
 }
 

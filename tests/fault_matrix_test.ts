@@ -230,3 +230,44 @@ Deno.test("fault matrix: a key listing failing for one project leaves the others
   // What is known is still reported, and nothing about proj_legacy is claimed.
   ok(rep.drift.every((d: { project_id: string }) => d.project_id !== "proj_legacy"));
 });
+
+Deno.test("fault matrix: --deadline ends a run whose reads never answer, with exit 1", async () => {
+  const state = stateFrom(IN_SYNC);
+  state.faults = [{ on: "list", kind: "hang" }];
+  const { fetch } = fakeFetch(state);
+  const r = await runCli(
+    ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1", "--deadline", "0.3"],
+    { files: { "keydrift.yaml": MANIFEST }, env: { OPENAI_ADMIN_KEY: ADMIN_KEY }, fetch },
+  );
+  assertEquals(r.code, 1, r.stdout + r.stderr);
+  ok(/the run's deadline of 0\.3 s passed \(--deadline\)/.test(r.stdout + r.stderr), r.stdout);
+});
+
+Deno.test("fault matrix: a retry-after past the deadline fails the read instead of waiting", async () => {
+  const once: Fault = { on: "list", kind: "status", status: 429, retry_after: "50", times: 1 };
+  const run = (deadline: string) =>
+    runCli(
+      [
+        "check",
+        "-m",
+        "keydrift.yaml",
+        "--api-url",
+        "http://127.0.0.1/v1",
+        "--deadline",
+        deadline,
+        "--format",
+        "json=r.json",
+      ],
+      {
+        files: { "keydrift.yaml": MANIFEST },
+        env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+        fetch: fakeFetch(Object.assign(stateFrom(IN_SYNC), { faults: [once] })).fetch,
+      },
+    );
+  // 50 s is under the 60 s cap: with the default deadline the run waits it out and is in sync...
+  assertEquals((await run("300")).code, 0);
+  // ...with 20 s it cannot: the read fails at once, naming the deadline.
+  const short = await run("20");
+  assertEquals(short.code, 1);
+  ok(/no time left to retry before the deadline/.test(short.files.get("r.json")!), short.stdout);
+});
