@@ -100,8 +100,8 @@ async function keydrift(sc: Scenario) {
       String(CONCURRENCY),
     ]);
     return {
-      ms: r.wall as number,
-      startup: r.firstSent as number,
+      ms: r.wall - r.gen,
+      startup: r.firstSent - r.gen,
       read: r.lastDone - r.firstSent,
       after: r.end - r.lastDone,
       requests: r.requests as number,
