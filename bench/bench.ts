@@ -53,26 +53,27 @@ function stateYaml(sc: Scenario): string {
   return lines.join("\n") + "\n";
 }
 
-/** Runs `f` against a fresh `keydrift fake-api` process (its own CPU, a full rate-limit bucket). */
-async function withServer<T>(sc: Scenario, f: (url: string) => Promise<T>): Promise<T> {
+/** `deno run FLAGS...` with `stdin` written to it and closed; stdout piped. */
+async function denoRun(flags: string[], stdin: string, stderr: "null" | "inherit" = "inherit") {
   const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--no-prompt",
-      "--ignore-env=LOG_TOKENS,LOG_STREAM",
-      "--allow-net=127.0.0.1",
-      MAIN,
-      "fake-api",
-      "--state",
-      "-",
-    ],
+    args: ["run", "--no-prompt", "--ignore-env=LOG_TOKENS,LOG_STREAM", ...flags],
     stdin: "piped",
     stdout: "piped",
-    stderr: "null",
+    stderr,
   }).spawn();
   const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stateYaml(sc)));
+  await w.write(new TextEncoder().encode(stdin));
   await w.close();
+  return child;
+}
+
+/** Runs `f` against a fresh `keydrift fake-api` process (its own CPU, a full rate-limit bucket). */
+async function withServer<T>(sc: Scenario, f: (url: string) => Promise<T>): Promise<T> {
+  const child = await denoRun(
+    ["--allow-net=127.0.0.1", MAIN, "fake-api", "--state", "-"],
+    stateYaml(sc),
+    "null",
+  );
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let first = "";
   while (!first.includes("\n")) {
@@ -112,26 +113,12 @@ async function keydrift(sc: Scenario) {
 }
 
 /** Runs bench/worker.ts in a fresh process and returns its JSON line and wall time. */
-async function worker(args: string[], stdin = "") {
+async function worker(args: string[]) {
   const t0 = performance.now();
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--no-prompt",
-      "--ignore-env=LOG_TOKENS,LOG_STREAM",
-      "--allow-net=127.0.0.1",
-      "--allow-read=/proc/self/status",
-      "--allow-env",
-      WORKER,
-      ...args,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stdin));
-  await w.close();
+  const child = await denoRun(
+    ["--allow-net=127.0.0.1", "--allow-read=/proc/self/status", "--allow-env", WORKER, ...args],
+    "",
+  );
   const out = await child.output();
   const wall = performance.now() - t0;
   return { wall, ...JSON.parse(new TextDecoder().decode(out.stdout)) };
@@ -249,23 +236,8 @@ const big = manifest(200, 50);
 const times: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const t0 = performance.now();
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--no-prompt",
-      "--ignore-env=LOG_TOKENS,LOG_STREAM",
-      "--allow-read=.",
-      MAIN,
-      "validate",
-      "-m",
-      "-",
-      "-q",
-    ],
-    stdin: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(big));
-  await w.close();
+  const child = await denoRun(["--allow-read=.", MAIN, "validate", "-m", "-", "-q"], big);
+  await child.stdout.cancel();
   const status = await child.status;
   times.push(performance.now() - t0);
   if (!status.success) console.log("validate failed");

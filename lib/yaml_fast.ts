@@ -208,16 +208,12 @@ class FastReader {
     this.col = ind;
     this.depth = depth;
     try {
-      const t = this.t;
       const after = this.trailing(p + 1, this.end);
       let node: YNode;
       if (after === this.end) {
-        let nullAt = p + 1;
-        while (nullAt < this.end && t.charCodeAt(nullAt) === SP) nullAt++;
+        const absent = this.absent(p);
         this.enter(this.li + 1);
-        node = this.col > ind && this.li < end
-          ? this.block(ind)
-          : { kind: "scalar", offset: nullAt, value: null, plain: true };
+        node = this.col > ind && this.li < end ? this.block(ind) : absent;
       } else {
         this.col += after - p;
         this.pos = after;
@@ -228,6 +224,13 @@ class FastReader {
     } finally {
       Object.assign(this, saved);
     }
+  }
+
+  /** The null of an absent value: placed after the indicator at `i` and the spaces after it. */
+  absent(i: number): YScalar {
+    let at = i + 1;
+    while (at < this.end && this.t.charCodeAt(at) === SP) at++;
+    return { kind: "scalar", offset: at, value: null, plain: true };
   }
 
   mapping(ind: number): YNode {
@@ -245,8 +248,7 @@ class FastReader {
       const after = this.trailing(colon + 1, this.end);
       let value: YNode;
       if (after === this.end) {
-        let nullAt = colon + 1;
-        while (nullAt < this.end && t.charCodeAt(nullAt) === SP) nullAt++;
+        const absent = this.absent(colon);
         this.enter(this.li + 1);
         const c = t.charCodeAt(this.pos);
         if (this.col > ind) value = this.block(ind);
@@ -254,7 +256,7 @@ class FastReader {
           this.col === ind && c === DASH &&
           (this.pos + 1 === this.end || t.charCodeAt(this.pos + 1) === SP)
         ) value = this.sequence(ind);
-        else value = { kind: "scalar", offset: nullAt, value: null, plain: true };
+        else value = absent;
       } else {
         value = this.inline(after, this.end);
         this.enter(this.li + 1);

@@ -90,6 +90,11 @@ export function assertNoSecret(where: string, text: string): void {
   }
 }
 
+/** `check` of keydrift.yaml against the API at a loopback URL (pass a `fetch` and the key). */
+export const CHECK_API = ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1"];
+/** `check` of keydrift.yaml against the in-process fake seeded from state.yaml. */
+export const CHECK_FAKE = ["check", "-m", "keydrift.yaml", "--fake", "state.yaml"];
+
 /** Runs the CLI in-process. */
 export async function runCli(
   argv: string[],

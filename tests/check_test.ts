@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { runCli } from "./_helpers.ts";
+import { CHECK_FAKE, runCli } from "./_helpers.ts";
 
 const RUNS = Math.ceil(Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300) / 3);
 
@@ -107,7 +107,7 @@ function manifestYaml(projects: GenProject[]): string {
 
 async function check(projects: GenProject[]) {
   return await runCli(
-    ["check", "-m", "keydrift.yaml", "--fake", "state.yaml", "--format", "json=r.json"],
+    [...CHECK_FAKE, "--format", "json=r.json"],
     { files: { "keydrift.yaml": manifestYaml(projects), "state.yaml": stateYaml(projects) } },
   );
 }

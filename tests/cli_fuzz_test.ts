@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { readExample, runCli } from "./_helpers.ts";
+import { CHECK_FAKE, readExample, runCli } from "./_helpers.ts";
 
 const RUNS = Math.ceil(Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300) / 3);
 const BASE = readExample("keydrift.yaml");
@@ -15,6 +15,16 @@ const BOMB = Array.from(
   { length: 9 },
   (_, i) => `l${i}: &l${i} [${Array(9).fill(i ? `*l${i - 1}` : "lol").join(",")}]`,
 ).join("\n");
+
+/** The example manifest with each edit (at, how many to delete, what to insert) applied. */
+function mutate(edits: [number, number, string][]): string {
+  let text = BASE;
+  for (const [at, del, ins] of edits) {
+    const i = at % (text.length + 1);
+    text = text.slice(0, i) + ins + text.slice(i + del);
+  }
+  return text;
+}
 
 /** Checks one CLI result against the contract for bad input. */
 function wellBehaved(text: string, r: { code: number; stdout: string; stderr: string }) {
@@ -118,11 +128,7 @@ Deno.test("property: mutated manifests through validate never crash, hang or go 
     fc.asyncProperty(
       fc.array(fc.tuple(fc.nat(BASE.length), fc.nat(20), NASTY), { minLength: 1, maxLength: 4 }),
       async (edits) => {
-        let text = BASE;
-        for (const [at, del, ins] of edits) {
-          const i = at % (text.length + 1);
-          text = text.slice(0, i) + ins + text.slice(i + del);
-        }
+        const text = mutate(edits);
         await validate(text);
       },
     ),
@@ -135,13 +141,9 @@ Deno.test("property: mutated manifests through check --fake exit 0, 1 or 2, neve
     fc.asyncProperty(
       fc.array(fc.tuple(fc.nat(BASE.length), fc.nat(8), NASTY), { minLength: 1, maxLength: 2 }),
       async (edits) => {
-        let text = BASE;
-        for (const [at, del, ins] of edits) {
-          const i = at % (text.length + 1);
-          text = text.slice(0, i) + ins + text.slice(i + del);
-        }
+        const text = mutate(edits);
         const r = await runCli(
-          ["check", "-m", "keydrift.yaml", "--fake", "state.yaml", "--format", "json=r.json"],
+          [...CHECK_FAKE, "--format", "json=r.json"],
           { files: { "keydrift.yaml": text, "state.yaml": STATE } },
         );
         wellBehaved(text, r);

@@ -1,5 +1,14 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { ADMIN_KEY, fakeFetch, fixture, readExample, runCli, stateFrom } from "./_helpers.ts";
+import {
+  ADMIN_KEY,
+  CHECK_API,
+  CHECK_FAKE,
+  fakeFetch,
+  fixture,
+  readExample,
+  runCli,
+  stateFrom,
+} from "./_helpers.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
 const STATE = readExample("state.yaml");
@@ -87,7 +96,7 @@ Deno.test("--help and --version for every command", async () => {
 });
 
 Deno.test("check --fake: the demo shows every kind of drift and exits 2", async (t) => {
-  const r = await runCli(["check", "-m", "keydrift.yaml", "--fake", "state.yaml"], { files });
+  const r = await runCli([...CHECK_FAKE], { files });
   assertEquals(r.code, 2);
   for (
     const mark of [
@@ -107,11 +116,7 @@ Deno.test("check --fake: the demo shows every kind of drift and exits 2", async 
 
 Deno.test("check --fake --format json: the report object", async (t) => {
   const r = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--format",
     "json",
   ], { files });
@@ -142,11 +147,7 @@ Deno.test("--fail-on warning turns warnings into exit 2; --project narrows the c
     2,
   );
   const scoped = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--project",
     "proj_legacy",
     "--format",
@@ -160,11 +161,7 @@ Deno.test("errors exit 1, say what is unknown, and still write a json report", a
   state.faults = [{ on: "list", kind: "status", status: 500, project: "proj_search" }];
   const { fetch } = fakeFetch(state);
   const r = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--api-url",
-    "http://127.0.0.1/v1",
+    ...CHECK_API,
     "--format",
     "text",
     "--format",
@@ -210,11 +207,7 @@ Deno.test("the admin key never appears in any output, report or error, even with
     };
     const formats = ["--format", "text", "--format", "json=r.json"];
     const r = await runCli([
-      "check",
-      "-m",
-      "keydrift.yaml",
-      "--api-url",
-      "http://127.0.0.1/v1",
+      ...CHECK_API,
       "--verbose",
       ...formats,
     ], { files, fetch: echo, env: { OPENAI_ADMIN_KEY: ADMIN_KEY } });
@@ -236,11 +229,7 @@ Deno.test("the admin key never appears in any output, report or error, even with
 
 Deno.test("writing a report where writes are not allowed is refused with exit 1", async () => {
   const r = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--format",
     "json=/etc/report.json",
   ], { files, deniedWrites: ["/etc/"] });

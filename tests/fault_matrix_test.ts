@@ -9,6 +9,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { Fault } from "../lib/fake_api/state.ts";
 import {
   ADMIN_KEY,
+  CHECK_API,
   fakeFetch,
   fixture,
   type MemResult,
@@ -91,11 +92,7 @@ async function check(sc: Scenario, faults: Fault[], verbose = true): Promise<Mem
   const { fetch } = fakeFetch(state);
   const r = await runCli(
     [
-      "check",
-      "-m",
-      "keydrift.yaml",
-      "--api-url",
-      "http://127.0.0.1/v1",
+      ...CHECK_API,
       "--timeout",
       "0.05",
       "--format",
@@ -236,7 +233,7 @@ Deno.test("fault matrix: --deadline ends a run whose reads never answer, with ex
   state.faults = [{ on: "list", kind: "hang" }];
   const { fetch } = fakeFetch(state);
   const r = await runCli(
-    ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1", "--deadline", "0.3"],
+    [...CHECK_API, "--deadline", "0.3"],
     { files: { "keydrift.yaml": MANIFEST }, env: { OPENAI_ADMIN_KEY: ADMIN_KEY }, fetch },
   );
   assertEquals(r.code, 1, r.stdout + r.stderr);
@@ -248,11 +245,7 @@ Deno.test("fault matrix: a retry-after past the deadline fails the read instead 
   const run = (deadline: string) =>
     runCli(
       [
-        "check",
-        "-m",
-        "keydrift.yaml",
-        "--api-url",
-        "http://127.0.0.1/v1",
+        ...CHECK_API,
         "--deadline",
         deadline,
         "--format",

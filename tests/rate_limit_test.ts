@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createFakeApi } from "../lib/fake_api/mod.ts";
-import { ADMIN_KEY, NOW, runCli, stateFrom, virtualClock } from "./_helpers.ts";
+import { ADMIN_KEY, CHECK_API, NOW, runCli, stateFrom, virtualClock } from "./_helpers.ts";
 
 const PROJECTS = 150;
 
@@ -31,11 +31,7 @@ async function run(rps: number) {
   const api = createFakeApi(state(rps), { now: clock.now, sleep: clock.sleep });
   const r = await runCli(
     [
-      "check",
-      "-m",
-      "keydrift.yaml",
-      "--api-url",
-      "http://127.0.0.1/v1",
+      ...CHECK_API,
       "--format",
       "json=r.json",
       "-v",

@@ -7,7 +7,7 @@ const AjvDraft04 = AjvDraft04Module as unknown as new (o: object) => {
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { escapeData, escapeProperty } from "../lib/render/github.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
-import { runCli } from "./_helpers.ts";
+import { CHECK_FAKE, runCli } from "./_helpers.ts";
 import { readExample } from "./_helpers.ts";
 import { POLICIES } from "../policies/mod.ts";
 
@@ -18,11 +18,7 @@ const files = {
 
 async function demo(format: string) {
   const r = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--format",
     `${format}=out`,
   ], { files });
@@ -31,7 +27,7 @@ async function demo(format: string) {
 }
 
 Deno.test("one check run writes text, json, markdown, sarif, junit and github from one read", async () => {
-  const argv = ["check", "-m", "keydrift.yaml", "--fake", "state.yaml"];
+  const argv = [...CHECK_FAKE];
   for (const f of Object.keys(RENDERERS).filter((n) => n !== "text")) {
     argv.push("--format", `${f}=r.${f}`);
   }
@@ -125,24 +121,16 @@ Deno.test("markdown shows the status, the summary table and details", async (t) 
 });
 
 Deno.test("text uses colour only when asked", async () => {
-  const plain = await runCli(["check", "-m", "keydrift.yaml", "--fake", "state.yaml"], { files });
+  const plain = await runCli([...CHECK_FAKE], { files });
   ok(!plain.stdout.includes("\x1b["));
   const color = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--color",
     "always",
   ], { files });
   ok(color.stdout.includes("\x1b[33m"));
   const json = await runCli([
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--color",
     "always",
     "--format",

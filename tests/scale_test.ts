@@ -4,7 +4,7 @@
  * the work is linear (the multiple-keys-per-owner policy and matching index, never scan).
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { runCli } from "./_helpers.ts";
+import { CHECK_FAKE, runCli } from "./_helpers.ts";
 
 const PROJECTS = 2000;
 const KEYS = 50;
@@ -46,11 +46,7 @@ function manifest(): string {
 Deno.test("scale: 100,000 keys in 2,000 projects give an exact summary, deterministically", async () => {
   const files = { "keydrift.yaml": manifest(), "state.yaml": state() };
   const argv = [
-    "check",
-    "-m",
-    "keydrift.yaml",
-    "--fake",
-    "state.yaml",
+    ...CHECK_FAKE,
     "--format",
     "json=r.json",
     "--format",
