@@ -1,27 +1,18 @@
 /**
  * Reads exactly what the manifest needs from the Admin API: each declared project (a listing of
  * projects when that takes fewer requests), all its keys (listed at the same time), and a
- * retrieve only for pinned key ids the listing lacks. Per-project failures become errors; nothing is guessed.
+ * retrieve only for pinned key ids the listing lacks. Per-project failures become errors;
+ * nothing is guessed.
  */
 import type { AdminClient, WireProject } from "./admin_client.ts";
 import { ApiError } from "./errors.ts";
-import type { DeclaredProject, LiveKey, LiveProject, LiveState, RunError } from "./types.ts";
+import type { DeclaredProject, LiveKey, LiveProject, RunError } from "./types.ts";
 
 /** With more declared projects than this, projects are read by listing them (100 per request). */
 export const LIST_PROJECTS_THRESHOLD = 2;
 
 /** Receives each project as soon as it is completely read (found or not). */
 export type ProjectSink = (declared: DeclaredProject, project: LiveProject) => void;
-
-/** Reads the live state of `projects` into a map. Never throws for API failures. */
-export async function readLiveState(
-  client: AdminClient,
-  projects: readonly DeclaredProject[],
-): Promise<LiveState> {
-  const live = new Map<string, LiveProject>();
-  const errors = await readLive(client, projects, (d, p) => live.set(d.id, p));
-  return { projects: live, errors };
-}
 
 /**
  * Reads the live state of `projects`, handing each one to `sink` when it is complete, so that a

@@ -96,11 +96,6 @@ export interface RunError {
   projectId: string | null;
 }
 
-export interface LiveState {
-  projects: Map<string, LiveProject>;
-  errors: RunError[];
-}
-
 export type DriftKind =
   | "missing"
   | "unexpected"

@@ -48,8 +48,10 @@ type N = YNode | null | undefined;
 
 class Checker {
   aliases = 0;
-  /** Offsets of each checked mapping and of its fields; turned into places only when asked. */
-  /** Per mapping: its fields' offsets, and its own under "" (never a field name). */
+  /**
+   * Per checked mapping: its fields' offsets, and its own under "" (never a field name); turned
+   * into places only when asked.
+   */
   readonly offsets = new WeakMap<object, Record<string, number>>();
   constructor(
     readonly file: string,

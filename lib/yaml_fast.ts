@@ -2,10 +2,13 @@
  * A fast reader for the plain subset of YAML 1.2 that manifests are written in: block mappings
  * and sequences, one-line plain and quoted scalars, one-line flow collections, comments. It
  * builds the same {@link YNode} tree (same values, same offsets) as the full `yaml` reader does
- * for that subset, about ten times faster. Anything outside the subset (anchors, aliases, tags,
- * block scalars, multi-line scalars, escapes, directives, duplicate keys, anything invalid)
- * makes it give up and return `undefined`, and the caller uses the full reader, which also
- * produces the located error messages. It never decides that input is wrong.
+ * for that subset, ten times faster or more. Block-sequence entries are only skimmed at first
+ * and read when the checker asks for them (`lazyseq`), so a large manifest is never one big tree.
+ * Anything outside the subset (anchors, aliases, tags, block scalars, multi-line scalars,
+ * escapes, directives, duplicate keys, anything invalid) makes it give up: `parseFast` returns
+ * `undefined`, or reading an entry later throws {@link GiveUp}; either way the caller reads the
+ * file with the full reader, which also writes the located error messages. It never decides
+ * that input is wrong.
  */
 import { MAX_DEPTH, type YNode, type YScalar } from "./yaml_node.ts";
 
