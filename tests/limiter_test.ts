@@ -39,3 +39,19 @@ Deno.test("limiter: the 429s of one burst widen the spacing once; it never excee
   for (let i = 0; i < 50; i++) later.throttle(59_000);
   assertEquals(later.interval, MAX_INTERVAL_MS);
 });
+
+Deno.test("limiter: project reads, then follow-up pages, get free slots before first reads", async () => {
+  const clock = virtualClock(0);
+  const l = new Limiter(1, clock);
+  await l.acquire();
+  const order: string[] = [];
+  const wait = (name: string, priority: 0 | 1 | 2) =>
+    l.acquire(priority).then(() => {
+      order.push(name);
+      l.release();
+    });
+  const all = [wait("first A", 0), wait("first B", 0), wait("next page", 1), wait("project", 2)];
+  l.release();
+  await Promise.all(all);
+  assertEquals(order, ["project", "next page", "first A", "first B"]);
+});
