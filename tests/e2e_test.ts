@@ -21,13 +21,20 @@ const E2E_FLAGS = CHECK_FLAGS.map((f) =>
   f.startsWith("--allow-net=") ? "--allow-net=127.0.0.1" : f
 );
 
-async function startFake(state = "examples/state.yaml") {
+/** `keydrift fake-api` on 127.0.0.1:0; with `stdin`, the state comes from it (`--state -`). */
+async function startFake(state = "examples/state.yaml", stdin?: string) {
   const child = new Deno.Command("deno", {
     args: ["run", ...taskFlags("fake-api"), "main.ts", "fake-api", "--state", state, "--port", "0"],
     cwd: ROOT,
+    stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let first = "";
   while (!first.includes("\n")) {
@@ -203,5 +210,17 @@ Deno.test("e2e: every report format and log line of a spawned run is free of the
   } finally {
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e: fake-api --state - reads its state from stdin", async () => {
+  const fake = await startFake("-", "projects:\n  - { id: proj_piped, name: piped }\n");
+  try {
+    const res = await fetch(`${fake.url}/organization/projects/proj_piped`, {
+      headers: { authorization: "Bearer sk-admin-x" },
+    });
+    assertEquals((await res.json()).name, "piped");
+  } finally {
+    assertEquals((await fake.stop()).success, true);
   }
 });
