@@ -99,6 +99,11 @@ function describeError(e: unknown, verbose: boolean): string {
     return `keydrift: ${e.message}\nRun '${help}' for usage.\n`;
   }
   const err = e instanceof Error ? e : new Error(String(e));
+  if (err.name === "NotCapable" && /LOG_TOKENS|LOG_STREAM/.test(err.message)) {
+    // The yaml package (used for manifests outside the plain subset) probes two debug variables.
+    return "keydrift: error: reading this YAML needs --ignore-env=LOG_TOKENS,LOG_STREAM (the " +
+      "yaml package probes them; the README's recipes pass it)\n";
+  }
   const line = `keydrift: error: ${err.message.split("\n")[0]}\n`;
   return verbose && err.stack ? `${line}${err.stack}\n` : line;
 }

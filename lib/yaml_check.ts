@@ -334,19 +334,14 @@ function tabProblems(file: string, text: string): ManifestProblem[] {
 export type Reader = "auto" | "full";
 
 /**
- * Reads YAML `text` (no BOM) into a tree. Returns `undefined`, with `problems` filled, when YAML
- * itself is unusable.
+ * Reads YAML `text` (no BOM) into a tree with the full reader. Returns `undefined`, with
+ * `problems` filled, when YAML itself is unusable.
  */
-export function readTree(
+export function readFull(
   file: string,
   text: string,
   problems: ManifestProblem[],
-  reader: Reader,
 ): YNode | null | undefined {
-  if (reader === "auto") {
-    const fast = parseFast(text);
-    if (fast) return fast;
-  }
   const early = [...characterProblems(file, text), ...depthProblems(file, text)];
   if (early.length) {
     problems.push(...early);
@@ -403,22 +398,32 @@ export function parseAndCheck(
     return null;
   }
   const lines = new LineIndex(text);
+  // The fast reader when it can; the full one when it gives up. Should the fast pass find any
+  // problem, the full pass runs too and its problems are the ones reported: the messages never
+  // depend on which reader ran (the fast pass skips entries under a field it rejects).
   const mark = problems.length;
   let checker = new Checker(file, lines, problems);
-  let value: unknown;
-  try {
-    const root = readTree(file, text, problems, options.reader ?? "auto");
-    if (root === undefined) return null;
-    value = checker.check(root, schema, "the document", null);
-  } catch (e) {
-    // An entry the fast reader skimmed turned out to be outside its subset: start over in full.
-    if (!(e instanceof GiveUp)) throw e;
+  const full = (): { value: unknown } | null => {
     problems.length = mark;
     checker = new Checker(file, lines, problems);
-    const root = readTree(file, text, problems, "full");
-    if (root === undefined) return null;
-    value = checker.check(root, schema, "the document", null);
+    const root = readFull(file, text, problems);
+    return root === undefined ? null : { value: checker.check(root, schema, "the document", null) };
+  };
+  let result: { value: unknown } | null;
+  const fast = options.reader === "full" ? undefined : parseFast(text);
+  if (fast === undefined) result = full();
+  else {
+    try {
+      result = { value: checker.check(fast, schema, "the document", null) };
+      if (problems.length > mark) result = full();
+    } catch (e) {
+      // An entry the fast reader skimmed turned out to be outside its subset.
+      if (!(e instanceof GiveUp)) throw e;
+      result = full();
+    }
   }
+  if (result === null) return null;
+  const { value } = result;
   return {
     value,
     locate(obj: object, field?: string): SourceLocation {

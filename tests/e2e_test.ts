@@ -224,3 +224,22 @@ Deno.test("e2e: fake-api --state - reads its state from stdin", async () => {
     assertEquals((await fake.stop()).success, true);
   }
 });
+
+Deno.test("e2e: without --ignore-env for the yaml package's probes, a clear hint, not a riddle", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // An anchor takes the manifest past the fast reader to the yaml package.
+    await Deno.writeTextFile(`${dir}/k.yaml`, "version: 1\nprojects: &p []\nwaivers: []\n");
+    const r = await keydrift(["validate", "-m", `${dir}/k.yaml`], {}, [
+      "--no-prompt",
+      `--allow-read=${dir}`,
+    ]);
+    assertEquals(r.code, 1);
+    assertEquals(
+      r.stderr,
+      "keydrift: error: reading this YAML needs --ignore-env=LOG_TOKENS,LOG_STREAM (the yaml package probes them; the README's recipes pass it)\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,7 +7,7 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { GiveUp, parseFast, resolvePlain } from "../lib/yaml_fast.ts";
-import { parseAndCheck, readTree } from "../lib/yaml_check.ts";
+import { parseAndCheck, readFull } from "../lib/yaml_check.ts";
 import { buildSchema } from "../lib/schema.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { ManifestProblem } from "../lib/errors.ts";
@@ -16,12 +16,13 @@ import { manifestFor } from "../lib/import.ts";
 import type { LiveKey } from "../lib/types.ts";
 
 const HEAD = "version: 1\nprojects:\n  - id: proj_a\n    keys:\n";
+const SCHEMA = buildSchema(POLICIES);
 const RUNS = Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300);
 
 /** The full reader's tree, or "invalid" when it reports problems. */
 function full(text: string): YNode | null | "invalid" {
   const problems: ManifestProblem[] = [];
-  const tree = readTree("f.yaml", text, problems, "full");
+  const tree = readFull("f.yaml", text, problems);
   return tree === undefined ? "invalid" : tree;
 }
 
@@ -237,6 +238,13 @@ Deno.test("property: on mutated manifests, the fast reader agrees or gives up", 
           text = text.slice(0, i) + ins + text.slice(i + del);
         }
         agrees(text);
+        // Whichever reader runs, the checked value and every problem are the same.
+        const auto: ManifestProblem[] = [];
+        const full: ManifestProblem[] = [];
+        const a = parseAndCheck("k.yaml", text, SCHEMA, auto);
+        const f = parseAndCheck("k.yaml", text, SCHEMA, full, { reader: "full" });
+        assertEquals(auto, full);
+        assertEquals(a?.value, f?.value);
       },
     ),
     { numRuns: RUNS },
@@ -244,7 +252,7 @@ Deno.test("property: on mutated manifests, the fast reader agrees or gives up", 
 });
 
 Deno.test("an entry outside the subset, found only when read, restarts the file in full", () => {
-  const schema = buildSchema(POLICIES);
+  const schema = SCHEMA;
   const texts = [
     // Entry 1 has a schema problem (found by the fast pass); entry 3 has an anchor and an
     // alias (the fast reader gives up there); the result must be the full reader's alone.
@@ -252,6 +260,9 @@ Deno.test("an entry outside the subset, found only when read, restarts the file 
     "      - { name: b, owner: { type: user, name: B } }\n" +
     "      - name: c\n        owner: &o { type: user, name: C }\n" +
     "      - { name: d, owner: *o }\n",
+    // An unknown field's entries are never read by the fast pass; the YAML error in them is
+    // still reported (the full pass runs whenever the fast one finds a problem).
+    "version: 1\nprojects: []\nbogus:\n  - a: [unclosed\n  - b: 1\n",
     // Entry 2 has a duplicate key: the located YAML error, once.
     HEAD + "      - { name: a, owner: { type: user, name: A }, colour: red }\n" +
     "      - name: b\n        name: b2\n        owner: { type: user, name: B }\n",
