@@ -300,3 +300,14 @@ Deno.test("import round-trips to exit 0 on a state with no policy findings", asy
   });
   assertEquals(check.code, 0, check.stdout);
 });
+
+Deno.test("check: -m - and --fake - cannot both read stdin", async () => {
+  const r = await runCli(["check", "-m", "-", "--fake", "-"], {
+    stdin: "version: 1\nprojects: []\n",
+  });
+  assertEquals(r.code, 1);
+  assertEquals(
+    r.stderr,
+    "keydrift: -m - and --fake - cannot both read stdin; pass one of them as a file\nRun 'keydrift check --help' for usage.\n",
+  );
+});

@@ -89,6 +89,12 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const { values: v } = parse("check", argv, CHECK_OPTIONS);
   if (v.help) return (await io.out(CHECK_HELP), 0);
   const outputs = parseFormats(v.format, "check");
+  if (v.fake === "-" && (v.manifest ?? []).includes("-")) {
+    throw new UsageError(
+      "-m - and --fake - cannot both read stdin; pass one of them as a file",
+      "check",
+    );
+  }
   const failOn: FailOn = enumFlag(
     "check",
     "fail-on",
