@@ -62,6 +62,24 @@ export function findingMessage(f: Finding): string {
   return `${key} in ${f.projectId}: ${f.message}${waived}`;
 }
 
+/**
+ * Drift and findings grouped by project (projects sorted by id, each list in report order), in
+ * one pass: the people-facing formats show a section per project.
+ */
+export function byProject(
+  r: { drift: readonly Drift[]; findings: readonly Finding[] },
+): { id: string; drift: Drift[]; findings: Finding[] }[] {
+  const groups = new Map<string, { id: string; drift: Drift[]; findings: Finding[] }>();
+  const group = (id: string) => {
+    let g = groups.get(id);
+    if (!g) groups.set(id, g = { id, drift: [], findings: [] });
+    return g;
+  };
+  for (const d of r.drift) group(d.projectId).drift.push(d);
+  for (const f of r.findings) group(f.projectId).findings.push(f);
+  return [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 /** A stable identity for a drift or finding across runs (not its line, which moves). */
 export function identity(x: Drift | Finding): string {
   const kind = "kind" in x ? x.kind : x.policy;

@@ -1,6 +1,6 @@
 /** `markdown`: a PR comment or $GITHUB_STEP_SUMMARY body: status, summary table, details. */
 import type { Report } from "../report.ts";
-import { driftMessage, findingMessage } from "./_shared.ts";
+import { byProject, driftMessage, findingMessage } from "./_shared.ts";
 
 const ICON = { in_sync: "✅", drift: "❌", error: "⚠️" } as const;
 const HEADLINE = {
@@ -41,17 +41,14 @@ export function renderMarkdown(r: Report): string {
     "",
   ];
   out.push(...section("Errors", r.errors.map((e) => md(e.message))));
-  const projects = [
-    ...new Set([...r.drift.map((d) => d.projectId), ...r.findings.map((f) => f.projectId)]),
-  ].sort();
-  for (const id of projects) {
+  for (const { id, drift, findings } of byProject(r)) {
     const items = [
-      ...r.drift.filter((d) => d.projectId === id).map((d) =>
+      ...drift.map((d) =>
         `**${d.kind}** (${d.severity}): ${md(driftMessage(d))}${
           d.location ? ` — \`${d.location.file}:${d.location.line}\`` : ""
         }`
       ),
-      ...r.findings.filter((f) => f.projectId === id).map((f) =>
+      ...findings.map((f) =>
         `${f.waived ? "~~" : ""}**${f.policy}** (${f.severity}): ${md(findingMessage(f))}${
           f.waived ? "~~" : ""
         }`

@@ -2,6 +2,7 @@
 import type { Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
+import { byProject } from "./_shared.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -101,13 +102,10 @@ export function summaryLine(r: Report): string {
 export function renderText(r: Report, opts: RenderOptions): string {
   const paint = painter(opts.color);
   const out: string[] = [];
-  const projects = [
-    ...new Set([...r.drift.map((d) => d.projectId), ...r.findings.map((f) => f.projectId)]),
-  ].sort();
-  for (const id of projects) {
+  for (const { id, drift, findings } of byProject(r)) {
     out.push(paint("bold", `project ${id}`));
-    for (const d of r.drift) if (d.projectId === id) out.push(...driftLines(d, paint));
-    for (const f of r.findings) if (f.projectId === id) out.push(findingLine(f, paint));
+    for (const d of drift) out.push(...driftLines(d, paint));
+    for (const f of findings) out.push(findingLine(f, paint));
     out.push("");
   }
   for (const n of r.notes) {
