@@ -278,7 +278,7 @@ class FastReader {
     let i = this.pos;
     const c = t.charCodeAt(i);
     if (c === 34 || c === 39) {
-      const close = this.quoteEnd(i, end);
+      const close = quoteEnd(this.t, i, end);
       if (close < 0) return -1;
       i = close + 1;
       while (i < end && t.charCodeAt(i) === SP) i++;
@@ -299,7 +299,7 @@ class FastReader {
     if (colon - start > 1024) throw GIVE_UP;
     const c = t.charCodeAt(start);
     if (c === 34 || c === 39) {
-      return this.quoted(start, this.quoteEnd(start, colon));
+      return quoted(this.t, start, quoteEnd(this.t, start, colon));
     }
     let e = colon;
     while (t.charCodeAt(e - 1) === SP) e--;
@@ -310,30 +310,6 @@ class FastReader {
   }
 
   /** Offset of the quote closing the one at `i`, on this line; -1 if none. */
-  quoteEnd(i: number, end: number): number {
-    const t = this.t;
-    const q = t.charCodeAt(i);
-    for (let j = i + 1; j < end; j++) {
-      const d = t.charCodeAt(j);
-      if (d === 92 && q === 34) throw GIVE_UP; // escapes: the full reader
-      if (d === q) {
-        if (q === 39 && t.charCodeAt(j + 1) === 39) {
-          j++;
-          continue;
-        }
-        return j;
-      }
-    }
-    return -1;
-  }
-
-  quoted(start: number, close: number): YScalar {
-    if (close < 0) throw GIVE_UP;
-    const body = this.t.slice(start + 1, close);
-    const value = this.t.charCodeAt(start) === 39 ? body.replaceAll("''", "'") : body;
-    return { kind: "scalar", offset: start, value, plain: false };
-  }
-
   /** A value that takes the rest of the line (`start` to `end`), in block context. */
   inline(start: number, end: number): YNode {
     const t = this.t;
@@ -341,8 +317,8 @@ class FastReader {
     let node: YNode;
     let after: number;
     if (c === 34 || c === 39) {
-      const close = this.quoteEnd(start, end);
-      node = this.quoted(start, close);
+      const close = quoteEnd(t, start, end);
+      node = quoted(t, start, close);
       after = close + 1;
     } else if (c === 91 || c === 123) {
       const r = new FlowReader(t, start, end, this.depth);
@@ -431,27 +407,9 @@ class FlowReader {
         : { kind: "map", offset: start, pairs };
     }
     if (c === 34 || c === 39) {
-      let j = start + 1;
-      for (; j < this.end; j++) {
-        const d = t.charCodeAt(j);
-        if (d === 92 && c === 34) throw GIVE_UP;
-        if (d === c) {
-          if (c === 39 && t.charCodeAt(j + 1) === 39) {
-            j++;
-            continue;
-          }
-          break;
-        }
-      }
-      if (j >= this.end) throw GIVE_UP;
-      this.i = j + 1;
-      const body = t.slice(start + 1, j);
-      return {
-        kind: "scalar",
-        offset: start,
-        value: c === 39 ? body.replaceAll("''", "'") : body,
-        plain: false,
-      };
+      const close = quoteEnd(t, start, this.end);
+      this.i = close + 1;
+      return quoted(t, start, close);
     }
     if (badPlainStart(c) || c === DASH && t.charCodeAt(start + 1) === SP) throw GIVE_UP;
     let j = start;
@@ -469,6 +427,31 @@ class FlowReader {
     while (t.charCodeAt(e - 1) === SP) e--;
     return { kind: "scalar", offset: start, value: resolvePlain(t.slice(start, e)), plain: true };
   }
+}
+
+/** Offset of the quote closing the one at `i`, before `end`; -1 if none. Escapes give up. */
+function quoteEnd(t: string, i: number, end: number): number {
+  const q = t.charCodeAt(i);
+  for (let j = i + 1; j < end; j++) {
+    const d = t.charCodeAt(j);
+    if (d === 92 && q === 34) throw GIVE_UP; // escapes: the full reader
+    if (d === q) {
+      if (q === 39 && t.charCodeAt(j + 1) === 39) {
+        j++;
+        continue;
+      }
+      return j;
+    }
+  }
+  return -1;
+}
+
+/** The quoted scalar from `start` to its closing quote at `close` (-1: unclosed, give up). */
+function quoted(t: string, start: number, close: number): YScalar {
+  if (close < 0) throw GIVE_UP;
+  const body = t.slice(start + 1, close);
+  const value = t.charCodeAt(start) === 39 ? body.replaceAll("''", "'") : body;
+  return { kind: "scalar", offset: start, value, plain: false };
 }
 
 /** A `---` or `...` marker at `i` (followed by a space or the end of the line). */
