@@ -159,34 +159,26 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
       return null;
     }
     const project = m[1] ? byId.get(decodeURIComponent(m[1])) : undefined;
-    if (!m[1]) return { target: "projects", page: projectsPage(url) };
+    if (!m[1]) {
+      const all = url.searchParams.get("include_archived") === "true";
+      const listed = state.projects.filter((p) => all || p.status !== "archived");
+      return { target: "projects", page: pageNumber(listed, url) };
+    }
     if (!m[2]) return { target: "project", project };
     if (m[2] === "api_keys" && !m[3]) {
-      return { target: "list", project, page: pageNumber(project, url) };
+      const access = url.searchParams.get("owner_project_access");
+      const page = project ? pageNumber(visibleKeys(project, access), url) : 1;
+      return { target: "list", project, page };
     }
     return { target: m[2] === "api_keys" ? "key" : "other", project };
   }
 
-  /** 1-based page number of a listing request, from its `after` cursor and `limit`. */
-  function pageNumber(project: FakeProject | undefined, url: URL): number {
-    const after = url.searchParams.get("after");
-    if (!project || !after) return 1;
-    const limit = Number(url.searchParams.get("limit") ?? 20) || 20;
-    const idx = visibleKeys(project, url.searchParams.get("owner_project_access")).findIndex((k) =>
-      k.id === after
-    );
-    return idx < 0 ? 1 : Math.floor((idx + 1) / limit) + 1;
-  }
-
-  /** 1-based page number of a project-listing request. */
-  function projectsPage(url: URL): number {
+  /** 1-based page number of a listing of `items`, from the request's `after` cursor and `limit`. */
+  function pageNumber(items: readonly { id: string }[], url: URL): number {
     const after = url.searchParams.get("after");
     if (!after) return 1;
     const limit = Number(url.searchParams.get("limit") ?? 20) || 20;
-    const all = url.searchParams.get("include_archived") === "true";
-    const idx = state.projects.filter((p) => all || p.status !== "archived").findIndex((p) =>
-      p.id === after
-    );
+    const idx = items.findIndex((x) => x.id === after);
     return idx < 0 ? 1 : Math.floor((idx + 1) / limit) + 1;
   }
 
