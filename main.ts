@@ -8,14 +8,28 @@ import { POLICIES } from "./policies/mod.ts";
 
 const encoder = new TextEncoder();
 
-async function writeAll(w: WritableStream<Uint8Array>, text: string): Promise<void> {
-  const writer = w.getWriter();
-  try {
-    await writer.write(encoder.encode(text));
-  } finally {
-    writer.releaseLock();
-  }
+/**
+ * Writes to a stream one text at a time, in call order: concurrent writers (a log line while a
+ * report is written) must never meet a locked stream.
+ */
+function serialWriter(w: WritableStream<Uint8Array>): (text: string) => Promise<void> {
+  let tail: Promise<void> = Promise.resolve();
+  return (text) => {
+    const next = tail.then(async () => {
+      const writer = w.getWriter();
+      try {
+        await writer.write(encoder.encode(text));
+      } finally {
+        writer.releaseLock();
+      }
+    });
+    tail = next.catch(() => undefined);
+    return next;
+  };
 }
+
+const stdout = serialWriter(Deno.stdout.writable);
+const stderr = serialWriter(Deno.stderr.writable);
 
 function env(name: string): string | undefined {
   try {
@@ -29,6 +43,7 @@ const deps: Deps = {
   fetch: (input, init) => fetch(input, init),
   env,
   readTextFile: (path) => Deno.readTextFile(path),
+  fileInfo: (path) => Deno.stat(path).then((i) => ({ isFile: i.isFile, size: i.size })),
   writeTextFile: (path, text, opts) =>
     Deno.writeTextFile(path, text, { append: opts?.append, createNew: opts?.createNew }),
   async readDir(path) {
@@ -45,10 +60,22 @@ const deps: Deps = {
     return names;
   },
   readStdin: () => new Response(Deno.stdin.readable).text(),
-  stdout: (text) => writeAll(Deno.stdout.writable, text),
-  stderr: (text) => writeAll(Deno.stderr.writable, text),
+  stdout,
+  stderr,
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep(ms, signal) {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  },
+  random: () => Math.random(),
   isTerminal: () => Deno.stdout.isTerminal(),
   noColor: Deno.noColor,
   serve(handler, port) {

@@ -31,6 +31,7 @@ export function assessment(
   const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
   const run = policyRun(policies, manifest, opts);
   let liveKeys = 0;
+  const complete = new Set<string>();
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
@@ -38,11 +39,12 @@ export function assessment(
       diffProject(declared, project, drift, matched, counts);
       run.project(declared, project, matched);
       if (project.found) liveKeys += project.keys.length;
+      complete.add(declared.id);
     },
     /** The report, once every project is in; `errors` name what could not be read. */
     report(errors: RunError[]): Report {
       drift.sort(byOrder);
-      const { findings, notes } = run.finish();
+      const { findings, notes } = run.finish(complete);
       return buildReport({
         manifest,
         drift,

@@ -11,6 +11,8 @@ export interface Deps {
   /** Reads an environment variable; undefined when unset or not permitted. */
   env(name: string): string | undefined;
   readTextFile(path: string): Promise<string>;
+  /** What `path` is, without reading it (follows symlinks); rejects like readTextFile when absent. */
+  fileInfo(path: string): Promise<{ isFile: boolean; size: number }>;
   writeTextFile(
     path: string,
     text: string,
@@ -23,7 +25,10 @@ export interface Deps {
   stderr(text: string): Promise<void>;
   /** Milliseconds since the epoch. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A number in [0, 1) (retry jitter). */
+  random(): number;
   /** Whether stdout is a terminal (colour decisions). */
   isTerminal(): boolean;
   noColor: boolean;

@@ -79,3 +79,14 @@ export function suggestion(word: string, candidates: readonly string[]): string 
   const m = didYouMean(word, candidates);
   return m ? ` (did you mean "${m}"?)` : "";
 }
+
+/** Why a file operation failed, for a message: `no such file`, `permission denied (…)`, … */
+export function fileProblem(e: unknown, allowFlag?: string): string {
+  const name = (e as Error)?.name;
+  if (name === "NotFound") return "no such file";
+  if (name === "NotCapable" || name === "PermissionDenied") {
+    return allowFlag ? `permission denied (allow it with ${allowFlag})` : "permission denied";
+  }
+  if (name === "IsADirectory") return "it is a directory";
+  return "unreadable";
+}

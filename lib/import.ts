@@ -1,5 +1,5 @@
 /** Writes a manifest (YAML, commented, sorted, ids pinned) that describes a live state. Pure. */
-import type { WireProject } from "./admin_client.ts";
+import type { WireProject } from "./api/client.ts";
 import type { LiveKey } from "./types.ts";
 import { VERSION } from "./version.ts";
 

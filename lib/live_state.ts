@@ -4,30 +4,45 @@
  * retrieve only for pinned key ids the listing lacks. Per-project failures become errors;
  * nothing is guessed.
  */
-import type { AdminClient, WireProject } from "./admin_client.ts";
+import type { AdminClient, WireProject } from "./api/client.ts";
 import { ApiError } from "./errors.ts";
 import type { DeclaredProject, LiveKey, LiveProject, RunError } from "./types.ts";
 
 /** With more declared projects than this, projects are read by listing them (100 per request). */
 export const LIST_PROJECTS_THRESHOLD = 2;
 
-/** Receives each project as soon as it is completely read (found or not). */
-export type ProjectSink = (declared: DeclaredProject, project: LiveProject) => void;
+/** One step of reading: a project completely read (found or not), or what could not be read. */
+export type LiveRead =
+  | { kind: "project"; declared: DeclaredProject; project: LiveProject }
+  | { kind: "error"; error: RunError };
 
 /**
- * Reads the live state of `projects`, handing each one to `sink` when it is complete, so that a
- * caller can process it and let its keys go (memory stays flat in the number of keys). Returns
- * the errors: API failures never throw; every project that was not handed over is named.
+ * Reads the live state of `projects`, yielding each one as soon as it is complete, so that the
+ * caller can process it and let its keys go (memory stays flat in the number of keys), then one
+ * `error` for each thing that could not be read: API failures never throw, and every project
+ * that was not yielded is named. Knows nothing of diffs or policies.
  */
-export async function readLive(
+export function readLive(
   client: AdminClient,
   projects: readonly DeclaredProject[],
-  sink: ProjectSink,
-): Promise<RunError[]> {
+): AsyncIterable<LiveRead> {
+  const queue = new AsyncQueue<LiveRead>();
+  readInto(client, projects, (r) => queue.push(r)).then(
+    () => queue.end(),
+    (e) => queue.fail(e),
+  );
+  return queue;
+}
+
+async function readInto(
+  client: AdminClient,
+  projects: readonly DeclaredProject[],
+  emit: (r: LiveRead) => void,
+): Promise<void> {
   const delivered = new Set<string>();
   const deliver = (declared: DeclaredProject, project: LiveProject) => {
     delivered.add(declared.id);
-    sink(declared, project);
+    emit({ kind: "project", declared, project });
   };
   const errors: RunError[] = [];
   const fail = (e: unknown, projectId: string | null) => {
@@ -89,10 +104,49 @@ export async function readLive(
       });
     }
   }
-  return errors;
+  for (const error of errors) emit({ kind: "error", error });
 }
 
 type Listing = { keys: LiveKey[]; error: null } | { keys: null; error: unknown };
+
+/** A push-to-pull queue: the reader pushes as projects complete, the caller pulls with for-await. */
+class AsyncQueue<T> implements AsyncIterable<T> {
+  #items: T[] = [];
+  #done = false;
+  #error: unknown = null;
+  #wake: (() => void) | null = null;
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#signal();
+  }
+  end(): void {
+    this.#done = true;
+    this.#signal();
+  }
+  fail(e: unknown): void {
+    this.#error = e ?? new Error("reading failed");
+    this.end();
+  }
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.#items.length) {
+        const batch = this.#items;
+        this.#items = [];
+        yield* batch;
+        continue;
+      }
+      if (this.#error !== null) throw this.#error;
+      if (this.#done) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+}
 
 /** Runs `f` over `items`, at most `width` at a time, in order of start. */
 async function eachConcurrently<T>(

@@ -96,7 +96,7 @@ export function evaluatePolicies(
     const project = live.get(declared.id);
     if (project) run.project(declared, project, opts.matched);
   }
-  return run.finish();
+  return run.finish(new Set(live.keys()));
 }
 
 /**
@@ -154,9 +154,13 @@ export function policyRun(
         }
       }
     },
-    finish(): { findings: Finding[]; notes: Note[] } {
+    /**
+     * The findings, and a note for each waiver that matched no finding, only where that is known:
+     * its project was read completely in this run (`complete`).
+     */
+    finish(complete: ReadonlySet<string>): { findings: Finding[]; notes: Note[] } {
       const notes = waivers
-        .filter((w) => !used.has(w) && !w.problem)
+        .filter((w) => !used.has(w) && !w.problem && complete.has(w.project))
         .map((w) => ({
           message:
             `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`,

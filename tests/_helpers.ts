@@ -17,8 +17,10 @@ export interface MemOptions {
   fetch?: typeof fetch;
   stdin?: string;
   now?: number;
-  /** A clock to use instead of the default one (which advances only by the program's sleeps). */
-  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  /** A clock to use instead of the default {@link virtualClock} starting at `now`. */
+  clock?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
+  /** Paths that exist but are not regular files (a FIFO, a device). */
+  special?: string[];
   /** Paths writes are refused for (as Deno's permission check would). */
   deniedWrites?: string[];
 }
@@ -30,11 +32,11 @@ export interface MemResult {
   files: Map<string, string>;
 }
 
-/** Deps over memory; the clock advances only when the program sleeps. */
+/** Deps over memory, on a {@link virtualClock} (time passes only by the program's waits). */
 export function memDeps(o: MemOptions = {}) {
   const files = new Map(Object.entries(o.files ?? {}));
   const written = new Set<string>();
-  let clock = o.now ?? NOW;
+  const clock = o.clock ?? virtualClock(o.now ?? NOW);
   const out = { stdout: "", stderr: "" };
   const notFound = (p: string) =>
     Object.assign(new Error(`No such file: ${p}`), { name: "NotFound" });
@@ -43,6 +45,12 @@ export function memDeps(o: MemOptions = {}) {
     env: (n) => o.env?.[n],
     readTextFile: (p) =>
       files.has(p) ? Promise.resolve(files.get(p)!) : Promise.reject(notFound(p)),
+    fileInfo: (p) =>
+      o.special?.includes(p)
+        ? Promise.resolve({ isFile: false, size: 0 })
+        : files.has(p)
+        ? Promise.resolve({ isFile: true, size: new TextEncoder().encode(files.get(p)!).length })
+        : Promise.reject(notFound(p)),
     writeTextFile(p, text, opts) {
       if (o.deniedWrites?.some((d) => p.startsWith(d))) {
         return Promise.reject(
@@ -68,8 +76,9 @@ export function memDeps(o: MemOptions = {}) {
     readStdin: () => Promise.resolve(o.stdin ?? ""),
     stdout: (t) => (out.stdout += t, Promise.resolve()),
     stderr: (t) => (out.stderr += t, Promise.resolve()),
-    now: o.clock?.now ?? (() => clock),
-    sleep: o.clock?.sleep ?? ((ms) => (clock += ms, Promise.resolve())),
+    now: clock.now,
+    sleep: clock.sleep,
+    random: seeded(1),
     isTerminal: () => false,
     noColor: true,
     serve: () => Promise.reject(new Error("no server in memory")),
@@ -144,9 +153,9 @@ export function fixture(path: string): string {
 export function virtualClock(start = NOW) {
   let now = start;
   const timers: { at: number; resolve: () => void }[] = [];
-  let scheduled = false;
+  let scheduled: ReturnType<typeof setTimeout> | null = null;
   const tick = () => {
-    scheduled = false;
+    scheduled = null;
     if (!timers.length) return;
     timers.sort((a, b) => a.at - b.at);
     now = Math.max(now, timers[0].at);
@@ -154,17 +163,38 @@ export function virtualClock(start = NOW) {
     schedule();
   };
   const schedule = () => {
-    if (!scheduled && timers.length) {
-      scheduled = true;
-      setTimeout(tick, 0);
-    }
+    if (scheduled === null && timers.length) scheduled = setTimeout(tick, 0);
   };
   return {
     now: () => now,
-    sleep: (ms: number) =>
+    sleep: (ms: number, signal?: AbortSignal) =>
       new Promise<void>((resolve) => {
-        timers.push({ at: now + Math.max(0, ms), resolve });
+        if (signal?.aborted) return resolve();
+        const timer = { at: now + Math.max(0, ms), resolve };
+        timers.push(timer);
+        signal?.addEventListener("abort", () => {
+          const i = timers.indexOf(timer);
+          if (i >= 0) timers.splice(i, 1);
+          // A cancelled wait leaves no pending tick behind (the test sanitizers would see one).
+          if (!timers.length && scheduled !== null) {
+            clearTimeout(scheduled);
+            scheduled = null;
+          }
+          resolve();
+        }, { once: true });
         schedule();
       }),
+  };
+}
+
+/** A deterministic stand-in for Math.random (mulberry32). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

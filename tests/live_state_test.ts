@@ -1,11 +1,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createAdminClient } from "../lib/admin_client.ts";
+import { createAdminClient } from "../lib/api/client.ts";
 import { createFakeApi } from "../lib/fake_api/mod.ts";
 import { readLive } from "../lib/live_state.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { LiveProject } from "../lib/types.ts";
-import { stateFrom, virtualClock } from "./_helpers.ts";
+import type { LiveProject, RunError } from "../lib/types.ts";
+import { seeded, stateFrom, virtualClock } from "./_helpers.ts";
 
 const PROJECTS = 30;
 
@@ -30,7 +30,7 @@ async function read(concurrency: number) {
   const api = createFakeApi(state, clock);
   let inFlight = 0;
   let most = 0;
-  const client = await createAdminClient({
+  const client = createAdminClient({
     baseURL: "http://127.0.0.1/v1",
     adminKey: "sk-admin-test",
     fetch: async (input, init) => {
@@ -44,16 +44,17 @@ async function read(concurrency: number) {
     timeoutMs: 30_000,
     concurrency,
     deadlineMs: 300_000,
-    now: clock.now,
-    sleep: clock.sleep,
+    clock,
+    random: seeded(1),
+    scrub: (s) => s,
   });
   const handed: LiveProject[] = [];
-  try {
-    const errors = await readLive(client, manifest.projects, (_, p) => handed.push(p));
-    return { errors, handed, most, requests: api.requests, elapsed: clock.now() };
-  } finally {
-    client.close();
+  const errors: RunError[] = [];
+  for await (const r of readLive(client, manifest.projects)) {
+    if (r.kind === "project") handed.push(r.project);
+    else errors.push(r.error);
   }
+  return { errors, handed, most, requests: api.requests, elapsed: clock.now() };
 }
 
 Deno.test("readLive: reads in parallel up to --concurrency, hands each project over once", async () => {

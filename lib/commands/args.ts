@@ -68,7 +68,10 @@ export function intFlag(
   return n;
 }
 
-/** A positive number flag value (seconds). */
+/** Timers hold at most 2^31 - 1 ms: a longer wait would fire at once. */
+export const MAX_TIMER_SECONDS = 2_147_483;
+
+/** A positive number flag value (seconds), within the timer range. */
 export function secondsFlag(
   command: string,
   name: string,
@@ -79,6 +82,14 @@ export function secondsFlag(
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) {
     throw new UsageError(`--${name} must be a positive number of seconds, not "${raw}"`, command);
+  }
+  if (n > MAX_TIMER_SECONDS) {
+    throw new UsageError(
+      `--${name} must be at most ${
+        MAX_TIMER_SECONDS.toLocaleString("en-US")
+      } seconds (the longest timer there is), not "${raw}"`,
+      command,
+    );
   }
   return n;
 }

@@ -6,9 +6,10 @@ import type { Policy } from "../policy.ts";
 import { readLive } from "../live_state.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, RENDERERS } from "../render/mod.ts";
-import type { Manifest } from "../types.ts";
+import type { Manifest, RunError } from "../types.ts";
 import { enumFlag, parse } from "./args.ts";
-import { preloadSdk } from "../admin_client.ts";
+import { statusLine } from "../render/status.ts";
+import { textSafe } from "../render/inert_min.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
 
@@ -105,55 +106,79 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
   const useColor = color === "always" ||
     (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
-  const connection = connectOptions("check", v, (m) => void io.err(`keydrift: ${m}\n`));
+  const connection = connectOptions("check", v, (m) =>
+    // A log line must never change the outcome: a failed write to stderr is dropped.
+    void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined));
   const log = connection.log;
-  let manifestForReport: Manifest | null = null;
+  let manifest: Manifest | null = null;
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
       color: useColor,
       summary: v.summary === true,
       policies,
-      manifest: manifestForReport,
+      manifest,
     });
+  const target = connection.fake ? `the fake API (${connection.fake})` : "the Admin API";
+  const finish = async (report: Report) => {
+    await emit(report);
+    if (!v.quiet) await io.err(`${textSafe(statusLine(report, target))}\n`);
+    return report.exitCode;
+  };
+  // Every exit-1 path writes the reports that were asked for (status "error"), then fails.
+  const failed = async (e: unknown, what?: string): Promise<never> => {
+    const message = what ??
+      (e instanceof ManifestError
+        ? `a file is invalid (${e.problems.length} problems): ${
+          e.problems.map(formatProblem).join("; ")
+        }`
+        : e instanceof Error
+        ? e.message.split("\n")[0]
+        : String(e));
+    await emit(errorReport(message, failOn, manifest)).catch(() => undefined);
+    throw e;
+  };
 
-  preloadSdk();
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check");
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(failed);
   if (!loaded.manifest) {
-    await emit(errorReport(`the manifest is invalid (${loaded.problems.length} problems)`, failOn));
-    throw new ManifestError(loaded.problems);
+    const n = loaded.problems.length;
+    return failed(
+      new ManifestError(loaded.problems),
+      `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
+    );
   }
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${formatProblem(p)}\n`);
   }
-  const manifest = scope(loaded.manifest, v.project ?? []);
-  manifestForReport = manifest;
+  try {
+    manifest = scope(loaded.manifest, v.project ?? []);
+  } catch (e) {
+    return failed(e);
+  }
   const started = io.deps.now();
   let report: Report;
   try {
     const { client, secret } = await connect(io.deps, connection);
     if (secret) io.addSecret(secret);
-    try {
-      const assess = assessment(manifest, policies, {
-        now: started,
-        noWaivers: v["no-waivers"] === true,
-        failOn,
-      });
-      const errors = await readLive(client, manifest.projects, assess.add);
-      log?.(
-        `read ${manifest.projects.length} projects in ${
-          Math.round(io.deps.now() - started)
-        } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
-      );
-      report = assess.report(errors);
-    } finally {
-      client.close();
+    const assess = assessment(manifest, policies, {
+      now: started,
+      noWaivers: v["no-waivers"] === true,
+      failOn,
+    });
+    const errors: RunError[] = [];
+    for await (const read of readLive(client, manifest.projects)) {
+      if (read.kind === "project") assess.add(read.declared, read.project);
+      else errors.push(read.error);
     }
+    log?.(
+      `read ${manifest.projects.length} projects in ${
+        Math.round(io.deps.now() - started)
+      } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
+    );
+    report = assess.report(errors);
   } catch (e) {
-    if (e instanceof UsageError) await emit(errorReport(e.message, failOn, manifest));
-    throw e;
+    return failed(e);
   }
-  await emit(report);
-  return report.exitCode;
+  return finish(report);
 }
 
 /** Narrows the manifest to `--project` ids; each must be declared. */

@@ -1,7 +1,8 @@
 /** Builds the admin client for check and import: the real API, or the in-process fake (--fake). */
-import { type AdminClient, checkBaseURL, createAdminClient } from "../admin_client.ts";
+import { type AdminClient, checkBaseURL, createAdminClient } from "../api/client.ts";
+import { redact } from "../redact.ts";
 import type { Deps } from "../deps.ts";
-import { ManifestError, UsageError } from "../errors.ts";
+import { fileProblem, ManifestError, UsageError } from "../errors.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { createFakeApi } from "../fake_api/mod.ts";
 import { loadState } from "../fake_api/state.ts";
@@ -79,48 +80,76 @@ export async function connect(
     timeoutMs: o.timeoutS * 1000,
     deadlineMs: o.deadlineS * 1000,
     concurrency: o.concurrency,
-    now: deps.now,
-    sleep: deps.sleep,
+    clock: { now: deps.now, sleep: deps.sleep },
+    random: deps.random,
     log: o.log,
   };
   if (o.fake) {
     if (o.apiUrl) throw new UsageError("--fake and --api-url cannot be used together", o.command);
     const fake = await startFake(deps, o.fake, o.command);
     const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
-    const client = await createAdminClient({
+    const client = createAdminClient({
       ...base,
       baseURL: "http://127.0.0.1/v1",
       adminKey: FAKE_KEY,
       fetch,
+      scrub: (s) => s,
     });
     return { client, secret: null };
   }
   const baseURL = o.apiUrl ?? deps.env("OPENAI_BASE_URL") ?? DEFAULT_API_URL;
   checkBaseURL(baseURL);
   const key = await adminKey(deps, o);
-  const client = await createAdminClient({ ...base, baseURL, adminKey: key, fetch: deps.fetch });
+  const client = createAdminClient({
+    ...base,
+    baseURL,
+    adminKey: key,
+    fetch: deps.fetch,
+    scrub: (s) => redact(s, [key]),
+  });
   return { client, secret: key };
 }
 
+/** An admin key file is a few hundred bytes; anything larger is not one. */
+export const MAX_KEY_FILE_BYTES = 4096;
+
 async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   if (o.adminKeyFile) {
+    const path = o.adminKeyFile;
+    const refuse = (why: string) => new UsageError(`--admin-key-file "${path}" ${why}`, o.command);
+    let info: { isFile: boolean; size: number };
     let text: string;
     try {
-      text = await deps.readTextFile(o.adminKeyFile);
+      info = await deps.fileInfo(path);
+      if (!info.isFile) throw refuse("is not a regular file (a FIFO, a device, a directory?)");
+      if (info.size > MAX_KEY_FILE_BYTES) {
+        throw refuse(
+          `is ${info.size} bytes; a key file holds one key (at most ${MAX_KEY_FILE_BYTES} bytes)`,
+        );
+      }
+      text = await deps.readTextFile(path);
     } catch (e) {
-      const why = (e as Error).name === "NotFound"
-        ? "no such file"
-        : "permission denied or unreadable";
-      throw new UsageError(`cannot read --admin-key-file "${o.adminKeyFile}": ${why}`, o.command);
+      if (e instanceof UsageError) throw e;
+      throw refuse(`cannot be read: ${fileProblem(e)}`);
+    }
+    if (text.length > MAX_KEY_FILE_BYTES) {
+      throw refuse(`grew past ${MAX_KEY_FILE_BYTES} bytes while read`);
     }
     const key = text.trim();
-    if (!key) throw new UsageError(`--admin-key-file "${o.adminKeyFile}" is empty`, o.command);
+    if (!key) throw refuse("is empty");
+    if (/\s/.test(key)) throw refuse("holds more than one line or word; put only the key in it");
     return key;
   }
   const key = deps.env("OPENAI_ADMIN_KEY")?.trim();
   if (!key) {
     throw new UsageError(
       "no admin key: set OPENAI_ADMIN_KEY (an sk-admin-… key with api.management.read) or pass --admin-key-file PATH; for a demo use --fake STATE",
+      o.command,
+    );
+  }
+  if (/\s/.test(key)) {
+    throw new UsageError(
+      "OPENAI_ADMIN_KEY holds whitespace inside the key; set it to the key alone",
       o.command,
     );
   }
@@ -133,10 +162,7 @@ export async function startFake(deps: Deps, path: string, command: string) {
   try {
     text = path === "-" ? await deps.readStdin() : await deps.readTextFile(path);
   } catch (e) {
-    const why = (e as Error).name === "NotFound"
-      ? "no such file"
-      : "permission denied or unreadable";
-    throw new UsageError(`cannot read fake state "${path}": ${why}`, command);
+    throw new UsageError(`cannot read fake state "${path}": ${fileProblem(e)}`, command);
   }
   const { state, problems } = loadState(
     path === "-" ? "<stdin>" : path,

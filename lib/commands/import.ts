@@ -2,8 +2,9 @@
 import { ApiError, UsageError } from "../errors.ts";
 import { type ImportedProject, manifestFor } from "../import.ts";
 import type { Policy } from "../policy.ts";
-import type { WireProject } from "../admin_client.ts";
+import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
+import { textSafe } from "../render/inert_min.ts";
 import type { Io } from "./check.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
@@ -38,18 +39,17 @@ export async function importCommand(
   const output = v.output ?? "keydrift.yaml";
   const { client, secret } = await connect(
     io.deps,
-    connectOptions("import", v, (m) => void io.err(`keydrift: ${m}\n`)),
+    connectOptions(
+      "import",
+      v,
+      (m) => void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined),
+    ),
   );
   if (secret) io.addSecret(secret);
-  let projects: ImportedProject[];
-  try {
-    const wire = await projectsToImport(client, v.project ?? []);
-    projects = await Promise.all(
-      wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
-    );
-  } finally {
-    client.close();
-  }
+  const wire = await projectsToImport(client, v.project ?? []);
+  const projects: ImportedProject[] = await Promise.all(
+    wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
+  );
   const text = manifestFor(projects, new Date(io.deps.now()).toISOString().slice(0, 10));
   if (output === "-") {
     await io.out(text);

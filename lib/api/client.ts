@@ -1,0 +1,325 @@
+/**
+ * The only door to the OpenAI Admin API: a small typed GET client over an injected `fetch` and
+ * clock. Transport (`transport.ts`), what an answer means (`retry.ts`), paging guards
+ * (`paging.ts`) and wire checks (`wire.ts`) are its parts; this module adds the shared request
+ * gate, the retry loop, the run's deadline, and the rule for absence: a 404 is "no such object"
+ * only from a base URL that has proven itself in this run.
+ */
+import { ApiError, UsageError } from "../errors.ts";
+import { Limiter } from "../limiter.ts";
+import type { LiveKey } from "../types.ts";
+import { VERSION } from "../version.ts";
+import { PageGuard } from "./paging.ts";
+import { classify, type Verdict } from "./retry.ts";
+import { type Clock, getOnce } from "./transport.ts";
+import { readKey, readProject, type Scrub, type WireProject } from "./wire.ts";
+
+export type { WireProject } from "./wire.ts";
+export type { Clock } from "./transport.ts";
+
+export interface ClientOptions {
+  baseURL: string;
+  adminKey: string;
+  fetch: typeof fetch;
+  clock: Clock;
+  /** Jitter source in [0, 1). */
+  random: () => number;
+  /** Per-request timeout in ms (the request, the status line and the whole body). */
+  timeoutMs: number;
+  concurrency: number;
+  /** Overall deadline in ms from creation. */
+  deadlineMs: number;
+  /** Applied to every string the server sends, where it enters (removes the admin key). */
+  scrub: Scrub;
+  /** Attempts after the first, per request (throttling has its own budget). */
+  maxRetries?: number;
+  /** Page cap per listing (tests lower it). */
+  maxPages?: number;
+  log?: (message: string) => void;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+}
+
+export interface AdminClient {
+  /** The project, or null when the API says it does not exist. */
+  retrieveProject(id: string): Promise<WireProject | null>;
+  /** Every project (paged), optionally stopping once `wanted` ids have all been seen. */
+  listProjects(
+    opts: { includeArchived: boolean; wanted?: ReadonlySet<string>; maxPages?: number },
+  ): Promise<{ projects: WireProject[]; complete: boolean }>;
+  /** Every key of a project, `owner_project_access=any`, 100 per page, to the end. */
+  listKeys(projectId: string): Promise<LiveKey[]>;
+  /** One key, or null when the API says it does not exist. */
+  retrieveKey(projectId: string, keyId: string): Promise<LiveKey | null>;
+  readonly stats: ClientStats;
+  /** Requests allowed in flight at once (`--concurrency`). */
+  readonly concurrency: number;
+}
+
+/** A read may be throttled (429) this many times before it fails; the deadline bounds it too. */
+export const MAX_THROTTLED_RETRIES = 30;
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Refuses URLs keydrift will not send an admin key to. */
+export function checkBaseURL(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--api-url "${raw}" is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--api-url must be an http(s) URL, not "${url.protocol}"`);
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    throw new UsageError(
+      `refusing to send the admin key over plain http to "${url.hostname}"; use https (http is allowed only for loopback hosts)`,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError(
+      "--api-url must not carry credentials, a query or a fragment (the admin key comes from OPENAI_ADMIN_KEY)",
+    );
+  }
+  return url;
+}
+
+type Priority = 0 | 1 | 2;
+type Query = [string, string | number | boolean][];
+
+/** Creates the client. Sends GET requests only. */
+export function createAdminClient(o: ClientOptions): AdminClient {
+  const base = checkBaseURL(o.baseURL);
+  const stats: ClientStats = { requests: 0, retries: 0 };
+  const limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
+  const deadlineAt = o.clock.now() + o.deadlineMs;
+  const headers = {
+    authorization: `Bearer ${o.adminKey}`,
+    accept: "application/json",
+    "user-agent": `keydrift/${VERSION}`,
+  };
+  let fatal: ApiError | null = null;
+  let proven = false;
+  let proof: Promise<string | null> | null = null;
+
+  const url = (path: string, query: Query) => {
+    const u = new URL(base.href.replace(/\/+$/, "") + path);
+    for (const [k, v] of query) u.searchParams.append(k, String(v));
+    return u;
+  };
+
+  /** One read with retries: the JSON of a 2xx answer, or "absent" for a real 404. */
+  async function get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+  ): Promise<{ json: unknown } | { absent: string }> {
+    const maxRetries = o.maxRetries ?? 4;
+    let attempts = 0;
+    let throttles = 0;
+    for (;;) {
+      if (fatal) throw fatal;
+      await limiter.acquire(priority);
+      let verdict: Verdict;
+      try {
+        const remaining = deadlineAt - o.clock.now();
+        if (remaining <= 0) throw deadlineError(what);
+        const timeoutMs = Math.min(o.timeoutMs, remaining);
+        stats.requests++;
+        const attempt = await getOnce(url(path, query), {
+          fetch: o.fetch,
+          clock: o.clock,
+          headers,
+          timeoutMs,
+        });
+        if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
+        verdict = classify(attempt, {
+          now: o.clock.now(),
+          attempt: attempts + throttles,
+          random: o.random(),
+          timeoutMs: o.timeoutMs,
+        });
+        if (verdict.kind === "ok") limiter.success();
+      } finally {
+        limiter.release();
+      }
+      switch (verdict.kind) {
+        case "ok":
+          return { json: verdict.json };
+        case "absent":
+          return { absent: verdict.reason };
+        case "fatal":
+          fatal = apiError(what, verdict.reason, verdict);
+          throw fatal;
+        case "fail":
+          throw apiError(what, verdict.reason, verdict);
+      }
+      const budget = verdict.throttled ? MAX_THROTTLED_RETRIES : maxRetries;
+      const used = verdict.throttled ? throttles++ : attempts++;
+      const error = apiError(what, verdict.reason, verdict);
+      if (used >= budget) throw error;
+      if (verdict.waitMs >= deadlineAt - o.clock.now()) {
+        throw new ApiError(`${error.message}; no time left to retry before the deadline`, error);
+      }
+      if (verdict.throttled) limiter.throttle(verdict.waitMs);
+      stats.retries++;
+      o.log?.(
+        `retrying ${what} in ${Math.round(verdict.waitMs)} ms (${
+          verdict.throttled ? "throttled" : "retry"
+        } ${used + 1} of ${budget}): ${error.message}`,
+      );
+      await o.clock.sleep(verdict.waitMs);
+    }
+  }
+
+  function apiError(
+    what: string,
+    reason: string,
+    v: { status: number | null; requestId?: string | null },
+  ): ApiError {
+    return new ApiError(`Cannot ${what}: ${o.scrub(reason)}`, {
+      status: v.status,
+      requestId: v.requestId ? o.scrub(v.requestId) : null,
+    });
+  }
+
+  function deadlineError(what: string): ApiError {
+    return new ApiError(
+      `Cannot ${what}: the run's deadline of ${o.deadlineMs / 1000} s passed (--deadline)`,
+    );
+  }
+
+  /**
+   * Null once the base URL has proven itself (an authenticated read that returned what was
+   * asked for), else why it could not: the cheapest such read is one page of one project.
+   */
+  function proveBase(): Promise<string | null> {
+    if (proven) return Promise.resolve(null);
+    proof ??= (async () => {
+      const what = "list projects (proving the base URL)";
+      try {
+        const r = await get(what, "/organization/projects", [["limit", 1]], 2);
+        if ("absent" in r) return `${what} answered 404: ${r.absent}`;
+        new PageGuard(1, o.scrub).page(r.json, what);
+        proven = true;
+        return null;
+      } catch (e) {
+        if (e instanceof ApiError) return e.message;
+        throw e;
+      }
+    })();
+    return proof;
+  }
+
+  /** `read` of the answer, or null when the object is absent by the rule above. */
+  async function readOne<T>(
+    what: string,
+    path: string,
+    priority: Priority,
+    read: (json: unknown) => T,
+  ): Promise<T | null> {
+    const r = await get(what, path, [], priority);
+    if ("json" in r) {
+      const value = read(r.json);
+      proven = true;
+      return value;
+    }
+    const unproven = await proveBase();
+    if (unproven) {
+      throw new ApiError(
+        `Cannot ${what}: the API answered 404 (${
+          o.scrub(r.absent)
+        }), but keydrift cannot take that as absence because the base URL did not prove itself: ${unproven}`,
+      );
+    }
+    return null;
+  }
+
+  /** Every item of a listing, each checked by `read`; `stop` may end it early. */
+  async function list<T>(
+    what: string,
+    path: string,
+    query: Query,
+    read: (item: unknown, what: string) => T,
+    opts: { priority: (page: number) => Priority; stop?: (items: T[], page: number) => boolean },
+  ): Promise<{ items: T[]; complete: boolean }> {
+    const limit = Number(query.find(([k]) => k === "limit")?.[1] ?? 20);
+    const guard = new PageGuard(limit, o.scrub, o.maxPages);
+    const items: T[] = [];
+    let after: string | null = null;
+    for (let n = 1;; n++) {
+      const page = `${what} (page ${n})`;
+      const r = await get(
+        page,
+        path,
+        after === null ? query : [...query, ["after", after]],
+        opts.priority(n),
+      );
+      if ("absent" in r) throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`);
+      const checked = guard.page(r.json, page);
+      for (const item of checked.items) items.push(read(item, `an item of ${page}`));
+      proven = true;
+      if (checked.next === null) return { items, complete: true };
+      if (opts.stop?.(items, n)) return { items, complete: false };
+      after = checked.next;
+    }
+  }
+
+  const enc = encodeURIComponent;
+  return {
+    stats,
+    concurrency: limiter.max,
+    retrieveProject(id) {
+      const what = `read project "${id}"`;
+      return readOne(
+        what,
+        `/organization/projects/${enc(id)}`,
+        2,
+        (json) => readProject(json, `project "${id}"`, o.scrub, id),
+      );
+    },
+    async listProjects({ includeArchived, wanted, maxPages }) {
+      const unseen = new Set(wanted ?? []);
+      const r = await list(
+        "list projects",
+        "/organization/projects",
+        [["limit", 100], ["include_archived", includeArchived]],
+        (item, what) => {
+          const p = readProject(item, what, o.scrub);
+          unseen.delete(p.id);
+          return p;
+        },
+        {
+          priority: () => 2,
+          stop: (_, n) =>
+            (wanted !== undefined && unseen.size === 0) ||
+            (maxPages !== undefined && n >= maxPages),
+        },
+      );
+      return { projects: r.items, complete: r.complete };
+    },
+    async listKeys(projectId) {
+      const r = await list(
+        `list keys of project "${projectId}"`,
+        `/organization/projects/${enc(projectId)}/api_keys`,
+        [["owner_project_access", "any"], ["limit", 100]],
+        (item, what) => readKey(item, `a key in ${what}`, o.scrub),
+        { priority: (n) => (n === 1 ? 0 : 1) },
+      );
+      return r.items;
+    },
+    retrieveKey(projectId, keyId) {
+      const what = `read key "${keyId}" of project "${projectId}"`;
+      return readOne(
+        what,
+        `/organization/projects/${enc(projectId)}/api_keys/${enc(keyId)}`,
+        1,
+        (json) => readKey(json, what, o.scrub, keyId),
+      );
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Fail-closed paging for the Admin API's cursor lists (`has_more`, `last_id`, `after`): every
+ * page is checked before its items are used, and anything that could end a listing early or
+ * make it loop is an error, never a silent stop.
+ */
+import { ApiError } from "../errors.ts";
+import { check, LIST, type Scrub } from "./wire.ts";
+
+/** A listing stops with an error after this many pages (500,000 items at 100 a page). */
+export const MAX_PAGES = 5_000;
+
+export interface Page {
+  items: unknown[];
+  /** The cursor for the next page, or null at the end. */
+  next: string | null;
+}
+
+/** Checks the pages of one listing in order. */
+export class PageGuard {
+  readonly #seen = new Set<string>();
+  readonly #cursors = new Set<string>();
+  #pages = 0;
+
+  constructor(readonly limit: number, readonly scrub: Scrub, readonly maxPages = MAX_PAGES) {}
+
+  /** Checks one page (`what` names it in errors); returns its items and the next cursor. */
+  page(body: unknown, what: string): Page {
+    const fail = (why: string): never => {
+      throw new ApiError(`Cannot ${what}: ${this.scrub(why)}; the listing cannot be trusted`);
+    };
+    const b = check(body, LIST, `the answer to ${what}`);
+    const items = b.data as unknown[];
+    if (++this.#pages > this.maxPages) fail(`it goes on past ${this.maxPages} pages`);
+    if (items.length > this.limit) {
+      fail(`the page has ${items.length} items, more than the limit of ${this.limit} asked for`);
+    }
+    let lastId: string | null = null;
+    for (const item of items) {
+      const id = (item as { id?: unknown })?.id;
+      if (typeof id !== "string") continue; // the item reader names it
+      if (this.#seen.has(id)) fail(`item "${id}" appears twice`);
+      this.#seen.add(id);
+      lastId = id;
+    }
+    const cursor = b.last_id;
+    if (typeof cursor === "string" && items.length && cursor !== lastId) {
+      fail(`"last_id" is "${cursor}" but the page's last item is "${lastId}"`);
+    }
+    if (!b.has_more) return { items, next: null };
+    if (items.length === 0) fail(`the page is empty but says has_more`);
+    if (typeof cursor !== "string" || cursor === "") {
+      fail(`has_more is true but "last_id" is missing`);
+    }
+    if (this.#cursors.has(cursor as string)) {
+      fail(`the cursor "${cursor}" was already used (the paging loops)`);
+    }
+    this.#cursors.add(cursor as string);
+    return { items, next: cursor as string };
+  }
+}

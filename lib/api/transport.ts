@@ -1,0 +1,161 @@
+/**
+ * One GET, start to end: the request, the status line and the whole body, under one timer from
+ * the injected clock (`--timeout`, never past the run's deadline), with a size limit that holds
+ * after decompression. Redirects are never followed. Returns what came back as data; deciding
+ * what it means (retry, absence, failure) is `retry.ts`'s job.
+ */
+
+/** The one clock of a run: time, and waits that an abort signal can end early. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** A page of 100 keys is about 60 KiB; an answer over this is not a page, it is an attack. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** What one attempt ended in. */
+export type Attempt =
+  | {
+    kind: "response";
+    status: number;
+    headers: Headers;
+    /** The parsed JSON body; `undefined` when the body was empty or not JSON. */
+    json: unknown;
+    /** False when the body was not JSON (an HTML page, a cut-off document). */
+    isJson: boolean;
+  }
+  | { kind: "timeout"; ms: number }
+  | { kind: "too_large"; bytes: number }
+  | { kind: "redirect"; status: number; location: string | null }
+  | { kind: "network"; message: string; notCapable: boolean }
+  | { kind: "broken_body"; message: string };
+
+export interface GetOptions {
+  fetch: typeof fetch;
+  clock: Clock;
+  headers: Record<string, string>;
+  /** The timer for this attempt: request, status line and body. */
+  timeoutMs: number;
+  maxBytes?: number;
+}
+
+/** Performs one GET and reads its whole body within `timeoutMs`. Never throws. */
+export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
+  const abort = new AbortController();
+  const stopTimer = new AbortController();
+  let timedOut = false;
+  const timer = o.clock.sleep(o.timeoutMs, stopTimer.signal).then(() => {
+    if (stopTimer.signal.aborted) return;
+    timedOut = true;
+    abort.abort(new DOMException("timed out", "TimeoutError"));
+  });
+  try {
+    const res = await raceAbort(
+      o.fetch(url, { method: "GET", headers: o.headers, redirect: "manual", signal: abort.signal }),
+      abort.signal,
+    );
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      return { kind: "redirect", status: res.status, location: res.headers.get("location") };
+    }
+    const limit = o.maxBytes ?? MAX_BODY_BYTES;
+    const declared = Number(res.headers.get("content-length"));
+    if (Number.isFinite(declared) && declared > limit) {
+      await res.body?.cancel().catch(() => undefined);
+      return { kind: "too_large", bytes: declared };
+    }
+    const body = await readLimited(res, limit, abort.signal);
+    if (typeof body === "number") return { kind: "too_large", bytes: body };
+    let json: unknown = undefined;
+    let isJson = false;
+    if (body.trim() !== "") {
+      try {
+        json = JSON.parse(body);
+        isJson = true;
+      } catch {
+        isJson = false;
+      }
+    }
+    return { kind: "response", status: res.status, headers: res.headers, json, isJson };
+  } catch (e) {
+    if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
+    const err = e instanceof Error ? e : new Error(String(e));
+    const cause = (err as { cause?: unknown }).cause;
+    const notCapable = err.name === "NotCapable" ||
+      (cause instanceof Error && cause.name === "NotCapable");
+    if (err instanceof BodyError) return { kind: "broken_body", message: err.message };
+    return { kind: "network", message: firstLine(err.message), notCapable };
+  } finally {
+    stopTimer.abort();
+    await timer;
+  }
+}
+
+class BodyError extends Error {}
+
+/** The body as text, or its size so far once it passes `limit` bytes. */
+async function readLimited(
+  res: Response,
+  limit: number,
+  signal: AbortSignal,
+): Promise<string | number> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const onAbort = () => void reader.cancel().catch(() => undefined);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      let part: ReadableStreamReadResult<Uint8Array>;
+      try {
+        part = await reader.read();
+      } catch (e) {
+        if (signal.aborted) throw signal.reason;
+        throw new BodyError(
+          `the connection broke while reading the answer (${
+            firstLine(e instanceof Error ? e.message : String(e))
+          })`,
+        );
+      }
+      if (signal.aborted) throw signal.reason;
+      if (part.done) break;
+      size += part.value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        return size;
+      }
+      chunks.push(part.value);
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (for fetches that ignore the signal). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
+      (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
+    );
+  });
+}
+
+/** The first line of a message, at most 300 characters. */
+export function firstLine(s: string): string {
+  return s.split(/\r\n|\r|\n/)[0].slice(0, 300);
+}

@@ -1,0 +1,227 @@
+/**
+ * Wire objects, checked against the OpenAPI spec's component schemas and turned into domain
+ * values. Each {@link Shape} lists exactly the fields keydrift reads, compares or evaluates, typed
+ * as the spec types them (`tests/api_wire_test.ts` holds every shape to the spec's schemas); a
+ * field keydrift uses must be present with that type, or the item is malformed. Fields keydrift
+ * does not use are never grounds for failure. Every string is scrubbed of the admin key here,
+ * where it enters the program.
+ */
+import { ApiError } from "../errors.ts";
+import type { LiveKey, LiveOwner, OwnerType } from "../types.ts";
+
+/** How the spec types one field keydrift uses. */
+export interface Field {
+  type: "string" | "integer" | "boolean" | "array" | "object";
+  /** The spec allows `null` (`anyOf: [..., {type: "null"}]`). */
+  nullable?: boolean;
+  /** The spec's `enum` (a one-value enum is an `object` constant). */
+  enum?: readonly string[];
+  /** Unix seconds (`format: unixtime`): also checked to be a real date. */
+  unixtime?: boolean;
+  /** keydrift accepts the field's absence (it does not always need it). */
+  optional?: boolean;
+  /** Why the field is read although the spec does not list it (the spec lags the API). */
+  notInSpec?: string;
+}
+
+/** The fields of one spec schema (`schema` is a JSON pointer below `components/schemas`). */
+export interface Shape {
+  schema: string;
+  fields: Readonly<Record<string, Field>>;
+}
+
+const str: Field = { type: "string" };
+const time: Field = { type: "integer", unixtime: true };
+
+export const PROJECT: Shape = {
+  schema: "Project",
+  fields: {
+    object: { type: "string", enum: ["organization.project"] },
+    id: str,
+    name: { type: "string", nullable: true },
+    status: { type: "string", nullable: true },
+  },
+};
+
+export const PROJECT_API_KEY: Shape = {
+  schema: "ProjectApiKey",
+  fields: {
+    object: { type: "string", enum: ["organization.project.api_key"] },
+    id: str,
+    name: str,
+    redacted_value: str,
+    created_at: time,
+    last_used_at: { ...time, nullable: true },
+    expires_at: {
+      ...time,
+      nullable: true,
+      optional: true,
+      notInSpec: "the SDK 7.57 and the live API send it; the spec of 2026-08-21 lags",
+    },
+    owner_project_access: { type: "string", enum: ["active", "inactive"] },
+    owner: { type: "object" },
+  },
+};
+
+export const KEY_OWNER: Shape = {
+  schema: "ProjectApiKey/properties/owner",
+  fields: {
+    type: { type: "string", enum: ["user", "service_account"] },
+    user: { type: "object", optional: true },
+    service_account: { type: "object", optional: true },
+  },
+};
+
+export const OWNER_USER: Shape = {
+  schema: "ProjectApiKeyOwnerUser",
+  fields: { id: str, name: str, email: str, role: str },
+};
+
+export const OWNER_SERVICE_ACCOUNT: Shape = {
+  schema: "ProjectApiKeyOwnerServiceAccount",
+  fields: { id: str, name: str, role: str },
+};
+
+/** The list envelope (the same for projects and keys). */
+export const LIST: Shape = {
+  schema: "ProjectApiKeyListResponse",
+  fields: {
+    object: { type: "string", enum: ["list"] },
+    data: { type: "array" },
+    has_more: { type: "boolean" },
+    last_id: { type: "string", nullable: true, optional: true },
+  },
+};
+
+/** Every shape, for the test that holds them to the spec. */
+export const SHAPES: readonly Shape[] = [
+  PROJECT,
+  PROJECT_API_KEY,
+  KEY_OWNER,
+  OWNER_USER,
+  OWNER_SERVICE_ACCOUNT,
+  LIST,
+  { ...LIST, schema: "ProjectListResponse" },
+];
+
+/** Latest instant keydrift accepts: 9999-12-31T23:59:59Z (later ones are not dates). */
+const MAX_UNIX = 253_402_300_799;
+
+type Obj = Record<string, unknown>;
+export type Scrub = (s: string) => string;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function bad(what: string, why: string): never {
+  throw new ApiError(`Cannot read ${what}: ${why}; keydrift cannot trust this answer`);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`;
+}
+
+/** Checks `raw` against `shape`; returns it typed loosely. Throws ApiError naming the field. */
+export function check(raw: unknown, shape: Shape, what: string): Obj {
+  if (!isObj(raw)) bad(what, `the answer is ${typeName(raw)}, not a JSON object`);
+  for (const [name, f] of Object.entries(shape.fields)) {
+    const v = raw[name];
+    if (v === undefined) {
+      if (f.optional) continue;
+      bad(what, `"${name}" is missing`);
+    }
+    if (v === null) {
+      if (f.nullable) continue;
+      bad(what, `"${name}" is null`);
+    }
+    const ok = f.type === "integer"
+      ? Number.isSafeInteger(v)
+      : f.type === "array"
+      ? Array.isArray(v)
+      : f.type === "object"
+      ? isObj(v)
+      : f.type === "boolean"
+      ? typeof v === "boolean"
+      : typeof v === "string";
+    if (!ok) bad(what, `"${name}" is ${typeName(v)}, not ${article(f.type)}`);
+    if (f.enum && !f.enum.includes(v as string)) {
+      bad(
+        what,
+        `"${name}" is ${JSON.stringify(v)}, not ${f.enum.map((e) => `"${e}"`).join(" or ")}`,
+      );
+    }
+    if (f.unixtime && ((v as number) < 0 || (v as number) > MAX_UNIX)) {
+      bad(what, `"${name}" is ${v}, not a Unix time between 1970 and 9999`);
+    }
+  }
+  return raw;
+}
+
+function article(type: string): string {
+  return type === "integer" || type === "array" || type === "object" ? `an ${type}` : `a ${type}`;
+}
+
+/** A project as keydrift uses it. */
+export interface WireProject {
+  id: string;
+  name: string | null;
+  status: string | null;
+}
+
+/** A project; `expectedId` when it answers a retrieve (another id is an error). */
+export function readProject(
+  raw: unknown,
+  what: string,
+  scrub: Scrub,
+  expectedId?: string,
+): WireProject {
+  const p = check(raw, PROJECT, what);
+  const id = p.id as string;
+  if (expectedId !== undefined && id !== expectedId) {
+    bad(what, `it is project "${scrub(id)}", not the one asked for`);
+  }
+  const opt = (v: unknown) => (v === null ? null : scrub(v as string));
+  return { id: scrub(id), name: opt(p.name), status: opt(p.status) };
+}
+
+/** A project API key; `expectedId` when it answers a retrieve (another id is an error). */
+export function readKey(raw: unknown, what: string, scrub: Scrub, expectedId?: string): LiveKey {
+  const rawId = isObj(raw) && typeof raw.id === "string" ? raw.id : null;
+  const label = rawId ? `key "${scrub(rawId)}" (${what})` : what;
+  const k = check(raw, PROJECT_API_KEY, label);
+  if (expectedId !== undefined && k.id !== expectedId) {
+    bad(what, `it is key "${scrub(k.id as string)}", not the one asked for`);
+  }
+  return {
+    id: scrub(k.id as string),
+    name: scrub(k.name as string),
+    redactedValue: scrub(k.redacted_value as string),
+    createdAt: k.created_at as number,
+    lastUsedAt: k.last_used_at as number | null,
+    expiresAt: k.expires_at as number | null | undefined,
+    ownerProjectAccess: k.owner_project_access as "active" | "inactive",
+    owner: readOwner(k.owner, label, scrub),
+  };
+}
+
+function readOwner(raw: unknown, label: string, scrub: Scrub): LiveOwner {
+  const o = check(raw, KEY_OWNER, `the owner of ${label}`);
+  const type = o.type as OwnerType;
+  if (o[type] === undefined) bad(label, `the owner says "${type}" but has no "${type}" object`);
+  if (type === "user") {
+    const u = check(o.user, OWNER_USER, `the user owning ${label}`);
+    return {
+      type,
+      id: scrub(u.id as string),
+      name: scrub(u.name as string),
+      email: scrub(u.email as string),
+      role: scrub(u.role as string),
+    };
+  }
+  const s = check(o.service_account, OWNER_SERVICE_ACCOUNT, `the service account owning ${label}`);
+  return {
+    type,
+    id: scrub(s.id as string),
+    name: scrub(s.name as string),
+    role: scrub(s.role as string),
+  };
+}

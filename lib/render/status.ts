@@ -1,0 +1,62 @@
+/**
+ * The one status line every `check` run ends with on stderr (unless `-q`): what was checked, the
+ * outcome, and why the exit code is what it is. Pure: a function of the report.
+ */
+import { fails, type Report } from "../report.ts";
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+function list(parts: string[]): string {
+  return parts.length <= 1
+    ? parts.join("")
+    : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+}
+
+/** `keydrift: checked …: <outcome>; exit N: <why>` (no trailing newline). */
+export function statusLine(r: Report, target: string): string {
+  const s = r.summary;
+  const checked = `checked ${plural(s.projects, "project")} (${
+    plural(s.live_keys, "live key")
+  }) against ${target}`;
+  if (r.status === "error") {
+    const unknown = [
+      ...new Set(r.errors.map((e) => e.projectId).filter((p): p is string => p !== null)),
+    ];
+    const which = unknown.length
+      ? `${plural(unknown.length, "project")} could not be read (${unknown.slice(0, 3).join(", ")}${
+        unknown.length > 3 ? ", …" : ""
+      })`
+      : "the check could not complete";
+    const first = r.errors[0]?.message ?? "";
+    return `keydrift: ${checked}: incomplete; exit 1: ${which}; nothing is claimed about drift${
+      first ? `. First error: ${first}` : ""
+    }`;
+  }
+  const failingDrift = r.drift.filter((d) => fails(d.severity, r.failOn));
+  const failingFindings = r.findings.filter((f) => !f.waived && fails(f.severity, r.failOn));
+  if (r.status === "in_sync") {
+    const notes = [
+      s.policy_warnings && r.failOn === "error"
+        ? `${plural(s.policy_warnings, "policy warning")} below --fail-on error`
+        : "",
+      s.waived ? `${plural(s.waived, "waived finding")}` : "",
+      r.drift.length ? `${plural(r.drift.length, "drift item")} below --fail-on error` : "",
+    ].filter(Boolean);
+    return `keydrift: ${checked}: in sync; exit 0: no drift or finding at or above --fail-on ${r.failOn}${
+      notes.length ? ` (${list(notes)})` : ""
+    }`;
+  }
+  const kinds = new Map<string, number>();
+  for (const d of failingDrift) {
+    const label = d.kind.startsWith("project_") ? "project drift" : d.kind;
+    kinds.set(label, (kinds.get(label) ?? 0) + 1);
+  }
+  const parts = [...kinds].map(([k, n]) => `${n.toLocaleString("en-US")} ${k}`);
+  const errs = failingFindings.filter((f) => f.severity === "error").length;
+  const warns = failingFindings.length - errs;
+  if (errs) parts.push(plural(errs, "policy error"));
+  if (warns) parts.push(plural(warns, "policy warning"));
+  return `keydrift: ${checked}: drift; exit 2: ${list(parts)} at or above --fail-on ${r.failOn}`;
+}
