@@ -176,10 +176,15 @@ function diffKeys(
     if (fits === 1) take(e, fit!);
     else rest.push(e);
   }
-  // 3. The rest: a single free key of that name matches (and may show changes); several are ambiguous.
+  // 3. The rest. Ambiguity is decided after narrowing by owner (SPEC 4.4, 10.1): several free
+  // keys that fit the owner are ambiguous among themselves, and same-named keys of other owners
+  // stay free (unexpected, or another entry's). With no owner fit, the name decides: one free key
+  // of that name is the entry's (its owner changed), several are ambiguous.
   const claimed = new Set<string>();
   for (const e of rest) {
-    const cands = free(e);
+    const fits = [...(byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? [])]
+      .filter((k) => ownerMatches(e, k));
+    const cands = fits.length ? fits : free(e);
     if (cands.length === 1) take(e, cands[0]);
     else if (cands.length === 0) missing(e);
     else {

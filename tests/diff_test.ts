@@ -121,6 +121,56 @@ Deno.test("computeDiff() reports ambiguous with candidates and does not also cal
   assertEquals(d.counts.candidates, 2);
 });
 
+Deno.test("computeDiff() decides ambiguity after narrowing by owner: two of Ana's keys are ambiguous, Ben's is unexpected", () => {
+  const d = computeDiff(
+    manifest(entry("deploy", "ana")),
+    project([
+      live("k1", "deploy", "ana"),
+      live("k2", "deploy", "ben"),
+      live("k3", "deploy", "ana"),
+    ]),
+  );
+  assertEquals(d.drift.map((x) => [x.kind, x.keyId, x.candidates?.map((c) => c.id)]), [
+    ["ambiguous", null, ["k1", "k3"]],
+    ["unexpected", "k2", undefined],
+  ]);
+  assertEquals(d.counts.candidates, 2);
+});
+
+Deno.test("computeDiff() narrows same-named keys of one owner name by the declared owner.id", () => {
+  const m = manifest(
+    "      - name: deploy\n        owner: { type: user, name: ana, id: id-ana-2 }\n",
+  );
+  const d = computeDiff(
+    m,
+    project([
+      live("k1", "deploy", "ana"),
+      live("k2", "deploy", "ana", "user", {
+        owner: { type: "user", id: "id-ana-2", name: "ana", email: "a2@x.test", role: "member" },
+      }),
+    ]),
+  );
+  assertEquals(d.drift.map((x) => [x.kind, x.keyId]), [["unexpected", "k1"]]);
+  assertEquals(d.counts.inSync, 1);
+});
+
+Deno.test("computeDiff() narrows same-named keys of one owner name by the declared owner.email", () => {
+  const m = manifest(
+    "      - name: deploy\n        owner: { type: user, name: ana, email: a2@x.test }\n",
+  );
+  const d = computeDiff(
+    m,
+    project([
+      live("k1", "deploy", "ana"),
+      live("k2", "deploy", "ana", "user", {
+        owner: { type: "user", id: "id-ana-2", name: "ana", email: "a2@x.test", role: "member" },
+      }),
+    ]),
+  );
+  assertEquals(d.drift.map((x) => [x.kind, x.keyId]), [["unexpected", "k1"]]);
+  assertEquals(d.counts.inSync, 1);
+});
+
 Deno.test("computeDiff() reports a key moved to another owner as changed, one change per path", () => {
   const m = manifest(
     "      - name: a\n        owner: { type: user, name: ana, email: ana@x.test, role: owner }\n",
