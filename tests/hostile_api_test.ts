@@ -1,0 +1,362 @@
+/**
+ * keydrift against servers it did not write: a small stand-in for the real Admin API (written
+ * here from the API reference, sharing nothing with lib/fake_api/) that answers unknown routes
+ * `404 Invalid URL` as the real API does, and variants of it that misbehave the ways proxies,
+ * gateways and hostile servers do. A failed or odd read must end in exit 1, never in a drift
+ * claim (exit 2) or "in sync" (exit 0).
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { ADMIN_KEY, type MemResult, runCli } from "./_helpers.ts";
+
+type Json = Record<string, unknown>;
+
+const envelope = (message: string, code: string | null = null) => ({
+  error: { message, type: "invalid_request_error", param: null, code },
+});
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "x-request-id": "req_real", ...headers },
+  });
+
+function key(id: string, name: string, owner: Json, extra: Json = {}): Json {
+  return {
+    object: "organization.project.api_key",
+    id,
+    name,
+    redacted_value: "sk-proj-********abcd",
+    created_at: 1_760_000_000,
+    last_used_at: 1_763_000_000,
+    owner_project_access: "active",
+    owner,
+    ...extra,
+  };
+}
+
+const ANA = {
+  type: "user",
+  user: { id: "user-ana", name: "Ana", email: "ana@example.test", role: "owner", created_at: 1 },
+};
+const BOT = {
+  type: "service_account",
+  service_account: { id: "svc_bot", name: "bot", role: "member", created_at: 1 },
+};
+
+interface World {
+  projects: Record<string, { name: string; status: string; keys: Json[] }>;
+}
+
+const WORLD: World = {
+  projects: {
+    proj_a: {
+      name: "a",
+      status: "active",
+      keys: [key("key_a1", "laptop", ANA), key("key_a2", "worker", BOT)],
+    },
+    proj_b: { name: "b", status: "active", keys: [key("key_b1", "worker", BOT)] },
+  },
+};
+
+const MANIFEST = (ids: string[]) =>
+  `version: 1\nprojects:\n${
+    ids.map((id) =>
+      `  - id: ${id}\n    keys:\n${
+        WORLD.projects[id].keys.map((k) =>
+          `      - name: ${k.name}\n        owner: { type: ${(k.owner as Json).type}, name: ${
+            (k.owner as { user?: Json; service_account?: Json }).user?.name ??
+              (k.owner as { service_account: Json }).service_account.name
+          } }\n`
+        ).join("")
+      }`
+    ).join("")
+  }`;
+
+function page(items: Json[], limit: number, after: string | null) {
+  const start = after === null ? 0 : items.findIndex((i) => i.id === after) + 1;
+  const data = items.slice(start, start + limit);
+  return {
+    object: "list",
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: start + limit < items.length,
+  };
+}
+
+/** Behaves like the real Admin API at `/v1`; every other path is `404 Invalid URL`. */
+function realApi(world: World): (req: Request) => Response {
+  return (req) => {
+    const url = new URL(req.url);
+    const invalid = () => json(404, envelope(`Invalid URL (${req.method} ${url.pathname})`));
+    if (req.method !== "GET") return invalid();
+    if (req.headers.get("authorization") !== `Bearer ${ADMIN_KEY}`) {
+      return json(401, envelope("Incorrect API key provided", "invalid_api_key"));
+    }
+    const m = /^\/v1\/organization\/projects(?:\/([^/]+)(?:\/api_keys(?:\/([^/]+))?)?)?$/.exec(
+      url.pathname,
+    );
+    if (!m) return invalid();
+    const limit = Number(url.searchParams.get("limit") ?? 20);
+    const after = url.searchParams.get("after");
+    const [, pid, kid] = m;
+    const projectObj = (id: string) => ({
+      object: "organization.project",
+      id,
+      name: world.projects[id].name,
+      created_at: 1,
+      archived_at: null,
+      status: world.projects[id].status,
+    });
+    if (!pid) return json(200, page(Object.keys(world.projects).map(projectObj), limit, after));
+    const p = world.projects[pid];
+    if (!p) return json(404, envelope(`No such project: ${pid}`));
+    if (!url.pathname.includes("/api_keys")) return json(200, projectObj(pid));
+    if (!kid) return json(200, page(p.keys, limit, after));
+    const k = p.keys.find((x) => x.id === kid);
+    return k ? json(200, k) : json(404, envelope(`No such API key: ${kid}`));
+  };
+}
+
+/** The real API with one route's answer replaced. */
+function tampered(
+  world: World,
+  override: (url: URL) => Response | null,
+): (req: Request) => Response {
+  const real = realApi(world);
+  return (req) => override(new URL(req.url)) ?? real(req);
+}
+
+async function check(
+  handler: (req: Request) => Response | Promise<Response>,
+  o: { ids?: string[]; manifest?: string; args?: string[]; apiUrl?: string } = {},
+): Promise<MemResult & { report: Json }> {
+  const r = await runCli(
+    [
+      "check",
+      "-m",
+      "keydrift.yaml",
+      "--api-url",
+      o.apiUrl ?? "http://127.0.0.1/v1",
+      "--format",
+      "text",
+      "--format",
+      "json=r.json",
+      ...(o.args ?? []),
+    ],
+    {
+      files: { "keydrift.yaml": o.manifest ?? MANIFEST(o.ids ?? ["proj_a"]) },
+      env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+      fetch: async (input, init) => await handler(new Request(input, init)),
+    },
+  );
+  return { ...r, report: JSON.parse(r.files.get("r.json") ?? "null") };
+}
+
+function assertUnknown(r: MemResult & { report: Json }, why: RegExp) {
+  assertEquals(r.code, 1, r.stdout + r.stderr);
+  assertEquals(r.report.status, "error");
+  assertEquals(r.report.drift, []);
+  ok(!/No drift|in sync;/.test(r.stdout + r.stderr), r.stdout);
+  ok(why.test(r.stdout + r.stderr), `${why} not in:\n${r.stdout}${r.stderr}`);
+}
+
+Deno.test("the stand-in for the real API gives the fault-free answer: in sync, exit 0", async () => {
+  const r = await check(realApi(WORLD), { ids: ["proj_a", "proj_b"] });
+  assertEquals(r.code, 0, r.stdout + r.stderr);
+  const missing = await check(realApi(WORLD), {
+    manifest: "version: 1\nprojects:\n  - { id: proj_gone, keys: [] }\n",
+  });
+  assertEquals(missing.code, 2, missing.stdout + missing.stderr);
+  assertEquals((missing.report.drift as Json[])[0].kind, "project_missing");
+});
+
+for (const ids of [["proj_a"], ["proj_a", "proj_b"]]) {
+  Deno.test(`a base URL without /v1 (404 Invalid URL everywhere) is exit 1, not project_missing, with ${ids.length} declared`, async () => {
+    for (const apiUrl of ["http://127.0.0.1", "http://127.0.0.1/v2", "http://127.0.0.1/v1/v1"]) {
+      assertUnknown(await check(realApi(WORLD), { ids, apiUrl }), /--api-url/);
+    }
+  });
+}
+
+Deno.test("a proxy's JSON 404 without the full error envelope is exit 1, never absence", async () => {
+  const proxy = () => json(404, { error: { message: "Not Found" } });
+  assertUnknown(await check(proxy, { ids: ["proj_a"] }), /without the OpenAI error envelope/);
+  assertUnknown(await check(proxy, { ids: ["proj_a", "proj_b"] }), /error envelope/);
+});
+
+Deno.test("a 404 with the envelope from a base URL that never proves itself is not absence", async () => {
+  // Every project route answers a plausible 404; the listing that would prove the base fails.
+  const api = tampered(WORLD, (u) => {
+    if (u.pathname === "/v1/organization/projects") return json(503, envelope("down"));
+    if (/^\/v1\/organization\/projects\/[^/]+$/.test(u.pathname)) {
+      return json(404, envelope("No such project"));
+    }
+    return null;
+  });
+  assertUnknown(
+    await check(api, { ids: ["proj_a"] }),
+    /cannot take that as absence because the base URL did not prove itself/,
+  );
+});
+
+const ODD_BODIES: [string, (u: URL) => Response | null, RegExp][] = [
+  [
+    "null for the project",
+    (u) => (u.pathname === "/v1/organization/projects/proj_a" ? json(200, null) : null),
+    /not a JSON object/,
+  ],
+  [
+    "another object type for the project",
+    (u) =>
+      u.pathname === "/v1/organization/projects/proj_a"
+        ? json(200, { object: "organization.user", id: "proj_a", name: "a", status: "active" })
+        : null,
+    /"object" is "organization.user"/,
+  ],
+  [
+    "another project than the one asked for",
+    (u) =>
+      u.pathname === "/v1/organization/projects/proj_a"
+        ? json(200, {
+          object: "organization.project",
+          id: "proj_b",
+          name: "b",
+          created_at: 1,
+          status: "active",
+        })
+        : null,
+    /it is project "proj_b", not the one asked for/,
+  ],
+];
+
+for (const [name, override, why] of ODD_BODIES) {
+  Deno.test(`a 200 whose body is ${name} fails the read (exit 1)`, async () => {
+    assertUnknown(await check(tampered(WORLD, override), { ids: ["proj_a"] }), why);
+  });
+}
+
+Deno.test("a pinned key retrieved as another key fails the read, not sync or a duplicate", async () => {
+  const world: World = structuredClone(WORLD);
+  const api = tampered(world, (u) =>
+    u.pathname.endsWith("/api_keys/key_pinned") ? json(200, world.projects.proj_a.keys[0]) : null);
+  const manifest = MANIFEST(["proj_a"]) +
+    "      - name: pinned\n        id: key_pinned\n        owner: { type: user, name: Ana }\n";
+  assertUnknown(
+    await check(api, { manifest }),
+    /it is key "key_a1", not the one asked for/,
+  );
+});
+
+const MALFORMED_KEYS: [string, Json, RegExp][] = [
+  [
+    "a user owner without email",
+    { type: "user", user: { id: "user-ana", name: "Ana", role: "owner", created_at: 1 } },
+    /"email" is missing/,
+  ],
+  [
+    "a user owner without role",
+    { type: "user", user: { id: "user-ana", name: "Ana", email: "ana@example.test" } },
+    /"role" is missing/,
+  ],
+  [
+    "a service account owner with a numeric name",
+    { type: "service_account", service_account: { id: "svc", name: 7, role: "member" } },
+    /"name" is a number, not a string/,
+  ],
+];
+
+for (const [name, owner, why] of MALFORMED_KEYS) {
+  Deno.test(`a key with ${name} is a malformed item (exit 1), never a change`, async () => {
+    const world: World = structuredClone(WORLD);
+    world.projects.proj_a.keys[0] = key("key_a1", "laptop", owner);
+    const manifest = "version: 1\nprojects:\n  - id: proj_a\n    keys:\n" +
+      "      - name: laptop\n        owner: { type: user, name: Ana, email: ana@example.test, role: owner }\n" +
+      "      - name: worker\n        owner: { type: service_account, name: bot }\n";
+    assertUnknown(await check(realApi(world), { manifest }), why);
+  });
+}
+
+Deno.test("an out-of-range timestamp is a malformed item with a clear message, not a crash", async () => {
+  const world: World = structuredClone(WORLD);
+  world.projects.proj_a.keys[0] = key("key_a1", "laptop", ANA, { expires_at: -1e14 });
+  assertUnknown(
+    await check(realApi(world), { ids: ["proj_a"] }),
+    /"expires_at" is -100000000000000, not a Unix time/,
+  );
+});
+
+Deno.test("a last_id that is not the page's last item fails the listing", async () => {
+  const api = tampered(WORLD, (u) =>
+    u.pathname.endsWith("/proj_a/api_keys")
+      ? json(200, { ...page(WORLD.projects.proj_a.keys, 100, null), last_id: "key_zzz" })
+      : null);
+  assertUnknown(await check(api, { ids: ["proj_a"] }), /"last_id" is "key_zzz"/);
+});
+
+Deno.test("a page longer than the limit asked for fails the listing", async () => {
+  const many = Array.from({ length: 101 }, (_, i) => key(`key_${i}`, `k${i}`, BOT));
+  const api = tampered(WORLD, (u) =>
+    u.pathname.endsWith("/proj_a/api_keys")
+      ? json(200, { object: "list", data: many, last_id: "key_100", has_more: false })
+      : null);
+  assertUnknown(await check(api, { ids: ["proj_a"] }), /101 items, more than the limit of 100/);
+});
+
+Deno.test("a server that serves one new key per page forever is stopped by the page cap", async () => {
+  let served = 0;
+  const api = tampered(WORLD, (u) => {
+    if (!u.pathname.endsWith("/proj_a/api_keys")) return null;
+    const n = ++served;
+    return json(200, {
+      object: "list",
+      data: [key(`key_${n}`, `k${n}`, BOT)],
+      last_id: `key_${n}`,
+      has_more: true,
+    });
+  });
+  assertUnknown(await check(api, { ids: ["proj_a"] }), /goes on past 5000 pages/);
+  assertEquals(served, 5001);
+});
+
+Deno.test("an answer reached through a redirect is not trusted (exit 1)", async () => {
+  const api = tampered(WORLD, (u) =>
+    u.pathname.endsWith("/proj_a/api_keys")
+      ? new Response(null, {
+        status: 307,
+        headers: { location: "https://evil.example/v1/organization/projects/proj_a/api_keys" },
+      })
+      : null);
+  assertUnknown(await check(api, { ids: ["proj_a"] }), /redirect to "https:\/\/evil\.example/);
+});
+
+Deno.test("an answer over 16 MiB fails the read instead of growing memory", async () => {
+  const chunk = new TextEncoder().encode(" ".repeat(1 << 20));
+  const api = tampered(WORLD, (u) => {
+    if (!u.pathname.endsWith("/proj_a/api_keys")) return null;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ === 0) c.enqueue(new TextEncoder().encode('{"object":"list","data":['));
+        else c.enqueue(chunk);
+      },
+    });
+    return new Response(body, { status: 200 });
+  });
+  assertUnknown(await check(api, { ids: ["proj_a"] }), /larger than 16 MiB/);
+});
+
+Deno.test("--timeout covers the whole body: a body that stalls after its first bytes times out", async () => {
+  const api = tampered(WORLD, (u) => {
+    if (!u.pathname.endsWith("/proj_a/api_keys")) return null;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"object":"list","da'));
+      },
+    });
+    return new Response(body, { status: 200 });
+  });
+  assertUnknown(
+    await check(api, { ids: ["proj_a"], args: ["--timeout", "2"] }),
+    /no complete answer within 2 s \(--timeout\)/,
+  );
+});
