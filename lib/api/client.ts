@@ -87,11 +87,107 @@ export function checkBaseURL(raw: string): URL {
   return url;
 }
 
-type Priority = 0 | 1 | 2;
-type Query = [string, string | number | boolean][];
+/** Limiter priority: 2 project reads (served first), 1 next pages, 0 first pages. */
+export type Priority = 0 | 1 | 2;
+/** Query parameters in the order they are sent (repeat a name for arrays: `event_types[]`). */
+export type Query = [string, string | number | boolean][];
+
+/**
+ * The generic reads every Admin API reader is built from, sharing one request gate, retry
+ * budget, deadline and proof of the base URL. GET only.
+ */
+export interface ApiCore {
+  /** One read with retries: the JSON of a 2xx answer, or `absent` for a real-looking 404. */
+  get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+  ): Promise<{ json: unknown } | { absent: string }>;
+  /** One object: `read` of the answer, or null when it is absent by the rule of SPEC 10.1. */
+  readOne<T>(
+    what: string,
+    path: string,
+    priority: Priority,
+    read: (json: unknown) => T,
+  ): Promise<T | null>;
+  /** Every item of a cursor listing (`after` = the previous page's `last_id`), each `read`. */
+  list<T>(
+    what: string,
+    path: string,
+    query: Query,
+    read: (item: unknown, what: string) => T,
+    opts: { priority: (page: number) => Priority; stop?: (items: T[], page: number) => boolean },
+  ): Promise<{ items: T[]; complete: boolean }>;
+  /** Marks the base URL proven (a reader accepted an answer from it). */
+  proven(): void;
+  /** Scrubs a server string of the admin key. */
+  readonly scrub: Scrub;
+  readonly stats: ClientStats;
+  readonly concurrency: number;
+  readonly maxPages: number | undefined;
+}
 
 /** Creates the client. Sends GET requests only. */
 export function createAdminClient(o: ClientOptions): AdminClient {
+  const core = createApiCore(o);
+  const enc = encodeURIComponent;
+  return {
+    stats: core.stats,
+    concurrency: core.concurrency,
+    retrieveProject(id) {
+      const what = `read project "${id}"`;
+      return core.readOne(
+        what,
+        `/organization/projects/${enc(id)}`,
+        2,
+        (json) => readProject(json, `project "${id}"`, o.scrub, id),
+      );
+    },
+    async listProjects({ includeArchived, wanted, maxPages }) {
+      const unseen = new Set(wanted ?? []);
+      const r = await core.list(
+        "list projects",
+        "/organization/projects",
+        [["limit", 100], ["include_archived", includeArchived]],
+        (item, what) => {
+          const p = readProject(item, what, o.scrub);
+          unseen.delete(p.id);
+          return p;
+        },
+        {
+          priority: () => 2,
+          stop: (_, n) =>
+            (wanted !== undefined && unseen.size === 0) ||
+            (maxPages !== undefined && n >= maxPages),
+        },
+      );
+      return { projects: r.items, complete: r.complete };
+    },
+    async listKeys(projectId) {
+      const r = await core.list(
+        `list keys of project "${projectId}"`,
+        `/organization/projects/${enc(projectId)}/api_keys`,
+        [["owner_project_access", "any"], ["limit", 100]],
+        (item, what) => readKey(item, `a key in ${what}`, o.scrub),
+        { priority: (n) => (n === 1 ? 0 : 1) },
+      );
+      return r.items;
+    },
+    retrieveKey(projectId, keyId) {
+      const what = `read key "${keyId}" of project "${projectId}"`;
+      return core.readOne(
+        what,
+        `/organization/projects/${enc(projectId)}/api_keys/${enc(keyId)}`,
+        1,
+        (json) => readKey(json, what, o.scrub, keyId),
+      );
+    },
+  };
+}
+
+/** The shared core: request gate, retries, deadline, proof of the base URL. */
+export function createApiCore(o: ClientOptions): ApiCore {
   const base = checkBaseURL(o.baseURL);
   const stats: ClientStats = { requests: 0, retries: 0 };
   const limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
@@ -269,57 +365,14 @@ export function createAdminClient(o: ClientOptions): AdminClient {
     }
   }
 
-  const enc = encodeURIComponent;
   return {
+    get,
+    readOne,
+    list,
+    proven: () => void (proven = true),
+    scrub: o.scrub,
     stats,
     concurrency: limiter.max,
-    retrieveProject(id) {
-      const what = `read project "${id}"`;
-      return readOne(
-        what,
-        `/organization/projects/${enc(id)}`,
-        2,
-        (json) => readProject(json, `project "${id}"`, o.scrub, id),
-      );
-    },
-    async listProjects({ includeArchived, wanted, maxPages }) {
-      const unseen = new Set(wanted ?? []);
-      const r = await list(
-        "list projects",
-        "/organization/projects",
-        [["limit", 100], ["include_archived", includeArchived]],
-        (item, what) => {
-          const p = readProject(item, what, o.scrub);
-          unseen.delete(p.id);
-          return p;
-        },
-        {
-          priority: () => 2,
-          stop: (_, n) =>
-            (wanted !== undefined && unseen.size === 0) ||
-            (maxPages !== undefined && n >= maxPages),
-        },
-      );
-      return { projects: r.items, complete: r.complete };
-    },
-    async listKeys(projectId) {
-      const r = await list(
-        `list keys of project "${projectId}"`,
-        `/organization/projects/${enc(projectId)}/api_keys`,
-        [["owner_project_access", "any"], ["limit", 100]],
-        (item, what) => readKey(item, `a key in ${what}`, o.scrub),
-        { priority: (n) => (n === 1 ? 0 : 1) },
-      );
-      return r.items;
-    },
-    retrieveKey(projectId, keyId) {
-      const what = `read key "${keyId}" of project "${projectId}"`;
-      return readOne(
-        what,
-        `/organization/projects/${enc(projectId)}/api_keys/${enc(keyId)}`,
-        1,
-        (json) => readKey(json, what, o.scrub, keyId),
-      );
-    },
+    maxPages: o.maxPages,
   };
 }
