@@ -5,9 +5,9 @@
 import type { Deps } from "./deps.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "./errors.ts";
 import type { Policy } from "./policy.ts";
-import { redact } from "./redact.ts";
 import { VERSION } from "./version.ts";
-import { check, CHECK_HELP, type Io } from "./commands/check.ts";
+import { check, CHECK_HELP } from "./commands/check.ts";
+import { createIo, type Io } from "./io.ts";
 import {
   listPolicies,
   POLICIES_HELP,
@@ -53,15 +53,7 @@ export async function run(
   deps: Deps,
   policies: readonly Policy[],
 ): Promise<number> {
-  const secrets: string[] = [];
-  const scrub = (t: string) => redact(t, secrets);
-  const io: Io = {
-    deps,
-    out: (t) => deps.stdout(scrub(t)),
-    err: (t) => deps.stderr(scrub(t)),
-    write: (path, t, append) => writeFile(deps, path, scrub(t), append),
-    addSecret: (s) => void secrets.push(s),
-  };
+  const io = createIo(deps);
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const [name, ...rest] = argv;
   try {
@@ -106,18 +98,4 @@ function describeError(e: unknown, verbose: boolean): string {
   }
   const line = `keydrift: error: ${err.message.split("\n")[0]}\n`;
   return verbose && err.stack ? `${line}${err.stack}\n` : line;
-}
-
-async function writeFile(deps: Deps, path: string, text: string, append = false): Promise<void> {
-  try {
-    await deps.writeTextFile(path, text, { append });
-  } catch (e) {
-    const name = (e as Error).name;
-    const why = name === "NotCapable" || name === "PermissionDenied"
-      ? `permission denied (allow it with --allow-write=${path})`
-      : name === "NotFound"
-      ? "its directory does not exist"
-      : (e as Error).message;
-    throw new UsageError(`cannot write report "${path}": ${why}`);
-  }
 }

@@ -1,5 +1,5 @@
 /** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
-import type { Deps } from "../deps.ts";
+import type { Io } from "../io.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
 import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
@@ -75,14 +75,6 @@ export function parseFormats(values: readonly string[] | undefined, command: str
     );
   }
   return out;
-}
-
-export interface Io {
-  deps: Deps;
-  out(text: string): Promise<void>;
-  err(text: string): Promise<void>;
-  write(path: string, text: string, append?: boolean): Promise<void>;
-  addSecret(secret: string): void;
 }
 
 /** Runs `check`; returns the exit code. */
@@ -209,5 +201,5 @@ async function writeReports(
     else await io.write(path, text);
   }
   const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
-  if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", true);
+  if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", { append: true });
 }

@@ -1,6 +1,6 @@
 /** `keydrift fake-api`: serve the fake Admin API on 127.0.0.1 until SIGINT/SIGTERM. */
 import { intFlag, parse } from "./args.ts";
-import type { Io } from "./check.ts";
+import type { Io } from "../io.ts";
 import { startFake } from "./connect.ts";
 import { UsageError } from "../errors.ts";
 

@@ -5,7 +5,7 @@ import type { Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert_min.ts";
-import type { Io } from "./check.ts";
+import type { Io } from "../io.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -56,7 +56,7 @@ export async function importCommand(
     return 0;
   }
   try {
-    await io.deps.writeTextFile(output, text, { createNew: !v.force });
+    await io.write(output, text, { createNew: !v.force });
   } catch (e) {
     if ((e as Error).name === "AlreadyExists") {
       throw new UsageError(
@@ -64,7 +64,7 @@ export async function importCommand(
         "import",
       );
     }
-    await io.write(output, text);
+    throw e;
   }
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
   await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys)\n`);

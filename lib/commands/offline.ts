@@ -3,7 +3,7 @@ import { formatProblem, suggestion, UsageError } from "../errors.ts";
 import type { Policy } from "../policy.ts";
 import { buildSchema } from "../schema.ts";
 import { parse } from "./args.ts";
-import type { Io } from "./check.ts";
+import type { Io } from "../io.ts";
 import { loadFrom } from "./load.ts";
 
 export const VALIDATE_HELP = `Usage: keydrift validate [-m PATH]...
