@@ -5,10 +5,13 @@ import {
   CHECK_FAKE,
   fakeFetch,
   fixture,
+  memDeps,
   readExample,
   runCli,
   stateFrom,
 } from "./_helpers.ts";
+import { run } from "../lib/cli.ts";
+import { POLICIES } from "../policies/mod.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
 const STATE = readExample("state.yaml");
@@ -310,4 +313,29 @@ Deno.test("check: -m - and --fake - cannot both read stdin", async () => {
     r.stderr,
     "keydrift: -m - and --fake - cannot both read stdin; pass one of them as a file\nRun 'keydrift check --help' for usage.\n",
   );
+});
+
+Deno.test("fake-api starts listening for SIGTERM before it prints its URL, and stops the server on it", async () => {
+  const events: string[] = [];
+  let signal = () => {};
+  const { deps } = memDeps({ files: { "s.yaml": "projects: []\n" } });
+  deps.serve = () => {
+    events.push("serve");
+    return Promise.resolve({
+      url: "http://127.0.0.1:1/v1",
+      close: () => (events.push("close"), Promise.resolve()),
+    });
+  };
+  deps.waitForShutdown = () => {
+    events.push("listen");
+    return new Promise<void>((resolve) => (signal = resolve));
+  };
+  deps.stdout = (t) => (events.push(`stdout ${t.trim()}`), Promise.resolve());
+  deps.stderr = () => Promise.resolve();
+  const code = run(["fake-api", "--state", "s.yaml"], deps, POLICIES);
+  while (!events.some((e) => e.startsWith("stdout"))) await new Promise((r) => setTimeout(r, 0));
+  // The URL is out: the signal arrives now, as a script that read the URL would send it.
+  signal();
+  assertEquals(await code, 0);
+  assertEquals(events, ["serve", "listen", "stdout http://127.0.0.1:1/v1", "close"]);
 });

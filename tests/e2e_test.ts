@@ -225,6 +225,14 @@ Deno.test("e2e: fake-api --state - reads its state from stdin", async () => {
   }
 });
 
+Deno.test("e2e: fake-api exits 0 on a SIGTERM sent the moment its URL is read (5 times)", async () => {
+  for (let i = 0; i < 5; i++) {
+    const fake = await startFake();
+    const status = await fake.stop();
+    assertEquals([status.success, status.signal], [true, null], `run ${i + 1}`);
+  }
+});
+
 Deno.test("e2e: without --ignore-env for the yaml package's probes, a clear hint, not a riddle", async () => {
   const dir = await Deno.makeTempDir();
   try {
