@@ -4,32 +4,7 @@ import { computeDiff } from "../lib/diff.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
-
-export function live(
-  id: string,
-  name: string,
-  owner: string,
-  type: "user" | "service_account" = "user",
-  extra: Partial<LiveKey> = {},
-): LiveKey {
-  return {
-    id,
-    name,
-    redactedValue: "sk-proj-****abcd",
-    createdAt: 1_700_000_000,
-    lastUsedAt: null,
-    expiresAt: null,
-    ownerProjectAccess: "active",
-    owner: {
-      type,
-      id: `id-${owner}`,
-      name: owner,
-      role: "member",
-      ...(type === "user" ? { email: `${owner}@x.test` } : {}),
-    },
-    ...extra,
-  };
-}
+import { live } from "./_helpers.ts";
 
 function manifest(keysYaml: string, extra = ""): Manifest {
   const text = `version: 1\nprojects:\n  - id: p\n${extra}    keys:\n${keysYaml}`;
