@@ -108,7 +108,7 @@ Deno.test("computeDiff() reports a key moved to another owner as changed, one ch
   ]]);
 });
 
-Deno.test("computeDiff() finds keys wherever they were listed (page 3 of 250)", () => {
+Deno.test("computeDiff() finds one declared key among 250 live keys and counts the other 249 as ignored", () => {
   const keys = Array.from(
     { length: 250 },
     (_, i) => live(`k${i}`, `n${i}`, "bot", "service_account"),
@@ -136,7 +136,7 @@ Deno.test("computeDiff() reports project drift: missing (keys not one by one), a
   ]]);
 });
 
-Deno.test("computeDiff() accounts for every live key exactly once (property)", () => {
+Deno.test("computeDiff() accounts for every live key and every declared entry exactly once, sorted by key name (property)", () => {
   const names = fc.constantFrom("a", "b", "c", "d");
   const owners = fc.constantFrom("ana", "ben", "bot");
   fc.assert(

@@ -163,7 +163,7 @@ Deno.test("permission flags have one source: README, the action and the compile 
   );
 });
 
-Deno.test("pre-commit hook script validates staged manifests offline", async () => {
+Deno.test("pre-commit hook: exit 0 on a valid manifest, exit 1 with the located problem on a bad one; .pre-commit-hooks.yaml runs it", async () => {
   const hook = `${ROOT}hooks/validate.sh`;
   const good = await new Deno.Command(hook, { args: ["examples/keydrift.yaml"], cwd: ROOT })
     .output();

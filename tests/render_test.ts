@@ -2,8 +2,15 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { escapeData, escapeProperty } from "../lib/render/github.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
-import { CHECK_FAKE, runCli } from "./_helpers.ts";
-import { readExample } from "./_helpers.ts";
+import {
+  ADMIN_KEY,
+  CHECK_API,
+  CHECK_FAKE,
+  fakeFetch,
+  readExample,
+  runCli,
+  stateFrom,
+} from "./_helpers.ts";
 import { sarifValidator } from "./_openapi.ts";
 import { POLICIES } from "../policies/mod.ts";
 
@@ -23,20 +30,31 @@ async function demo(format: string) {
 }
 
 Deno.test("one check run writes text, json, markdown, sarif, junit and github from one read", async () => {
-  const argv = [...CHECK_FAKE];
-  for (const f of Object.keys(RENDERERS).filter((n) => n !== "text")) {
-    argv.push("--format", `${f}=r.${f}`);
-  }
-  const r = await runCli([...argv, "--format", "text"], { files });
-  assertEquals(r.code, 2);
-  assertEquals([...r.files.keys()].filter((k) => k.startsWith("r.")).sort(), [
+  // Against the fake over an injected fetch, so the requests can be counted.
+  const check = async (formats: string[]) => {
+    const { api, fetch } = fakeFetch(stateFrom(files["state.yaml"]));
+    const r = await runCli([...CHECK_API, ...formats.flatMap((f) => ["--format", f])], {
+      files,
+      fetch,
+      env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+    });
+    return { r, requests: api.requests.map((q) => `${q.method} ${q.path}${q.query}`) };
+  };
+  const names = Object.keys(RENDERERS).filter((n) => n !== "text");
+  const all = await check([...names.map((f) => `${f}=r.${f}`), "text"]);
+  assertEquals(all.r.code, 2);
+  assertEquals([...all.r.files.keys()].filter((k) => k.startsWith("r.")).sort(), [
     "r.github",
     "r.json",
     "r.junit",
     "r.markdown",
     "r.sarif",
   ]);
-  ok(r.stdout.includes("Drift: "));
+  ok(all.r.stdout.includes("Drift: "));
+  // Six formats cost exactly the requests of one: the same reads, once each.
+  const one = await check(["text"]);
+  assertEquals(all.requests.sort(), one.requests.sort());
+  assertEquals(new Set(all.requests).size, all.requests.length, "a request was repeated");
 });
 
 Deno.test("sarif validates against the official SARIF 2.1.0 schema, with stable fingerprints", async (t) => {
