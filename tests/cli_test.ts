@@ -245,7 +245,7 @@ Deno.test("writing a report where writes are not allowed is refused with exit 1"
   );
 });
 
-Deno.test("schema and policies print what they promise", async () => {
+Deno.test("schema prints a draft-07 JSON Schema; policies lists them, describes one, suggests a fix for a typo", async () => {
   const s = await runCli(["schema"]);
   assertEquals(JSON.parse(s.stdout).$schema, "http://json-schema.org/draft-07/schema#");
   const p = await runCli(["policies"]);
