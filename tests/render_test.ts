@@ -146,3 +146,37 @@ Deno.test("text uses colour only when asked", async () => {
   ], { files });
   ok(!json.stdout.includes("\x1b["));
 });
+
+Deno.test("an incomplete run (keys of one project unreadable) is an error in github, junit, markdown and sarif", async () => {
+  const state = stateFrom(files["state.yaml"]);
+  state.faults = [{ on: "list", kind: "status", status: 500, project: "proj_search" }];
+  const formats = ["github", "junit", "markdown", "sarif"];
+  const r = await runCli(
+    [...CHECK_API, ...formats.flatMap((f) => ["--format", `${f}=r.${f}`])],
+    { files, fetch: fakeFetch(state).fetch, env: { OPENAI_ADMIN_KEY: ADMIN_KEY } },
+  );
+  assertEquals(r.code, 1, r.stderr);
+  const out = (f: string) => r.files.get(`r.${f}`)!;
+
+  const errors = out("github").split("\n").filter((l) => l.startsWith("::error "));
+  ok(errors.some((l) => l.includes("proj_search") && l.includes("500")), out("github"));
+
+  assertEquals(XMLValidator.validate(out("junit")), true);
+  const junit = new XMLParser({ ignoreAttributes: false }).parse(out("junit")).testsuites;
+  ok(Number(junit["@_errors"]) >= 1, out("junit"));
+  const suite = junit.testsuite;
+  const cases = (Array.isArray(suite) ? suite : [suite]).flatMap((s: { testcase: unknown }) =>
+    Array.isArray(s.testcase) ? s.testcase : [s.testcase]
+  ) as { error?: { "@_message": string } }[];
+  ok(cases.some((c) => c.error?.["@_message"].includes("proj_search")), out("junit"));
+
+  const md = out("markdown");
+  ok(md.startsWith("### ⚠️"), md.slice(0, 200));
+  ok(!md.includes("### ✅") && !md.includes("### ❌"), md.slice(0, 200));
+  // Markdown escapes "_": the error names the project and the status on one line.
+  ok(/proj\\?_search[^\n]*500/.test(md), md);
+
+  const sarif = JSON.parse(out("sarif"));
+  assertEquals(sarifValidator()(sarif).slice(0, 3), []);
+  assertEquals(sarif.runs[0].invocations?.[0]?.executionSuccessful, false);
+});
