@@ -261,7 +261,7 @@ Deno.test("schema prints a draft-07 JSON Schema; policies lists them, describes 
   );
 });
 
-Deno.test("import writes a valid manifest that round-trips to exit 0, and refuses to overwrite", async (t) => {
+Deno.test("import writes a valid manifest that round-trips with no drift, and overwrites only with --force", async (t) => {
   const r = await runCli(["import", "--fake", "state.yaml", "-o", "new.yaml"], { files });
   assertEquals([r.code, r.stderr], [0, "keydrift: wrote new.yaml (3 projects, 129 keys)\n"]);
   const written = r.files.get("new.yaml")!;
