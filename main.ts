@@ -89,6 +89,7 @@ const deps: Deps = {
     });
   },
   waitForShutdown() {
+    // The executor runs now: the listeners are installed before this returns.
     return new Promise((resolve) => {
       const stop = () => {
         Deno.removeSignalListener("SIGINT", stop);

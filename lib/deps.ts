@@ -33,6 +33,9 @@ export interface Deps {
   isTerminal(): boolean;
   noColor: boolean;
   serve(handler: (req: Request) => Promise<Response>, port: number): Promise<Server>;
-  /** Resolves on SIGINT or SIGTERM. */
+  /**
+   * Starts listening for SIGINT and SIGTERM at once (before it returns) and resolves on the first.
+   * Call it before telling anyone the process is ready, so an early signal is not lost.
+   */
   waitForShutdown(): Promise<void>;
 }

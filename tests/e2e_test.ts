@@ -163,7 +163,7 @@ Deno.test("permission flags have one source: README, the action and the compile 
   );
 });
 
-Deno.test("pre-commit hook script validates staged manifests offline", async () => {
+Deno.test("pre-commit hook: exit 0 on a valid manifest, exit 1 with the located problem on a bad one; .pre-commit-hooks.yaml runs it", async () => {
   const hook = `${ROOT}hooks/validate.sh`;
   const good = await new Deno.Command(hook, { args: ["examples/keydrift.yaml"], cwd: ROOT })
     .output();
@@ -222,6 +222,14 @@ Deno.test("e2e: fake-api --state - reads its state from stdin", async () => {
     assertEquals((await res.json()).name, "piped");
   } finally {
     assertEquals((await fake.stop()).success, true);
+  }
+});
+
+Deno.test("e2e: fake-api exits 0 on a SIGTERM sent the moment its URL is read (5 times)", async () => {
+  for (let i = 0; i < 5; i++) {
+    const fake = await startFake();
+    const status = await fake.stop();
+    assertEquals([status.success, status.signal], [true, null], `run ${i + 1}`);
   }
 });
 

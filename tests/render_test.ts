@@ -1,14 +1,17 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import AjvDraft04Module from "ajv-draft-04";
-// The package is CommonJS: its default import is the class itself at run time.
-const AjvDraft04 = AjvDraft04Module as unknown as new (o: object) => {
-  compile(schema: unknown): ((data: unknown) => boolean) & { errors?: unknown[] | null };
-};
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { escapeData, escapeProperty } from "../lib/render/github.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
-import { CHECK_FAKE, runCli } from "./_helpers.ts";
-import { readExample } from "./_helpers.ts";
+import {
+  ADMIN_KEY,
+  CHECK_API,
+  CHECK_FAKE,
+  fakeFetch,
+  readExample,
+  runCli,
+  stateFrom,
+} from "./_helpers.ts";
+import { sarifValidator } from "./_openapi.ts";
 import { POLICIES } from "../policies/mod.ts";
 
 const files = {
@@ -27,33 +30,38 @@ async function demo(format: string) {
 }
 
 Deno.test("one check run writes text, json, markdown, sarif, junit and github from one read", async () => {
-  const argv = [...CHECK_FAKE];
-  for (const f of Object.keys(RENDERERS).filter((n) => n !== "text")) {
-    argv.push("--format", `${f}=r.${f}`);
-  }
-  const r = await runCli([...argv, "--format", "text"], { files });
-  assertEquals(r.code, 2);
-  assertEquals([...r.files.keys()].filter((k) => k.startsWith("r.")).sort(), [
+  // Against the fake over an injected fetch, so the requests can be counted.
+  const check = async (formats: string[]) => {
+    const { api, fetch } = fakeFetch(stateFrom(files["state.yaml"]));
+    const r = await runCli([...CHECK_API, ...formats.flatMap((f) => ["--format", f])], {
+      files,
+      fetch,
+      env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+    });
+    return { r, requests: api.requests.map((q) => `${q.method} ${q.path}${q.query}`) };
+  };
+  const names = Object.keys(RENDERERS).filter((n) => n !== "text");
+  const all = await check([...names.map((f) => `${f}=r.${f}`), "text"]);
+  assertEquals(all.r.code, 2);
+  assertEquals([...all.r.files.keys()].filter((k) => k.startsWith("r.")).sort(), [
     "r.github",
     "r.json",
     "r.junit",
     "r.markdown",
     "r.sarif",
   ]);
-  ok(r.stdout.includes("Drift: "));
+  ok(all.r.stdout.includes("Drift: "));
+  // Six formats cost exactly the requests of one: the same reads, once each.
+  const one = await check(["text"]);
+  assertEquals(all.requests.sort(), one.requests.sort());
+  assertEquals(new Set(all.requests).size, all.requests.length, "a request was repeated");
 });
 
 Deno.test("sarif validates against the official SARIF 2.1.0 schema, with stable fingerprints", async (t) => {
-  const schema = JSON.parse(
-    await Deno.readTextFile(
-      new URL("../../shared/reference/sarif-schema-2.1.0.json", import.meta.url),
-    ),
-  );
-  const ajv = new AjvDraft04({ strict: false, validateFormats: false });
-  const validate = ajv.compile(schema);
+  const validate = sarifValidator();
   const text = await demo("sarif");
   const doc = JSON.parse(text);
-  ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 3)));
+  assertEquals(validate(doc).slice(0, 3), []);
   const rules = doc.runs[0].tool.driver.rules.map((r: { id: string }) => r.id);
   for (const p of POLICIES) ok(rules.includes(`policy/${p.id}`));
   ok(rules.includes("drift/missing"));
@@ -137,4 +145,38 @@ Deno.test("text uses colour only when asked", async () => {
     "json",
   ], { files });
   ok(!json.stdout.includes("\x1b["));
+});
+
+Deno.test("an incomplete run (keys of one project unreadable) is an error in github, junit, markdown and sarif", async () => {
+  const state = stateFrom(files["state.yaml"]);
+  state.faults = [{ on: "list", kind: "status", status: 500, project: "proj_search" }];
+  const formats = ["github", "junit", "markdown", "sarif"];
+  const r = await runCli(
+    [...CHECK_API, ...formats.flatMap((f) => ["--format", `${f}=r.${f}`])],
+    { files, fetch: fakeFetch(state).fetch, env: { OPENAI_ADMIN_KEY: ADMIN_KEY } },
+  );
+  assertEquals(r.code, 1, r.stderr);
+  const out = (f: string) => r.files.get(`r.${f}`)!;
+
+  const errors = out("github").split("\n").filter((l) => l.startsWith("::error "));
+  ok(errors.some((l) => l.includes("proj_search") && l.includes("500")), out("github"));
+
+  assertEquals(XMLValidator.validate(out("junit")), true);
+  const junit = new XMLParser({ ignoreAttributes: false }).parse(out("junit")).testsuites;
+  ok(Number(junit["@_errors"]) >= 1, out("junit"));
+  const suite = junit.testsuite;
+  const cases = (Array.isArray(suite) ? suite : [suite]).flatMap((s: { testcase: unknown }) =>
+    Array.isArray(s.testcase) ? s.testcase : [s.testcase]
+  ) as { error?: { "@_message": string } }[];
+  ok(cases.some((c) => c.error?.["@_message"].includes("proj_search")), out("junit"));
+
+  const md = out("markdown");
+  ok(md.startsWith("### ⚠️"), md.slice(0, 200));
+  ok(!md.includes("### ✅") && !md.includes("### ❌"), md.slice(0, 200));
+  // Markdown escapes "_": the error names the project and the status on one line.
+  ok(/proj\\?_search[^\n]*500/.test(md), md);
+
+  const sarif = JSON.parse(out("sarif"));
+  assertEquals(sarifValidator()(sarif).slice(0, 3), []);
+  assertEquals(sarif.runs[0].invocations?.[0]?.executionSuccessful, false);
 });

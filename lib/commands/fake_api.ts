@@ -26,11 +26,13 @@ export async function fakeApi(argv: string[], io: Io): Promise<number> {
   const port = intFlag("fake-api", "port", v.port, 0, 0);
   const handler = await startFake(io.deps, v.state, "fake-api");
   const server = await io.deps.serve(handler, port);
+  // Listen before announcing the URL: whoever reads it may send SIGTERM at once.
+  const shutdown = io.deps.waitForShutdown();
   await io.out(`${server.url}\n`);
   await io.err(
     `keydrift: fake Admin API serving ${v.state}; export OPENAI_BASE_URL=${server.url} OPENAI_ADMIN_KEY=sk-admin-fake; Ctrl-C stops it\n`,
   );
-  await io.deps.waitForShutdown();
+  await shutdown;
   await server.close();
   return 0;
 }
