@@ -130,6 +130,24 @@ Deno.test("audit logs: created_by gives a session actor for users and an api_key
       user: { id: "user-ana", email: "ana@example.test" },
     },
   });
+  // A service account acting through one of its keys: the key's id and the service account.
+  assertEquals((await one("key_search_001")).actor.api_key.type, "user"); // via key_admin_ops
+  const sa = stateFrom(
+    "projects:\n  - id: p\n    service_accounts: [{ id: sa1, name: bot }]\n    keys:\n" +
+      "      - { id: k1, name: a, owner: sa1 }\n" +
+      "      - { id: k2, name: b, owner: sa1, created_by: { api_key: k1 } }\n" +
+      "      - { id: k3, name: c, owner: sa1, created_by: { service_account: sa1 } }\n",
+  );
+  const saGet = getter(fakeFetch(sa).fetch);
+  const actors = (await saGet("/organization/audit_logs")).body.data.map((e: Body) => e.actor);
+  for (const a of actors) ok(openapi("AuditLogActor")(a));
+  assertEquals(
+    actors.map((a: Body) => a.api_key).sort((x: Body, y: Body) => x.id ? -1 : y.id ? 1 : 0),
+    [
+      { id: "k1", type: "service_account", service_account: { id: "sa1" } },
+      { type: "service_account", service_account: { id: "sa1" } },
+    ],
+  );
   // The archived project's key has no created_by: no event.
   assertEquals(
     (await get("/organization/audit_logs?resource_ids[]=key_legacy_cron")).body.data,

@@ -160,3 +160,18 @@ Deno.test("usage: on: usage faults fire on usage pages; a looping cursor repeats
   assertEquals(second.body.has_more, true);
   assertEquals((await get("/organization/audit_logs?limit=2")).status, 200);
 });
+
+Deno.test("usage: no_last_id nulls next_page with has_more true; empty_page_has_more empties a page", async () => {
+  const state = structuredClone(STATE);
+  state.faults = [
+    { on: "usage", kind: "no_last_id", times: 1 },
+    { on: "usage", kind: "empty_page_has_more", times: 1 },
+  ];
+  const get = getter(fakeFetch(state).fetch);
+  const q = `/organization/usage/completions?start_time=${NOW_S - 10 * DAY}&limit=2`;
+  const a = await get(q);
+  assertEquals([a.body.has_more, a.body.next_page, a.body.data.length], [true, null, 2]);
+  const b = await get(q);
+  assertEquals([b.body.has_more, b.body.data], [true, []]);
+  ok(b.body.next_page);
+});
