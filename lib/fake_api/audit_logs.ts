@@ -193,14 +193,15 @@ export function serveAuditLogs(
   if (tenant !== null && tenant !== "true" && tenant !== "false") {
     return fail(badParam("tenant_only", `Invalid value for 'tenant_only': expected a boolean`));
   }
+  const set = (name: string) => new Set(arrayParam(q, name));
   const sets = {
-    projects: arrayParam(q, "project_ids"),
-    resources: arrayParam(q, "resource_ids"),
-    actors: arrayParam(q, "actor_ids"),
-    emails: arrayParam(q, "actor_emails"),
+    projects: set("project_ids"),
+    resources: set("resource_ids"),
+    actors: set("actor_ids"),
+    emails: set("actor_emails"),
   };
-  const hit = (want: string[], have: (string | undefined)[]) =>
-    !want.length || have.some((h) => h !== undefined && want.includes(h));
+  const hit = (want: Set<string>, have: (string | undefined)[]) =>
+    !want.size || have.some((h) => h !== undefined && want.has(h));
   const items = log.events.filter((e) => {
     const actor = e.actor ?? {};
     const key = actor.api_key ?? {};

@@ -42,15 +42,14 @@ interface Row {
 }
 
 function rows(state: FakeState, endpoint: UsageEndpoint, q: URLSearchParams): Row[] {
-  const projects = arrayParam(q, "project_ids");
-  const keys = arrayParam(q, "api_key_ids");
-  const users = arrayParam(q, "user_ids");
+  const set = (name: string) => new Set(arrayParam(q, name));
+  const [projects, keys, users] = [set("project_ids"), set("api_key_ids"), set("user_ids")];
   const out: Row[] = [];
   for (const p of state.projects) {
-    if (projects.length && !projects.includes(p.id)) continue;
+    if (projects.size && !projects.has(p.id)) continue;
     for (const k of p.keys) {
-      if (keys.length && !keys.includes(k.id)) continue;
-      if (users.length && !users.includes(k.owner)) continue;
+      if (keys.size && !keys.has(k.id)) continue;
+      if (users.size && !users.has(k.owner)) continue;
       for (const u of k.usage) {
         if (u.endpoint !== endpoint) continue;
         out.push({ ...u, project_id: p.id, user_id: k.owner, api_key_id: k.id });
