@@ -226,3 +226,22 @@ Deno.test("audit logs: faults with on: audit_logs fire on the audit log's page 2
     200,
   );
 });
+
+Deno.test("a URL longer than options.max_url_bytes (32 KB by default) gets the edge's HTML 414 without a request id", async () => {
+  const ids = (n: number) =>
+    Array.from({ length: n }, (_, i) => `resource_ids[]=key_${String(i).padStart(20, "0")}`)
+      .join("&");
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  const url = (n: number) => `http://127.0.0.1/v1/organization/audit_logs?${ids(n)}`;
+  const headers = { authorization: "Bearer sk-admin-x" };
+  // 40 bytes per id: 800 ids fit in 32 KB, 900 do not.
+  assertEquals((await (await fetch(url(800), { headers })).json()).data, []);
+  const r = await fetch(url(900), { headers });
+  assertEquals([r.status, r.headers.get("x-request-id")], [414, null]);
+  ok((await r.text()).includes("414 Request-URI Too Large"));
+  const small = structuredClone(STATE);
+  small.options.max_url_bytes = 2048;
+  const r2 = await fakeFetch(small).fetch(url(60), { headers });
+  assertEquals(r2.status, 414);
+  await r2.body?.cancel();
+});

@@ -128,6 +128,10 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
     const url = new URL(req.url);
     requests.push({ method: req.method, path: url.pathname, query: url.search });
     if (state.options.latency_ms) await sleep(state.options.latency_ms, req.signal);
+    const max = state.options.max_url_bytes;
+    if (max && new TextEncoder().encode(url.pathname + url.search).length > max) {
+      return uriTooLong();
+    }
     const limited = rateLimited();
     if (limited) return limited;
     const auth = authenticate(req.headers.get("authorization"));
@@ -282,6 +286,14 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
 /** A listing's page (see {@link cursorPage}). */
 function page(items: Json[], q: URLSearchParams): Served {
   return cursorPage(items, q).served;
+}
+
+/** The edge's answer to an over-long URL: an HTML page, no request id (the API never saw it). */
+function uriTooLong(): Response {
+  return new Response(
+    "<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n<center><h1>414 Request-URI Too Large</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n",
+    { status: 414, headers: { "content-type": "text/html" } },
+  );
 }
 
 /** Returns a JSON error envelope for a bad or missing bearer token, or null when it is an admin key. */

@@ -79,6 +79,11 @@ export interface FakeOptions {
   latency_ms: number;
   /** Requests per second before 429s; 0 = unlimited. */
   rate_limit_rps: number;
+  /**
+   * Longest path + query accepted; longer gets the edge's 414 (default 32,768: Cloudflare, in front
+   * of api.openai.com, documents a 414 above 32 KB); 0 = no limit.
+   */
+  max_url_bytes: number;
 }
 
 export interface FakeState {
@@ -108,6 +113,7 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     expires_at: { type: "boolean", description: "emit expires_at" },
     latency_ms: { type: "integer", minimum: 0, description: "latency per response" },
     rate_limit_rps: { type: "integer", minimum: 0, description: "requests per second" },
+    max_url_bytes: { type: "integer", minimum: 0, description: "longest path + query (0: any)" },
   }),
   users: list(obj("user", ["id", "name", "email"], {
     id: s("id"),
@@ -251,6 +257,7 @@ export function loadState(
     expires_at: true,
     latency_ms: 0,
     rate_limit_rps: 0,
+    max_url_bytes: 32768,
     ...root.options,
   };
   const state = { now, users, projects, admin_keys, audit_log, faults, options };
