@@ -55,3 +55,13 @@ export function sarifValidator(): (doc: unknown) => string[] {
     .compile(schemaFixture("sarif-schema-2.1.0.json"));
   return (doc) => validate(doc) ? [] : (validate.errors ?? []).map((e) => JSON.stringify(e));
 }
+
+/** A validator for the component schema `name` that throws with the problems when `v` does not fit. */
+export function openapi(name: string): (v: unknown) => boolean {
+  const problems = openapiValidator(name);
+  return (v) => {
+    const found = problems(v);
+    if (found.length) throw new Error(`${name}: ${found.join("; ")}`);
+    return true;
+  };
+}

@@ -161,3 +161,79 @@ Deno.test("state files: relative timestamps, generated keys, located errors", ()
     ok(String(e).includes('owner "ghost" is neither'), String(e));
   }
 });
+
+Deno.test("unknown routes, paths without /v1 and unsupported methods get the real API's 404 Invalid URL envelope", async () => {
+  const { fetch } = fakeFetch(structuredClone(STATE));
+  for (
+    const [method, path] of [
+      ["GET", "/organization/projects"],
+      ["GET", "/organization/audit_logs"],
+      ["GET", "/organization/admin_api_keys"],
+      ["GET", "/v1/organization/projektz"],
+      ["GET", "/v1/organization/usage/completionz"],
+      ["POST", "/v1/organization/audit_logs"],
+      ["DELETE", "/v1/organization/admin_api_keys/key_admin_ops"],
+    ]
+  ) {
+    const r = await fetch(`http://127.0.0.1${path}?limit=1`, {
+      method,
+      headers: { authorization: "Bearer sk-admin-x" },
+    });
+    assertEquals(r.status, 404, path);
+    assertEquals(await r.json(), {
+      error: {
+        message: `Invalid URL (${method} ${path})`,
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    });
+  }
+});
+
+Deno.test("state files: created_by, usage, admin_keys and audit_log problems are located", () => {
+  const text = [
+    "users: [{ id: u1, name: U, email: u@x.test }]",
+    "projects:",
+    "  - id: p",
+    "    members: [{ user: u1, role: owner }]",
+    "    keys:",
+    "      - { id: k1, name: a, owner: u1, created_by: { user: ghost } }",
+    "      - { id: k2, name: b, owner: u1, created_by: { api_key: k9, ip: 1.2.3.4 } }",
+    "      - { id: k3, name: c, owner: u1, created_by: { user: u1, api_key: k1 } }",
+    "      - { id: k4, name: d, owner: u1, usage: [{ day: soon, requests: 1 }] }",
+    "admin_keys:",
+    "  - { id: ka, name: n, owner: { user: u1, service_account: s } }",
+    "  - { id: kb, owner: { user: nobody } }",
+    "audit_log:",
+    "  events:",
+    "    - { type: api_key.exploded, at: -1d }",
+    "    - { type: api_key.deleted, at: -1d, project: p_nope }",
+    "",
+  ].join("\n");
+  let message = "";
+  try {
+    stateFrom(text);
+  } catch (e) {
+    message = String(e);
+  }
+  // The schema check runs first (the unknown event type); fix it to see the rest.
+  ok(message.includes('15:15: "type" in audit event must be one of the'), message);
+  try {
+    stateFrom(text.replace("api_key.exploded", "api_key.created"));
+  } catch (e) {
+    message = String(e);
+  }
+  for (
+    const want of [
+      '6:53: actor "ghost" is not an org user',
+      '7:53: actor "k9" is neither a project key nor an admin key',
+      '7:66: "ip" belongs to session actors',
+      '8:51: an actor has exactly one of "user", "service_account" or "api_key"',
+      '9:49: "day" is not a timestamp',
+      "11:24: an admin key's owner has exactly one of",
+      '12:24: owner "nobody" is not an org user',
+      '16:41: project "p_nope" is not in this state',
+    ]
+  ) ok(message.includes(want), `${want}\n${message}`);
+});
