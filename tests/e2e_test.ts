@@ -157,7 +157,7 @@ Deno.test("permission flags have one source: README, the action and the compile 
   const action = await Deno.readTextFile(`${ROOT}action.yml`);
   ok(
     action.includes(
-      flags.replace("--allow-net=api.openai.com", "--allow-net=${{ inputs.api-host }}"),
+      flags.replace("--allow-net=api.openai.com", '--allow-net="$KEYDRIFT_API_HOST"'),
     ),
     "action.yml",
   );
