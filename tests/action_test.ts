@@ -64,6 +64,11 @@ testWithTools(
     ok(workflow.includes("github/codeql-action/upload-sarif@"), "uploads SARIF");
     ok(workflow.includes("actions/upload-artifact@"), "uploads the JSON report");
     ok(workflow.includes("steps.keydrift.outputs.sarif-report"), "uses the sarif-report output");
+    ok(
+      /if: always\(\) && steps\.keydrift\.outputs\.status != 'error' && [^\n]*\n\s+uses: github\/codeql-action\/upload-sarif@/
+        .test(workflow),
+      "no SARIF upload after an error (it would close every alert)",
+    );
     const dir = await Deno.makeTempDir();
     try {
       await Deno.mkdir(`${dir}/.github/workflows`, { recursive: true });
