@@ -286,3 +286,38 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test("hooks/report_status.ts prints a keydrift JSON report's status with read access to that file only, and refuses anything else", async () => {
+  const dir = await Deno.makeTempDir();
+  const status = async (name: string, text: string | null) => {
+    if (text !== null) await Deno.writeTextFile(`${dir}/${name}`, text);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--check", // deno task test's `deno check` does not cover hooks/
+        "--no-prompt",
+        `--allow-read=${dir}/${name}`,
+        `${ROOT}hooks/report_status.ts`,
+        `${dir}/${name}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return [out.code, decoder.decode(out.stdout), decoder.decode(out.stderr)];
+  };
+  try {
+    const report = (s: unknown) => JSON.stringify({ tool: { name: "keydrift" }, status: s });
+    assertEquals(await status("a.json", report("drift")), [0, "drift\n", ""]);
+    assertEquals(await status("b.json", report("in_sync")), [0, "in_sync\n", ""]);
+    const refused = `not a keydrift JSON report: ${dir}/`;
+    assertEquals(await status("c.json", report("sync")), [1, "", `${refused}c.json\n`]);
+    assertEquals(
+      await status("d.json", JSON.stringify({ status: "drift" })),
+      [1, "", `${refused}d.json\n`],
+    );
+    assertEquals(await status("e.json", "{"), [1, "", `${refused}e.json\n`]);
+    assertEquals(await status("absent.json", null), [1, "", `${refused}absent.json\n`]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
