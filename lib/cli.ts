@@ -18,6 +18,7 @@ import {
 } from "./commands/offline.ts";
 import { FAKE_API_HELP, fakeApi } from "./commands/fake_api.ts";
 import { IMPORT_HELP, importCommand } from "./commands/import.ts";
+import { completions, COMPLETIONS_HELP } from "./commands/completions.ts";
 
 export type { Deps } from "./deps.ts";
 
@@ -32,6 +33,7 @@ Commands:
   fake-api   serve the built-in fake Admin API on 127.0.0.1
   schema     print the manifest's JSON Schema (draft-07)
   policies   list built-in policies, their options and defaults
+  completions  print a bash, zsh or fish completion script
 
 Run 'keydrift <command> --help' for a command's options.
 `;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   "fake-api": { run: (argv, io) => fakeApi(argv, io), help: FAKE_API_HELP },
   schema: { run: schema, help: SCHEMA_HELP },
   policies: { run: listPolicies, help: POLICIES_HELP },
+  completions: { run: (a, io, p) => completions(a, io, p, COMMANDS, HELP), help: COMPLETIONS_HELP },
 };
 
 /** Runs keydrift and returns the exit code. Never throws. */

@@ -157,35 +157,10 @@ Deno.test("permission flags have one source: README, the action and the compile 
   const action = await Deno.readTextFile(`${ROOT}action.yml`);
   ok(
     action.includes(
-      flags.replace("--allow-net=api.openai.com", "--allow-net=${{ inputs.api-host }}"),
+      flags.replace("--allow-net=api.openai.com", '--allow-net="$KEYDRIFT_API_HOST"'),
     ),
     "action.yml",
   );
-});
-
-Deno.test("pre-commit hook: exit 0 on a valid manifest, exit 1 with the located problem on a bad one; .pre-commit-hooks.yaml runs it", async () => {
-  const hook = `${ROOT}hooks/validate.sh`;
-  const good = await new Deno.Command(hook, { args: ["examples/keydrift.yaml"], cwd: ROOT })
-    .output();
-  assertEquals(good.code, 0, new TextDecoder().decode(good.stderr));
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(
-      `${dir}/keydrift.yaml`,
-      "version: 1\nprojects:\n  - id: p\n    kes: []\n",
-    );
-    const bad = await new Deno.Command(hook, { args: ["keydrift.yaml"], cwd: dir }).output();
-    assertEquals(bad.code, 1);
-    ok(
-      new TextDecoder().decode(bad.stderr).includes(
-        'keydrift.yaml:4:5: unknown field "kes" in project entry (did you mean "keys"?)',
-      ),
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-  const hooks = await Deno.readTextFile(`${ROOT}.pre-commit-hooks.yaml`);
-  ok(hooks.includes("entry: hooks/validate.sh") && hooks.includes("language: unsupported_script"));
 });
 
 Deno.test("e2e: every report format and log line of a spawned run is free of the admin key", async () => {

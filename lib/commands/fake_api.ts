@@ -15,12 +15,14 @@ Options:
   -h, --help         show this help
 `;
 
+export const FAKE_API_OPTIONS = {
+  state: { type: "string" },
+  port: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function fakeApi(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parse("fake-api", argv, {
-    state: { type: "string" },
-    port: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values: v } = parse("fake-api", argv, FAKE_API_OPTIONS);
   if (v.help) return (await io.out(FAKE_API_HELP), 0);
   if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
   const port = intFlag("fake-api", "port", v.port, 0, 0);

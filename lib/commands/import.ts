@@ -23,18 +23,20 @@ ${connectHelp("read from")}
   -h, --help              show this help
 `;
 
+export const IMPORT_OPTIONS = {
+  output: { type: "string", short: "o" },
+  force: { type: "boolean" },
+  project: { type: "string", multiple: true },
+  ...CONNECT_OPTIONS,
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function importCommand(
   argv: string[],
   io: Io,
   _policies: readonly Policy[],
 ): Promise<number> {
-  const { values: v } = parse("import", argv, {
-    output: { type: "string", short: "o" },
-    force: { type: "boolean" },
-    project: { type: "string", multiple: true },
-    ...CONNECT_OPTIONS,
-    help: { type: "boolean", short: "h" },
-  });
+  const { values: v } = parse("import", argv, IMPORT_OPTIONS);
   if (v.help) return (await io.out(IMPORT_HELP), 0);
   const output = v.output ?? "keydrift.yaml";
   const { client, secret } = await connect(
