@@ -45,6 +45,13 @@ const deps: Deps = {
     return names;
   },
   readStdin: () => new Response(Deno.stdin.readable).text(),
+  cwd() {
+    try {
+      return Deno.cwd();
+    } catch {
+      return undefined; // not permitted: paths stay as they were given
+    }
+  },
   stdout: (text) => writeAll(Deno.stdout.writable, text),
   stderr: (text) => writeAll(Deno.stderr.writable, text),
   now: () => Date.now(),

@@ -26,7 +26,7 @@ async function demo(format: string) {
   return r.files.get("out")!;
 }
 
-Deno.test("one check run writes text, json, markdown, sarif, junit and github from one read", async () => {
+Deno.test("one check run writes text, json, markdown, sarif, junit, github and codeclimate from one read", async () => {
   const argv = [...CHECK_FAKE];
   for (const f of Object.keys(RENDERERS).filter((n) => n !== "text")) {
     argv.push("--format", `${f}=r.${f}`);
@@ -34,6 +34,7 @@ Deno.test("one check run writes text, json, markdown, sarif, junit and github fr
   const r = await runCli([...argv, "--format", "text"], { files });
   assertEquals(r.code, 2);
   assertEquals([...r.files.keys()].filter((k) => k.startsWith("r.")).sort(), [
+    "r.codeclimate",
     "r.github",
     "r.json",
     "r.junit",
@@ -46,7 +47,7 @@ Deno.test("one check run writes text, json, markdown, sarif, junit and github fr
 Deno.test("sarif validates against the official SARIF 2.1.0 schema, with stable fingerprints", async (t) => {
   const schema = JSON.parse(
     await Deno.readTextFile(
-      new URL("../../shared/reference/sarif-schema-2.1.0.json", import.meta.url),
+      new URL("./fixtures/schemas/sarif-schema-2.1.0.json", import.meta.url),
     ),
   );
   const ajv = new AjvDraft04({ strict: false, validateFormats: false });
@@ -69,11 +70,15 @@ Deno.test("sarif validates against the official SARIF 2.1.0 schema, with stable 
   );
 });
 
-Deno.test("junit is well-formed XML with one testcase per declared and unexpected key", async () => {
+Deno.test("junit is well-formed XML with one testsuite per project and one testcase per declared and unexpected key", async () => {
   const text = await demo("junit");
   assertEquals(XMLValidator.validate(text), true);
-  const doc = new XMLParser({ ignoreAttributes: false }).parse(text);
-  const cases = doc.testsuites.testsuite.testcase as {
+  const doc = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === "testcase" }).parse(
+    text,
+  );
+  const cases = (doc.testsuites.testsuite as { testcase: Record<string, unknown>[] }[]).flatMap((
+    s,
+  ) => s.testcase) as {
     "@_classname": string;
     "@_name": string;
     failure?: unknown;
@@ -87,6 +92,7 @@ Deno.test("junit is well-formed XML with one testcase per declared and unexpecte
       "proj_analytics/(project)",
     ]
   ) ok(names.includes(n), n);
+  assertEquals(new Set(names).size, names.length);
   ok(cases.find((c) => c["@_name"] === "indexer")!.failure);
 });
 
