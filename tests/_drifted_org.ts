@@ -11,7 +11,7 @@ export const PROJECTS = 300;
 export const KEYS = 100;
 const id = (p: number) => `proj_${String(p).padStart(3, "0")}`;
 
-function state(): string {
+export function state(): string {
   const out = ["projects:"];
   for (let p = 0; p < PROJECTS; p++) {
     out.push(
@@ -22,7 +22,7 @@ function state(): string {
   return out.join("\n") + "\n";
 }
 
-function manifest(): string {
+export function manifest(): string {
   const out = [
     "version: 1",
     "defaults: { unmanaged: warning }",
