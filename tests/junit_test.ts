@@ -69,7 +69,7 @@ const quiet = {
 
 const big = checkDriftedOrg(["junit"]);
 
-Deno.test("junit of the demo, an error run, --fail-on warning, an exit-0 run and 30,000 keys is valid against junit-10.xsd; a testcase with a file attribute is not", async () => {
+Deno.test("junit of the demo, an error run, an invalid manifest, --fail-on warning, an exit-0 run and 30,000 keys is valid against junit-10.xsd; a testcase with a file attribute is not", async () => {
   const demo = await junit(files, 2);
   const outputs = {
     demo,
@@ -78,6 +78,7 @@ Deno.test("junit of the demo, an error run, --fail-on warning, an exit-0 run and
       "state.yaml": files["state.yaml"] +
         "faults:\n  - { on: list, kind: status, status: 500, project: proj_search }\n",
     }, 1),
+    invalid: await junit({ ...files, "keydrift.yaml": "version: 1\nprojects: 3\n" }, 1),
     warning: await junit(files, 2, ["--fail-on", "warning"]),
     quiet: await junit(quiet, 0),
     big: (await big).get("r.junit")!,
@@ -137,6 +138,11 @@ Deno.test("junit: waived findings and read errors are shown, neither as failures
     }, 1),
   );
   assertEquals(error.root["@_errors"], "1");
+  const invalid = parse(await junit({ ...files, "keydrift.yaml": "version: 1\nprojects: 3\n" }, 1));
+  assertEquals(invalid.cases.map((c) => `${c["@_classname"]}/${c["@_name"]}`), [
+    "(keydrift)/(run)",
+  ]);
+  ok(invalid.cases[0].error);
   const search = error.suites.find((s) => s["@_name"] === "proj_search")!;
   ok(search.testcase[0].error);
 });

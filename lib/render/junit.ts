@@ -75,56 +75,64 @@ function findingDetail(f: Finding, c: Case): string {
   return `${key}${f.message}${waiver}`;
 }
 
-/** Testcases grouped into suites: the manifest's projects and keys, then what the report adds. */
-function suites(r: Report, manifest: Manifest | null | undefined): Suite[] {
-  const all = new Map<string, Suite>();
-  const suite = (id: string, first = "(project)") => {
-    let s = all.get(id);
+/** Suites by project id, each starting with the project's own testcase. */
+class Suites {
+  readonly all = new Map<string, Suite>();
+
+  suite(id: string, first = "(project)"): Suite {
+    let s = this.all.get(id);
     if (!s) {
       s = { id, cases: [], byId: new Map(), byName: new Map() };
       s.cases.push({ name: first, failures: [], notes: [], errors: [] });
-      all.set(id, s);
+      this.all.set(id, s);
     }
     return s;
-  };
-  const add = (s: Suite, name: string, id: string | null | undefined) => {
+  }
+
+  add(s: Suite, name: string, id: string | null | undefined): Case {
     const c: Case = { name: id ? `${name} [${id}]` : name, failures: [], notes: [], errors: [] };
     s.cases.push(c);
     if (id) s.byId.set(id, c);
     if (!s.byName.has(name)) s.byName.set(name, c);
     return c;
-  };
-  for (const p of manifest?.projects ?? []) {
-    const s = suite(p.id);
-    for (const k of p.keys) add(s, k.name, k.id);
   }
+
   /**
    * The key's testcase: by live id first (pinned or unexpected keys), then by declared name. An
    * unexpected key is never another key's testcase, even when it shares that key's name.
    */
-  const caseFor = (projectId: string, name: string | null, id: string | null, byName = true) => {
-    const s = suite(projectId);
+  caseFor(projectId: string, name: string | null, id: string | null, byName = true): Case {
+    const s = this.suite(projectId);
     if (name === null) return s.cases[0];
     return (id ? s.byId.get(id) : undefined) ?? (byName ? s.byName.get(name) : undefined) ??
-      add(s, name, id);
-  };
+      this.add(s, name, id);
+  }
+}
+
+/** Testcases grouped into suites: the manifest's projects and keys, then what the report adds. */
+function suites(r: Report, manifest: Manifest | null | undefined): Suite[] {
+  const out = new Suites();
+  for (const p of manifest?.projects ?? []) {
+    const s = out.suite(p.id);
+    for (const k of p.keys) out.add(s, k.name, k.id);
+  }
   for (const d of r.drift) {
-    const c = caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
+    const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
     const line = `[${d.kind}, ${d.severity}] ${driftDetail(d)}`;
     if (fails(d.severity, r.failOn)) c.failures.push([DRIFT_TEXT[d.kind].title, line]);
     else c.notes.push(line);
   }
   for (const f of r.findings) {
-    const c = caseFor(f.projectId, f.keyName, f.keyId);
+    const c = out.caseFor(f.projectId, f.keyName, f.keyId);
     const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}] ${findingDetail(f, c)}`;
     if (!f.waived && fails(f.severity, r.failOn)) c.failures.push([`policy ${f.policy}`, line]);
     else c.notes.push(line);
   }
   for (const e of r.errors) {
-    const s = e.projectId === null ? suite("(keydrift)", "(run)") : suite(e.projectId);
+    const s = e.projectId === null ? out.suite("(keydrift)", "(run)") : out.suite(e.projectId);
     s.cases[0].errors.push(e.message);
   }
-  return [...all.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...out.all.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function testcase(classname: string, c: Case): string {

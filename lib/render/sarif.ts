@@ -101,67 +101,84 @@ function keeper(items: readonly (Drift | Finding)[], max: number) {
   };
 }
 
+/** One result: the item at its manifest entry, with its fingerprint and any waiver. */
+function resultOf(
+  x: Drift | Finding,
+  fp: string,
+  ctx: { index: Map<string, number>; fallback: string; root?: string },
+) {
+  const ruleId = "kind" in x ? `drift/${x.kind}` : `policy/${x.policy}`;
+  const waiver = "waived" in x && x.waived ? x.waiver : null;
+  const l: SourceLocation | null = x.location;
+  return {
+    ruleId,
+    ...(ctx.index.has(ruleId) ? { ruleIndex: ctx.index.get(ruleId) } : {}),
+    level: x.severity,
+    message: { text: "kind" in x ? driftMessage(x) : findingMessage(x) },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: {
+          uri: pathUri(repoPath(l?.file ?? ctx.fallback, ctx.root)),
+          uriBaseId: "%SRCROOT%",
+        },
+        region: { startLine: l?.line ?? 1, startColumn: l?.column ?? 1 },
+      },
+    }],
+    partialFingerprints: { "keydrift/v1": fp },
+    ...(waiver
+      ? {
+        suppressions: [{
+          kind: "inSource",
+          status: "accepted",
+          justification: `${waiver.reason} (until ${waiver.expires})`,
+        }],
+      }
+      : {}),
+  };
+}
+
+/** The items under the cap, in report order, each with its fingerprint. */
+function* kept(
+  all: readonly (Drift | Finding)[],
+  max: number,
+): Generator<[Drift | Finding, string]> {
+  const keep = keeper(all, max);
+  const next = fingerprinter();
+  // Every item takes its fingerprint (so numbering is the same with or without the cap).
+  for (const x of all) {
+    const fp = next(x);
+    if (keep(x)) yield [x, fp];
+  }
+}
+
+/** Read errors, and the omission when the cap left results out. */
+function notifications(r: Report, total: number, omitted: number) {
+  const omission = {
+    level: "warning",
+    message: {
+      text: `${omitted} of ${total} results were left out: GitHub code scanning accepts at ` +
+        `most ${SARIF_MAX_RESULTS} per run. This log keeps the most severe (errors, then ` +
+        `warnings, then waived findings, each in report order); the JSON report ` +
+        `(--format json=PATH) lists every item.`,
+    },
+  };
+  return [
+    ...r.errors.map((e) => ({ level: "error", message: { text: e.message } })),
+    ...(omitted ? [omission] : []),
+  ];
+}
+
 /** The SARIF log in pieces (one per result); see `streamJson`. */
 export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string> {
-  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
   const ruleList = rules(opts);
-  const index = new Map(ruleList.map((x, i) => [x.id, i]));
+  const ctx = {
+    index: new Map(ruleList.map((x, i) => [x.id, i])),
+    fallback: r.manifestFiles[0] ?? "keydrift.yaml",
+    root: opts.root,
+  };
   const all: (Drift | Finding)[] = [...r.drift, ...r.findings];
   const max = Math.min(opts.maxResults ?? SARIF_MAX_RESULTS, SARIF_MAX_RESULTS);
   const omitted = Math.max(0, all.length - max);
-  const location = (l: SourceLocation | null) => [{
-    physicalLocation: {
-      artifactLocation: {
-        uri: pathUri(repoPath(l?.file ?? fallback, opts.root)),
-        uriBaseId: "%SRCROOT%",
-      },
-      region: { startLine: l?.line ?? 1, startColumn: l?.column ?? 1 },
-    },
-  }];
-  const result = ([x, fp]: [Drift | Finding, string]) => {
-    const ruleId = "kind" in x ? `drift/${x.kind}` : `policy/${x.policy}`;
-    const waived = "waived" in x && x.waived && x.waiver;
-    return {
-      ruleId,
-      ...(index.has(ruleId) ? { ruleIndex: index.get(ruleId) } : {}),
-      level: x.severity,
-      message: { text: "kind" in x ? driftMessage(x) : findingMessage(x) },
-      locations: location(x.location),
-      partialFingerprints: { "keydrift/v1": fp },
-      ...(waived
-        ? {
-          suppressions: [{
-            kind: "inSource",
-            status: "accepted",
-            justification: `${waived.reason} (until ${waived.expires})`,
-          }],
-        }
-        : {}),
-    };
-  };
-  function* kept(): Generator<[Drift | Finding, string]> {
-    const keep = keeper(all, max);
-    const next = fingerprinter();
-    // Every item takes its fingerprint (so numbering is the same with or without the cap).
-    for (const x of all) {
-      const fp = next(x);
-      if (keep(x)) yield [x, fp];
-    }
-  }
-  const notices = [
-    ...r.errors.map((e) => ({ level: "error", message: { text: e.message } })),
-    ...(omitted
-      ? [{
-        level: "warning",
-        message: {
-          text: `${omitted} of ${all.length} results were left out: GitHub code scanning ` +
-            `accepts at most ${SARIF_MAX_RESULTS} per run. This log keeps the most severe ` +
-            `(errors, then warnings, then waived findings, each in report order); the JSON ` +
-            `report (--format json=PATH) lists every item.`,
-        },
-      }]
-      : []),
-  ];
   return streamJson({
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -177,14 +194,14 @@ export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string
       automationDetails: { id: "keydrift/" },
       invocations: [{
         executionSuccessful: r.status !== "error",
-        toolExecutionNotifications: notices,
+        toolExecutionNotifications: notifications(r, all.length, omitted),
       }],
       properties: {
         resultsTotal: all.length,
         resultsOmitted: omitted,
         ...(omitted ? { fullReport: "the JSON report (--format json=PATH)" } : {}),
       },
-      results: new Streamed(kept(), result),
+      results: new Streamed(kept(all, max), ([x, fp]) => resultOf(x, fp, ctx)),
     }],
   });
 }
