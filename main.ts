@@ -60,6 +60,13 @@ const deps: Deps = {
     return names;
   },
   readStdin: () => new Response(Deno.stdin.readable).text(),
+  cwd() {
+    try {
+      return Deno.cwd();
+    } catch {
+      return undefined; // not permitted: paths stay as they were given
+    }
+  },
   stdout,
   stderr,
   now: () => Date.now(),

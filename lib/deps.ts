@@ -21,6 +21,8 @@ export interface Deps {
   /** Entry names of a directory, or null when `path` is not a directory. */
   readDir(path: string): Promise<string[] | null>;
   readStdin(): Promise<string>;
+  /** The working directory (repository root for SARIF and Code Quality paths); undefined if unknown. */
+  cwd?(): string | undefined;
   stdout(text: string): Promise<void>;
   stderr(text: string): Promise<void>;
   /** Milliseconds since the epoch. */

@@ -29,7 +29,7 @@ async function demo(format: string) {
   return r.files.get("out")!;
 }
 
-Deno.test("one check run writes text, json, markdown, sarif, junit and github from one read", async () => {
+Deno.test("one check run writes text, json, markdown, sarif, junit, github and codeclimate from one read", async () => {
   // Against the fake over an injected fetch, so the requests can be counted.
   const check = async (formats: string[]) => {
     const { api, fetch } = fakeFetch(stateFrom(files["state.yaml"]));
@@ -44,6 +44,7 @@ Deno.test("one check run writes text, json, markdown, sarif, junit and github fr
   const all = await check([...names.map((f) => `${f}=r.${f}`), "text"]);
   assertEquals(all.r.code, 2);
   assertEquals([...all.r.files.keys()].filter((k) => k.startsWith("r.")).sort(), [
+    "r.codeclimate",
     "r.github",
     "r.json",
     "r.junit",
@@ -51,7 +52,7 @@ Deno.test("one check run writes text, json, markdown, sarif, junit and github fr
     "r.sarif",
   ]);
   ok(all.r.stdout.includes("Drift: "));
-  // Six formats cost exactly the requests of one: the same reads, once each.
+  // Every format at once costs exactly the requests of one: the same reads, once each.
   const one = await check(["text"]);
   assertEquals(all.requests.sort(), one.requests.sort());
   assertEquals(new Set(all.requests).size, all.requests.length, "a request was repeated");
@@ -77,11 +78,15 @@ Deno.test("sarif validates against the official SARIF 2.1.0 schema, with stable 
   );
 });
 
-Deno.test("junit is well-formed XML with one testcase per declared and unexpected key", async () => {
+Deno.test("junit is well-formed XML with one testsuite per project and one testcase per declared and unexpected key", async () => {
   const text = await demo("junit");
   assertEquals(XMLValidator.validate(text), true);
-  const doc = new XMLParser({ ignoreAttributes: false }).parse(text);
-  const cases = doc.testsuites.testsuite.testcase as {
+  const doc = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === "testcase" }).parse(
+    text,
+  );
+  const cases = (doc.testsuites.testsuite as { testcase: Record<string, unknown>[] }[]).flatMap((
+    s,
+  ) => s.testcase) as {
     "@_classname": string;
     "@_name": string;
     failure?: unknown;
@@ -95,6 +100,7 @@ Deno.test("junit is well-formed XML with one testcase per declared and unexpecte
       "proj_analytics/(project)",
     ]
   ) ok(names.includes(n), n);
+  assertEquals(new Set(names).size, names.length);
   ok(cases.find((c) => c["@_name"] === "indexer")!.failure);
 });
 

@@ -5,7 +5,7 @@ import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
 import { readLive } from "../live_state.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
-import { isFormat, RENDERERS } from "../render/mod.ts";
+import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
 import { enumFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
@@ -194,11 +194,17 @@ async function writeReports(
   outputs: Output[],
   o: { color: boolean; summary: boolean; policies: readonly Policy[]; manifest: Manifest | null },
 ) {
+  const root = io.deps.cwd?.();
   for (const { format, path } of outputs) {
     const color = path === null && format === "text" && o.color;
-    const text = RENDERERS[format](report, { color, policies: o.policies, manifest: o.manifest });
-    if (path === null) await io.out(text);
-    else await io.write(path, text);
+    const opts = { color, policies: o.policies, manifest: o.manifest, root };
+    // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
+    let append = false;
+    for (const piece of renderChunks(format, report, opts)) {
+      if (path === null) await io.out(piece);
+      else await io.write(path, piece, { append });
+      append = true;
+    }
   }
   const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
   if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", { append: true });

@@ -95,3 +95,18 @@ export function fingerprint(s: string): string {
   }
   return h.toString(16).padStart(16, "0");
 }
+
+/**
+ * Fingerprints unique within one report, in report order: an item gets `fingerprint(identity)`,
+ * and a later item with the same identity (two unexpected keys of one name without ids) gets
+ * `fingerprint(identity + "#n")` for its n-th occurrence. SARIF and Code Quality share it.
+ */
+export function fingerprinter(): (x: Drift | Finding) => string {
+  const seen = new Map<string, number>();
+  return (x) => {
+    const id = identity(x);
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    return fingerprint(n === 1 ? id : `${id}#${n}`);
+  };
+}
