@@ -240,7 +240,7 @@ Deno.test("the action's inputs are data: shell syntax in manifest and args is ne
   }
 });
 
-Deno.test("the action writes the reports input's set, JSON always, and merges a manifest split over two lines", async () => {
+Deno.test("the action writes the reports input's set (codeclimate too), JSON always, and merges a manifest split over two lines", async () => {
   const ws = await workspace();
   try {
     await Deno.mkdir(`${ws}/env`);
@@ -250,13 +250,28 @@ Deno.test("the action writes the reports input's set, JSON always, and merges a 
     const r = await runAction(ws, {
       manifest: "env/projects.yaml\n  env/waivers.yaml\n",
       args: "--fake state.yaml",
-      reports: "markdown",
+      reports: "markdown,codeclimate",
       "report-dir": "out/reports/",
     });
     assertEquals([r.code, r.outputs.status], [2, "drift"], r.log);
     assertEquals(
-      [r.outputs["report-dir"], r.outputs["json-report"], r.outputs["markdown-report"]],
-      ["out/reports", "out/reports/keydrift.json", "out/reports/keydrift.md"],
+      [
+        r.outputs["report-dir"],
+        r.outputs["json-report"],
+        r.outputs["markdown-report"],
+        r.outputs["codeclimate-report"],
+      ],
+      [
+        "out/reports",
+        "out/reports/keydrift.json",
+        "out/reports/keydrift.md",
+        "out/reports/keydrift.codeclimate.json",
+      ],
+    );
+    ok(
+      Array.isArray(
+        JSON.parse(await Deno.readTextFile(`${ws}/out/reports/keydrift.codeclimate.json`)),
+      ),
     );
     assertEquals(r.outputs["sarif-report"], undefined);
     const json = JSON.parse(await Deno.readTextFile(`${ws}/out/reports/keydrift.json`));
