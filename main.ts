@@ -50,6 +50,13 @@ const deps: Deps = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   isTerminal: () => Deno.stdout.isTerminal(),
+  columns() {
+    try {
+      return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined;
+    } catch {
+      return undefined;
+    }
+  },
   noColor: Deno.noColor,
   serve(handler, port) {
     return new Promise((resolve) => {

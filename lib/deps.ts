@@ -26,6 +26,8 @@ export interface Deps {
   sleep(ms: number): Promise<void>;
   /** Whether stdout is a terminal (colour decisions). */
   isTerminal(): boolean;
+  /** The terminal's width when stdout is a terminal (text wraps there); optional. */
+  columns?(): number | undefined;
   noColor: boolean;
   serve(handler: (req: Request) => Promise<Response>, port: number): Promise<Server>;
   /** Resolves on SIGINT or SIGTERM. */

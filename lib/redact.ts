@@ -1,20 +1,205 @@
-/** Last line of defence against leaking secrets into any output. */
+/**
+ * Secret scrubbing, in two places:
+ *
+ * - `scrubValue(s, secrets)` on every string the server sends, where it enters the program (the
+ *   wire boundary), before any renderer sees it. A value has no structure to keep, so every
+ *   occurrence of a secret is replaced, whatever characters it holds.
+ * - `redact(text, secrets)` on every rendered output, as a second line of defence. It cannot alter
+ *   a document's structure: it only replaces runs of token characters (`[A-Za-z0-9._~+/=-]`,
+ *   where `\` before one of the punctuation ones, a Markdown escape, counts as part of the run), and
+ *   never a quote, `<`, `>`, `&`, a newline or any other escape (`\n`, `\u001b`, `\x1b`, `&amp;`).
+ *   So JSON, SARIF, JUnit XML, Markdown and workflow commands stay valid after it.
+ *
+ * Both redact the secrets themselves, the admin key without its `sk-admin-` prefix, any run of
+ * 12 or more characters of a secret (a piece is as good as the key to someone who has the rest),
+ * `sk-` keys with a long unmasked run, URL credentials, credential query parameters and
+ * `Authorization` header values. The cost is linear in the text size.
+ */
 
-/** Secret-shaped tokens: `sk-` keys with a long unmasked run (redacted values contain `*`). */
-const SECRET_RE = /\bsk-[A-Za-z0-9_-]{16,}/g;
-const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+(?::[^/@\s]*)?@/gi;
-const QUERY_SECRET_RE = /([?&](?:api[_-]?key|key|token|access_token|secret)=)[^&\s#]+/gi;
-const BEARER_RE = /(Bearer\s+)\S+/gi;
+export const REDACTED = "[REDACTED]";
 
-/** Replaces `secrets` and anything secret-shaped in `text`. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
+/** Pieces of a secret at least this long are redacted wherever they appear. */
+export const PIECE = 12;
+
+const TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=_-";
+const IS_TOKEN = new Uint8Array(128);
+for (const c of TOKEN_CHARS) IS_TOKEN[c.charCodeAt(0)] = 1;
+const isToken = (c: string) => c.length === 1 && IS_TOKEN[c.charCodeAt(0)] === 1;
+/** Token punctuation a Markdown escape may precede: the escape is part of the run. */
+const ESCAPABLE = new Set([".", "_", "~", "+", "/", "=", "-"]);
+const SK_RE = /(?<![A-Za-z0-9_])sk-(?=[A-Za-z0-9_-]{16,})/g;
+const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9._~+=!$()*,;%:-]+@/gi;
+const QUERY_SECRET_RE =
+  /((?:[?&]|&amp;)(?:api[_-]?key|key|token|access_token|secret|password)=)[A-Za-z0-9._~+/=%-]+/gi;
+const AUTH_RE = /\b((?:Bearer|Basic)[ \t]+)[A-Za-z0-9._~+/=-]+/gi;
+
+/** What to look for, built once per set of secrets. */
+interface Needles {
+  /** Secrets (and prefix-less admin keys) made only of token characters, PIECE+ characters. */
+  exact: string[];
+  /**
+   * Shorter ones (4+ characters): replaced only as a whole run not next to `<` or `=`, so that
+   * they can never hit a word of the document's own markup (`<testcase`, `name=`).
+   */
+  short: Set<string>;
+  /** Every PIECE-character window of every token-character segment of every secret. */
+  windows: Set<string>;
+}
+
+const cache = new WeakMap<readonly string[], { key: string; needles: Needles }>();
+
+function needlesFor(secrets: readonly string[]): Needles {
+  const key = secrets.join("\0");
+  const hit = cache.get(secrets);
+  if (hit && hit.key === key) return hit.needles;
+  const exact = new Set<string>();
+  const short = new Set<string>();
+  const windows = new Set<string>();
   for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join("[REDACTED]");
+    const bare = s.startsWith("sk-admin-") ? s.slice("sk-admin-".length) : null;
+    for (const candidate of bare === null ? [s] : [s, bare]) {
+      if (candidate.length >= 4 && [...candidate].every(isToken)) {
+        (candidate.length >= PIECE ? exact : short).add(candidate);
+      }
+    }
+    for (const segment of s.split(/[^A-Za-z0-9._~+/=_-]+/)) {
+      for (let i = 0; i + PIECE <= segment.length; i++) windows.add(segment.slice(i, i + PIECE));
+    }
   }
+  // Longest first, so a secret that contains another is replaced whole.
+  const needles = { exact: [...exact].sort((a, b) => b.length - a.length), short, windows };
+  cache.set(secrets, { key, needles });
+  return needles;
+}
+
+/** Length of the escape unit at `i` (a backslash or `&`), or 0 when there is none. */
+function escapeLength(text: string, i: number): number {
+  if (text[i] === "&") {
+    const m = /^&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});/.exec(
+      text.slice(i, i + 40),
+    );
+    return m ? m[0].length : 0;
+  }
+  if (text[i] !== "\\" || i + 1 >= text.length) return 0;
+  const next = text[i + 1];
+  if (next === "u" && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6))) return 6;
+  if (next === "x" && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 2, i + 4))) return 4;
+  return 2;
+}
+
+/**
+ * Calls `visit` with each run of token characters: its logical text (Markdown escapes of token
+ * punctuation removed) and, for each logical character, its offset in `text`.
+ */
+function forEachRun(
+  text: string,
+  visit: (logical: string, at: number[], end: number) => void,
+): void {
+  // Runs shorter than 4 characters hold nothing worth redacting.
+  let logical = "";
+  let at: number[] = [];
+  const flush = (end: number) => {
+    if (logical.length >= 4) visit(logical, at, end);
+    logical = "";
+    at = [];
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "\\" && ESCAPABLE.has(text[i + 1])) {
+      at.push(i);
+      logical += text[i + 1];
+      i += 2;
+    } else if (c === "\\" || c === "&") {
+      const n = escapeLength(text, i) || 1;
+      flush(i);
+      i += n;
+    } else if (isToken(c)) {
+      at.push(i);
+      logical += c;
+      i++;
+    } else {
+      flush(i);
+      i++;
+    }
+  }
+  flush(i);
+}
+
+/** Logical [start, end) intervals of `run` that hold a secret or a piece of one. */
+function secretSpans(run: string, needles: Needles): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const s of needles.exact) {
+    for (let i = run.indexOf(s); i !== -1; i = run.indexOf(s, i + s.length)) {
+      spans.push([i, i + s.length]);
+    }
+  }
+  if (needles.windows.size && run.length >= PIECE) {
+    for (let i = 0; i + PIECE <= run.length; i++) {
+      if (needles.windows.has(run.slice(i, i + PIECE))) spans.push([i, i + PIECE]);
+    }
+  }
+  for (const m of run.matchAll(SK_RE)) {
+    const start = m.index + 3;
+    let end = start;
+    while (end < run.length && /[A-Za-z0-9_-]/.test(run[end])) end++;
+    spans.push([start, end]);
+  }
+  return spans;
+}
+
+/** Merges overlapping or touching intervals. */
+function merge(spans: [number, number][]): [number, number][] {
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const s of spans) {
+    const last = out.at(-1);
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else out.push([s[0], s[1]]);
+  }
+  return out;
+}
+
+/**
+ * Replaces secrets, pieces of them and anything secret-shaped in a rendered document, without
+ * altering its structure (see the module comment).
+ */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  const needles = needlesFor(secrets);
+  const cuts: [number, number][] = [];
+  forEachRun(text, (run, at, end) => {
+    if (
+      needles.short.has(run) && text[at[0] - 1] !== "<" && text[at[0] - 1] !== "/" &&
+      text[end] !== "="
+    ) {
+      cuts.push([at[0], end]);
+      return;
+    }
+    for (const [s, e] of merge(secretSpans(run, needles))) {
+      cuts.push([at[s], e < at.length ? at[e] : end]);
+    }
+  });
+  let out = "";
+  let last = 0;
+  for (const [s, e] of cuts) {
+    out += text.slice(last, s) + REDACTED;
+    last = e;
+  }
+  out += text.slice(last);
   return out
-    .replace(SECRET_RE, "sk-[REDACTED]")
-    .replace(USERINFO_RE, "$1[REDACTED]@")
-    .replace(QUERY_SECRET_RE, "$1[REDACTED]")
-    .replace(BEARER_RE, "$1[REDACTED]");
+    .replace(USERINFO_RE, `$1${REDACTED}@`)
+    .replace(QUERY_SECRET_RE, `$1${REDACTED}`)
+    .replace(AUTH_RE, `$1${REDACTED}`);
+}
+
+/**
+ * Scrubs one string value from the server (a key name, an error message): every occurrence of a
+ * secret, whatever characters it holds, then everything `redact` finds.
+ */
+export function scrubValue(s: string, secrets: readonly string[] = []): string {
+  let out = s;
+  for (const secret of secrets) {
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return redact(out, secrets);
 }

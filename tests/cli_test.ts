@@ -72,7 +72,7 @@ Deno.test("usage errors: unknown command, unknown flag, missing value, bad enum 
     ],
     [
       ["check", "--format", "yaml"],
-      'keydrift: unknown format "yaml"; choose from text, json, markdown, github, sarif, junit',
+      'keydrift: unknown format "yaml"; choose from text, json, markdown, markdown-comment, github, sarif, junit',
     ],
     [
       ["check", "--concurrency", "0"],

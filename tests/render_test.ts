@@ -26,7 +26,7 @@ async function demo(format: string) {
   return r.files.get("out")!;
 }
 
-Deno.test("one check run writes text, json, markdown, sarif, junit and github from one read", async () => {
+Deno.test("one check run writes every format (text, json, markdown, markdown-comment, sarif, junit, github) from one read", async () => {
   const argv = [...CHECK_FAKE];
   for (const f of Object.keys(RENDERERS).filter((n) => n !== "text")) {
     argv.push("--format", `${f}=r.${f}`);
@@ -38,6 +38,7 @@ Deno.test("one check run writes text, json, markdown, sarif, junit and github fr
     "r.json",
     "r.junit",
     "r.markdown",
+    "r.markdown-comment",
     "r.sarif",
   ]);
   ok(r.stdout.includes("Drift: "));

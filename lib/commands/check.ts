@@ -111,6 +111,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
       color: useColor,
+      width: io.deps.columns?.(),
       summary: v.summary === true,
       policies,
       manifest: manifestForReport,
@@ -175,14 +176,33 @@ async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: { color: boolean; summary: boolean; policies: readonly Policy[]; manifest: Manifest | null },
+  o: {
+    color: boolean;
+    width: number | undefined;
+    summary: boolean;
+    policies: readonly Policy[];
+    manifest: Manifest | null;
+  },
 ) {
+  const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
   for (const { format, path } of outputs) {
-    const color = path === null && format === "text" && o.color;
-    const text = RENDERERS[format](report, { color, policies: o.policies, manifest: o.manifest });
+    const toTerminal = path === null && format === "text";
+    const text = RENDERERS[format](report, {
+      color: toTerminal && o.color,
+      width: toTerminal ? o.width : undefined,
+      policies: o.policies,
+      manifest: o.manifest,
+      jsonReport,
+    });
     if (path === null) await io.out(text);
     else await io.write(path, text);
   }
   const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
-  if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", true);
+  if (summaryPath) {
+    await io.write(
+      summaryPath,
+      RENDERERS.markdown(report, { color: false, jsonReport }) + "\n",
+      true,
+    );
+  }
 }

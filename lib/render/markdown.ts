@@ -1,6 +1,22 @@
-/** `markdown`: a PR comment or $GITHUB_STEP_SUMMARY body: status, summary table, details. */
+/**
+ * `markdown` and `markdown-comment`: a GitHub step summary ($GITHUB_STEP_SUMMARY, at most 1 MiB)
+ * or a pull-request comment (at most 65,536 characters). Status, the summary table, then detail
+ * for as many projects as fit, then per-project counts, then the totals alone, always saying
+ * what was left out and where the full report is. Server strings are inert: identifiers in code
+ * spans, prose escaped (see inert.ts).
+ */
 import type { Report } from "../report.ts";
-import { byProject, driftMessage, findingMessage } from "./_shared.ts";
+import type { Drift, Finding } from "../types.ts";
+import type { RenderOptions } from "./mod.ts";
+import { byProject, shortRedacted } from "./_shared.ts";
+import { mdCode, mdText } from "./inert.ts";
+
+/** GitHub drops a step summary over 1 MiB. */
+export const STEP_SUMMARY_BUDGET = 1024 * 1024;
+/** GitHub refuses a pull-request or issue comment over 65,536 characters. */
+export const COMMENT_BUDGET = 65_536;
+/** Kept free for the note on what was left out and the footer. */
+const RESERVE = 2048;
 
 const ICON = { in_sync: "✅", drift: "❌", error: "⚠️" } as const;
 const HEADLINE = {
@@ -11,15 +27,77 @@ const HEADLINE = {
 /** Sections longer than this are collapsed. */
 const COLLAPSE_AFTER = 10;
 
-/** Escapes text for a Markdown table cell or list item. */
-function md(s: string): string {
-  return s.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+/** UTF-8 length: at least the character count, so one measure serves both budgets. */
+function size(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) (n += 4, i++);
+    else n += 3;
+  }
+  return n;
 }
 
-function section(title: string, items: string[]): string[] {
-  if (!items.length) return [];
-  const list = items.map((i) => `- ${i}`);
-  if (items.length <= COLLAPSE_AFTER) return [`#### ${title}`, "", ...list, ""];
+const where = (l: { file: string; line: number } | null) =>
+  l ? ` — ${mdCode(`${l.file}:${l.line}`)}` : "";
+const value = (v: string | null) => (v === null ? "*null*" : mdCode(v));
+const keyRef = (name: string | null, id: string | null) =>
+  `key ${name === null ? "*(unnamed)*" : mdCode(name)}${id ? ` (${mdCode(id)})` : ""}`;
+
+function changes(d: Drift): string {
+  return d.changes.map((c) => `${mdText(c.path)}: ${value(c.expected)} → ${value(c.actual)}`)
+    .join("; ");
+}
+
+/** `detail` is `<owner>, <redacted value>`: prose, then the value as code. */
+function detail(s: string): string {
+  const cut = s.lastIndexOf(", ");
+  return cut === -1
+    ? mdText(s)
+    : `${mdText(s.slice(0, cut))}, ${mdCode(shortRedacted(s.slice(cut + 2)))}`;
+}
+
+function driftBody(d: Drift): string {
+  switch (d.kind) {
+    case "missing":
+      return `${keyRef(d.keyName, d.keyId)} is declared but missing from the live project`;
+    case "unexpected":
+      return `${keyRef(d.keyName, d.keyId)} is not in the manifest${
+        d.detail ? `: ${detail(d.detail)}` : ""
+      }`;
+    case "changed":
+      return `${keyRef(d.keyName, d.keyId)} changed: ${changes(d)}`;
+    case "ambiguous":
+      return `${keyRef(d.keyName, null)} is ambiguous: ${
+        (d.candidates ?? []).map((c) => `${mdCode(c.id)} (${mdText(c.owner)})`).join(", ")
+      } fit; pin one with \`id\``;
+    case "project_missing":
+      return "the project does not exist or is not visible to this admin key";
+    case "project_changed":
+      return `the project changed: ${changes(d)}`;
+  }
+}
+
+function driftItem(d: Drift): string {
+  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${where(d.location)}`;
+}
+
+function findingItem(f: Finding): string {
+  const waiver = f.waived && f.waiver
+    ? ` \\[waived until ${mdText(f.waiver.expires)}: ${mdText(f.waiver.reason)}\\]`
+    : "";
+  const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
+    mdText(f.message)
+  }${waiver}`;
+  return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}`;
+}
+
+function section(title: string, items: string[], more: string[] = []): string[] {
+  const list = [...items, ...more];
+  if (!list.length) return [];
+  if (list.length <= COLLAPSE_AFTER) return [`#### ${title}`, "", ...list, ""];
   return [
     `<details><summary>${title} (${items.length})</summary>`,
     "",
@@ -30,41 +108,160 @@ function section(title: string, items: string[]): string[] {
   ];
 }
 
-export function renderMarkdown(r: Report): string {
+/** Adds lines while they fit; `room` is what is left of the budget. */
+class Budget {
+  constructor(public room: number) {}
+  fits(lines: readonly string[]): boolean {
+    const n = lines.reduce((t, l) => t + size(l) + 1, 0);
+    if (n > this.room) return false;
+    this.room -= n;
+    return true;
+  }
+}
+
+interface Left {
+  errors: number;
+  notes: number;
+  /** Projects shown in part or as counts only, and those not listed at all. */
+  partial: number;
+  counted: number;
+  unlisted: number;
+  items: number;
+}
+
+function summaryTable(r: Report): string[] {
   const s = r.summary;
-  const out = [
-    `### ${ICON[r.status]} keydrift: ${HEADLINE[r.status]}`,
-    "",
+  return [
     "| projects | declared | live | in sync | missing | unexpected | changed | ambiguous | project drift | policy errors | policy warnings | waived | coverage |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
     "",
   ];
-  out.push(...section("Errors", r.errors.map((e) => md(e.message))));
-  for (const { id, drift, findings } of byProject(r)) {
-    const items = [
-      ...drift.map((d) =>
-        `**${d.kind}** (${d.severity}): ${md(driftMessage(d))}${
-          d.location ? ` — \`${d.location.file}:${d.location.line}\`` : ""
-        }`
-      ),
-      ...findings.map((f) =>
-        `${f.waived ? "~~" : ""}**${f.policy}** (${f.severity}): ${md(findingMessage(f))}${
-          f.waived ? "~~" : ""
-        }`
-      ),
-    ];
-    out.push(...section(`Project \`${md(id)}\``, items));
+}
+
+/** Error items that fit, then the count of those that did not. */
+function errorSection(r: Report, budget: Budget, left: Left): string[] {
+  const items: string[] = [];
+  for (const e of r.errors) {
+    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${mdText(e.message)}`;
+    if (budget.fits([item])) items.push(item);
+    else left.errors++;
   }
-  out.push(
-    ...section(
-      "Manifest warnings",
-      r.notes.map((n) => `${md(n.message)} — \`${n.location.file}:${n.location.line}\``),
-    ),
-  );
-  out.push(
+  return section("Errors", items, left.errors ? [`- … ${left.errors} more errors not shown`] : []);
+}
+
+function projectSections(r: Report, budget: Budget, left: Left): string[] {
+  const out: string[] = [];
+  const counts: string[] = [];
+  let mode: "detail" | "counts" | "none" = "detail";
+  for (const { id, drift, findings } of byProject(r)) {
+    const all = [...drift.map(driftItem), ...findings.map(findingItem)];
+    if (mode === "detail") {
+      const title = `Project ${mdCode(id)}`;
+      const full = section(title, all);
+      if (budget.fits(full)) {
+        out.push(...full);
+        continue;
+      }
+      mode = "counts";
+      // The first project that does not fit is shown in part, when a useful part fits.
+      const frame = 256 + size(title);
+      let room = budget.room - frame;
+      const shown: string[] = [];
+      for (const item of all) {
+        if ((room -= size(item) + 1) < 0) break;
+        shown.push(item);
+      }
+      if (shown.length) {
+        const rest = all.length - shown.length;
+        const part = section(title, shown, [`- … ${rest} more items in this project not shown`]);
+        if (budget.fits(part)) {
+          out.push(...part);
+          left.partial++;
+          left.items += rest;
+          continue;
+        }
+      }
+    }
+    const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k).length;
+    const open = findings.filter((f) => !f.waived);
+    const line = `- ${mdCode(id)}: ${
+      [
+        [n("project_missing"), "project missing"],
+        [n("project_changed"), "project changed"],
+        [n("missing"), "missing"],
+        [n("unexpected"), "unexpected"],
+        [n("changed"), "changed"],
+        [n("ambiguous"), "ambiguous"],
+        [open.filter((f) => f.severity === "error").length, "policy errors"],
+        [open.filter((f) => f.severity === "warning").length, "policy warnings"],
+        [findings.length - open.length, "waived"],
+      ].filter(([k]) => k).map(([k, label]) => `${k} ${label}`).join(", ")
+    }`;
+    left.items += all.length;
+    if (mode === "counts" && budget.fits([line])) {
+      counts.push(line);
+      left.counted++;
+    } else {
+      mode = "none";
+      left.unlisted++;
+    }
+  }
+  if (counts.length) out.push("#### Counts only", "", ...counts, "");
+  return out;
+}
+
+function leftOutNote(left: Left, limit: string, opts: RenderOptions): string[] {
+  const parts = [
+    left.partial && `${left.partial} project in part`,
+    left.counted && `${left.counted} projects as counts only`,
+    left.unlisted && `${left.unlisted} projects not listed`,
+    left.errors && `${left.errors} errors`,
+    left.notes && `${left.notes} manifest warnings`,
+  ].filter(Boolean);
+  if (!parts.length) return [];
+  const full = opts.jsonReport
+    ? `the JSON report this run wrote, ${
+      mdCode(opts.jsonReport)
+    } (upload it as a workflow artifact)`
+    : `the JSON report: run with ${
+      mdCode("--format json=keydrift.json")
+    } and upload it as a workflow artifact`;
+  return [
+    `> **Not everything fits in ${limit}.** Left out here: ${
+      parts.join(", ")
+    } (${left.items} items ` +
+    `not shown in detail); the totals above count everything. Every item is in ${full}.`,
+    "",
+  ];
+}
+
+function render(r: Report, opts: RenderOptions, limit: number, limitText: string): string {
+  const head = [`### ${ICON[r.status]} keydrift: ${HEADLINE[r.status]}`, "", ...summaryTable(r)];
+  const foot = [
     `<sub>keydrift ${r.tool.version} · exit code ${r.exitCode} · fail-on ${r.failOn}</sub>`,
     "",
-  );
-  return out.join("\n");
+  ];
+  const budget = new Budget(limit - RESERVE);
+  budget.fits([...head, ...foot]);
+  const left: Left = { errors: 0, notes: 0, partial: 0, counted: 0, unlisted: 0, items: 0 };
+  const body = [...errorSection(r, budget, left), ...projectSections(r, budget, left)];
+  const notes: string[] = [];
+  for (const n of r.notes) {
+    const item = `- ${mdText(n.message)}${where(n.location)}`;
+    if (budget.fits([item])) notes.push(item);
+    else left.notes++;
+  }
+  body.push(...section("Manifest warnings", notes));
+  return [...head, ...leftOutNote(left, limitText, opts), ...body, ...foot].join("\n");
+}
+
+/** The step-summary report: at most 1 MiB. */
+export function renderMarkdown(r: Report, opts: RenderOptions = { color: false }): string {
+  return render(r, opts, STEP_SUMMARY_BUDGET, "a GitHub step summary (1 MiB)");
+}
+
+/** The pull-request comment report: at most 65,536 characters. */
+export function renderMarkdownComment(r: Report, opts: RenderOptions = { color: false }): string {
+  return render(r, opts, COMMENT_BUDGET, "a GitHub comment (65,536 characters)");
 }

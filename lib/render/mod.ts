@@ -4,7 +4,7 @@ import type { Policy } from "../policy.ts";
 import type { Manifest } from "../types.ts";
 import { renderText } from "./text.ts";
 import { renderJson } from "./json.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { renderMarkdown, renderMarkdownComment } from "./markdown.ts";
 import { renderGithub } from "./github.ts";
 import { renderSarif } from "./sarif.ts";
 import { renderJunit } from "./junit.ts";
@@ -16,6 +16,13 @@ export interface RenderOptions {
   policies?: readonly Policy[];
   /** The checked manifest (JUnit lists every declared key). */
   manifest?: Manifest | null;
+  /** Wrap text lines at this many columns (text only; unset: no wrapping). */
+  width?: number;
+  /**
+   * Where this run wrote the full JSON report, if it did: budgeted formats (markdown) name it
+   * when they leave detail out.
+   */
+  jsonReport?: string;
 }
 
 export type Renderer = (report: Report, opts: RenderOptions) => string;
@@ -24,6 +31,7 @@ export const RENDERERS = {
   text: renderText,
   json: renderJson,
   markdown: renderMarkdown,
+  "markdown-comment": renderMarkdownComment,
   github: renderGithub,
   sarif: renderSarif,
   junit: renderJunit,
