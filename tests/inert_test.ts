@@ -46,11 +46,22 @@ function render(format: keyof typeof RENDERERS, r: Report): string {
 // deno-lint-ignore no-control-regex
 const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-async function cmarkGfm(markdown: string): Promise<string> {
+/** GitHub's renderer; `unsafe` keeps the raw HTML we write (`<details>`, `<summary>`, `<code>`). */
+async function cmarkGfm(markdown: string, unsafe = false): Promise<string> {
   let child;
   try {
     child = new Deno.Command("cmark-gfm", {
-      args: ["-e", "autolink", "-e", "strikethrough", "-e", "table", "-e", "tagfilter"],
+      args: [
+        "-e",
+        "autolink",
+        "-e",
+        "strikethrough",
+        "-e",
+        "table",
+        "-e",
+        "tagfilter",
+        ...(unsafe ? ["--unsafe"] : []),
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -159,15 +170,25 @@ for (const status of ["drift", "error"] as const) {
   });
 
   Deno.test(`markdown (${status}): cmark-gfm renders no element we did not write, code spans verbatim`, async () => {
+    // Twice the drift: the project's section is long enough to be collapsed in <details>.
+    const collapsed = (r: Report): Report => ({ ...r, drift: [...r.drift, ...r.drift] });
     for (const format of ["markdown", "markdown-comment"] as const) {
-      const want = elements(await cmarkGfm(render(format, benign)));
-      for (const [name, s] of HOSTILE) {
-        if (format === "markdown-comment" && s.length > 1000) continue; // budgeted: fewer items
-        const out = await cmarkGfm(render(format, reportWith(s, status)));
-        assertEquals(elements(out), want, `${format}, ${name}`);
-        // The key name appears verbatim (as textSafe shows it) in a code span: no stray backslash.
-        ok(out.includes(`<code>${html(textSafe(s))}</code>`), `${format}, ${name}`);
-        ok(!RAW.test(out.replace(/\n/g, "")), `${format}, ${name}`);
+      for (const shape of [(r: Report) => r, collapsed]) {
+        for (const unsafe of [false, true]) {
+          const want = elements(await cmarkGfm(render(format, shape(benign)), unsafe));
+          for (const [name, s] of HOSTILE) {
+            // Over the budget, fewer items are shown: compared in markdown_test instead.
+            if ((format === "markdown-comment" || shape === collapsed) && s.length > 1000) continue;
+            const out = await cmarkGfm(render(format, shape(reportWith(s, status))), unsafe);
+            const label = `${format}, ${shape === collapsed ? "collapsed" : "open"}, ${
+              unsafe ? "raw HTML kept" : "raw HTML omitted"
+            }, ${name}`;
+            assertEquals(elements(out), want, label);
+            // The key name appears verbatim (as textSafe shows it) in a code span: no stray backslash.
+            ok(out.includes(`<code>${html(textSafe(s))}</code>`), label);
+            ok(!RAW.test(out.replace(/\n/g, "")), label);
+          }
+        }
       }
     }
   });

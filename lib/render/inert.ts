@@ -68,6 +68,14 @@ export function mdCode(s: string): string {
   return `${fence}${pad}${content}${pad}${fence}`;
 }
 
+/**
+ * Text inside raw HTML we write (a `<summary>`): `textSafe`, then `&`, `<`, `>` and quotes as
+ * entities. Markdown is not parsed there, so this is the escaping that applies.
+ */
+export function htmlText(s: string): string {
+  return textSafe(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** Workflow command data (after `::`): `%`, CR and LF escaped, so a value cannot end the line. */
 export function escapeData(s: string): string {
   return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");

@@ -9,7 +9,7 @@ import type { Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
 import { byProject, shortRedacted } from "./_shared.ts";
-import { mdCode, mdText } from "./inert.ts";
+import { htmlText, mdCode, mdText } from "./inert.ts";
 
 /** GitHub drops a step summary over 1 MiB. */
 export const STEP_SUMMARY_BUDGET = 1024 * 1024;
@@ -94,12 +94,27 @@ function findingItem(f: Finding): string {
   return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}`;
 }
 
-function section(title: string, items: string[], more: string[] = []): string[] {
+/** A section title: plain words, then an optional identifier shown as code. */
+interface Title {
+  words: string;
+  id?: string;
+}
+
+function section(title: Title, items: string[], more: string[] = []): string[] {
   const list = [...items, ...more];
   if (!list.length) return [];
-  if (list.length <= COLLAPSE_AFTER) return [`#### ${title}`, "", ...list, ""];
+  if (list.length <= COLLAPSE_AFTER) {
+    return [
+      `#### ${title.words}${title.id === undefined ? "" : ` ${mdCode(title.id)}`}`,
+      "",
+      ...list,
+      "",
+    ];
+  }
+  // Inside raw HTML Markdown is not parsed: the identifier is an HTML <code> element.
+  const id = title.id === undefined ? "" : ` <code>${htmlText(title.id)}</code>`;
   return [
-    `<details><summary>${title} (${items.length})</summary>`,
+    `<details><summary>${title.words}${id} (${items.length})</summary>`,
     "",
     ...list,
     "",
@@ -147,7 +162,11 @@ function errorSection(r: Report, budget: Budget, left: Left): string[] {
     if (budget.fits([item])) items.push(item);
     else left.errors++;
   }
-  return section("Errors", items, left.errors ? [`- … ${left.errors} more errors not shown`] : []);
+  return section(
+    { words: "Errors" },
+    items,
+    left.errors ? [`- … ${left.errors} more errors not shown`] : [],
+  );
 }
 
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
@@ -157,7 +176,7 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
   for (const { id, drift, findings } of byProject(r)) {
     const all = [...drift.map(driftItem), ...findings.map(findingItem)];
     if (mode === "detail") {
-      const title = `Project ${mdCode(id)}`;
+      const title = { words: "Project", id };
       const full = section(title, all);
       if (budget.fits(full)) {
         out.push(...full);
@@ -165,7 +184,7 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
       }
       mode = "counts";
       // The first project that does not fit is shown in part, when a useful part fits.
-      const frame = 256 + size(title);
+      const frame = 256 + 2 * size(id);
       let room = budget.room - frame;
       const shown: string[] = [];
       for (const item of all) {
@@ -252,7 +271,7 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
     if (budget.fits([item])) notes.push(item);
     else left.notes++;
   }
-  body.push(...section("Manifest warnings", notes));
+  body.push(...section({ words: "Manifest warnings" }, notes));
   return [...head, ...leftOutNote(left, limitText, opts), ...body, ...foot].join("\n");
 }
 

@@ -259,7 +259,7 @@ export function wrap(s: string, width: number | undefined, indent: number): [num
     pieces.push([start, cut]);
     start = cut + 1;
     while (s[start] === " ") start++;
-    room = Math.max(width - indent, 20);
+    room = Math.max(width - indent, 1);
   }
   pieces.push([start, s.length]);
   return pieces;
