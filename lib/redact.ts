@@ -44,6 +44,8 @@ interface Needles {
   short: Set<string>;
   /** Every PIECE-character window of every token-character segment of every secret. */
   windows: Set<string>;
+  /** The first two characters of every window, as a bitmap over two ASCII codes (a prefilter). */
+  pairs: Uint8Array;
 }
 
 const cache = new WeakMap<readonly string[], { key: string; needles: Needles }>();
@@ -67,63 +69,95 @@ function needlesFor(secrets: readonly string[]): Needles {
     }
   }
   // Longest first, so a secret that contains another is replaced whole.
-  const needles = { exact: [...exact].sort((a, b) => b.length - a.length), short, windows };
+  const pairs = new Uint8Array(128 * 128);
+  for (const w of windows) pairs[(w.charCodeAt(0) << 7) | w.charCodeAt(1)] = 1;
+  const needles = { exact: [...exact].sort((a, b) => b.length - a.length), short, windows, pairs };
   cache.set(secrets, { key, needles });
   return needles;
 }
 
+const ESCAPABLE_CODE = new Uint8Array(128);
+for (const c of ESCAPABLE) ESCAPABLE_CODE[c.charCodeAt(0)] = 1;
+
+const isAlnum = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
 /** Length of the escape unit at `i` (a backslash or `&`), or 0 when there is none. */
 function escapeLength(text: string, i: number): number {
   if (text[i] === "&") {
-    const m = /^&(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});/.exec(
-      text.slice(i, i + 40),
-    );
-    return m ? m[0].length : 0;
+    // An entity: &name; &#123; &#x1F;
+    let j = i + 1;
+    const hash = text[j] === "#";
+    const hex = hash && (text[j + 1] === "x" || text[j + 1] === "X");
+    j += hash ? (hex ? 2 : 1) : 0;
+    const first = j;
+    while (j - first < 32 && (hex ? isHex : isAlnum)(text.charCodeAt(j))) j++;
+    return j > first && text[j] === ";" ? j + 1 - i : 0;
   }
   if (text[i] !== "\\" || i + 1 >= text.length) return 0;
   const next = text[i + 1];
-  if (next === "u" && /^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6))) return 6;
-  if (next === "x" && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 2, i + 4))) return 4;
+  const hexRun = (from: number, n: number) => {
+    for (let k = from; k < from + n; k++) if (!isHex(text.charCodeAt(k))) return false;
+    return true;
+  };
+  if (next === "u" && hexRun(i + 2, 4)) return 6;
+  if (next === "x" && hexRun(i + 2, 2)) return 4;
   return 2;
 }
 
 /**
- * Calls `visit` with each run of token characters: its logical text (Markdown escapes of token
- * punctuation removed) and, for each logical character, its offset in `text`.
+ * Calls `visit` with each run of token characters of `minLength` or more: its logical text (Markdown escapes of token punctuation removed) and a map from a
+ * logical offset (up to its length) to the offset in `text`.
  */
 function forEachRun(
   text: string,
-  visit: (logical: string, at: number[], end: number) => void,
+  minLength: number,
+  visit: (logical: string, rawAt: (k: number) => number) => void,
 ): void {
-  // Runs shorter than 4 characters hold nothing worth redacting.
-  let logical = "";
-  let at: number[] = [];
+  let start = -1;
+  let escapes: number[] | null = null;
   const flush = (end: number) => {
-    if (logical.length >= 4) visit(logical, at, end);
-    logical = "";
-    at = [];
+    if (start >= 0 && end - start - (escapes?.length ?? 0) >= minLength) {
+      const from = start;
+      if (!escapes) visit(text.slice(from, end), (k) => from + k);
+      else {
+        const at: number[] = [];
+        let logical = "";
+        let e = 0;
+        for (let j = from; j < end;) {
+          // A Markdown escape counts as the character it escapes, located at its backslash.
+          const escaped = j === escapes[e];
+          at.push(j);
+          logical += text[escaped ? j + 1 : j];
+          if (escaped) e++;
+          j += escaped ? 2 : 1;
+        }
+        visit(logical, (k) => (k < at.length ? at[k] : end));
+      }
+    }
+    start = -1;
+    escapes = null;
   };
   let i = 0;
   while (i < text.length) {
-    const c = text[i];
-    if (c === "\\" && ESCAPABLE.has(text[i + 1])) {
-      at.push(i);
-      logical += text[i + 1];
-      i += 2;
-    } else if (c === "\\" || c === "&") {
-      const n = escapeLength(text, i) || 1;
-      flush(i);
-      i += n;
-    } else if (isToken(c)) {
-      at.push(i);
-      logical += c;
+    const c = text.charCodeAt(i);
+    if (c < 128 && IS_TOKEN[c]) {
+      if (start < 0) start = i;
       i++;
+    } else if (c === 92 && ESCAPABLE_CODE[text.charCodeAt(i + 1)] === 1) {
+      if (start < 0) start = i;
+      (escapes ??= []).push(i);
+      i += 2;
+    } else if (c === 92 || c === 38) {
+      flush(i);
+      i += escapeLength(text, i) || 1;
     } else {
       flush(i);
       i++;
     }
   }
-  flush(i);
+  flush(text.length);
 }
 
 /** Logical [start, end) intervals of `run` that hold a secret or a piece of one. */
@@ -136,9 +170,14 @@ function secretSpans(run: string, needles: Needles): [number, number][] {
   }
   if (needles.windows.size && run.length >= PIECE) {
     for (let i = 0; i + PIECE <= run.length; i++) {
-      if (needles.windows.has(run.slice(i, i + PIECE))) spans.push([i, i + PIECE]);
+      // Runs hold only ASCII token characters, so the pair index is in range.
+      if (
+        needles.pairs[(run.charCodeAt(i) << 7) | run.charCodeAt(i + 1)] === 1 &&
+        needles.windows.has(run.slice(i, i + PIECE))
+      ) spans.push([i, i + PIECE]);
     }
   }
+  if (run.length < 19 || !run.includes("sk-")) return spans;
   for (const m of run.matchAll(SK_RE)) {
     const start = m.index + 3;
     let end = start;
@@ -167,17 +206,20 @@ function merge(spans: [number, number][]): [number, number][] {
 export function redact(text: string, secrets: readonly string[] = []): string {
   const needles = needlesFor(secrets);
   const cuts: [number, number][] = [];
-  forEachRun(text, (run, at, end) => {
+  // Nothing shorter than the shortest needle can match (`sk-` keys are 19+ characters).
+  const minLength = needles.short.size ? 4 : PIECE;
+  forEachRun(text, minLength, (run, rawAt) => {
+    const start = rawAt(0);
+    const end = rawAt(run.length);
     if (
-      needles.short.has(run) && text[at[0] - 1] !== "<" && text[at[0] - 1] !== "/" &&
+      needles.short.has(run) && text[start - 1] !== "<" && text[start - 1] !== "/" &&
       text[end] !== "="
     ) {
-      cuts.push([at[0], end]);
+      cuts.push([start, end]);
       return;
     }
-    for (const [s, e] of merge(secretSpans(run, needles))) {
-      cuts.push([at[s], e < at.length ? at[e] : end]);
-    }
+    const spans = secretSpans(run, needles);
+    if (spans.length) { for (const [s, e] of merge(spans)) cuts.push([rawAt(s), rawAt(e)]); }
   });
   let out = "";
   let last = 0;
