@@ -15,8 +15,8 @@ import { htmlText, mdCode, mdText } from "./inert.ts";
 export const STEP_SUMMARY_BUDGET = 1024 * 1024;
 /** GitHub refuses a pull-request or issue comment over 65,536 characters. */
 export const COMMENT_BUDGET = 65_536;
-/** Kept free for the note on what was left out and the footer. */
-const RESERVE = 2048;
+/** Kept free for section headings and the "more not shown" lines, besides the note's own size. */
+const SLACK = 1024;
 
 const ICON = { in_sync: "✅", drift: "❌", error: "⚠️" } as const;
 const HEADLINE = {
@@ -127,7 +127,7 @@ function section(title: Title, items: string[], more: string[] = []): string[] {
 class Budget {
   constructor(public room: number) {}
   fits(lines: readonly string[]): boolean {
-    const n = lines.reduce((t, l) => t + size(l) + 1, 0);
+    const n = lineSize(lines);
     if (n > this.room) return false;
     this.room -= n;
     return true;
@@ -169,55 +169,94 @@ function errorSection(r: Report, budget: Budget, left: Left): string[] {
   );
 }
 
+type Group = ReturnType<typeof byProject>[number];
+
+const lineSize = (lines: readonly string[]) => lines.reduce((t, l) => t + size(l) + 1, 0);
+
+const groupItems = (g: Group) => [...g.drift.map(driftItem), ...g.findings.map(findingItem)];
+
+/** One list item counting a project's drift and findings by kind. */
+function countLine({ id, drift, findings }: Group): string {
+  const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k).length;
+  const open = findings.filter((f) => !f.waived);
+  const parts: [number, string][] = [
+    [n("project_missing"), "project missing"],
+    [n("project_changed"), "project changed"],
+    [n("missing"), "missing"],
+    [n("unexpected"), "unexpected"],
+    [n("changed"), "changed"],
+    [n("ambiguous"), "ambiguous"],
+    [open.filter((f) => f.severity === "error").length, "policy errors"],
+    [open.filter((f) => f.severity === "warning").length, "policy warnings"],
+    [findings.length - open.length, "waived"],
+  ];
+  return `- ${mdCode(id)}: ${parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")}`;
+}
+
+/**
+ * The room detail may take: everything when it all fits; otherwise what is left once every
+ * project's count line is set aside (or three quarters, when the counts alone overflow), so that
+ * the projects after the detail are still counted.
+ */
+function detailRoom(groups: readonly Group[], room: number): number {
+  let need = 0;
+  let counts = 0;
+  for (const g of groups) {
+    need += lineSize(groupItems(g)) + 128 + 2 * size(g.id);
+    counts += size(countLine(g)) + 1;
+  }
+  if (need <= room) return room;
+  return counts + 256 < room / 4 ? room - counts - 256 : Math.floor(room * 0.75);
+}
+
+/** The first project that does not fit whole, shown in part when a useful part fits. */
+function partSection(
+  id: string,
+  all: string[],
+  room: number,
+): { lines: string[]; rest: number } | null {
+  let left = room - 256 - 2 * size(id);
+  const shown: string[] = [];
+  for (const item of all) {
+    if ((left -= size(item) + 1) < 0) break;
+    shown.push(item);
+  }
+  if (!shown.length) return null;
+  const rest = all.length - shown.length;
+  const more = [`- … ${rest} more items in this project not shown`];
+  return { lines: section({ words: "Project", id }, shown, more), rest };
+}
+
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
   const out: string[] = [];
   const counts: string[] = [];
+  const groups = byProject(r);
+  const detail = new Budget(detailRoom(groups, budget.room));
+  const fitsDetail = (lines: readonly string[]) => {
+    if (!detail.fits(lines)) return false;
+    budget.room -= lineSize(lines);
+    return true;
+  };
   let mode: "detail" | "counts" | "none" = "detail";
-  for (const { id, drift, findings } of byProject(r)) {
-    const all = [...drift.map(driftItem), ...findings.map(findingItem)];
+  for (const g of groups) {
+    const all = groupItems(g);
     if (mode === "detail") {
-      const title = { words: "Project", id };
-      const full = section(title, all);
-      if (budget.fits(full)) {
+      const full = section({ words: "Project", id: g.id }, all);
+      if (fitsDetail(full)) {
         out.push(...full);
         continue;
       }
       mode = "counts";
-      // The first project that does not fit is shown in part, when a useful part fits.
-      const frame = 256 + 2 * size(id);
-      let room = budget.room - frame;
-      const shown: string[] = [];
-      for (const item of all) {
-        if ((room -= size(item) + 1) < 0) break;
-        shown.push(item);
-      }
-      if (shown.length) {
-        const rest = all.length - shown.length;
-        const part = section(title, shown, [`- … ${rest} more items in this project not shown`]);
-        if (budget.fits(part)) {
-          out.push(...part);
-          left.partial++;
-          left.items += rest;
-          continue;
-        }
+      const part = partSection(g.id, all, detail.room);
+      if (part && fitsDetail(part.lines)) {
+        out.push(...part.lines);
+        left.partial++;
+        left.items += part.rest;
+        continue;
       }
     }
-    const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k).length;
-    const open = findings.filter((f) => !f.waived);
-    const line = `- ${mdCode(id)}: ${
-      [
-        [n("project_missing"), "project missing"],
-        [n("project_changed"), "project changed"],
-        [n("missing"), "missing"],
-        [n("unexpected"), "unexpected"],
-        [n("changed"), "changed"],
-        [n("ambiguous"), "ambiguous"],
-        [open.filter((f) => f.severity === "error").length, "policy errors"],
-        [open.filter((f) => f.severity === "warning").length, "policy warnings"],
-        [findings.length - open.length, "waived"],
-      ].filter(([k]) => k).map(([k, label]) => `${k} ${label}`).join(", ")
-    }`;
     left.items += all.length;
+    const line = countLine(g);
     if (mode === "counts" && budget.fits([line])) {
       counts.push(line);
       left.counted++;
@@ -226,7 +265,14 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
       left.unlisted++;
     }
   }
-  if (counts.length) out.push("#### Counts only", "", ...counts, "");
+  if (counts.length) {
+    out.push(
+      "#### More projects, counts only (every item is in the JSON report)",
+      "",
+      ...counts,
+      "",
+    );
+  }
   return out;
 }
 
@@ -261,7 +307,18 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
     `<sub>keydrift ${r.tool.version} · exit code ${r.exitCode} · fail-on ${r.failOn}</sub>`,
     "",
   ];
-  const budget = new Budget(limit - RESERVE);
+  // Room for the note at its largest: every count at 7 digits, and the report path.
+  const most = 9_999_999;
+  const worst: Left = {
+    errors: most,
+    notes: most,
+    partial: most,
+    counted: most,
+    unlisted: most,
+    items: most,
+  };
+  const note = leftOutNote(worst, limitText, opts).reduce((n, l) => n + size(l) + 1, 0);
+  const budget = new Budget(limit - note - SLACK);
   budget.fits([...head, ...foot]);
   const left: Left = { errors: 0, notes: 0, partial: 0, counted: 0, unlisted: 0, items: 0 };
   const body = [...errorSection(r, budget, left), ...projectSections(r, budget, left)];
