@@ -8,7 +8,10 @@
  *   a document's structure: it only replaces runs of token characters (`[A-Za-z0-9._~+/=-]`,
  *   where `\` before one of the punctuation ones, a Markdown escape, counts as part of the run), and
  *   never a quote, `<`, `>`, `&`, a newline or any other escape (`\n`, `\u001b`, `\x1b`, `&amp;`).
- *   So JSON, SARIF, JUnit XML, Markdown and workflow commands stay valid after it.
+ *   So JSON, SARIF, JUnit XML, Markdown and workflow commands stay valid after it. A backslash
+ *   followed by `"`, `\`, `b`, `f`, `n`, `r`, `t`, `uXXXX` or `xXX` is read as an escape (JSON's,
+ *   and the visible escapes of `textSafe`, which also doubles literal backslashes), except in an
+ *   XML document, which has none.
  *
  * Both redact the secrets themselves, the admin key without its `sk-admin-` prefix, any run of
  * 12 or more characters of a secret (a piece is as good as the key to someone who has the rest),
@@ -84,7 +87,7 @@ const isAlnum = (c: number) =>
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
 /** Length of the escape unit at `i` (a backslash or `&`), or 0 when there is none. */
-function escapeLength(text: string, i: number): number {
+function escapeLength(text: string, i: number, xml: boolean): number {
   if (text[i] === "&") {
     // An entity: &name; &#123; &#x1F;
     let j = i + 1;
@@ -95,7 +98,7 @@ function escapeLength(text: string, i: number): number {
     while (j - first < 32 && (hex ? isHex : isAlnum)(text.charCodeAt(j))) j++;
     return j > first && text[j] === ";" ? j + 1 - i : 0;
   }
-  if (text[i] !== "\\" || i + 1 >= text.length) return 0;
+  if (xml || text[i] !== "\\" || i + 1 >= text.length) return 0;
   const next = text[i + 1];
   const hexRun = (from: number, n: number) => {
     for (let k = from; k < from + n; k++) if (!isHex(text.charCodeAt(k))) return false;
@@ -103,7 +106,8 @@ function escapeLength(text: string, i: number): number {
   };
   if (next === "u" && hexRun(i + 2, 4)) return 6;
   if (next === "x" && hexRun(i + 2, 2)) return 4;
-  return 2;
+  // The JSON escapes (and textSafe's \r, \n, \t); any other backslash is a character of its own.
+  return '"\\bfnrt'.includes(next) ? 2 : 0;
 }
 
 /**
@@ -115,6 +119,7 @@ function forEachRun(
   minLength: number,
   visit: (logical: string, rawAt: (k: number) => number) => void,
 ): void {
+  const xml = text.startsWith("<?xml");
   let start = -1;
   let escapes: number[] | null = null;
   const flush = (end: number) => {
@@ -145,13 +150,13 @@ function forEachRun(
     if (c < 128 && IS_TOKEN[c]) {
       if (start < 0) start = i;
       i++;
-    } else if (c === 92 && ESCAPABLE_CODE[text.charCodeAt(i + 1)] === 1) {
+    } else if (c === 92 && !xml && ESCAPABLE_CODE[text.charCodeAt(i + 1)] === 1) {
       if (start < 0) start = i;
       (escapes ??= []).push(i);
       i += 2;
     } else if (c === 92 || c === 38) {
       flush(i);
-      i += escapeLength(text, i) || 1;
+      i += escapeLength(text, i, xml) || 1;
     } else {
       flush(i);
       i++;

@@ -207,6 +207,8 @@ Deno.test("textSafe() shows controls, bidi characters and lone surrogates as vis
     ["\u202e\u2066\u200f\u061c", "\\u202e\\u2066\\u200f\\u061c"],
     ["\ud800", "\\ud800"],
     ["😀 ok é", "😀 ok é"],
+    // A literal backslash is doubled, so an escape always means one.
+    ["C:\\x1b", "C:\\\\x1b"],
   ];
   for (const [input, want] of cases) assertEquals(textSafe(input), want);
   assertEquals(quoteText('say "hi"\\\n'), '"say \\"hi\\"\\\\\\n"');

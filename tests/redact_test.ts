@@ -115,6 +115,9 @@ function pieces(secret: string): string[] {
   return out;
 }
 
+/** JSON escapes and the visible escapes of textSafe. */
+const ESCAPE = /\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|["\\bfnrt])/g;
+
 /** Markdown as a reader sees it: backslash escapes and empty comments gone. */
 const visible = (md: string) => md.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/<!-- -->/g, "");
 
@@ -137,7 +140,10 @@ Deno.test("redact() keeps every format parseable and leaves no 12-character piec
           if (format === "json" || format === "sarif") JSON.parse(out);
           if (format === "junit") assertEquals(XMLValidator.validate(out), true, out);
           if (format === "github") ok(out.trimEnd().split("\n").every((l) => l.startsWith("::")));
-          const seen = format.startsWith("markdown") ? visible(out) : out;
+          // Read escapes as the separate characters they stand for: the `0` that ends `\ud800`
+          // is not a character of the string that follows it.
+          const shown = format.startsWith("markdown") ? visible(out) : out;
+          const seen = format === "junit" ? shown : shown.replace(ESCAPE, " ");
           for (const p of pieces(secret)) {
             ok(!seen.includes(p), `${format}: ${JSON.stringify(p)} survived`);
           }
@@ -170,5 +176,36 @@ Deno.test("credentials a user puts in --api-url never reach the output", async (
     assertEquals(r.code, 1, r.stdout + r.stderr);
     ok(r.stderr.length > 0);
     ok(!(r.stdout + r.stderr).includes("USERSECRET"), r.stderr);
+  }
+});
+
+Deno.test("a 401 body that echoes the admin key leaves no piece of it in any format, Markdown and the step summary included", async () => {
+  const echo = (req: Request) =>
+    Promise.resolve(
+      Response.json(
+        {
+          error: {
+            message: `Incorrect API key provided: ${req.headers.get("authorization")}`,
+            type: "invalid_request_error",
+            param: null,
+            code: "invalid_api_key",
+          },
+        },
+        { status: 401 },
+      ),
+    );
+  const argv = ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1", "--summary"];
+  for (const f of Object.keys(RENDERERS)) argv.push("--format", `${f}=r.${f}`);
+  const r = await runCli(argv, {
+    files: { "keydrift.yaml": "version: 1\nprojects: [{ id: proj_a, keys: [] }]\n" },
+    env: { OPENAI_ADMIN_KEY: ADMIN_KEY, GITHUB_STEP_SUMMARY: "summary.md" },
+    fetch: (input, init) => echo(new Request(input, init)),
+  });
+  assertEquals(r.code, 1, r.stderr);
+  const outputs = [...r.files].filter(([p]) => p.startsWith("r.") || p === "summary.md");
+  assertEquals(outputs.length, Object.keys(RENDERERS).length + 1);
+  for (const [path, text] of outputs) {
+    const seen = path.includes("markdown") || path === "summary.md" ? visible(text) : text;
+    for (const p of pieces(ADMIN_KEY)) ok(!seen.includes(p), `${path}: ${p}`);
   }
 });

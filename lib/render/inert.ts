@@ -15,9 +15,9 @@
 /** Characters that are never shown raw. */
 const UNSAFE =
   // deno-lint-ignore no-control-regex
-  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\" };
 
 function visible(c: string): string {
   const code = c.charCodeAt(0);
@@ -29,15 +29,16 @@ function visible(c: string): string {
 
 /**
  * A string made safe for a terminal, a log line or any plain-text line: every control, bidi and
- * invisible-format character is replaced by a visible escape. Printable text is unchanged.
+ * invisible-format character is replaced by a visible escape, and a backslash is doubled so that
+ * an escape always means one (a key named `\x1b` shows as `\\x1b`). Other text is unchanged.
  */
 export function textSafe(s: string): string {
   return s.replace(UNSAFE, visible);
 }
 
-/** `s` in double quotes, with `"` and `\` escaped and everything else as `textSafe` shows it. */
+/** `s` in double quotes, with `"` escaped and everything as `textSafe` shows it. */
 export function quoteText(s: string): string {
-  return `"${textSafe(s.replace(/["\\]/g, (c) => `\\${c}`))}"`;
+  return `"${textSafe(s).replace(/"/g, '\\"')}"`;
 }
 
 /**

@@ -23,18 +23,20 @@ interface Line {
 
 const line = (style: Style | null, head: string, tail = "", indent = 2): Line => ({
   style,
-  head: textSafe(head),
-  tail: textSafe(tail),
+  head,
+  tail,
   indent,
 });
 
+/** Every value from the report goes through `t` (or `q`) exactly once. */
+const t = textSafe;
 const q = (s: string | null) => (s === null ? "null" : quoteText(s));
 const at = (d: { location: { file: string; line: number } | null }) =>
-  d.location ? `${d.location.file}:${d.location.line}` : "";
+  d.location ? `${t(d.location.file)}:${d.location.line}` : "";
 const also = (s: string) => (s ? `; ${s}` : "");
 
 function keyRef(name: string | null, id: string | null): string {
-  return `key ${q(name)}${id ? ` [${id}]` : ""}`;
+  return `key ${q(name)}${id ? ` [${t(id)}]` : ""}`;
 }
 
 /** What each symbol means, in the order they are explained. */
@@ -57,7 +59,7 @@ const SYMBOL: Record<Drift["kind"], string> = {
 
 function changeLines(d: Drift): Line[] {
   return d.changes.map((c) =>
-    line("yellow", `      ~ ${textSafe(c.path)}: ${q(c.expected)} -> ${q(c.actual)}`, "", 10)
+    line("yellow", `      ~ ${t(c.path)}: ${q(c.expected)} -> ${q(c.actual)}`, "", 10)
   );
 }
 
@@ -68,13 +70,13 @@ function driftLines(d: Drift): Line[] {
       return [
         line(
           "red",
-          `  - project ${d.projectId}`,
+          `  - project ${t(d.projectId)}`,
           `  # does not exist or is not visible to this admin key${also(at(d))}`,
           6,
         ),
       ];
     case "project_changed":
-      return [line("yellow", `  ~ project ${d.projectId}`, at(d) && `  # ${at(d)}`, 6)].concat(
+      return [line("yellow", `  ~ project ${t(d.projectId)}`, at(d) && `  # ${at(d)}`, 6)].concat(
         changeLines(d),
       );
     case "changed":
@@ -89,11 +91,13 @@ function driftLines(d: Drift): Line[] {
           `  # ${d.candidates?.length ?? 0} live keys fit; pin one with "id"${also(at(d))}`,
           6,
         ),
-        ...(d.candidates ?? []).map((c) => line("magenta", `      ${c.id}  ${c.owner}`, "", 8)),
+        ...(d.candidates ?? []).map((c) =>
+          line("magenta", `      ${t(c.id)}  ${t(c.owner)}`, "", 8)
+        ),
       ];
     case "unexpected": {
       const level = d.severity === "warning" ? " (warning)" : "";
-      const detail = d.detail ? `: ${shortRedacted(d.detail)}` : "";
+      const detail = d.detail ? `: ${t(shortRedacted(d.detail))}` : "";
       return [line("green", `  + ${ref}`, `  # not in the manifest${level}${detail}`, 6)];
     }
   }
@@ -104,15 +108,17 @@ function findingLine(f: Finding): Line {
   if (f.waived && f.waiver) {
     return line(
       "dim",
-      `  ! ${f.severity} ${f.policy}: ${ref} ${f.message} [waived until ${f.waiver.expires}: ${f.waiver.reason}]`,
+      `  ! ${f.severity} ${t(f.policy)}: ${ref} ${t(f.message)} [waived until ${
+        t(f.waiver.expires)
+      }: ${t(f.waiver.reason)}]`,
       "",
       6,
     );
   }
   return line(
     f.severity === "error" ? "red" : "yellow",
-    `  ! ${f.severity} ${f.policy}:`,
-    ` ${ref} ${f.message}`,
+    `  ! ${f.severity} ${t(f.policy)}:`,
+    ` ${ref} ${t(f.message)}`,
     6,
   );
 }
@@ -180,11 +186,11 @@ function verdict(r: Report): Line[] {
 }
 
 function errorLines(r: Report): Line[] {
-  const out = r.errors.map((e) => line("red", "Error: ", e.message, 7));
+  const out = r.errors.map((e) => line("red", "Error: ", t(e.message), 7));
   const projects = [
     ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
   ];
-  const listed = projects.slice(0, 5).join(", ") +
+  const listed = projects.slice(0, 5).map(t).join(", ") +
     (projects.length > 5 ? ` and ${projects.length - 5} more` : "");
   out.push(
     line(null, ""),
@@ -213,7 +219,7 @@ function legend(r: Report): Line[] {
 export function renderText(r: Report, opts: RenderOptions): string {
   const out: Line[] = legend(r);
   for (const { id, drift, findings } of byProject(r)) {
-    out.push(line("bold", `project ${id}`));
+    out.push(line("bold", `project ${t(id)}`));
     for (const d of drift) out.push(...driftLines(d));
     for (const f of findings) out.push(findingLine(f));
     out.push(line(null, ""));
@@ -222,7 +228,7 @@ export function renderText(r: Report, opts: RenderOptions): string {
     out.push(
       line(
         "yellow",
-        `Warning: ${n.location.file}:${n.location.line}:${n.location.column}: ${n.message}`,
+        `Warning: ${t(n.location.file)}:${n.location.line}:${n.location.column}: ${t(n.message)}`,
       ),
     );
   }
