@@ -264,3 +264,15 @@ Deno.test("text for unreadable projects names them: 'Incomplete: 1 project could
     text,
   );
 });
+
+Deno.test("text says why it exits 2 when the drift is below --fail-on but findings are not", () => {
+  const r = reportWith("x");
+  const mixed = { ...r, drift: [{ ...r.drift[5], severity: "warning" as const }] };
+  const text = renderText(mixed, { color: false });
+  ok(
+    text.trimEnd().endsWith(
+      "The drift is below --fail-on error, but 1 policy error at or above --fail-on error.",
+    ),
+    text,
+  );
+});

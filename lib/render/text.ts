@@ -157,31 +157,33 @@ export function summaryLine(r: Report): string {
 function verdict(r: Report): Line[] {
   const failing = r.findings.filter((f) => !f.waived && fails(f.severity, r.failOn));
   const errors = failing.filter((f) => f.severity === "error").length;
-  const warnings = failing.length - errors;
+  const what = [
+    errors && plural(errors, "policy error"),
+    failing.length - errors && plural(failing.length - errors, "policy warning"),
+  ].filter(Boolean).join(" and ");
   const threshold = `at or above --fail-on ${r.failOn}`;
   if (r.drift.length === 0) {
-    if (!failing.length) {
-      const head = line("green", "No drift: live keys match the manifest.");
-      if (r.findings.length) return [head, line(null, summaryLine(r))];
-      const s = r.summary;
-      return [
-        head,
-        line(
-          null,
-          `${plural(s.in_sync_keys, "key")} in sync across ${plural(s.projects, "project")} · ` +
-            `Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`,
-        ),
-      ];
+    if (failing.length) {
+      return [line("red", `No key drift, but ${what} ${threshold}.`), line(null, summaryLine(r))];
     }
-    const what = [
-      errors && plural(errors, "policy error"),
-      warnings && plural(warnings, "policy warning"),
-    ]
-      .filter(Boolean).join(" and ");
-    return [line("red", `No key drift, but ${what} ${threshold}.`), line(null, summaryLine(r))];
+    const head = line("green", "No drift: live keys match the manifest.");
+    if (r.findings.length) return [head, line(null, summaryLine(r))];
+    const s = r.summary;
+    return [
+      head,
+      line(
+        null,
+        `${plural(s.in_sync_keys, "key")} in sync across ${plural(s.projects, "project")} · ` +
+          `Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`,
+      ),
+    ];
   }
   const out = [line(null, summaryLine(r))];
+  const driftFails = r.drift.some((d) => fails(d.severity, r.failOn));
   if (r.status === "in_sync") out.push(line("green", `Nothing ${threshold}: exit 0.`));
+  else if (!driftFails) {
+    out.push(line("red", `The drift is below --fail-on ${r.failOn}, but ${what} ${threshold}.`));
+  }
   return out;
 }
 
