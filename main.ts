@@ -84,6 +84,13 @@ const deps: Deps = {
   },
   random: () => Math.random(),
   isTerminal: () => Deno.stdout.isTerminal(),
+  columns() {
+    try {
+      return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined;
+    } catch {
+      return undefined;
+    }
+  },
   noColor: Deno.noColor,
   serve(handler, port) {
     return new Promise((resolve) => {

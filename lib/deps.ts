@@ -33,6 +33,8 @@ export interface Deps {
   random(): number;
   /** Whether stdout is a terminal (colour decisions). */
   isTerminal(): boolean;
+  /** The terminal's width when stdout is a terminal (text wraps there); optional. */
+  columns?(): number | undefined;
   noColor: boolean;
   serve(handler: (req: Request) => Promise<Response>, port: number): Promise<Server>;
   /**

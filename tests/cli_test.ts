@@ -77,7 +77,7 @@ Deno.test("usage errors: unknown command, unknown flag, missing value, bad enum 
     ],
     [
       ["check", "--format", "yaml"],
-      'keydrift: unknown format "yaml"; choose from text, json, markdown, github, sarif, junit, codeclimate',
+      'keydrift: unknown format "yaml"; choose from text, json, markdown, markdown-comment, github, sarif, junit, codeclimate',
     ],
     [
       ["check", "--concurrency", "0"],

@@ -123,7 +123,7 @@ Deno.test("completion values agree with the values check itself accepts", async 
   const accepted = async (flag: string) => {
     const r = await runCli(["check", flag, "bogus"]);
     assertEquals(r.code, 1);
-    const list = /(?:must be one of|choose from) ([\w, ]+?)(?:,? not "|;|$)/m.exec(r.stderr);
+    const list = /(?:must be one of|choose from) ([\w, -]+?)(?:,? not "|;|$)/m.exec(r.stderr);
     ok(list, r.stderr);
     return list[1].split(", ");
   };

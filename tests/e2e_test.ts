@@ -84,7 +84,9 @@ Deno.test("e2e: check with the README's scoped permissions against fake-api on 1
     const r = await keydrift(["check", "-m", "examples/keydrift.yaml"], env);
     assertEquals(r.code, 2, r.stderr);
     ok(
-      r.stdout.includes("Drift: 1 missing, 1 unexpected, 1 changed, 1 ambiguous, 2 project"),
+      r.stdout.includes(
+        "Drift: keys 1 missing, 1 unexpected, 1 changed, 1 ambiguous; projects 1 missing, 1 changed",
+      ),
       r.stdout,
     );
     for (const o of [r.stdout, r.stderr]) ok(!o.includes(ADMIN_KEY));

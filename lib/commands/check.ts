@@ -106,6 +106,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
       color: useColor,
+      width: io.deps.columns?.(),
       summary: v.summary === true,
       policies,
       manifest,
@@ -192,12 +193,26 @@ async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: { color: boolean; summary: boolean; policies: readonly Policy[]; manifest: Manifest | null },
+  o: {
+    color: boolean;
+    width: number | undefined;
+    summary: boolean;
+    policies: readonly Policy[];
+    manifest: Manifest | null;
+  },
 ) {
   const root = io.deps.cwd?.();
+  const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
   for (const { format, path } of outputs) {
-    const color = path === null && format === "text" && o.color;
-    const opts = { color, policies: o.policies, manifest: o.manifest, root };
+    const toTerminal = path === null && format === "text";
+    const opts = {
+      color: toTerminal && o.color,
+      width: toTerminal ? o.width : undefined,
+      policies: o.policies,
+      manifest: o.manifest,
+      root,
+      jsonReport,
+    };
     // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
     let append = false;
     for (const piece of renderChunks(format, report, opts)) {
@@ -207,5 +222,9 @@ async function writeReports(
     }
   }
   const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
-  if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", { append: true });
+  if (summaryPath) {
+    await io.write(summaryPath, RENDERERS.markdown(report, { color: false, jsonReport }) + "\n", {
+      append: true,
+    });
+  }
 }

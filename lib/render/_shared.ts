@@ -80,6 +80,14 @@ export function byProject(
   return [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/**
+ * A drift `detail` with its trailing `redacted_value` shortened for people: the mask run becomes
+ * `...` (`sk-proj-****…****qe6x` -> `sk-proj-...qe6x`). Nothing else in the string changes.
+ */
+export function shortRedacted(detail: string): string {
+  return detail.replace(/\*{3,}(?=[A-Za-z0-9_-]*$)/, "...");
+}
+
 /** A stable identity for a drift or finding across runs (not its line, which moves). */
 export function identity(x: Drift | Finding): string {
   const kind = "kind" in x ? x.kind : x.policy;

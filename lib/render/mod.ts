@@ -8,7 +8,7 @@ import type { Policy } from "../policy.ts";
 import type { Manifest } from "../types.ts";
 import { renderText } from "./text.ts";
 import { renderJson } from "./json.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { renderMarkdown, renderMarkdownComment } from "./markdown.ts";
 import { renderGithub } from "./github.ts";
 import { renderSarif, sarifChunks } from "./sarif.ts";
 import { junitChunks, renderJunit } from "./junit.ts";
@@ -27,6 +27,13 @@ export interface RenderOptions {
    * relative manifest paths are taken as relative to it. The CLI passes its working directory.
    */
   root?: string;
+  /** Wrap text lines at this many columns (text only; unset: no wrapping). */
+  width?: number;
+  /**
+   * Where this run wrote the full JSON report, if it did: budgeted formats (markdown) name it
+   * when they leave detail out.
+   */
+  jsonReport?: string;
 }
 
 export type Renderer = (report: Report, opts: RenderOptions) => string;
@@ -35,6 +42,7 @@ export const RENDERERS = {
   text: renderText,
   json: renderJson,
   markdown: renderMarkdown,
+  "markdown-comment": renderMarkdownComment,
   github: renderGithub,
   sarif: renderSarif,
   junit: renderJunit,
