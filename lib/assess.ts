@@ -46,6 +46,7 @@ export function assessment(
       drift.sort(byOrder);
       const { findings, notes } = run.finish(complete);
       return buildReport({
+        policies,
         manifest,
         drift,
         counts,

@@ -12,6 +12,7 @@ import type {
   LiveKey,
   LiveProject,
   Manifest,
+  OwnerRef,
 } from "./types.ts";
 
 /** Per-project tallies the report needs beyond the drift list. */
@@ -25,8 +26,10 @@ export interface DiffCounts {
   inMissingProjects: number;
 }
 
-export function ownerText(k: LiveKey): string {
-  return k.owner.type === "user" ? `user "${k.owner.name}"` : `service account "${k.owner.name}"`;
+/** The report's view of a live key's owner. */
+export function ownerRef(k: LiveKey): OwnerRef {
+  const o = k.owner;
+  return { type: o.type, id: o.id, name: o.name, email: o.email ?? null, role: o.role };
 }
 
 function ownerMatches(entry: DeclaredKey, k: LiveKey): boolean {
@@ -197,7 +200,7 @@ function diffKeys(
         keyName: e.name,
         changes: [],
         location: e.location,
-        candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name, owner: ownerText(k) }))
+        candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name, owner: ownerRef(k) }))
           .sort((a, b) => a.id.localeCompare(b.id)),
       });
     }
@@ -231,7 +234,7 @@ function diffKeys(
       keyName: k.name,
       changes: [],
       location: declared.location,
-      detail: `${ownerText(k)}, ${k.redactedValue}`,
+      live: { owner: ownerRef(k), redactedValue: k.redactedValue },
     });
   }
 }

@@ -144,9 +144,7 @@ export function policyRun(
             projectId: declared.id,
             keyId: key.id,
             keyName: key.name,
-            message: waiver && waiver.ref.state !== "active"
-              ? `${message} (${waiverNote(waiver.ref)})`
-              : message,
+            message,
             waived: waiver?.ref.state === "active",
             waiver: waiver?.ref ?? null,
             location: entry?.location ?? declared.location,
@@ -169,12 +167,6 @@ export function policyRun(
       return { findings, notes };
     },
   };
-}
-
-function waiverNote(ref: WaiverRef): string {
-  return ref.state === "expired"
-    ? `waiver expired on ${ref.expires}`
-    : `waiver at line ${ref.location.line} is malformed and does not apply`;
 }
 
 /**

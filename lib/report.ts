@@ -3,8 +3,16 @@
  * it and nothing else. Exit codes are data: one table, one pure function.
  */
 import type { DiffCounts } from "./diff.ts";
-import type { Note } from "./policy.ts";
-import type { Drift, Finding, Manifest, RunError, Severity } from "./types.ts";
+import { effectiveSeverity, type Note, type Policy } from "./policy.ts";
+import type {
+  Drift,
+  Finding,
+  Manifest,
+  PolicySeverity,
+  RunError,
+  Severity,
+  SourceLocation,
+} from "./types.ts";
 import { VERSION } from "./version.ts";
 
 export type Status = "in_sync" | "drift" | "error";
@@ -41,6 +49,25 @@ export interface Summary {
   coverage: number;
 }
 
+/** A policy as the report describes it (SARIF rules, help text): no code, only words and levels. */
+export interface RuleInfo {
+  id: string;
+  summary: string;
+  rationale: string;
+  source: string;
+  defaultSeverity: PolicySeverity;
+  /** The severity this run used (the manifest may override the default). */
+  severity: PolicySeverity;
+}
+
+/** A declared project and its entries, as checked in this run (JUnit shows one test per entry). */
+export interface DeclaredSummary {
+  projectId: string;
+  location: SourceLocation;
+  keys: { name: string; id: string | null; location: SourceLocation }[];
+}
+
+/** Everything a renderer needs, and nothing that is not data. */
 export interface Report {
   tool: { name: "keydrift"; version: string };
   status: Status;
@@ -53,6 +80,10 @@ export interface Report {
   errors: RunError[];
   /** Warnings about the manifest (unmatched or malformed waivers). */
   notes: Note[];
+  /** The policies this run knew of, for rule descriptions. */
+  rules: RuleInfo[];
+  /** The projects in scope and their declared entries. */
+  declared: DeclaredSummary[];
 }
 
 export interface ReportInput {
@@ -66,6 +97,7 @@ export interface ReportInput {
   failOn: FailOn;
   /** Projects in scope (after --project). */
   projects: number;
+  policies: readonly Policy[];
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -126,6 +158,19 @@ export function buildReport(input: ReportInput): Report {
     findings: [...input.findings].sort(findingOrder),
     errors: input.errors,
     notes: input.notes,
+    rules: input.policies.map((p) => ({
+      id: p.id,
+      summary: p.summary,
+      rationale: p.rationale,
+      source: p.source,
+      defaultSeverity: p.defaultSeverity,
+      severity: input.manifest ? effectiveSeverity(p, input.manifest) : p.defaultSeverity,
+    })),
+    declared: (input.manifest?.projects ?? []).map((p) => ({
+      projectId: p.id,
+      location: p.location,
+      keys: p.keys.map((k) => ({ name: k.name, id: k.id ?? null, location: k.location })),
+    })),
   };
 }
 
@@ -133,9 +178,11 @@ export function buildReport(input: ReportInput): Report {
 export function errorReport(
   message: string,
   failOn: FailOn,
-  manifest: Manifest | null = null,
+  manifest: Manifest | null,
+  policies: readonly Policy[],
 ): Report {
   return buildReport({
+    policies,
     manifest,
     drift: [],
     counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },

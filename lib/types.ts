@@ -110,10 +110,21 @@ export interface Change {
   actual: string | null;
 }
 
+/** A live key's owner as the report carries it (renderers phrase it). */
+export interface OwnerRef {
+  type: OwnerType;
+  id: string;
+  name: string;
+  /** Users only; null for service accounts. */
+  email: string | null;
+  role: string;
+}
+
+/** A live key that fits an ambiguous entry. */
 export interface Candidate {
   id: string;
   name: string;
-  owner: string;
+  owner: OwnerRef;
 }
 
 export interface Drift {
@@ -126,8 +137,8 @@ export interface Drift {
   location: SourceLocation | null;
   /** For `ambiguous`: the live keys that fit the entry. */
   candidates?: Candidate[];
-  /** For `unexpected`: the owner and redacted value, for display. */
-  detail?: string;
+  /** For `unexpected`: who owns the live key and its redacted value. */
+  live?: { owner: OwnerRef; redactedValue: string };
 }
 
 export interface WaiverRef {

@@ -1,6 +1,6 @@
 /** Hand-built reports for renderer tests: every server-supplied field carries a chosen string. */
 import type { Report } from "../lib/report.ts";
-import type { Drift, Finding, SourceLocation } from "../lib/types.ts";
+import type { Drift, Finding, OwnerRef, SourceLocation } from "../lib/types.ts";
 
 const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml", line, column });
 
@@ -57,8 +57,8 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       changes: [],
       location: at(11),
       candidates: [
-        { id: `key_a${s}`, name: s, owner: `user "${s}"` },
-        { id: `key_b${s}`, name: s, owner: `service account "${s}"` },
+        { id: `key_a${s}`, name: s, owner: owner("user", s) },
+        { id: `key_b${s}`, name: s, owner: owner("service_account", s) },
       ],
     },
     {
@@ -69,7 +69,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       keyName: s,
       changes: [],
       location: at(2, 5),
-      detail: `user "${s}", sk-proj-****${s}`,
+      live: { owner: owner("user", s), redactedValue: `sk-proj-****${s}` },
     },
   ];
   const findings: Finding[] = [
@@ -138,5 +138,22 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       ]
       : [],
     notes: [{ message: `waiver for "${s}" matches no finding`, location: at(20, 5) }],
+    rules: [{
+      id: "owner-lost-access",
+      summary: `Owner lost access ${s}`,
+      rationale: `Orphaned keys ${s}`,
+      source: `OpenAI ${s}`,
+      defaultSeverity: "error",
+      severity: "error",
+    }],
+    declared: [
+      { projectId: project, location: at(1), keys: [{ name: s, id: null, location: at(3) }] },
+      { projectId: `proj_gone${s}`, location: at(30), keys: [] },
+    ],
   };
+}
+
+/** An owner whose every string is `s` (hostile strings reach every owner field). */
+export function owner(type: "user" | "service_account", s: string): OwnerRef {
+  return { type, id: `id-${s}`, name: s, email: type === "user" ? `${s}@x.test` : null, role: s };
 }

@@ -12,7 +12,7 @@ import {
 } from "../lib/render/markdown.ts";
 import type { Report } from "../lib/report.ts";
 import type { Drift, Finding } from "../lib/types.ts";
-import { reportWith } from "./_reports.ts";
+import { owner, reportWith } from "./_reports.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -46,7 +46,10 @@ function bigReport(projects: number, keys: number): Report {
             keyName,
             changes: [],
             location,
-            detail: `service account "${keyName}", sk-proj-${"*".repeat(36)}ab_c`,
+            live: {
+              owner: owner("service_account", keyName),
+              redactedValue: `sk-proj-${"*".repeat(36)}ab_c`,
+            },
           },
       );
       if (k % 2 === 0) {

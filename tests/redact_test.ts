@@ -135,7 +135,7 @@ Deno.test("redact() keeps every format parseable and leaves no 12-character piec
       ([secret, s, status]) => {
         const report = reportWith(s, status);
         for (const format of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) {
-          const raw = RENDERERS[format](report, { color: false, manifest: null });
+          const raw = RENDERERS[format](report, { color: false });
           const out = redact(raw, [secret]);
           if (format === "json" || format === "sarif") JSON.parse(out);
           if (format === "junit") assertEquals(XMLValidator.validate(out), true, out);

@@ -44,6 +44,7 @@ function report(
     location: loc(i + 1),
   }));
   return buildReport({
+    policies: POLICIES,
     manifest: null,
     drift,
     counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
@@ -56,7 +57,7 @@ function report(
   });
 }
 
-const opts = { color: false, policies: POLICIES, root: "/repo" };
+const opts = { color: false, root: "/repo" };
 const chunked = Object.keys(CHUNKED) as FormatName[];
 
 Deno.test("renderChunks: json, sarif, junit and codeclimate in pieces are byte for byte the one-piece output", () => {

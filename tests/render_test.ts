@@ -14,7 +14,7 @@ import {
 import { sarifValidator } from "./_openapi.ts";
 import { renderText, summaryLine, wrap } from "../lib/render/text.ts";
 import type { Report } from "../lib/report.ts";
-import { reportWith } from "./_reports.ts";
+import { owner, reportWith } from "./_reports.ts";
 import { POLICIES } from "../policies/mod.ts";
 
 const files = {
@@ -248,7 +248,10 @@ Deno.test("text shows redacted values short: sk-proj-...qe6x", () => {
   const r = reportWith("x");
   r.drift[5] = {
     ...r.drift[5],
-    detail: 'user "Carl", sk-proj-************************************qe6x',
+    live: {
+      owner: owner("user", "Carl"),
+      redactedValue: "sk-proj-************************************qe6x",
+    },
   };
   const text = renderText(r, { color: false });
   ok(text.includes('# not in the manifest: user "Carl", sk-proj-...qe6x'), text);

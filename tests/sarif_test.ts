@@ -239,6 +239,8 @@ Deno.test("sarif cap: errors, then warnings, then waived findings, each in repor
     findings: [finding(4, true), finding(5, false)],
     errors: [],
     notes: [],
+    rules: [],
+    declared: [],
   } as unknown as Report;
   const lines = (max: number) =>
     JSON.parse(renderSarif(report, { maxResults: max })).runs[0].results.map((

@@ -127,7 +127,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
         : e instanceof Error
         ? e.message.split("\n")[0]
         : String(e));
-    await emit(errorReport(message, failOn, manifest)).catch(() => undefined);
+    await emit(errorReport(message, failOn, manifest, policies)).catch(() => undefined);
     throw e;
   };
 
@@ -208,8 +208,6 @@ async function writeReports(
     const opts = {
       color: toTerminal && o.color,
       width: toTerminal ? o.width : undefined,
-      policies: o.policies,
-      manifest: o.manifest,
       root,
       jsonReport,
     };

@@ -1,5 +1,5 @@
 /** Helpers several renderers share: one line per drift, rule text per kind, stable fingerprints. */
-import type { Drift, Finding } from "../types.ts";
+import type { Drift, Finding, OwnerRef } from "../types.ts";
 
 export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {
   missing: {
@@ -40,12 +40,12 @@ export function driftMessage(d: Drift): string {
     case "missing":
       return `${key} in ${d.projectId} is declared but missing from the live project`;
     case "unexpected":
-      return `${key} in ${d.projectId} is not in the manifest (${d.detail ?? ""})`;
+      return `${key} in ${d.projectId} is not in the manifest (${liveDetail(d)})`;
     case "changed":
       return `${key} in ${d.projectId} changed: ${changes}`;
     case "ambiguous":
       return `${key} in ${d.projectId} is ambiguous: ${
-        (d.candidates ?? []).map((c) => `${c.id} (${c.owner})`).join(", ")
+        (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
       } fit; pin one with id`;
     case "project_missing":
       return `project ${d.projectId} does not exist or is not visible to this admin key`;
@@ -59,7 +59,7 @@ export function findingMessage(f: Finding): string {
   const waived = f.waived && f.waiver
     ? ` [waived until ${f.waiver.expires}: ${f.waiver.reason}]`
     : "";
-  return `${key} in ${f.projectId}: ${f.message}${waived}`;
+  return `${key} in ${f.projectId}: ${findingText(f)}${waived}`;
 }
 
 /**
@@ -117,4 +117,23 @@ export function fingerprinter(): (x: Drift | Finding) => string {
     seen.set(id, n);
     return fingerprint(n === 1 ? id : `${id}#${n}`);
   };
+}
+
+/** `user "Ana Ruiz"` or `service account "billing-worker"`. */
+export function ownerText(o: OwnerRef): string {
+  return o.type === "user" ? `user "${o.name}"` : `service account "${o.name}"`;
+}
+
+/** What the report knows of an unexpected key: `user "Ana", sk-proj-****abcd` (or ""). */
+export function liveDetail(d: Drift): string {
+  return d.live ? `${ownerText(d.live.owner)}, ${d.live.redactedValue}` : "";
+}
+
+/** A finding's message, with why its waiver does not apply when it has one that does not. */
+export function findingText(f: Finding): string {
+  const w = f.waiver;
+  if (!w || w.state === "active") return f.message;
+  return w.state === "expired"
+    ? `${f.message} (waiver expired on ${w.expires})`
+    : `${f.message} (waiver at line ${w.location.line} is malformed and does not apply)`;
 }

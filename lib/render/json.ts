@@ -1,8 +1,10 @@
 /** `json`: the stable, versioned machine format (SPEC section 6, format_version 1.0). */
 import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
+import { liveDetail, ownerText } from "./_shared.ts";
 
-export const FORMAT_VERSION = "1.0";
+/** 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). */
+export const FORMAT_VERSION = "1.1";
 
 const loc = (
   l: SourceLocation | null,
@@ -16,8 +18,19 @@ function drift(d: Drift) {
     key_id: d.keyId,
     key_name: d.keyName,
     changes: d.changes.map((c) => ({ path: c.path, expected: c.expected, actual: c.actual })),
-    ...(d.candidates ? { candidates: d.candidates } : {}),
-    ...(d.detail ? { detail: d.detail } : {}),
+    ...(d.candidates
+      ? {
+        candidates: d.candidates.map((c) => ({
+          id: c.id,
+          name: c.name,
+          owner: ownerText(c.owner),
+          owner_ref: c.owner,
+        })),
+      }
+      : {}),
+    ...(d.live
+      ? { detail: liveDetail(d), owner: d.live.owner, redacted_value: d.live.redactedValue }
+      : {}),
     location: loc(d.location),
   };
 }

@@ -7,8 +7,8 @@
  */
 import type { Report } from "../report.ts";
 import { fails } from "../report.ts";
-import type { Drift, Finding, Manifest } from "../types.ts";
-import { DRIFT_TEXT } from "./_shared.ts";
+import type { Drift, Finding } from "../types.ts";
+import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
 
 /** XML 1.0 attribute value: escapes markup and drops characters XML cannot carry. */
 export function xml(s: string): string {
@@ -39,10 +39,6 @@ interface Suite {
   byName: Map<string, Case>;
 }
 
-export interface JunitOptions {
-  manifest?: Manifest | null;
-}
-
 /** What a drift item says beyond its testcase's project and key (kept short: bounded size). */
 function driftDetail(d: Drift): string {
   const changes = d.changes.map((c) =>
@@ -53,12 +49,12 @@ function driftDetail(d: Drift): string {
       return "declared but missing from the live project";
     case "unexpected":
       // The testcase names the key and its id: the owner and the redacted value (shown short).
-      return (d.detail ?? "").replace(/\*{3,}/g, "...");
+      return liveDetail(d).replace(/\*{3,}/g, "...");
     case "changed":
       return changes;
     case "ambiguous":
       return `${
-        (d.candidates ?? []).map((c) => `${c.id} (${c.owner})`).join(", ")
+        (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
       } fit; pin one with id`;
     case "project_missing":
       return "does not exist or is not visible to this admin key";
@@ -72,7 +68,7 @@ function findingDetail(f: Finding, c: Case): string {
   const waiver = f.waived && f.waiver
     ? ` [waived until ${f.waiver.expires}: ${f.waiver.reason}]`
     : "";
-  return `${key}${f.message}${waiver}`;
+  return `${key}${findingText(f)}${waiver}`;
 }
 
 /** Suites by project id, each starting with the project's own testcase. */
@@ -110,11 +106,11 @@ class Suites {
 }
 
 /** Testcases grouped into suites: the manifest's projects and keys, then what the report adds. */
-function suites(r: Report, manifest: Manifest | null | undefined): Suite[] {
+function suites(r: Report): Suite[] {
   const out = new Suites();
-  for (const p of manifest?.projects ?? []) {
-    const s = out.suite(p.id);
-    for (const k of p.keys) out.add(s, k.name, k.id);
+  for (const p of r.declared) {
+    const s = out.suite(p.projectId);
+    for (const k of p.keys) out.add(s, k.name, k.id ?? undefined);
   }
   for (const d of r.drift) {
     const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
@@ -162,8 +158,8 @@ const NOTES = "items below fail_on and waived findings: they do not fail the run
 const count = (cases: Case[], f: (c: Case) => boolean) => cases.filter(f).length;
 
 /** The XML in pieces, one per testcase. */
-export function* junitChunks(r: Report, opts: JunitOptions = {}): Generator<string> {
-  const all = suites(r, opts.manifest);
+export function* junitChunks(r: Report): Generator<string> {
+  const all = suites(r);
   const tests = all.reduce((n, s) => n + s.cases.length, 0);
   const failures = all.reduce((n, s) => n + count(s.cases, (c) => c.failures.length > 0), 0);
   const errors = all.reduce((n, s) => n + count(s.cases, (c) => c.errors.length > 0), 0);
@@ -181,6 +177,6 @@ export function* junitChunks(r: Report, opts: JunitOptions = {}): Generator<stri
   yield "</testsuites>\n";
 }
 
-export function renderJunit(r: Report, opts: JunitOptions = {}): string {
-  return [...junitChunks(r, opts)].join("");
+export function renderJunit(r: Report): string {
+  return [...junitChunks(r)].join("");
 }

@@ -1,6 +1,6 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
 import type { Drift, Finding } from "../types.ts";
-import { type byProject, shortRedacted } from "./_shared.ts";
+import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { mdCode, mdText } from "./inert.ts";
 
 export type Group = ReturnType<typeof byProject>[number];
@@ -30,13 +30,15 @@ function driftBody(d: Drift): string {
       return `${keyRef(d.keyName, d.keyId)} is declared but missing from the live project`;
     case "unexpected":
       return `${keyRef(d.keyName, d.keyId)} is not in the manifest${
-        d.detail ? `: ${detail(d.detail)}` : ""
+        d.live ? `: ${detail(liveDetail(d))}` : ""
       }`;
     case "changed":
       return `${keyRef(d.keyName, d.keyId)} changed: ${changes(d)}`;
     case "ambiguous":
       return `${keyRef(d.keyName, null)} is ambiguous: ${
-        (d.candidates ?? []).map((c) => `${mdCode(c.id)} (${mdText(c.owner)})`).join(", ")
+        (d.candidates ?? []).map((c) => `${mdCode(c.id)} (${mdText(ownerText(c.owner))})`).join(
+          ", ",
+        )
       } fit; pin one with \`id\``;
     case "project_missing":
       return "the project does not exist or is not visible to this admin key";
@@ -54,7 +56,7 @@ export function findingItem(f: Finding): string {
     ? ` \\[waived until ${mdText(f.waiver.expires)}: ${mdText(f.waiver.reason)}\\]`
     : "";
   const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
-    mdText(f.message)
+    mdText(findingText(f))
   }${waiver}`;
   return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}`;
 }

@@ -4,8 +4,6 @@
  * piece (`renderChunks`), so memory holds the report, not every rendered copy of it.
  */
 import type { Report } from "../report.ts";
-import type { Policy } from "../policy.ts";
-import type { Manifest } from "../types.ts";
 import { renderText } from "./text.ts";
 import { renderJson } from "./json.ts";
 import { renderMarkdown, renderMarkdownComment } from "./markdown.ts";
@@ -15,13 +13,10 @@ import { junitChunks, renderJunit } from "./junit.ts";
 import { codeclimateChunks, renderCodeclimate } from "./codeclimate.ts";
 import { jsonChunks } from "./json.ts";
 
+/** The one options type every renderer takes: how to render, never what (that is the report). */
 export interface RenderOptions {
   /** ANSI colour (text only). */
   color: boolean;
-  /** Policies known to this run (SARIF rules). */
-  policies?: readonly Policy[];
-  /** The checked manifest (JUnit lists every declared key). */
-  manifest?: Manifest | null;
   /**
    * Absolute path of the repository root: SARIF and Code Quality paths are relative to it, and
    * relative manifest paths are taken as relative to it. The CLI passes its working directory.

@@ -4,7 +4,6 @@
  * per run), most severe first.
  */
 import type { Report } from "../report.ts";
-import type { Policy } from "../policy.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage, fingerprinter } from "./_shared.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";
@@ -16,7 +15,6 @@ const DOCS = "https://github.com/keydrift/keydrift#";
 export const SARIF_MAX_RESULTS = 25_000;
 
 export interface SarifOptions {
-  policies?: readonly Pick<Policy, "id" | "summary" | "rationale" | "source" | "defaultSeverity">[];
   /** Absolute path of the repository root (the CLI passes its working directory). */
   root?: string;
   /** At most this many results (default and upper bound: `SARIF_MAX_RESULTS`). */
@@ -51,7 +49,7 @@ function rule(id: string, name: string, level: Level, text: {
 const pascal = (s: string) =>
   s.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, c) => c.toUpperCase());
 
-function rules(opts: SarifOptions) {
+function rules(r: Report) {
   return [
     ...Object.entries(DRIFT_TEXT).map(([kind, t]) =>
       rule(`drift/${kind}`, pascal(t.title), kind === "unexpected" ? "warning" : "error", {
@@ -63,7 +61,7 @@ function rules(opts: SarifOptions) {
         tags: ["security", "drift", "openai-api-keys"],
       })
     ),
-    ...(opts.policies ?? []).map((p) =>
+    ...r.rules.map((p) =>
       rule(
         `policy/${p.id}`,
         pascal(p.id),
@@ -170,7 +168,7 @@ function notifications(r: Report, total: number, omitted: number) {
 
 /** The SARIF log in pieces (one per result); see `streamJson`. */
 export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string> {
-  const ruleList = rules(opts);
+  const ruleList = rules(r);
   const ctx = {
     index: new Map(ruleList.map((x, i) => [x.id, i])),
     fallback: r.manifestFiles[0] ?? "keydrift.yaml",

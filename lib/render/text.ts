@@ -7,7 +7,7 @@
 import { fails, type Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
-import { byProject, shortRedacted } from "./_shared.ts";
+import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
@@ -92,12 +92,12 @@ function driftLines(d: Drift): Line[] {
           6,
         ),
         ...(d.candidates ?? []).map((c) =>
-          line("magenta", `      ${t(c.id)}  ${t(c.owner)}`, "", 8)
+          line("magenta", `      ${t(c.id)}  ${t(ownerText(c.owner))}`, "", 8)
         ),
       ];
     case "unexpected": {
       const level = d.severity === "warning" ? " (warning)" : "";
-      const detail = d.detail ? `: ${t(shortRedacted(d.detail))}` : "";
+      const detail = d.live ? `: ${t(shortRedacted(liveDetail(d)))}` : "";
       return [line("green", `  + ${ref}`, `  # not in the manifest${level}${detail}`, 6)];
     }
   }
@@ -108,7 +108,7 @@ function findingLine(f: Finding): Line {
   if (f.waived && f.waiver) {
     return line(
       "dim",
-      `  ! ${f.severity} ${t(f.policy)}: ${ref} ${t(f.message)} [waived until ${
+      `  ! ${f.severity} ${t(f.policy)}: ${ref} ${t(findingText(f))} [waived until ${
         t(f.waiver.expires)
       }: ${t(f.waiver.reason)}]`,
       "",
@@ -118,7 +118,7 @@ function findingLine(f: Finding): Line {
   return line(
     f.severity === "error" ? "red" : "yellow",
     `  ! ${f.severity} ${t(f.policy)}:`,
-    ` ${ref} ${t(f.message)}`,
+    ` ${ref} ${t(findingText(f))}`,
     6,
   );
 }
