@@ -237,8 +237,11 @@ for (const [name, override, why] of ODD_BODIES) {
 
 Deno.test("a pinned key retrieved as another key fails the read, not sync or a duplicate", async () => {
   const world: World = structuredClone(WORLD);
-  const api = tampered(world, (u) =>
-    u.pathname.endsWith("/api_keys/key_pinned") ? json(200, world.projects.proj_a.keys[0]) : null);
+  const api = tampered(
+    world,
+    (u) =>
+      u.pathname.endsWith("/api_keys/key_pinned") ? json(200, world.projects.proj_a.keys[0]) : null,
+  );
   const manifest = MANIFEST(["proj_a"]) +
     "      - name: pinned\n        id: key_pinned\n        owner: { type: user, name: Ana }\n";
   assertUnknown(
@@ -286,19 +289,25 @@ Deno.test("an out-of-range timestamp is a malformed item with a clear message, n
 });
 
 Deno.test("a last_id that is not the page's last item fails the listing", async () => {
-  const api = tampered(WORLD, (u) =>
-    u.pathname.endsWith("/proj_a/api_keys")
-      ? json(200, { ...page(WORLD.projects.proj_a.keys, 100, null), last_id: "key_zzz" })
-      : null);
+  const api = tampered(
+    WORLD,
+    (u) =>
+      u.pathname.endsWith("/proj_a/api_keys")
+        ? json(200, { ...page(WORLD.projects.proj_a.keys, 100, null), last_id: "key_zzz" })
+        : null,
+  );
   assertUnknown(await check(api, { ids: ["proj_a"] }), /"last_id" is "key_zzz"/);
 });
 
 Deno.test("a page longer than the limit asked for fails the listing", async () => {
   const many = Array.from({ length: 101 }, (_, i) => key(`key_${i}`, `k${i}`, BOT));
-  const api = tampered(WORLD, (u) =>
-    u.pathname.endsWith("/proj_a/api_keys")
-      ? json(200, { object: "list", data: many, last_id: "key_100", has_more: false })
-      : null);
+  const api = tampered(
+    WORLD,
+    (u) =>
+      u.pathname.endsWith("/proj_a/api_keys")
+        ? json(200, { object: "list", data: many, last_id: "key_100", has_more: false })
+        : null,
+  );
   assertUnknown(await check(api, { ids: ["proj_a"] }), /101 items, more than the limit of 100/);
 });
 
