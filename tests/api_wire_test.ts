@@ -1,0 +1,156 @@
+/**
+ * The wire shapes keydrift reads are held to the official OpenAPI spec's component schemas (the
+ * copy in tests/fixtures/schemas/): every field a shape uses exists in the spec with the same
+ * type, nullability, enum and time format, and every field the spec requires is required by the
+ * shape. A shape that drifts from the spec fails here, not in a user's pipeline.
+ */
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { check, type Field, readKey, readProject, SHAPES } from "../lib/api/wire.ts";
+import { ApiError } from "../lib/errors.ts";
+
+type Schema = {
+  type?: string;
+  anyOf?: Schema[];
+  enum?: string[];
+  format?: string;
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+};
+
+const SPEC: { components: { schemas: Record<string, Schema> } } = JSON.parse(
+  Deno.readTextFileSync(
+    new URL("./fixtures/schemas/openai-admin-openapi.json", import.meta.url),
+  ),
+);
+
+function resolve(s: Schema): Schema {
+  let out = s;
+  while (out.$ref) {
+    out = SPEC.components.schemas[out.$ref.replace("#/components/schemas/", "")];
+  }
+  return out;
+}
+
+/** `ProjectApiKey/properties/owner` → that schema. */
+function schemaAt(pointer: string): Schema {
+  const [name, ...rest] = pointer.split("/");
+  let s = resolve(SPEC.components.schemas[name]);
+  for (let i = 0; i < rest.length; i += 2) s = resolve(s.properties![rest[i + 1]]);
+  return s;
+}
+
+/** The spec's view of one property, in the terms of a {@link Field}. */
+function asField(s: Schema): Omit<Field, "optional" | "notInSpec" | "narrowed"> {
+  const variants = s.anyOf ? s.anyOf.map(resolve) : [resolve(s)];
+  const nullable = variants.some((v) => v.type === "null");
+  const main = variants.find((v) => v.type !== "null")!;
+  return {
+    type: main.type as Field["type"],
+    ...(nullable ? { nullable } : {}),
+    ...(main.enum ? { enum: main.enum } : {}),
+    ...(main.format === "unixtime" ? { unixtime: true } : {}),
+  };
+}
+
+for (const shape of SHAPES) {
+  Deno.test(`wire shape ${shape.schema} uses its fields as the OpenAPI spec types them`, () => {
+    const schema = schemaAt(shape.schema);
+    for (const [name, field] of Object.entries(shape.fields)) {
+      const spec = schema.properties?.[name];
+      if (field.notInSpec) {
+        ok(!spec, `${shape.schema}.${name} is now in the spec: drop notInSpec and check it`);
+        continue;
+      }
+      ok(spec, `${shape.schema}.${name} is not in the spec`);
+      const { optional: _, notInSpec: __, narrowed, ...ours } = field;
+      const theirs = asField(spec);
+      if (narrowed) {
+        // keydrift accepts fewer values than the spec allows, all of them the spec's own.
+        for (const v of ours.enum ?? []) {
+          ok(theirs.enum?.includes(v), `${shape.schema}.${name}: "${v}" is not in the spec's enum`);
+        }
+        ok(ours.enum && theirs.enum, `${shape.schema}.${name} is narrowed but has no enum`);
+        ours.enum = theirs.enum;
+      }
+      assertEquals(ours, theirs, `${shape.schema}.${name}`);
+      if (schema.required?.includes(name)) {
+        ok(!field.optional, `${shape.schema}.${name} is required by the spec`);
+      }
+    }
+  });
+}
+
+const scrub = (s: string) => s;
+const KEY = {
+  object: "organization.project.api_key",
+  id: "key_1",
+  name: "ci",
+  redacted_value: "sk-proj-****abcd",
+  created_at: 1_700_000_000,
+  last_used_at: null,
+  owner_project_access: "active",
+  owner: {
+    type: "service_account",
+    service_account: { id: "svc", name: "bot", role: "member", created_at: 1 },
+  },
+};
+
+Deno.test("readKey() accepts what the schema allows: extra fields, last_used_at null, no expires_at", () => {
+  const k = readKey({ ...KEY, scopes: ["x"], brand_new_field: { a: 1 } }, "a key", scrub);
+  assertEquals([k.id, k.lastUsedAt, k.expiresAt, k.owner.role], [
+    "key_1",
+    null,
+    undefined,
+    "member",
+  ]);
+  assertEquals(readKey({ ...KEY, expires_at: null }, "a key", scrub).expiresAt, null);
+});
+
+Deno.test("check() names the field that is missing or of the wrong type", () => {
+  const cases: [unknown, RegExp][] = [
+    [{ ...KEY, name: undefined }, /"name" is missing/],
+    [{ ...KEY, created_at: "yesterday" }, /"created_at" is a string, not an integer/],
+    [{ ...KEY, created_at: 1.5 }, /"created_at" is a number, not an integer/],
+    [
+      { ...KEY, owner_project_access: "gone" },
+      /"owner_project_access" is "gone", not "active" or "inactive"/,
+    ],
+    [{ ...KEY, last_used_at: 1e15 }, /not a Unix time between 1970 and 9999/],
+    [{ ...KEY, object: "organization.project" }, /"object" is "organization.project"/],
+    [[KEY], /an array, not a JSON object/],
+  ];
+  for (const [raw, re] of cases) {
+    throws(() => readKey(raw, "a key", scrub), (e) => e instanceof ApiError && re.test(e.message));
+  }
+});
+
+Deno.test("readProject() requires the status and name fields keydrift compares, null allowed", () => {
+  const p = { object: "organization.project", id: "proj_a", created_at: 1 };
+  throws(() => readProject(p, "p", scrub), /"name" is missing/);
+  assertEquals(readProject({ ...p, name: null, status: null }, "p", scrub, "proj_a"), {
+    id: "proj_a",
+    name: null,
+    status: null,
+  });
+  throws(
+    () => readProject({ ...p, name: "a", status: "active" }, "p", scrub, "proj_b"),
+    /not the one asked for/,
+  );
+});
+
+Deno.test("check() ignores fields no shape uses, whatever they hold", () => {
+  assertEquals(
+    check({ object: "list", data: [], has_more: false, first_id: 42 }, SHAPES[5], "a page").object,
+    "list",
+  );
+});
+
+Deno.test("the key's strings are scrubbed where they enter", () => {
+  const k = readKey(
+    { ...KEY, name: "leak sk-admin-SECRET" },
+    "a key",
+    (s) => s.replace("sk-admin-SECRET", "[REDACTED]"),
+  );
+  assertEquals(k.name, "leak [REDACTED]");
+});
