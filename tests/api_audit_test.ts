@@ -480,7 +480,7 @@ Deno.test("readKeyEvents() scrubs the admin key from every string an event carri
   assertEquals(r.byKey.get("key_a")?.created?.ip_address, "[REDACTED]");
 });
 
-Deno.test("readKeyEvents() asks nothing for no keys and refuses an id too long for any URL", async () => {
+Deno.test("readKeyEvents() asks nothing for no keys and refuses an id too long for any URL, no event types or a bad window", async () => {
   const { core, requests } = wire(auditApi(WORLD()));
   assertEquals(await readKeyEvents(core, { keyIds: [], since: SINCE }), {
     byKey: new Map(),
@@ -491,9 +491,36 @@ Deno.test("readKeyEvents() asks nothing for no keys and refuses an id too long f
     readKeyEvents(core, { keyIds: ["k".repeat(7000)], since: SINCE }),
     /alone would make a URL longer than 6000 characters/,
   );
+  await rejects(readKeyEvents(core, { keyIds: ["k"], since: SINCE, eventTypes: [] }), RangeError);
+  await rejects(readKeyEvents(core, { keyIds: ["k"], since: NOW_S + 0.5 }), RangeError);
+  assertEquals(requests.length, 0);
 });
 
 Deno.test("the test server's events are valid AuditLog objects and the spec's own example parses", () => {
   for (const e of WORLD().events) assertSpec("AuditLog", e);
   assertSpec("AuditLog", event("api_key.created", "key_a", NOW_S, null));
+});
+
+Deno.test("readKeyEvents(): once one batch fails, the other batches read no further pages", async () => {
+  const ids = Array.from({ length: 300 }, (_, i) => `key_${String(i).padStart(36, "0")}`);
+  // 5 events a key: a batch of ~100 keys has 5 pages of events.
+  const world = {
+    events: ids.flatMap((id, i) =>
+      [0, 1, 2, 3, 4].map((d) => event("api_key.updated", id, NOW_S - i * 10 - d, ANA))
+    ),
+  };
+  const honest = auditApi(world);
+  const { core, requests } = wire(frontDoor({
+    "/organization/audit_logs": (url, req) =>
+      all(url, "resource_ids").includes(ids[0])
+        ? json(200, LIST([{ ...event("api_key.created", ids[0], NOW_S, ANA), effective_at: "x" }]))
+        : honest(url, req),
+  }));
+  await rejects(readKeyEvents(core, { keyIds: ids, since: SINCE }), /"effective_at" is a string/);
+  // Let the other batches finish what they will do after the failure.
+  await new Promise((r) => setTimeout(r, 100));
+  const batches = requests.filter((r) => !r.url.searchParams.has("after")).length;
+  ok(batches >= 2, `${batches} batches`);
+  // Without the stop, the other batches would read ~5 pages each.
+  ok(requests.length <= 2 * batches, `${requests.length} GETs for ${batches} batches`);
 });

@@ -338,3 +338,24 @@ Deno.test("the test server's results are valid UsageCompletionsResult objects", 
   assertSpec("UsageCompletionsResult", result("key_a", useA));
   assertSpec("UsageTimeBucket", bucket(IN, [result(null, useA)]));
 });
+
+Deno.test("readKeyUsage(): once one batch fails, the other batches read no further pages", async () => {
+  const ids = Array.from({ length: 300 }, (_, i) => `key_${String(i).padStart(36, "0")}`);
+  const honest = usageApi(ids.map((key) => ({ key, at: NOW_S, requests: 1, input: 1, output: 1 })));
+  const { core, requests } = wire(frontDoor({
+    "/organization/usage/completions": (url, req) =>
+      all(url, "api_key_ids").includes(ids[0])
+        ? json(200, PAGE([bucket(IN, [result(null, useA)])]))
+        : honest(url, req),
+  }));
+  await rejects(
+    readKeyUsage(core, { keyIds: ids, days: 90, now: NOW_MS }),
+    /not grouped by api_key_id/,
+  );
+  // Let the other batches finish what they will do after the failure.
+  await new Promise((r) => setTimeout(r, 100));
+  const batches = requests.filter((r) => !r.url.searchParams.has("page")).length;
+  ok(batches >= 2, `${batches} batches`);
+  // 90 days are 3 pages a batch; without the stop the other batches would read them all.
+  ok(requests.length <= 2 * batches, `${requests.length} GETs for ${batches} batches`);
+});

@@ -32,7 +32,11 @@ export interface KeyEventsQuery {
   keyIds: readonly string[];
   /** Default: both. */
   eventTypes?: readonly KeyEventType[];
-  /** Start of the window, Unix seconds (`effective_at[gte]`). */
+  /**
+   * Start of the window, Unix seconds (`effective_at[gte]`). A key's creation event is at its
+   * `created_at`, so the oldest `created_at` of the keys asked (less a minute for clock skew) finds
+   * every creation the log still holds; the log's retention is best-effort and undocumented.
+   */
   since: number;
   /**
    * Narrows by project (`project_ids[]`). Off by default: the spec says actions taken with admin
@@ -63,6 +67,7 @@ const NOT_ENABLED =
  */
 export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<KeyEvents> {
   const types = q.eventTypes ?? ["api_key.created", "api_key.updated"];
+  if (types.length === 0) throw new RangeError("readKeyEvents(): eventTypes must not be empty");
   if (!Number.isSafeInteger(q.since) || q.since < 0) {
     throw new RangeError(`readKeyEvents(): "since" must be Unix seconds, not ${q.since}`);
   }
@@ -89,6 +94,8 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
       "an organisation owner can enable it under Data controls; it cannot be turned off again",
   });
   const byKey = new Map<string, KeyAttribution>();
+  // Once one batch fails the read has failed: the others stop at their next page.
+  let failed = false;
   const results = await Promise.all(batches.map((ids, i) => {
     const asked = new Set(ids);
     const name = `${what} for ${ids.length} key${ids.length === 1 ? "" : "s"}${
@@ -99,8 +106,11 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
       PATH,
       [...fixed, ...ids.map((id): [string, string] => ["resource_ids[]", id])],
       (item, where) => readKeyEvent(item, where, core.scrub, { asked, types, since: q.since }),
-      { priority: (n) => (n === 1 ? 0 : 1), refusal },
-    );
+      { priority: (n) => (n === 1 ? 0 : 1), refusal, stop: () => failed },
+    ).catch((e) => {
+      failed = true;
+      throw e;
+    });
   }));
   for (const { items } of results) {
     for (const { keyId, event } of items) record(byKey, keyId, event);

@@ -98,9 +98,8 @@ export interface RefusalRules {
 export function enrichmentRefusal(core: Pick<ApiCore, "scrub">, rules: RefusalRules): Refusal {
   return ({ status, envelope, requestId }) => {
     const rid = requestId ? ` (request id ${core.scrub(requestId)})` : "";
-    const said = `the API answered ${status}${rid}${
-      envelope ? `: ${core.scrub(envelope.message)}` : ""
-    }`;
+    const words = envelope ? `: ${core.scrub(envelope.message).trim().replace(/\.$/, "")}` : "";
+    const said = `the API answered ${status}${rid}${words}`;
     const opts = { status, requestId: requestId ? core.scrub(requestId) : null };
     if (envelope && rules.notEnabled?.test(envelope.message)) {
       return new UnavailableError(

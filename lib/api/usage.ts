@@ -14,7 +14,7 @@
  */
 import { ApiError } from "../errors.ts";
 import type { KeyUsage } from "../types.ts";
-import type { ApiCore, Query } from "./client.ts";
+import type { ApiCore, Query, Refusal } from "./client.ts";
 import { batchIds, enrichmentRefusal } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";
 import { check, type Scrub, USAGE_BUCKET, USAGE_COMPLETIONS, USAGE_PAGE } from "./wire.ts";
@@ -78,42 +78,62 @@ export async function readKeyUsage(
   for (const id of new Set(q.keyIds)) {
     totals.set(id, { requests: 0, input_tokens: 0, output_tokens: 0 });
   }
-  await Promise.all(batches.map(async (ids, i) => {
+  // Once one batch fails the read has failed: the others stop at their next page.
+  const run = { failed: false };
+  await Promise.all(batches.map((ids, i) => {
     const name = `${what} of ${ids.length} key${ids.length === 1 ? "" : "s"}${
       batches.length > 1 ? ` (batch ${i + 1} of ${batches.length})` : ""
     }`;
     const query: Query = [...fixed, ...ids.map((id): [string, string] => ["api_key_ids[]", id])];
-    const pages = new UsagePager({ limit, start, end, days: q.days, scrub: core.scrub });
-    let cursor: string | null = null;
-    for (let n = 1;; n++) {
-      const page = `${name} (page ${n})`;
-      const r = await core.get(
-        page,
-        USAGE_PATH,
-        cursor === null ? query : [...query, ["page", cursor]],
-        n === 1 ? 0 : 1,
-        { refusal },
-      );
-      if ("absent" in r) throw new ApiError(`Cannot ${page}: ${core.scrub(r.absent)}`);
-      const checked = pages.page(r.json, page, n, core.maxPages ?? MAX_PAGES);
-      for (const res of checked.results) {
-        const t = totals.get(res.keyId);
-        if (!t) {
-          pages.fail(
-            page,
-            `it has usage of key "${core.scrub(res.keyId)}", which was not asked for`,
-          );
-        }
-        t!.requests += res.requests;
-        t!.input_tokens += res.input_tokens;
-        t!.output_tokens += res.output_tokens;
-      }
-      core.proven();
-      if (checked.next === null) return;
-      cursor = checked.next;
-    }
+    const pager = new UsagePager({ limit, start, end, days: q.days, scrub: core.scrub });
+    return readBatch(core, { name, query, pager, totals, run, refusal }).catch((e) => {
+      run.failed = true;
+      throw e;
+    });
   }));
   return totals;
+}
+
+/** One batch's pages, added into `totals`. */
+async function readBatch(
+  core: ApiCore,
+  b: {
+    name: string;
+    query: Query;
+    pager: UsagePager;
+    totals: Map<string, KeyUsage>;
+    run: { failed: boolean };
+    refusal: Refusal;
+  },
+): Promise<void> {
+  let cursor: string | null = null;
+  for (let n = 1; !b.run.failed; n++) {
+    const page = `${b.name} (page ${n})`;
+    const r = await core.get(
+      page,
+      USAGE_PATH,
+      cursor === null ? b.query : [...b.query, ["page", cursor]],
+      n === 1 ? 0 : 1,
+      { refusal: b.refusal },
+    );
+    if ("absent" in r) throw new ApiError(`Cannot ${page}: ${core.scrub(r.absent)}`);
+    const checked = b.pager.page(r.json, page, n, core.maxPages ?? MAX_PAGES);
+    for (const res of checked.results) {
+      const t = b.totals.get(res.keyId);
+      if (!t) {
+        b.pager.fail(
+          page,
+          `it has usage of key "${core.scrub(res.keyId)}", which was not asked for`,
+        );
+      }
+      t!.requests += res.requests;
+      t!.input_tokens += res.input_tokens;
+      t!.output_tokens += res.output_tokens;
+    }
+    core.proven();
+    if (checked.next === null) return;
+    cursor = checked.next;
+  }
 }
 
 interface UsageResult extends KeyUsage {
