@@ -5,7 +5,7 @@
  * variants that lie, loop, refuse or send malformed events.
  */
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
-import { readKeyEvents } from "../lib/api/audit.ts";
+import { AUDIT_NOT_ENABLED, readKeyEvents } from "../lib/api/audit.ts";
 import { CURSOR_RESERVE, UnavailableError, URL_BUDGET } from "../lib/api/enrich.ts";
 import { ApiError } from "../lib/errors.ts";
 import { ADMIN_KEY, NOW_S } from "./_helpers.ts";
@@ -523,4 +523,22 @@ Deno.test("readKeyEvents(): once one batch fails, the other batches read no furt
   ok(batches >= 2, `${batches} batches`);
   // Without the stop, the other batches would read ~5 pages each.
   ok(requests.length <= 2 * batches, `${requests.length} GETs for ${batches} batches`);
+});
+
+Deno.test("AUDIT_NOT_ENABLED knows 'not enabled' answers from permission answers", () => {
+  for (
+    const m of [
+      "Audit logging is not enabled for this organization.",
+      "Audit logs are not yet enabled",
+      "audit_logs has not been activated for org-123",
+      "You must enable audit logging in the Data Controls settings",
+    ]
+  ) ok(AUDIT_NOT_ENABLED.test(m), m);
+  for (
+    const m of [
+      "You have insufficient permissions for this operation. Missing scopes: api.audit_logs.read.",
+      "Audit logs: you do not have permission; enabled scopes: api.model.read",
+      "Incorrect API key provided",
+    ]
+  ) ok(!AUDIT_NOT_ENABLED.test(m), m);
 });

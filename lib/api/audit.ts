@@ -12,7 +12,7 @@
 import { ApiError } from "../errors.ts";
 import type { AuditActor, KeyAttribution, KeyEvent } from "../types.ts";
 import type { ApiCore, Query } from "./client.ts";
-import { batchIds, enrichmentRefusal } from "./enrich.ts";
+import { batchIds, batchName, enrichmentRefusal } from "./enrich.ts";
 import {
   AUDIT_ACTOR,
   AUDIT_API_KEY,
@@ -56,9 +56,13 @@ export interface KeyEvents {
 }
 
 const PATH = "/organization/audit_logs";
-/** The API's answer when audit logging is off (its exact wording is undocumented; see README). */
-const NOT_ENABLED =
-  /audit[ _-]?log(?:ging|s)?\b.*\bnot\b.*\b(?:enabled|activated|turned on)|(?:enable|activate|turn on) audit[ _-]?log/i;
+/**
+ * The API's words when audit logging is off for the organisation. ASSUMPTION: the answer is
+ * undocumented and no capture of it was found; an owner must enable audit logging in the Data
+ * controls settings, so the message is taken to say it is not enabled, or that it must be enabled.
+ */
+export const AUDIT_NOT_ENABLED =
+  /audit[ _-]?log(?:ging|s)?\b[^.;]*\bnot\s+(?:yet\s+|been\s+)*(?:enabled|activated|turned on)|\b(?:enable|activate|turn on)\s+audit[ _-]?log/i;
 
 /**
  * The creation event and the latest update event of each key in `keyIds` since `since`. Throws
@@ -89,20 +93,16 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
     what,
     feature: "audit logging",
     permission: "the audit-log read permission (api.audit_logs.read)",
-    notEnabled: NOT_ENABLED,
-    enable:
-      "an organisation owner can enable it under Data controls; it cannot be turned off again",
+    notEnabled: AUDIT_NOT_ENABLED,
+    enable: "an organisation owner can enable it under Data controls, once for good",
   });
   const byKey = new Map<string, KeyAttribution>();
   // Once one batch fails the read has failed: the others stop at their next page.
   let failed = false;
   const results = await Promise.all(batches.map((ids, i) => {
     const asked = new Set(ids);
-    const name = `${what} for ${ids.length} key${ids.length === 1 ? "" : "s"}${
-      batches.length > 1 ? ` (batch ${i + 1} of ${batches.length})` : ""
-    }`;
     return core.list(
-      name,
+      batchName(what, ids, i, batches.length),
       PATH,
       [...fixed, ...ids.map((id): [string, string] => ["resource_ids[]", id])],
       (item, where) => readKeyEvent(item, where, core.scrub, { asked, types, since: q.since }),

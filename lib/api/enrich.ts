@@ -52,6 +52,12 @@ export function batchIds(
   return batches;
 }
 
+/** `what` for batch `i` of `count`: "read the audit log for 12 keys (batch 2 of 3)". */
+export function batchName(what: string, ids: readonly string[], i: number, count: number): string {
+  const keys = `${ids.length} key${ids.length === 1 ? "" : "s"}`;
+  return `${what} for ${keys}${count > 1 ? ` (batch ${i + 1} of ${count})` : ""}`;
+}
+
 /** Why an enrichment endpoint cannot be read at all. */
 export type Unavailability = "not_enabled" | "permission_denied";
 

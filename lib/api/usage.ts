@@ -15,7 +15,7 @@
 import { ApiError } from "../errors.ts";
 import type { KeyUsage } from "../types.ts";
 import type { ApiCore, Query, Refusal } from "./client.ts";
-import { batchIds, enrichmentRefusal } from "./enrich.ts";
+import { batchIds, batchName, enrichmentRefusal } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";
 import { check, type Scrub, USAGE_BUCKET, USAGE_COMPLETIONS, USAGE_PAGE } from "./wire.ts";
 
@@ -81,9 +81,7 @@ export async function readKeyUsage(
   // Once one batch fails the read has failed: the others stop at their next page.
   const run = { failed: false };
   await Promise.all(batches.map((ids, i) => {
-    const name = `${what} of ${ids.length} key${ids.length === 1 ? "" : "s"}${
-      batches.length > 1 ? ` (batch ${i + 1} of ${batches.length})` : ""
-    }`;
+    const name = batchName(what, ids, i, batches.length);
     const query: Query = [...fixed, ...ids.map((id): [string, string] => ["api_key_ids[]", id])];
     const pager = new UsagePager({ limit, start, end, days: q.days, scrub: core.scrub });
     return readBatch(core, { name, query, pager, totals, run, refusal }).catch((e) => {
