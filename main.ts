@@ -60,6 +60,13 @@ const deps: Deps = {
     return names;
   },
   readStdin: () => new Response(Deno.stdin.readable).text(),
+  cwd() {
+    try {
+      return Deno.cwd();
+    } catch {
+      return undefined; // not permitted: paths stay as they were given
+    }
+  },
   stdout,
   stderr,
   now: () => Date.now(),
@@ -77,6 +84,13 @@ const deps: Deps = {
   },
   random: () => Math.random(),
   isTerminal: () => Deno.stdout.isTerminal(),
+  columns() {
+    try {
+      return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined;
+    } catch {
+      return undefined;
+    }
+  },
   noColor: Deno.noColor,
   serve(handler, port) {
     return new Promise((resolve) => {
@@ -89,6 +103,7 @@ const deps: Deps = {
     });
   },
   waitForShutdown() {
+    // The executor runs now: the listeners are installed before this returns.
     return new Promise((resolve) => {
       const stop = () => {
         Deno.removeSignalListener("SIGINT", stop);

@@ -77,13 +77,21 @@ const deps: Deps = {
   env: (n) => (n === "OPENAI_ADMIN_KEY" ? "sk-admin-bench" : undefined),
   readTextFile: (path) =>
     path === "keydrift.yaml" ? Promise.resolve(text) : Promise.reject(new Error("no files")),
+  fileInfo: () => Promise.reject(new Error("no files")),
   writeTextFile: () => Promise.resolve(),
   readDir: () => Promise.resolve(null),
   readStdin: () => Promise.resolve(""),
   stdout: () => Promise.resolve(),
   stderr: (t) => (Deno.stderr.writeSync(new TextEncoder().encode(t)), Promise.resolve()),
   now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => (clearTimeout(t), resolve());
+      const t = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+  random: Math.random,
   isTerminal: () => false,
   noColor: true,
   serve: () => Promise.reject(new Error("unused")),

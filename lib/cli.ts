@@ -5,9 +5,9 @@
 import type { Deps } from "./deps.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "./errors.ts";
 import type { Policy } from "./policy.ts";
-import { redact } from "./redact.ts";
 import { VERSION } from "./version.ts";
-import { check, CHECK_HELP, type Io } from "./commands/check.ts";
+import { check, CHECK_HELP } from "./commands/check.ts";
+import { createIo, type Io } from "./io.ts";
 import {
   listPolicies,
   POLICIES_HELP,
@@ -18,6 +18,7 @@ import {
 } from "./commands/offline.ts";
 import { FAKE_API_HELP, fakeApi } from "./commands/fake_api.ts";
 import { IMPORT_HELP, importCommand } from "./commands/import.ts";
+import { completions, COMPLETIONS_HELP } from "./commands/completions.ts";
 
 export type { Deps } from "./deps.ts";
 
@@ -32,6 +33,7 @@ Commands:
   fake-api   serve the built-in fake Admin API on 127.0.0.1
   schema     print the manifest's JSON Schema (draft-07)
   policies   list built-in policies, their options and defaults
+  completions  print a bash, zsh or fish completion script
 
 Run 'keydrift <command> --help' for a command's options.
 `;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   "fake-api": { run: (argv, io) => fakeApi(argv, io), help: FAKE_API_HELP },
   schema: { run: schema, help: SCHEMA_HELP },
   policies: { run: listPolicies, help: POLICIES_HELP },
+  completions: { run: (a, io, p) => completions(a, io, p, COMMANDS, HELP), help: COMPLETIONS_HELP },
 };
 
 /** Runs keydrift and returns the exit code. Never throws. */
@@ -53,15 +56,7 @@ export async function run(
   deps: Deps,
   policies: readonly Policy[],
 ): Promise<number> {
-  const secrets: string[] = [];
-  const scrub = (t: string) => redact(t, secrets);
-  const io: Io = {
-    deps,
-    out: (t) => deps.stdout(scrub(t)),
-    err: (t) => deps.stderr(scrub(t)),
-    write: (path, t, append) => writeFile(deps, path, scrub(t), append),
-    addSecret: (s) => void secrets.push(s),
-  };
+  const io = createIo(deps);
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const [name, ...rest] = argv;
   try {
@@ -106,18 +101,4 @@ function describeError(e: unknown, verbose: boolean): string {
   }
   const line = `keydrift: error: ${err.message.split("\n")[0]}\n`;
   return verbose && err.stack ? `${line}${err.stack}\n` : line;
-}
-
-async function writeFile(deps: Deps, path: string, text: string, append = false): Promise<void> {
-  try {
-    await deps.writeTextFile(path, text, { append });
-  } catch (e) {
-    const name = (e as Error).name;
-    const why = name === "NotCapable" || name === "PermissionDenied"
-      ? `permission denied (allow it with --allow-write=${path})`
-      : name === "NotFound"
-      ? "its directory does not exist"
-      : (e as Error).message;
-    throw new UsageError(`cannot write report "${path}": ${why}`);
-  }
 }

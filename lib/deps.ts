@@ -21,6 +21,8 @@ export interface Deps {
   /** Entry names of a directory, or null when `path` is not a directory. */
   readDir(path: string): Promise<string[] | null>;
   readStdin(): Promise<string>;
+  /** The working directory (repository root for SARIF and Code Quality paths); undefined if unknown. */
+  cwd?(): string | undefined;
   stdout(text: string): Promise<void>;
   stderr(text: string): Promise<void>;
   /** Milliseconds since the epoch. */
@@ -31,8 +33,13 @@ export interface Deps {
   random(): number;
   /** Whether stdout is a terminal (colour decisions). */
   isTerminal(): boolean;
+  /** The terminal's width when stdout is a terminal (text wraps there); optional. */
+  columns?(): number | undefined;
   noColor: boolean;
   serve(handler: (req: Request) => Promise<Response>, port: number): Promise<Server>;
-  /** Resolves on SIGINT or SIGTERM. */
+  /**
+   * Starts listening for SIGINT and SIGTERM at once (before it returns) and resolves on the first.
+   * Call it before telling anyone the process is ready, so an early signal is not lost.
+   */
   waitForShutdown(): Promise<void>;
 }

@@ -1,20 +1,252 @@
-/** Last line of defence against leaking secrets into any output. */
+/**
+ * Secret scrubbing, in two places:
+ *
+ * - `scrubValue(s, secrets)` on every string the server sends, where it enters the program (the
+ *   wire boundary), before any renderer sees it. A value has no structure to keep, so every
+ *   occurrence of a secret is replaced, whatever characters it holds.
+ * - `redact(text, secrets)` on every rendered output, as a second line of defence. It cannot alter
+ *   a document's structure: it only replaces runs of token characters (`[A-Za-z0-9._~+/=-]`,
+ *   where `\` before one of the punctuation ones, a Markdown escape, counts as part of the run), and
+ *   never a quote, `<`, `>`, `&`, a newline or any other escape (`\n`, `\u001b`, `\x1b`, `&amp;`).
+ *   So JSON, SARIF, JUnit XML, Markdown and workflow commands stay valid after it. A backslash
+ *   followed by `"`, `\`, `b`, `f`, `n`, `r`, `t`, `uXXXX` or `xXX` is read as an escape (JSON's,
+ *   and the visible escapes of `textSafe`, which also doubles literal backslashes), except in an
+ *   XML document, which has none.
+ *
+ * Both redact the secrets themselves, the admin key without its `sk-admin-` prefix, any run of
+ * 12 or more characters of a secret (a piece is as good as the key to someone who has the rest),
+ * `sk-` keys with a long unmasked run, URL credentials, credential query parameters and
+ * `Authorization` header values. The cost is linear in the text size.
+ */
 
-/** Secret-shaped tokens: `sk-` keys with a long unmasked run (redacted values contain `*`). */
-const SECRET_RE = /\bsk-[A-Za-z0-9_-]{16,}/g;
-const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+(?::[^/@\s]*)?@/gi;
-const QUERY_SECRET_RE = /([?&](?:api[_-]?key|key|token|access_token|secret)=)[^&\s#]+/gi;
-const BEARER_RE = /(Bearer\s+)\S+/gi;
+export const REDACTED = "[REDACTED]";
 
-/** Replaces `secrets` and anything secret-shaped in `text`. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
+/** Pieces of a secret at least this long are redacted wherever they appear. */
+export const PIECE = 12;
+
+const TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=_-";
+const IS_TOKEN = new Uint8Array(128);
+for (const c of TOKEN_CHARS) IS_TOKEN[c.charCodeAt(0)] = 1;
+const isToken = (c: string) => c.length === 1 && IS_TOKEN[c.charCodeAt(0)] === 1;
+/** Token punctuation a Markdown escape may precede: the escape is part of the run. */
+const ESCAPABLE = new Set([".", "_", "~", "+", "/", "=", "-"]);
+const SK_RE = /(?<![A-Za-z0-9_])sk-(?=[A-Za-z0-9_-]{16,})/g;
+const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9._~+=!$()*,;%:-]+@/gi;
+const QUERY_SECRET_RE =
+  /((?:[?&]|&amp;)(?:api[_-]?key|key|token|access_token|secret|password)=)[A-Za-z0-9._~+/=%-]+/gi;
+const AUTH_RE = /\b((?:Bearer|Basic)[ \t]+)[A-Za-z0-9._~+/=-]+/gi;
+
+/** What to look for, built once per set of secrets. */
+interface Needles {
+  /** Secrets (and prefix-less admin keys) made only of token characters, PIECE+ characters. */
+  exact: string[];
+  /**
+   * Shorter ones (4+ characters): replaced only as a whole run not next to `<` or `=`, so that
+   * they can never hit a word of the document's own markup (`<testcase`, `name=`).
+   */
+  short: Set<string>;
+  /** Every PIECE-character window of every token-character segment of every secret. */
+  windows: Set<string>;
+  /** The first two characters of every window, as a bitmap over two ASCII codes (a prefilter). */
+  pairs: Uint8Array;
+}
+
+const cache = new WeakMap<readonly string[], { key: string; needles: Needles }>();
+
+function needlesFor(secrets: readonly string[]): Needles {
+  const key = secrets.join("\0");
+  const hit = cache.get(secrets);
+  if (hit && hit.key === key) return hit.needles;
+  const exact = new Set<string>();
+  const short = new Set<string>();
+  const windows = new Set<string>();
   for (const s of secrets) {
-    if (s.length >= 4) out = out.split(s).join("[REDACTED]");
+    const bare = s.startsWith("sk-admin-") ? s.slice("sk-admin-".length) : null;
+    for (const candidate of bare === null ? [s] : [s, bare]) {
+      if (candidate.length >= 4 && [...candidate].every(isToken)) {
+        (candidate.length >= PIECE ? exact : short).add(candidate);
+      }
+    }
+    for (const segment of s.split(/[^A-Za-z0-9._~+/=_-]+/)) {
+      for (let i = 0; i + PIECE <= segment.length; i++) windows.add(segment.slice(i, i + PIECE));
+    }
   }
+  // Longest first, so a secret that contains another is replaced whole.
+  const pairs = new Uint8Array(128 * 128);
+  for (const w of windows) pairs[(w.charCodeAt(0) << 7) | w.charCodeAt(1)] = 1;
+  const needles = { exact: [...exact].sort((a, b) => b.length - a.length), short, windows, pairs };
+  cache.set(secrets, { key, needles });
+  return needles;
+}
+
+const ESCAPABLE_CODE = new Uint8Array(128);
+for (const c of ESCAPABLE) ESCAPABLE_CODE[c.charCodeAt(0)] = 1;
+
+const isAlnum = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/** Length of the escape unit at `i` (a backslash or `&`), or 0 when there is none. */
+function escapeLength(text: string, i: number, xml: boolean): number {
+  if (text[i] === "&") {
+    // An entity: &name; &#123; &#x1F;
+    let j = i + 1;
+    const hash = text[j] === "#";
+    const hex = hash && (text[j + 1] === "x" || text[j + 1] === "X");
+    j += hash ? (hex ? 2 : 1) : 0;
+    const first = j;
+    while (j - first < 32 && (hex ? isHex : isAlnum)(text.charCodeAt(j))) j++;
+    return j > first && text[j] === ";" ? j + 1 - i : 0;
+  }
+  if (xml || text[i] !== "\\" || i + 1 >= text.length) return 0;
+  const next = text[i + 1];
+  const hexRun = (from: number, n: number) => {
+    for (let k = from; k < from + n; k++) if (!isHex(text.charCodeAt(k))) return false;
+    return true;
+  };
+  if (next === "u" && hexRun(i + 2, 4)) return 6;
+  if (next === "x" && hexRun(i + 2, 2)) return 4;
+  // The JSON escapes (and textSafe's \r, \n, \t); any other backslash is a character of its own.
+  return '"\\bfnrt'.includes(next) ? 2 : 0;
+}
+
+/**
+ * Calls `visit` with each run of token characters of `minLength` or more: its logical text (Markdown escapes of token punctuation removed) and a map from a
+ * logical offset (up to its length) to the offset in `text`.
+ */
+function forEachRun(
+  text: string,
+  minLength: number,
+  visit: (logical: string, rawAt: (k: number) => number) => void,
+): void {
+  const xml = text.startsWith("<?xml");
+  let start = -1;
+  let escapes: number[] | null = null;
+  const flush = (end: number) => {
+    if (start >= 0 && end - start - (escapes?.length ?? 0) >= minLength) {
+      const from = start;
+      if (!escapes) visit(text.slice(from, end), (k) => from + k);
+      else {
+        const at: number[] = [];
+        let logical = "";
+        let e = 0;
+        for (let j = from; j < end;) {
+          // A Markdown escape counts as the character it escapes, located at its backslash.
+          const escaped = j === escapes[e];
+          at.push(j);
+          logical += text[escaped ? j + 1 : j];
+          if (escaped) e++;
+          j += escaped ? 2 : 1;
+        }
+        visit(logical, (k) => (k < at.length ? at[k] : end));
+      }
+    }
+    start = -1;
+    escapes = null;
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && IS_TOKEN[c]) {
+      if (start < 0) start = i;
+      i++;
+    } else if (c === 92 && !xml && ESCAPABLE_CODE[text.charCodeAt(i + 1)] === 1) {
+      if (start < 0) start = i;
+      (escapes ??= []).push(i);
+      i += 2;
+    } else if (c === 92 || c === 38) {
+      flush(i);
+      i += escapeLength(text, i, xml) || 1;
+    } else {
+      flush(i);
+      i++;
+    }
+  }
+  flush(text.length);
+}
+
+/** Logical [start, end) intervals of `run` that hold a secret or a piece of one. */
+function secretSpans(run: string, needles: Needles): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const s of needles.exact) {
+    for (let i = run.indexOf(s); i !== -1; i = run.indexOf(s, i + s.length)) {
+      spans.push([i, i + s.length]);
+    }
+  }
+  if (needles.windows.size && run.length >= PIECE) {
+    for (let i = 0; i + PIECE <= run.length; i++) {
+      // Runs hold only ASCII token characters, so the pair index is in range.
+      if (
+        needles.pairs[(run.charCodeAt(i) << 7) | run.charCodeAt(i + 1)] === 1 &&
+        needles.windows.has(run.slice(i, i + PIECE))
+      ) spans.push([i, i + PIECE]);
+    }
+  }
+  if (run.length < 19 || !run.includes("sk-")) return spans;
+  for (const m of run.matchAll(SK_RE)) {
+    const start = m.index + 3;
+    let end = start;
+    while (end < run.length && /[A-Za-z0-9_-]/.test(run[end])) end++;
+    spans.push([start, end]);
+  }
+  return spans;
+}
+
+/** Merges overlapping or touching intervals. */
+function merge(spans: [number, number][]): [number, number][] {
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const s of spans) {
+    const last = out.at(-1);
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else out.push([s[0], s[1]]);
+  }
+  return out;
+}
+
+/**
+ * Replaces secrets, pieces of them and anything secret-shaped in a rendered document, without
+ * altering its structure (see the module comment).
+ */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  const needles = needlesFor(secrets);
+  const cuts: [number, number][] = [];
+  // Nothing shorter than the shortest needle can match (`sk-` keys are 19+ characters).
+  const minLength = needles.short.size ? 4 : PIECE;
+  forEachRun(text, minLength, (run, rawAt) => {
+    const start = rawAt(0);
+    const end = rawAt(run.length);
+    if (
+      needles.short.has(run) && text[start - 1] !== "<" && text[start - 1] !== "/" &&
+      text[end] !== "="
+    ) {
+      cuts.push([start, end]);
+      return;
+    }
+    const spans = secretSpans(run, needles);
+    if (spans.length) { for (const [s, e] of merge(spans)) cuts.push([rawAt(s), rawAt(e)]); }
+  });
+  let out = "";
+  let last = 0;
+  for (const [s, e] of cuts) {
+    out += text.slice(last, s) + REDACTED;
+    last = e;
+  }
+  out += text.slice(last);
   return out
-    .replace(SECRET_RE, "sk-[REDACTED]")
-    .replace(USERINFO_RE, "$1[REDACTED]@")
-    .replace(QUERY_SECRET_RE, "$1[REDACTED]")
-    .replace(BEARER_RE, "$1[REDACTED]");
+    .replace(USERINFO_RE, `$1${REDACTED}@`)
+    .replace(QUERY_SECRET_RE, `$1${REDACTED}`)
+    .replace(AUTH_RE, `$1${REDACTED}`);
+}
+
+/**
+ * Scrubs one string value from the server (a key name, an error message): every occurrence of a
+ * secret, whatever characters it holds, then everything `redact` finds.
+ */
+export function scrubValue(s: string, secrets: readonly string[] = []): string {
+  let out = s;
+  for (const secret of secrets) {
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return redact(out, secrets);
 }

@@ -3,7 +3,7 @@
  * aliases) and checks it against a {@link JsonSchema}, reporting every problem with its place.
  * Shared by the manifest loader and the fake API's state-file loader.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type ParsedNode, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type ParsedNode, parseDocument } from "yaml";
 import type { JsonSchema } from "./schema.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
 import type { SourceLocation } from "./types.ts";
@@ -227,10 +227,13 @@ const YAML_MESSAGES: Record<string, string> = {
   RESOURCE_EXHAUSTION: "the document nests or repeats too deeply to read safely",
 };
 
-function yamlProblems(file: string, text: string, doc: Doc, lc: LineCounter): ManifestProblem[] {
+function yamlProblems(file: string, text: string, doc: Doc): ManifestProblem[] {
   const out: ManifestProblem[] = [];
+  // Placed from the offset with our own line table: the yaml package's linePos misses the line
+  // breaks inside tokens it recovers from, and can name a column past the end of the line.
+  const lines = new LineIndex(text);
   for (const e of [...doc.errors, ...doc.warnings]) {
-    const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
+    const pos = lines.at(e.pos[0]);
     let message = YAML_MESSAGES[e.code] ?? firstLine(e.message);
     if (e.code === "DUPLICATE_KEY") {
       const key = /^["']?([^"':\n]*)/.exec(text.slice(e.pos[0], e.pos[0] + 200))?.[1].trim() ?? "";
@@ -348,9 +351,7 @@ export function readFull(
     return undefined;
   }
   try {
-    const lc = new LineCounter();
     const doc = parseDocument(text, {
-      lineCounter: lc,
       schema: "core",
       version: "1.2",
       uniqueKeys: true,
@@ -358,7 +359,7 @@ export function readFull(
       strict: true,
       stringKeys: false,
     });
-    const yamlErrors = [...tabProblems(file, text), ...yamlProblems(file, text, doc, lc)];
+    const yamlErrors = [...tabProblems(file, text), ...yamlProblems(file, text, doc)];
     if (yamlErrors.length > 0) {
       const seen = new Set<string>();
       for (const p of yamlErrors.sort((a, b) => a.line - b.line || a.column - b.column)) {

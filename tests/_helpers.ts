@@ -5,6 +5,7 @@ import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi, type FakeApi } from "../lib/fake_api/mod.ts";
 import { type FakeState, loadState } from "../lib/fake_api/state.ts";
 import type { Policy } from "../lib/policy.ts";
+import type { LiveKey } from "../lib/types.ts";
 
 /** The fixed clock every test runs at: 2026-11-20T00:00:00Z. */
 export const NOW = Date.UTC(2026, 10, 20);
@@ -196,5 +197,32 @@ export function seeded(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A live key as the reader returns it: `owner` names the owner, `extra` overrides any field. */
+export function live(
+  id: string,
+  name: string,
+  owner: string,
+  type: "user" | "service_account" = "user",
+  extra: Partial<LiveKey> = {},
+): LiveKey {
+  return {
+    id,
+    name,
+    redactedValue: "sk-proj-****abcd",
+    createdAt: 1_700_000_000,
+    lastUsedAt: null,
+    expiresAt: null,
+    ownerProjectAccess: "active",
+    owner: {
+      type,
+      id: `id-${owner}`,
+      name: owner,
+      role: "member",
+      ...(type === "user" ? { email: `${owner}@x.test` } : {}),
+    },
+    ...extra,
   };
 }

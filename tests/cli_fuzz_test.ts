@@ -50,7 +50,7 @@ async function validate(text: string) {
   return r;
 }
 
-Deno.test("hostile manifests: each one gives exit 0 or 1 and a located message", async () => {
+Deno.test("hostile manifests: each gives its expected exit code (0 or 1), the bad ones the expected message", async () => {
   const cases: [string, string, number, RegExp | null][] = [
     ["NUL byte", BASE.replace("proj_search", "proj_\0search"), 1, /:\d+:\d+: character U\+0000/],
     ["CRLF line ends", BASE.replaceAll("\n", "\r\n"), 0, null],

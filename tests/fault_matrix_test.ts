@@ -132,7 +132,7 @@ const TRANSIENT: [string, Omit<Fault, "on">][] = [
   ["503 once", { kind: "status", status: 503, times: 1 }],
   ["504 once", { kind: "status", status: 504, times: 1 }],
   ["a connection reset", { kind: "reset", times: 1 }],
-  ["a response that never ends", { kind: "hang", times: 1 }],
+  ["no answer within --timeout (a hang)", { kind: "hang", times: 1 }],
   ["truncated JSON", { kind: "truncated", times: 1 }],
   ["an HTML error page", { kind: "html", times: 1 }],
   ["malformed JSON", { kind: "malformed", times: 1 }],

@@ -6,14 +6,23 @@ Deno.test("limiter: a throttle halves concurrency and pauses everyone; successes
   const clock = virtualClock(0);
   const l = new Limiter(8, clock);
   l.throttle(200);
-  assertEquals(l.limit, 4);
-  assertEquals(l.interval, 200);
-  await l.acquire();
-  ok(clock.now() >= 200, "acquire did not wait out the pause");
+  assertEquals([l.limit, l.interval], [4, 200]);
+  // Six workers ask at once: only four (the halved limit) get slots, and none before the pause.
+  const started: number[] = [];
+  const workers = Array.from({ length: 6 }, () =>
+    l.acquire().then(() => {
+      started.push(clock.now());
+    }));
+  await clock.sleep(5000);
+  assertEquals(started.length, 4);
+  ok(started.every((t) => t >= 200), `started at ${started} during the pause`);
+  for (let i = 0; i < 4; i++) l.release();
+  await Promise.all(workers);
+  assertEquals(started.length, 6);
+  l.release();
   l.release();
   for (let i = 0; i < 400; i++) l.success();
-  assertEquals(l.limit, 8);
-  assertEquals(l.interval, 0);
+  assertEquals([l.limit, l.interval], [8, 0]);
 });
 
 Deno.test("limiter: once throttled, starts are spaced by the interval, in order", async () => {

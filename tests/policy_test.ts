@@ -3,8 +3,7 @@ import { DAY, evaluatePolicies, type Policy } from "../lib/policy.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
-import { live } from "./diff_test.ts";
-import { NOW, NOW_S } from "./_helpers.ts";
+import { live, NOW, NOW_S } from "./_helpers.ts";
 
 function manifest(extra = "", projectExtra = ""): Manifest {
   const text = `version: 1\n${extra}projects:\n  - id: p\n${projectExtra}    keys: []\n`;

@@ -1,5 +1,9 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { redact } from "../lib/redact.ts";
+import fc from "fast-check";
+import { XMLValidator } from "fast-xml-parser";
+import { PIECE, redact, scrubValue } from "../lib/redact.ts";
+import { RENDERERS } from "../lib/render/mod.ts";
+import { reportWith } from "./_reports.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";
 
 Deno.test("redact() removes known secrets and secret-shaped tokens in keys, URLs and headers", () => {
@@ -11,9 +15,143 @@ Deno.test("redact() removes known secrets and secret-shaped tokens in keys, URLs
     ["http://h/v1?api_key=abc123&x=1", "http://h/v1?api_key=[REDACTED]&x=1"],
     ["http://h/v1?token=abc#f", "http://h/v1?token=[REDACTED]#f"],
     ["Authorization: Bearer abc.def", "Authorization: Bearer [REDACTED]"],
+    ["Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic [REDACTED]"],
     ["redacted sk-admin-****abcd stays", "redacted sk-admin-****abcd stays"],
   ];
   for (const [input, want] of cases) assertEquals(redact(input, [ADMIN_KEY]), want, input);
+});
+
+Deno.test("redact() redacts the admin key without its prefix and any 12-character piece of it", () => {
+  const bare = ADMIN_KEY.slice("sk-admin-".length);
+  assertEquals(redact(`a ${bare} b`, [ADMIN_KEY]), "a [REDACTED] b");
+  assertEquals(redact(`a x${ADMIN_KEY.slice(12, 24)}y b`, [ADMIN_KEY]), "a x[REDACTED]y b");
+  // 11 characters are not a piece: left alone, so ordinary words never match by accident.
+  assertEquals(
+    redact(`a ${ADMIN_KEY.slice(12, 23)} b`, [ADMIN_KEY]),
+    `a ${ADMIN_KEY.slice(12, 23)} b`,
+  );
+  // Through Markdown escapes (`\_`, `\-`), which a viewer removes.
+  const escaped = ADMIN_KEY.replace(/[-_.]/g, (c) => `\\${c}`);
+  assertEquals(redact(`x ${escaped} y`, [ADMIN_KEY]), "x [REDACTED] y");
+});
+
+Deno.test("redact() never touches quotes, backslash escapes, entities or newlines around a secret", () => {
+  const k = ADMIN_KEY;
+  const cases: [string, string][] = [
+    [
+      `{"a":"Bearer abc\\"","b":"?token=1\\"}"}`,
+      `{"a":"Bearer [REDACTED]\\"","b":"?token=[REDACTED]\\"}"}`,
+    ],
+    [`"x\\n${k}"`, `"x\\n[REDACTED]"`],
+    [`"\\u001b${k.slice(9)}"`, `"\\u001b[REDACTED]"`],
+    [
+      `<f m="Bearer x&quot;y">&amp;token=abc&lt;</f>`,
+      `<f m="Bearer [REDACTED]&quot;y">&amp;token=[REDACTED]&lt;</f>`,
+    ],
+    [`\\x1b${k}\n`, `\\x1b[REDACTED]\n`],
+  ];
+  for (const [input, want] of cases) assertEquals(redact(input, [k]), want, input);
+  // A short secret is replaced only as a whole word, never inside the document's own markup.
+  assertEquals(
+    redact(`<testcase name="x">case</testcase>`, ["case"]),
+    `<testcase name="x">[REDACTED]</testcase>`,
+  );
+});
+
+Deno.test("scrubValue() replaces a secret whatever characters it holds, then what redact() finds", () => {
+  assertEquals(scrubValue('a sk-admin-x\ny"z b', ['sk-admin-x\ny"z']), "a [REDACTED] b");
+  assertEquals(scrubValue(`echo ${ADMIN_KEY}`, [ADMIN_KEY]), "echo [REDACTED]");
+  assertEquals(scrubValue("Bearer abc", []), "Bearer [REDACTED]");
+});
+
+/** Characters a secret may hold: mostly its own alphabet, sometimes one a format must escape. */
+const SECRET_CHAR = fc.oneof(
+  { weight: 20, arbitrary: fc.constantFrom(..."abcdefXYZ0123456789_-.") },
+  { weight: 1, arbitrary: fc.constantFrom("\n", '"', "\\", "<", "&", " ", "`", "\x1b", "*") },
+);
+
+/** Pieces a hostile server string is made of. */
+function hostile(secret: string) {
+  return fc.array(
+    fc.oneof(
+      fc.constant(secret),
+      fc.nat({ max: Math.max(0, secret.length - PIECE) }).map((i) =>
+        secret.slice(i, i + PIECE + 3)
+      ),
+      fc.constantFrom(
+        "Bearer ",
+        "?token=",
+        "&key=",
+        '"',
+        "\\",
+        "\\n",
+        "<",
+        ">",
+        "&amp;",
+        "\n",
+        "\r",
+        "\x1b[2J",
+        "`",
+        "_",
+        "*",
+        "]",
+        "(",
+        "https://u:p@h/",
+        "\u202e",
+        "\ud800",
+      ),
+      fc.string({ maxLength: 8 }),
+    ),
+    { minLength: 1, maxLength: 8 },
+  ).map((parts) => parts.join(""));
+}
+
+/** Every PIECE-character run of the secret's token-character segments. */
+function pieces(secret: string): string[] {
+  const out: string[] = [];
+  for (const seg of secret.split(/[^A-Za-z0-9._~+/=_-]+/)) {
+    for (let i = 0; i + PIECE <= seg.length; i++) out.push(seg.slice(i, i + PIECE));
+  }
+  return out;
+}
+
+/** JSON escapes and the visible escapes of textSafe. */
+const ESCAPE = /\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|["\\bfnrt])/g;
+
+/** Markdown as a reader sees it: backslash escapes and empty comments gone. */
+const visible = (md: string) => md.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/<!-- -->/g, "");
+
+Deno.test("redact() keeps every format parseable and leaves no 12-character piece of the secret, for any report", () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: SECRET_CHAR, minLength: PIECE, maxLength: 48 }).map((s) => `sk-admin-${s}`)
+        .chain((secret) =>
+          fc.tuple(
+            fc.constant(secret),
+            hostile(secret),
+            fc.constantFrom("drift", "error") as fc.Arbitrary<"drift" | "error">,
+          )
+        ),
+      ([secret, s, status]) => {
+        const report = reportWith(s, status);
+        for (const format of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) {
+          const raw = RENDERERS[format](report, { color: false, manifest: null });
+          const out = redact(raw, [secret]);
+          if (format === "json" || format === "sarif") JSON.parse(out);
+          if (format === "junit") assertEquals(XMLValidator.validate(out), true, out);
+          if (format === "github") ok(out.trimEnd().split("\n").every((l) => l.startsWith("::")));
+          // Read escapes as the separate characters they stand for: the `0` that ends `\ud800`
+          // is not a character of the string that follows it.
+          const shown = format.startsWith("markdown") ? visible(out) : out;
+          const seen = format === "junit" ? shown : shown.replace(ESCAPE, " ");
+          for (const p of pieces(secret)) {
+            ok(!seen.includes(p), `${format}: ${JSON.stringify(p)} survived`);
+          }
+        }
+      },
+    ),
+    { numRuns: Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 200) },
+  );
 });
 
 Deno.test("credentials a user puts in --api-url never reach the output", async () => {
@@ -38,5 +176,36 @@ Deno.test("credentials a user puts in --api-url never reach the output", async (
     assertEquals(r.code, 1, r.stdout + r.stderr);
     ok(r.stderr.length > 0);
     ok(!(r.stdout + r.stderr).includes("USERSECRET"), r.stderr);
+  }
+});
+
+Deno.test("a 401 body that echoes the admin key leaves no piece of it in any format, Markdown and the step summary included", async () => {
+  const echo = (req: Request) =>
+    Promise.resolve(
+      Response.json(
+        {
+          error: {
+            message: `Incorrect API key provided: ${req.headers.get("authorization")}`,
+            type: "invalid_request_error",
+            param: null,
+            code: "invalid_api_key",
+          },
+        },
+        { status: 401 },
+      ),
+    );
+  const argv = ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1", "--summary"];
+  for (const f of Object.keys(RENDERERS)) argv.push("--format", `${f}=r.${f}`);
+  const r = await runCli(argv, {
+    files: { "keydrift.yaml": "version: 1\nprojects: [{ id: proj_a, keys: [] }]\n" },
+    env: { OPENAI_ADMIN_KEY: ADMIN_KEY, GITHUB_STEP_SUMMARY: "summary.md" },
+    fetch: (input, init) => echo(new Request(input, init)),
+  });
+  assertEquals(r.code, 1, r.stderr);
+  const outputs = [...r.files].filter(([p]) => p.startsWith("r.") || p === "summary.md");
+  assertEquals(outputs.length, Object.keys(RENDERERS).length + 1);
+  for (const [path, text] of outputs) {
+    const seen = path.includes("markdown") || path === "summary.md" ? visible(text) : text;
+    for (const p of pieces(ADMIN_KEY)) ok(!seen.includes(p), `${path}: ${p}`);
   }
 });

@@ -1,11 +1,11 @@
 /** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
-import type { Deps } from "../deps.ts";
+import type { Io } from "../io.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
 import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
 import { readLive } from "../live_state.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
-import { isFormat, RENDERERS } from "../render/mod.ts";
+import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
 import { enumFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
@@ -77,14 +77,6 @@ export function parseFormats(values: readonly string[] | undefined, command: str
   return out;
 }
 
-export interface Io {
-  deps: Deps;
-  out(text: string): Promise<void>;
-  err(text: string): Promise<void>;
-  write(path: string, text: string, append?: boolean): Promise<void>;
-  addSecret(secret: string): void;
-}
-
 /** Runs `check`; returns the exit code. */
 export async function check(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
   const { values: v } = parse("check", argv, CHECK_OPTIONS);
@@ -114,6 +106,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
       color: useColor,
+      width: io.deps.columns?.(),
       summary: v.summary === true,
       policies,
       manifest,
@@ -200,14 +193,38 @@ async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: { color: boolean; summary: boolean; policies: readonly Policy[]; manifest: Manifest | null },
+  o: {
+    color: boolean;
+    width: number | undefined;
+    summary: boolean;
+    policies: readonly Policy[];
+    manifest: Manifest | null;
+  },
 ) {
+  const root = io.deps.cwd?.();
+  const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
   for (const { format, path } of outputs) {
-    const color = path === null && format === "text" && o.color;
-    const text = RENDERERS[format](report, { color, policies: o.policies, manifest: o.manifest });
-    if (path === null) await io.out(text);
-    else await io.write(path, text);
+    const toTerminal = path === null && format === "text";
+    const opts = {
+      color: toTerminal && o.color,
+      width: toTerminal ? o.width : undefined,
+      policies: o.policies,
+      manifest: o.manifest,
+      root,
+      jsonReport,
+    };
+    // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
+    let append = false;
+    for (const piece of renderChunks(format, report, opts)) {
+      if (path === null) await io.out(piece);
+      else await io.write(path, piece, { append });
+      append = true;
+    }
   }
   const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
-  if (summaryPath) await io.write(summaryPath, RENDERERS.markdown(report) + "\n", true);
+  if (summaryPath) {
+    await io.write(summaryPath, RENDERERS.markdown(report, { color: false, jsonReport }) + "\n", {
+      append: true,
+    });
+  }
 }

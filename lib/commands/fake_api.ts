@@ -1,6 +1,6 @@
 /** `keydrift fake-api`: serve the fake Admin API on 127.0.0.1 until SIGINT/SIGTERM. */
 import { intFlag, parse } from "./args.ts";
-import type { Io } from "./check.ts";
+import type { Io } from "../io.ts";
 import { startFake } from "./connect.ts";
 import { UsageError } from "../errors.ts";
 
@@ -15,22 +15,26 @@ Options:
   -h, --help         show this help
 `;
 
+export const FAKE_API_OPTIONS = {
+  state: { type: "string" },
+  port: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function fakeApi(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parse("fake-api", argv, {
-    state: { type: "string" },
-    port: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values: v } = parse("fake-api", argv, FAKE_API_OPTIONS);
   if (v.help) return (await io.out(FAKE_API_HELP), 0);
   if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
   const port = intFlag("fake-api", "port", v.port, 0, 0);
   const handler = await startFake(io.deps, v.state, "fake-api");
   const server = await io.deps.serve(handler, port);
+  // Listen before announcing the URL: whoever reads it may send SIGTERM at once.
+  const shutdown = io.deps.waitForShutdown();
   await io.out(`${server.url}\n`);
   await io.err(
     `keydrift: fake Admin API serving ${v.state}; export OPENAI_BASE_URL=${server.url} OPENAI_ADMIN_KEY=sk-admin-fake; Ctrl-C stops it\n`,
   );
-  await io.deps.waitForShutdown();
+  await shutdown;
   await server.close();
   return 0;
 }

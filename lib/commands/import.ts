@@ -5,7 +5,7 @@ import type { Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert_min.ts";
-import type { Io } from "./check.ts";
+import type { Io } from "../io.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -23,18 +23,20 @@ ${connectHelp("read from")}
   -h, --help              show this help
 `;
 
+export const IMPORT_OPTIONS = {
+  output: { type: "string", short: "o" },
+  force: { type: "boolean" },
+  project: { type: "string", multiple: true },
+  ...CONNECT_OPTIONS,
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function importCommand(
   argv: string[],
   io: Io,
   _policies: readonly Policy[],
 ): Promise<number> {
-  const { values: v } = parse("import", argv, {
-    output: { type: "string", short: "o" },
-    force: { type: "boolean" },
-    project: { type: "string", multiple: true },
-    ...CONNECT_OPTIONS,
-    help: { type: "boolean", short: "h" },
-  });
+  const { values: v } = parse("import", argv, IMPORT_OPTIONS);
   if (v.help) return (await io.out(IMPORT_HELP), 0);
   const output = v.output ?? "keydrift.yaml";
   const { client, secret } = await connect(
@@ -56,7 +58,7 @@ export async function importCommand(
     return 0;
   }
   try {
-    await io.deps.writeTextFile(output, text, { createNew: !v.force });
+    await io.write(output, text, { createNew: !v.force });
   } catch (e) {
     if ((e as Error).name === "AlreadyExists") {
       throw new UsageError(
@@ -64,7 +66,7 @@ export async function importCommand(
         "import",
       );
     }
-    await io.write(output, text);
+    throw e;
   }
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
   await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys)\n`);

@@ -2,7 +2,7 @@
 import type { Deps } from "../deps.ts";
 import { loadManifests, type LoadResult, type ManifestSource } from "../manifest.ts";
 import type { PolicySchemaSource } from "../schema.ts";
-import { UsageError } from "../errors.ts";
+import { fileProblem, UsageError } from "../errors.ts";
 
 export const DEFAULT_MANIFEST = "keydrift.yaml";
 
@@ -36,20 +36,13 @@ export async function readSources(
 }
 
 function fail(e: unknown, path: string, command: string): never {
-  const name = (e as Error)?.name;
-  if (name === "NotFound") {
-    const hint = path === DEFAULT_MANIFEST
-      ? "; pass -m PATH or create one with keydrift import"
-      : "";
-    throw new UsageError(`cannot read manifest "${path}": no such file${hint}`, command);
-  }
-  if (name === "NotCapable" || name === "PermissionDenied") {
-    throw new UsageError(
-      `cannot read manifest "${path}": permission denied (grant it with --allow-read=${path})`,
-      command,
-    );
-  }
-  throw new UsageError(`cannot read manifest "${path}": ${(e as Error)?.message ?? e}`, command);
+  const hint = (e as Error)?.name === "NotFound" && path === DEFAULT_MANIFEST
+    ? "; pass -m PATH or create one with keydrift import"
+    : "";
+  throw new UsageError(
+    `cannot read manifest "${path}": ${fileProblem(e, `--allow-read=${path}`)}${hint}`,
+    command,
+  );
 }
 
 /** Reads and loads manifests. */

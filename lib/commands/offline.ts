@@ -3,7 +3,7 @@ import { formatProblem, suggestion, UsageError } from "../errors.ts";
 import type { Policy } from "../policy.ts";
 import { buildSchema } from "../schema.ts";
 import { parse } from "./args.ts";
-import type { Io } from "./check.ts";
+import type { Io } from "../io.ts";
 import { loadFrom } from "./load.ts";
 
 export const VALIDATE_HELP = `Usage: keydrift validate [-m PATH]...
@@ -17,16 +17,18 @@ Options:
   -h, --help            show this help
 `;
 
+export const VALIDATE_OPTIONS = {
+  manifest: { type: "string", short: "m", multiple: true },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export async function validate(
   argv: string[],
   io: Io,
   policies: readonly Policy[],
 ): Promise<number> {
-  const { values: v } = parse("validate", argv, {
-    manifest: { type: "string", short: "m", multiple: true },
-    quiet: { type: "boolean", short: "q" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values: v } = parse("validate", argv, VALIDATE_OPTIONS);
   if (v.help) return (await io.out(VALIDATE_HELP), 0);
   const { manifest, problems, waiverProblems } = await loadFrom(
     io.deps,
@@ -64,8 +66,11 @@ Save it beside your manifest and point editors at it:
   # yaml-language-server: $schema=./keydrift.schema.json
 `;
 
+/** The options of schema and policies (help only). */
+export const HELP_OPTIONS = { help: { type: "boolean", short: "h" } } as const;
+
 export async function schema(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
-  const { values: v } = parse("schema", argv, { help: { type: "boolean", short: "h" } });
+  const { values: v } = parse("schema", argv, HELP_OPTIONS);
   if (v.help) return (await io.out(SCHEMA_HELP), 0);
   await io.out(JSON.stringify(buildSchema(policies), null, 2) + "\n");
   return 0;
@@ -82,9 +87,7 @@ export async function listPolicies(
   io: Io,
   policies: readonly Policy[],
 ): Promise<number> {
-  const { values: v, positionals } = parse("policies", argv, {
-    help: { type: "boolean", short: "h" },
-  }, 1);
+  const { values: v, positionals } = parse("policies", argv, HELP_OPTIONS, 1);
   if (v.help) return (await io.out(POLICIES_HELP), 0);
   const id = positionals[0];
   if (id) {

@@ -3,12 +3,17 @@
  * with cursor paging, the owner_project_access filter, bearer auth, error envelopes,
  * `x-request-id`, and fault injection. It shares no code with the client.
  */
-import type { FakeProject, FakeState, Fault } from "./state.ts";
+import type { FakeProject, FakeState } from "./state.ts";
+import { bodyFault, type Fault, transportFault } from "./faults.ts";
+import { authenticate, uriTooLong } from "./auth.ts";
+import { serveAuditLogs } from "./audit_logs.ts";
+import { serveAdminKeys } from "./admin_keys.ts";
+import { serveUsage } from "./usage.ts";
+import { badParam, cursorPage, notFound, type Served } from "./paging.ts";
 import {
   errorEnvelope,
   type Json,
   keyObject,
-  listEnvelope,
   ownerAccess,
   projectObject,
   serviceAccountObject,
@@ -52,10 +57,15 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 interface Route {
-  target: "projects" | "project" | "list" | "key" | "other";
+  target: Fault["on"] | "other";
   project?: FakeProject;
   page?: number;
+  /** The answer of a read-only organisation route, computed when the route is resolved. */
+  served?: Served;
 }
+
+const ORG_ROUTE =
+  /^\/v1\/organization\/(?:(audit_logs)|(admin_api_keys)(?:\/([^/]+))?|usage\/(completions|embeddings))\/?$/;
 
 /** Creates the fake over `state`. The state is used as is (not copied) and may be changed by DELETE. */
 export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): FakeApi {
@@ -119,6 +129,10 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
     const url = new URL(req.url);
     requests.push({ method: req.method, path: url.pathname, query: url.search });
     if (state.options.latency_ms) await sleep(state.options.latency_ms, req.signal);
+    const max = state.options.max_url_bytes;
+    if (max && new TextEncoder().encode(url.pathname + url.search).length > max) {
+      return uriTooLong();
+    }
     const limited = rateLimited();
     if (limited) return limited;
     const auth = authenticate(req.headers.get("authorization"));
@@ -150,6 +164,8 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
   }
 
   function resolveRoute(method: string, url: URL): Route | null {
+    const org = ORG_ROUTE.exec(url.pathname);
+    if (org) return method === "GET" ? orgRoute(org, url.searchParams) : null;
     const m =
       /^\/v1\/organization\/projects(?:\/([^/]+)(?:\/(api_keys|users|service_accounts)(?:\/([^/]+))?)?)?\/?$/
         .exec(
@@ -188,7 +204,18 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
     return p.keys.filter((k) => ownerAccess(state, p, k) === want);
   }
 
-  function serve(method: string, url: URL, route: Route): { status: number; body: Json } | null {
+  /** Audit logs, admin keys and usage: GET only, answered from the state without side effects. */
+  function orgRoute(m: RegExpExecArray, q: URLSearchParams): Route {
+    if (m[1]) return { target: "audit_logs", ...serveAuditLogs(state.audit_log, q) };
+    if (m[2]) {
+      const id = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
+      return { target: "admin_keys", ...serveAdminKeys(state.admin_keys, q, id) };
+    }
+    return { target: "usage", ...serveUsage(state, m[4] as "completions", q) };
+  }
+
+  function serve(method: string, url: URL, route: Route): Served | null {
+    if (route.served) return route.served;
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const q = url.searchParams;
     if (route.target === "projects") {
@@ -257,153 +284,7 @@ export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): Fake
   return { handler, requests, state };
 }
 
-function badParam(param: string, message: string) {
-  return { status: 400, body: errorEnvelope(message, "invalid_request_error", param, null) };
-}
-
-function notFound(message: string) {
-  return { status: 404, body: errorEnvelope(message, "invalid_request_error", null, null) };
-}
-
-/** Cursor paging as the official API does it: `limit` 1..100 (default 20) and `after` an item id. */
-function page(items: Json[], q: URLSearchParams): { status: number; body: Json } {
-  const rawLimit = q.get("limit");
-  const limit = rawLimit === null ? 20 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    return badParam(
-      "limit",
-      `Invalid 'limit': expected an integer between 1 and 100, got '${rawLimit}'`,
-    );
-  }
-  let start = 0;
-  const after = q.get("after");
-  if (after !== null) {
-    const idx = items.findIndex((i) => i.id === after);
-    if (idx < 0) {
-      return badParam("after", `Invalid 'after': no item with id '${after}' in this list`);
-    }
-    start = idx + 1;
-  }
-  const data = items.slice(start, start + limit);
-  return { status: 200, body: listEnvelope(data, start + limit < items.length) };
-}
-
-/** Returns a JSON error envelope for a bad or missing bearer token, or null when it is an admin key. */
-function authenticate(header: string | null): Json | null {
-  if (!header || !/^Bearer\s+\S/.test(header)) {
-    return errorEnvelope(
-      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-      "invalid_request_error",
-      null,
-      null,
-    );
-  }
-  const key = header.replace(/^Bearer\s+/, "").trim();
-  if (key.startsWith("sk-admin-")) return null;
-  if (key.startsWith("sk-proj-") || key.startsWith("sk-svcacct-")) {
-    return errorEnvelope(
-      "You have insufficient permissions for this operation. Missing scopes: api.management.read. Check that you have the correct role in your organization.",
-      "invalid_request_error",
-      null,
-      null,
-    );
-  }
-  const shown = key.length > 8 ? `${key.slice(0, 3)}****${key.slice(-4)}` : "****";
-  return errorEnvelope(
-    `Incorrect API key provided: ${shown}.`,
-    "invalid_request_error",
-    null,
-    "invalid_api_key",
-  );
-}
-
-type Respond = (status: number, body: Json | string, headers?: Record<string, string>) => Response;
-
-/** Faults that replace the response before the route is served. */
-async function transportFault(f: Fault, req: Request, respond: Respond): Promise<Response | null> {
-  switch (f.kind) {
-    case "status": {
-      const status = f.status ?? 500;
-      const headers: Record<string, string> = {};
-      if (f.retry_after !== undefined) headers["retry-after"] = f.retry_after;
-      if (f.retry_after_ms !== undefined) headers["retry-after-ms"] = f.retry_after_ms;
-      const message = status === 429
-        ? "Rate limit reached for requests"
-        : `Injected fault: status ${status}`;
-      return respond(
-        status,
-        errorEnvelope(message, status === 429 ? "requests" : "server_error", null, null),
-        headers,
-      );
-    }
-    case "html":
-      return respond(
-        f.status ?? 502,
-        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
-        { "content-type": "text/html" },
-      );
-    case "hang":
-      await new Promise<void>((resolve) => {
-        if (req.signal.aborted) return resolve();
-        const t = setTimeout(resolve, 120_000);
-        req.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
-      return respond(
-        504,
-        errorEnvelope("Injected fault: the response never ended", "server_error", null, null),
-      );
-    case "reset": {
-      const body = new ReadableStream({
-        start(c) {
-          c.enqueue(new TextEncoder().encode('{"object":"list","da'));
-          c.error(new TypeError("connection reset by peer"));
-        },
-      });
-      return new Response(body, {
-        status: 200,
-        headers: { "content-type": "application/json", "x-request-id": "req_fake_reset" },
-      });
-    }
-    default:
-      return null;
-  }
-}
-
-/** Faults that corrupt a successful body. */
-function bodyFault(f: Fault, body: Json, url: URL): Json | string {
-  const text = JSON.stringify(body);
-  switch (f.kind) {
-    case "malformed":
-      return "{ this is not json";
-    case "truncated":
-      return text.slice(0, Math.max(1, Math.floor(text.length / 2)));
-    case "wrong_shape":
-      return Array.isArray(body.data)
-        ? { ...body, data: { items: body.data } }
-        : { ...body, id: 42, name: null };
-    case "no_has_more": {
-      const { has_more: _, ...rest } = body;
-      return rest;
-    }
-    case "no_last_id":
-      return { ...body, last_id: null, has_more: true };
-    case "loop_cursor": {
-      const cursor = url.searchParams.get("after") ?? body.last_id;
-      return { ...body, last_id: cursor, has_more: true };
-    }
-    case "empty_page_has_more":
-      return { ...body, data: [], first_id: null, last_id: null, has_more: true };
-    case "duplicate":
-      return Array.isArray(body.data) && body.data.length
-        ? { ...body, data: [...body.data, body.data[0]] }
-        : body;
-    case "ownerless":
-      if (Array.isArray(body.data) && body.data.length) {
-        const [first, ...rest] = body.data;
-        return { ...body, data: [{ ...first, owner: { type: first.owner.type } }, ...rest] };
-      }
-      return body.owner ? { ...body, owner: { type: body.owner.type } } : body;
-    default:
-      return body;
-  }
+/** A listing's page (see {@link cursorPage}). */
+function page(items: Json[], q: URLSearchParams): Served {
+  return cursorPage(items, q).served;
 }

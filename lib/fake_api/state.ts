@@ -6,6 +6,25 @@
 import type { JsonSchema } from "../schema.ts";
 import { parseAndCheck } from "../yaml_check.ts";
 import type { ManifestProblem } from "../errors.ts";
+import {
+  ACTOR_SCHEMA,
+  type ActorRef,
+  ADMIN_KEYS_SCHEMA,
+  AUDIT_LOG_SCHEMA,
+  buildAdminKeys,
+  buildUsage,
+  type FakeAdminKey,
+  type FakeAuditLog,
+  type FakeUsage,
+  list,
+  obj,
+  USAGE_DAILY_SCHEMA,
+  USAGE_SCHEMA,
+} from "./org_state.ts";
+import { buildAuditLog } from "./audit_logs.ts";
+import { type Fault, FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
+
+export type { FakeAdminKey, FakeAuditLog, FakeUsage } from "./org_state.ts";
 
 export interface FakeUser {
   id: string;
@@ -34,6 +53,10 @@ export interface FakeKey {
   last_used_at: number | null;
   expires_at: number | null;
   redacted_value: string;
+  /** Usage records (the usage endpoints). */
+  usage: FakeUsage[];
+  /** Who created it, as written in the state file (its audit event is built when loaded). */
+  created_by?: ActorRef;
 }
 
 export interface FakeProject {
@@ -47,52 +70,8 @@ export interface FakeProject {
   keys: FakeKey[];
 }
 
-/** Where a fault fires. `list` is a key-listing page; `key` a key retrieve; `project` a project retrieve. */
-export type FaultTarget = "list" | "key" | "project" | "projects" | "any";
-
-export type FaultKind =
-  | "status"
-  | "malformed"
-  | "truncated"
-  | "html"
-  | "wrong_shape"
-  | "no_has_more"
-  | "no_last_id"
-  | "loop_cursor"
-  | "empty_page_has_more"
-  | "duplicate"
-  | "ownerless"
-  | "hang"
-  | "reset";
-
-export const FAULT_KINDS: readonly FaultKind[] = [
-  "status",
-  "malformed",
-  "truncated",
-  "html",
-  "wrong_shape",
-  "no_has_more",
-  "no_last_id",
-  "loop_cursor",
-  "empty_page_has_more",
-  "duplicate",
-  "ownerless",
-  "hang",
-  "reset",
-];
-
-export interface Fault {
-  on: FaultTarget;
-  kind: FaultKind;
-  project?: string;
-  /** 1-based page of a listing; default every page. */
-  page?: number;
-  status?: number;
-  retry_after?: string;
-  retry_after_ms?: string;
-  /** How many times the fault fires; default every time. */
-  times?: number;
-}
+export type { Fault, FaultKind, FaultTarget } from "./faults.ts";
+export { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
 
 export interface FakeOptions {
   /** Emit `expires_at` on keys (default true); false mimics servers that predate the field. */
@@ -100,11 +79,20 @@ export interface FakeOptions {
   latency_ms: number;
   /** Requests per second before 429s; 0 = unlimited. */
   rate_limit_rps: number;
+  /**
+   * Longest path + query accepted; longer gets the edge's 414 (default 32,768: Cloudflare, in front
+   * of api.openai.com, documents a 414 above 32 KB); 0 = no limit.
+   */
+  max_url_bytes: number;
 }
 
 export interface FakeState {
+  /** The state's clock in Unix seconds (the default `end_time` of usage queries). */
+  now: number;
   users: FakeUser[];
   projects: FakeProject[];
+  admin_keys: FakeAdminKey[];
+  audit_log: FakeAuditLog;
   faults: Fault[];
   options: FakeOptions;
 }
@@ -117,19 +105,6 @@ const s = (description: string, extra: Partial<JsonSchema> = {}): JsonSchema => 
   description,
   ...extra,
 });
-const obj = (
-  title: string,
-  required: string[],
-  properties: Record<string, JsonSchema>,
-): JsonSchema => ({
-  title,
-  description: title,
-  type: "object",
-  additionalProperties: false,
-  required,
-  properties,
-});
-const list = (items: JsonSchema): JsonSchema => ({ type: "array", description: "list", items });
 
 /** The state file's schema. */
 export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
@@ -138,6 +113,7 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     expires_at: { type: "boolean", description: "emit expires_at" },
     latency_ms: { type: "integer", minimum: 0, description: "latency per response" },
     rate_limit_rps: { type: "integer", minimum: 0, description: "requests per second" },
+    max_url_bytes: { type: "integer", minimum: 0, description: "longest path + query (0: any)" },
   }),
   users: list(obj("user", ["id", "name", "email"], {
     id: s("id"),
@@ -166,6 +142,9 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
       last_used_at: ts,
       expires_at: ts,
       redacted_value: s("redacted value"),
+      created_by: ACTOR_SCHEMA,
+      usage: USAGE_SCHEMA,
+      usage_daily: USAGE_DAILY_SCHEMA,
     })),
     generate: obj("generate", ["count", "owner"], {
       count: { type: "integer", minimum: 1, description: "how many keys" },
@@ -174,10 +153,15 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
       created_at: ts,
       last_used_at: ts,
       expires_at: ts,
+      created_by: ACTOR_SCHEMA,
+      usage: USAGE_SCHEMA,
+      usage_daily: USAGE_DAILY_SCHEMA,
     }),
   })),
+  admin_keys: ADMIN_KEYS_SCHEMA,
+  audit_log: AUDIT_LOG_SCHEMA,
   faults: list(obj("fault", ["on", "kind"], {
-    on: s("target", { enum: ["list", "key", "project", "projects", "any"] }),
+    on: s("target", { enum: FAULT_TARGETS }),
     kind: s("kind", { enum: FAULT_KINDS }),
     project: s("project id"),
     page: { type: "integer", minimum: 1, description: "page" },
@@ -230,7 +214,7 @@ export function loadState(
   const doc = parseAndCheck(path, text, STATE_SCHEMA, problems);
   if (!doc || problems.length) return { state: null, problems };
   const root = doc.value as Obj;
-  const bad = (o: object, f: string, msg: string) =>
+  const bad = (o: object, f: string | undefined, msg: string) =>
     problems.push({ ...doc.locate(o, f), message: msg });
   let now = clock;
   if (root.now !== undefined) {
@@ -260,14 +244,24 @@ export function loadState(
     seenProjects.add(p.id);
     projects.push(buildProject(p, owners, time, bad, now));
   }
+  const admin_keys = buildAdminKeys(root.admin_keys ?? [], users, time, bad, now);
+  const audit_log = buildAuditLog(root.audit_log, {
+    users,
+    projects,
+    adminKeys: admin_keys,
+    time,
+    bad,
+  });
   const faults = (root.faults ?? []) as Fault[];
   const options: FakeOptions = {
     expires_at: true,
     latency_ms: 0,
     rate_limit_rps: 0,
+    max_url_bytes: 32768,
     ...root.options,
   };
-  return { state: problems.length ? null : { users, projects, faults, options }, problems };
+  const state = { now, users, projects, admin_keys, audit_log, faults, options };
+  return { state: problems.length ? null : state, problems };
 }
 
 function buildProject(
@@ -307,6 +301,8 @@ function buildProject(
       last_used_at: time(k, "last_used_at", null),
       expires_at: time(k, "expires_at", null),
       redacted_value: k.redacted_value ?? redactFor(id, type ?? "user"),
+      usage: buildUsage(k, time, now),
+      ...(k.created_by ? { created_by: k.created_by } : {}),
     });
   };
   for (const k of (p.keys ?? []) as Obj[]) addKey(k, k.id, k.name, k);

@@ -80,6 +80,14 @@ export function byProject(
   return [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/**
+ * A drift `detail` with its trailing `redacted_value` shortened for people: the mask run becomes
+ * `...` (`sk-proj-****…****qe6x` -> `sk-proj-...qe6x`). Nothing else in the string changes.
+ */
+export function shortRedacted(detail: string): string {
+  return detail.replace(/\*{3,}(?=[A-Za-z0-9_-]*$)/, "...");
+}
+
 /** A stable identity for a drift or finding across runs (not its line, which moves). */
 export function identity(x: Drift | Finding): string {
   const kind = "kind" in x ? x.kind : x.policy;
@@ -94,4 +102,19 @@ export function fingerprint(s: string): string {
     h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
   }
   return h.toString(16).padStart(16, "0");
+}
+
+/**
+ * Fingerprints unique within one report, in report order: an item gets `fingerprint(identity)`,
+ * and a later item with the same identity (two unexpected keys of one name without ids) gets
+ * `fingerprint(identity + "#n")` for its n-th occurrence. SARIF and Code Quality share it.
+ */
+export function fingerprinter(): (x: Drift | Finding) => string {
+  const seen = new Map<string, number>();
+  return (x) => {
+    const id = identity(x);
+    const n = (seen.get(id) ?? 0) + 1;
+    seen.set(id, n);
+    return fingerprint(n === 1 ? id : `${id}#${n}`);
+  };
 }

@@ -1,21 +1,18 @@
 /**
  * `github`: workflow commands (`::error file=…,line=…,col=…,title=…::message`) pointing at the
- * manifest, escaped per the toolkit rules, wrapped in stop-commands, capped at the limits.
+ * manifest, escaped per the toolkit rules, capped at the limits. Every value is made `textSafe`
+ * first (controls and bidi characters as visible escapes), then escaped for its place, so a CR or
+ * LF from the server can never start a line of its own and each line we write is one command.
  */
 import type { Report } from "../report.ts";
 import type { SourceLocation } from "../types.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
+import { escapeData, escapeProperty, textSafe } from "./inert.ts";
+
+export { escapeData, escapeProperty };
 
 /** GitHub shows at most 10 errors and 10 warnings per step. */
 export const ANNOTATION_LIMIT = 10;
-
-export function escapeData(s: string): string {
-  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-
-export function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
 
 interface Annotation {
   level: "error" | "warning";
@@ -27,12 +24,12 @@ interface Annotation {
 function command(a: Annotation, fallbackFile: string): string {
   const file = a.location?.file ?? fallbackFile;
   const props = [
-    `file=${escapeProperty(file)}`,
+    `file=${escapeProperty(textSafe(file))}`,
     `line=${a.location?.line ?? 1}`,
     `col=${a.location?.column ?? 1}`,
-    `title=${escapeProperty(a.title)}`,
+    `title=${escapeProperty(textSafe(a.title))}`,
   ];
-  return `::${a.level} ${props.join(",")}::${escapeData(a.message)}`;
+  return `::${a.level} ${props.join(",")}::${escapeData(textSafe(a.message))}`;
 }
 
 export function renderGithub(r: Report): string {
@@ -82,7 +79,5 @@ export function renderGithub(r: Report): string {
       ? `; ${hidden} more not annotated (GitHub shows ${ANNOTATION_LIMIT} per level): see the step summary or the json report`
       : "");
   lines.push(`::notice title=keydrift summary::${escapeData(summary)}`);
-  // Server-supplied strings (key names, API errors) are escaped: a CR or LF in them can never start
-  // a line of their own, so they cannot inject workflow commands.
   return lines.join("\n") + "\n";
 }

@@ -45,6 +45,10 @@ function finding(f: Finding) {
 
 /** The report as a plain JSON value (also used by tests and other renderers' fixtures). */
 export function toJson(report: Report) {
+  return skeleton(report, report.drift.map(drift), report.findings.map(finding));
+}
+
+function skeleton<D, F>(report: Report, driftItems: D, findingItems: F) {
   return {
     format_version: FORMAT_VERSION,
     tool: report.tool,
@@ -52,13 +56,81 @@ export function toJson(report: Report) {
     exit_code: report.exitCode,
     fail_on: report.failOn,
     summary: report.summary,
-    drift: report.drift.map(drift),
-    findings: report.findings.map(finding),
+    drift: driftItems,
+    findings: findingItems,
     errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
     warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
   };
 }
 
+/**
+ * The report in pieces, one per drift item and finding: byte for byte `JSON.stringify(toJson(r),
+ * null, 2)` plus a newline, without ever holding the whole text or a second copy of the items.
+ */
+export function jsonChunks(report: Report): Iterable<string> {
+  return streamJson(
+    skeleton(report, new Streamed(report.drift, drift), new Streamed(report.findings, finding)),
+  );
+}
+
 export function renderJson(report: Report): string {
-  return JSON.stringify(toJson(report), null, 2) + "\n";
+  return [...jsonChunks(report)].join("");
+}
+
+/**
+ * An array inside a value given to `streamJson`: written item by item, each item made by `map`
+ * only when it is written. `compact` writes one item per line instead of indenting it.
+ */
+export class Streamed<T> {
+  constructor(
+    readonly items: Iterable<T>,
+    readonly map: (item: T) => unknown,
+    readonly compact = false,
+  ) {}
+}
+
+/**
+ * `JSON.stringify(value, null, 2) + "\n"` in pieces: the text around each `Streamed` array,
+ * then one piece per item. Every piece ends at an item boundary, so no string a server sent is
+ * ever split between two pieces (secret scrubbing works piece by piece).
+ */
+export function* streamJson(value: unknown): Generator<string> {
+  const arrays: Streamed<unknown>[] = [];
+  // A marker that occurs nowhere else in the text: tried with a growing salt until unique.
+  for (let salt = 0;; salt++) {
+    arrays.length = 0;
+    const marker = (i: number) => `\u0000keydrift-stream-${salt}-${i}`;
+    const text = JSON.stringify(value, (_k, v) => {
+      if (!(v instanceof Streamed)) return v;
+      arrays.push(v);
+      return [marker(arrays.length - 1)];
+    }, 2) + "\n";
+    const quoted = arrays.map((_, i) => JSON.stringify(marker(i)));
+    if (quoted.some((q) => text.indexOf(q) !== text.lastIndexOf(q))) continue;
+    const at = quoted.map((q, i) => ({ i, pos: text.indexOf(q) })).sort((a, b) => a.pos - b.pos);
+    let from = 0;
+    for (const { i, pos } of at) {
+      const lineStart = text.lastIndexOf("\n", pos) + 1;
+      const indent = text.slice(lineStart, pos);
+      const open = text.lastIndexOf("[", lineStart);
+      const close = text.indexOf("]", pos + quoted[i].length);
+      yield* items(text.slice(from, open + 1), arrays[i], indent);
+      from = close + 1;
+    }
+    yield text.slice(from);
+    return;
+  }
+}
+
+function* items(head: string, s: Streamed<unknown>, indent: string): Generator<string> {
+  let first = true;
+  for (const item of s.items) {
+    const body = s.compact
+      ? JSON.stringify(s.map(item))
+      : JSON.stringify(s.map(item), null, 2).replace(/\n/g, `\n${indent}`);
+    yield `${first ? head : ","}\n${s.compact ? "" : indent}${body}`;
+    first = false;
+  }
+  if (first) yield `${head}]`;
+  else yield `\n${indent.slice(2)}]`;
 }

@@ -1,118 +1,186 @@
-/** `junit`: one testcase per declared key and per unexpected key (classname = project); failures carry the diff. */
+/**
+ * `junit`: JUnit XML valid against the Jenkins `junit-10.xsd` (what GitLab and Jenkins read). One
+ * testsuite per project, one testcase per project itself, per declared key and per unexpected key
+ * (classname = project id). Only items that fail the run at `--fail-on` are a `<failure>`; items
+ * below it and waived findings are listed in the testcase's `<system-out>`, which passes. No
+ * `file`/`line` attributes: the schema has none (pytest's `xunit2` family made the same choice).
+ */
 import type { Report } from "../report.ts";
-import type { Manifest } from "../types.ts";
-import { driftMessage, findingMessage } from "./_shared.ts";
+import { fails } from "../report.ts";
+import type { Drift, Finding, Manifest } from "../types.ts";
+import { DRIFT_TEXT } from "./_shared.ts";
 
-/** XML 1.0 text: escapes markup and drops characters XML cannot carry. */
+/** XML 1.0 attribute value: escapes markup and drops characters XML cannot carry. */
 export function xml(s: string): string {
+  return text(s).replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+/** XML 1.0 element text: quotes need no escaping there (smaller output). */
+function text(s: string): string {
   return s
     // deno-lint-ignore no-control-regex
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
-    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+    .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 interface Case {
-  classname: string;
   name: string;
-  file: string;
-  failures: string[];
-  skipped?: string;
+  /** Items that fail the run: `[title, detail]`. */
+  failures: [string, string][];
+  /** Items below `--fail-on` and waived findings: one line each. */
+  notes: string[];
+  errors: string[];
+}
+
+interface Suite {
+  id: string;
+  cases: Case[];
+  byId: Map<string, Case>;
+  byName: Map<string, Case>;
 }
 
 export interface JunitOptions {
   manifest?: Manifest | null;
 }
 
-export function renderJunit(r: Report, opts: JunitOptions = {}): string {
-  const cases: Case[] = [];
-  const byKey = new Map<string, Case>();
-  for (const p of opts.manifest?.projects ?? []) {
-    const project: Case = {
-      classname: p.id,
-      name: "(project)",
-      file: p.location.file,
-      failures: [],
-    };
-    cases.push(project);
-    byKey.set(`${p.id}|`, project);
-    for (const k of p.keys) {
-      const c: Case = {
-        classname: p.id,
-        name: k.id ? `${k.name} [${k.id}]` : k.name,
-        file: k.location.file,
-        failures: [],
-      };
-      cases.push(c);
-      byKey.set(`${p.id}|${k.name}|${k.id ?? ""}`, c);
-      if (!byKey.has(`${p.id}|${k.name}|`)) byKey.set(`${p.id}|${k.name}|`, c);
-    }
+/** What a drift item says beyond its testcase's project and key (kept short: bounded size). */
+function driftDetail(d: Drift): string {
+  const changes = d.changes.map((c) =>
+    `${c.path}: ${JSON.stringify(c.expected)} -> ${JSON.stringify(c.actual)}`
+  ).join("; ");
+  switch (d.kind) {
+    case "missing":
+      return "declared but missing from the live project";
+    case "unexpected":
+      // The testcase names the key and its id: the owner and the redacted value (shown short).
+      return (d.detail ?? "").replace(/\*{3,}/g, "...");
+    case "changed":
+      return changes;
+    case "ambiguous":
+      return `${
+        (d.candidates ?? []).map((c) => `${c.id} (${c.owner})`).join(", ")
+      } fit; pin one with id`;
+    case "project_missing":
+      return "does not exist or is not visible to this admin key";
+    case "project_changed":
+      return changes;
   }
-  const caseFor = (projectId: string, name: string | null, id: string | null, file: string) => {
-    const c = name === null
-      ? byKey.get(`${projectId}|`)
-      : byKey.get(`${projectId}|${name}|${id ?? ""}`) ?? byKey.get(`${projectId}|${name}|`);
-    if (c) return c;
-    const made: Case = {
-      classname: projectId,
-      name: name === null ? "(project)" : `${name}${id ? ` [${id}]` : ""}`,
-      file,
-      failures: [],
-    };
-    cases.push(made);
-    byKey.set(`${projectId}|${name ?? ""}|${id ?? ""}`, made);
-    return made;
-  };
-  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
+}
+
+function findingDetail(f: Finding, c: Case): string {
+  const key = f.keyId && !c.name.includes(f.keyId) ? `${f.keyId}: ` : "";
+  const waiver = f.waived && f.waiver
+    ? ` [waived until ${f.waiver.expires}: ${f.waiver.reason}]`
+    : "";
+  return `${key}${f.message}${waiver}`;
+}
+
+/** Suites by project id, each starting with the project's own testcase. */
+class Suites {
+  readonly all = new Map<string, Suite>();
+
+  suite(id: string, first = "(project)"): Suite {
+    let s = this.all.get(id);
+    if (!s) {
+      s = { id, cases: [], byId: new Map(), byName: new Map() };
+      s.cases.push({ name: first, failures: [], notes: [], errors: [] });
+      this.all.set(id, s);
+    }
+    return s;
+  }
+
+  add(s: Suite, name: string, id: string | null | undefined): Case {
+    const c: Case = { name: id ? `${name} [${id}]` : name, failures: [], notes: [], errors: [] };
+    s.cases.push(c);
+    if (id) s.byId.set(id, c);
+    if (!s.byName.has(name)) s.byName.set(name, c);
+    return c;
+  }
+
+  /**
+   * The key's testcase: by live id first (pinned or unexpected keys), then by declared name. An
+   * unexpected key is never another key's testcase, even when it shares that key's name.
+   */
+  caseFor(projectId: string, name: string | null, id: string | null, byName = true): Case {
+    const s = this.suite(projectId);
+    if (name === null) return s.cases[0];
+    return (id ? s.byId.get(id) : undefined) ?? (byName ? s.byName.get(name) : undefined) ??
+      this.add(s, name, id);
+  }
+}
+
+/** Testcases grouped into suites: the manifest's projects and keys, then what the report adds. */
+function suites(r: Report, manifest: Manifest | null | undefined): Suite[] {
+  const out = new Suites();
+  for (const p of manifest?.projects ?? []) {
+    const s = out.suite(p.id);
+    for (const k of p.keys) out.add(s, k.name, k.id);
+  }
   for (const d of r.drift) {
-    caseFor(
-      d.projectId,
-      d.keyName,
-      d.kind === "unexpected" ? d.keyId : d.kind === "missing" ? null : null,
-      d.location?.file ?? fallback,
-    )
-      .failures.push(`[${d.kind}, ${d.severity}] ${driftMessage(d)}`);
+    const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
+    const line = `[${d.kind}, ${d.severity}] ${driftDetail(d)}`;
+    if (fails(d.severity, r.failOn)) c.failures.push([DRIFT_TEXT[d.kind].title, line]);
+    else c.notes.push(line);
   }
   for (const f of r.findings) {
-    if (f.waived) continue;
-    const c = caseFor(f.projectId, f.keyName, null, f.location?.file ?? fallback);
-    c.failures.push(`[${f.policy}, ${f.severity}] ${findingMessage(f)}`);
+    const c = out.caseFor(f.projectId, f.keyName, f.keyId);
+    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}] ${findingDetail(f, c)}`;
+    if (!f.waived && fails(f.severity, r.failOn)) c.failures.push([`policy ${f.policy}`, line]);
+    else c.notes.push(line);
   }
-  const failures = cases.filter((c) => c.failures.length).length;
-  const errors = r.errors.length;
-  const lines = [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="keydrift" tests="${
-      cases.length + errors
-    }" failures="${failures}" errors="${errors}">`,
-    `  <testsuite name="keydrift check" tests="${
-      cases.length + errors
-    }" failures="${failures}" errors="${errors}" skipped="0" time="0">`,
-  ];
   for (const e of r.errors) {
-    lines.push(
-      `    <testcase classname="${
-        xml(e.projectId ?? "keydrift")
-      }" name="read live state" time="0">`,
-      `      <error message="${xml(e.message)}" type="incomplete">${xml(e.message)}</error>`,
-      `    </testcase>`,
+    const s = e.projectId === null ? out.suite("(keydrift)", "(run)") : out.suite(e.projectId);
+    s.cases[0].errors.push(e.message);
+  }
+  return [...out.all.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function testcase(classname: string, c: Case): string {
+  const open = `<testcase classname="${xml(classname)}" name="${xml(c.name)}"`;
+  if (!c.failures.length && !c.notes.length && !c.errors.length) return `${open}/>\n`;
+  const out = [`${open}>`];
+  if (c.errors.length) {
+    out.push(
+      `<error type="read" message="${xml(c.errors[0])}">${text(c.errors.join("\n"))}</error>`,
     );
   }
-  for (const c of cases) {
-    const open = `    <testcase classname="${xml(c.classname)}" name="${xml(c.name)}" file="${
-      xml(c.file)
-    }" time="0"`;
-    if (!c.failures.length) {
-      lines.push(`${open}/>`);
-      continue;
-    }
-    const body = c.failures.join("\n");
-    lines.push(
-      `${open}>`,
-      `      <failure message="${xml(c.failures[0])}" type="drift">${xml(body)}</failure>`,
-      `    </testcase>`,
+  if (c.failures.length) {
+    const title = c.failures.length === 1
+      ? c.failures[0][0]
+      : `${c.failures[0][0]} and ${c.failures.length - 1} more`;
+    out.push(
+      `<failure message="${xml(title)}">${text(c.failures.map((f) => f[1]).join("\n"))}</failure>`,
     );
   }
-  lines.push("  </testsuite>", "</testsuites>", "");
-  return lines.join("\n");
+  if (c.notes.length) out.push(`<system-out>${text(c.notes.join("\n"))}</system-out>`);
+  out.push("</testcase>");
+  return out.join("\n") + "\n";
+}
+
+const NOTES = "items below fail_on and waived findings: they do not fail the run";
+
+const count = (cases: Case[], f: (c: Case) => boolean) => cases.filter(f).length;
+
+/** The XML in pieces, one per testcase. */
+export function* junitChunks(r: Report, opts: JunitOptions = {}): Generator<string> {
+  const all = suites(r, opts.manifest);
+  const tests = all.reduce((n, s) => n + s.cases.length, 0);
+  const failures = all.reduce((n, s) => n + count(s.cases, (c) => c.failures.length > 0), 0);
+  const errors = all.reduce((n, s) => n + count(s.cases, (c) => c.errors.length > 0), 0);
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="keydrift" tests="${tests}" ` +
+    `failures="${failures}" errors="${errors}" time="0">\n`;
+  for (const s of all) {
+    yield `<testsuite name="${xml(s.id)}" tests="${s.cases.length}" failures="${
+      count(s.cases, (c) => c.failures.length > 0)
+    }" errors="${count(s.cases, (c) => c.errors.length > 0)}" skipped="0" time="0">\n` +
+      `<properties>\n<property name="fail_on" value="${r.failOn}"/>\n` +
+      `<property name="system-out" value="${NOTES}"/>\n</properties>\n`;
+    for (const c of s.cases) yield testcase(s.id, c);
+    yield "</testsuite>\n";
+  }
+  yield "</testsuites>\n";
+}
+
+export function renderJunit(r: Report, opts: JunitOptions = {}): string {
+  return [...junitChunks(r, opts)].join("");
 }

@@ -1,6 +1,22 @@
-/** `markdown`: a PR comment or $GITHUB_STEP_SUMMARY body: status, summary table, details. */
+/**
+ * `markdown` and `markdown-comment`: a GitHub step summary ($GITHUB_STEP_SUMMARY, at most 1 MiB)
+ * or a pull-request comment (at most 65,536 characters). Status, the summary table, then detail
+ * for as many projects as fit, then per-project counts, then the totals alone, always saying
+ * what was left out and where the full report is. Server strings are inert: identifiers in code
+ * spans, prose escaped (see inert.ts).
+ */
 import type { Report } from "../report.ts";
-import { byProject, driftMessage, findingMessage } from "./_shared.ts";
+import type { RenderOptions } from "./mod.ts";
+import { byProject } from "./_shared.ts";
+import { htmlText, mdCode, mdText } from "./inert.ts";
+import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
+
+/** GitHub drops a step summary over 1 MiB. */
+export const STEP_SUMMARY_BUDGET = 1024 * 1024;
+/** GitHub refuses a pull-request or issue comment over 65,536 characters. */
+export const COMMENT_BUDGET = 65_536;
+/** Kept free for section headings and the "more not shown" lines, besides the note's own size. */
+const SLACK = 1024;
 
 const ICON = { in_sync: "✅", drift: "❌", error: "⚠️" } as const;
 const HEADLINE = {
@@ -11,17 +27,40 @@ const HEADLINE = {
 /** Sections longer than this are collapsed. */
 const COLLAPSE_AFTER = 10;
 
-/** Escapes text for a Markdown table cell or list item. */
-function md(s: string): string {
-  return s.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+/** UTF-8 length: at least the character count, so one measure serves both budgets. */
+function size(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) (n += 4, i++);
+    else n += 3;
+  }
+  return n;
 }
 
-function section(title: string, items: string[]): string[] {
-  if (!items.length) return [];
-  const list = items.map((i) => `- ${i}`);
-  if (items.length <= COLLAPSE_AFTER) return [`#### ${title}`, "", ...list, ""];
+/** A section title: plain words, then an optional identifier shown as code. */
+interface Title {
+  words: string;
+  id?: string;
+}
+
+function section(title: Title, items: string[], more: string[] = []): string[] {
+  const list = [...items, ...more];
+  if (!list.length) return [];
+  if (list.length <= COLLAPSE_AFTER) {
+    return [
+      `#### ${title.words}${title.id === undefined ? "" : ` ${mdCode(title.id)}`}`,
+      "",
+      ...list,
+      "",
+    ];
+  }
+  // Inside raw HTML Markdown is not parsed: the identifier is an HTML <code> element.
+  const id = title.id === undefined ? "" : ` <code>${htmlText(title.id)}</code>`;
   return [
-    `<details><summary>${title} (${items.length})</summary>`,
+    `<details><summary>${title.words}${id} (${items.length})</summary>`,
     "",
     ...list,
     "",
@@ -30,41 +69,201 @@ function section(title: string, items: string[]): string[] {
   ];
 }
 
-export function renderMarkdown(r: Report): string {
+/** Adds lines while they fit; `room` is what is left of the budget. */
+class Budget {
+  constructor(public room: number) {}
+  fits(lines: readonly string[]): boolean {
+    const n = lineSize(lines);
+    if (n > this.room) return false;
+    this.room -= n;
+    return true;
+  }
+}
+
+interface Left {
+  errors: number;
+  notes: number;
+  /** Projects shown in part or as counts only, and those not listed at all. */
+  partial: number;
+  counted: number;
+  unlisted: number;
+  items: number;
+}
+
+function summaryTable(r: Report): string[] {
   const s = r.summary;
-  const out = [
-    `### ${ICON[r.status]} keydrift: ${HEADLINE[r.status]}`,
-    "",
+  return [
     "| projects | declared | live | in sync | missing | unexpected | changed | ambiguous | project drift | policy errors | policy warnings | waived | coverage |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
     "",
   ];
-  out.push(...section("Errors", r.errors.map((e) => md(e.message))));
-  for (const { id, drift, findings } of byProject(r)) {
-    const items = [
-      ...drift.map((d) =>
-        `**${d.kind}** (${d.severity}): ${md(driftMessage(d))}${
-          d.location ? ` — \`${d.location.file}:${d.location.line}\`` : ""
-        }`
-      ),
-      ...findings.map((f) =>
-        `${f.waived ? "~~" : ""}**${f.policy}** (${f.severity}): ${md(findingMessage(f))}${
-          f.waived ? "~~" : ""
-        }`
-      ),
-    ];
-    out.push(...section(`Project \`${md(id)}\``, items));
+}
+
+/** Error items that fit, then the count of those that did not. */
+function errorSection(r: Report, budget: Budget, left: Left): string[] {
+  const items: string[] = [];
+  for (const e of r.errors) {
+    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${mdText(e.message)}`;
+    if (budget.fits([item])) items.push(item);
+    else left.errors++;
   }
-  out.push(
-    ...section(
-      "Manifest warnings",
-      r.notes.map((n) => `${md(n.message)} — \`${n.location.file}:${n.location.line}\``),
-    ),
+  return section(
+    { words: "Errors" },
+    items,
+    left.errors ? [`- … ${left.errors} more errors not shown`] : [],
   );
-  out.push(
+}
+
+const lineSize = (lines: readonly string[]) => lines.reduce((t, l) => t + size(l) + 1, 0);
+
+const groupItems = (g: Group) => [...g.drift.map(driftItem), ...g.findings.map(findingItem)];
+
+/**
+ * The room detail may take: everything when it all fits; otherwise what is left once every
+ * project's count line is set aside (or three quarters, when the counts alone overflow), so that
+ * the projects after the detail are still counted.
+ */
+function detailRoom(groups: readonly Group[], room: number): number {
+  let need = 0;
+  let counts = 0;
+  for (const g of groups) {
+    need += lineSize(groupItems(g)) + 128 + 2 * size(g.id);
+    counts += size(countLine(g)) + 1;
+  }
+  if (need <= room) return room;
+  return counts + 256 < room / 4 ? room - counts - 256 : Math.floor(room * 0.75);
+}
+
+/** The first project that does not fit whole, shown in part when a useful part fits. */
+function partSection(
+  id: string,
+  all: string[],
+  room: number,
+): { lines: string[]; rest: number } | null {
+  let left = room - 256 - 2 * size(id);
+  const shown: string[] = [];
+  for (const item of all) {
+    if ((left -= size(item) + 1) < 0) break;
+    shown.push(item);
+  }
+  if (!shown.length) return null;
+  const rest = all.length - shown.length;
+  const more = [`- … ${rest} more items in this project not shown`];
+  return { lines: section({ words: "Project", id }, shown, more), rest };
+}
+
+function projectSections(r: Report, budget: Budget, left: Left): string[] {
+  const out: string[] = [];
+  const counts: string[] = [];
+  const groups = byProject(r);
+  const detail = new Budget(detailRoom(groups, budget.room));
+  const fitsDetail = (lines: readonly string[]) => {
+    if (!detail.fits(lines)) return false;
+    budget.room -= lineSize(lines);
+    return true;
+  };
+  let mode: "detail" | "counts" | "none" = "detail";
+  for (const g of groups) {
+    const all = groupItems(g);
+    if (mode === "detail") {
+      const full = section({ words: "Project", id: g.id }, all);
+      if (fitsDetail(full)) {
+        out.push(...full);
+        continue;
+      }
+      mode = "counts";
+      const part = partSection(g.id, all, detail.room);
+      if (part && fitsDetail(part.lines)) {
+        out.push(...part.lines);
+        left.partial++;
+        left.items += part.rest;
+        continue;
+      }
+    }
+    left.items += all.length;
+    const line = countLine(g);
+    if (mode === "counts" && budget.fits([line])) {
+      counts.push(line);
+      left.counted++;
+    } else {
+      mode = "none";
+      left.unlisted++;
+    }
+  }
+  if (counts.length) {
+    out.push(
+      "#### More projects, counts only (every item is in the JSON report)",
+      "",
+      ...counts,
+      "",
+    );
+  }
+  return out;
+}
+
+function leftOutNote(left: Left, limit: string, opts: RenderOptions): string[] {
+  const parts = [
+    left.partial && `${left.partial} project in part`,
+    left.counted && `${left.counted} projects as counts only`,
+    left.unlisted && `${left.unlisted} projects not listed`,
+    left.errors && `${left.errors} errors`,
+    left.notes && `${left.notes} manifest warnings`,
+  ].filter(Boolean);
+  if (!parts.length) return [];
+  const full = opts.jsonReport
+    ? `the JSON report this run wrote, ${
+      mdCode(opts.jsonReport)
+    } (upload it as a workflow artifact)`
+    : `the JSON report: run with ${
+      mdCode("--format json=keydrift.json")
+    } and upload it as a workflow artifact`;
+  return [
+    `> **Not everything fits in ${limit}.** Left out here: ${
+      parts.join(", ")
+    } (${left.items} items ` +
+    `not shown in detail); the totals above count everything. Every item is in ${full}.`,
+    "",
+  ];
+}
+
+function render(r: Report, opts: RenderOptions, limit: number, limitText: string): string {
+  const head = [`### ${ICON[r.status]} keydrift: ${HEADLINE[r.status]}`, "", ...summaryTable(r)];
+  const foot = [
     `<sub>keydrift ${r.tool.version} · exit code ${r.exitCode} · fail-on ${r.failOn}</sub>`,
     "",
-  );
-  return out.join("\n");
+  ];
+  // Room for the note at its largest: every count at 7 digits, and the report path.
+  const most = 9_999_999;
+  const worst: Left = {
+    errors: most,
+    notes: most,
+    partial: most,
+    counted: most,
+    unlisted: most,
+    items: most,
+  };
+  const note = leftOutNote(worst, limitText, opts).reduce((n, l) => n + size(l) + 1, 0);
+  const budget = new Budget(limit - note - SLACK);
+  budget.fits([...head, ...foot]);
+  const left: Left = { errors: 0, notes: 0, partial: 0, counted: 0, unlisted: 0, items: 0 };
+  const body = [...errorSection(r, budget, left), ...projectSections(r, budget, left)];
+  const notes: string[] = [];
+  for (const n of r.notes) {
+    const item = `- ${mdText(n.message)}${where(n.location)}`;
+    if (budget.fits([item])) notes.push(item);
+    else left.notes++;
+  }
+  body.push(...section({ words: "Manifest warnings" }, notes));
+  return [...head, ...leftOutNote(left, limitText, opts), ...body, ...foot].join("\n");
+}
+
+/** The step-summary report: at most 1 MiB. */
+export function renderMarkdown(r: Report, opts: RenderOptions = { color: false }): string {
+  return render(r, opts, STEP_SUMMARY_BUDGET, "a GitHub step summary (1 MiB)");
+}
+
+/** The pull-request comment report: at most 65,536 characters. */
+export function renderMarkdownComment(r: Report, opts: RenderOptions = { color: false }): string {
+  return render(r, opts, COMMENT_BUDGET, "a GitHub comment (65,536 characters)");
 }

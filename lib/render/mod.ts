@@ -1,13 +1,19 @@
-/** The renderer registry: one pure `(report, options) => string` per format. */
+/**
+ * The renderer registry: one pure `(report, options) => string` per format, and for the formats
+ * that grow with the report a `(report, options) => Iterable<string>` that the CLI writes piece by
+ * piece (`renderChunks`), so memory holds the report, not every rendered copy of it.
+ */
 import type { Report } from "../report.ts";
 import type { Policy } from "../policy.ts";
 import type { Manifest } from "../types.ts";
 import { renderText } from "./text.ts";
 import { renderJson } from "./json.ts";
-import { renderMarkdown } from "./markdown.ts";
+import { renderMarkdown, renderMarkdownComment } from "./markdown.ts";
 import { renderGithub } from "./github.ts";
-import { renderSarif } from "./sarif.ts";
-import { renderJunit } from "./junit.ts";
+import { renderSarif, sarifChunks } from "./sarif.ts";
+import { junitChunks, renderJunit } from "./junit.ts";
+import { codeclimateChunks, renderCodeclimate } from "./codeclimate.ts";
+import { jsonChunks } from "./json.ts";
 
 export interface RenderOptions {
   /** ANSI colour (text only). */
@@ -16,6 +22,18 @@ export interface RenderOptions {
   policies?: readonly Policy[];
   /** The checked manifest (JUnit lists every declared key). */
   manifest?: Manifest | null;
+  /**
+   * Absolute path of the repository root: SARIF and Code Quality paths are relative to it, and
+   * relative manifest paths are taken as relative to it. The CLI passes its working directory.
+   */
+  root?: string;
+  /** Wrap text lines at this many columns (text only; unset: no wrapping). */
+  width?: number;
+  /**
+   * Where this run wrote the full JSON report, if it did: budgeted formats (markdown) name it
+   * when they leave detail out.
+   */
+  jsonReport?: string;
 }
 
 export type Renderer = (report: Report, opts: RenderOptions) => string;
@@ -24,13 +42,55 @@ export const RENDERERS = {
   text: renderText,
   json: renderJson,
   markdown: renderMarkdown,
+  "markdown-comment": renderMarkdownComment,
   github: renderGithub,
   sarif: renderSarif,
   junit: renderJunit,
+  codeclimate: renderCodeclimate,
 } satisfies Record<string, Renderer>;
 
 export type FormatName = keyof typeof RENDERERS;
 
 export function isFormat(name: string): name is FormatName {
   return Object.hasOwn(RENDERERS, name);
+}
+
+export type ChunkRenderer = (report: Report, opts: RenderOptions) => Iterable<string>;
+
+/** Formats written piece by piece; each piece ends at an item boundary. */
+export const CHUNKED: { readonly [F in FormatName]?: ChunkRenderer } = {
+  json: jsonChunks,
+  sarif: sarifChunks,
+  junit: junitChunks,
+  codeclimate: codeclimateChunks,
+};
+
+/**
+ * A format's output as pieces of at least `size` characters (the last may be shorter), joined
+ * only at item boundaries: a secret scrubber that works piece by piece sees every server string
+ * whole. A format without a chunked renderer comes as one piece.
+ */
+export function* renderChunks(
+  format: FormatName,
+  report: Report,
+  opts: RenderOptions,
+  size = 1 << 20,
+): Generator<string> {
+  const chunked = CHUNKED[format];
+  if (!chunked) {
+    yield RENDERERS[format](report, opts);
+    return;
+  }
+  let parts: string[] = [];
+  let length = 0;
+  for (const part of chunked(report, opts)) {
+    parts.push(part);
+    length += part.length;
+    if (length >= size) {
+      yield parts.join("");
+      parts = [];
+      length = 0;
+    }
+  }
+  if (parts.length) yield parts.join("");
 }

@@ -1,75 +1,185 @@
-/** `sarif`: SARIF 2.1.0 for code scanning: one rule per drift kind and per policy, results in the manifest. */
+/**
+ * `sarif`: SARIF 2.1.0 for GitHub code scanning: one rule per drift kind and per policy, results
+ * located in the manifest relative to the repository root, at most 25,000 of them (GitHub's limit
+ * per run), most severe first.
+ */
 import type { Report } from "../report.ts";
 import type { Policy } from "../policy.ts";
-import type { SourceLocation } from "../types.ts";
-import { DRIFT_TEXT, driftMessage, findingMessage, fingerprint, identity } from "./_shared.ts";
+import type { Drift, Finding, SourceLocation } from "../types.ts";
+import { DRIFT_TEXT, driftMessage, findingMessage, fingerprinter } from "./_shared.ts";
+import { pathUri, repoPath } from "./_repo_path.ts";
+import { Streamed, streamJson } from "./json.ts";
 
 const DOCS = "https://github.com/keydrift/keydrift#";
 
+/** GitHub code scanning rejects a run with more results than this. */
+export const SARIF_MAX_RESULTS = 25_000;
+
 export interface SarifOptions {
   policies?: readonly Pick<Policy, "id" | "summary" | "rationale" | "source" | "defaultSeverity">[];
+  /** Absolute path of the repository root (the CLI passes its working directory). */
+  root?: string;
+  /** At most this many results (default and upper bound: `SARIF_MAX_RESULTS`). */
+  maxResults?: number;
 }
 
-function location(l: SourceLocation | null, fallback: string) {
-  return [{
-    physicalLocation: {
-      artifactLocation: { uri: l?.file ?? fallback },
-      region: { startLine: l?.line ?? 1, startColumn: l?.column ?? 1 },
-    },
-  }];
+type Level = "error" | "warning" | "none";
+
+/** GitHub's scale: 9.0+ critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. */
+const SECURITY_SEVERITY: Record<Level, string> = { error: "8.0", warning: "5.0", none: "2.0" };
+
+function rule(id: string, name: string, level: Level, text: {
+  short: string;
+  full: string;
+  help: string;
+  markdown: string;
+  uri: string;
+  tags: string[];
+}) {
+  return {
+    id,
+    name,
+    shortDescription: { text: text.short },
+    fullDescription: { text: text.full },
+    help: { text: text.help, markdown: text.markdown },
+    helpUri: text.uri,
+    defaultConfiguration: { level },
+    properties: { "security-severity": SECURITY_SEVERITY[level], tags: text.tags },
+  };
 }
 
-export function renderSarif(r: Report, opts: SarifOptions = {}): string {
-  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
-  const rules = [
-    ...Object.entries(DRIFT_TEXT).map(([kind, t]) => ({
-      id: `drift/${kind}`,
-      name: t.title.replace(/ (\w)/g, (_, c: string) => c.toUpperCase()),
-      shortDescription: { text: t.title },
-      fullDescription: { text: t.help },
-      help: { text: t.help, markdown: `**${t.title}**: ${t.help}` },
-      helpUri: `${DOCS}drift-kinds`,
-      defaultConfiguration: { level: kind === "unexpected" ? "warning" : "error" },
-    })),
-    ...(opts.policies ?? []).map((p) => ({
-      id: `policy/${p.id}`,
-      name: p.id,
-      shortDescription: { text: p.summary },
-      fullDescription: { text: `${p.summary}. ${p.rationale}` },
-      help: {
-        text: `${p.rationale} Source: ${p.source}`,
-        markdown: `${p.rationale}\n\nSource: ${p.source}`,
+const pascal = (s: string) =>
+  s.replace(/(?:^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_, c) => c.toUpperCase());
+
+function rules(opts: SarifOptions) {
+  return [
+    ...Object.entries(DRIFT_TEXT).map(([kind, t]) =>
+      rule(`drift/${kind}`, pascal(t.title), kind === "unexpected" ? "warning" : "error", {
+        short: t.title,
+        full: t.help,
+        help: t.help,
+        markdown: `**${t.title}.** ${t.help}\n\nSee [drift kinds](${DOCS}drift-kinds).`,
+        uri: `${DOCS}drift-kinds`,
+        tags: ["security", "drift", "openai-api-keys"],
+      })
+    ),
+    ...(opts.policies ?? []).map((p) =>
+      rule(
+        `policy/${p.id}`,
+        pascal(p.id),
+        p.defaultSeverity === "off" ? "none" : p.defaultSeverity,
+        {
+          short: p.summary,
+          full: `${p.summary}. ${p.rationale}`,
+          help: `${p.rationale} Source: ${p.source}`,
+          markdown: `**${p.summary}.** ${p.rationale}\n\nSource: ${p.source}`,
+          uri: `${DOCS}policies`,
+          tags: ["security", "policy", "openai-api-keys"],
+        },
+      )
+    ),
+  ];
+}
+
+/** 0 open errors, 1 open warnings, 2 suppressed (waived): lower goes first when capping. */
+const rank = (x: Drift | Finding) => "waived" in x && x.waived ? 2 : x.severity === "error" ? 0 : 1;
+
+/**
+ * Which items stay under the cap, in report order: every item of a rank below the cut-off rank,
+ * and the first `room` items of the cut-off rank. Deterministic, one pass, no sort.
+ */
+function keeper(items: readonly (Drift | Finding)[], max: number) {
+  const counts = [0, 0, 0];
+  for (const x of items) counts[rank(x)]++;
+  let cut = 0;
+  let room = max;
+  while (cut < 3 && counts[cut] <= room) room -= counts[cut++];
+  const taken = [0, 0, 0];
+  return (x: Drift | Finding) => {
+    const r = rank(x);
+    return r < cut || (r === cut && taken[r]++ < room);
+  };
+}
+
+/** One result: the item at its manifest entry, with its fingerprint and any waiver. */
+function resultOf(
+  x: Drift | Finding,
+  fp: string,
+  ctx: { index: Map<string, number>; fallback: string; root?: string },
+) {
+  const ruleId = "kind" in x ? `drift/${x.kind}` : `policy/${x.policy}`;
+  const waiver = "waived" in x && x.waived ? x.waiver : null;
+  const l: SourceLocation | null = x.location;
+  return {
+    ruleId,
+    ...(ctx.index.has(ruleId) ? { ruleIndex: ctx.index.get(ruleId) } : {}),
+    level: x.severity,
+    message: { text: "kind" in x ? driftMessage(x) : findingMessage(x) },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: {
+          uri: pathUri(repoPath(l?.file ?? ctx.fallback, ctx.root)),
+          uriBaseId: "%SRCROOT%",
+        },
+        region: { startLine: l?.line ?? 1, startColumn: l?.column ?? 1 },
       },
-      helpUri: `${DOCS}policies`,
-      defaultConfiguration: { level: p.defaultSeverity === "off" ? "none" : p.defaultSeverity },
-    })),
+    }],
+    partialFingerprints: { "keydrift/v1": fp },
+    ...(waiver
+      ? {
+        suppressions: [{
+          kind: "inSource",
+          status: "accepted",
+          justification: `${waiver.reason} (until ${waiver.expires})`,
+        }],
+      }
+      : {}),
+  };
+}
+
+/** The items under the cap, in report order, each with its fingerprint. */
+function* kept(
+  all: readonly (Drift | Finding)[],
+  max: number,
+): Generator<[Drift | Finding, string]> {
+  const keep = keeper(all, max);
+  const next = fingerprinter();
+  // Every item takes its fingerprint (so numbering is the same with or without the cap).
+  for (const x of all) {
+    const fp = next(x);
+    if (keep(x)) yield [x, fp];
+  }
+}
+
+/** Read errors, and the omission when the cap left results out. */
+function notifications(r: Report, total: number, omitted: number) {
+  const omission = {
+    level: "warning",
+    message: {
+      text: `${omitted} of ${total} results were left out: GitHub code scanning accepts at ` +
+        `most ${SARIF_MAX_RESULTS} per run. This log keeps the most severe (errors, then ` +
+        `warnings, then waived findings, each in report order); the JSON report ` +
+        `(--format json=PATH) lists every item.`,
+    },
+  };
+  return [
+    ...r.errors.map((e) => ({ level: "error", message: { text: e.message } })),
+    ...(omitted ? [omission] : []),
   ];
-  const results = [
-    ...r.drift.map((d) => ({
-      ruleId: `drift/${d.kind}`,
-      level: d.severity,
-      message: { text: driftMessage(d) },
-      locations: location(d.location, fallback),
-      partialFingerprints: { "keydrift/v1": fingerprint(identity(d)) },
-    })),
-    ...r.findings.map((f) => ({
-      ruleId: `policy/${f.policy}`,
-      level: f.severity,
-      message: { text: findingMessage(f) },
-      locations: location(f.location, fallback),
-      partialFingerprints: { "keydrift/v1": fingerprint(identity(f)) },
-      ...(f.waived && f.waiver
-        ? {
-          suppressions: [{
-            kind: "inSource",
-            status: "accepted",
-            justification: `${f.waiver.reason} (until ${f.waiver.expires})`,
-          }],
-        }
-        : {}),
-    })),
-  ];
-  const sarif = {
+}
+
+/** The SARIF log in pieces (one per result); see `streamJson`. */
+export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string> {
+  const ruleList = rules(opts);
+  const ctx = {
+    index: new Map(ruleList.map((x, i) => [x.id, i])),
+    fallback: r.manifestFiles[0] ?? "keydrift.yaml",
+    root: opts.root,
+  };
+  const all: (Drift | Finding)[] = [...r.drift, ...r.findings];
+  const max = Math.min(opts.maxResults ?? SARIF_MAX_RESULTS, SARIF_MAX_RESULTS);
+  const omitted = Math.max(0, all.length - max);
+  return streamJson({
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
     runs: [{
@@ -78,19 +188,24 @@ export function renderSarif(r: Report, opts: SarifOptions = {}): string {
           name: "keydrift",
           version: r.tool.version,
           informationUri: DOCS.slice(0, -1),
-          rules,
+          rules: ruleList,
         },
       },
       automationDetails: { id: "keydrift/" },
       invocations: [{
         executionSuccessful: r.status !== "error",
-        toolExecutionNotifications: r.errors.map((e) => ({
-          level: "error",
-          message: { text: e.message },
-        })),
+        toolExecutionNotifications: notifications(r, all.length, omitted),
       }],
-      results,
+      properties: {
+        resultsTotal: all.length,
+        resultsOmitted: omitted,
+        ...(omitted ? { fullReport: "the JSON report (--format json=PATH)" } : {}),
+      },
+      results: new Streamed(kept(all, max), ([x, fp]) => resultOf(x, fp, ctx)),
     }],
-  };
-  return JSON.stringify(sarif, null, 2) + "\n";
+  });
+}
+
+export function renderSarif(r: Report, opts: SarifOptions = {}): string {
+  return [...sarifChunks(r, opts)].join("");
 }

@@ -1,137 +1,274 @@
-/** `text`: a Terraform-like diff for people, grouped by project, with one summary line. */
-import type { Report } from "../report.ts";
+/**
+ * `text`: a Terraform-like diff for people, grouped by project: a legend for the symbols used,
+ * one line per item (wrapped at `width` when given), a summary line, and the reason for the exit
+ * code. Every value from the report is made `textSafe`: no control character from the server
+ * reaches the terminal.
+ */
+import { fails, type Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
-import { byProject } from "./_shared.ts";
+import { byProject, shortRedacted } from "./_shared.ts";
+import { quoteText, textSafe } from "./inert.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
 
-function painter(color: boolean) {
-  return (style: Style, s: string) => (color ? `\x1b[${CODES[style]}m${s}\x1b[0m` : s);
+/** One line of output: `head` in `style`, then `tail` plain; `indent` for continuation lines. */
+interface Line {
+  style: Style | null;
+  head: string;
+  tail: string;
+  indent: number;
 }
 
-const q = (s: string | null) => (s === null ? "null" : JSON.stringify(s));
-const where = (d: { location: { file: string; line: number } | null }) =>
-  d.location ? `  # ${d.location.file}:${d.location.line}` : "";
+const line = (style: Style | null, head: string, tail = "", indent = 2): Line => ({
+  style,
+  head,
+  tail,
+  indent,
+});
+
+/** Every value from the report goes through `t` (or `q`) exactly once. */
+const t = textSafe;
+const q = (s: string | null) => (s === null ? "null" : quoteText(s));
+const at = (d: { location: { file: string; line: number } | null }) =>
+  d.location ? `${t(d.location.file)}:${d.location.line}` : "";
+const also = (s: string) => (s ? `; ${s}` : "");
 
 function keyRef(name: string | null, id: string | null): string {
-  return `key ${q(name)}${id ? ` [${id}]` : ""}`;
+  return `key ${q(name)}${id ? ` [${t(id)}]` : ""}`;
 }
 
-function driftLines(d: Drift, paint: ReturnType<typeof painter>): string[] {
+/** What each symbol means, in the order they are explained. */
+const LEGEND = [
+  ["-", "declared but gone from the live project"],
+  ["+", "live but not declared"],
+  ["~", 'changed: "declared" -> "live"'],
+  ["?", "ambiguous: several live keys fit one entry"],
+  ["!", "policy finding"],
+] as const;
+
+const SYMBOL: Record<Drift["kind"], string> = {
+  missing: "-",
+  project_missing: "-",
+  unexpected: "+",
+  changed: "~",
+  project_changed: "~",
+  ambiguous: "?",
+};
+
+function changeLines(d: Drift): Line[] {
+  return d.changes.map((c) =>
+    line("yellow", `      ~ ${t(c.path)}: ${q(c.expected)} -> ${q(c.actual)}`, "", 10)
+  );
+}
+
+function driftLines(d: Drift): Line[] {
+  const ref = keyRef(d.keyName, d.keyId);
   switch (d.kind) {
     case "project_missing":
       return [
-        paint("red", `  - project ${d.projectId}`) +
-        `  # does not exist (or is not visible to this admin key)${where(d)}`,
+        line(
+          "red",
+          `  - project ${t(d.projectId)}`,
+          `  # does not exist or is not visible to this admin key${also(at(d))}`,
+          6,
+        ),
       ];
     case "project_changed":
-      return [
-        paint("yellow", `  ~ project ${d.projectId}`) + where(d),
-        ...d.changes.map((c) =>
-          paint("yellow", `      ~ ${c.path}: ${q(c.expected)} -> ${q(c.actual)}`)
-        ),
-      ];
+      return [line("yellow", `  ~ project ${t(d.projectId)}`, at(d) && `  # ${at(d)}`, 6)].concat(
+        changeLines(d),
+      );
     case "changed":
-      return [
-        paint("yellow", `  ~ ${keyRef(d.keyName, d.keyId)}`) + where(d),
-        ...d.changes.map((c) =>
-          paint("yellow", `      ~ ${c.path}: ${q(c.expected)} -> ${q(c.actual)}`)
-        ),
-      ];
+      return [line("yellow", `  ~ ${ref}`, at(d) && `  # ${at(d)}`, 6), ...changeLines(d)];
     case "missing":
-      return [
-        paint("red", `  - ${keyRef(d.keyName, d.keyId)}`) +
-        `  # missing from the live project${where(d).replace("  #", ";")}`,
-      ];
+      return [line("red", `  - ${ref}`, `  # missing from the live project${also(at(d))}`, 6)];
     case "ambiguous":
       return [
-        paint("magenta", `  ? ${keyRef(d.keyName, null)}`) +
-        `  # ${d.candidates?.length ?? 0} live keys fit; pin one with "id"${
-          where(d).replace("  #", ";")
-        }`,
-        ...(d.candidates ?? []).map((c) => paint("magenta", `      ${c.id}  ${c.owner}`)),
+        line(
+          "magenta",
+          `  ? ${keyRef(d.keyName, null)}`,
+          `  # ${d.candidates?.length ?? 0} live keys fit; pin one with "id"${also(at(d))}`,
+          6,
+        ),
+        ...(d.candidates ?? []).map((c) =>
+          line("magenta", `      ${t(c.id)}  ${t(c.owner)}`, "", 8)
+        ),
       ];
     case "unexpected": {
       const level = d.severity === "warning" ? " (warning)" : "";
-      return [
-        paint("green", `  + ${keyRef(d.keyName, d.keyId)}`) +
-        `  # not in the manifest${level}: ${d.detail ?? ""}`,
-      ];
+      const detail = d.detail ? `: ${t(shortRedacted(d.detail))}` : "";
+      return [line("green", `  + ${ref}`, `  # not in the manifest${level}${detail}`, 6)];
     }
   }
 }
 
-function findingLine(f: Finding, paint: ReturnType<typeof painter>): string {
+function findingLine(f: Finding): Line {
   const ref = keyRef(f.keyName, f.keyId);
   if (f.waived && f.waiver) {
-    return paint(
+    return line(
       "dim",
-      `  ! ${f.severity} ${f.policy}: ${ref} ${f.message} [waived until ${f.waiver.expires}: ${f.waiver.reason}]`,
+      `  ! ${f.severity} ${t(f.policy)}: ${ref} ${t(f.message)} [waived until ${
+        t(f.waiver.expires)
+      }: ${t(f.waiver.reason)}]`,
+      "",
+      6,
     );
   }
-  return paint(f.severity === "error" ? "red" : "yellow", `  ! ${f.severity} ${f.policy}:`) +
-    ` ${ref} ${f.message}`;
+  return line(
+    f.severity === "error" ? "red" : "yellow",
+    `  ! ${f.severity} ${t(f.policy)}:`,
+    ` ${ref} ${t(f.message)}`,
+    6,
+  );
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+function counted(pairs: readonly (readonly [number, string])[]): string {
+  return pairs.filter(([n]) => n > 0).map(([n, label]) => `${n} ${label}`).join(", ");
+}
+
 /** The one summary line. */
 export function summaryLine(r: Report): string {
   const s = r.summary;
-  const parts: string[] = [];
-  for (
-    const [n, label] of [
-      [s.missing, "missing"],
-      [s.unexpected, "unexpected"],
-      [s.changed, "changed"],
-      [s.ambiguous, "ambiguous"],
-      [s.project_drift, "project"],
-    ] as const
-  ) if (n) parts.push(`${n} ${label}`);
-  const drift = parts.length ? `Drift: ${parts.join(", ")}` : "No drift";
+  const count = (kind: Drift["kind"]) => r.drift.filter((d) => d.kind === kind).length;
+  const keys = counted([
+    [s.missing, "missing"],
+    [s.unexpected, "unexpected"],
+    [s.changed, "changed"],
+    [s.ambiguous, "ambiguous"],
+  ]);
+  const projects = counted([[count("project_missing"), "missing"], [
+    count("project_changed"),
+    "changed",
+  ]]);
+  const parts = [keys && `keys ${keys}`, projects && `projects ${projects}`].filter(Boolean);
+  const drift = parts.length ? `Drift: ${parts.join("; ")}` : "No drift";
   const policy =
     `Policy: ${plural(s.policy_errors, "error")}, ${plural(s.policy_warnings, "warning")}` +
     (s.waived ? `, ${s.waived} waived` : "");
   return `${drift} · ${policy} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
 }
 
+/** Why the run fails or passes, when the summary line alone does not say it. */
+function verdict(r: Report): Line[] {
+  const failing = r.findings.filter((f) => !f.waived && fails(f.severity, r.failOn));
+  const errors = failing.filter((f) => f.severity === "error").length;
+  const what = [
+    errors && plural(errors, "policy error"),
+    failing.length - errors && plural(failing.length - errors, "policy warning"),
+  ].filter(Boolean).join(" and ");
+  const threshold = `at or above --fail-on ${r.failOn}`;
+  if (r.drift.length === 0) {
+    if (failing.length) {
+      return [line("red", `No key drift, but ${what} ${threshold}.`), line(null, summaryLine(r))];
+    }
+    const head = line("green", "No drift: live keys match the manifest.");
+    if (r.findings.length) return [head, line(null, summaryLine(r))];
+    const s = r.summary;
+    return [
+      head,
+      line(
+        null,
+        `${plural(s.in_sync_keys, "key")} in sync across ${plural(s.projects, "project")} · ` +
+          `Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`,
+      ),
+    ];
+  }
+  const out = [line(null, summaryLine(r))];
+  const driftFails = r.drift.some((d) => fails(d.severity, r.failOn));
+  if (r.status === "in_sync") out.push(line("green", `Nothing ${threshold}: exit 0.`));
+  else if (!driftFails) {
+    out.push(line("red", `The drift is below --fail-on ${r.failOn}, but ${what} ${threshold}.`));
+  }
+  return out;
+}
+
+function errorLines(r: Report): Line[] {
+  const out = r.errors.map((e) => line("red", "Error: ", t(e.message), 7));
+  const projects = [
+    ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
+  ];
+  const listed = projects.slice(0, 5).map(t).join(", ") +
+    (projects.length > 5 ? ` and ${projects.length - 5} more` : "");
+  out.push(
+    line(null, ""),
+    projects.length
+      ? line(
+        null,
+        `Incomplete: ${
+          plural(projects.length, "project")
+        } could not be read (${listed}); nothing is claimed about drift.`,
+      )
+      : line(null, "The check did not complete; nothing is claimed about drift."),
+  );
+  return out;
+}
+
+function legend(r: Report): Line[] {
+  const used = new Set([
+    ...r.drift.map((d) => SYMBOL[d.kind]),
+    ...(r.findings.length ? ["!"] : []),
+  ]);
+  if (!used.size) return [];
+  const parts = LEGEND.filter(([s]) => used.has(s)).map(([s, meaning]) => `${s} ${meaning}`);
+  return [line("dim", `Symbols: ${parts.join(", ")}`, "", 9), line(null, "")];
+}
+
 export function renderText(r: Report, opts: RenderOptions): string {
-  const paint = painter(opts.color);
-  const out: string[] = [];
+  const out: Line[] = legend(r);
   for (const { id, drift, findings } of byProject(r)) {
-    out.push(paint("bold", `project ${id}`));
-    for (const d of drift) out.push(...driftLines(d, paint));
-    for (const f of findings) out.push(findingLine(f, paint));
-    out.push("");
+    out.push(line("bold", `project ${t(id)}`));
+    for (const d of drift) out.push(...driftLines(d));
+    for (const f of findings) out.push(findingLine(f));
+    out.push(line(null, ""));
   }
   for (const n of r.notes) {
     out.push(
-      paint(
+      line(
         "yellow",
-        `Warning: ${n.location.file}:${n.location.line}:${n.location.column}: ${n.message}`,
+        `Warning: ${t(n.location.file)}:${n.location.line}:${n.location.column}: ${t(n.message)}`,
       ),
     );
   }
-  if (r.notes.length) out.push("");
-  if (r.status === "error") {
-    for (const e of r.errors) out.push(paint("red", "Error: ") + e.message);
-    out.push(
-      "",
-      `Incomplete: ${plural(r.errors.length, "error")}; nothing is claimed about drift.`,
-    );
-    return out.join("\n") + "\n";
+  if (r.notes.length) out.push(line(null, ""));
+  out.push(...(r.status === "error" ? errorLines(r) : verdict(r)));
+  return out.flatMap((l) => paintLine(l, opts)).join("\n") + "\n";
+}
+
+/** Wraps a line at `opts.width` (when set) and paints its head. */
+function paintLine(l: Line, opts: Pick<RenderOptions, "color" | "width">): string[] {
+  const plain = l.head + l.tail;
+  const paint = (s: string) =>
+    opts.color && l.style && s ? `\x1b[${CODES[l.style]}m${s}\x1b[0m` : s;
+  return wrap(plain, opts.width, l.indent).map(([start, end], i) => {
+    const split = Math.min(Math.max(l.head.length, start), end);
+    const text = paint(plain.slice(start, split)) + plain.slice(split, end);
+    return i === 0 ? text : " ".repeat(l.indent) + text;
+  });
+}
+
+/**
+ * [start, end) pieces of `s`, each at most `width` wide once continuation lines are indented,
+ * broken at spaces (a word longer than the width overflows rather than being cut).
+ */
+export function wrap(s: string, width: number | undefined, indent: number): [number, number][] {
+  if (!width || s.length <= width) return [[0, s.length]];
+  const pieces: [number, number][] = [];
+  let start = 0;
+  let room = width;
+  while (s.length - start > room) {
+    let cut = s.lastIndexOf(" ", start + room);
+    if (cut <= start) cut = s.indexOf(" ", start + room);
+    if (cut === -1) break;
+    pieces.push([start, cut]);
+    start = cut + 1;
+    while (s[start] === " ") start++;
+    room = Math.max(width - indent, 1);
   }
-  const noDrift = r.drift.length === 0;
-  if (noDrift) out.push(paint("green", "No drift: live keys match the manifest."));
-  if (!noDrift || r.findings.length) out.push(summaryLine(r));
-  else {out.push(
-      `${r.summary.in_sync_keys} keys in sync across ${
-        plural(r.summary.projects, "project")
-      } · Coverage: ${r.summary.coverage}% (${r.summary.managed_keys}/${r.summary.live_keys})`,
-    );}
-  return out.join("\n") + "\n";
+  pieces.push([start, s.length]);
+  return pieces;
 }

@@ -1,0 +1,78 @@
+/** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
+import type { Drift, Finding } from "../types.ts";
+import { type byProject, shortRedacted } from "./_shared.ts";
+import { mdCode, mdText } from "./inert.ts";
+
+export type Group = ReturnType<typeof byProject>[number];
+
+export const where = (l: { file: string; line: number } | null) =>
+  l ? ` — ${mdCode(`${l.file}:${l.line}`)}` : "";
+const value = (v: string | null) => (v === null ? "*null*" : mdCode(v));
+const keyRef = (name: string | null, id: string | null) =>
+  `key ${name === null ? "*(unnamed)*" : mdCode(name)}${id ? ` (${mdCode(id)})` : ""}`;
+
+function changes(d: Drift): string {
+  return d.changes.map((c) => `${mdText(c.path)}: ${value(c.expected)} → ${value(c.actual)}`)
+    .join("; ");
+}
+
+/** `detail` is `<owner>, <redacted value>`: prose, then the value as code. */
+function detail(s: string): string {
+  const cut = s.lastIndexOf(", ");
+  return cut === -1
+    ? mdText(s)
+    : `${mdText(s.slice(0, cut))}, ${mdCode(shortRedacted(s.slice(cut + 2)))}`;
+}
+
+function driftBody(d: Drift): string {
+  switch (d.kind) {
+    case "missing":
+      return `${keyRef(d.keyName, d.keyId)} is declared but missing from the live project`;
+    case "unexpected":
+      return `${keyRef(d.keyName, d.keyId)} is not in the manifest${
+        d.detail ? `: ${detail(d.detail)}` : ""
+      }`;
+    case "changed":
+      return `${keyRef(d.keyName, d.keyId)} changed: ${changes(d)}`;
+    case "ambiguous":
+      return `${keyRef(d.keyName, null)} is ambiguous: ${
+        (d.candidates ?? []).map((c) => `${mdCode(c.id)} (${mdText(c.owner)})`).join(", ")
+      } fit; pin one with \`id\``;
+    case "project_missing":
+      return "the project does not exist or is not visible to this admin key";
+    case "project_changed":
+      return `the project changed: ${changes(d)}`;
+  }
+}
+
+export function driftItem(d: Drift): string {
+  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${where(d.location)}`;
+}
+
+export function findingItem(f: Finding): string {
+  const waiver = f.waived && f.waiver
+    ? ` \\[waived until ${mdText(f.waiver.expires)}: ${mdText(f.waiver.reason)}\\]`
+    : "";
+  const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
+    mdText(f.message)
+  }${waiver}`;
+  return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}`;
+}
+
+/** One list item counting a project's drift and findings by kind. */
+export function countLine({ id, drift, findings }: Group): string {
+  const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k).length;
+  const open = findings.filter((f) => !f.waived);
+  const parts: [number, string][] = [
+    [n("project_missing"), "project missing"],
+    [n("project_changed"), "project changed"],
+    [n("missing"), "missing"],
+    [n("unexpected"), "unexpected"],
+    [n("changed"), "changed"],
+    [n("ambiguous"), "ambiguous"],
+    [open.filter((f) => f.severity === "error").length, "policy errors"],
+    [open.filter((f) => f.severity === "warning").length, "policy warnings"],
+    [findings.length - open.length, "waived"],
+  ];
+  return `- ${mdCode(id)}: ${parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")}`;
+}

@@ -1,0 +1,142 @@
+/** Hand-built reports for renderer tests: every server-supplied field carries a chosen string. */
+import type { Report } from "../lib/report.ts";
+import type { Drift, Finding, SourceLocation } from "../lib/types.ts";
+
+const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml", line, column });
+
+/**
+ * A drift report with one item of every drift kind, a finding, a waived finding, a manifest note
+ * and, with `status: "error"`, a read error; `s` is in every field the server (or the manifest's
+ * author) sets: ids, names, owners, the redacted value, change values, messages, reasons.
+ */
+export function reportWith(s: string, status: Report["status"] = "drift"): Report {
+  const project = `proj_${s}`;
+  const drift: Drift[] = [
+    {
+      kind: "project_missing",
+      severity: "error",
+      projectId: `gone_${s}`,
+      keyId: null,
+      keyName: null,
+      changes: [],
+      location: at(3, 5),
+    },
+    {
+      kind: "project_changed",
+      severity: "error",
+      projectId: project,
+      keyId: null,
+      keyName: null,
+      changes: [{ path: "name", expected: `old ${s}`, actual: s }],
+      location: at(5, 5),
+    },
+    {
+      kind: "missing",
+      severity: "error",
+      projectId: project,
+      keyId: null,
+      keyName: s,
+      changes: [],
+      location: at(7),
+    },
+    {
+      kind: "changed",
+      severity: "error",
+      projectId: project,
+      keyId: `key_${s}`,
+      keyName: s,
+      changes: [{ path: "owner.name", expected: s, actual: `${s} 2` }],
+      location: at(9),
+    },
+    {
+      kind: "ambiguous",
+      severity: "error",
+      projectId: project,
+      keyId: null,
+      keyName: s,
+      changes: [],
+      location: at(11),
+      candidates: [
+        { id: `key_a${s}`, name: s, owner: `user "${s}"` },
+        { id: `key_b${s}`, name: s, owner: `service account "${s}"` },
+      ],
+    },
+    {
+      kind: "unexpected",
+      severity: "error",
+      projectId: project,
+      keyId: `key_u${s}`,
+      keyName: s,
+      changes: [],
+      location: at(2, 5),
+      detail: `user "${s}", sk-proj-****${s}`,
+    },
+  ];
+  const findings: Finding[] = [
+    {
+      policy: "owner-lost-access",
+      severity: "error",
+      projectId: project,
+      keyId: `key_u${s}`,
+      keyName: s,
+      message: `user "${s}" <${s}@example.test> no longer has access to the project`,
+      waived: false,
+      waiver: null,
+      location: at(2, 5),
+    },
+    {
+      policy: "key-unused",
+      severity: "warning",
+      projectId: project,
+      keyId: `key_${s}`,
+      keyName: s,
+      message: `last used 120 days ago by ${s}`,
+      waived: true,
+      waiver: {
+        reason: `reason ${s}`,
+        expires: "2099-01-01",
+        location: at(20, 5),
+        state: "active",
+      },
+      location: at(9),
+    },
+  ];
+  return {
+    tool: { name: "keydrift", version: "0.1.0" },
+    status,
+    exitCode: status === "error" ? 1 : status === "drift" ? 2 : 0,
+    failOn: "error",
+    manifestFiles: ["keydrift.yaml"],
+    summary: {
+      projects: 2,
+      declared_keys: 3,
+      live_keys: 5,
+      in_sync_keys: 0,
+      missing: 1,
+      unexpected: 1,
+      changed: 1,
+      ambiguous: 1,
+      project_drift: 2,
+      ambiguous_candidates: 2,
+      ignored: 0,
+      in_missing_projects: 0,
+      policy_errors: 1,
+      policy_warnings: 0,
+      waived: 1,
+      managed_keys: 1,
+      coverage: 20,
+    },
+    drift,
+    findings,
+    errors: status === "error"
+      ? [
+        {
+          message: `Cannot list keys of project "${project}": the API answered 401: ${s}`,
+          projectId: project,
+        },
+        { message: `the API answered 500: ${s}`, projectId: null },
+      ]
+      : [],
+    notes: [{ message: `waiver for "${s}" matches no finding`, location: at(20, 5) }],
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * External validators the tests run (installed by .ci/run). Outside CI a test whose tool is
+ * missing is skipped; under CI (`CI` set) it runs and fails, so CI can never silently skip it.
+ */
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** True when running under CI (`CI` set and not "false"/"0"). */
+export const UNDER_CI = !["", "0", "false"].includes(Deno.env.get("CI") ?? "");
+
+/** The npm tools' bin directory (`npm install --prefix .ci/tools`, see .ci/run). */
+export const NPM_TOOLS_BIN = `${ROOT}.ci/tools/node_modules/.bin`;
+
+/** Path of an executable: .ci/tools' npm bin first, then PATH; null when absent. */
+export function findTool(name: string): string | null {
+  const dirs = [NPM_TOOLS_BIN, ...(Deno.env.get("PATH") ?? "").split(":").filter(Boolean)];
+  for (const dir of dirs) {
+    try {
+      const info = Deno.statSync(`${dir}/${name}`);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return `${dir}/${name}`;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
+
+/**
+ * Registers a test that needs `tools`: skipped when one is missing outside CI, failing under CI.
+ * `fn` receives each tool's path.
+ */
+export function testWithTools(
+  name: string,
+  tools: string[],
+  fn: (paths: Record<string, string>) => Promise<void>,
+): void {
+  const paths = Object.fromEntries(tools.map((t) => [t, findTool(t)]));
+  const missing = tools.filter((t) => paths[t] === null);
+  Deno.test({
+    name,
+    ignore: missing.length > 0 && !UNDER_CI,
+    fn: () => {
+      if (missing.length) {
+        throw new Error(`missing ${missing.join(", ")} under CI; .ci/run installs it`);
+      }
+      return fn(paths as Record<string, string>);
+    },
+  });
+}
