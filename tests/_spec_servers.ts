@@ -1,31 +1,14 @@
 /**
- * Shared by the tests of the enrichment and admin-key readers: validators for the official
- * OpenAPI component schemas (the copy in tests/fixtures/schemas/, unmodified), and a core wired
- * to a test server (a `Request → Response` function written in each test from the spec, sharing
- * nothing with lib/fake_api/) that records every request.
+ * Shared by the tests of the enrichment and admin-key readers: a core wired to a test server (a
+ * `Request → Response` function written in each test from the spec, sharing nothing with
+ * lib/fake_api/) that records every request, and the spec's validators.
  */
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { type ApiCore, createApiCore } from "../lib/api/client.ts";
 import { ADMIN_KEY, seeded, virtualClock } from "./_helpers.ts";
-
-const SPEC_ID = "https://openapi.local/openai-admin-openapi.json";
-let ajv: Ajv2020 | null = null;
+import { assertOpenapi } from "./_openapi.ts";
 
 /** Throws, naming every problem, unless `value` matches the spec's component schema `name`. */
-export function assertSpec(name: string, value: unknown): void {
-  if (!ajv) {
-    const spec = JSON.parse(
-      Deno.readTextFileSync(
-        new URL("./fixtures/schemas/openai-admin-openapi.json", import.meta.url),
-      ),
-    );
-    ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
-    ajv.addSchema({ $id: SPEC_ID, components: spec.components });
-  }
-  const v = ajv.getSchema(`${SPEC_ID}#/components/schemas/${name}`);
-  if (!v) throw new Error(`no component schema "${name}" in the fixture`);
-  if (!v(value)) throw new Error(`not a valid ${name}: ${JSON.stringify(v.errors)}`);
-}
+export const assertSpec = assertOpenapi;
 
 export const envelope = (message: string, code: string | null = null) => ({
   error: { message, type: "invalid_request_error", param: null, code },

@@ -3,10 +3,10 @@
  * `order`, `after` = a key id; `ApiKeyList` requires only `object`) whose every honest answer
  * validates against `ApiKeyList`, and against variants that lie, loop or send malformed keys.
  */
-import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:assert/strict";
 import { listAdminKeys } from "../lib/api/admin_keys.ts";
 import { ApiError } from "../lib/errors.ts";
-import { ADMIN_KEY, NOW_S } from "./_helpers.ts";
+import { ADMIN_KEY, fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
 import { assertSpec, envelope, frontDoor, type Handler, json, wire } from "./_spec_servers.ts";
 
 type Json = Record<string, unknown>;
@@ -225,6 +225,23 @@ Deno.test("listAdminKeys() scrubs the admin key from every string a key carries"
   ok(!text.includes(ADMIN_KEY) && text.includes("[REDACTED]"), text);
 });
 
-Deno.test("the test server's keys are valid AdminApiKey objects", () => {
+Deno.test("the test server's keys are valid AdminApiKey objects (and the validator can say no)", () => {
   for (const k of KEYS.slice(0, 3)) assertSpec("AdminApiKey", k);
+  throws(() => assertSpec("AdminApiKey", adminKey(1, { created_at: "today" })), /created_at/);
+  const { expires_at: _, ...noExpiry } = adminKey(1);
+  throws(() => assertSpec("AdminApiKey", noExpiry), /expires_at/);
+});
+
+Deno.test("listAdminKeys() agrees with the fake Admin API on the example organisation", async () => {
+  const state = stateFrom(readExample("state.yaml"));
+  const { fetch } = fakeFetch(state);
+  const { core } = wire((_, req) => fetch(req));
+  const keys = await listAdminKeys(core);
+  assertEquals(keys.map((k) => k.id).sort(), state.admin_keys.map((k) => k.id).sort());
+  const ops = keys.find((k) => k.id === "key_admin_ops");
+  assertEquals([ops?.name, ops?.owner.type, ops?.owner.name], [
+    "ops-automation",
+    "user",
+    "Ana Ruiz",
+  ]);
 });

@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict
 import { AUDIT_NOT_ENABLED, readKeyEvents } from "../lib/api/audit.ts";
 import { CURSOR_RESERVE, UnavailableError, URL_BUDGET } from "../lib/api/enrich.ts";
 import { ApiError } from "../lib/errors.ts";
-import { ADMIN_KEY, NOW_S } from "./_helpers.ts";
+import { ADMIN_KEY, fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
 import { all, assertSpec, envelope, frontDoor, type Handler, json, wire } from "./_spec_servers.ts";
 
 type Json = Record<string, unknown>;
@@ -541,4 +541,18 @@ Deno.test("AUDIT_NOT_ENABLED knows 'not enabled' answers from permission answers
       "Incorrect API key provided",
     ]
   ) ok(!AUDIT_NOT_ENABLED.test(m), m);
+});
+
+Deno.test("readKeyEvents() agrees with the fake Admin API on the example organisation", async () => {
+  const state = stateFrom(readExample("state.yaml"));
+  const { fetch } = fakeFetch(state);
+  const { core, requests } = wire((_, req) => fetch(req));
+  const keyIds = state.projects.flatMap((p) => p.keys.map((k) => k.id));
+  const r = await readKeyEvents(core, { keyIds, since: 0 });
+  assertEquals(r.byKey.get("key_old_ci_carl")?.created?.actor?.email, "carl@example.test");
+  assertEquals(r.byKey.get("key_old_ci_carl")?.created?.ip_address, "203.0.113.7");
+  assertEquals(r.byKey.get("key_old_ci_carl")?.created?.user_agent, "curl/8.5.0");
+  ok(r.noEvent.includes("key_legacy_cron"));
+  assertEquals(r.byKey.size + r.noEvent.length, keyIds.length);
+  assertEquals(requests.filter((q) => !q.url.searchParams.has("after")).length, 1);
 });

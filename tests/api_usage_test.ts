@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:asser
 import { CURSOR_RESERVE, UnavailableError, URL_BUDGET } from "../lib/api/enrich.ts";
 import { readKeyUsage, usageWindow } from "../lib/api/usage.ts";
 import { ApiError } from "../lib/errors.ts";
-import { ADMIN_KEY, NOW, NOW_S } from "./_helpers.ts";
+import { ADMIN_KEY, fakeFetch, NOW, NOW_S, readExample, stateFrom } from "./_helpers.ts";
 import { all, assertSpec, envelope, frontDoor, type Handler, json, wire } from "./_spec_servers.ts";
 
 type Json = Record<string, unknown>;
@@ -358,4 +358,20 @@ Deno.test("readKeyUsage(): once one batch fails, the other batches read no furth
   ok(batches >= 2, `${batches} batches`);
   // 90 days are 3 pages a batch; without the stop the other batches would read them all.
   ok(requests.length <= 2 * batches, `${requests.length} GETs for ${batches} batches`);
+});
+
+Deno.test("readKeyUsage() agrees with the fake Admin API on the example organisation", async () => {
+  const state = stateFrom(readExample("state.yaml"), END);
+  const { fetch } = fakeFetch(state, () => NOW_MS);
+  const { core, requests } = wire((_, req) => fetch(req));
+  const keyIds = state.projects.flatMap((p) => p.keys.map((k) => k.id));
+  const usage = await readKeyUsage(core, { keyIds, days: 7, now: NOW_MS });
+  // usage_daily: 1,200 requests a day for 30 days.
+  assertEquals(usage.get("key_Q4vT8mZp2LcW9sNa"), {
+    requests: 8400,
+    input_tokens: 1_680_000,
+    output_tokens: 420_000,
+  });
+  assertEquals(usage.size, keyIds.length);
+  assertEquals(requests.length, 1);
 });
