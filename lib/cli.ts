@@ -8,6 +8,7 @@ import type { Policy } from "./policy.ts";
 import { VERSION } from "./version.ts";
 import { check, CHECK_HELP } from "./commands/check.ts";
 import { createIo, type Io } from "./io.ts";
+import { textSafe } from "./render/inert.ts";
 import {
   listPolicies,
   POLICIES_HELP,
@@ -86,12 +87,12 @@ export async function run(
 function describeError(e: unknown, verbose: boolean): string {
   if (e instanceof ManifestError) {
     const n = e.problems.length;
-    return e.problems.map(formatProblem).join("\n") +
+    return e.problems.map((p) => textSafe(formatProblem(p))).join("\n") +
       `\nkeydrift: ${n} problem${n === 1 ? "" : "s"} found\n`;
   }
   if (e instanceof UsageError) {
     const help = e.command ? `keydrift ${e.command} --help` : "keydrift --help";
-    return `keydrift: ${e.message}\nRun '${help}' for usage.\n`;
+    return `keydrift: ${textSafe(e.message)}\nRun '${help}' for usage.\n`;
   }
   const err = e instanceof Error ? e : new Error(String(e));
   if (err.name === "NotCapable" && /LOG_TOKENS|LOG_STREAM/.test(err.message)) {
@@ -99,6 +100,8 @@ function describeError(e: unknown, verbose: boolean): string {
     return "keydrift: error: reading this YAML needs --ignore-env=LOG_TOKENS,LOG_STREAM (the " +
       "yaml package probes them; the README's recipes pass it)\n";
   }
-  const line = `keydrift: error: ${err.message.split("\n")[0]}\n`;
-  return verbose && err.stack ? `${line}${err.stack}\n` : line;
+  // Messages can carry server text (an API error): inert on the terminal.
+  const line = `keydrift: error: ${textSafe(err.message.split("\n")[0])}\n`;
+  if (!verbose || !err.stack) return line;
+  return `${line}${err.stack.split("\n").map(textSafe).join("\n")}\n`;
 }

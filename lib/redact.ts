@@ -166,7 +166,7 @@ function forEachRun(
 }
 
 /** Logical [start, end) intervals of `run` that hold a secret or a piece of one. */
-function secretSpans(run: string, needles: Needles): [number, number][] {
+function secretSpans(run: string, needles: Needles, shapes: boolean): [number, number][] {
   const spans: [number, number][] = [];
   for (const s of needles.exact) {
     for (let i = run.indexOf(s); i !== -1; i = run.indexOf(s, i + s.length)) {
@@ -182,7 +182,7 @@ function secretSpans(run: string, needles: Needles): [number, number][] {
       ) spans.push([i, i + PIECE]);
     }
   }
-  if (run.length < 19 || !run.includes("sk-")) return spans;
+  if (!shapes || run.length < 19 || !run.includes("sk-")) return spans;
   for (const m of run.matchAll(SK_RE)) {
     const start = m.index + 3;
     let end = start;
@@ -209,6 +209,14 @@ function merge(spans: [number, number][]): [number, number][] {
  * altering its structure (see the module comment).
  */
 export function redact(text: string, secrets: readonly string[] = []): string {
+  return redactRuns(text, secrets, true)
+    .replace(USERINFO_RE, `$1${REDACTED}@`)
+    .replace(QUERY_SECRET_RE, `$1${REDACTED}`)
+    .replace(AUTH_RE, `$1${REDACTED}`);
+}
+
+/** The secrets and their pieces (and, with `shapes`, `sk-` keys) in token runs, replaced. */
+function redactRuns(text: string, secrets: readonly string[], shapes: boolean): string {
   const needles = needlesFor(secrets);
   const cuts: [number, number][] = [];
   // Nothing shorter than the shortest needle can match (`sk-` keys are 19+ characters).
@@ -223,7 +231,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
       cuts.push([start, end]);
       return;
     }
-    const spans = secretSpans(run, needles);
+    const spans = secretSpans(run, needles, shapes);
     if (spans.length) { for (const [s, e] of merge(spans)) cuts.push([rawAt(s), rawAt(e)]); }
   });
   let out = "";
@@ -233,10 +241,7 @@ export function redact(text: string, secrets: readonly string[] = []): string {
     last = e;
   }
   out += text.slice(last);
-  return out
-    .replace(USERINFO_RE, `$1${REDACTED}@`)
-    .replace(QUERY_SECRET_RE, `$1${REDACTED}`)
-    .replace(AUTH_RE, `$1${REDACTED}`);
+  return out;
 }
 
 /**
@@ -249,4 +254,17 @@ export function scrubValue(s: string, secrets: readonly string[] = []): string {
     if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   return redact(out, secrets);
+}
+
+/**
+ * Scrubs a value keydrift compares (a key name, an owner's name) where it enters: only the given
+ * secrets and pieces of them, never secret-shaped text, so that scrubbing cannot change what a
+ * manifest is compared with ("Bearer abc" is a legal key name). Messages use {@link scrubValue}.
+ */
+export function scrubSecrets(s: string, secrets: readonly string[]): string {
+  let out = s;
+  for (const secret of secrets) {
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return redactRuns(out, secrets, false);
 }

@@ -369,3 +369,56 @@ Deno.test("--timeout covers the whole body: a body that stalls after its first b
     /no complete answer within 2 s \(--timeout\)/,
   );
 });
+
+Deno.test("strings from the server reach no output as control: text and -v stderr carry no raw control character, every format parses", async () => {
+  const evil = "Eve\r::error title=FORGED::x\x1b]8;;https://evil.example\x07link\x1b[2J\u202e";
+  const world: World = structuredClone(WORLD);
+  world.projects.proj_a.keys.push(
+    key("key_evil\x1b[31m", evil, {
+      type: "user",
+      user: { id: "user-eve", name: evil, email: "eve@example.test", role: evil, created_at: 1 },
+    }, { redacted_value: `sk-proj-${evil}` }),
+  );
+  let failedOnce = false;
+  const api = tampered(world, (u) => {
+    if (u.pathname.endsWith("/proj_b/api_keys") && !failedOnce) {
+      failedOnce = true;
+      return json(503, envelope(`overloaded ${evil}`));
+    }
+    return null;
+  });
+  const r = await runCli(
+    [
+      "check",
+      "-m",
+      "keydrift.yaml",
+      "--api-url",
+      "http://127.0.0.1/v1",
+      "-v",
+      "--format",
+      "text",
+      ...["json", "sarif", "junit", "markdown", "github", "codeclimate"].flatMap((f) => [
+        "--format",
+        `${f}=r.${f}`,
+      ]),
+    ],
+    {
+      files: { "keydrift.yaml": MANIFEST(["proj_a", "proj_b"]) },
+      env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+      fetch: async (input, init) => await api(new Request(input, init)),
+    },
+  );
+  assertEquals(r.code, 2, r.stdout + r.stderr);
+  // deno-lint-ignore no-control-regex
+  const raw = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+  ok(r.stdout.includes("Eve\\r::error"), r.stdout);
+  ok(!raw.test(r.stdout), JSON.stringify(r.stdout));
+  ok(!raw.test(r.stderr), JSON.stringify(r.stderr));
+  ok(r.stderr.includes("retrying"), r.stderr);
+  for (const f of ["json", "sarif", "codeclimate"]) JSON.parse(r.files.get(`r.${f}`)!);
+  const report = JSON.parse(r.files.get("r.json")!);
+  ok(JSON.stringify(report).includes(JSON.stringify(evil).slice(1, -1)), "the name is data, kept");
+  for (const line of r.files.get("r.github")!.trimEnd().split("\n")) {
+    ok(line.startsWith("::"), line);
+  }
+});

@@ -9,7 +9,7 @@ import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
 import { enumFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
-import { textSafe } from "../render/inert_min.ts";
+import { textSafe } from "../render/inert.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
 
@@ -140,7 +140,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     );
   }
   for (const p of loaded.waiverProblems) {
-    if (!v.quiet) await io.err(`keydrift: warning: ${formatProblem(p)}\n`);
+    if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
   try {
     manifest = scope(loaded.manifest, v.project ?? []);

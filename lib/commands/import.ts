@@ -4,7 +4,7 @@ import { type ImportedProject, manifestFor } from "../import.ts";
 import type { Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
-import { textSafe } from "../render/inert_min.ts";
+import { textSafe } from "../render/inert.ts";
 import type { Io } from "../io.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
