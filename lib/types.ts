@@ -168,3 +168,62 @@ export interface DiffResult {
   matched: Map<string, DeclaredKey>;
   inSync: number;
 }
+
+/** The owner of an admin API key, as the Admin API describes it (no email is sent). */
+export interface LiveAdminOwner {
+  type: OwnerType;
+  id: string;
+  name: string;
+  /** Null when the API does not send it. */
+  role: string | null;
+}
+
+/** An organisation admin API key (`sk-admin-…`) as read from the Admin API (issue 14). */
+export interface LiveAdminKey {
+  id: string;
+  /** The API allows a key without a name. */
+  name: string | null;
+  redactedValue: string;
+  createdAt: number;
+  /** `undefined` when the server did not send it, `null` when the key was never used. */
+  lastUsedAt: number | null | undefined;
+  /** Null when the key never expires. */
+  expiresAt: number | null;
+  owner: LiveAdminOwner;
+}
+
+/** Who performed an audit-logged action; the ones the event does not carry are null. */
+export interface AuditActor {
+  /** `session`: a person in the dashboard; `api_key`: a request made with a key. */
+  type: "session" | "api_key";
+  user_id: string | null;
+  email: string | null;
+  api_key_id: string | null;
+  service_account_id: string | null;
+}
+
+/** One audit-log event about a key, in the report's words (SPEC 10.5). */
+export interface KeyEvent {
+  event: "api_key.created" | "api_key.updated";
+  /** Unix seconds. */
+  at: number;
+  /** Null when the log does not say who acted. */
+  actor: AuditActor | null;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+/** What the audit log says about one key in the window read. */
+export interface KeyAttribution {
+  /** Its `api_key.created` event, or null when that is outside the window. */
+  created: KeyEvent | null;
+  /** Its latest `api_key.updated` event, or null when there is none in the window. */
+  updated: KeyEvent | null;
+}
+
+/** A key's completions usage summed over a window of whole UTC days (SPEC 10.5). */
+export interface KeyUsage {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+}

@@ -9,8 +9,8 @@ import { ApiError, UsageError } from "../errors.ts";
 import { Limiter } from "../limiter.ts";
 import type { LiveKey } from "../types.ts";
 import { VERSION } from "../version.ts";
-import { PageGuard } from "./paging.ts";
-import { classify, type Verdict } from "./retry.ts";
+import { type Cursor, PageGuard } from "./paging.ts";
+import { classify, type ErrorEnvelope, errorEnvelope, type Verdict } from "./retry.ts";
 import { type Clock, getOnce } from "./transport.ts";
 import { readKey, readProject, type Scrub, type WireProject } from "./wire.ts";
 
@@ -93,6 +93,16 @@ export type Priority = 0 | 1 | 2;
 export type Query = [string, string | number | boolean][];
 
 /**
+ * A reader's own reading of a refusal: called with every 4xx answer that is not retried (so not
+ * 408, 409 or 429) before the core classifies it. An error it returns is thrown as is, is not
+ * retried and does not end the run's other reads (the core otherwise takes 401 and 403 as the
+ * end of every read); null leaves the answer to the core. Its message must be scrubbed.
+ */
+export type Refusal = (
+  answer: { status: number; envelope: ErrorEnvelope | null; requestId: string | null },
+) => ApiError | null;
+
+/**
  * The generic reads every Admin API reader is built from, sharing one request gate, retry
  * budget, deadline and proof of the base URL. GET only.
  */
@@ -103,6 +113,7 @@ export interface ApiCore {
     path: string,
     query: Query,
     priority: Priority,
+    opts?: { refusal?: Refusal },
   ): Promise<{ json: unknown } | { absent: string }>;
   /** One object: `read` of the answer, or null when it is absent by the rule of SPEC 10.1. */
   readOne<T>(
@@ -111,14 +122,19 @@ export interface ApiCore {
     priority: Priority,
     read: (json: unknown) => T,
   ): Promise<T | null>;
-  /** Every item of a cursor listing (`after` = the previous page's `last_id`), each `read`. */
+  /**
+   * Every item of a cursor listing (`after` = the previous page's `last_id`, or its last item's
+   * id with `cursor: "last_item"`), each `read`.
+   */
   list<T>(
     what: string,
     path: string,
     query: Query,
     read: (item: unknown, what: string) => T,
-    opts: { priority: (page: number) => Priority; stop?: (items: T[], page: number) => boolean },
+    opts: ListOptions<T>,
   ): Promise<{ items: T[]; complete: boolean }>;
+  /** The URL a read of `path` with `query` is sent to (to keep batched queries within a budget). */
+  href(path: string, query: Query): string;
   /** Marks the base URL proven (a reader accepted an answer from it). */
   proven(): void;
   /** Scrubs a server string of the admin key. */
@@ -126,6 +142,14 @@ export interface ApiCore {
   readonly stats: ClientStats;
   readonly concurrency: number;
   readonly maxPages: number | undefined;
+}
+
+export interface ListOptions<T> {
+  priority: (page: number) => Priority;
+  stop?: (items: T[], page: number) => boolean;
+  refusal?: Refusal;
+  /** Where the next page's cursor comes from (default `last_id`). */
+  cursor?: Cursor;
 }
 
 /** Creates the client. Sends GET requests only. */
@@ -213,6 +237,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
     path: string,
     query: Query,
     priority: Priority,
+    opts: { refusal?: Refusal } = {},
   ): Promise<{ json: unknown } | { absent: string }> {
     const maxRetries = o.maxRetries ?? 4;
     let attempts = 0;
@@ -233,6 +258,17 @@ export function createApiCore(o: ClientOptions): ApiCore {
           timeoutMs,
         });
         if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
+        if (opts.refusal && attempt.kind === "response") {
+          const { status } = attempt;
+          if (status >= 400 && status < 500 && ![408, 409, 429].includes(status)) {
+            const own = opts.refusal({
+              status,
+              envelope: attempt.isJson ? errorEnvelope(attempt.json) : null,
+              requestId: attempt.headers.get("x-request-id"),
+            });
+            if (own) throw own;
+          }
+        }
         verdict = classify(attempt, {
           now: o.clock.now(),
           attempt: attempts + throttles,
@@ -341,10 +377,10 @@ export function createApiCore(o: ClientOptions): ApiCore {
     path: string,
     query: Query,
     read: (item: unknown, what: string) => T,
-    opts: { priority: (page: number) => Priority; stop?: (items: T[], page: number) => boolean },
+    opts: ListOptions<T>,
   ): Promise<{ items: T[]; complete: boolean }> {
     const limit = Number(query.find(([k]) => k === "limit")?.[1] ?? 20);
-    const guard = new PageGuard(limit, o.scrub, o.maxPages);
+    const guard = new PageGuard(limit, o.scrub, o.maxPages, opts.cursor);
     const items: T[] = [];
     let after: string | null = null;
     for (let n = 1;; n++) {
@@ -354,6 +390,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
         path,
         after === null ? query : [...query, ["after", after]],
         opts.priority(n),
+        { refusal: opts.refusal },
       );
       if ("absent" in r) throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`);
       const checked = guard.page(r.json, page);
@@ -370,6 +407,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
     readOne,
     list,
     proven: () => void (proven = true),
+    href: (path, query) => url(path, query).href,
     scrub: o.scrub,
     stats,
     concurrency: limiter.max,

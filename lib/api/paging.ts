@@ -9,6 +9,13 @@ import { check, LIST, type Scrub } from "./wire.ts";
 /** A listing stops with an error after this many pages (500,000 items at 100 a page). */
 export const MAX_PAGES = 5_000;
 
+/**
+ * Where the next page's cursor comes from: the envelope's `last_id` (the SDK's
+ * `ConversationCursorPage`), or the id of the page's last item (its `CursorPage`, used for admin
+ * API keys), with a `last_id` that is sent still required to name that item.
+ */
+export type Cursor = "last_id" | "last_item";
+
 export interface Page {
   items: unknown[];
   /** The cursor for the next page, or null at the end. */
@@ -21,7 +28,12 @@ export class PageGuard {
   readonly #cursors = new Set<string>();
   #pages = 0;
 
-  constructor(readonly limit: number, readonly scrub: Scrub, readonly maxPages = MAX_PAGES) {}
+  constructor(
+    readonly limit: number,
+    readonly scrub: Scrub,
+    readonly maxPages = MAX_PAGES,
+    readonly cursorFrom: Cursor = "last_id",
+  ) {}
 
   /** Checks one page (`what` names it in errors); returns its items and the next cursor. */
   page(body: unknown, what: string): Page {
@@ -42,14 +54,19 @@ export class PageGuard {
       this.#seen.add(id);
       lastId = id;
     }
-    const cursor = b.last_id;
-    if (typeof cursor === "string" && items.length && cursor !== lastId) {
-      fail(`"last_id" is "${cursor}" but the page's last item is "${lastId}"`);
+    if (typeof b.last_id === "string" && items.length && b.last_id !== lastId) {
+      fail(`"last_id" is "${b.last_id}" but the page's last item is "${lastId}"`);
     }
     if (!b.has_more) return { items, next: null };
     if (items.length === 0) fail(`the page is empty but says has_more`);
+    const lastItemId = (items.at(-1) as { id?: unknown } | null)?.id;
+    const cursor = this.cursorFrom === "last_id" ? b.last_id : lastItemId;
     if (typeof cursor !== "string" || cursor === "") {
-      fail(`has_more is true but "last_id" is missing`);
+      fail(
+        this.cursorFrom === "last_id"
+          ? `has_more is true but "last_id" is missing`
+          : `has_more is true but the page's last item has no id`,
+      );
     }
     if (this.#cursors.has(cursor as string)) {
       fail(`the cursor "${cursor}" was already used (the paging loops)`);
