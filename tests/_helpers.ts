@@ -2,8 +2,8 @@
 import type { Deps } from "../lib/deps.ts";
 import { run } from "../lib/cli.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { createFakeApi, type FakeApi } from "../lib/fake_api/mod.ts";
-import { type FakeState, loadState } from "../lib/fake_api/state.ts";
+import { createFakeApi, type FakeApi } from "../lib/fake/mod.ts";
+import { type FakeState, loadState } from "../lib/fake/state.ts";
 import type { Policy } from "../lib/policy.ts";
 import type { LiveKey } from "../lib/types.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Shared by the tests of the enrichment and admin-key readers: a core wired to a test server (a
  * `Request → Response` function written in each test from the spec, sharing nothing with
- * lib/fake_api/) that records every request, and the spec's validators.
+ * lib/fake/) that records every request, and the spec's validators.
  */
 import { type ApiCore, createApiCore } from "../lib/api/client.ts";
 import { ADMIN_KEY, seeded, virtualClock } from "./_helpers.ts";

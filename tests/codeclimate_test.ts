@@ -13,7 +13,7 @@ import type { Report } from "../lib/report.ts";
 import type { Drift } from "../lib/types.ts";
 import { renderCodeclimate } from "../lib/render/codeclimate.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { createFakeApi } from "../lib/fake_api/mod.ts";
+import { createFakeApi } from "../lib/fake/mod.ts";
 import { ADMIN_KEY, CHECK_FAKE, memDeps, readExample, runCli, stateFrom } from "./_helpers.ts";
 import { checkDriftedOrg, DRIFT, FINDINGS } from "./_drifted_org.ts";
 

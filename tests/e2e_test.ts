@@ -10,13 +10,14 @@ const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
 
 /** The permission flags of a deno.json task: everything between `deno run|compile` and `main.ts`. */
 export function taskFlags(task: string): string[] {
-  const words = (config.tasks[task] as string).split(" ");
+  const def = config.tasks[task];
+  const words = (typeof def === "string" ? def : def.command as string).split(" ");
   return words.slice(2, words.indexOf("main.ts")).filter((w) =>
     !w.startsWith("-o") && w !== "dist/keydrift" && w !== "--exclude-unused-npm"
   );
 }
 
-const CHECK_FLAGS = taskFlags("check");
+const CHECK_FLAGS = taskFlags("drift");
 const E2E_FLAGS = CHECK_FLAGS.map((f) =>
   f.startsWith("--allow-net=") ? "--allow-net=127.0.0.1" : f
 );

@@ -6,7 +6,7 @@
  * exit 0 or 2 on partial data, and never the admin key in any output.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import type { Fault } from "../lib/fake_api/state.ts";
+import type { Fault } from "../lib/fake/state.ts";
 import {
   ADMIN_KEY,
   CHECK_API,

@@ -1,6 +1,6 @@
 /**
  * keydrift against servers it did not write: a small stand-in for the real Admin API (written
- * here from the API reference, sharing nothing with lib/fake_api/) that answers unknown routes
+ * here from the API reference, sharing nothing with lib/fake/) that answers unknown routes
  * `404 Invalid URL` as the real API does, and variants of it that misbehave the ways proxies,
  * gateways and hostile servers do. A failed or odd read must end in exit 1, never in a drift
  * claim (exit 2) or "in sync" (exit 0).

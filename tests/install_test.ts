@@ -33,7 +33,7 @@ async function exec(cmd: string, args: string[], cwd: string, env: Record<string
 
 Deno.test("the README's deno install recipe uses the compile task's permission flags, no -A", () => {
   const words = readmeInstall();
-  assertEquals(words.slice(0, 8), [
+  assertEquals(words.slice(0, 9), [
     "deno",
     "install",
     "-g",
@@ -42,9 +42,10 @@ Deno.test("the README's deno install recipe uses the compile task's permission f
     "keydrift",
     "--config",
     "deno.json",
+    "--frozen=false",
   ]);
   assertEquals(words.at(-1), "main.ts");
-  assertEquals(words.slice(8, -1), compileFlags());
+  assertEquals(words.slice(9, -1), compileFlags());
   ok(!words.includes("-A") && !words.some((w) => w.startsWith("--allow-all")));
   ok(!words.some((w) => w.startsWith("--allow-write")), "the installed command writes no files");
 });

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createAdminClient } from "../lib/api/client.ts";
-import { createFakeApi } from "../lib/fake_api/mod.ts";
+import { createFakeApi } from "../lib/fake/mod.ts";
 import { readLive } from "../lib/live_state.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";

@@ -4,7 +4,7 @@
  * retried (no read fails for good), and the answer equals the unlimited run's.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createFakeApi } from "../lib/fake_api/mod.ts";
+import { createFakeApi } from "../lib/fake/mod.ts";
 import { ADMIN_KEY, CHECK_API, NOW, runCli, stateFrom, virtualClock } from "./_helpers.ts";
 
 const PROJECTS = 150;

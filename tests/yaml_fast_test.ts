@@ -12,7 +12,7 @@ import { buildSchema } from "../lib/schema.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { ManifestProblem } from "../lib/errors.ts";
 import type { YNode } from "../lib/yaml_node.ts";
-import { manifestFor } from "../lib/import.ts";
+import { manifestFor } from "../lib/manifest_writer.ts";
 import type { LiveKey } from "../lib/types.ts";
 
 const HEAD = "version: 1\nprojects:\n  - id: proj_a\n    keys:\n";

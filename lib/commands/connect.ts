@@ -4,8 +4,8 @@ import { scrubSecrets } from "../redact.ts";
 import type { Deps } from "../deps.ts";
 import { fileProblem, ManifestError, UsageError } from "../errors.ts";
 import { intFlag, secondsFlag } from "./args.ts";
-import { createFakeApi } from "../fake_api/mod.ts";
-import { loadState } from "../fake_api/state.ts";
+import { createFakeApi } from "../fake/mod.ts";
+import { loadState } from "../fake/state.ts";
 
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
 /** The in-process fake needs an admin-shaped key; it is not a secret. */

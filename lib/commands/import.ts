@@ -1,6 +1,6 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
 import { ApiError, UsageError } from "../errors.ts";
-import { type ImportedProject, manifestFor } from "../import.ts";
+import { type ImportedProject, manifestFor } from "../manifest_writer.ts";
 import type { Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
