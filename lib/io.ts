@@ -4,7 +4,7 @@
  */
 import type { Deps } from "./deps.ts";
 import { fileProblem, UsageError } from "./errors.ts";
-import { redact } from "./redact.ts";
+import { scrubber } from "./redact.ts";
 
 export interface Io {
   deps: Deps;
@@ -23,7 +23,7 @@ export interface Io {
 /** An Io over `deps` whose every output is scrubbed of the secrets it is told about. */
 export function createIo(deps: Deps): Io {
   const secrets: string[] = [];
-  const scrub = (t: string) => redact(t, secrets);
+  let scrub = scrubber(secrets).redact;
   return {
     deps,
     out: (t) => deps.stdout(scrub(t)),
@@ -42,6 +42,9 @@ export function createIo(deps: Deps): Io {
         );
       }
     },
-    addSecret: (s) => void secrets.push(s),
+    addSecret(s) {
+      secrets.push(s);
+      scrub = scrubber(secrets).redact;
+    },
   };
 }

@@ -51,12 +51,7 @@ interface Needles {
   pairs: Uint8Array;
 }
 
-const cache = new WeakMap<readonly string[], { key: string; needles: Needles }>();
-
 function needlesFor(secrets: readonly string[]): Needles {
-  const key = secrets.join("\0");
-  const hit = cache.get(secrets);
-  if (hit && hit.key === key) return hit.needles;
   const exact = new Set<string>();
   const short = new Set<string>();
   const windows = new Set<string>();
@@ -74,9 +69,7 @@ function needlesFor(secrets: readonly string[]): Needles {
   // Longest first, so a secret that contains another is replaced whole.
   const pairs = new Uint8Array(128 * 128);
   for (const w of windows) pairs[(w.charCodeAt(0) << 7) | w.charCodeAt(1)] = 1;
-  const needles = { exact: [...exact].sort((a, b) => b.length - a.length), short, windows, pairs };
-  cache.set(secrets, { key, needles });
-  return needles;
+  return { exact: [...exact].sort((a, b) => b.length - a.length), short, windows, pairs };
 }
 
 const ESCAPABLE_CODE = new Uint8Array(128);
@@ -209,15 +202,46 @@ function merge(spans: [number, number][]): [number, number][] {
  * altering its structure (see the module comment).
  */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  return redactRuns(text, secrets, true)
+  return scrubber(secrets).redact(text);
+}
+
+/**
+ * The scrubbing functions for one set of secrets, with what to look for built once (callers
+ * keep the scrubber; nothing is cached at module level).
+ */
+export function scrubber(secrets: readonly string[]): {
+  /** A rendered document: secrets, pieces and secret-shaped text, structure untouched. */
+  redact(text: string): string;
+  /** A server message: every occurrence of a secret, whatever it holds, then `redact`. */
+  value(s: string): string;
+  /** A value keydrift compares: the secrets and their pieces only. */
+  secrets(s: string): string;
+} {
+  const needles = needlesFor(secrets);
+  const whole = (s: string) => {
+    let out = s;
+    for (const secret of secrets) {
+      if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    return out;
+  };
+  const redactAll = (text: string) => replaceShapes(redactRuns(text, needles, true));
+  return {
+    redact: redactAll,
+    value: (s) => redactAll(whole(s)),
+    secrets: (s) => redactRuns(whole(s), needles, false),
+  };
+}
+
+function replaceShapes(text: string): string {
+  return text
     .replace(USERINFO_RE, `$1${REDACTED}@`)
     .replace(QUERY_SECRET_RE, `$1${REDACTED}`)
     .replace(AUTH_RE, `$1${REDACTED}`);
 }
 
 /** The secrets and their pieces (and, with `shapes`, `sk-` keys) in token runs, replaced. */
-function redactRuns(text: string, secrets: readonly string[], shapes: boolean): string {
-  const needles = needlesFor(secrets);
+function redactRuns(text: string, needles: Needles, shapes: boolean): string {
   const cuts: [number, number][] = [];
   // Nothing shorter than the shortest needle can match (`sk-` keys are 19+ characters).
   const minLength = needles.short.size ? 4 : PIECE;
@@ -249,11 +273,7 @@ function redactRuns(text: string, secrets: readonly string[], shapes: boolean): 
  * secret, whatever characters it holds, then everything `redact` finds.
  */
 export function scrubValue(s: string, secrets: readonly string[] = []): string {
-  let out = s;
-  for (const secret of secrets) {
-    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
-  }
-  return redact(out, secrets);
+  return scrubber(secrets).value(s);
 }
 
 /**
@@ -262,9 +282,5 @@ export function scrubValue(s: string, secrets: readonly string[] = []): string {
  * manifest is compared with ("Bearer abc" is a legal key name). Messages use {@link scrubValue}.
  */
 export function scrubSecrets(s: string, secrets: readonly string[]): string {
-  let out = s;
-  for (const secret of secrets) {
-    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
-  }
-  return redactRuns(out, secrets, false);
+  return scrubber(secrets).secrets(s);
 }

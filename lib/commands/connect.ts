@@ -1,6 +1,6 @@
 /** Builds the admin client for check and import: the real API, or the in-process fake (--fake). */
 import { type AdminClient, checkBaseURL, createAdminClient } from "../api/client.ts";
-import { scrubSecrets } from "../redact.ts";
+import { scrubber } from "../redact.ts";
 import type { Deps } from "../deps.ts";
 import { fileProblem, ManifestError, UsageError } from "../errors.ts";
 import { intFlag, secondsFlag } from "./args.ts";
@@ -105,7 +105,7 @@ export async function connect(
     baseURL,
     adminKey: key,
     fetch: deps.fetch,
-    scrub: (s) => scrubSecrets(s, [key]),
+    scrub: scrubber([key]).secrets,
   });
   return { client, secret: key };
 }
