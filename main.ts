@@ -84,6 +84,7 @@ const deps: Deps = {
   },
   random: () => Math.random(),
   isTerminal: () => Deno.stdout.isTerminal(),
+  stderrIsTerminal: () => Deno.stderr.isTerminal(),
   columns() {
     try {
       return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined;

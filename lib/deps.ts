@@ -33,6 +33,8 @@ export interface Deps {
   random(): number;
   /** Whether stdout is a terminal (colour decisions). */
   isTerminal(): boolean;
+  /** Whether stderr is a terminal (progress lines). */
+  stderrIsTerminal?(): boolean;
   /** The terminal's width when stdout is a terminal (text wraps there); optional. */
   columns?(): number | undefined;
   noColor: boolean;

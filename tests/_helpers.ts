@@ -22,6 +22,8 @@ export interface MemOptions {
   clock?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
   /** Paths that exist but are not regular files (a FIFO, a device). */
   special?: string[];
+  /** Whether stderr is a terminal (progress lines); default false. */
+  stderrTerminal?: boolean;
   /** Paths writes are refused for (as Deno's permission check would). */
   deniedWrites?: string[];
 }
@@ -81,6 +83,7 @@ export function memDeps(o: MemOptions = {}) {
     sleep: clock.sleep,
     random: seeded(1),
     isTerminal: () => false,
+    stderrIsTerminal: () => o.stderrTerminal === true,
     noColor: true,
     serve: () => Promise.reject(new Error("no server in memory")),
     waitForShutdown: () => Promise.resolve(),

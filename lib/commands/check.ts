@@ -4,6 +4,7 @@ import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.
 import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
 import { readLive } from "../live_state.ts";
+import { progress } from "../progress.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
@@ -158,10 +159,18 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       failOn,
     });
     const errors: RunError[] = [];
+    const shown = progress(
+      io,
+      manifest.projects.length,
+      !v.quiet && io.deps.stderrIsTerminal?.() === true,
+    );
     for await (const read of readLive(client, manifest.projects)) {
-      if (read.kind === "project") assess.add(read.declared, read.project);
-      else errors.push(read.error);
+      if (read.kind === "project") {
+        assess.add(read.declared, read.project);
+        shown.tick();
+      } else errors.push(read.error);
     }
+    await shown.done();
     log?.(
       `read ${manifest.projects.length} projects in ${
         Math.round(io.deps.now() - started)
