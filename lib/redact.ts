@@ -110,15 +110,20 @@ function escapeLength(text: string, i: number, xml: boolean): number {
 function forEachRun(
   text: string,
   minLength: number,
-  visit: (logical: string, rawAt: (k: number) => number) => void,
+  visit: (logical: string, rawAt: (k: number) => number, lead: [number, number] | null) => void,
 ): void {
   const xml = text.startsWith("<?xml");
   let start = -1;
+  // Where the escape unit whose token-character tail opens this run begins (-1: none). The
+  // tail's bytes are in the output (`\x00`, `\u0000`, `\n`), so they count as part of the run,
+  // and a cut that starts inside them takes the whole escape.
+  let lead: [number, number] | null = null;
   let escapes: number[] | null = null;
   const flush = (end: number) => {
     if (start >= 0 && end - start - (escapes?.length ?? 0) >= minLength) {
       const from = start;
-      if (!escapes) visit(text.slice(from, end), (k) => from + k);
+      const l = lead;
+      if (!escapes) visit(text.slice(from, end), (k) => from + k, l);
       else {
         const at: number[] = [];
         let logical = "";
@@ -131,10 +136,11 @@ function forEachRun(
           if (escaped) e++;
           j += escaped ? 2 : 1;
         }
-        visit(logical, (k) => (k < at.length ? at[k] : end));
+        visit(logical, (k) => (k < at.length ? at[k] : end), l);
       }
     }
     start = -1;
+    lead = null;
     escapes = null;
   };
   let i = 0;
@@ -149,7 +155,18 @@ function forEachRun(
       i += 2;
     } else if (c === 92 || c === 38) {
       flush(i);
-      i += escapeLength(text, i, xml) || 1;
+      const length = escapeLength(text, i, xml) || 1;
+      let tail = i + length;
+      while (
+        tail > i + 1 && text.charCodeAt(tail - 1) < 128 && IS_TOKEN[text.charCodeAt(tail - 1)]
+      ) {
+        tail--;
+      }
+      if (tail < i + length) {
+        start = tail;
+        lead = [i, i + length];
+      }
+      i += length;
     } else {
       flush(i);
       i++;
@@ -245,9 +262,14 @@ function redactRuns(text: string, needles: Needles, shapes: boolean): string {
   const cuts: [number, number][] = [];
   // Nothing shorter than the shortest needle can match (`sk-` keys are 19+ characters).
   const minLength = needles.short.size ? 4 : PIECE;
-  forEachRun(text, minLength, (run, rawAt) => {
+  forEachRun(text, minLength, (run, rawAt, lead) => {
     const start = rawAt(0);
     const end = rawAt(run.length);
+    // A cut that starts inside an escape's tail takes the whole escape (never half of one).
+    const from = (k: number) => {
+      const at = rawAt(k);
+      return lead && at >= lead[0] && at < lead[1] ? lead[0] : at;
+    };
     if (
       needles.short.has(run) && text[start - 1] !== "<" && text[start - 1] !== "/" &&
       text[end] !== "="
@@ -256,7 +278,7 @@ function redactRuns(text: string, needles: Needles, shapes: boolean): string {
       return;
     }
     const spans = secretSpans(run, needles, shapes);
-    if (spans.length) { for (const [s, e] of merge(spans)) cuts.push([rawAt(s), rawAt(e)]); }
+    if (spans.length) { for (const [s, e] of merge(spans)) cuts.push([from(s), rawAt(e)]); }
   });
   let out = "";
   let last = 0;

@@ -209,3 +209,23 @@ Deno.test("a 401 body that echoes the admin key leaves no piece of it in any for
     for (const p of pieces(ADMIN_KEY)) ok(!seen.includes(p), `${path}: ${p}`);
   }
 });
+
+Deno.test("redact() counts an escape's tail as output bytes: a control character before 11 key characters cannot complete a 12-character piece", () => {
+  const key = "sk-admin-Zq8VtR3mLp0XwK7sNd2YbH5cJf9GuE4aTq6WrPz1";
+  // The server sends a control character whose visible escape ends in the key's previous
+  // character, then the next 11 characters of the key.
+  const cases = [
+    JSON.stringify({ name: "\x00XwK7sNd2YbH" }), // \u0000 + XwK7sNd2YbH: "0XwK7sNd2YbH"
+    "  + key \\x00XwK7sNd2YbH  # text", // textSafe's \x00
+    "  + key \\x0cJf9GuE4aTq6  # text", // textSafe's \x0c: "cJf9GuE4aTq6"
+  ];
+  for (const text of cases) {
+    const out = redact(text, [key]);
+    for (let i = 0; i + 12 <= key.length; i++) {
+      ok(!out.includes(key.slice(i, i + 12)), `${key.slice(i, i + 12)} survived in ${out}`);
+    }
+    ok(out.includes("[REDACTED]"), out);
+  }
+  // The cut takes the whole escape, so JSON stays valid.
+  JSON.parse(redact(cases[0], [key]));
+});
