@@ -60,6 +60,16 @@ async function readInto(
   const settle = async (declared: DeclaredProject, listing: Listing) => {
     const wire = found!.get(declared.id);
     if (wire === null) {
+      if (listing.error === null) {
+        // The API says the project does not exist, yet listed its keys: neither is trusted.
+        fail(
+          new ApiError(
+            `Cannot read project "${declared.id}": the API says it does not exist but listed its keys; keydrift cannot tell which answer is true`,
+          ),
+          declared.id,
+        );
+        return;
+      }
       deliver(declared, { id: declared.id, found: false, name: null, status: null, keys: [] });
       return;
     }

@@ -125,14 +125,18 @@ Deno.test("check() names the field that is missing or of the wrong type", () => 
   }
 });
 
-Deno.test("readProject() requires the status and name fields keydrift compares, null allowed", () => {
+Deno.test("readProject() requires the status and name fields keydrift compares; a null name is a value, a null status fails", () => {
   const p = { object: "organization.project", id: "proj_a", created_at: 1 };
   throws(() => readProject(p, "p", scrub), /"name" is missing/);
-  assertEquals(readProject({ ...p, name: null, status: null }, "p", scrub, "proj_a"), {
+  assertEquals(readProject({ ...p, name: null, status: "active" }, "p", scrub, "proj_a"), {
     id: "proj_a",
     name: null,
-    status: null,
+    status: "active",
   });
+  throws(
+    () => readProject({ ...p, name: "a", status: null }, "p", scrub),
+    /"status" is null, so keydrift cannot tell whether it is archived/,
+  );
   throws(
     () => readProject({ ...p, name: "a", status: "active" }, "p", scrub, "proj_b"),
     /not the one asked for/,

@@ -422,3 +422,72 @@ Deno.test("strings from the server reach no output as control: text and -v stder
     ok(line.startsWith("::"), line);
   }
 });
+
+Deno.test("a 2xx other than 200 (201, 204, 206) is not a complete answer: exit 1", async () => {
+  for (const status of [201, 206, 299]) {
+    const api = tampered(
+      WORLD,
+      (u) =>
+        u.pathname.endsWith("/proj_a/api_keys")
+          ? json(status, page(WORLD.projects.proj_a.keys, 100, null))
+          : null,
+    );
+    assertUnknown(await check(api, { ids: ["proj_a"] }), new RegExp(`answered ${status}`));
+  }
+});
+
+Deno.test("an owner that carries both a user and a service account object is malformed", async () => {
+  const world: World = structuredClone(WORLD);
+  world.projects.proj_a.keys[1] = key("key_a2", "worker", {
+    ...BOT,
+    user: { id: "user-evil", name: "Evil", email: "e@x.test", role: "owner", created_at: 1 },
+  });
+  assertUnknown(
+    await check(realApi(world), { ids: ["proj_a"] }),
+    /the owner says "service_account" but also carries a "user" object/,
+  );
+});
+
+Deno.test("a project the API calls absent while listing its keys is a contradiction (exit 1), not project_missing", async () => {
+  // The proving listing shows no project, so only the key listing contradicts the 404.
+  const api = tampered(WORLD, (u) => {
+    if (u.pathname === "/v1/organization/projects/proj_a") {
+      return json(404, envelope("No such project: proj_a"));
+    }
+    if (u.pathname === "/v1/organization/projects") {
+      return json(200, { object: "list", data: [], last_id: null, has_more: false });
+    }
+    return null;
+  });
+  assertUnknown(
+    await check(api, { ids: ["proj_a"] }),
+    /says it does not exist but listed its keys/,
+  );
+});
+
+Deno.test("a project the API calls absent while its own listing holds it is a contradiction (exit 1)", async () => {
+  const api = tampered(WORLD, (u) => {
+    if (u.pathname === "/v1/organization/projects/proj_a") {
+      return json(404, envelope("No such project: proj_a"));
+    }
+    if (u.pathname === "/v1/organization/projects/proj_a/api_keys") {
+      return json(404, envelope("No such project: proj_a"));
+    }
+    return null;
+  });
+  assertUnknown(
+    await check(api, { ids: ["proj_a"] }),
+    /its own project listing holds "proj_a"/,
+  );
+});
+
+Deno.test("a project whose status is null fails the read: keydrift cannot tell whether it is archived", async () => {
+  const api = tampered(
+    WORLD,
+    (u) =>
+      u.pathname === "/v1/organization/projects/proj_a"
+        ? json(200, { object: "organization.project", id: "proj_a", name: "a", status: null })
+        : null,
+  );
+  assertUnknown(await check(api, { ids: ["proj_a"] }), /"status" is null/);
+});

@@ -121,6 +121,8 @@ export interface ApiCore {
     path: string,
     priority: Priority,
     read: (json: unknown) => T,
+    /** A project id: a 404 for it contradicts a proving listing that holds it. */
+    listedAs?: string,
   ): Promise<T | null>;
   /**
    * Every item of a cursor listing (`after` = the previous page's `last_id`, or its last item's
@@ -166,6 +168,7 @@ export function createAdminClient(o: ClientOptions): AdminClient {
         `/organization/projects/${enc(id)}`,
         2,
         (json) => readProject(json, `project "${id}"`, o.scrub, id),
+        id,
       );
     },
     async listProjects({ includeArchived, wanted, maxPages }) {
@@ -224,6 +227,8 @@ export function createApiCore(o: ClientOptions): ApiCore {
   let fatal: ApiError | null = null;
   let proven = false;
   let proof: Promise<string | null> | null = null;
+  /** The project ids the proving read listed (an object it lists cannot be absent). */
+  const proofIds = new Set<string>();
 
   const url = (path: string, query: Query) => {
     const u = new URL(base.href.replace(/\/+$/, "") + path);
@@ -336,7 +341,11 @@ export function createApiCore(o: ClientOptions): ApiCore {
       try {
         const r = await get(what, "/organization/projects", [["limit", 1]], 2);
         if ("absent" in r) return `${what} answered 404: ${r.absent}`;
-        new PageGuard(1, o.scrub).page(r.json, what);
+        const page = new PageGuard(1, o.scrub).page(r.json, what);
+        for (const item of page.items) {
+          const id = (item as { id?: unknown })?.id;
+          if (typeof id === "string") proofIds.add(id);
+        }
         proven = true;
         return null;
       } catch (e) {
@@ -353,6 +362,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
     path: string,
     priority: Priority,
     read: (json: unknown) => T,
+    listedAs?: string,
   ): Promise<T | null> {
     const r = await get(what, path, [], priority);
     if ("json" in r) {
@@ -361,11 +371,18 @@ export function createApiCore(o: ClientOptions): ApiCore {
       return value;
     }
     const unproven = await proveBase();
+    if (listedAs !== undefined && proofIds.has(listedAs)) {
+      throw new ApiError(
+        `Cannot ${what}: ${
+          o.scrub(r.absent)
+        }, but its own project listing holds "${listedAs}"; keydrift cannot tell which answer is true`,
+      );
+    }
     if (unproven) {
       throw new ApiError(
-        `Cannot ${what}: the API answered 404 (${
+        `Cannot ${what}: ${
           o.scrub(r.absent)
-        }), but keydrift cannot take that as absence because the base URL did not prove itself: ${unproven}`,
+        }, but keydrift cannot take that as absence because the base URL did not prove itself: ${unproven}`,
       );
     }
     return null;

@@ -112,7 +112,16 @@ function classifyResponse(
   const { status } = a;
   const requestId = a.headers.get("x-request-id");
   const rid = requestId ? ` (request id ${requestId})` : "";
-  if (status >= 200 && status < 300) {
+  if (status > 200 && status < 300) {
+    // 201, 204, 206...: not the complete answer to a GET the API gives (always 200).
+    return {
+      kind: "fail",
+      reason: `the API answered ${status}${rid}; keydrift reads only complete 200 answers`,
+      status,
+      requestId,
+    };
+  }
+  if (status === 200) {
     if (!a.isJson) {
       return {
         kind: "retry",

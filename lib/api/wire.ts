@@ -323,7 +323,12 @@ export function readProject(
     bad(what, `it is project "${scrub(id)}", not the one asked for`);
   }
   const opt = (v: unknown) => (v === null ? null : scrub(v as string));
-  return { id: scrub(id), name: opt(p.name), status: opt(p.status) };
+  // The spec allows a null status; keydrift compares it (archived projects are drift), and an
+  // absent value is never compared: it fails the read instead of passing as "active".
+  if (p.status === null) {
+    bad(what, `"status" is null, so keydrift cannot tell whether it is archived`);
+  }
+  return { id: scrub(id), name: opt(p.name), status: scrub(p.status as string) };
 }
 
 /** A project API key; `expectedId` when it answers a retrieve (another id is an error). */
@@ -350,6 +355,10 @@ function readOwner(raw: unknown, label: string, scrub: Scrub): LiveOwner {
   const o = check(raw, KEY_OWNER, `the owner of ${label}`);
   const type = o.type as OwnerType;
   if (o[type] === undefined) bad(label, `the owner says "${type}" but has no "${type}" object`);
+  const other = type === "user" ? "service_account" : "user";
+  if (o[other] !== undefined && o[other] !== null) {
+    bad(label, `the owner says "${type}" but also carries a "${other}" object`);
+  }
   if (type === "user") {
     const u = check(o.user, OWNER_USER, `the user owning ${label}`);
     return {
