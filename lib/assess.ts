@@ -50,7 +50,7 @@ export function assessment(
     /** The report, once every project is in; `errors` name what could not be read. */
     report(errors: RunError[]): Report {
       drift.sort(byOrder);
-      const notes = unusedWaiverNotes(setup.waivers, waiversUsed, complete);
+      const notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
       return buildReport({
         policies,
         manifest,

@@ -61,7 +61,8 @@ export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
   source: string;
   /**
    * The policy's check for the keys of one project. Work shared by the project's keys (grouping
-   * them, compiling a pattern) belongs here, so that it is done once per project.
+   * them, compiling a pattern) belongs here, so that it is done once per project. (Method syntax
+   * on purpose: it lets a `Policy<S>` of any specs stand in a `Policy[]`.)
    */
   forProject(context: ProjectContext<OptionValues<S>>): KeyCheck;
 }
@@ -232,14 +233,13 @@ export function evaluateProject(setup: PolicySetup, input: ProjectInput): Projec
 }
 
 /**
- * A note for each waiver that matched no finding, only where that is known: its project was
- * read completely in this run (`complete`). Malformed waivers are reported by the manifest
- * checks instead.
+ * A note for each waiver that no finding `used`, only where that is known: its project was read
+ * completely in this run (`complete`, project ids). Malformed waivers are reported by the
+ * manifest checks instead.
  */
 export function unusedWaiverNotes(
   waivers: readonly Waiver[],
-  used: ReadonlySet<Waiver>,
-  complete: ReadonlySet<string>,
+  { used, complete }: { used: ReadonlySet<Waiver>; complete: ReadonlySet<string> },
 ): Note[] {
   return waivers
     .filter((w) => !used.has(w) && !w.problem && complete.has(w.project))

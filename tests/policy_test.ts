@@ -57,7 +57,10 @@ function run(
     project: found(keys),
     matched: opts.matched ?? new Map(),
   });
-  const notes = unusedWaiverNotes(setup.waivers, new Set(waiversUsed), new Set(["p"]));
+  const notes = unusedWaiverNotes(setup.waivers, {
+    used: new Set(waiversUsed),
+    complete: new Set(["p"]),
+  });
   return { findings, notes, waiversUsed };
 }
 
@@ -206,8 +209,11 @@ Deno.test("a waiver is reported used by the project whose finding it matched, un
   assertEquals(used.notes, []);
   const unused = run([k({})], m);
   assertEquals(unused.waiversUsed, []);
-  assertEquals(unusedWaiverNotes(m.waivers, new Set(), new Set()), []);
-  assertEquals(unusedWaiverNotes(m.waivers, new Set(), new Set(["p"])).length, 1);
+  assertEquals(unusedWaiverNotes(m.waivers, { used: new Set(), complete: new Set() }), []);
+  assertEquals(
+    unusedWaiverNotes(m.waivers, { used: new Set(), complete: new Set(["p"]) }).length,
+    1,
+  );
 });
 
 Deno.test("evaluateProject finds nothing in a project that was not found", () => {
