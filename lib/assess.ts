@@ -4,15 +4,17 @@
  * stays flat in the number of live keys (only drift and findings are kept).
  */
 import { byOrder, type DiffCounts, diffProject } from "./diff.ts";
-import { type Policy, policyRun } from "./policy.ts";
+import { evaluateProject, type Policy, policySetup, unusedWaiverNotes } from "./policy.ts";
 import { buildReport, type FailOn, type Report } from "./report.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
   Drift,
+  Finding,
   LiveProject,
   Manifest,
   RunError,
+  Waiver,
 } from "./types.ts";
 
 export interface AssessOptions {
@@ -29,7 +31,9 @@ export function assessment(
 ) {
   const drift: Drift[] = [];
   const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
-  const run = policyRun(policies, manifest, opts);
+  const setup = policySetup(policies, manifest, opts);
+  const findings: Finding[] = [];
+  const waiversUsed = new Set<Waiver>();
   let liveKeys = 0;
   const complete = new Set<string>();
   return {
@@ -37,14 +41,16 @@ export function assessment(
     add(declared: DeclaredProject, project: LiveProject): void {
       const matched = new Map<string, DeclaredKey>();
       diffProject(declared, project, drift, matched, counts);
-      run.project(declared, project, matched);
+      const evaluated = evaluateProject(setup, { declared, project, matched });
+      for (const f of evaluated.findings) findings.push(f);
+      for (const w of evaluated.waiversUsed) waiversUsed.add(w);
       if (project.found) liveKeys += project.keys.length;
       complete.add(declared.id);
     },
     /** The report, once every project is in; `errors` name what could not be read. */
     report(errors: RunError[]): Report {
       drift.sort(byOrder);
-      const { findings, notes } = run.finish(complete);
+      const notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
       return buildReport({
         policies,
         manifest,

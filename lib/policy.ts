@@ -1,8 +1,13 @@
 /**
- * The policy engine: a {@link Policy} type and a pure evaluator over the live keys of declared
- * projects, with severities from the manifest, waivers, and an injected clock.
+ * The policy engine: the {@link Policy} type, and a pure evaluation of one project's live keys
+ * against the enabled policies, with severities and options from the manifest, waivers, and an
+ * injected clock.
+ *
+ * A run resolves the manifest once ({@link policySetup}), evaluates each project as it is read
+ * ({@link evaluateProject}), and at the end turns the waivers no finding used into notes
+ * ({@link unusedWaiverNotes}).
  */
-import type { PolicySchemaSource } from "./schema.ts";
+import type { PolicyOptionSpec, PolicyOptionSpecs, PolicySchemaSource } from "./schema.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
@@ -11,48 +16,102 @@ import type {
   LiveProject,
   Manifest,
   PolicySeverity,
+  Severity,
   SourceLocation,
   Waiver,
   WaiverRef,
 } from "./types.ts";
 
-/** What a policy sees for one live key. */
-export interface PolicyInput {
-  key: LiveKey;
+/** The TypeScript type of an option value, from its spec's `type`. */
+export type OptionValue<T extends PolicyOptionSpec["type"]> = T extends "integer" ? number
+  : T extends "boolean" ? boolean
+  : string;
+
+/** The option values a policy receives, defaults filled in, typed from its option specs. */
+export type OptionValues<S extends PolicyOptionSpecs> = {
+  readonly [K in keyof S]: OptionValue<S[K]["type"]>;
+};
+
+/** What a policy sees of the project it is about to check. */
+export interface ProjectContext<O> {
+  /** The project as read from the API. */
   project: LiveProject;
+  /** The project as the manifest declares it. */
   declared: DeclaredProject;
-  /** The manifest entry the key matched, if any. */
-  entry: DeclaredKey | null;
-  /** Option values, defaults filled in. */
-  options: Record<string, unknown>;
+  /** The policy's option values for this run. */
+  options: O;
   /** The clock, in Unix seconds. */
   now: number;
 }
 
-/** A built-in (or test-supplied) credential-hygiene policy. */
-export interface Policy extends PolicySchemaSource {
+/**
+ * The check of one live key: a message a person can act on, or null when the key complies.
+ * `entry` is the manifest entry the key matched, if any.
+ */
+export type KeyCheck = (key: LiveKey, entry: DeclaredKey | null) => string | null;
+
+/** A built-in (or test-supplied) credential-hygiene policy; `S` are its option specs. */
+export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
+  extends PolicySchemaSource {
+  /** The options the manifest may set, with their types and defaults. */
+  options: S;
   /** Why the policy exists. */
   rationale: string;
   /** Where the threshold comes from (CIS, AWS Config, GitHub, OpenAI guidance). */
   source: string;
-  /** Returns a message a person can act on, or null when the key complies. */
-  evaluate(input: PolicyInput): string | null;
+  /**
+   * The policy's check for the keys of one project. Work shared by the project's keys (grouping
+   * them, compiling a pattern) belongs here, so that it is done once per project. (Method syntax
+   * on purpose: it lets a `Policy<S>` of any specs stand in a `Policy[]`.)
+   */
+  forProject(context: ProjectContext<OptionValues<S>>): KeyCheck;
 }
 
-/** A warning about the manifest found while evaluating (an unmatched or malformed waiver). */
+/** Declares a policy, so that the types of the options `forProject` receives follow its specs. */
+export function definePolicy<S extends PolicyOptionSpecs>(policy: Policy<S>): Policy<S> {
+  return policy;
+}
+
+/** A warning about the manifest found while evaluating (an unmatched waiver). */
 export interface Note {
   message: string;
   location: SourceLocation;
 }
 
-export interface EvaluateOptions {
-  /** Milliseconds since the epoch. */
+/** A policy as a run applies it: enabled, with the manifest's severity and options. */
+export interface ActivePolicy {
+  policy: Policy;
+  severity: Severity;
+  options: OptionValues<PolicyOptionSpecs>;
+}
+
+/** What evaluating any project of a run needs besides the project itself. */
+export interface PolicySetup {
+  /** The enabled policies, in the order given. */
+  policies: readonly ActivePolicy[];
+  /** The waivers that may apply (none with `--no-waivers`). */
+  waivers: readonly Waiver[];
+  /** The clock, in Unix seconds. */
   now: number;
-  noWaivers: boolean;
+}
+
+/** One project to evaluate: as declared, as read, and the entry each matched live key id has. */
+export interface ProjectInput {
+  declared: DeclaredProject;
+  project: LiveProject;
   /** Live key id -> the entry it matched (from the diff). */
   matched: ReadonlyMap<string, DeclaredKey>;
 }
 
+/** The outcome of evaluating one project. */
+export interface ProjectEvaluation {
+  /** In key order, then policy order. */
+  findings: Finding[];
+  /** The waivers that some finding of this project was checked against (applied or not). */
+  waiversUsed: Waiver[];
+}
+
+/** Seconds in a day. */
 export const DAY = 86_400;
 
 /** Whole days in `seconds`, rounded down. */
@@ -78,95 +137,129 @@ export function effectiveSeverity(policy: Policy, manifest: Manifest): PolicySev
   return manifest.policies.get(policy.id)?.severity ?? policy.defaultSeverity;
 }
 
-function optionsFor(policy: Policy, manifest: Manifest): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(policy.options)) out[name] = spec.default;
-  return { ...out, ...manifest.policies.get(policy.id)?.options };
+/**
+ * A policy's option values for a manifest: the manifest's values over the defaults. Throws a
+ * `TypeError` for a value of the wrong type, which a loaded manifest never has.
+ */
+export function effectiveOptions(
+  policy: Policy,
+  manifest: Manifest,
+): OptionValues<PolicyOptionSpecs> {
+  const set = manifest.policies.get(policy.id)?.options ?? {};
+  const out: Record<string, number | string | boolean> = {};
+  for (const [name, spec] of Object.entries(policy.options)) {
+    const value = Object.hasOwn(set, name) ? set[name] : spec.default;
+    if (!hasType(spec, value)) {
+      throw new TypeError(
+        `Option "${name}" of policy "${policy.id}" is ${
+          JSON.stringify(value)
+        }, not of type ${spec.type}`,
+      );
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
-/** Evaluates every enabled policy over every live key of every declared, found project. */
-export function evaluatePolicies(
-  policies: readonly Policy[],
-  manifest: Manifest,
-  live: ReadonlyMap<string, LiveProject>,
-  opts: EvaluateOptions,
-): { findings: Finding[]; notes: Note[] } {
-  const run = policyRun(policies, manifest, opts);
-  for (const declared of manifest.projects) {
-    const project = live.get(declared.id);
-    if (project) run.project(declared, project, opts.matched);
+function hasType(spec: PolicyOptionSpec, value: unknown): value is number | string | boolean {
+  switch (spec.type) {
+    case "integer":
+      return Number.isInteger(value);
+    case "string":
+      return typeof value === "string";
+    case "boolean":
+      return typeof value === "boolean";
   }
-  return run.finish(new Set(live.keys()));
 }
 
 /**
- * The same evaluation one project at a time (so that a project's live keys can be dropped once
- * it is evaluated): `project()` for each project read, then `finish()` once.
+ * Resolves a manifest for one run: the enabled policies with their severities and options, the
+ * waivers (none when `noWaivers`), and the clock (`now` in milliseconds since the epoch).
  */
-export function policyRun(
+export function policySetup(
   policies: readonly Policy[],
   manifest: Manifest,
-  opts: Omit<EvaluateOptions, "matched">,
-) {
-  const now = Math.floor(opts.now / 1000);
-  const enabled = policies
-    .map((p) => ({ p, severity: effectiveSeverity(p, manifest), options: optionsFor(p, manifest) }))
-    .filter((e) => e.severity !== "off");
-  const waivers = opts.noWaivers ? [] : manifest.waivers;
-  // Waivers by policy and project, so a finding looks only at the ones that can apply to it.
-  const waiversFor = new Map<string, Waiver[]>();
-  for (const w of waivers) {
-    const k = `${w.policy}\u0000${w.project}`;
-    const list = waiversFor.get(k);
-    if (list) list.push(w);
-    else waiversFor.set(k, [w]);
+  opts: { now: number; noWaivers: boolean },
+): PolicySetup {
+  const active: ActivePolicy[] = [];
+  for (const policy of policies) {
+    const severity = effectiveSeverity(policy, manifest);
+    if (severity === "off") continue;
+    active.push({ policy, severity, options: effectiveOptions(policy, manifest) });
   }
-  const used = new Set<Waiver>();
-  const findings: Finding[] = [];
   return {
-    project(
-      declared: DeclaredProject,
-      project: LiveProject,
-      matched: ReadonlyMap<string, DeclaredKey>,
-    ): void {
-      if (!project.found || !enabled.length) return;
-      for (const key of project.keys) {
-        const entry = matched.get(key.id) ?? null;
-        for (const { p, severity, options } of enabled) {
-          const message = p.evaluate({ key, project, declared, entry, options, now });
-          if (message === null) continue;
-          const candidates = waiversFor.get(`${p.id}\u0000${declared.id}`) ?? [];
-          const waiver = pickWaiver(candidates, key, now);
-          if (waiver) used.add(waiver.source);
-          findings.push({
-            policy: p.id,
-            severity: severity as "error" | "warning",
-            projectId: declared.id,
-            keyId: key.id,
-            keyName: key.name,
-            message,
-            waived: waiver?.ref.state === "active",
-            waiver: waiver?.ref ?? null,
-            location: entry?.location ?? declared.location,
-          });
-        }
-      }
-    },
-    /**
-     * The findings, and a note for each waiver that matched no finding, only where that is known:
-     * its project was read completely in this run (`complete`).
-     */
-    finish(complete: ReadonlySet<string>): { findings: Finding[]; notes: Note[] } {
-      const notes = waivers
-        .filter((w) => !used.has(w) && !w.problem && complete.has(w.project))
-        .map((w) => ({
-          message:
-            `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`,
-          location: w.location,
-        }));
-      return { findings, notes };
-    },
+    policies: active,
+    waivers: opts.noWaivers ? [] : manifest.waivers,
+    now: Math.floor(opts.now / 1000),
   };
+}
+
+/**
+ * Evaluates every enabled policy over every live key of one project (none when the project was
+ * not found): the findings, each with the waiver that applies or that was meant to, and the
+ * waivers so used.
+ */
+export function evaluateProject(setup: PolicySetup, input: ProjectInput): ProjectEvaluation {
+  const { declared, project, matched } = input;
+  const findings: Finding[] = [];
+  const used = new Set<Waiver>();
+  if (!project.found || !setup.policies.length) return { findings, waiversUsed: [] };
+  const waivers = waiversByPolicy(setup.waivers, declared.id);
+  const checks = setup.policies.map((active) => ({
+    active,
+    check: active.policy.forProject({ project, declared, options: active.options, now: setup.now }),
+  }));
+  for (const key of project.keys) {
+    const entry = matched.get(key.id) ?? null;
+    for (const { active, check } of checks) {
+      const message = check(key, entry);
+      if (message === null) continue;
+      const waiver = pickWaiver(waivers.get(active.policy.id) ?? [], key, setup.now);
+      if (waiver) used.add(waiver.source);
+      findings.push({
+        policy: active.policy.id,
+        severity: active.severity,
+        projectId: declared.id,
+        keyId: key.id,
+        keyName: key.name,
+        message,
+        waived: waiver?.ref.state === "active",
+        waiver: waiver?.ref ?? null,
+        location: entry?.location ?? declared.location,
+      });
+    }
+  }
+  return { findings, waiversUsed: [...used] };
+}
+
+/**
+ * A note for each waiver that no finding `used`, only where that is known: its project was read
+ * completely in this run (`complete`, project ids). Malformed waivers are reported by the
+ * manifest checks instead.
+ */
+export function unusedWaiverNotes(
+  waivers: readonly Waiver[],
+  { used, complete }: { used: ReadonlySet<Waiver>; complete: ReadonlySet<string> },
+): Note[] {
+  return waivers
+    .filter((w) => !used.has(w) && !w.problem && complete.has(w.project))
+    .map((w) => ({
+      message:
+        `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`,
+      location: w.location,
+    }));
+}
+
+/** The waivers of one project, by policy id. */
+function waiversByPolicy(waivers: readonly Waiver[], projectId: string): Map<string, Waiver[]> {
+  const out = new Map<string, Waiver[]>();
+  for (const w of waivers) {
+    if (w.project !== projectId) continue;
+    const list = out.get(w.policy);
+    if (list) list.push(w);
+    else out.set(w.policy, [w]);
+  }
+  return out;
 }
 
 /**

@@ -24,22 +24,34 @@ export interface JsonSchema {
   examples?: unknown[];
 }
 
-/** A typed policy option, as a policy declares it. */
-export interface PolicyOptionSpec {
-  type: "integer" | "boolean" | "string";
-  default: number | boolean | string;
+/** What every policy option declares, whatever its type. */
+interface OptionSpecBase {
+  /** One sentence for the schema and `keydrift policies`. */
   description: string;
+  /** The least value allowed (integer options). */
   minimum?: number;
   /** Extra check beyond the type (e.g. a regular expression that must compile). */
   check?: (value: unknown) => string | null;
 }
+
+/**
+ * A typed policy option, as a policy declares it: its JSON type and a default of that type.
+ * The `type` decides the TypeScript type a policy receives (see `OptionValues` in policy.ts).
+ */
+export type PolicyOptionSpec =
+  | OptionSpecBase & { type: "integer"; default: number }
+  | OptionSpecBase & { type: "string"; default: string }
+  | OptionSpecBase & { type: "boolean"; default: boolean };
+
+/** A policy's options by name. */
+export type PolicyOptionSpecs = Readonly<Record<string, PolicyOptionSpec>>;
 
 /** What the schema needs to know about a policy. */
 export interface PolicySchemaSource {
   id: string;
   summary: string;
   defaultSeverity: "error" | "warning" | "off";
-  options: Record<string, PolicyOptionSpec>;
+  options: PolicyOptionSpecs;
 }
 
 export const DOCS_URL = "https://github.com/keydrift/keydrift#manifest";

@@ -1,7 +1,7 @@
-import { isoDate, type Policy } from "../lib/policy.ts";
+import { definePolicy, isoDate } from "../lib/policy.ts";
 
 /** Keys past their expiry that the API still lists. */
-export const keyExpired: Policy = {
+export const keyExpired = definePolicy({
   id: "key-expired",
   summary: "Key expires_at is in the past, yet the key is still listed",
   defaultSeverity: "error",
@@ -9,10 +9,10 @@ export const keyExpired: Policy = {
   rationale:
     "An expired key no longer works; whatever still uses it is broken, and the entry is clutter.",
   source: "OpenAI key expiration controls (expired keys cannot be updated)",
-  evaluate({ key, now }) {
+  forProject: ({ now }) => (key) => {
     if (typeof key.expiresAt !== "number" || key.expiresAt > now) return null;
     return `expired on ${
       isoDate(key.expiresAt)
     } but is still listed: delete it and update whatever used it`;
   },
-};
+});

@@ -1,7 +1,7 @@
-import { DAY, days, isoDate, type Policy } from "../lib/policy.ts";
+import { DAY, days, definePolicy, isoDate } from "../lib/policy.ts";
 
 /** Keys that expire within `within_days`. */
-export const keyExpiringSoon: Policy = {
+export const keyExpiringSoon = definePolicy({
   id: "key-expiring-soon",
   summary: "Key expires within within_days days",
   defaultSeverity: "warning",
@@ -16,8 +16,8 @@ export const keyExpiringSoon: Policy = {
   rationale:
     "An expiring key breaks whatever uses it; rotate before the date, not after the outage.",
   source: "GitHub PAT expiry notifications (7 days); common certificate-renewal practice",
-  evaluate({ key, options, now }) {
-    const within = options.within_days as number;
+  forProject: ({ options, now }) => (key) => {
+    const within = options.within_days;
     if (typeof key.expiresAt !== "number") return null;
     const left = key.expiresAt - now;
     if (left <= 0 || left > within * DAY) return null;
@@ -25,4 +25,4 @@ export const keyExpiringSoon: Policy = {
       isoDate(key.expiresAt)
     }); the warning window is ${within} days: rotate it before then`;
   },
-};
+});

@@ -1,7 +1,7 @@
-import { DAY, days, type Policy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/policy.ts";
 
 /** Keys whose lifetime exceeds `max_days`. */
-export const keyExpiryTooLong: Policy = {
+export const keyExpiryTooLong = definePolicy({
   id: "key-expiry-too-long",
   summary: "Key expires more than max_days days after it was created",
   defaultSeverity: "off",
@@ -16,8 +16,8 @@ export const keyExpiryTooLong: Policy = {
   rationale: "Long-lived keys defeat the point of an expiry date.",
   source:
     "GitHub organisation PAT policy (366 days default); OpenAI expires_in_seconds cap (365 days)",
-  evaluate({ key, options }) {
-    const max = options.max_days as number;
+  forProject: ({ options }) => (key) => {
+    const max = options.max_days;
     if (typeof key.expiresAt !== "number" || key.expiresAt - key.createdAt <= max * DAY) {
       return null;
     }
@@ -25,4 +25,4 @@ export const keyExpiryTooLong: Policy = {
       days(key.expiresAt - key.createdAt)
     } days after it was created; the limit is ${max} days: shorten its lifetime`;
   },
-};
+});

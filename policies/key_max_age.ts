@@ -1,7 +1,7 @@
-import { DAY, days, type Policy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/policy.ts";
 
 /** Keys older than `max_age_days`. */
-export const keyMaxAge: Policy = {
+export const keyMaxAge = definePolicy({
   id: "key-max-age",
   summary: "Key created more than max_age_days days ago: rotate it",
   defaultSeverity: "off",
@@ -16,11 +16,11 @@ export const keyMaxAge: Policy = {
   rationale: "Regular rotation bounds how long a leaked key stays useful.",
   source:
     "CIS AWS Foundations 1.5 §1.14 and AWS Config access-keys-rotated (90 days); OpenAI key lifetime cap (365 days)",
-  evaluate({ key, options, now }) {
-    const max = options.max_age_days as number;
+  forProject: ({ options, now }) => (key) => {
+    const max = options.max_age_days;
     if (now - key.createdAt <= max * DAY) return null;
     return `created ${
       days(now - key.createdAt)
     } days ago; the maximum age is ${max} days: rotate it`;
   },
-};
+});

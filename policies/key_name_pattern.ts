@@ -1,9 +1,7 @@
-import type { Policy } from "../lib/policy.ts";
-
-const cache = new Map<string, RegExp>();
+import { definePolicy } from "../lib/policy.ts";
 
 /** Key names that break the naming convention. */
-export const keyNamePattern: Policy = {
+export const keyNamePattern = definePolicy({
   id: "key-name-pattern",
   summary: "Key name does not match pattern",
   defaultSeverity: "off",
@@ -14,10 +12,10 @@ export const keyNamePattern: Policy = {
       description: "Regular expression (JavaScript syntax) every key name must match.",
       check(value) {
         try {
-          new RegExp(value as string);
+          new RegExp(String(value));
           return null;
         } catch (e) {
-          return `not a valid regular expression (${(e as Error).message})`;
+          return `not a valid regular expression (${e instanceof Error ? e.message : String(e)})`;
         }
       },
     },
@@ -25,11 +23,11 @@ export const keyNamePattern: Policy = {
   rationale:
     "Names that say what and where (service-env) make an inventory readable and ownership clear.",
   source: "Common naming conventions for machine credentials",
-  evaluate({ key, options }) {
-    const pattern = options.pattern as string;
-    let re = cache.get(pattern);
-    if (!re) cache.set(pattern, re = new RegExp(pattern));
-    if (re.test(key.name)) return null;
-    return `name "${key.name}" does not match ${pattern}: rename the key`;
+  forProject: ({ options }) => {
+    const pattern = new RegExp(options.pattern);
+    return (key) => {
+      if (pattern.test(key.name)) return null;
+      return `name "${key.name}" does not match ${options.pattern}: rename the key`;
+    };
   },
-};
+});

@@ -1,7 +1,7 @@
-import { DAY, days, type Policy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/policy.ts";
 
 /** Keys never used and older than `grace_days`. */
-export const keyNeverUsed: Policy = {
+export const keyNeverUsed = definePolicy({
   id: "key-never-used",
   summary: "Key never used and created more than grace_days days ago",
   defaultSeverity: "warning",
@@ -16,11 +16,11 @@ export const keyNeverUsed: Policy = {
   rationale: "A key nobody has used since it was minted is usually forgotten; delete it.",
   source:
     "CIS AWS Foundations (no credentials created and left unused); AWS Config unused-credentials check",
-  evaluate({ key, options, now }) {
-    const grace = options.grace_days as number;
+  forProject: ({ options, now }) => (key) => {
+    const grace = options.grace_days;
     if (key.lastUsedAt !== null || now - key.createdAt <= grace * DAY) return null;
     return `never used since it was created ${
       days(now - key.createdAt)
     } days ago; the grace period is ${grace} days: delete it if nobody needs it`;
   },
-};
+});

@@ -1,15 +1,15 @@
-import type { Policy } from "../lib/policy.ts";
+import { definePolicy } from "../lib/policy.ts";
 
 /** Keys that never expire. */
-export const keyNoExpiry: Policy = {
+export const keyNoExpiry = definePolicy({
   id: "key-no-expiry",
   summary: "Key has no expiry date",
   defaultSeverity: "off",
   options: {},
   rationale: "A key without an expiry stays valid until someone remembers to delete it.",
   source: "GitHub fine-grained PAT policy (expiry required); OpenAI key expiration controls",
-  evaluate({ key }) {
+  forProject: () => (key) => {
     if (typeof key.expiresAt === "number") return null;
     return "never expires: set an expiry with the key update endpoint, or rotate to an expiring key";
   },
-};
+});

@@ -1,7 +1,7 @@
-import { DAY, days, type Policy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/policy.ts";
 
 /** Keys idle for longer than `max_idle_days`. */
-export const keyUnused: Policy = {
+export const keyUnused = definePolicy({
   id: "key-unused",
   summary: "Key not used for more than max_idle_days days",
   defaultSeverity: "warning",
@@ -16,11 +16,11 @@ export const keyUnused: Policy = {
   rationale: "Idle credentials are attack surface with no benefit; disable or delete them.",
   source:
     "CIS AWS Foundations 1.2 §1.3 (90 days); AWS Config iam-user-unused-credentials-check (90 days)",
-  evaluate({ key, options, now }) {
-    const max = options.max_idle_days as number;
+  forProject: ({ options, now }) => (key) => {
+    const max = options.max_idle_days;
     if (key.lastUsedAt === null || now - key.lastUsedAt <= max * DAY) return null;
     return `last used ${
       days(now - key.lastUsedAt)
     } days ago; the limit is ${max} days: rotate or delete it`;
   },
-};
+});

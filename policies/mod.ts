@@ -12,6 +12,7 @@ import { userOwnedKey } from "./user_owned_key.ts";
 import { multipleKeysPerOwner } from "./multiple_keys_per_owner.ts";
 import { keyNamePattern } from "./key_name_pattern.ts";
 
+/** Every built-in policy, in the order `keydrift policies` lists them. */
 export const POLICIES: readonly Policy[] = [
   keyUnused,
   keyNeverUsed,

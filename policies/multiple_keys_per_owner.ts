@@ -1,8 +1,8 @@
-import { ownerLabel, type Policy } from "../lib/policy.ts";
+import { definePolicy, ownerLabel } from "../lib/policy.ts";
 import type { LiveKey } from "../lib/types.ts";
 
 /** Owners that hold more than `max` keys in one project (flags the older surplus keys). */
-export const multipleKeysPerOwner: Policy = {
+export const multipleKeysPerOwner = definePolicy({
   id: "multiple-keys-per-owner",
   summary: "One owner holds more than max keys in a project",
   defaultSeverity: "off",
@@ -17,25 +17,20 @@ export const multipleKeysPerOwner: Policy = {
   rationale:
     "One active key per identity keeps rotation honest; overlap during rotation deserves a waiver.",
   source: "CIS AWS Foundations 1.5 §1.13 (one active access key per user)",
-  evaluate({ key, project, options }) {
-    const max = options.max as number;
-    const owned = surplus(project.keys, max).get(key);
-    if (owned === undefined) return null;
-    return `${
-      ownerLabel(key)
-    } holds ${owned} keys in this project; the limit is ${max}: revoke this older one`;
+  forProject: ({ project, options: { max } }) => {
+    const excess = surplus(project.keys, max);
+    return (key) => {
+      const owned = excess.get(key);
+      if (owned === undefined) return null;
+      return `${
+        ownerLabel(key)
+      } holds ${owned} keys in this project; the limit is ${max}: revoke this older one`;
+    };
   },
-};
+});
 
-/**
- * Per project (computed once, not per key): each key beyond an owner's newest `max`, with how
- * many keys that owner holds.
- */
-const cache = new WeakMap<readonly LiveKey[], { max: number; surplus: Map<LiveKey, number> }>();
-
+/** Each key beyond its owner's newest `max`, with how many keys that owner holds. */
 function surplus(keys: readonly LiveKey[], max: number): Map<LiveKey, number> {
-  const hit = cache.get(keys);
-  if (hit && hit.max === max) return hit.surplus;
   const byOwner = new Map<string, LiveKey[]>();
   for (const k of keys) {
     const id = `${k.owner.type}\u0000${k.owner.id}`;
@@ -49,7 +44,6 @@ function surplus(keys: readonly LiveKey[], max: number): Map<LiveKey, number> {
     // Keep the newest `max` keys; flag the older ones.
     for (const k of [...mine].sort(newestFirst).slice(max)) out.set(k, mine.length);
   }
-  cache.set(keys, { max, surplus: out });
   return out;
 }
 

@@ -1,7 +1,7 @@
-import { ownerLabel, type Policy } from "../lib/policy.ts";
+import { definePolicy, ownerLabel } from "../lib/policy.ts";
 
 /** Orphaned keys: the owner no longer has access to the project, the key still works. */
-export const ownerLostAccess: Policy = {
+export const ownerLostAccess = definePolicy({
   id: "owner-lost-access",
   summary: "Key owner no longer has access to the project (owner_project_access: inactive)",
   defaultSeverity: "error",
@@ -10,10 +10,10 @@ export const ownerLostAccess: Policy = {
     "A key outlives its owner's access: someone who left the project still holds a working key.",
   source:
     "OpenAI Admin API owner_project_access; offboarding controls (CIS 5.3, credentials of departed users)",
-  evaluate({ key }) {
+  forProject: () => (key) => {
     if (key.ownerProjectAccess !== "inactive") return null;
     return `${
       ownerLabel(key)
     } no longer has access to the project, but the key still works: delete it or restore access`;
   },
-};
+});

@@ -1,7 +1,7 @@
-import { ownerLabel, type Policy } from "../lib/policy.ts";
+import { definePolicy, ownerLabel } from "../lib/policy.ts";
 
 /** User-owned keys where only service accounts should hold keys. */
-export const userOwnedKey: Policy = {
+export const userOwnedKey = definePolicy({
   id: "user-owned-key",
   summary:
     "Key owned by a user in a project with service_accounts_only: true (or everywhere with all_projects)",
@@ -17,11 +17,13 @@ export const userOwnedKey: Policy = {
   rationale:
     "Applications should authenticate as service accounts; a user's key leaves with the user.",
   source: "OpenAI production best practices (service accounts for applications)",
-  evaluate({ key, declared, options }) {
-    if (key.owner.type !== "user") return null;
-    if (!declared.serviceAccountsOnly && options.all_projects !== true) return null;
-    return `owned by ${
-      ownerLabel(key)
-    }; this project allows service-account keys only: replace it with a service-account key`;
+  forProject: ({ declared, options }) => {
+    const applies = declared.serviceAccountsOnly || options.all_projects;
+    return (key) => {
+      if (!applies || key.owner.type !== "user") return null;
+      return `owned by ${
+        ownerLabel(key)
+      }; this project allows service-account keys only: replace it with a service-account key`;
+    };
   },
-};
+});

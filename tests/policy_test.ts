@@ -1,35 +1,67 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { findingText } from "../lib/render/_shared.ts";
-import { DAY, evaluatePolicies, type Policy } from "../lib/policy.ts";
+import {
+  DAY,
+  definePolicy,
+  evaluateProject,
+  type OptionValues,
+  type Policy,
+  policySetup,
+  type ProjectContext,
+  unusedWaiverNotes,
+} from "../lib/policy.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
+import { multipleKeysPerOwner } from "../policies/multiple_keys_per_owner.ts";
+import type { DeclaredKey, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
 import { live, NOW, NOW_S } from "./_helpers.ts";
 
-function manifest(extra = "", projectExtra = ""): Manifest {
-  const text = `version: 1\n${extra}projects:\n  - id: p\n${projectExtra}    keys: []\n`;
-  const r = loadManifests([{ path: "m.yaml", text }], POLICIES);
+function manifest(
+  extra = "",
+  projectExtra = "",
+  { keys = "    keys: []\n", policies = POLICIES }: {
+    keys?: string;
+    policies?: readonly Policy[];
+  } = {},
+): Manifest {
+  const text = `version: 1\n${extra}projects:\n  - id: p\n${projectExtra}${keys}`;
+  const r = loadManifests([{ path: "m.yaml", text }], policies);
   if (!r.manifest) throw new Error(JSON.stringify(r.problems));
   return r.manifest;
 }
 
+const found = (keys: LiveKey[]): LiveProject => ({
+  id: "p",
+  found: true,
+  name: null,
+  status: "active",
+  keys,
+});
+
+/** Evaluates project p of `m` as `check` does, then lists the waivers it left unused. */
 function run(
   keys: LiveKey[],
   m = manifest(),
-  opts: { noWaivers?: boolean; policies?: readonly Policy[] } = {},
+  opts: {
+    noWaivers?: boolean;
+    policies?: readonly Policy[];
+    matched?: ReadonlyMap<string, DeclaredKey>;
+  } = {},
 ) {
-  const liveMap = new Map<string, LiveProject>([["p", {
-    id: "p",
-    found: true,
-    name: null,
-    status: "active",
-    keys,
-  }]]);
-  return evaluatePolicies(opts.policies ?? POLICIES, m, liveMap, {
+  const setup = policySetup(opts.policies ?? POLICIES, m, {
     now: NOW,
     noWaivers: opts.noWaivers ?? false,
-    matched: new Map(),
   });
+  const { findings, waiversUsed } = evaluateProject(setup, {
+    declared: m.projects[0],
+    project: found(keys),
+    matched: opts.matched ?? new Map(),
+  });
+  const notes = unusedWaiverNotes(setup.waivers, {
+    used: new Set(waiversUsed),
+    complete: new Set(["p"]),
+  });
+  return { findings, notes, waiversUsed };
 }
 
 const ids = (keys: LiveKey[], m?: Manifest) =>
@@ -162,4 +194,138 @@ Deno.test("a waiver that matches nothing is a warning note", () => {
 Deno.test("findings carry the entry's location when declared, else the project's", () => {
   const f = run([k({ ownerProjectAccess: "inactive" })]).findings[0];
   assertEquals(f.location, { file: "m.yaml", line: 3, column: 5 });
+  const m = manifest("", "", {
+    keys: "    keys:\n      - name: svc-a\n        owner: { type: service_account, name: bot }\n",
+  });
+  const matched = new Map([["k1", m.projects[0].keys[0]]]);
+  const g = run([k({ ownerProjectAccess: "inactive" })], m, { matched }).findings[0];
+  assertEquals(g.location, { file: "m.yaml", line: 5, column: 9 });
+});
+
+Deno.test("a waiver is reported used by the project whose finding it matched, unused only for projects read completely", () => {
+  const m = WAIVED("2027-01-01");
+  const used = run([k({ expiresAt: NOW_S - DAY })], m);
+  assertEquals(used.waiversUsed, m.waivers);
+  assertEquals(used.notes, []);
+  const unused = run([k({})], m);
+  assertEquals(unused.waiversUsed, []);
+  assertEquals(unusedWaiverNotes(m.waivers, { used: new Set(), complete: new Set() }), []);
+  assertEquals(
+    unusedWaiverNotes(m.waivers, { used: new Set(), complete: new Set(["p"]) }).length,
+    1,
+  );
+});
+
+Deno.test("evaluateProject finds nothing in a project that was not found", () => {
+  const setup = policySetup(POLICIES, manifest(), { now: NOW, noWaivers: false });
+  const gone: LiveProject = { ...found([k({ ownerProjectAccess: "inactive" })]), found: false };
+  const r = evaluateProject(setup, {
+    declared: manifest().projects[0],
+    project: gone,
+    matched: new Map(),
+  });
+  assertEquals(r, { findings: [], waiversUsed: [] });
+});
+
+/** True when A and B are the same type (fails type checking otherwise, where it is used). */
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
+
+/** A policy that records what it is given: one context per project, one call per key. */
+function probe() {
+  const contexts: ProjectContext<OptionValues<typeof options>>[] = [];
+  const keys: string[] = [];
+  const options = {
+    limit: { type: "integer", default: 3, minimum: 1, description: "Limit." },
+    label: { type: "string", default: "x", description: "Label." },
+    strict: { type: "boolean", default: false, description: "Strict." },
+  } as const;
+  const policy = definePolicy({
+    id: "probe",
+    summary: "Records its calls",
+    defaultSeverity: "warning",
+    options,
+    rationale: "r",
+    source: "s",
+    forProject: (context) => {
+      contexts.push(context);
+      const { limit, label, strict } = context.options;
+      return (key) => {
+        keys.push(key.id);
+        return `${limit} ${label.toUpperCase()} ${strict ? "strict" : "lax"}`;
+      };
+    },
+  });
+  return { policy, contexts, keys };
+}
+
+Deno.test("definePolicy types each option from its spec: integer as number, string, boolean", () => {
+  const { policy } = probe();
+  const typed: Same<
+    Parameters<typeof policy.forProject>[0]["options"],
+    { readonly limit: number; readonly label: string; readonly strict: boolean }
+  > = true;
+  ok(typed);
+  const inline: Same<
+    Parameters<typeof multipleKeysPerOwner.forProject>[0]["options"],
+    { readonly max: number }
+  > = true;
+  ok(inline);
+});
+
+Deno.test("forProject runs once per project, with the manifest's options over the defaults and the clock", () => {
+  const { policy, contexts, keys } = probe();
+  const m = manifest("policies:\n  probe: { label: abc }\n", "", { policies: [policy] });
+  const setup = policySetup([policy], m, { now: NOW + 999, noWaivers: false });
+  const declared = m.projects[0];
+  const first = found([k({ id: "a" }), k({ id: "b" })]);
+  const second = found([k({ id: "c" })]);
+  const one = evaluateProject(setup, { declared, project: first, matched: new Map() });
+  evaluateProject(setup, { declared, project: second, matched: new Map() });
+  assertEquals(contexts.map((c) => [c.project, c.declared, c.options, c.now]), [
+    [first, declared, { limit: 3, label: "abc", strict: false }, NOW_S],
+    [second, declared, { limit: 3, label: "abc", strict: false }, NOW_S],
+  ]);
+  assertEquals(keys, ["a", "b", "c"]);
+  assertEquals(one.findings.map((f) => f.message), ["3 ABC lax", "3 ABC lax"]);
+});
+
+Deno.test("policySetup rejects an option value of the wrong type with the policy and option named", () => {
+  const m = manifest();
+  m.policies.set("key-unused", {
+    options: { max_idle_days: "90" },
+    location: { file: "m.yaml", line: 1, column: 1 },
+  });
+  throws(() => policySetup(POLICIES, m, { now: NOW, noWaivers: false }), {
+    name: "TypeError",
+    message: 'Option "max_idle_days" of policy "key-unused" is "90", not of type integer',
+  });
+});
+
+Deno.test("per-project work follows each run's options: the same keys under another max or pattern", () => {
+  const keys = [
+    k({ id: "old", createdAt: NOW_S - 20 * DAY }),
+    k({ id: "mid", createdAt: NOW_S - 10 * DAY }),
+    k({ id: "new", createdAt: NOW_S - DAY }),
+  ];
+  const owners = (max: number) =>
+    run(
+      keys,
+      manifest(`policies:\n  multiple-keys-per-owner: { severity: warning, max: ${max} }\n`),
+    )
+      .findings.map((f) => [f.keyId, f.message]);
+  assertEquals(owners(1).map(([id]) => id), ["old", "mid"]);
+  assertEquals(owners(2), [[
+    "old",
+    'service account "bot" holds 3 keys in this project; the limit is 2: revoke this older one',
+  ]]);
+  assertEquals(owners(3), []);
+  const names = (pattern: string) =>
+    run(
+      keys,
+      manifest(`policies:\n  key-name-pattern: { severity: warning, pattern: '${pattern}' }\n`),
+    )
+      .findings.map((f) => f.message);
+  assertEquals(names("^svc-").length, 0);
+  assertEquals(names("^api-"), Array(3).fill('name "svc-a" does not match ^api-: rename the key'));
 });
