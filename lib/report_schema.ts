@@ -11,7 +11,8 @@
  *
  * Adding a field to the report (one place per object):
  * 1. Add the property to its object below, with a `description`; wrap it in `Type.Optional`
- *    when only some items carry it, and use `nullable(...)` when it can be null. Every object
+ *    when only some items carry it (for drift, also list it in an `onlyFor` rule saying which
+ *    kind carries it), and use `nullable(...)` when it can be null. Every object
  *    keydrift controls has `additionalProperties: false`, so a report with a field the schema
  *    does not list fails the suite until the schema lists it.
  * 2. Emit it in `lib/render/json.ts` (the type checker then holds the two together).
@@ -86,6 +87,23 @@ export const DRIFT_KINDS = [
   "project_changed",
 ] as const;
 
+/**
+ * A rule on drift items: the `fields` are present on items of `kind` and on no other item (each
+ * field stays declared, optional, in the drift object's properties).
+ */
+function onlyFor(kind: (typeof DRIFT_KINDS)[number], fields: string[]) {
+  // `properties: { f: true }` beside each `required` only names the field (Ajv's strictRequired).
+  const has = (names: string[]) => ({
+    properties: Object.fromEntries(names.map((f) => [f, true])),
+    required: names,
+  });
+  return {
+    if: { properties: { kind: { const: kind } } },
+    then: has(fields),
+    else: { not: { anyOf: fields.map((f) => has([f])) } },
+  };
+}
+
 /** One difference between the manifest and the live state. */
 export const DriftSchema = Type.Object({
   kind: stringEnum(
@@ -108,7 +126,15 @@ export const DriftSchema = Type.Object({
     text("unexpected only: the key's redacted value as the API shows it (never the secret)"),
   ),
   location: location("where the manifest declares the key or project; null when nowhere"),
-}, { ...closed, title: "drift", description: "one difference between manifest and live state" });
+}, {
+  ...closed,
+  title: "drift",
+  description: "one difference between manifest and live state",
+  allOf: [
+    onlyFor("unexpected", ["detail", "owner", "redacted_value"]),
+    onlyFor("ambiguous", ["candidates"]),
+  ],
+});
 
 /** The waiver a finding matched. */
 export const WaiverSchema = Type.Object({

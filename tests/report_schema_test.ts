@@ -128,6 +128,21 @@ const INVALID: [string, unknown][] = [
   ["another format version", broken((r) => Object.assign(r, { format_version: "2.0" }))],
   ["a missing summary field", broken((r) => delete (r.summary as { waived?: number }).waived)],
   ["a negative count", broken((r) => Object.assign(r.summary, { missing: -1 }))],
+  ["unexpected drift without its owner", broken((r) => delete r.drift.find((d) => d.owner)!.owner)],
+  [
+    "ambiguous drift without candidates",
+    broken((r) => delete r.drift.find((d) => d.candidates)!.candidates),
+  ],
+  [
+    "missing drift with a redacted value",
+    broken((r) =>
+      Object.assign(r.drift.find((d) => d.kind === "missing")!, { redacted_value: "sk-...x" })
+    ),
+  ],
+  [
+    "changed drift with candidates",
+    broken((r) => Object.assign(r.drift.find((d) => d.kind === "changed")!, { candidates: [] })),
+  ],
 ];
 
 for (const [what, value] of INVALID) {
