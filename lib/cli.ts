@@ -32,7 +32,7 @@ Commands:
   validate   check the manifest offline
   import     write a manifest that describes the live state
   fake-api   serve the built-in fake Admin API on 127.0.0.1
-  schema     print the manifest's JSON Schema (draft-07)
+  schema     print the manifest's (or with --report the JSON report's) JSON Schema
   policies   list built-in policies, their options and defaults
   completions  print a bash, zsh or fish completion script
 

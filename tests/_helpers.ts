@@ -6,6 +6,7 @@ import { createFakeApi, type FakeApi } from "../lib/fake/mod.ts";
 import { type FakeState, loadState } from "../lib/fake/state.ts";
 import type { Policy } from "../lib/policy.ts";
 import type { LiveKey } from "../lib/types.ts";
+import { Ajv, type ValidateFunction } from "ajv";
 
 /** The fixed clock every test runs at: 2026-11-20T00:00:00Z. */
 export const NOW = Date.UTC(2026, 10, 20);
@@ -103,6 +104,50 @@ export function assertNoSecret(where: string, text: string): void {
   }
 }
 
+let reportValidator: Promise<ValidateFunction> | null = null;
+
+/** Ajv (strict mode) compiled from what `keydrift schema --report` prints, built once. */
+export function reportSchemaValidator(): Promise<ValidateFunction> {
+  reportValidator ??= (async () => {
+    const { deps, out } = memDeps();
+    const code = await run(["schema", "--report"], deps, POLICIES);
+    if (code !== 0) throw new Error(`keydrift schema --report exited ${code}: ${out.stderr}`);
+    return new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(out.stdout));
+  })();
+  return reportValidator;
+}
+
+/**
+ * Fails when `text` is a keydrift JSON report (JSON with `format_version` and `tool.name`
+ * "keydrift") that does not validate against the printed report schema; other text passes.
+ * Called on every output of every CLI run in the suite (in-process and spawned).
+ */
+export async function assertValidReport(where: string, text: string): Promise<void> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (!isReport(value)) return;
+  const validate = await reportSchemaValidator();
+  if (!validate(value)) {
+    throw new Error(
+      `the JSON report in ${where} does not match keydrift schema --report: ${
+        JSON.stringify(validate.errors, null, 2)
+      }`,
+    );
+  }
+}
+
+function isReport(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || !("format_version" in v) || !("tool" in v)) {
+    return false;
+  }
+  const tool = v.tool;
+  return typeof tool === "object" && tool !== null && "name" in tool && tool.name === "keydrift";
+}
+
 /** `check` of keydrift.yaml against the API at a loopback URL (pass a `fetch` and the key). */
 export const CHECK_API = ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1"];
 /** `check` of keydrift.yaml against the in-process fake seeded from state.yaml. */
@@ -120,6 +165,9 @@ export async function runCli(
   assertNoSecret("stdout", out.stdout);
   assertNoSecret("stderr", out.stderr);
   for (const p of written) assertNoSecret(p, files.get(p)!);
+  // ... and every JSON report it writes is checked against the printed report schema.
+  await assertValidReport("stdout", out.stdout);
+  for (const p of written) await assertValidReport(p, files.get(p)!);
   return { code, stdout: out.stdout, stderr: out.stderr, files };
 }
 

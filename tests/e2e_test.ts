@@ -3,7 +3,7 @@
  * (the host swapped for the loopback fake) against `keydrift fake-api` on 127.0.0.1:0.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { ADMIN_KEY, assertNoSecret } from "./_helpers.ts";
+import { ADMIN_KEY, assertNoSecret, assertValidReport, runCli } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
@@ -71,6 +71,7 @@ async function keydrift(args: string[], env: Record<string, string>, flags = E2E
   };
   assertNoSecret("stdout", r.stdout);
   assertNoSecret("stderr", r.stderr);
+  await assertValidReport("stdout", r.stdout);
   return r;
 }
 
@@ -119,7 +120,9 @@ Deno.test("e2e: writing a report outside --allow-write is refused with exit 1", 
       flags,
     );
     assertEquals(good.code, 2, good.stderr);
-    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/allowed/r.json`)).status, "drift");
+    const written = await Deno.readTextFile(`${dir}/allowed/r.json`);
+    await assertValidReport("r.json", written);
+    assertEquals(JSON.parse(written).status, "drift");
     const denied = await keydrift(
       ["check", "-m", "examples/keydrift.yaml", "--format", `json=${dir}/other.json`],
       env,
@@ -184,7 +187,11 @@ Deno.test("e2e: every report format and log line of a spawned run is free of the
       [...E2E_FLAGS, `--allow-write=${dir}`],
     );
     assertEquals(r.code, 2, r.stderr);
-    for (const f of formats) assertNoSecret(`r.${f}`, await Deno.readTextFile(`${dir}/r.${f}`));
+    for (const f of formats) {
+      const text = await Deno.readTextFile(`${dir}/r.${f}`);
+      assertNoSecret(`r.${f}`, text);
+      await assertValidReport(`r.${f}`, text);
+    }
   } finally {
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
@@ -228,4 +235,10 @@ Deno.test("e2e: without --ignore-env for the yaml package's probes, a clear hint
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("e2e: schema --report needs no permission and prints what the suite validates against", async () => {
+  const spawned = await keydrift(["schema", "--report"], {}, ["--no-prompt"]);
+  assertEquals([spawned.code, spawned.stderr], [0, ""]);
+  assertEquals(spawned.stdout, (await runCli(["schema", "--report"])).stdout);
 });

@@ -10,7 +10,7 @@ import type { Io } from "../io.ts";
 import { CHECK_OPTIONS } from "./check.ts";
 import { FAKE_API_OPTIONS } from "./fake_api.ts";
 import { IMPORT_OPTIONS } from "./import.ts";
-import { HELP_OPTIONS, VALIDATE_OPTIONS } from "./offline.ts";
+import { HELP_OPTIONS, SCHEMA_OPTIONS, VALIDATE_OPTIONS } from "./offline.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = typeof SHELLS[number];
@@ -32,7 +32,7 @@ const OPTIONS: Record<string, Options> = {
   validate: VALIDATE_OPTIONS,
   import: IMPORT_OPTIONS,
   "fake-api": FAKE_API_OPTIONS,
-  schema: HELP_OPTIONS,
+  schema: SCHEMA_OPTIONS,
   policies: HELP_OPTIONS,
   completions: COMPLETIONS_OPTIONS,
 };

@@ -59,20 +59,39 @@ export async function validate(
   return 0;
 }
 
-export const SCHEMA_HELP = `Usage: keydrift schema
+export const SCHEMA_HELP = `Usage: keydrift schema [--report]
 
 Print the manifest's JSON Schema (draft-07). It is the schema validate enforces.
 Save it beside your manifest and point editors at it:
   # yaml-language-server: $schema=./keydrift.schema.json
+
+With --report, print the JSON Schema (draft-07) of the report check writes with
+--format json instead, so scripts can validate a report before they read it.
+
+Options:
+  --report     the JSON report's schema instead of the manifest's
+  -h, --help   show this help
 `;
 
-/** The options of schema and policies (help only). */
+/** The options of policies (help only). */
 export const HELP_OPTIONS = { help: { type: "boolean", short: "h" } } as const;
 
+/** The options of schema. */
+export const SCHEMA_OPTIONS = {
+  report: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** `keydrift schema [--report]`: prints the manifest's or the JSON report's JSON Schema. */
 export async function schema(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
-  const { values: v } = parse("schema", argv, HELP_OPTIONS);
+  const { values: v } = parse("schema", argv, SCHEMA_OPTIONS);
   if (v.help) return (await io.out(SCHEMA_HELP), 0);
-  await io.out(JSON.stringify(buildSchema(policies), null, 2) + "\n");
+  // Loaded here only: no other command pays for the schema library.
+  await io.out(
+    v.report
+      ? (await import("../report_schema.ts")).reportSchemaText()
+      : JSON.stringify(buildSchema(policies), null, 2) + "\n",
+  );
   return 0;
 }
 

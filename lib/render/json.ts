@@ -1,16 +1,51 @@
-/** `json`: the stable, versioned machine format (SPEC section 6, format_version 1.0). */
-import type { Report } from "../report.ts";
-import type { Drift, Finding, SourceLocation } from "../types.ts";
+/**
+ * `json`: the stable, versioned machine format (SPEC section 6). Its shape is the schema in
+ * `lib/report_schema.ts` (imported for its types only, so rendering never loads TypeBox).
+ */
+import type { Report, Summary } from "../report.ts";
+import type {
+  JsonDrift,
+  JsonFinding,
+  JsonOwner,
+  JsonReport,
+  JsonSummary,
+} from "../report_schema.ts";
+import type { Drift, Finding, OwnerRef, SourceLocation } from "../types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 
-/** 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). */
+/**
+ * The report format's version: additive changes bump the minor version (README lists each).
+ * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates).
+ */
 export const FORMAT_VERSION = "1.1";
+
+/** True only when A and B are the same type (each assignable to the other). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// `summary` and owners are the report's own objects, passed through: a field added to `Summary` or
+// `OwnerRef` must be added to the schema too, or these lines stop type-checking.
+const _sameSummary: Same<Summary, JsonSummary> = true;
+const _sameOwner: Same<OwnerRef, JsonOwner> = true;
+void [_sameSummary, _sameOwner];
 
 const loc = (
   l: SourceLocation | null,
 ) => (l ? { file: l.file, line: l.line, column: l.column } : null);
 
-function drift(d: Drift) {
+function drift(d: Drift): JsonDrift {
+  // Declared with their types so that the checker also refuses a field the schema lacks.
+  const candidates: Pick<JsonDrift, "candidates"> = d.candidates
+    ? {
+      candidates: d.candidates.map((c) => ({
+        id: c.id,
+        name: c.name,
+        owner: ownerText(c.owner),
+        owner_ref: c.owner,
+      })),
+    }
+    : {};
+  const live: Pick<JsonDrift, "detail" | "owner" | "redacted_value"> = d.live
+    ? { detail: liveDetail(d), owner: d.live.owner, redacted_value: d.live.redactedValue }
+    : {};
   return {
     kind: d.kind,
     severity: d.severity,
@@ -18,24 +53,13 @@ function drift(d: Drift) {
     key_id: d.keyId,
     key_name: d.keyName,
     changes: d.changes.map((c) => ({ path: c.path, expected: c.expected, actual: c.actual })),
-    ...(d.candidates
-      ? {
-        candidates: d.candidates.map((c) => ({
-          id: c.id,
-          name: c.name,
-          owner: ownerText(c.owner),
-          owner_ref: c.owner,
-        })),
-      }
-      : {}),
-    ...(d.live
-      ? { detail: liveDetail(d), owner: d.live.owner, redacted_value: d.live.redactedValue }
-      : {}),
+    ...candidates,
+    ...live,
     location: loc(d.location),
   };
 }
 
-function finding(f: Finding) {
+function finding(f: Finding): JsonFinding {
   return {
     policy: f.policy,
     severity: f.severity,
@@ -57,11 +81,14 @@ function finding(f: Finding) {
 }
 
 /** The report as a plain JSON value (also used by tests and other renderers' fixtures). */
-export function toJson(report: Report) {
+export function toJson(report: Report): JsonReport {
   return skeleton(report, report.drift.map(drift), report.findings.map(finding));
 }
 
-function skeleton<D, F>(report: Report, driftItems: D, findingItems: F) {
+/** The report with its two long arrays left to the caller (plain arrays or streamed ones). */
+type Skeleton<D, F> = Omit<JsonReport, "drift" | "findings"> & { drift: D; findings: F };
+
+function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleton<D, F> {
   return {
     format_version: FORMAT_VERSION,
     tool: report.tool,
