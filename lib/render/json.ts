@@ -1,10 +1,14 @@
 /** `json`: the stable, versioned machine format (SPEC section 6, format_version 1.0). */
 import type { Report } from "../report.ts";
-import type { Drift, Finding, SourceLocation } from "../types.ts";
+import type { Drift, Enriched, Finding, SourceLocation } from "../types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 
-/** 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). */
-export const FORMAT_VERSION = "1.1";
+/**
+ * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). 1.2 added
+ * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
+ * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`.
+ */
+export const FORMAT_VERSION = "1.2";
 
 const loc = (
   l: SourceLocation | null,
@@ -32,6 +36,20 @@ function drift(d: Drift) {
       ? { detail: liveDetail(d), owner: d.live.owner, redacted_value: d.live.redactedValue }
       : {}),
     location: loc(d.location),
+    ...enriched(d),
+  };
+}
+
+/** The enrichment fields (only those the run filled) and the remediation (always). */
+function enriched(x: Enriched) {
+  return {
+    ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
+    ...(x.attribution ? { last_update: x.lastUpdate ?? null } : {}),
+    ...(x.attributionError !== undefined ? { attribution_error: x.attributionError } : {}),
+    ...(x.usage !== undefined ? { usage: x.usage } : {}),
+    ...(x.usageError !== undefined ? { usage_error: x.usageError } : {}),
+    ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
+    remediation: x.remediation ?? null,
   };
 }
 
@@ -53,6 +71,7 @@ function finding(f: Finding) {
       }
       : null,
     location: loc(f.location),
+    ...enriched(f),
   };
 }
 
@@ -73,6 +92,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F) {
     findings: findingItems,
     errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
     warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
+    ...(report.enrichment ? { enrichment: report.enrichment } : {}),
   };
 }
 
