@@ -115,3 +115,30 @@ export function editText(r: Remediation): string {
 export function remediationLine(r: Remediation): string {
   return curlLine(r) ?? `# ${editText(r)}`;
 }
+
+/**
+ * Enrichment and fix as plain prose appended to an item's one-line message (SARIF, JUnit, Code
+ * Quality): `; created … by …; used … times in the last 7 days. Fix: Delete the key, … (DELETE
+ * /organization/projects/p/api_keys/k)`. Empty when the item carries neither.
+ */
+export function enrichedSuffix(x: Drift | Finding): string {
+  const parts = enrichmentParts(x);
+  const r = x.remediation;
+  const fix = r
+    ? ` Fix: ${r.summary} (${r.method === "EDIT" ? editText(r) : `${r.method} ${r.path}`})`
+    : "";
+  return `${parts.length ? `; ${parts.join("; ")}` : ""}${fix}`;
+}
+
+/** SARIF result `properties` for the enrichment and the fix (structured, as in the JSON). */
+export function enrichedProperties(x: Drift | Finding): Record<string, unknown> {
+  return {
+    ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
+    ...(x.attribution ? { last_update: x.lastUpdate ?? null } : {}),
+    ...(x.attributionError !== undefined ? { attribution_error: x.attributionError } : {}),
+    ...(x.usage !== undefined ? { usage: x.usage } : {}),
+    ...(x.usageError !== undefined ? { usage_error: x.usageError } : {}),
+    ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
+    ...(x.remediation ? { remediation: x.remediation } : {}),
+  };
+}
