@@ -254,3 +254,31 @@ Deno.test("--format script writes a script whose every line is a comment, valid 
     await Deno.remove(path);
   }
 });
+
+Deno.test("server strings in attribution and key names stay inert in text, markdown and the script", async () => {
+  const hostile = STATE
+    .replace("email: carl@example.test", 'email: "carl\\u001b[2J\\n::error::pwned@example.test"')
+    .replace("name: old-ci", 'name: "old-ci\\nrm -rf ~ #"');
+  ok(hostile !== STATE);
+  const r = await runCli(
+    [
+      ...CHECK_FAKE,
+      ...ALL,
+      "--format",
+      "script=fix.sh",
+      "--format",
+      "markdown=r.md",
+      "--format",
+      "text",
+    ],
+    { files: { ...files, "state.yaml": hostile } },
+  );
+  assertEquals(r.code, 2);
+  ok(!/\x1b/.test(r.stdout) && !r.stdout.includes("\n::error::"), r.stdout);
+  ok(
+    r.stdout.includes("created 2025-07-08 by carl\\x1b[2J\\n::error::pwned@example.test"),
+    r.stdout,
+  );
+  for (const l of r.files.get("fix.sh")!.split("\n")) ok(l === "" || l.startsWith("#"), l);
+  ok(!r.files.get("r.md")!.includes("\n::error::"));
+});
