@@ -274,7 +274,7 @@ Deno.test("server strings in attribution and key names stay inert in text, markd
     { files: { ...files, "state.yaml": hostile } },
   );
   assertEquals(r.code, 2);
-  ok(!/\x1b/.test(r.stdout) && !r.stdout.includes("\n::error::"), r.stdout);
+  ok(!r.stdout.includes("\x1b") && !r.stdout.includes("\n::error::"), r.stdout);
   ok(
     r.stdout.includes("created 2025-07-08 by carl\\x1b[2J\\n::error::pwned@example.test"),
     r.stdout,
