@@ -108,6 +108,9 @@ export function usageNote(u: KeyUsage & { days: number }): string {
   } in the last ${u.days} day${u.days === 1 ? "" : "s"}, which contradicts last_used_at`;
 }
 
+/** Why an asked-for read has no data: the check did not complete, so it was never sent. */
+const NOT_READ = "not read: the check did not complete";
+
 const CONTRADICTED = new Set(["key-unused", "key-never-used"]);
 
 /**
@@ -126,7 +129,7 @@ export function enrich(
   const u = data.usage;
   const attributed = (x: Drift | Finding): Enriched => {
     if (!req.attribute || !needsAttribution(x)) return {};
-    if (!a) return { attribution: null, attributionError: "the audit log was not read" };
+    if (!a) return { attribution: null, attributionError: NOT_READ };
     if ("error" in a) return { attribution: null, attributionError: a.error };
     const hit = a.events.byKey.get(x.keyId as string);
     if (!hit) {
@@ -142,7 +145,7 @@ export function enrich(
   };
   const used = (x: Drift | Finding): Enriched => {
     if (req.usageDays === null || !needsUsage(x)) return {};
-    if (!u) return { usage: null, usageError: "usage was not read" };
+    if (!u) return { usage: null, usageError: NOT_READ };
     if ("error" in u) return { usage: null, usageError: u.error };
     const t = u.totals.get(x.keyId as string);
     if (!t) return { usage: null, usageError: "usage was not read for this key" };
@@ -172,9 +175,11 @@ export function enrich(
     ...(asked
       ? {
         enrichment: {
-          attribution: req.attribute ? { error: a && "error" in a ? a.error : null } : null,
+          attribution: req.attribute
+            ? { error: !a ? NOT_READ : "error" in a ? a.error : null }
+            : null,
           usage: req.usageDays !== null
-            ? { days: req.usageDays, error: u && "error" in u ? u.error : null }
+            ? { days: req.usageDays, error: !u ? NOT_READ : "error" in u ? u.error : null }
             : null,
         },
       }

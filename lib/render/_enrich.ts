@@ -121,9 +121,9 @@ export function remediationLine(r: Remediation): string {
  * Quality): `; created … by …; used … times in the last 7 days. Fix: Delete the key, … (DELETE
  * /organization/projects/p/api_keys/k)`. Empty when the item carries neither.
  */
-export function enrichedSuffix(x: Drift | Finding): string {
+export function enrichedSuffix(x: Drift | Finding, o: { fix: boolean } = { fix: true }): string {
   const parts = enrichmentParts(x);
-  const r = x.remediation;
+  const r = o.fix ? x.remediation : undefined;
   const fix = r
     ? ` Fix: ${r.summary} (${r.method === "EDIT" ? editText(r) : `${r.method} ${r.path}`})`
     : "";
