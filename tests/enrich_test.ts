@@ -282,3 +282,21 @@ Deno.test("server strings in attribution and key names stay inert in text, markd
   for (const l of r.files.get("fix.sh")!.split("\n")) ok(l === "" || l.startsWith("#"), l);
   ok(!r.files.get("r.md")!.includes("\n::error::"));
 });
+
+Deno.test("a check that cannot read every project sends no enrichment request and says enrichment was not read (exit 1)", async () => {
+  const broken = STATE +
+    "faults:\n  - { on: list, kind: status, status: 500, project: proj_search }\n";
+  const { api, fetch } = fakeFetch(stateFrom(broken));
+  const r = await runCli([...CHECK_API, ...ALL, "--format", "json"], {
+    files,
+    fetch,
+    env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+  });
+  assertEquals(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assertEquals(report.status, "error");
+  ok(!api.requests.some((q) => q.path.endsWith("/audit_logs") || q.path.includes("/usage/")));
+  const why = "not read: the check did not complete";
+  assertEquals(report.enrichment, { attribution: { error: why }, usage: { days: 7, error: why } });
+  ok(r.stderr.includes(`attribution unavailable (${why})`), r.stderr);
+});
