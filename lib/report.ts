@@ -84,6 +84,14 @@ export interface Report {
   rules: RuleInfo[];
   /** The projects in scope and their declared entries. */
   declared: DeclaredSummary[];
+  /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
+  enrichment?: EnrichmentStatus;
+}
+
+/** Per enrichment asked for: null error when it was read, else why it could not be. */
+export interface EnrichmentStatus {
+  attribution: { error: string | null } | null;
+  usage: { days: number; error: string | null } | null;
 }
 
 export interface ReportInput {

@@ -127,7 +127,7 @@ export interface Candidate {
   owner: OwnerRef;
 }
 
-export interface Drift {
+export interface Drift extends Enriched {
   kind: DriftKind;
   severity: Severity;
   projectId: string;
@@ -149,7 +149,7 @@ export interface WaiverRef {
   state: "active" | "expired" | "malformed";
 }
 
-export interface Finding {
+export interface Finding extends Enriched {
   policy: string;
   severity: Severity;
   projectId: string;
@@ -226,4 +226,42 @@ export interface KeyUsage {
   requests: number;
   input_tokens: number;
   output_tokens: number;
+}
+
+/**
+ * The Admin API call that would fix a drift item or finding, as data; keydrift never sends it
+ * (SPEC 10.5). `method: "EDIT"` is a change to the manifest instead: `path` is `file:line` of the
+ * entry (or project) to edit and `body` says what to change (README, "Remediation").
+ */
+export interface Remediation {
+  method: "DELETE" | "POST" | "EDIT";
+  /** An Admin API path (`/organization/...`), or `file:line` for an edit. */
+  path: string;
+  body: RemediationBody | null;
+  /** One short sentence for people. */
+  summary: string;
+}
+
+/** What a fix sends (POST) or writes into the manifest (EDIT); README, "Remediation". */
+export type RemediationBody =
+  | { expires_in_seconds: number }
+  | { name: string }
+  | { add_entry: { name: string | null } }
+  | { remove: "entry" | "project" }
+  | { set: Record<string, string | null> }
+  | { pin_one_of: string[] }
+  | { add_waiver: { policy: string; project: string; key: string | null } };
+
+/** Enrichment a drift item or finding carries after `check --attribute` / `--usage` (SPEC 10.5). */
+export interface Enriched {
+  /** Omitted when not asked for or not applicable; null with `attributionError` when unknown. */
+  attribution?: KeyEvent | null;
+  /** The key's latest `api_key.updated` event in the window (with `attribution`), or null. */
+  lastUpdate?: KeyEvent | null;
+  attributionError?: string;
+  usage?: (KeyUsage & { days: number }) | null;
+  usageError?: string;
+  /** key-unused / key-never-used: what the usage API says against `last_used_at`. */
+  usageNote?: string;
+  remediation?: Remediation;
 }

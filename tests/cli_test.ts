@@ -77,7 +77,7 @@ Deno.test("usage errors: unknown command, unknown flag, missing value, bad enum 
     ],
     [
       ["check", "--format", "yaml"],
-      'keydrift: unknown format "yaml"; choose from text, json, markdown, markdown-comment, github, sarif, junit, codeclimate',
+      'keydrift: unknown format "yaml"; choose from text, json, markdown, markdown-comment, github, sarif, junit, codeclimate, script',
     ],
     [
       ["check", "--concurrency", "0"],
@@ -127,7 +127,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.1", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.2", "drift", 2]);
   await t.assertSnapshot(report);
 });
 

@@ -32,7 +32,7 @@ async function demo(format: string) {
   return r.files.get("out")!;
 }
 
-Deno.test("one check run writes every format (text, json, markdown, markdown-comment, github, sarif, junit, codeclimate) from one read", async () => {
+Deno.test("one check run writes every format (text, json, markdown, markdown-comment, github, sarif, junit, codeclimate, script) from one read", async () => {
   // Against the fake over an injected fetch, so the requests can be counted.
   const check = async (formats: string[]) => {
     const { api, fetch } = fakeFetch(stateFrom(files["state.yaml"]));
@@ -54,6 +54,7 @@ Deno.test("one check run writes every format (text, json, markdown, markdown-com
     "r.markdown",
     "r.markdown-comment",
     "r.sarif",
+    "r.script",
   ]);
   ok(all.r.stdout.includes("Drift: "));
   // Every format at once costs exactly the requests of one: the same reads, once each.

@@ -57,6 +57,8 @@ export interface AdminClient {
   readonly stats: ClientStats;
   /** Requests allowed in flight at once (`--concurrency`). */
   readonly concurrency: number;
+  /** The shared core, for the enrichment readers (audit log, usage); absent in test doubles. */
+  readonly core?: ApiCore;
 }
 
 /** A read may be throttled (429) this many times before it fails; the deadline bounds it too. */
@@ -161,6 +163,7 @@ export function createAdminClient(o: ClientOptions): AdminClient {
   return {
     stats: core.stats,
     concurrency: core.concurrency,
+    core,
     retrieveProject(id) {
       const what = `read project "${id}"`;
       return core.readOne(

@@ -8,11 +8,12 @@ import { progress } from "../progress.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
-import { enumFlag, parse } from "./args.ts";
+import { enumFlag, intFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
+import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
 
 export const CHECK_HELP = `Usage: keydrift check [options]
 
@@ -29,6 +30,9 @@ ${connectHelp("run against")}
       --project ID        check only this project (repeatable)
       --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
       --no-waivers        ignore all waivers (audit mode)
+      --attribute         say who created each unexpected, changed or flagged key (audit log)
+      --usage DAYS        say how much each unexpected or flagged key was used (1 to 90 days)
+      --explain           text: show each fix as a curl command (never run by keydrift)
       --color WHEN        auto (default), always or never
   -q, --quiet             only errors on stderr
   -v, --verbose           progress, retries and stack traces on stderr (never secrets)
@@ -42,6 +46,9 @@ export const CHECK_OPTIONS = {
   project: { type: "string", multiple: true },
   "fail-on": { type: "string" },
   "no-waivers": { type: "boolean" },
+  attribute: { type: "boolean" },
+  usage: { type: "string" },
+  explain: { type: "boolean" },
   color: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   ...CONNECT_OPTIONS,
@@ -96,6 +103,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     ["error", "warning"] as const,
     "error",
   );
+  const enrichReq = enrichRequest(v.attribute === true, v.usage);
   const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
   const useColor = color === "always" ||
     (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
@@ -109,6 +117,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       color: useColor,
       width: io.deps.columns?.(),
       summary: v.summary === true,
+      explain: v.explain === true,
       policies,
       manifest,
     });
@@ -164,8 +173,11 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       manifest.projects.length,
       !v.quiet && io.deps.stderrIsTerminal?.() === true,
     );
+    // Each live key's created_at, for the audit-log window and expiry fixes (one number a key).
+    const createdAt = new Map<string, number>();
     for await (const read of readLive(client, manifest.projects)) {
       if (read.kind === "project") {
+        for (const k of read.project.keys) createdAt.set(k.id, k.createdAt);
         assess.add(read.declared, read.project);
         shown.tick();
       } else errors.push(read.error);
@@ -177,10 +189,32 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
     );
     report = assess.report(errors);
+    // Enrichment: after the diff and the policies; it never changes drift, status or exit code.
+    const now = io.deps.now();
+    const facts = { now, createdAt: (id: string) => createdAt.get(id) };
+    const data = report.status !== "error" && client.core &&
+        (enrichReq.attribute || enrichReq.usageDays !== null)
+      ? await readEnrichment(client.core, report, enrichReq, facts)
+      : {};
+    report = enrich(
+      report,
+      data,
+      enrichReq,
+      remediationContext(manifest, policies, Math.floor(started / 1000), facts.createdAt),
+    );
   } catch (e) {
     return failed(e);
   }
   return finish(report);
+}
+
+/** `--attribute` and `--usage DAYS` (1 to 90). */
+function enrichRequest(attribute: boolean, usage: string | undefined): EnrichRequest {
+  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7);
+  if (days !== null && days > 90) {
+    throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
+  }
+  return { attribute, usageDays: days };
 }
 
 /** Narrows the manifest to `--project` ids; each must be declared. */
@@ -206,6 +240,7 @@ async function writeReports(
     color: boolean;
     width: number | undefined;
     summary: boolean;
+    explain: boolean;
     policies: readonly Policy[];
     manifest: Manifest | null;
   },
@@ -219,6 +254,7 @@ async function writeReports(
       width: toTerminal ? o.width : undefined,
       root,
       jsonReport,
+      explain: o.explain,
     };
     // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
     let append = false;

@@ -6,6 +6,7 @@
 import type { Report } from "../report.ts";
 import type { Drift, Finding, RunError, Severity } from "../types.ts";
 import { driftMessage, findingMessage, fingerprint, fingerprinter } from "./_shared.ts";
+import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
 
@@ -45,7 +46,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
       return {
         type: "issue",
         check_name: `keydrift/drift/${d.kind}`,
-        description: driftMessage(d),
+        description: driftMessage(d) + enrichedSuffix(d),
         categories: ["Security"],
         fingerprint: next(d),
         severity: CODE_QUALITY_SEVERITY[d.severity],
@@ -57,7 +58,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
       return {
         type: "issue",
         check_name: `keydrift/policy/${f.policy}`,
-        description: findingMessage(f),
+        description: findingMessage(f) + enrichedSuffix(f),
         categories: ["Security"],
         fingerprint: next(f),
         severity: CODE_QUALITY_SEVERITY[f.severity],

@@ -10,14 +10,16 @@ import type {
   JsonReport,
   JsonSummary,
 } from "../report_schema.ts";
-import type { Drift, Finding, OwnerRef, SourceLocation } from "../types.ts";
+import type { Drift, Enriched, Finding, OwnerRef, SourceLocation } from "../types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 
 /**
  * The report format's version: additive changes bump the minor version (README lists each).
- * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates).
+ * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). 1.2 added
+ * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
+ * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`.
  */
-export const FORMAT_VERSION = "1.1";
+export const FORMAT_VERSION = "1.2";
 
 /** True only when A and B are the same type (each assignable to the other). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -56,6 +58,20 @@ function drift(d: Drift): JsonDrift {
     ...candidates,
     ...live,
     location: loc(d.location),
+    ...enriched(d),
+  };
+}
+
+/** The enrichment fields (only those the run filled) and the remediation (always). */
+function enriched(x: Enriched) {
+  return {
+    ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
+    ...(x.attribution ? { last_update: x.lastUpdate ?? null } : {}),
+    ...(x.attributionError !== undefined ? { attribution_error: x.attributionError } : {}),
+    ...(x.usage !== undefined ? { usage: x.usage } : {}),
+    ...(x.usageError !== undefined ? { usage_error: x.usageError } : {}),
+    ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
+    remediation: x.remediation ?? null,
   };
 }
 
@@ -77,6 +93,7 @@ function finding(f: Finding): JsonFinding {
       }
       : null,
     location: loc(f.location),
+    ...enriched(f),
   };
 }
 
@@ -100,6 +117,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     findings: findingItems,
     errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
     warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
+    ...(report.enrichment ? { enrichment: report.enrichment } : {}),
   };
 }
 

@@ -5,10 +5,17 @@
  * below it and waived findings are listed in the testcase's `<system-out>`, which passes. No
  * `file`/`line` attributes: the schema has none (pytest's `xunit2` family made the same choice).
  */
+import { enrichedSuffix } from "./_enrich.ts";
 import type { Report } from "../report.ts";
 import { fails } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
+
+/**
+ * Attribution and usage only: the fix would add ~150 bytes to every item, past the size budget
+ * that keeps 100,000 keys under GitLab's 30 MB (the JSON, SARIF and Code Quality reports carry it).
+ */
+const NO_FIX = { fix: false };
 
 /** XML 1.0 attribute value: escapes markup and drops characters XML cannot carry. */
 export function xml(s: string): string {
@@ -114,13 +121,15 @@ function suites(r: Report): Suite[] {
   }
   for (const d of r.drift) {
     const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
-    const line = `[${d.kind}, ${d.severity}] ${driftDetail(d)}`;
+    const line = `[${d.kind}, ${d.severity}] ${driftDetail(d)}${enrichedSuffix(d, NO_FIX)}`;
     if (fails(d.severity, r.failOn)) c.failures.push([DRIFT_TEXT[d.kind].title, line]);
     else c.notes.push(line);
   }
   for (const f of r.findings) {
     const c = out.caseFor(f.projectId, f.keyName, f.keyId);
-    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}] ${findingDetail(f, c)}`;
+    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}] ${findingDetail(f, c)}${
+      enrichedSuffix(f, NO_FIX)
+    }`;
     if (!f.waived && fails(f.severity, r.failOn)) c.failures.push([`policy ${f.policy}`, line]);
     else c.notes.push(line);
   }

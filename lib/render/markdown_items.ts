@@ -1,7 +1,8 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
 import type { Drift, Finding } from "../types.ts";
 import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
-import { mdCode, mdText } from "./inert.ts";
+import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
+import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 
 export type Group = ReturnType<typeof byProject>[number];
 
@@ -48,7 +49,26 @@ function driftBody(d: Drift): string {
 }
 
 export function driftItem(d: Drift): string {
-  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${where(d.location)}`;
+  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${where(d.location)}${enriched(d)}`;
+}
+
+/**
+ * What enrichment knows (`; created … by …; used … times`), then the fix collapsed in a
+ * `<details>` block under the list item: its summary as escaped HTML text, the command (or the
+ * manifest edit) in a fenced code block longer than any backtick run in it.
+ */
+function enriched(x: Drift | Finding): string {
+  const parts = enrichmentParts(x);
+  const text = parts.length ? ` · ${parts.map(mdText).join("; ")}` : "";
+  const r = x.remediation;
+  if (!r) return text;
+  const code = curlLine(r) ?? `# ${textSafe(editText(r))}`;
+  let longest = 2;
+  for (const run of code.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = "`".repeat(longest + 1);
+  return `${text}\n  <details><summary>Fix: ${
+    htmlText(r.summary)
+  }</summary>\n\n  ${fence}sh\n  ${code}\n  ${fence}\n\n  </details>`;
 }
 
 export function findingItem(f: Finding): string {
@@ -58,7 +78,7 @@ export function findingItem(f: Finding): string {
   const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
     mdText(findingText(f))
   }${waiver}`;
-  return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}`;
+  return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}${enriched(f)}`;
 }
 
 /** One list item counting a project's drift and findings by kind. */

@@ -12,6 +12,7 @@ import { renderSarif, sarifChunks } from "./sarif.ts";
 import { junitChunks, renderJunit } from "./junit.ts";
 import { codeclimateChunks, renderCodeclimate } from "./codeclimate.ts";
 import { jsonChunks } from "./json.ts";
+import { renderScript } from "./script.ts";
 
 /** The one options type every renderer takes: how to render, never what (that is the report). */
 export interface RenderOptions {
@@ -29,6 +30,8 @@ export interface RenderOptions {
    * when they leave detail out.
    */
   jsonReport?: string;
+  /** Show each remediation as the command that would apply it (text, markdown). */
+  explain?: boolean;
 }
 
 export type Renderer = (report: Report, opts: RenderOptions) => string;
@@ -42,6 +45,7 @@ export const RENDERERS = {
   sarif: renderSarif,
   junit: renderJunit,
   codeclimate: renderCodeclimate,
+  script: renderScript,
 } satisfies Record<string, Renderer>;
 
 export type FormatName = keyof typeof RENDERERS;

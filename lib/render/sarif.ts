@@ -6,6 +6,7 @@
 import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage, fingerprinter } from "./_shared.ts";
+import { enrichedProperties, enrichedSuffix } from "./_enrich.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
 
@@ -108,11 +109,12 @@ function resultOf(
   const ruleId = "kind" in x ? `drift/${x.kind}` : `policy/${x.policy}`;
   const waiver = "waived" in x && x.waived ? x.waiver : null;
   const l: SourceLocation | null = x.location;
+  const extra = enrichedProperties(x);
   return {
     ruleId,
     ...(ctx.index.has(ruleId) ? { ruleIndex: ctx.index.get(ruleId) } : {}),
     level: x.severity,
-    message: { text: "kind" in x ? driftMessage(x) : findingMessage(x) },
+    message: { text: ("kind" in x ? driftMessage(x) : findingMessage(x)) + enrichedSuffix(x) },
     locations: [{
       physicalLocation: {
         artifactLocation: {
@@ -123,6 +125,7 @@ function resultOf(
       },
     }],
     partialFingerprints: { "keydrift/v1": fp },
+    ...(Object.keys(extra).length ? { properties: extra } : {}),
     ...(waiver
       ? {
         suppressions: [{

@@ -14,8 +14,22 @@ function list(parts: string[]): string {
     : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }
 
+/** `; attribution unavailable: …; usage unavailable: …` when an enrichment read failed. */
+function enrichmentNote(r: Report): string {
+  const e = r.enrichment;
+  const parts = [
+    e?.attribution?.error ? `attribution unavailable (${e.attribution.error})` : "",
+    e?.usage?.error ? `usage unavailable (${e.usage.error})` : "",
+  ].filter(Boolean);
+  return parts.length ? `; ${list(parts)}, which does not change the result` : "";
+}
+
 /** `keydrift: checked …: <outcome>; exit N: <why>` (no trailing newline). */
 export function statusLine(r: Report, target: string): string {
+  return statusCore(r, target) + enrichmentNote(r);
+}
+
+function statusCore(r: Report, target: string): string {
   const s = r.summary;
   const checked = `checked ${plural(s.projects, "project")} (${
     plural(s.live_keys, "live key")

@@ -9,6 +9,7 @@ import type { Drift, Finding } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
 import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
+import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -19,6 +20,8 @@ interface Line {
   head: string;
   tail: string;
   indent: number;
+  /** Never wrapped (a command meant to be copied whole). */
+  nowrap?: boolean;
 }
 
 const line = (style: Style | null, head: string, tail = "", indent = 2): Line => ({
@@ -123,6 +126,35 @@ function findingLine(f: Finding): Line {
   );
 }
 
+/**
+ * An item's lines with what enrichment knows appended to its first line (`created … by …; used …
+ * times in the last 7 days`) and, with `--explain`, its remediation under it.
+ */
+function enriched(lines: Line[], x: Drift | Finding, opts: RenderOptions): Line[] {
+  const parts = enrichmentParts(x).map(t);
+  const [first, ...rest] = lines;
+  const out = [
+    parts.length
+      ? {
+        ...first,
+        tail: `${first.tail}${first.tail.includes("  # ") ? "; " : "  # "}${parts.join("; ")}`,
+      }
+      : first,
+    ...rest,
+  ];
+  if (opts.explain && x.remediation) {
+    const r = x.remediation;
+    out.push(line("dim", `      # fix: ${t(r.summary)}`, "", 8));
+    // curlLine is printable ASCII with every server string encoded or single-quoted.
+    const cmd = curlLine(r);
+    out.push({
+      ...line(null, `      ${cmd ?? `# ${t(editText(r))}`}`, "", 8),
+      nowrap: cmd !== null,
+    });
+  }
+  return out;
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
@@ -222,8 +254,8 @@ export function renderText(r: Report, opts: RenderOptions): string {
   const out: Line[] = legend(r);
   for (const { id, drift, findings } of byProject(r)) {
     out.push(line("bold", `project ${t(id)}`));
-    for (const d of drift) out.push(...driftLines(d));
-    for (const f of findings) out.push(findingLine(f));
+    for (const d of drift) out.push(...enriched(driftLines(d), d, opts));
+    for (const f of findings) out.push(...enriched([findingLine(f)], f, opts));
     out.push(line(null, ""));
   }
   for (const n of r.notes) {
@@ -244,7 +276,7 @@ function paintLine(l: Line, opts: Pick<RenderOptions, "color" | "width">): strin
   const plain = l.head + l.tail;
   const paint = (s: string) =>
     opts.color && l.style && s ? `\x1b[${CODES[l.style]}m${s}\x1b[0m` : s;
-  return wrap(plain, opts.width, l.indent).map(([start, end], i) => {
+  return wrap(plain, l.nowrap ? undefined : opts.width, l.indent).map(([start, end], i) => {
     const split = Math.min(Math.max(l.head.length, start), end);
     const text = paint(plain.slice(start, split)) + plain.slice(split, end);
     return i === 0 ? text : " ".repeat(l.indent) + text;

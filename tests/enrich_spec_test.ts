@@ -1,0 +1,228 @@
+/**
+ * The enrichment stage against an independent server written from the OpenAPI spec (sharing
+ * nothing with lib/fake/): its audit-log and usage answers are validated against the spec's
+ * schemas before they are sent.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { all, assertSpec, envelope, frontDoor, json, wire } from "./_spec_servers.ts";
+import { NOW, NOW_S } from "./_helpers.ts";
+import { enrich, type EnrichRequest, readEnrichment } from "../lib/enrich.ts";
+import { buildReport } from "../lib/report.ts";
+import { POLICIES } from "../policies/mod.ts";
+import type { Drift, Finding } from "../lib/types.ts";
+import type { RemediationContext } from "../lib/remediation.ts";
+
+type Json = Record<string, unknown>;
+const DAY = 86_400;
+
+const unexpected = (keyId: string): Drift => ({
+  kind: "unexpected",
+  severity: "error",
+  projectId: "proj_a",
+  keyId,
+  keyName: keyId.replace("key_", ""),
+  changes: [],
+  location: { file: "keydrift.yaml", line: 3, column: 5 },
+});
+const finding = (keyId: string, policy: string): Finding => ({
+  policy,
+  severity: "warning",
+  projectId: "proj_a",
+  keyId,
+  keyName: keyId.replace("key_", ""),
+  message: "m",
+  waived: false,
+  waiver: null,
+  location: { file: "keydrift.yaml", line: 3, column: 5 },
+});
+
+function report(drift: Drift[], findings: Finding[]) {
+  return buildReport({
+    manifest: null,
+    drift,
+    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
+    findings,
+    notes: [],
+    errors: [],
+    liveKeys: 3,
+    failOn: "error",
+    projects: 1,
+    policies: POLICIES,
+  });
+}
+
+const CARL_SESSION = {
+  type: "session",
+  session: {
+    user: { id: "user-carl", email: "carl@example.test" },
+    ip_address: "203.0.113.7",
+    user_agent: "curl/8.5.0",
+  },
+};
+const SA_KEY = {
+  type: "api_key",
+  api_key: { id: "key_admin", type: "service_account", service_account: { id: "svc_ops" } },
+};
+
+const EVENTS: Json[] = [
+  {
+    id: "audit_log-1",
+    type: "api_key.created",
+    effective_at: NOW_S - 40 * DAY,
+    project: { id: "proj_a" },
+    actor: CARL_SESSION,
+    "api_key.created": { id: "key_old", data: { scopes: [] } },
+  },
+  {
+    id: "audit_log-2",
+    type: "api_key.created",
+    effective_at: NOW_S - 30 * DAY,
+    project: { id: "proj_a" },
+    actor: SA_KEY,
+    "api_key.created": { id: "key_bot", data: { scopes: [] } },
+  },
+];
+const USES: Record<string, number> = { key_old: 1234, key_bot: 0, key_idle: 12 };
+
+/** The audit log and completions usage as the spec describes them, one page each. */
+function server(o: { audit: "ok" | "disabled" | "denied" }) {
+  return frontDoor({
+    "/organization/audit_logs": (url) => {
+      if (o.audit === "disabled") {
+        return json(403, envelope("Audit logging is not enabled for this organization."));
+      }
+      if (o.audit === "denied") {
+        return json(
+          401,
+          envelope(
+            "You have insufficient permissions for this operation. Missing scopes: api.audit_logs.read.",
+          ),
+        );
+      }
+      const types = all(url, "event_types");
+      const ids = all(url, "resource_ids");
+      const gte = Number(url.searchParams.get("effective_at[gte]"));
+      const data = EVENTS.filter((e) =>
+        types.includes(e.type as string) &&
+        ids.includes((e[e.type as string] as Json).id as string) &&
+        (e.effective_at as number) >= gte
+      );
+      const page = {
+        object: "list",
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: false,
+      };
+      assertSpec("ListAuditLogsResponse", page);
+      return json(200, page);
+    },
+    "/organization/usage/completions": (url) => {
+      const ids = all(url, "api_key_ids");
+      ok(all(url, "group_by").includes("api_key_id"));
+      const start = Number(url.searchParams.get("start_time"));
+      const results = ids.filter((k) => USES[k]).map((k) => ({
+        object: "organization.usage.completions.result",
+        input_tokens: USES[k] * 10,
+        output_tokens: USES[k],
+        num_model_requests: USES[k],
+        api_key_id: k,
+      }));
+      const body = {
+        object: "page",
+        data: [{ object: "bucket", start_time: start, end_time: start + DAY, results }],
+        has_more: false,
+        next_page: null,
+      };
+      assertSpec("UsageResponse", body);
+      return json(200, body);
+    },
+  });
+}
+
+const CTX: RemediationContext = {
+  now: NOW_S,
+  createdAt: () => NOW_S - 50 * DAY,
+  declaredOwner: () => undefined,
+  option: () => undefined,
+};
+const REQ: EnrichRequest = { attribute: true, usageDays: 7 };
+const base = () =>
+  report([unexpected("key_old"), unexpected("key_bot")], [finding("key_idle", "key-never-used")]);
+
+async function run(audit: "ok" | "disabled" | "denied") {
+  const w = wire(server({ audit }));
+  const r = base();
+  const data = await readEnrichment(w.core, r, REQ, { now: NOW, createdAt: CTX.createdAt });
+  return { before: r, after: enrich(r, data, REQ, CTX), requests: w.requests };
+}
+
+Deno.test("against a spec server: attribution from api_key.created (email, time, IP; service account), usage counts, one GET each", async () => {
+  const { before, after, requests } = await run("ok");
+  assertEquals(requests.map((q) => `${q.method} ${q.url.pathname}`).sort(), [
+    "GET /v1/organization/audit_logs",
+    "GET /v1/organization/usage/completions",
+  ]);
+  const [old, bot] = [
+    after.drift.find((d) => d.keyId === "key_old")!,
+    after.drift.find((d) => d.keyId === "key_bot")!,
+  ];
+  assertEquals(old.attribution, {
+    event: "api_key.created",
+    at: NOW_S - 40 * DAY,
+    actor: {
+      type: "session",
+      user_id: "user-carl",
+      email: "carl@example.test",
+      api_key_id: null,
+      service_account_id: null,
+    },
+    ip_address: "203.0.113.7",
+    user_agent: "curl/8.5.0",
+  });
+  assertEquals(bot.attribution?.actor?.service_account_id, "svc_ops");
+  assertEquals(old.usage, { days: 7, requests: 1234, input_tokens: 12340, output_tokens: 1234 });
+  assertEquals(bot.usage?.requests, 0);
+  // The used unexpected key comes first; verdicts are unchanged.
+  assertEquals(after.drift.map((d) => d.keyId), ["key_old", "key_bot"]);
+  assertEquals([after.status, after.exitCode, after.summary], [
+    before.status,
+    before.exitCode,
+    before.summary,
+  ]);
+  const idle = after.findings[0];
+  assertEquals(idle.attribution, null);
+  ok(idle.attributionError?.startsWith("no api_key.created or api_key.updated event"));
+  assertEquals(
+    idle.usageNote,
+    "the usage API counts 12 requests in the last 7 days, which contradicts last_used_at",
+  );
+  for (const x of [...after.drift, ...after.findings]) ok(x.remediation, JSON.stringify(x));
+});
+
+Deno.test("against a spec server: audit log refused (not enabled, permission denied) leaves usage, drift and exit code alone", async () => {
+  for (
+    const [audit, why] of [
+      ["disabled", "audit logging is not enabled for the organisation"],
+      [
+        "denied",
+        "permission denied: the admin key cannot read audit logging (the audit-log read permission (api.audit_logs.read))",
+      ],
+    ] as const
+  ) {
+    const { before, after } = await run(audit);
+    assertEquals([after.status, after.exitCode, after.drift.length], [
+      before.status,
+      before.exitCode,
+      before.drift.length,
+    ]);
+    for (const x of [...after.drift, ...after.findings]) {
+      assertEquals([x.attribution, x.attributionError], [null, why]);
+    }
+    assertEquals(after.drift.find((d) => d.keyId === "key_old")!.usage?.requests, 1234);
+    assertEquals(after.enrichment, {
+      attribution: { error: why },
+      usage: { days: 7, error: null },
+    });
+  }
+});
