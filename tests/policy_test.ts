@@ -2,13 +2,14 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { findingText } from "../lib/render/_shared.ts";
 import { DAY, evaluatePolicies, type Policy } from "../lib/policy.ts";
 import { loadManifests } from "../lib/manifest.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
 import { live, NOW, NOW_S } from "./_helpers.ts";
 
 function manifest(extra = "", projectExtra = ""): Manifest {
   const text = `version: 1\n${extra}projects:\n  - id: p\n${projectExtra}    keys: []\n`;
-  const r = loadManifests([{ path: "m.yaml", text }], POLICIES);
+  const r = loadManifests([{ path: "m.yaml", text }], POLICIES, readFull);
   if (!r.manifest) throw new Error(JSON.stringify(r.problems));
   return r.manifest;
 }
@@ -140,11 +141,15 @@ Deno.test("waivers: active waives; expired and malformed do not, and say so; --n
   // The finding's message is the policy's; renderers say why the waiver does not apply.
   assertEquals(old.waiver?.expires, "2026-11-19");
   ok(findingText(old).endsWith("(waiver expired on 2026-11-19)"), findingText(old));
-  const r = loadManifests([{
-    path: "m.yaml",
-    text:
-      "version: 1\nprojects:\n  - id: p\n    keys: []\nwaivers:\n  - { policy: key-expired, project: p, key: svc-a, reason: r, expires: 2027-02-30 }\n",
-  }], POLICIES);
+  const r = loadManifests(
+    [{
+      path: "m.yaml",
+      text:
+        "version: 1\nprojects:\n  - id: p\n    keys: []\nwaivers:\n  - { policy: key-expired, project: p, key: svc-a, reason: r, expires: 2027-02-30 }\n",
+    }],
+    POLICIES,
+    readFull,
+  );
   const bad = run([expired], r.manifest!).findings[0];
   assertEquals([bad.waived, bad.waiver?.state], [false, "malformed"]);
   const audit = run([expired], WAIVED("2027-01-01"), { noWaivers: true }).findings[0];
