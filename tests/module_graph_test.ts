@@ -80,3 +80,9 @@ Deno.test("yaml is reached only by importing yaml_full.ts on demand; no other np
   ).map((m) => m.specifier.replace(ROOT.href, ""));
   assertEquals(yamlImporters, ["lib/yaml_full.ts"]);
 });
+
+Deno.test("check's module loads no npm or node: module and not the fake", async () => {
+  const mods = await reached("lib/commands/check.ts", false);
+  assertEquals(outside(mods), []);
+  assertEquals([...mods].filter((m) => /^lib\/fake\/|yaml_full/.test(m)), []);
+});
