@@ -193,48 +193,18 @@ async function timed(flags: string[], stdin = ""): Promise<number> {
 const bare = () => timed([EMPTY]);
 
 /**
- * CPU ms (user + system) of this process's finished children, from /proc/self/stat (clock ticks
- * of 10 ms: meaningful summed over many runs); undefined where there is no /proc.
- */
-function childrenCpu(): number | undefined {
-  try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 16 and 17 (cutime, cstime), counted from 1 with pid and comm before the slice.
-    return (Number(f[13]) + Number(f[14])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * `n` pairs of (bare deno run, `run()`), alternating: the median of each, the median of the
- * pairs' differences (keydrift's own share), and the mean CPU of each where /proc tells it.
+ * `n` pairs of (bare deno run, `run()`), alternating: the median of each and the median of the
+ * pairs' differences (keydrift's own share). Wall time only: Deno reads no /proc without -A, so
+ * CPU times come from outside (farm-bench in the README).
  */
 async function paired(n: number, run: () => Promise<number>) {
   const b: number[] = [];
   const k: number[] = [];
-  let cpuBare = 0;
-  let cpuRun = 0;
   for (let i = 0; i < n; i++) {
-    const c0 = childrenCpu();
     b.push(await bare());
-    const c1 = childrenCpu();
     k.push(await run());
-    const c2 = childrenCpu();
-    if (c0 !== undefined && c1 !== undefined && c2 !== undefined) {
-      cpuBare += c1 - c0;
-      cpuRun += c2 - c1;
-    }
   }
-  const cpu = childrenCpu() === undefined ? undefined : { bare: cpuBare / n, run: cpuRun / n };
-  return { bare: median(b), wall: median(k), own: median(k.map((x, i) => x - b[i])), cpu };
-}
-
-/** "; CPU a vs b (+d)" where /proc gives CPU times. */
-function cpuNote(cpu: { bare: number; run: number } | undefined): string {
-  if (!cpu) return "";
-  return `; CPU ${ms(cpu.run)} vs ${ms(cpu.bare)} bare (+${ms(cpu.run - cpu.bare)}, mean)`;
+  return { bare: median(b), wall: median(k), own: median(k.map((x, i) => x - b[i])) };
 }
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
@@ -267,7 +237,7 @@ console.log(
     ms(small.bare)
   }; \`validate\` of a 3-line manifest ${ms(small.wall)}; keydrift's own start-up ${
     ms(small.own)
-  } (median of ${PAIRS} paired differences${cpuNote(small.cpu)})\n`,
+  } (median of ${PAIRS} paired differences)\n`,
 );
 
 console.log(
@@ -332,5 +302,5 @@ const large = await paired(
 console.log(
   `\n\`validate\` of 10,000 keys (200 projects): ${ms(large.wall)} (bare \`deno run\` ${
     ms(large.bare)
-  }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs${cpuNote(large.cpu)})`,
+  }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs)`,
 );
