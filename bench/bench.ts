@@ -8,6 +8,10 @@
  * over the same projects, in its own fresh process), compared whole process to whole process
  * and after start-up (its loop vs keydrift's read + diff + report); and SPEC's per-key naive
  * peer (sequential retrieval of every key), timed over 100 keys and scaled.
+ * Start-up is measured against a bare `deno run` of an empty script in the same run, in pairs
+ * (bare, keydrift, bare, keydrift, ...: the machine's speed drifts less within a pair): keydrift's
+ * own start-up is the median of the pairs' differences; the scenario table's "with start-up"
+ * ratio is (wall - bare deno run) / read bound.
  * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it)]
  */
 import { parseArgs } from "node:util";
@@ -28,6 +32,10 @@ const CONCURRENCY = 8;
 const KEY = "sk-admin-bench";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
+const EMPTY = new URL("./empty.ts", import.meta.url).pathname;
+const SMALL = new URL("./small.yaml", import.meta.url).pathname;
+/** Start-up differences are a few ms on a noisy machine: many pairs. */
+const PAIRS = Math.max(15, RUNS * 5);
 
 interface Scenario {
   name: string;
@@ -170,6 +178,37 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** Wall ms of one `deno run` (stdin written and closed, output thrown away); fails loudly. */
+async function timed(flags: string[], stdin = ""): Promise<number> {
+  const t0 = performance.now();
+  const child = await denoRun(flags, stdin, "null");
+  await child.stdout.cancel();
+  const status = await child.status;
+  const ms = performance.now() - t0;
+  if (!status.success) throw new Error(`deno run ${flags.join(" ")} failed (${status.code})`);
+  return ms;
+}
+
+/** A bare `deno run` of an empty script: Deno's own start-up, the yardstick. */
+const bare = () => timed([EMPTY]);
+
+/**
+ * `n` pairs of (bare deno run, `run()`), alternating: the median of each and the median of the
+ * pairs' differences (keydrift's own share). Wall time only: Deno reads no /proc without -A, so
+ * CPU times come from outside (farm-bench in the README).
+ */
+async function paired(n: number, run: () => Promise<number>) {
+  const b: number[] = [];
+  const k: number[] = [];
+  for (let i = 0; i < n; i++) {
+    b.push(await bare());
+    k.push(await run());
+  }
+  return { bare: median(b), wall: median(k), own: median(k.map((x, i) => x - b[i])) };
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
 const scenarios: Scenario[] = [
   { name: "1 project x 1,000 keys", projects: 1, keys: 1000, naive: true },
   { name: "200 projects x 50 keys", projects: 200, keys: 50, naive: true },
@@ -188,13 +227,32 @@ if (values.only) {
 console.log(
   `keydrift bench: fake Admin API in its own process, latency ${LATENCY} ms, concurrency ${CONCURRENCY}, median of ${RUNS} runs\n`,
 );
-console.log(
-  "| scenario | wall | start-up + parse | read | diff + report | requests (min) | round trip | read bound | read/bound | peak RSS | naive SDK loop | naive/wall | naive/keydrift after start-up | per-key naive (est.) | per-key/wall |",
+
+const small = await paired(
+  PAIRS,
+  () => timed([`--allow-read=${SMALL}`, MAIN, "validate", "-m", SMALL, "-q"]),
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log(
+  `start-up: bare \`deno run\` of an empty script ${
+    ms(small.bare)
+  }; \`validate\` of a 3-line manifest ${ms(small.wall)}; keydrift's own start-up ${
+    ms(small.own)
+  } (median of ${PAIRS} paired differences)\n`,
+);
+
+console.log(
+  "| scenario | wall | bare deno run | start-up + parse | read | diff + report | requests (min) | round trip | read bound | read/bound | (wall - bare deno run)/bound | peak RSS | naive SDK loop | naive/wall | naive/keydrift after start-up | per-key naive (est.) | per-key/wall |",
+);
+console.log(
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+);
 for (const sc of scenarios) {
   const runs: Awaited<ReturnType<typeof keydrift>>[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await keydrift(sc));
+  const bares: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    bares.push(await bare());
+    runs.push(await keydrift(sc));
+  }
   const med = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
   const min = minimal(sc);
   // Key pages of one project are a chain (each needs the previous cursor).
@@ -205,24 +263,28 @@ for (const sc of scenarios) {
   const bound = sc.rps ? Math.max(latencyBound, ((min - sc.rps) / sc.rps) * 1000) : latencyBound;
   const nv = sc.naive ? await naive(sc) : null;
   const pk = sc.naive ? await perKey(sc) : null;
-  const ms = med((r) => r.ms);
+  const wall = med((r) => r.ms);
   const read = med((r) => r.read);
+  // keydrift's whole run less Deno's own start-up, pair by pair.
+  const own = median(runs.map((r, i) => r.ms - bares[i]));
   const cells = [
     sc.name,
-    `${ms.toFixed(0)} ms`,
-    `${med((r) => r.startup).toFixed(0)} ms`,
-    `${read.toFixed(0)} ms`,
-    `${med((r) => r.after).toFixed(0)} ms`,
+    ms(wall),
+    ms(median(bares)),
+    ms(med((r) => r.startup)),
+    ms(read),
+    ms(med((r) => r.after)),
     `${med((r) => r.requests)} (${min})`,
     `${rtt.toFixed(1)} ms`,
-    `${bound.toFixed(0)} ms`,
+    ms(bound),
     `${(read / bound).toFixed(2)}x`,
+    `${(own / bound).toFixed(2)}x`,
     `${(Math.max(...runs.map((r) => r.rss)) / 2 ** 20).toFixed(0)} MB`,
-    nv ? `${nv.ms.toFixed(0)} ms` : "skipped",
-    nv ? `${(nv.ms / ms).toFixed(1)}x` : "-",
+    nv ? ms(nv.ms) : "skipped",
+    nv ? `${(nv.ms / wall).toFixed(1)}x` : "-",
     nv ? `${(nv.loop / (read + med((r) => r.after))).toFixed(1)}x` : "-",
     pk ? `${(pk.ms / 1000).toFixed(0)} s` : "skipped",
-    pk ? `${(pk.ms / ms).toFixed(0)}x` : "-",
+    pk ? `${(pk.ms / wall).toFixed(0)}x` : "-",
   ];
   console.log(`| ${cells.join(" | ")} |`);
   const codes = new Set(runs.map((r) => r.code));
@@ -231,19 +293,14 @@ for (const sc of scenarios) {
   }
 }
 
-// validate of a 10,000-key manifest, including Deno start-up.
+// validate of a 10,000-key manifest (read from stdin), paired with bare runs too.
 const big = manifest(200, 50);
-const times: number[] = [];
-for (let i = 0; i < RUNS; i++) {
-  const t0 = performance.now();
-  const child = await denoRun(["--allow-read=.", MAIN, "validate", "-m", "-", "-q"], big);
-  await child.stdout.cancel();
-  const status = await child.status;
-  times.push(performance.now() - t0);
-  if (!status.success) console.log("validate failed");
-}
+const large = await paired(
+  Math.max(RUNS, 5),
+  () => timed(["--allow-read=.", MAIN, "validate", "-m", "-", "-q"], big),
+);
 console.log(
-  `\nvalidate, 10,000 keys (200 projects), including start-up: ${
-    median(times).toFixed(0)
-  } ms (median of ${RUNS})`,
+  `\n\`validate\` of 10,000 keys (200 projects): ${ms(large.wall)} (bare \`deno run\` ${
+    ms(large.bare)
+  }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs)`,
 );

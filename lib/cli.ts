@@ -6,20 +6,8 @@ import type { Deps } from "./deps.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "./errors.ts";
 import type { Policy } from "./policy.ts";
 import { VERSION } from "./version.ts";
-import { check, CHECK_HELP } from "./commands/check.ts";
 import { createIo, type Io } from "./io.ts";
 import { textSafe } from "./render/inert.ts";
-import {
-  listPolicies,
-  POLICIES_HELP,
-  schema,
-  SCHEMA_HELP,
-  validate,
-  VALIDATE_HELP,
-} from "./commands/offline.ts";
-import { FAKE_API_HELP, fakeApi } from "./commands/fake_api.ts";
-import { IMPORT_HELP, importCommand } from "./commands/import.ts";
-import { completions, COMPLETIONS_HELP } from "./commands/completions.ts";
 
 export type { Deps } from "./deps.ts";
 
@@ -41,15 +29,55 @@ Run 'keydrift <command> --help' for a command's options.
 
 type Command = (argv: string[], io: Io, policies: readonly Policy[]) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
-  check: { run: check, help: CHECK_HELP },
-  validate: { run: validate, help: VALIDATE_HELP },
-  import: { run: importCommand, help: IMPORT_HELP },
-  "fake-api": { run: (argv, io) => fakeApi(argv, io), help: FAKE_API_HELP },
-  schema: { run: schema, help: SCHEMA_HELP },
-  policies: { run: listPolicies, help: POLICIES_HELP },
-  completions: { run: (a, io, p) => completions(a, io, p, COMMANDS, HELP), help: COMPLETIONS_HELP },
+interface CommandModule {
+  run: Command;
+  help: string;
+}
+
+/**
+ * Each command's module, loaded when the command runs: `validate` never loads the API client,
+ * the renderers or the fake (each module costs start-up time, paid on every run).
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  check: async () => {
+    const m = await import("./commands/check.ts");
+    return { run: m.check, help: m.CHECK_HELP };
+  },
+  validate: async () => {
+    const m = await import("./commands/offline.ts");
+    return { run: m.validate, help: m.VALIDATE_HELP };
+  },
+  import: async () => {
+    const m = await import("./commands/import.ts");
+    return { run: m.importCommand, help: m.IMPORT_HELP };
+  },
+  "fake-api": async () => {
+    const m = await import("./commands/fake_api.ts");
+    return { run: (argv, io) => m.fakeApi(argv, io), help: m.FAKE_API_HELP };
+  },
+  schema: async () => {
+    const m = await import("./commands/offline.ts");
+    return { run: m.schema, help: m.SCHEMA_HELP };
+  },
+  policies: async () => {
+    const m = await import("./commands/offline.ts");
+    return { run: m.listPolicies, help: m.POLICIES_HELP };
+  },
+  completions: async () => {
+    const m = await import("./commands/completions.ts");
+    return {
+      run: async (a, io, p) => m.completions(a, io, p, await allCommands(), HELP),
+      help: m.COMPLETIONS_HELP,
+    };
+  },
 };
+
+/** Every command's module (for completions, which reads every command's help). */
+async function allCommands(): Promise<Record<string, CommandModule>> {
+  const out: Record<string, CommandModule> = {};
+  for (const [name, load] of Object.entries(COMMANDS)) out[name] = await load();
+  return out;
+}
 
 /** Runs keydrift and returns the exit code. Never throws. */
 export async function run(
@@ -69,15 +97,15 @@ export async function run(
       await io.out(`keydrift ${VERSION}\n`);
       return 0;
     }
-    const command = COMMANDS[name];
-    if (!command) {
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!load) {
       throw new UsageError(`unknown command "${name}"${suggestion(name, Object.keys(COMMANDS))}`);
     }
     if (rest.includes("--version")) {
       await io.out(`keydrift ${VERSION}\n`);
       return 0;
     }
-    return await command.run(rest, io, policies);
+    return await (await load()).run(rest, io, policies);
   } catch (e) {
     await io.err(describeError(e, verbose));
     return 1;

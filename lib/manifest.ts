@@ -3,7 +3,7 @@
  * collected and located. Pure: callers read the files and pass their text.
  */
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
-import { type CheckedDocument, parseAndCheck } from "./yaml_check.ts";
+import { type CheckedDocument, type FullReader, parseAndCheck } from "./yaml_check.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
 import type {
   DeclaredKey,
@@ -40,26 +40,29 @@ type Obj = Record<string, any>;
 interface FilePart {
   unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
   policies: Map<string, PolicySetting>;
-  projects: DeclaredProject[];
+  /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
+  projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
   waivers: Waiver[];
 }
 
-/** Projects' own `unmanaged` settings; the rest follow the merged defaults. */
-const overrides = new WeakMap<DeclaredProject, UnmanagedLevel>();
-
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
 
-/** Loads and merges one or more manifests. */
+/**
+ * Loads and merges one or more manifests. `full` is the full YAML reader (`readFull` in
+ * `yaml_full.ts`); without it, a file outside the fast reader's subset throws
+ * `FullReaderNeeded` (`withFullReader` in `yaml_check.ts` loads it then and calls again).
+ */
 export function loadManifests(
   sources: readonly ManifestSource[],
   policies: readonly PolicySchemaSource[],
+  full?: FullReader,
 ): LoadResult {
   const schema = buildSchema(policies);
   const problems: ManifestProblem[] = [];
   const waiverProblems: ManifestProblem[] = [];
   const parts: FilePart[] = [];
   for (const src of sources) {
-    const doc = parseAndCheck(src.path, src.text, schema, problems);
+    const doc = parseAndCheck(src.path, src.text, schema, problems, { full });
     if (doc && doc.value && typeof doc.value === "object") {
       parts.push(buildPart(doc, doc.value as Obj, policies, problems));
     }
@@ -106,8 +109,7 @@ function buildPart(
   for (const p of (root.projects ?? []) as Obj[]) {
     if (p && typeof p === "object" && typeof p.id === "string") {
       const project = buildProject(doc, p, problems);
-      if (p.unmanaged) overrides.set(project, p.unmanaged);
-      part.projects.push(project);
+      part.projects.push(p.unmanaged ? { project, unmanaged: p.unmanaged } : { project });
     }
   }
   for (const w of (root.waivers ?? []) as Obj[]) {
@@ -189,7 +191,7 @@ function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]):
         );
       } else manifest.policies.set(id, setting);
     }
-    for (const p of part.projects) {
+    for (const { project: p } of part.projects) {
       const prev = projectAt.get(p.id);
       if (prev) {
         problems.push(
@@ -203,7 +205,11 @@ function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]):
     manifest.waivers.push(...part.waivers);
   }
   // A project without its own `unmanaged` follows defaults, which may live in another file.
-  for (const p of manifest.projects) p.unmanaged = overrides.get(p) ?? manifest.unmanaged;
+  for (const part of parts) {
+    for (const { project, unmanaged } of part.projects) {
+      project.unmanaged = unmanaged ?? manifest.unmanaged;
+    }
+  }
   return manifest;
 }
 

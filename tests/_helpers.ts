@@ -4,6 +4,7 @@ import { run } from "../lib/cli.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi, type FakeApi } from "../lib/fake/mod.ts";
 import { type FakeState, loadState } from "../lib/fake/state.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import type { Policy } from "../lib/policy.ts";
 import type { LiveKey } from "../lib/types.ts";
 import { Ajv, type ValidateFunction } from "ajv";
@@ -173,7 +174,7 @@ export async function runCli(
 
 /** Loads a fake state from YAML text (throws on problems). */
 export function stateFrom(text: string, now = NOW_S): FakeState {
-  const { state, problems } = loadState("state.yaml", text, now);
+  const { state, problems } = loadState("state.yaml", text, now, readFull);
   if (!state) {
     throw new Error(problems.map((p) => `${p.line}:${p.column}: ${p.message}`).join("\n"));
   }

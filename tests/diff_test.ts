@@ -2,13 +2,14 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
 import { computeDiff } from "../lib/diff.ts";
 import { loadManifests } from "../lib/manifest.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
 import { live } from "./_helpers.ts";
 
 function manifest(keysYaml: string, extra = ""): Manifest {
   const text = `version: 1\nprojects:\n  - id: p\n${extra}    keys:\n${keysYaml}`;
-  const r = loadManifests([{ path: "m.yaml", text }], POLICIES);
+  const r = loadManifests([{ path: "m.yaml", text }], POLICIES, readFull);
   if (!r.manifest) throw new Error(JSON.stringify(r.problems));
   return r.manifest;
 }

@@ -3,6 +3,7 @@ import { createAdminClient } from "../lib/api/client.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";
 import { readLive } from "../lib/live_state.ts";
 import { loadManifests } from "../lib/manifest.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveProject, RunError } from "../lib/types.ts";
 import { seeded, stateFrom, virtualClock } from "./_helpers.ts";
@@ -20,12 +21,16 @@ async function read(concurrency: number) {
   const state = stateFrom(
     `options: { latency_ms: 20 }\nprojects:\n${projects}\n  - { id: proj_x }\n`,
   );
-  const manifest = loadManifests([{
-    path: "k.yaml",
-    text: "version: 1\nprojects:\n" +
-      Array.from({ length: PROJECTS }, (_, p) => `  - { id: proj_${p}, keys: [] }`).join("\n") +
-      "\n  - { id: proj_gone, keys: [] }\n",
-  }], POLICIES).manifest!;
+  const manifest = loadManifests(
+    [{
+      path: "k.yaml",
+      text: "version: 1\nprojects:\n" +
+        Array.from({ length: PROJECTS }, (_, p) => `  - { id: proj_${p}, keys: [] }`).join("\n") +
+        "\n  - { id: proj_gone, keys: [] }\n",
+    }],
+    POLICIES,
+    readFull,
+  ).manifest!;
   const clock = virtualClock();
   const api = createFakeApi(state, clock);
   let inFlight = 0;

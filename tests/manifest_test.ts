@@ -2,11 +2,13 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { loadManifests } from "../lib/manifest.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { formatProblem, type ManifestProblem } from "../lib/errors.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { readExample } from "./_helpers.ts";
 
-const load = (text: string, path = "keydrift.yaml") => loadManifests([{ path, text }], POLICIES);
+const load = (text: string, path = "keydrift.yaml") =>
+  loadManifests([{ path, text }], POLICIES, readFull);
 const errors = (text: string) => {
   const r = load(text);
   return [...r.problems, ...r.waiverProblems].sort((a, b) => a.line - b.line || a.column - b.column)
@@ -179,14 +181,22 @@ Deno.test("loadManifests() accepts the example manifest and locates every entry"
 Deno.test("loadManifests() merges files; a project in two files names both places", () => {
   const a = "version: 1\ndefaults: { unmanaged: warning }\nprojects:\n  - id: p1\n    keys: []\n";
   const b = "version: 1\nprojects:\n  - id: p2\n    keys: []\n  - id: p1\n    keys: []\n";
-  const r = loadManifests([{ path: "a.yaml", text: a }, { path: "b.yaml", text: b }], POLICIES);
+  const r = loadManifests(
+    [{ path: "a.yaml", text: a }, { path: "b.yaml", text: b }],
+    POLICIES,
+    readFull,
+  );
   assertEquals(r.problems.map(formatProblem), [
     'b.yaml:5:5: project "p1" is declared twice: here and at a.yaml:4:5',
   ]);
-  const ok = loadManifests([{ path: "a.yaml", text: a }, {
-    path: "b.yaml",
-    text: b.replace("  - id: p1\n    keys: []\n", ""),
-  }], POLICIES);
+  const ok = loadManifests(
+    [{ path: "a.yaml", text: a }, {
+      path: "b.yaml",
+      text: b.replace("  - id: p1\n    keys: []\n", ""),
+    }],
+    POLICIES,
+    readFull,
+  );
   assertEquals(ok.manifest!.projects.map((p) => [p.id, p.unmanaged]), [["p1", "warning"], [
     "p2",
     "warning",

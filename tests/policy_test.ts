@@ -11,6 +11,7 @@ import {
   unusedWaiverNotes,
 } from "../lib/policy.ts";
 import { loadManifests } from "../lib/manifest.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { multipleKeysPerOwner } from "../policies/multiple_keys_per_owner.ts";
 import type { DeclaredKey, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
@@ -25,7 +26,7 @@ function manifest(
   } = {},
 ): Manifest {
   const text = `version: 1\n${extra}projects:\n  - id: p\n${projectExtra}${keys}`;
-  const r = loadManifests([{ path: "m.yaml", text }], policies);
+  const r = loadManifests([{ path: "m.yaml", text }], policies, readFull);
   if (!r.manifest) throw new Error(JSON.stringify(r.problems));
   return r.manifest;
 }
@@ -172,11 +173,15 @@ Deno.test("waivers: active waives; expired and malformed do not, and say so; --n
   // The finding's message is the policy's; renderers say why the waiver does not apply.
   assertEquals(old.waiver?.expires, "2026-11-19");
   ok(findingText(old).endsWith("(waiver expired on 2026-11-19)"), findingText(old));
-  const r = loadManifests([{
-    path: "m.yaml",
-    text:
-      "version: 1\nprojects:\n  - id: p\n    keys: []\nwaivers:\n  - { policy: key-expired, project: p, key: svc-a, reason: r, expires: 2027-02-30 }\n",
-  }], POLICIES);
+  const r = loadManifests(
+    [{
+      path: "m.yaml",
+      text:
+        "version: 1\nprojects:\n  - id: p\n    keys: []\nwaivers:\n  - { policy: key-expired, project: p, key: svc-a, reason: r, expires: 2027-02-30 }\n",
+    }],
+    POLICIES,
+    readFull,
+  );
   const bad = run([expired], r.manifest!).findings[0];
   assertEquals([bad.waived, bad.waiver?.state], [false, "malformed"]);
   const audit = run([expired], WAIVED("2027-01-01"), { noWaivers: true }).findings[0];

@@ -3,6 +3,7 @@ import { Ajv } from "ajv";
 import { parse } from "yaml";
 import { buildSchema, type JsonSchema } from "../lib/schema.ts";
 import { loadManifests } from "../lib/manifest.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { readExample, runCli } from "./_helpers.ts";
 
@@ -33,7 +34,7 @@ Deno.test("the example manifest validates against the printed schema and loads w
   const validate = ajv.compile(JSON.parse(printed.stdout));
   const text = readExample("keydrift.yaml");
   ok(validate(parse(text)), JSON.stringify(validate.errors));
-  assertEquals(loadManifests([{ path: "m.yaml", text }], POLICIES).problems, []);
+  assertEquals(loadManifests([{ path: "m.yaml", text }], POLICIES, readFull).problems, []);
 });
 
 const INVALID = [
@@ -56,7 +57,7 @@ for (const [i, text] of INVALID.entries()) {
     const validate = validator();
     ok(!validate(parse(text)), `Ajv accepted: ${text}`);
     ok(
-      loadManifests([{ path: "m.yaml", text }], POLICIES).problems.length > 0,
+      loadManifests([{ path: "m.yaml", text }], POLICIES, readFull).problems.length > 0,
       `validate accepted: ${text}`,
     );
   });

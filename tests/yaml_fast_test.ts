@@ -7,7 +7,8 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { GiveUp, parseFast, resolvePlain } from "../lib/yaml_fast.ts";
-import { parseAndCheck, readFull } from "../lib/yaml_check.ts";
+import { parseAndCheck } from "../lib/yaml_check.ts";
+import { readFull } from "../lib/yaml_full.ts";
 import { buildSchema } from "../lib/schema.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { ManifestProblem } from "../lib/errors.ts";
@@ -241,8 +242,8 @@ Deno.test("property: on mutated manifests, the fast reader agrees or gives up", 
         // Whichever reader runs, the checked value and every problem are the same.
         const auto: ManifestProblem[] = [];
         const full: ManifestProblem[] = [];
-        const a = parseAndCheck("k.yaml", text, SCHEMA, auto);
-        const f = parseAndCheck("k.yaml", text, SCHEMA, full, { reader: "full" });
+        const a = parseAndCheck("k.yaml", text, SCHEMA, auto, { full: readFull });
+        const f = parseAndCheck("k.yaml", text, SCHEMA, full, { reader: "full", full: readFull });
         assertEquals(auto, full);
         assertEquals(a?.value, f?.value);
       },
@@ -270,8 +271,11 @@ Deno.test("an entry outside the subset, found only when read, restarts the file 
   for (const text of texts) {
     const auto: ManifestProblem[] = [];
     const fullProblems: ManifestProblem[] = [];
-    const a = parseAndCheck("k.yaml", text, schema, auto);
-    const f = parseAndCheck("k.yaml", text, schema, fullProblems, { reader: "full" });
+    const a = parseAndCheck("k.yaml", text, schema, auto, { full: readFull });
+    const f = parseAndCheck("k.yaml", text, schema, fullProblems, {
+      reader: "full",
+      full: readFull,
+    });
     assertEquals(auto, fullProblems);
     assertEquals(a?.value, f?.value);
     assert(auto.length > 0);

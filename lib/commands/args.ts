@@ -1,10 +1,27 @@
-/** Argument parsing on node:util parseArgs, with usage errors users can act on. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+/**
+ * Argument parsing with node:util parseArgs's rules (strict, positionals allowed), written out here:
+ * importing node:util starts Deno's Node layer, about 40 ms of every command's start-up. Usage
+ * errors are one line users can act on.
+ */
+import type { parseArgs, ParseArgsConfig } from "node:util";
 import { suggestion, UsageError } from "../errors.ts";
 
+/** A command's option table, as parseArgs takes it. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** Parses `argv` strictly; unknown flags and missing values become one-line UsageErrors. */
+/** One option as written: its name in the table, as typed, and its value if it has one. */
+interface Token {
+  name: string;
+  raw: string;
+  value?: string;
+  inline: boolean;
+}
+
+/**
+ * Parses `argv` strictly, as node:util parseArgs({ strict: true, allowPositionals: true }) does
+ * (`-abc` groups, `-mVALUE`, `--name=VALUE`, `--` ends options); at most `positionals` positional
+ * arguments. Unknown flags and missing values become one-line UsageErrors.
+ */
 export function parse<T extends Options>(
   command: string,
   argv: string[],
@@ -13,40 +30,84 @@ export function parse<T extends Options>(
 ): ReturnType<
   typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
 > {
-  try {
-    const out = parseArgs({
-      args: argv,
-      options,
-      strict: true as const,
-      allowPositionals: true as const,
-    });
-    if (out.positionals.length > positionals) {
-      throw new UsageError(
-        `unexpected argument "${out.positionals[positionals]}" for ${command}`,
-        command,
-      );
+  const long = (short: string) =>
+    Object.keys(options).find((n) => options[n].short === short) ?? short;
+  const isString = (name: string) =>
+    Object.hasOwn(options, name) && options[name].type === "string";
+  const tokens: (Token | string)[] = [];
+  const rest = [...argv];
+  while (rest.length) {
+    const arg = rest.shift()!;
+    if (arg === "--") {
+      tokens.push(...rest.splice(0));
+    } else if (arg.length === 2 && arg[0] === "-" && arg[1] !== "-") {
+      const name = long(arg[1]);
+      const value = isString(name) && rest.length ? rest.shift() : undefined;
+      tokens.push({ name, raw: arg, value, inline: false });
+    } else if (arg.length > 2 && arg[0] === "-" && arg[1] !== "-") {
+      const name = long(arg[1]);
+      if (isString(name)) {
+        tokens.push({ name, raw: `-${arg[1]}`, value: arg.slice(2), inline: true });
+        continue;
+      }
+      // A group of short flags: each stands alone, a string flag takes the rest as its value.
+      const expanded: string[] = [];
+      for (let i = 1; i < arg.length; i++) {
+        if (!isString(long(arg[i])) || i === arg.length - 1) expanded.push(`-${arg[i]}`);
+        else {
+          expanded.push(`-${arg.slice(i)}`);
+          break;
+        }
+      }
+      rest.unshift(...expanded);
+    } else if (arg.length > 2 && arg.startsWith("--")) {
+      const eq = arg.indexOf("=", 3); // "--=x" is a flag named "=x"
+      if (eq < 0) {
+        const name = arg.slice(2);
+        const value = isString(name) && rest.length ? rest.shift() : undefined;
+        tokens.push({ name, raw: arg, value, inline: false });
+      } else {
+        const name = arg.slice(2, eq);
+        tokens.push({ name, raw: `--${name}`, value: arg.slice(eq + 1), inline: true });
+      }
+    } else tokens.push(arg);
+  }
+  const values: Record<string, string | boolean | (string | boolean)[]> = Object.create(null);
+  const found: string[] = [];
+  for (const t of tokens) {
+    if (typeof t === "string") {
+      found.push(t);
+      continue;
     }
-    return out;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const err = e as { code?: string; message: string };
-    const flag = /'([^']+)'/.exec(err.message)?.[1] ?? "";
-    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    if (!Object.hasOwn(options, t.name)) {
       const names = Object.keys(options).map((n) => `--${n}`);
       throw new UsageError(
-        `unknown flag "${flag}" for ${command}${suggestion(flag.split("=")[0], names)}`,
+        `unknown flag "${t.raw}" for ${command}${suggestion(t.raw.split("=")[0], names)}`,
         command,
       );
     }
-    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      const name = /--[\w-]+/.exec(err.message)?.[0] ?? flag;
-      throw new UsageError(`${name} needs a value`, command);
+    const o = options[t.name];
+    if (o.type === "string") {
+      // A value that looks like a flag (`-m --quiet`) is taken for a forgotten value, as in node.
+      if (t.value === undefined || (!t.inline && t.value.length > 1 && t.value[0] === "-")) {
+        throw new UsageError(`--${t.name} needs a value`, command);
+      }
+    } else if (t.value !== undefined) {
+      throw new UsageError(`--${t.name} takes no value`, command);
     }
-    if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      throw new UsageError(`unexpected argument "${flag}" for ${command}`, command);
+    if (t.name === "__proto__") continue;
+    const value = t.value ?? true;
+    if (!o.multiple) values[t.name] = value;
+    else {
+      const list = values[t.name];
+      if (Array.isArray(list)) list.push(value);
+      else values[t.name] = [value];
     }
-    throw new UsageError(err.message.split("\n")[0], command);
   }
+  if (found.length > positionals) {
+    throw new UsageError(`unexpected argument "${found[positionals]}" for ${command}`, command);
+  }
+  return { values, positionals: found } as ReturnType<typeof parse<T>>;
 }
 
 /** A positive integer flag value. */

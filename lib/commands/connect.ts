@@ -4,8 +4,7 @@ import { scrubber } from "../redact.ts";
 import type { Deps } from "../deps.ts";
 import { fileProblem, ManifestError, UsageError } from "../errors.ts";
 import { intFlag, secondsFlag } from "./args.ts";
-import { createFakeApi } from "../fake/mod.ts";
-import { loadState } from "../fake/state.ts";
+import { withFullReader } from "../yaml_check.ts";
 
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
 /** The in-process fake needs an admin-shaped key; it is not a secret. */
@@ -164,11 +163,14 @@ export async function startFake(deps: Deps, path: string, command: string) {
   } catch (e) {
     throw new UsageError(`cannot read fake state "${path}": ${fileProblem(e)}`, command);
   }
-  const { state, problems } = loadState(
-    path === "-" ? "<stdin>" : path,
-    text,
-    Math.floor(deps.now() / 1000),
-  );
+  // The fake is loaded only when asked for: `check` against the real API never pays for it.
+  const [{ createFakeApi }, { loadState }] = await Promise.all([
+    import("../fake/mod.ts"),
+    import("../fake/state.ts"),
+  ]);
+  const file = path === "-" ? "<stdin>" : path;
+  const clock = Math.floor(deps.now() / 1000);
+  const { state, problems } = await withFullReader((full) => loadState(file, text, clock, full));
   if (!state) throw new ManifestError(problems);
   return createFakeApi(state, { now: deps.now }).handler;
 }

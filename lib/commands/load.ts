@@ -3,6 +3,7 @@ import type { Deps } from "../deps.ts";
 import { loadManifests, type LoadResult, type ManifestSource } from "../manifest.ts";
 import type { PolicySchemaSource } from "../schema.ts";
 import { fileProblem, UsageError } from "../errors.ts";
+import { withFullReader } from "../yaml_check.ts";
 
 export const DEFAULT_MANIFEST = "keydrift.yaml";
 
@@ -45,12 +46,13 @@ function fail(e: unknown, path: string, command: string): never {
   );
 }
 
-/** Reads and loads manifests. */
+/** Reads and loads manifests; the full YAML reader is loaded only if a file needs it. */
 export async function loadFrom(
   deps: Deps,
   paths: readonly string[],
   policies: readonly PolicySchemaSource[],
   command: string,
 ): Promise<LoadResult> {
-  return loadManifests(await readSources(deps, paths, command), policies);
+  const sources = await readSources(deps, paths, command);
+  return await withFullReader((full) => loadManifests(sources, policies, full));
 }

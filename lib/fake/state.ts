@@ -4,7 +4,7 @@
  * Timestamps may be Unix seconds, ISO dates, or relative to the fake's clock (`-97d`, `+3h`, `now`).
  */
 import type { JsonSchema } from "../schema.ts";
-import { parseAndCheck } from "../yaml_check.ts";
+import { type FullReader, parseAndCheck } from "../yaml_check.ts";
 import type { ManifestProblem } from "../errors.ts";
 import {
   ACTOR_SCHEMA,
@@ -203,15 +203,17 @@ export function redactFor(id: string, owner: "user" | "service_account"): string
 
 /**
  * Loads a state file. `clock` is the fake's "now" in Unix seconds when the file has no `now`.
- * Throws nothing: problems are returned, located.
+ * Problems are returned, located. `full` is the full YAML reader; without it, a file outside
+ * the fast reader's subset throws `FullReaderNeeded` (see `withFullReader`).
  */
 export function loadState(
   path: string,
   text: string,
   clock: number,
+  full?: FullReader,
 ): { state: FakeState | null; problems: ManifestProblem[] } {
   const problems: ManifestProblem[] = [];
-  const doc = parseAndCheck(path, text, STATE_SCHEMA, problems);
+  const doc = parseAndCheck(path, text, STATE_SCHEMA, problems, { full });
   if (!doc || problems.length) return { state: null, problems };
   const root = doc.value as Obj;
   const bad = (o: object, f: string | undefined, msg: string) =>
