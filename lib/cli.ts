@@ -19,6 +19,7 @@ import {
 } from "./commands/offline.ts";
 import { FAKE_API_HELP, fakeApi } from "./commands/fake_api.ts";
 import { IMPORT_HELP, importCommand } from "./commands/import.ts";
+import { BASELINE_HELP, baselineCommand } from "./commands/baseline.ts";
 import { completions, COMPLETIONS_HELP } from "./commands/completions.ts";
 
 export type { Deps } from "./deps.ts";
@@ -31,6 +32,7 @@ Commands:
   check      compare the manifest with live keys, report drift (exit 0 in sync, 1 error, 2 drift)
   validate   check the manifest offline
   import     write a manifest that describes the live state
+  baseline   record current drift and findings so check fails only on new ones
   fake-api   serve the built-in fake Admin API on 127.0.0.1
   schema     print the manifest's JSON Schema (draft-07)
   policies   list built-in policies, their options and defaults
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   check: { run: check, help: CHECK_HELP },
   validate: { run: validate, help: VALIDATE_HELP },
   import: { run: importCommand, help: IMPORT_HELP },
+  baseline: { run: baselineCommand, help: BASELINE_HELP },
   "fake-api": { run: (argv, io) => fakeApi(argv, io), help: FAKE_API_HELP },
   schema: { run: schema, help: SCHEMA_HELP },
   policies: { run: listPolicies, help: POLICIES_HELP },

@@ -2,6 +2,7 @@
  * The report: computed once from the diff, the findings and the errors; every renderer reads
  * it and nothing else. Exit codes are data: one table, one pure function.
  */
+import type { BaselineOutcome } from "./baseline.ts";
 import type { DiffCounts } from "./diff.ts";
 import { effectiveSeverity, type Note, type Policy } from "./policy.ts";
 import type {
@@ -43,6 +44,8 @@ export interface Summary {
   policy_errors: number;
   policy_warnings: number;
   waived: number;
+  /** Drift items and findings acknowledged by `--baseline` (not counted above; issue 14). */
+  baselined: number;
   /** Live keys matched to an entry. */
   managed_keys: number;
   /** managed_keys / live_keys as a whole percentage (rounded down; 100 with no live keys). */
@@ -84,6 +87,10 @@ export interface Report {
   rules: RuleInfo[];
   /** The projects in scope and their declared entries. */
   declared: DeclaredSummary[];
+  /** Set by `check --baseline`: the file and the entries that no longer occur (issue 14). */
+  baseline?: BaselineOutcome | null;
+  /** Whether this run read the organisation's admin keys (issue 14). */
+  adminKeysChecked?: boolean;
 }
 
 export interface ReportInput {
@@ -110,8 +117,9 @@ export function exitCodeFor(
   input: Pick<ReportInput, "errors" | "drift" | "findings" | "failOn">,
 ): 0 | 1 | 2 {
   if (input.errors.length) return EXIT_CODES.error;
-  const failing = input.drift.some((d) => fails(d.severity, input.failOn)) ||
-    input.findings.some((f) => !f.waived && fails(f.severity, input.failOn));
+  // Baselined items are known and acknowledged: they never fail a run (issue 14).
+  const failing = input.drift.some((d) => !d.baselined && fails(d.severity, input.failOn)) ||
+    input.findings.some((f) => !f.waived && !f.baselined && fails(f.severity, input.failOn));
   return failing ? EXIT_CODES.drift : EXIT_CODES.in_sync;
 }
 
@@ -151,6 +159,7 @@ export function buildReport(input: ReportInput): Report {
       policy_errors: open.filter((f) => f.severity === "error").length,
       policy_warnings: open.filter((f) => f.severity === "warning").length,
       waived: input.findings.length - open.length,
+      baselined: 0,
       managed_keys: managed,
       coverage: input.liveKeys === 0 ? 100 : Math.floor((managed / input.liveKeys) * 100),
     },

@@ -139,6 +139,8 @@ export interface Drift {
   candidates?: Candidate[];
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };
+  /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
+  baselined?: boolean;
 }
 
 export interface WaiverRef {
@@ -159,6 +161,8 @@ export interface Finding {
   waived: boolean;
   waiver: WaiverRef | null;
   location: SourceLocation | null;
+  /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
+  baselined?: boolean;
 }
 
 /** The result of matching: drift plus which live keys were accounted for. */

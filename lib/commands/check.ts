@@ -10,7 +10,15 @@ import type { Manifest, RunError } from "../types.ts";
 import { enumFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
-import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
+import {
+  connect,
+  CONNECT_OPTIONS,
+  connectHelp,
+  type ConnectOptions,
+  connectOptions,
+} from "./connect.ts";
+import { applyBaseline } from "../baseline.ts";
+import { readBaseline } from "./baseline.ts";
 import { loadFrom } from "./load.ts";
 
 export const CHECK_HELP = `Usage: keydrift check [options]
@@ -28,6 +36,8 @@ ${connectHelp("run against")}
       --project ID        check only this project (repeatable)
       --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
       --no-waivers        ignore all waivers (audit mode)
+      --baseline FILE     items recorded in FILE (keydrift baseline) are known: shown, not failing
+      --no-baseline       ignore --baseline (audit mode)
       --color WHEN        auto (default), always or never
   -q, --quiet             only errors on stderr
   -v, --verbose           progress, retries and stack traces on stderr (never secrets)
@@ -41,6 +51,8 @@ export const CHECK_OPTIONS = {
   project: { type: "string", multiple: true },
   "fail-on": { type: "string" },
   "no-waivers": { type: "boolean" },
+  baseline: { type: "string" },
+  "no-baseline": { type: "boolean" },
   color: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   ...CONNECT_OPTIONS,
@@ -101,7 +113,6 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const connection = connectOptions("check", v, (m) =>
     // A log line must never change the outcome: a failed write to stderr is dropped.
     void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined));
-  const log = connection.log;
   let manifest: Manifest | null = null;
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
@@ -139,6 +150,10 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
     );
   }
+  const baselinePath = v["no-baseline"] ? undefined : v.baseline;
+  const baseline = baselinePath
+    ? await readBaseline(io.deps, baselinePath, "check").catch(failed)
+    : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
@@ -147,35 +162,49 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   } catch (e) {
     return failed(e);
   }
-  const started = io.deps.now();
   let report: Report;
   try {
-    const { client, secret } = await connect(io.deps, connection);
-    if (secret) io.addSecret(secret);
-    const assess = assessment(manifest, policies, {
-      now: started,
+    report = await assessLive(io, manifest, policies, connection, {
       noWaivers: v["no-waivers"] === true,
       failOn,
     });
-    const errors: RunError[] = [];
-    for await (const read of readLive(client, manifest.projects)) {
-      if (read.kind === "project") assess.add(read.declared, read.project);
-      else errors.push(read.error);
-    }
-    log?.(
-      `read ${manifest.projects.length} projects in ${
-        Math.round(io.deps.now() - started)
-      } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
-    );
-    report = assess.report(errors);
   } catch (e) {
     return failed(e);
   }
+  if (baseline) report = applyBaseline(report, baseline);
   return finish(report);
 }
 
+/**
+ * Reads the live state the manifest needs and assesses it (diff, policies): the report before any
+ * enrichment. `check` and `baseline` share it. Throws what the run cannot recover from.
+ */
+export async function assessLive(
+  io: Io,
+  manifest: Manifest,
+  policies: readonly Policy[],
+  connection: ConnectOptions,
+  opts: { noWaivers: boolean; failOn: FailOn },
+): Promise<Report> {
+  const started = io.deps.now();
+  const { client, secret } = await connect(io.deps, connection);
+  if (secret) io.addSecret(secret);
+  const assess = assessment(manifest, policies, { now: started, ...opts });
+  const errors: RunError[] = [];
+  for await (const read of readLive(client, manifest.projects)) {
+    if (read.kind === "project") assess.add(read.declared, read.project);
+    else errors.push(read.error);
+  }
+  connection.log?.(
+    `read ${manifest.projects.length} projects in ${
+      Math.round(io.deps.now() - started)
+    } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
+  );
+  return assess.report(errors);
+}
+
 /** Narrows the manifest to `--project` ids; each must be declared. */
-function scope(manifest: Manifest, ids: readonly string[]): Manifest {
+export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
   if (!ids.length) return manifest;
   const declared = manifest.projects.map((p) => p.id);
   for (const id of ids) {

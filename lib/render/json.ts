@@ -3,8 +3,12 @@ import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 
-/** 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). */
-export const FORMAT_VERSION = "1.1";
+/**
+ * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates).
+ * 1.3 (issue 14) added `baselined` on drift items and findings, `summary.baselined`,
+ * `baseline_file`, `baseline_resolved`, and admin keys (`key_type`, `admin_keys_checked`).
+ */
+export const FORMAT_VERSION = "1.3";
 
 const loc = (
   l: SourceLocation | null,
@@ -32,6 +36,7 @@ function drift(d: Drift) {
       ? { detail: liveDetail(d), owner: d.live.owner, redacted_value: d.live.redactedValue }
       : {}),
     location: loc(d.location),
+    baselined: d.baselined === true,
   };
 }
 
@@ -53,6 +58,7 @@ function finding(f: Finding) {
       }
       : null,
     location: loc(f.location),
+    baselined: f.baselined === true,
   };
 }
 
@@ -73,6 +79,8 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F) {
     findings: findingItems,
     errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
     warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
+    baseline_file: report.baseline?.file ?? null,
+    baseline_resolved: report.baseline?.resolved ?? [],
   };
 }
 

@@ -114,15 +114,19 @@ function suites(r: Report): Suite[] {
   }
   for (const d of r.drift) {
     const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
-    const line = `[${d.kind}, ${d.severity}] ${driftDetail(d)}`;
-    if (fails(d.severity, r.failOn)) c.failures.push([DRIFT_TEXT[d.kind].title, line]);
-    else c.notes.push(line);
+    const line = `[${d.kind}, ${d.severity}${d.baselined ? ", baselined" : ""}] ${driftDetail(d)}`;
+    if (!d.baselined && fails(d.severity, r.failOn)) {
+      c.failures.push([DRIFT_TEXT[d.kind].title, line]);
+    } else c.notes.push(line);
   }
   for (const f of r.findings) {
     const c = out.caseFor(f.projectId, f.keyName, f.keyId);
-    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}] ${findingDetail(f, c)}`;
-    if (!f.waived && fails(f.severity, r.failOn)) c.failures.push([`policy ${f.policy}`, line]);
-    else c.notes.push(line);
+    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}${
+      f.baselined ? ", baselined" : ""
+    }] ${findingDetail(f, c)}`;
+    if (!f.waived && !f.baselined && fails(f.severity, r.failOn)) {
+      c.failures.push([`policy ${f.policy}`, line]);
+    } else c.notes.push(line);
   }
   for (const e of r.errors) {
     const s = e.projectId === null ? out.suite("(keydrift)", "(run)") : out.suite(e.projectId);
@@ -153,7 +157,7 @@ function testcase(classname: string, c: Case): string {
   return out.join("\n") + "\n";
 }
 
-const NOTES = "items below fail_on and waived findings: they do not fail the run";
+const NOTES = "items below fail_on, waived findings and baselined items: they do not fail the run";
 
 const count = (cases: Case[], f: (c: Case) => boolean) => cases.filter(f).length;
 

@@ -97,7 +97,36 @@ function summaryTable(r: Report): string[] {
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
     "",
+    ...baselineLine(r),
   ];
+}
+
+/** With `--baseline`: the known items, counted apart from the table above (issue 14). */
+function baselineLine(r: Report): string[] {
+  if (!r.baseline) return [];
+  const gone = r.baseline.resolved.length;
+  return [
+    `Baseline ${mdCode(r.baseline.file)}: ${r.summary.baselined} known item${
+      r.summary.baselined === 1 ? "" : "s"
+    } (not failing, not counted above) · ${gone} entr${gone === 1 ? "y" : "ies"} resolved`,
+    "",
+  ];
+}
+
+/** Baseline entries that no longer occur, as many as fit. */
+function resolvedSection(r: Report, budget: Budget): string[] {
+  const items: string[] = [];
+  let more = 0;
+  for (const e of r.baseline?.resolved ?? []) {
+    const item = `- ${mdCode(e.rule)}: ${mdText(e.summary)}`;
+    if (budget.fits([item])) items.push(item);
+    else more++;
+  }
+  return section(
+    { words: "Resolved baseline entries (keydrift baseline --prune drops them)" },
+    items,
+    more ? [`- … ${more} more not shown`] : [],
+  );
 }
 
 /** Error items that fit, then the count of those that did not. */
@@ -247,7 +276,11 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
   const budget = new Budget(limit - note - SLACK);
   budget.fits([...head, ...foot]);
   const left: Left = { errors: 0, notes: 0, partial: 0, counted: 0, unlisted: 0, items: 0 };
-  const body = [...errorSection(r, budget, left), ...projectSections(r, budget, left)];
+  const body = [
+    ...errorSection(r, budget, left),
+    ...projectSections(r, budget, left),
+    ...resolvedSection(r, budget),
+  ];
   const notes: string[] = [];
   for (const n of r.notes) {
     const item = `- ${mdText(n.message)}${where(n.location)}`;

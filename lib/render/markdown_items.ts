@@ -47,8 +47,11 @@ function driftBody(d: Drift): string {
   }
 }
 
+/** Marks an item `check --baseline` found in the baseline (issue 14). */
+const known = (x: { baselined?: boolean }) => x.baselined ? " *(baselined)*" : "";
+
 export function driftItem(d: Drift): string {
-  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${where(d.location)}`;
+  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${known(d)}${where(d.location)}`;
 }
 
 export function findingItem(f: Finding): string {
@@ -58,13 +61,15 @@ export function findingItem(f: Finding): string {
   const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
     mdText(findingText(f))
   }${waiver}`;
-  return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}`;
+  return `- ${f.waived ? `~~${body}~~` : body}${known(f)}${where(f.location)}`;
 }
 
 /** One list item counting a project's drift and findings by kind. */
 export function countLine({ id, drift, findings }: Group): string {
-  const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k).length;
-  const open = findings.filter((f) => !f.waived);
+  const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k && !d.baselined).length;
+  const open = findings.filter((f) => !f.waived && !f.baselined);
+  const baselined = drift.filter((d) => d.baselined).length +
+    findings.filter((f) => f.baselined).length;
   const parts: [number, string][] = [
     [n("project_missing"), "project missing"],
     [n("project_changed"), "project changed"],
@@ -74,7 +79,8 @@ export function countLine({ id, drift, findings }: Group): string {
     [n("ambiguous"), "ambiguous"],
     [open.filter((f) => f.severity === "error").length, "policy errors"],
     [open.filter((f) => f.severity === "warning").length, "policy warnings"],
-    [findings.length - open.length, "waived"],
+    [findings.filter((f) => f.waived).length, "waived"],
+    [baselined, "baselined"],
   ];
   return `- ${mdCode(id)}: ${parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")}`;
 }

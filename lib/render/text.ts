@@ -123,8 +123,33 @@ function findingLine(f: Finding): Line {
   );
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+/** A baselined item's lines, dimmed, the first one tagged (issue 14). */
+function known(x: { baselined?: boolean }, lines: Line[]): Line[] {
+  if (!x.baselined) return lines;
+  return lines.map((l, i) => ({
+    ...l,
+    style: "dim",
+    tail: i === 0 ? `${l.tail}  [baselined]` : l.tail,
+  }));
+}
+
+/** Baseline entries that no longer occur: the file can shrink (`keydrift baseline --prune`). */
+function resolvedLines(r: Report): Line[] {
+  const gone = r.baseline?.resolved ?? [];
+  if (!gone.length) return [];
+  return [
+    line(
+      "green",
+      `Resolved: ${plural(gone.length, "baseline entry", "baseline entries")} no longer occur`,
+      ` (keydrift baseline --prune -o ${t(r.baseline!.file)} drops them)`,
+    ),
+    ...gone.map((e) => line("green", `  ✓ ${t(e.rule)}: `, t(e.summary), 6)),
+    line(null, ""),
+  ];
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 function counted(pairs: readonly (readonly [number, string])[]): string {
@@ -134,7 +159,8 @@ function counted(pairs: readonly (readonly [number, string])[]): string {
 /** The one summary line. */
 export function summaryLine(r: Report): string {
   const s = r.summary;
-  const count = (kind: Drift["kind"]) => r.drift.filter((d) => d.kind === kind).length;
+  const count = (kind: Drift["kind"]) =>
+    r.drift.filter((d) => d.kind === kind && !d.baselined).length;
   const keys = counted([
     [s.missing, "missing"],
     [s.unexpected, "unexpected"],
@@ -150,12 +176,15 @@ export function summaryLine(r: Report): string {
   const policy =
     `Policy: ${plural(s.policy_errors, "error")}, ${plural(s.policy_warnings, "warning")}` +
     (s.waived ? `, ${s.waived} waived` : "");
-  return `${drift} · ${policy} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
+  const known = s.baselined ? ` · Baselined: ${s.baselined} known (not failing)` : "";
+  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
 }
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
 function verdict(r: Report): Line[] {
-  const failing = r.findings.filter((f) => !f.waived && fails(f.severity, r.failOn));
+  const failing = r.findings.filter((f) =>
+    !f.waived && !f.baselined && fails(f.severity, r.failOn)
+  );
   const errors = failing.filter((f) => f.severity === "error").length;
   const what = [
     errors && plural(errors, "policy error"),
@@ -179,10 +208,11 @@ function verdict(r: Report): Line[] {
     ];
   }
   const out = [line(null, summaryLine(r))];
-  const driftFails = r.drift.some((d) => fails(d.severity, r.failOn));
+  const driftFails = r.drift.some((d) => !d.baselined && fails(d.severity, r.failOn));
   if (r.status === "in_sync") out.push(line("green", `Nothing ${threshold}: exit 0.`));
   else if (!driftFails) {
-    out.push(line("red", `The drift is below --fail-on ${r.failOn}, but ${what} ${threshold}.`));
+    const why = r.drift.every((d) => d.baselined) ? "baselined" : `below --fail-on ${r.failOn}`;
+    out.push(line("red", `The drift is ${why}, but ${what} ${threshold}.`));
   }
   return out;
 }
@@ -222,10 +252,11 @@ export function renderText(r: Report, opts: RenderOptions): string {
   const out: Line[] = legend(r);
   for (const { id, drift, findings } of byProject(r)) {
     out.push(line("bold", `project ${t(id)}`));
-    for (const d of drift) out.push(...driftLines(d));
-    for (const f of findings) out.push(findingLine(f));
+    for (const d of drift) out.push(...known(d, driftLines(d)));
+    for (const f of findings) out.push(...known(f, [findingLine(f)]));
     out.push(line(null, ""));
   }
+  out.push(...resolvedLines(r));
   for (const n of r.notes) {
     out.push(
       line(
