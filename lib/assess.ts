@@ -5,11 +5,14 @@
  */
 import { byOrder, type DiffCounts, diffProject } from "./diff.ts";
 import { type Policy, policyRun } from "./policy.ts";
+import { assessAdminKeys } from "./admin_keys.ts";
 import { buildReport, type FailOn, type Report } from "./report.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
   Drift,
+  Finding,
+  LiveAdminKey,
   LiveProject,
   Manifest,
   RunError,
@@ -31,6 +34,8 @@ export function assessment(
   const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
   const run = policyRun(policies, manifest, opts);
   let liveKeys = 0;
+  const adminFindings: Finding[] = [];
+  let adminKeysChecked = false;
   const complete = new Set<string>();
   return {
     /** One project, completely read (found or not). */
@@ -41,11 +46,21 @@ export function assessment(
       if (project.found) liveKeys += project.keys.length;
       complete.add(declared.id);
     },
+    /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
+    adminKeys(live: readonly LiveAdminKey[]): void {
+      const findings: Finding[] = [];
+      assessAdminKeys(manifest, live, policies, opts, { drift, findings, counts });
+      adminFindings.push(...findings);
+      liveKeys += live.length;
+      adminKeysChecked = true;
+    },
     /** The report, once every project is in; `errors` name what could not be read. */
     report(errors: RunError[]): Report {
       drift.sort(byOrder);
       const { findings, notes } = run.finish(complete);
+      findings.push(...adminFindings);
       return buildReport({
+        adminKeysChecked,
         policies,
         manifest,
         drift,

@@ -8,7 +8,7 @@
 import { ManifestError, type ManifestProblem } from "./errors.ts";
 import { exitCodeFor, type Report, type Status, type Summary } from "./report.ts";
 import { driftMessage, findingMessage, fingerprinter } from "./render/_shared.ts";
-import type { Drift, Finding } from "./types.ts";
+import { type Drift, type Finding, ORG } from "./types.ts";
 
 /** The baseline file format's version (the `keydrift_baseline` field). */
 export const BASELINE_VERSION = 1;
@@ -70,7 +70,7 @@ export function entriesFor(report: Report, today: string): BaselineEntry[] {
     out.push({
       fingerprint: fp,
       rule: drift ? `drift/${x.kind}` : `policy/${x.policy}`,
-      project_id: x.projectId,
+      project_id: x.keyType === "admin" ? null : x.projectId,
       key_id: x.keyId,
       key_name: x.keyName,
       summary: drift ? driftMessage(x) : findingMessage(x),
@@ -93,7 +93,7 @@ export function pruned(old: readonly BaselineEntry[], report: Report): BaselineE
 
 /** Whether a run read what an entry is about (its project, or the admin keys). */
 function inScope(report: Report): (e: BaselineEntry) => boolean {
-  const scope = new Set(report.declared.map((p) => p.projectId));
+  const scope = new Set(report.declared.map((p) => p.projectId).filter((id) => id !== ORG));
   return (e) => e.project_id === null ? report.adminKeysChecked === true : scope.has(e.project_id);
 }
 

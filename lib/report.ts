@@ -5,14 +5,15 @@
 import type { BaselineOutcome } from "./baseline.ts";
 import type { DiffCounts } from "./diff.ts";
 import { effectiveSeverity, type Note, type Policy } from "./policy.ts";
-import type {
-  Drift,
-  Finding,
-  Manifest,
-  PolicySeverity,
-  RunError,
-  Severity,
-  SourceLocation,
+import {
+  type Drift,
+  type Finding,
+  type Manifest,
+  ORG,
+  type PolicySeverity,
+  type RunError,
+  type Severity,
+  type SourceLocation,
 } from "./types.ts";
 import { VERSION } from "./version.ts";
 
@@ -105,6 +106,8 @@ export interface ReportInput {
   /** Projects in scope (after --project). */
   projects: number;
   policies: readonly Policy[];
+  /** Whether the organisation's admin keys were read and compared (issue 14). */
+  adminKeysChecked?: boolean;
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -132,7 +135,8 @@ export function buildReport(input: ReportInput): Report {
   const count = (kind: Drift["kind"]) => input.drift.filter((d) => d.kind === kind).length;
   const scoped = new Set(input.manifest?.projects.map((p) => p.id) ?? []);
   const declared =
-    input.manifest?.projects.reduce((n, p) => n + (scoped.has(p.id) ? p.keys.length : 0), 0) ?? 0;
+    (input.manifest?.projects.reduce((n, p) => n + (scoped.has(p.id) ? p.keys.length : 0), 0) ??
+      0) + (input.adminKeysChecked ? input.manifest?.adminKeys?.keys.length ?? 0 : 0);
   const changed = count("changed");
   const managed = input.counts.inSync + changed;
   const open = input.findings.filter((f) => !f.waived);
@@ -179,7 +183,20 @@ export function buildReport(input: ReportInput): Report {
       projectId: p.id,
       location: p.location,
       keys: p.keys.map((k) => ({ name: k.name, id: k.id ?? null, location: k.location })),
-    })),
+    })).concat(
+      input.adminKeysChecked && input.manifest?.adminKeys
+        ? [{
+          projectId: ORG,
+          location: input.manifest.adminKeys.location,
+          keys: input.manifest.adminKeys.keys.map((k) => ({
+            name: k.name,
+            id: k.id ?? null,
+            location: k.location,
+          })),
+        }]
+        : [],
+    ),
+    adminKeysChecked: input.adminKeysChecked === true,
   };
 }
 

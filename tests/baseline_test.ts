@@ -242,3 +242,19 @@ Deno.test("baselined items are suppressed in SARIF (external), left out of codec
   ok(/known items? \(not failing/.test(r.files.get("r.md")!), r.files.get("r.md"));
   ok(r.files.get("r.md")!.includes("*(baselined)*"));
 });
+
+Deno.test("a baselined admin key that is gone is listed as resolved with project_id null", async () => {
+  const file = await recorded();
+  const entry = parseBaseline("b.json", file).entries.find((e) => e.key_id === "key_admin_legacy");
+  assertEquals([entry?.rule, entry?.project_id], ["drift/unexpected", null]);
+  const start = STATE.indexOf("  - id: key_admin_legacy");
+  const end = STATE.indexOf("\n\n", start);
+  const r = await checkWith(STATE.slice(0, start) + STATE.slice(end + 1), file);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(
+    r.json.baseline_resolved.map((
+      e: { key_id: string; project_id: null },
+    ) => [e.key_id, e.project_id]),
+    [["key_admin_legacy", null]],
+  );
+});

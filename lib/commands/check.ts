@@ -3,7 +3,7 @@ import type { Io } from "../io.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
 import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
-import { readLive } from "../live_state.ts";
+import { readAdminKeys, readLive } from "../live_state.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
@@ -191,10 +191,16 @@ export async function assessLive(
   if (secret) io.addSecret(secret);
   const assess = assessment(manifest, policies, { now: started, ...opts });
   const errors: RunError[] = [];
+  // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
+  const admin = manifest.adminKeys ? readAdminKeys(client) : null;
+  admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   for await (const read of readLive(client, manifest.projects)) {
     if (read.kind === "project") assess.add(read.declared, read.project);
     else errors.push(read.error);
   }
+  const adminRead = await admin;
+  if (adminRead?.keys) assess.adminKeys(adminRead.keys);
+  else if (adminRead) errors.push(adminRead.error);
   connection.log?.(
     `read ${manifest.projects.length} projects in ${
       Math.round(io.deps.now() - started)

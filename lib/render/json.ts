@@ -18,7 +18,8 @@ function drift(d: Drift) {
   return {
     kind: d.kind,
     severity: d.severity,
-    project_id: d.projectId,
+    project_id: d.keyType === "admin" ? null : d.projectId,
+    key_type: d.keyType ?? "project",
     key_id: d.keyId,
     key_name: d.keyName,
     changes: d.changes.map((c) => ({ path: c.path, expected: c.expected, actual: c.actual })),
@@ -44,7 +45,8 @@ function finding(f: Finding) {
   return {
     policy: f.policy,
     severity: f.severity,
-    project_id: f.projectId,
+    project_id: f.keyType === "admin" ? null : f.projectId,
+    key_type: f.keyType ?? "project",
     key_id: f.keyId,
     key_name: f.keyName,
     message: f.message,
@@ -79,6 +81,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F) {
     findings: findingItems,
     errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
     warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
+    admin_keys_checked: report.adminKeysChecked === true,
     baseline_file: report.baseline?.file ?? null,
     baseline_resolved: report.baseline?.resolved ?? [],
   };

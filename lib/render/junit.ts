@@ -8,6 +8,7 @@
 import type { Report } from "../report.ts";
 import { fails } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
+import { ORG } from "../types.ts";
 import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
 
 /** XML 1.0 attribute value: escapes markup and drops characters XML cannot carry. */
@@ -113,14 +114,14 @@ function suites(r: Report): Suite[] {
     for (const k of p.keys) out.add(s, k.name, k.id ?? undefined);
   }
   for (const d of r.drift) {
-    const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
+    const c = out.caseFor(d.projectId, d.keyName ?? d.keyId, d.keyId, d.kind !== "unexpected");
     const line = `[${d.kind}, ${d.severity}${d.baselined ? ", baselined" : ""}] ${driftDetail(d)}`;
     if (!d.baselined && fails(d.severity, r.failOn)) {
       c.failures.push([DRIFT_TEXT[d.kind].title, line]);
     } else c.notes.push(line);
   }
   for (const f of r.findings) {
-    const c = out.caseFor(f.projectId, f.keyName, f.keyId);
+    const c = out.caseFor(f.projectId, f.keyName ?? f.keyId, f.keyId);
     const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}${
       f.baselined ? ", baselined" : ""
     }] ${findingDetail(f, c)}`;
@@ -170,12 +171,14 @@ export function* junitChunks(r: Report): Generator<string> {
   yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="keydrift" tests="${tests}" ` +
     `failures="${failures}" errors="${errors}" time="0">\n`;
   for (const s of all) {
-    yield `<testsuite name="${xml(s.id)}" tests="${s.cases.length}" failures="${
+    // Admin keys (issue 14) have their own suite, first (their scope id sorts first).
+    const name = s.id === ORG ? "admin-keys" : s.id;
+    yield `<testsuite name="${xml(name)}" tests="${s.cases.length}" failures="${
       count(s.cases, (c) => c.failures.length > 0)
     }" errors="${count(s.cases, (c) => c.errors.length > 0)}" skipped="0" time="0">\n` +
       `<properties>\n<property name="fail_on" value="${r.failOn}"/>\n` +
       `<property name="system-out" value="${NOTES}"/>\n</properties>\n`;
-    for (const c of s.cases) yield testcase(s.id, c);
+    for (const c of s.cases) yield testcase(name, c);
     yield "</testsuite>\n";
   }
   yield "</testsuites>\n";

@@ -6,6 +6,7 @@
  * spans, prose escaped (see inert.ts).
  */
 import type { Report } from "../report.ts";
+import { ORG } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
 import { byProject } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
@@ -179,7 +180,12 @@ function partSection(
   if (!shown.length) return null;
   const rest = all.length - shown.length;
   const more = [`- … ${rest} more items in this project not shown`];
-  return { lines: section({ words: "Project", id }, shown, more), rest };
+  return { lines: section(title(id), shown, more), rest };
+}
+
+/** A group's section title: a project, or the organisation's admin keys (issue 14). */
+function title(id: string): Title {
+  return id === ORG ? { words: "Admin API keys (organisation)" } : { words: "Project", id };
 }
 
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
@@ -196,7 +202,7 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
   for (const g of groups) {
     const all = groupItems(g);
     if (mode === "detail") {
-      const full = section({ words: "Project", id: g.id }, all);
+      const full = section(title(g.id), all);
       if (fitsDetail(full)) {
         out.push(...full);
         continue;

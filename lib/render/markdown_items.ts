@@ -1,5 +1,5 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
-import type { Drift, Finding } from "../types.ts";
+import { type Drift, type Finding, ORG } from "../types.ts";
 import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { mdCode, mdText } from "./inert.ts";
 
@@ -25,11 +25,14 @@ function detail(s: string): string {
 }
 
 function driftBody(d: Drift): string {
+  const admin = d.keyType === "admin" ? "admin " : "";
   switch (d.kind) {
     case "missing":
-      return `${keyRef(d.keyName, d.keyId)} is declared but missing from the live project`;
+      return `${admin}${keyRef(d.keyName, d.keyId)} is declared but missing from the live ${
+        admin ? "organisation" : "project"
+      }`;
     case "unexpected":
-      return `${keyRef(d.keyName, d.keyId)} is not in the manifest${
+      return `${admin}${keyRef(d.keyName, d.keyId)} is not in the manifest${
         d.live ? `: ${detail(liveDetail(d))}` : ""
       }`;
     case "changed":
@@ -82,5 +85,7 @@ export function countLine({ id, drift, findings }: Group): string {
     [findings.filter((f) => f.waived).length, "waived"],
     [baselined, "baselined"],
   ];
-  return `- ${mdCode(id)}: ${parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")}`;
+  return `- ${id === ORG ? "admin keys" : mdCode(id)}: ${
+    parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")
+  }`;
 }

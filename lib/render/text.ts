@@ -6,6 +6,7 @@
  */
 import { fails, type Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
+import { ORG } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
 import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
@@ -36,7 +37,8 @@ const at = (d: { location: { file: string; line: number } | null }) =>
 const also = (s: string) => (s ? `; ${s}` : "");
 
 function keyRef(name: string | null, id: string | null): string {
-  return `key ${q(name)}${id ? ` [${t(id)}]` : ""}`;
+  // An admin key may have no name (issue 14): shown as unnamed, by its id.
+  return `key ${name === null ? "(unnamed)" : q(name)}${id ? ` [${t(id)}]` : ""}`;
 }
 
 /** What each symbol means, in the order they are explained. */
@@ -64,7 +66,7 @@ function changeLines(d: Drift): Line[] {
 }
 
 function driftLines(d: Drift): Line[] {
-  const ref = keyRef(d.keyName, d.keyId);
+  const ref = (d.keyType === "admin" ? "admin " : "") + keyRef(d.keyName, d.keyId);
   switch (d.kind) {
     case "project_missing":
       return [
@@ -82,7 +84,16 @@ function driftLines(d: Drift): Line[] {
     case "changed":
       return [line("yellow", `  ~ ${ref}`, at(d) && `  # ${at(d)}`, 6), ...changeLines(d)];
     case "missing":
-      return [line("red", `  - ${ref}`, `  # missing from the live project${also(at(d))}`, 6)];
+      return [
+        line(
+          "red",
+          `  - ${ref}`,
+          `  # missing from the ${d.keyType === "admin" ? "organisation" : "live project"}${
+            also(at(d))
+          }`,
+          6,
+        ),
+      ];
     case "ambiguous":
       return [
         line(
@@ -104,7 +115,7 @@ function driftLines(d: Drift): Line[] {
 }
 
 function findingLine(f: Finding): Line {
-  const ref = keyRef(f.keyName, f.keyId);
+  const ref = (f.keyType === "admin" ? "admin " : "") + keyRef(f.keyName, f.keyId);
   if (f.waived && f.waiver) {
     return line(
       "dim",
@@ -251,7 +262,7 @@ function legend(r: Report): Line[] {
 export function renderText(r: Report, opts: RenderOptions): string {
   const out: Line[] = legend(r);
   for (const { id, drift, findings } of byProject(r)) {
-    out.push(line("bold", `project ${t(id)}`));
+    out.push(line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`));
     for (const d of drift) out.push(...known(d, driftLines(d)));
     for (const f of findings) out.push(...known(f, [findingLine(f)]));
     out.push(line(null, ""));
