@@ -5,12 +5,14 @@
  */
 import { byOrder, type DiffCounts, diffProject } from "./diff.ts";
 import { evaluateProject, type Policy, policySetup, unusedWaiverNotes } from "./policy.ts";
+import { assessAdminKeys } from "./admin_keys.ts";
 import { buildReport, type FailOn, type Report } from "./report.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
   Drift,
   Finding,
+  LiveAdminKey,
   LiveProject,
   Manifest,
   RunError,
@@ -35,6 +37,8 @@ export function assessment(
   const findings: Finding[] = [];
   const waiversUsed = new Set<Waiver>();
   let liveKeys = 0;
+  const adminFindings: Finding[] = [];
+  let adminKeysChecked = false;
   const complete = new Set<string>();
   return {
     /** One project, completely read (found or not). */
@@ -47,11 +51,21 @@ export function assessment(
       if (project.found) liveKeys += project.keys.length;
       complete.add(declared.id);
     },
+    /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
+    adminKeys(live: readonly LiveAdminKey[]): void {
+      const findings: Finding[] = [];
+      assessAdminKeys(manifest, live, policies, opts, { drift, findings, counts });
+      adminFindings.push(...findings);
+      liveKeys += live.length;
+      adminKeysChecked = true;
+    },
     /** The report, once every project is in; `errors` name what could not be read. */
     report(errors: RunError[]): Report {
       drift.sort(byOrder);
       const notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
+      findings.push(...adminFindings);
       return buildReport({
+        adminKeysChecked,
         policies,
         manifest,
         drift,

@@ -19,6 +19,7 @@ Commands:
   check      compare the manifest with live keys, report drift (exit 0 in sync, 1 error, 2 drift)
   validate   check the manifest offline
   import     write a manifest that describes the live state
+  baseline   record current drift and findings so check fails only on new ones
   fake-api   serve the built-in fake Admin API on 127.0.0.1
   schema     print the manifest's (or with --report the JSON report's) JSON Schema
   policies   list built-in policies, their options and defaults
@@ -50,6 +51,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   import: async () => {
     const m = await import("./commands/import.ts");
     return { run: m.importCommand, help: m.IMPORT_HELP };
+  },
+  baseline: async () => {
+    const m = await import("./commands/baseline.ts");
+    return { run: m.baselineCommand, help: m.BASELINE_HELP };
   },
   "fake-api": async () => {
     const m = await import("./commands/fake_api.ts");

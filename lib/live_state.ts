@@ -6,7 +6,7 @@
  */
 import type { AdminClient, WireProject } from "./api/client.ts";
 import { ApiError } from "./errors.ts";
-import type { DeclaredProject, LiveKey, LiveProject, RunError } from "./types.ts";
+import type { DeclaredProject, LiveAdminKey, LiveKey, LiveProject, RunError } from "./types.ts";
 
 /** With more declared projects than this, projects are read by listing them (100 per request). */
 export const LIST_PROJECTS_THRESHOLD = 2;
@@ -115,6 +115,21 @@ async function readInto(
     }
   }
   for (const error of errors) emit({ kind: "error", error });
+}
+
+/**
+ * The organisation's admin keys (issue 14), read beside the projects when the manifest has
+ * `admin_keys:`: the keys, or the error that made them unknown (never a guess).
+ */
+export async function readAdminKeys(
+  client: AdminClient,
+): Promise<{ keys: LiveAdminKey[]; error: null } | { keys: null; error: RunError }> {
+  try {
+    return { keys: await client.listAdminKeys(), error: null };
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    return { keys: null, error: { message: e.message, projectId: null } };
+  }
 }
 
 type Listing = { keys: LiveKey[]; error: null } | { keys: null; error: unknown };

@@ -6,6 +6,7 @@ import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "./yaml_check.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
 import type {
+  DeclaredAdminKeys,
   DeclaredKey,
   DeclaredOwner,
   DeclaredProject,
@@ -39,6 +40,7 @@ type Obj = Record<string, any>;
 
 interface FilePart {
   unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
+  adminKeys?: DeclaredAdminKeys;
   policies: Map<string, PolicySetting>;
   /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
   projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
@@ -112,6 +114,13 @@ function buildPart(
       part.projects.push(p.unmanaged ? { project, unmanaged: p.unmanaged } : { project });
     }
   }
+  if (Array.isArray(root.admin_keys)) {
+    part.adminKeys = {
+      keys: buildKeys(doc, root.admin_keys, problems),
+      unmanaged: root.admin_keys_unmanaged ?? "error",
+      location: doc.locate(root, "admin_keys"),
+    };
+  }
   for (const w of (root.waivers ?? []) as Obj[]) {
     if (
       w && typeof w === "object" &&
@@ -135,8 +144,21 @@ function hasUndefined(o: Obj, fields: string[]): boolean {
 }
 
 function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[]): DeclaredProject {
+  const keys = buildKeys(doc, (p.keys ?? []) as Obj[], problems);
+  return {
+    id: p.id,
+    ...(typeof p.name === "string" ? { name: p.name } : {}),
+    unmanaged: "error",
+    serviceAccountsOnly: p.service_accounts_only === true,
+    keys,
+    location: doc.locate(p),
+  };
+}
+
+/** Key entries (of a project or of `admin_keys:`), each located. */
+function buildKeys(doc: CheckedDocument, list: Obj[], problems: ManifestProblem[]): DeclaredKey[] {
   const keys: DeclaredKey[] = [];
-  for (const k of (p.keys ?? []) as Obj[]) {
+  for (const k of list) {
     if (!k || typeof k !== "object" || typeof k.name !== "string" || !k.owner?.type) continue;
     // The checked owner has exactly DeclaredOwner's shape (the schema allows nothing else).
     const owner = k.owner as DeclaredOwner;
@@ -150,14 +172,7 @@ function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[])
     }
     keys.push({ name: k.name, ...(k.id ? { id: k.id } : {}), owner, location: doc.locate(k) });
   }
-  return {
-    id: p.id,
-    ...(typeof p.name === "string" ? { name: p.name } : {}),
-    unmanaged: "error",
-    serviceAccountsOnly: p.service_accounts_only === true,
-    keys,
-    location: doc.locate(p),
-  };
+  return keys;
 }
 
 function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]): Manifest {
@@ -167,6 +182,7 @@ function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]):
     policies: new Map(),
     projects: [],
     waivers: [],
+    adminKeys: null,
   };
   let unmanagedAt: SourceLocation | null = null;
   const projectAt = new Map<string, SourceLocation>();
@@ -203,6 +219,16 @@ function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]):
       manifest.projects.push(p);
     }
     manifest.waivers.push(...part.waivers);
+    if (part.adminKeys) {
+      if (manifest.adminKeys) {
+        problems.push(
+          at(
+            part.adminKeys.location,
+            `admin_keys is declared twice: here and at ${place(manifest.adminKeys.location)}`,
+          ),
+        );
+      } else manifest.adminKeys = part.adminKeys;
+    }
   }
   // A project without its own `unmanaged` follows defaults, which may live in another file.
   for (const part of parts) {
@@ -225,8 +251,8 @@ function checkReferences(
   waiverProblems: ManifestProblem[],
 ): void {
   const pinned = new Map<string, SourceLocation>();
-  for (const p of manifest.projects) {
-    for (const k of p.keys) {
+  for (const keys of [...manifest.projects.map((p) => p.keys), manifest.adminKeys?.keys ?? []]) {
+    for (const k of keys) {
       if (!k.id) continue;
       const prev = pinned.get(k.id);
       if (prev) {

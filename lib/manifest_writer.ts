@@ -1,6 +1,6 @@
 /** Writes a manifest (YAML, commented, sorted, ids pinned) that describes a live state. Pure. */
 import type { WireProject } from "./api/client.ts";
-import type { LiveKey } from "./types.ts";
+import type { LiveAdminKey, LiveKey } from "./types.ts";
 import { VERSION } from "./version.ts";
 
 export interface ImportedProject {
@@ -11,7 +11,15 @@ export interface ImportedProject {
 /** JSON strings are valid YAML double-quoted scalars: safe for any name (`no`, `0755`, `: #`). */
 const q = (s: string) => JSON.stringify(s);
 
-export function manifestFor(projects: readonly ImportedProject[], generatedAt: string): string {
+/**
+ * The manifest text. `adminKeys` (issue 14): the organisation's admin keys, written as an
+ * `admin_keys:` section; null leaves the section out (admin keys are then not checked).
+ */
+export function manifestFor(
+  projects: readonly ImportedProject[],
+  generatedAt: string,
+  adminKeys: readonly LiveAdminKey[] | null = null,
+): string {
   const out = [
     "# yaml-language-server: $schema=./keydrift.schema.json",
     `# Written by keydrift ${VERSION} import on ${generatedAt}: the live state at that moment.`,
@@ -55,6 +63,32 @@ export function manifestFor(projects: readonly ImportedProject[], generatedAt: s
       }
     }
   }
+  if (adminKeys) out.push("", ...adminSection(adminKeys));
   out.push("", "waivers: []", "");
   return out.join("\n");
+}
+
+/** The `admin_keys:` section: every admin key, sorted by name then id, ids pinned. */
+function adminSection(keys: readonly LiveAdminKey[]): string[] {
+  const out = [
+    "# Organisation admin API keys (sk-admin-…): every one that exists, so an unexpected one is drift.",
+    "admin_keys_unmanaged: error",
+  ];
+  if (!keys.length) return [...out, "admin_keys: [] # the organisation has no admin keys"];
+  out.push("admin_keys:");
+  const ordered = [...keys].sort((a, b) => {
+    const an = a.name ?? "", bn = b.name ?? "";
+    return an < bn ? -1 : an > bn ? 1 : a.id < b.id ? -1 : 1;
+  });
+  for (const k of ordered) {
+    // An admin key may have no name; the entry then needs one: its id (pinned, so it matches).
+    out.push(
+      `  - name: ${q(k.name ?? k.id)}${k.name === null ? " # the key has no name" : ""}`,
+      `    id: ${q(k.id)} # pinned: ${k.redactedValue}`,
+      "    owner:",
+      `      type: ${k.owner.type}`,
+      `      name: ${q(k.owner.name)}`,
+    );
+  }
+  return out;
 }

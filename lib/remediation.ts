@@ -18,6 +18,7 @@ import type {
   RemediationBody,
   SourceLocation,
 } from "./types.ts";
+import { ORG } from "./types.ts";
 
 /** The API's bounds for `expires_in_seconds` on a key update. */
 export const MAX_EXPIRES_IN = 31_536_000;
@@ -40,7 +41,11 @@ const enc = (s: string) =>
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
-const keyPath = (p: string, k: string) => `/organization/projects/${enc(p)}/api_keys/${enc(k)}`;
+/** A project key's path, or an admin key's (their project id is ORG). */
+const keyPath = (p: string, k: string) =>
+  p === ORG
+    ? `/organization/admin_api_keys/${enc(k)}`
+    : `/organization/projects/${enc(p)}/api_keys/${enc(k)}`;
 const where = (l: SourceLocation | null, projectId: string) =>
   l ? `${l.file}:${l.line}` : `project ${projectId}`;
 
@@ -171,6 +176,14 @@ export function remediateFinding(f: Finding, ctx: RemediationContext): Remediati
 }
 
 function expire(projectId: string, keyId: string, seconds: number, when: string): Remediation {
+  if (projectId === ORG) {
+    // The Admin API has no update for admin keys: the fix is a replacement.
+    return del(
+      projectId,
+      keyId,
+      "Admin keys cannot be given an expiry after creation: create a replacement with one, then delete this key.",
+    );
+  }
   const n = Math.max(1, Math.min(MAX_EXPIRES_IN, Math.floor(seconds)));
   return {
     method: "POST",

@@ -2,16 +2,18 @@
  * The report: computed once from the diff, the findings and the errors; every renderer reads
  * it and nothing else. Exit codes are data: one table, one pure function.
  */
+import type { BaselineOutcome } from "./baseline.ts";
 import type { DiffCounts } from "./diff.ts";
 import { effectiveSeverity, type Note, type Policy } from "./policy.ts";
-import type {
-  Drift,
-  Finding,
-  Manifest,
-  PolicySeverity,
-  RunError,
-  Severity,
-  SourceLocation,
+import {
+  type Drift,
+  type Finding,
+  type Manifest,
+  ORG,
+  type PolicySeverity,
+  type RunError,
+  type Severity,
+  type SourceLocation,
 } from "./types.ts";
 import { VERSION } from "./version.ts";
 
@@ -43,6 +45,8 @@ export interface Summary {
   policy_errors: number;
   policy_warnings: number;
   waived: number;
+  /** Drift items and findings acknowledged by `--baseline` (not counted above; issue 14). */
+  baselined: number;
   /** Live keys matched to an entry. */
   managed_keys: number;
   /** managed_keys / live_keys as a whole percentage (rounded down; 100 with no live keys). */
@@ -84,6 +88,10 @@ export interface Report {
   rules: RuleInfo[];
   /** The projects in scope and their declared entries. */
   declared: DeclaredSummary[];
+  /** Set by `check --baseline`: the file and the entries that no longer occur (issue 14). */
+  baseline?: BaselineOutcome | null;
+  /** Whether this run read the organisation's admin keys (issue 14). */
+  adminKeysChecked?: boolean;
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
 }
@@ -106,6 +114,8 @@ export interface ReportInput {
   /** Projects in scope (after --project). */
   projects: number;
   policies: readonly Policy[];
+  /** Whether the organisation's admin keys were read and compared (issue 14). */
+  adminKeysChecked?: boolean;
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -118,8 +128,9 @@ export function exitCodeFor(
   input: Pick<ReportInput, "errors" | "drift" | "findings" | "failOn">,
 ): 0 | 1 | 2 {
   if (input.errors.length) return EXIT_CODES.error;
-  const failing = input.drift.some((d) => fails(d.severity, input.failOn)) ||
-    input.findings.some((f) => !f.waived && fails(f.severity, input.failOn));
+  // Baselined items are known and acknowledged: they never fail a run (issue 14).
+  const failing = input.drift.some((d) => !d.baselined && fails(d.severity, input.failOn)) ||
+    input.findings.some((f) => !f.waived && !f.baselined && fails(f.severity, input.failOn));
   return failing ? EXIT_CODES.drift : EXIT_CODES.in_sync;
 }
 
@@ -132,7 +143,8 @@ export function buildReport(input: ReportInput): Report {
   const count = (kind: Drift["kind"]) => input.drift.filter((d) => d.kind === kind).length;
   const scoped = new Set(input.manifest?.projects.map((p) => p.id) ?? []);
   const declared =
-    input.manifest?.projects.reduce((n, p) => n + (scoped.has(p.id) ? p.keys.length : 0), 0) ?? 0;
+    (input.manifest?.projects.reduce((n, p) => n + (scoped.has(p.id) ? p.keys.length : 0), 0) ??
+      0) + (input.adminKeysChecked ? input.manifest?.adminKeys?.keys.length ?? 0 : 0);
   const changed = count("changed");
   const managed = input.counts.inSync + changed;
   const open = input.findings.filter((f) => !f.waived);
@@ -159,6 +171,7 @@ export function buildReport(input: ReportInput): Report {
       policy_errors: open.filter((f) => f.severity === "error").length,
       policy_warnings: open.filter((f) => f.severity === "warning").length,
       waived: input.findings.length - open.length,
+      baselined: 0,
       managed_keys: managed,
       coverage: input.liveKeys === 0 ? 100 : Math.floor((managed / input.liveKeys) * 100),
     },
@@ -178,7 +191,20 @@ export function buildReport(input: ReportInput): Report {
       projectId: p.id,
       location: p.location,
       keys: p.keys.map((k) => ({ name: k.name, id: k.id ?? null, location: k.location })),
-    })),
+    })).concat(
+      input.adminKeysChecked && input.manifest?.adminKeys
+        ? [{
+          projectId: ORG,
+          location: input.manifest.adminKeys.location,
+          keys: input.manifest.adminKeys.keys.map((k) => ({
+            name: k.name,
+            id: k.id ?? null,
+            location: k.location,
+          })),
+        }]
+        : [],
+    ),
+    adminKeysChecked: input.adminKeysChecked === true,
   };
 }
 

@@ -226,7 +226,14 @@ export const DriftSchema = Type.Object({
     "missing: declared but not live; unexpected: live but not declared; changed: a declared key's name or owner differs; ambiguous: several live keys fit one entry; project_missing: a declared project does not exist or is not visible; project_changed: a declared project is archived or renamed",
   ),
   severity: stringEnum(SEVERITY, "the severity of this drift"),
-  project_id: text("the project the drift is in"),
+  project_id: nullable(
+    text("the project the drift is in"),
+    "the project the drift is in; null for the organisation's admin keys",
+  ),
+  key_type: stringEnum(["project", "admin"], "a project API key, or an organisation admin key"),
+  baselined: Type.Boolean({
+    description: "true when the baseline file (--baseline) records it: shown, not failing",
+  }),
   key_id: nullable(text("the key id"), "the key's id, or null when not known or not a key"),
   key_name: nullable(text("the key name"), "the key's name, or null for project drift"),
   changes: Type.Array(ChangeSchema, {
@@ -267,7 +274,14 @@ export const WaiverSchema = Type.Object({
 export const FindingSchema = Type.Object({
   policy: text("the policy id (keydrift policies lists them)"),
   severity: stringEnum(SEVERITY, "the severity the policy has in this run"),
-  project_id: text("the project the finding is in"),
+  project_id: nullable(
+    text("the project the finding is in"),
+    "the project the finding is in; null for the organisation's admin keys",
+  ),
+  key_type: stringEnum(["project", "admin"], "a project API key, or an organisation admin key"),
+  baselined: Type.Boolean({
+    description: "true when the baseline file (--baseline) records it: shown, not failing",
+  }),
   key_id: nullable(text("the key id"), "the key's id, or null when the finding has none"),
   key_name: nullable(text("the key name"), "the key's name, or null when the finding has none"),
   message: text("what the policy found and what to do, in words"),
@@ -294,6 +308,7 @@ export const SummarySchema = Type.Object({
   policy_errors: count("unwaived policy findings with severity error"),
   policy_warnings: count("unwaived policy findings with severity warning"),
   waived: count("policy findings accepted by an active waiver"),
+  baselined: count("drift items and findings the baseline file records (not counted above)"),
   managed_keys: count("live keys matched to a manifest entry"),
   coverage: Type.Integer({
     minimum: 0,
@@ -313,6 +328,18 @@ export const WarningSchema = Type.Object({
   message: text("the warning, in words (for example an unmatched or malformed waiver)"),
   location: location("where in the manifest, or null"),
 }, { ...closed, title: "warning", description: "a warning about the manifest" });
+
+/** One entry of a baseline file (as `keydrift baseline` writes it). */
+export const BaselineEntrySchema = Type.Object({
+  fingerprint: text("the item's stable identity (as SARIF partialFingerprints and codeclimate)"),
+  rule: text("drift/<kind> or policy/<id>"),
+  project_id: maybeText("the project, or null for admin keys"),
+  key_id: maybeText("the key id, when known"),
+  key_name: maybeText("the key name, when known"),
+  summary: text("what the item said when it was recorded"),
+  recorded: text("the day it was first recorded (YYYY-MM-DD)"),
+  tool_version: text("the keydrift version that recorded it"),
+}, { ...closed, title: "baseline entry", description: "an item a baseline file records" });
 
 /** The whole JSON report (`--format json`). */
 export const REPORT_SCHEMA = Type.Object({
@@ -342,6 +369,14 @@ export const REPORT_SCHEMA = Type.Object({
     description: "what could not be read; not empty exactly when status is error",
   }),
   warnings: Type.Array(WarningSchema, { description: "warnings about the manifest" }),
+  admin_keys_checked: Type.Boolean({
+    description:
+      "whether the run read the organisation's admin keys (the manifest has admin_keys:)",
+  }),
+  baseline_file: maybeText("the baseline file the run used (--baseline), or null"),
+  baseline_resolved: Type.Array(BaselineEntrySchema, {
+    description: "baseline entries whose item no longer occurs (the file can shrink: --prune)",
+  }),
   enrichment: Type.Optional(Type.Object({
     attribution: nullable(
       Type.Object({ error: maybeText("why the audit log could not be read") }, closed),

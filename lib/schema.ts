@@ -82,10 +82,12 @@ function ownerSchema(): JsonSchema {
   };
 }
 
-function keySchema(): JsonSchema {
+function keySchema(admin = false): JsonSchema {
   return {
-    title: "key entry",
-    description: "One API key that should exist in the project.",
+    title: admin ? "admin key entry" : "key entry",
+    description: admin
+      ? "One organisation admin API key (sk-admin-…) that should exist."
+      : "One API key that should exist in the project.",
     type: "object",
     additionalProperties: false,
     required: ["name", "owner"],
@@ -208,6 +210,16 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
         description: "The projects keydrift checks, each with its expected keys.",
         items: projectSchema(),
       },
+      admin_keys: {
+        type: "array",
+        description:
+          "The organisation's admin API keys that should exist (read from GET /organization/admin_api_keys). Absent: admin keys are not checked. [] declares that there are none. The API sends no owner email for admin keys: one declared here is not compared.",
+        items: keySchema(true),
+      },
+      admin_keys_unmanaged: str(
+        "Severity of live admin keys that no admin_keys entry declares (default error); read only with admin_keys.",
+        { enum: LEVELS },
+      ),
       waivers: {
         type: "array",
         description: "Accepted policy findings, each with a reason and an expiry date.",

@@ -54,12 +54,28 @@ export interface Waiver {
   problem?: string;
 }
 
+/** The manifest's `admin_keys:` section (issue 14). */
+export interface DeclaredAdminKeys {
+  keys: DeclaredKey[];
+  /** `admin_keys_unmanaged` (default error). */
+  unmanaged: UnmanagedLevel;
+  location: SourceLocation;
+}
+
+/**
+ * The project id of admin-key drift and findings (they belong to the organisation, not to a
+ * project): empty, so it sorts before every project. Their `keyType` is `"admin"`.
+ */
+export const ORG = "";
+
 export interface Manifest {
   files: string[];
   unmanaged: UnmanagedLevel;
   policies: Map<string, PolicySetting>;
   projects: DeclaredProject[];
   waivers: Waiver[];
+  /** Null when the manifest has no `admin_keys:` section (admin keys are then not read). */
+  adminKeys?: DeclaredAdminKeys | null;
 }
 
 export interface LiveOwner {
@@ -139,6 +155,10 @@ export interface Drift extends Enriched {
   candidates?: Candidate[];
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };
+  /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
+  baselined?: boolean;
+  /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
+  keyType?: "admin";
 }
 
 export interface WaiverRef {
@@ -159,6 +179,10 @@ export interface Finding extends Enriched {
   waived: boolean;
   waiver: WaiverRef | null;
   location: SourceLocation | null;
+  /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
+  baselined?: boolean;
+  /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
+  keyType?: "admin";
 }
 
 /** The result of matching: drift plus which live keys were accounted for. */

@@ -123,6 +123,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       policy_errors: 1,
       policy_warnings: 0,
       waived: 1,
+      baselined: 0,
       managed_keys: 1,
       coverage: 20,
     },

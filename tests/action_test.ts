@@ -341,3 +341,37 @@ Deno.test("hooks/report_status.ts prints a keydrift JSON report's status with re
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the action's baseline input (a path with a space and shell syntax) makes the known drift pass: exit 0", async () => {
+  const ws = await workspace();
+  try {
+    const name = "base line $(touch pwned-baseline).json";
+    const made = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--allow-read=.",
+        `--allow-write=${name}`,
+        "--ignore-env=LOG_TOKENS,LOG_STREAM",
+        `${ROOT}main.ts`,
+        "baseline",
+        "--fake",
+        "state.yaml",
+        "-o",
+        name,
+      ],
+      cwd: ws,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(made.code, 0, decoder.decode(made.stderr));
+    const r = await runAction(ws, { args: "--fake state.yaml", baseline: name });
+    assertEquals([r.code, r.outputs["exit-code"], r.outputs.status], [0, "0", "in_sync"], r.log);
+    const json = JSON.parse(await Deno.readTextFile(`${ws}/${r.outputs["json-report"]}`));
+    assertEquals(json.baseline_file, name);
+    ok(json.summary.baselined > 0);
+    ok(!(await exists(`${ws}/pwned-baseline`)), "the input was executed");
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});

@@ -127,7 +127,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.2", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.3", "drift", 2]);
   await t.assertSnapshot(report);
 });
 
@@ -263,7 +263,10 @@ Deno.test("schema prints a draft-07 JSON Schema; policies lists them, describes 
 
 Deno.test("import writes a valid manifest that round-trips with no drift, and overwrites only with --force", async (t) => {
   const r = await runCli(["import", "--fake", "state.yaml", "-o", "new.yaml"], { files });
-  assertEquals([r.code, r.stderr], [0, "keydrift: wrote new.yaml (3 projects, 129 keys)\n"]);
+  assertEquals([r.code, r.stderr], [
+    0,
+    "keydrift: wrote new.yaml (3 projects, 129 keys, 2 admin keys)\n",
+  ]);
   const written = r.files.get("new.yaml")!;
   await t.assertSnapshot(written.split("\n").slice(0, 30).join("\n"));
   const valid = await runCli(["validate", "-m", "new.yaml"], { files: { "new.yaml": written } });

@@ -87,7 +87,7 @@ Deno.test("e2e: check with the README's scoped permissions against fake-api on 1
     assertEquals(r.code, 2, r.stderr);
     ok(
       r.stdout.includes(
-        "Drift: keys 1 missing, 1 unexpected, 1 changed, 1 ambiguous; projects 1 missing, 1 changed",
+        "Drift: keys 1 missing, 2 unexpected, 1 changed, 1 ambiguous; projects 1 missing, 1 changed",
       ),
       r.stdout,
     );

@@ -134,7 +134,9 @@ Deno.test("every drift item and finding has a remediation: DELETE for unexpected
     ok(m && typeof m.summary === "string" && m.summary.length > 0, JSON.stringify(x));
     ok(["DELETE", "POST", "EDIT"].includes(m.method));
     if (m.method === "EDIT") ok(/^keydrift\.yaml:\d+$/.test(m.path), m.path);
-    else ok(m.path.startsWith("/organization/projects/"), m.path);
+    else if (x.key_type === "admin") {
+      ok(m.path.startsWith("/organization/admin_api_keys/"), m.path);
+    } else ok(m.path.startsWith("/organization/projects/"), m.path);
   }
   const del = `/organization/projects/proj_payments/api_keys/`;
   assertEquals(unexpectedOldCi(report).remediation.method, "DELETE");
@@ -162,6 +164,11 @@ Deno.test("every drift item and finding has a remediation: DELETE for unexpected
   );
   ok(noExpiry.length > 0);
   for (const f of noExpiry) {
+    if (f.key_type === "admin") {
+      // The Admin API cannot give an admin key an expiry: the fix is a replacement.
+      assertEquals(f.remediation.method, "DELETE");
+      continue;
+    }
     assertEquals(f.remediation.method, "POST");
     const n = (f.remediation.body as { expires_in_seconds: number }).expires_in_seconds;
     ok(Number.isInteger(n) && n >= 1 && n <= 31_536_000, String(n));
@@ -235,7 +242,8 @@ Deno.test("--format script writes a script whose every line is a comment, valid 
   const lines = script.split("\n");
   assertEquals(lines[0], "#!/bin/sh");
   for (const l of lines) ok(l === "" || l.startsWith("#"), `a line would run: ${l}`);
-  ok(script.includes("# Uncommented, it would: delete 3 keys"), script);
+  ok(script.includes("# Uncommented, it would: delete 4 keys"), script); // 3 project keys, 1 admin key
+  ok(script.includes("/organization/admin_api_keys/key_admin_legacy"), script);
   ok(script.includes("# curl -sS -X DELETE "), script);
   ok(script.includes("#   (the same call as above)"));
   const path = await Deno.makeTempFile({ suffix: ".sh" });

@@ -114,7 +114,7 @@ function broken(edit: (r: ReturnType<typeof toJson>) => void): unknown {
 const INVALID: [string, unknown][] = [
   ["an unknown top-level field", broken((r) => Object.assign(r, { extra: 1 }))],
   ["an unknown drift field", broken((r) => Object.assign(r.drift[0], { extra: 1 }))],
-  ["an unknown summary field", broken((r) => Object.assign(r.summary, { baselined: 0 }))],
+  ["an unknown summary field", broken((r) => Object.assign(r.summary, { forgotten: 0 }))],
   [
     "an unknown waiver field",
     broken((r) => Object.assign(r.findings.find((f) => f.waiver)!.waiver!, { by: "x" })),

@@ -7,7 +7,8 @@
  */
 import { ApiError, UsageError } from "../errors.ts";
 import { Limiter } from "../limiter.ts";
-import type { LiveKey } from "../types.ts";
+import type { LiveAdminKey, LiveKey } from "../types.ts";
+import { listAdminKeys } from "./admin_keys.ts";
 import { VERSION } from "../version.ts";
 import { type Cursor, PageGuard } from "./paging.ts";
 import { classify, type ErrorEnvelope, errorEnvelope, type Verdict } from "./retry.ts";
@@ -54,6 +55,8 @@ export interface AdminClient {
   listKeys(projectId: string): Promise<LiveKey[]>;
   /** One key, or null when the API says it does not exist. */
   retrieveKey(projectId: string, keyId: string): Promise<LiveKey | null>;
+  /** Every organisation admin API key (issue 14), 100 per page, to the end. */
+  listAdminKeys(): Promise<LiveAdminKey[]>;
   readonly stats: ClientStats;
   /** Requests allowed in flight at once (`--concurrency`). */
   readonly concurrency: number;
@@ -204,6 +207,7 @@ export function createAdminClient(o: ClientOptions): AdminClient {
       );
       return r.items;
     },
+    listAdminKeys: () => listAdminKeys(core),
     retrieveKey(projectId, keyId) {
       const what = `read key "${keyId}" of project "${projectId}"`;
       return core.readOne(

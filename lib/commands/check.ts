@@ -3,15 +3,24 @@ import type { Io } from "../io.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
 import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
-import { readLive } from "../live_state.ts";
+import { readAdminKeys, readLive } from "../live_state.ts";
 import { progress } from "../progress.ts";
+import type { ApiCore } from "../api/client.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest, RunError } from "../types.ts";
 import { enumFlag, intFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
-import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
+import {
+  connect,
+  CONNECT_OPTIONS,
+  connectHelp,
+  type ConnectOptions,
+  connectOptions,
+} from "./connect.ts";
+import { applyBaseline } from "../baseline.ts";
+import { readBaseline } from "./baseline.ts";
 import { loadFrom } from "./load.ts";
 import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
 
@@ -33,6 +42,8 @@ ${connectHelp("run against")}
       --attribute         say who created each unexpected, changed or flagged key (audit log)
       --usage DAYS        say how much each unexpected or flagged key was used (1 to 90 days)
       --explain           text: show each fix as a curl command (never run by keydrift)
+      --baseline FILE     items recorded in FILE (keydrift baseline) are known: shown, not failing
+      --no-baseline       ignore --baseline (audit mode)
       --color WHEN        auto (default), always or never
   -q, --quiet             only errors on stderr
   -v, --verbose           progress, retries and stack traces on stderr (never secrets)
@@ -49,6 +60,8 @@ export const CHECK_OPTIONS = {
   attribute: { type: "boolean" },
   usage: { type: "string" },
   explain: { type: "boolean" },
+  baseline: { type: "string" },
+  "no-baseline": { type: "boolean" },
   color: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   ...CONNECT_OPTIONS,
@@ -110,7 +123,6 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const connection = connectOptions("check", v, (m) =>
     // A log line must never change the outcome: a failed write to stderr is dropped.
     void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined));
-  const log = connection.log;
   let manifest: Manifest | null = null;
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
@@ -149,6 +161,10 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
     );
   }
+  const baselinePath = v["no-baseline"] ? undefined : v.baseline;
+  const baseline = baselinePath
+    ? await readBaseline(io.deps, baselinePath, "check").catch(failed)
+    : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
@@ -157,54 +173,30 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   } catch (e) {
     return failed(e);
   }
-  const started = io.deps.now();
   let report: Report;
   try {
-    const { client, secret } = await connect(io.deps, connection);
-    if (secret) io.addSecret(secret);
-    const assess = assessment(manifest, policies, {
-      now: started,
+    const live = await assessLive(io, manifest, policies, connection, {
       noWaivers: v["no-waivers"] === true,
       failOn,
+      progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
     });
-    const errors: RunError[] = [];
-    const shown = progress(
-      io,
-      manifest.projects.length,
-      !v.quiet && io.deps.stderrIsTerminal?.() === true,
-    );
-    // Each live key's created_at, for the audit-log window and expiry fixes (one number a key).
-    const createdAt = new Map<string, number>();
-    for await (const read of readLive(client, manifest.projects)) {
-      if (read.kind === "project") {
-        for (const k of read.project.keys) createdAt.set(k.id, k.createdAt);
-        assess.add(read.declared, read.project);
-        shown.tick();
-      } else errors.push(read.error);
-    }
-    await shown.done();
-    log?.(
-      `read ${manifest.projects.length} projects in ${
-        Math.round(io.deps.now() - started)
-      } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
-    );
-    report = assess.report(errors);
+    report = live.report;
     // Enrichment: after the diff and the policies; it never changes drift, status or exit code.
-    const now = io.deps.now();
-    const facts = { now, createdAt: (id: string) => createdAt.get(id) };
-    const data = report.status !== "error" && client.core &&
+    const facts = { now: io.deps.now(), createdAt: (id: string) => live.createdAt.get(id) };
+    const data = report.status !== "error" && live.core &&
         (enrichReq.attribute || enrichReq.usageDays !== null)
-      ? await readEnrichment(client.core, report, enrichReq, facts)
+      ? await readEnrichment(live.core, report, enrichReq, facts)
       : {};
     report = enrich(
       report,
       data,
       enrichReq,
-      remediationContext(manifest, policies, Math.floor(started / 1000), facts.createdAt),
+      remediationContext(manifest, policies, Math.floor(live.started / 1000), facts.createdAt),
     );
   } catch (e) {
     return failed(e);
   }
+  if (baseline) report = applyBaseline(report, baseline);
   return finish(report);
 }
 
@@ -217,8 +209,56 @@ function enrichRequest(attribute: boolean, usage: string | undefined): EnrichReq
   return { attribute, usageDays: days };
 }
 
+/**
+ * Reads the live state the manifest needs and assesses it (diff, policies): the report before any
+ * enrichment. `check` and `baseline` share it. Throws what the run cannot recover from.
+ */
+export async function assessLive(
+  io: Io,
+  manifest: Manifest,
+  policies: readonly Policy[],
+  connection: ConnectOptions,
+  opts: { noWaivers: boolean; failOn: FailOn; progress?: boolean },
+): Promise<{
+  report: Report;
+  /** The API core, for enrichment reads (absent for test doubles). */
+  core: ApiCore | undefined;
+  /** Each live key's created_at (the audit-log window and expiry fixes). */
+  createdAt: Map<string, number>;
+  /** When the read began (ms): the policies' clock. */
+  started: number;
+}> {
+  const started = io.deps.now();
+  const { client, secret } = await connect(io.deps, connection);
+  if (secret) io.addSecret(secret);
+  const assess = assessment(manifest, policies, { now: started, ...opts });
+  const errors: RunError[] = [];
+  // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
+  const admin = manifest.adminKeys ? readAdminKeys(client) : null;
+  admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+  const shown = progress(io, manifest.projects.length, opts.progress === true);
+  const createdAt = new Map<string, number>();
+  for await (const read of readLive(client, manifest.projects)) {
+    if (read.kind === "project") {
+      for (const k of read.project.keys) createdAt.set(k.id, k.createdAt);
+      assess.add(read.declared, read.project);
+      shown.tick();
+    } else errors.push(read.error);
+  }
+  await shown.done();
+  const adminRead = await admin;
+  if (adminRead?.keys) assess.adminKeys(adminRead.keys);
+  else if (adminRead) errors.push(adminRead.error);
+  connection.log?.(
+    `read ${manifest.projects.length} projects in ${
+      Math.round(io.deps.now() - started)
+    } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
+  );
+  return { report: assess.report(errors), core: client.core, createdAt, started };
+}
+
 /** Narrows the manifest to `--project` ids; each must be declared. */
-function scope(manifest: Manifest, ids: readonly string[]): Manifest {
+export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
   if (!ids.length) return manifest;
   const declared = manifest.projects.map((p) => p.id);
   for (const id of ids) {

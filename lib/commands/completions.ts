@@ -10,6 +10,7 @@ import type { Io } from "../io.ts";
 import { CHECK_OPTIONS } from "./check.ts";
 import { FAKE_API_OPTIONS } from "./fake_api.ts";
 import { IMPORT_OPTIONS } from "./import.ts";
+import { BASELINE_OPTIONS } from "./baseline.ts";
 import { HELP_OPTIONS, SCHEMA_OPTIONS, VALIDATE_OPTIONS } from "./offline.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -31,6 +32,7 @@ const OPTIONS: Record<string, Options> = {
   check: CHECK_OPTIONS,
   validate: VALIDATE_OPTIONS,
   import: IMPORT_OPTIONS,
+  baseline: BASELINE_OPTIONS,
   "fake-api": FAKE_API_OPTIONS,
   schema: SCHEMA_OPTIONS,
   policies: HELP_OPTIONS,

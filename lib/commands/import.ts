@@ -18,6 +18,7 @@ Options:
   -o, --output PATH       where to write (default keydrift.yaml; - for stdout)
       --force             overwrite an existing file
       --project ID        import only this project (repeatable; archived ones too)
+      --no-admin-keys     leave out the admin_keys: section (organisation admin API keys)
 ${connectHelp("read from")}
   -v, --verbose           progress on stderr
   -h, --help              show this help
@@ -27,6 +28,7 @@ export const IMPORT_OPTIONS = {
   output: { type: "string", short: "o" },
   force: { type: "boolean" },
   project: { type: "string", multiple: true },
+  "no-admin-keys": { type: "boolean" },
   ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -52,7 +54,12 @@ export async function importCommand(
   const projects: ImportedProject[] = await Promise.all(
     wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
   );
-  const text = manifestFor(projects, new Date(io.deps.now()).toISOString().slice(0, 10));
+  const adminKeys = v["no-admin-keys"] ? null : await client.listAdminKeys();
+  const text = manifestFor(
+    projects,
+    new Date(io.deps.now()).toISOString().slice(0, 10),
+    adminKeys,
+  );
   if (output === "-") {
     await io.out(text);
     return 0;
@@ -69,7 +76,8 @@ export async function importCommand(
     throw e;
   }
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
-  await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys)\n`);
+  const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
+  await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin})\n`);
   return 0;
 }
 

@@ -30,21 +30,36 @@ export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> 
   },
 };
 
+/** Where an item is: its project id, or the organisation's admin keys (issue 14). */
+export function scopeName(x: Drift | Finding): string {
+  return x.keyType === "admin" ? "the organisation's admin keys" : x.projectId;
+}
+
+/** `key "name" (id)`, `admin key "name" (id)`, or an unnamed admin key by its id. */
+function keyLabel(x: Drift | Finding): string {
+  const kind = x.keyType === "admin" ? "admin key" : "key";
+  if (x.keyName === null) return x.keyId ? `unnamed ${kind} (${x.keyId})` : "";
+  return `${kind} "${x.keyName}"${x.keyId ? ` (${x.keyId})` : ""}`;
+}
+
 /** One human line for a drift item, without location. */
 export function driftMessage(d: Drift): string {
-  const key = d.keyName !== null ? `key "${d.keyName}"${d.keyId ? ` (${d.keyId})` : ""}` : "";
+  const key = keyLabel(d);
+  const where = scopeName(d);
   const changes = d.changes.map((c) =>
     `${c.path}: ${JSON.stringify(c.expected)} -> ${JSON.stringify(c.actual)}`
   ).join("; ");
   switch (d.kind) {
     case "missing":
-      return `${key} in ${d.projectId} is declared but missing from the live project`;
+      return `${key} in ${where} is declared but missing from the live ${
+        d.keyType === "admin" ? "organisation" : "project"
+      }`;
     case "unexpected":
-      return `${key} in ${d.projectId} is not in the manifest (${liveDetail(d)})`;
+      return `${key} in ${where} is not in the manifest (${liveDetail(d)})`;
     case "changed":
-      return `${key} in ${d.projectId} changed: ${changes}`;
+      return `${key} in ${where} changed: ${changes}`;
     case "ambiguous":
-      return `${key} in ${d.projectId} is ambiguous: ${
+      return `${key} in ${where} is ambiguous: ${
         (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
       } fit; pin one with id`;
     case "project_missing":
@@ -55,11 +70,11 @@ export function driftMessage(d: Drift): string {
 }
 
 export function findingMessage(f: Finding): string {
-  const key = `key "${f.keyName}"${f.keyId ? ` (${f.keyId})` : ""}`;
+  const key = keyLabel(f);
   const waived = f.waived && f.waiver
     ? ` [waived until ${f.waiver.expires}: ${f.waiver.reason}]`
     : "";
-  return `${key} in ${f.projectId}: ${findingText(f)}${waived}`;
+  return `${key} in ${scopeName(f)}: ${findingText(f)}${waived}`;
 }
 
 /**

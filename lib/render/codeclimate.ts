@@ -33,10 +33,14 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
   const fallback = repoPath(r.manifestFiles[0] ?? "keydrift.yaml", opts.root);
   const path = (file: string | undefined) => file ? repoPath(file, opts.root) : fallback;
   const next = fingerprinter();
+  // Fingerprints number every item in report order (as SARIF and the baseline do), so the ones
+  // left out still take theirs.
+  const fps = new Map<Drift | Finding, string>();
+  for (const x of [...r.drift, ...r.findings]) fps.set(x, next(x));
   function* items(): Generator<Item> {
-    for (const drift of r.drift) yield { drift };
-    // Waived findings are left out: GitLab has no way to mark an issue as accepted.
-    for (const finding of r.findings) if (!finding.waived) yield { finding };
+    // Baselined items and waived findings are left out: GitLab cannot mark an issue accepted.
+    for (const drift of r.drift) if (!drift.baselined) yield { drift };
+    for (const finding of r.findings) if (!finding.waived && !finding.baselined) yield { finding };
     let n = 0;
     for (const error of r.errors) yield { error, n: n++ };
   }
@@ -48,7 +52,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
         check_name: `keydrift/drift/${d.kind}`,
         description: driftMessage(d) + enrichedSuffix(d),
         categories: ["Security"],
-        fingerprint: next(d),
+        fingerprint: fps.get(d)!,
         severity: CODE_QUALITY_SEVERITY[d.severity],
         location: { path: path(d.location?.file), lines: { begin: d.location?.line ?? 1 } },
       };
@@ -60,7 +64,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
         check_name: `keydrift/policy/${f.policy}`,
         description: findingMessage(f) + enrichedSuffix(f),
         categories: ["Security"],
-        fingerprint: next(f),
+        fingerprint: fps.get(f)!,
         severity: CODE_QUALITY_SEVERITY[f.severity],
         location: { path: path(f.location?.file), lines: { begin: f.location?.line ?? 1 } },
       };

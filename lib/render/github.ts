@@ -40,13 +40,14 @@ export function renderGithub(r: Report): string {
       message: e.message,
       location: null,
     })),
-    ...r.drift.map((d): Annotation => ({
+    // Baselined items are known (issue 14): counted in the summary line, not annotated.
+    ...r.drift.filter((d) => !d.baselined).map((d): Annotation => ({
       level: d.severity,
       title: `keydrift: ${DRIFT_TEXT[d.kind].title}`,
       message: driftMessage(d),
       location: d.location,
     })),
-    ...r.findings.filter((f) => !f.waived).map((f): Annotation => ({
+    ...r.findings.filter((f) => !f.waived && !f.baselined).map((f): Annotation => ({
       level: f.severity,
       title: `keydrift: ${f.policy}`,
       message: findingMessage(f),
@@ -75,6 +76,7 @@ export function renderGithub(r: Report): string {
   const summary =
     `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
     `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
+    (s.baselined ? `; ${s.baselined} baselined` : "") +
     (hidden
       ? `; ${hidden} more not annotated (GitHub shows ${ANNOTATION_LIMIT} per level): see the step summary or the json report`
       : "");

@@ -17,9 +17,11 @@ import { liveDetail, ownerText } from "./_shared.ts";
  * The report format's version: additive changes bump the minor version (README lists each).
  * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). 1.2 added
  * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
- * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`.
+ * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`. 1.3 added
+ * `baselined` and `key_type` on drift items and findings (`project_id` null for admin keys),
+ * `summary.baselined`, `baseline_file`, `baseline_resolved` and `admin_keys_checked`.
  */
-export const FORMAT_VERSION = "1.2";
+export const FORMAT_VERSION = "1.3";
 
 /** True only when A and B are the same type (each assignable to the other). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -51,7 +53,8 @@ function drift(d: Drift): JsonDrift {
   return {
     kind: d.kind,
     severity: d.severity,
-    project_id: d.projectId,
+    project_id: d.keyType === "admin" ? null : d.projectId,
+    key_type: d.keyType ?? "project",
     key_id: d.keyId,
     key_name: d.keyName,
     changes: d.changes.map((c) => ({ path: c.path, expected: c.expected, actual: c.actual })),
@@ -59,6 +62,7 @@ function drift(d: Drift): JsonDrift {
     ...live,
     location: loc(d.location),
     ...enriched(d),
+    baselined: d.baselined === true,
   };
 }
 
@@ -79,7 +83,8 @@ function finding(f: Finding): JsonFinding {
   return {
     policy: f.policy,
     severity: f.severity,
-    project_id: f.projectId,
+    project_id: f.keyType === "admin" ? null : f.projectId,
+    key_type: f.keyType ?? "project",
     key_id: f.keyId,
     key_name: f.keyName,
     message: f.message,
@@ -94,6 +99,7 @@ function finding(f: Finding): JsonFinding {
       : null,
     location: loc(f.location),
     ...enriched(f),
+    baselined: f.baselined === true,
   };
 }
 
@@ -118,6 +124,9 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
     warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
+    admin_keys_checked: report.adminKeysChecked === true,
+    baseline_file: report.baseline?.file ?? null,
+    baseline_resolved: report.baseline?.resolved ?? [],
   };
 }
 

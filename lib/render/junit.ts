@@ -9,6 +9,7 @@ import { enrichedSuffix } from "./_enrich.ts";
 import type { Report } from "../report.ts";
 import { fails } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
+import { ORG } from "../types.ts";
 import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
 
 /**
@@ -120,18 +121,22 @@ function suites(r: Report): Suite[] {
     for (const k of p.keys) out.add(s, k.name, k.id ?? undefined);
   }
   for (const d of r.drift) {
-    const c = out.caseFor(d.projectId, d.keyName, d.keyId, d.kind !== "unexpected");
-    const line = `[${d.kind}, ${d.severity}] ${driftDetail(d)}${enrichedSuffix(d, NO_FIX)}`;
-    if (fails(d.severity, r.failOn)) c.failures.push([DRIFT_TEXT[d.kind].title, line]);
-    else c.notes.push(line);
+    const c = out.caseFor(d.projectId, d.keyName ?? d.keyId, d.keyId, d.kind !== "unexpected");
+    const line = `[${d.kind}, ${d.severity}${d.baselined ? ", baselined" : ""}] ${driftDetail(d)}${
+      enrichedSuffix(d, NO_FIX)
+    }`;
+    if (!d.baselined && fails(d.severity, r.failOn)) {
+      c.failures.push([DRIFT_TEXT[d.kind].title, line]);
+    } else c.notes.push(line);
   }
   for (const f of r.findings) {
-    const c = out.caseFor(f.projectId, f.keyName, f.keyId);
-    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}] ${findingDetail(f, c)}${
-      enrichedSuffix(f, NO_FIX)
-    }`;
-    if (!f.waived && fails(f.severity, r.failOn)) c.failures.push([`policy ${f.policy}`, line]);
-    else c.notes.push(line);
+    const c = out.caseFor(f.projectId, f.keyName ?? f.keyId, f.keyId);
+    const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}${
+      f.baselined ? ", baselined" : ""
+    }] ${findingDetail(f, c)}${enrichedSuffix(f, NO_FIX)}`;
+    if (!f.waived && !f.baselined && fails(f.severity, r.failOn)) {
+      c.failures.push([`policy ${f.policy}`, line]);
+    } else c.notes.push(line);
   }
   for (const e of r.errors) {
     const s = e.projectId === null ? out.suite("(keydrift)", "(run)") : out.suite(e.projectId);
@@ -162,7 +167,7 @@ function testcase(classname: string, c: Case): string {
   return out.join("\n") + "\n";
 }
 
-const NOTES = "items below fail_on and waived findings: they do not fail the run";
+const NOTES = "items below fail_on, waived findings and baselined items: they do not fail the run";
 
 const count = (cases: Case[], f: (c: Case) => boolean) => cases.filter(f).length;
 
@@ -175,12 +180,14 @@ export function* junitChunks(r: Report): Generator<string> {
   yield `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="keydrift" tests="${tests}" ` +
     `failures="${failures}" errors="${errors}" time="0">\n`;
   for (const s of all) {
-    yield `<testsuite name="${xml(s.id)}" tests="${s.cases.length}" failures="${
+    // Admin keys (issue 14) have their own suite, first (their scope id sorts first).
+    const name = s.id === ORG ? "admin-keys" : s.id;
+    yield `<testsuite name="${xml(name)}" tests="${s.cases.length}" failures="${
       count(s.cases, (c) => c.failures.length > 0)
     }" errors="${count(s.cases, (c) => c.errors.length > 0)}" skipped="0" time="0">\n` +
       `<properties>\n<property name="fail_on" value="${r.failOn}"/>\n` +
       `<property name="system-out" value="${NOTES}"/>\n</properties>\n`;
-    for (const c of s.cases) yield testcase(s.id, c);
+    for (const c of s.cases) yield testcase(name, c);
     yield "</testsuite>\n";
   }
   yield "</testsuites>\n";

@@ -6,6 +6,7 @@
  * spans, prose escaped (see inert.ts).
  */
 import type { Report } from "../report.ts";
+import { ORG } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
 import { byProject } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
@@ -97,7 +98,36 @@ function summaryTable(r: Report): string[] {
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
     "",
+    ...baselineLine(r),
   ];
+}
+
+/** With `--baseline`: the known items, counted apart from the table above (issue 14). */
+function baselineLine(r: Report): string[] {
+  if (!r.baseline) return [];
+  const gone = r.baseline.resolved.length;
+  return [
+    `Baseline ${mdCode(r.baseline.file)}: ${r.summary.baselined} known item${
+      r.summary.baselined === 1 ? "" : "s"
+    } (not failing, not counted above) · ${gone} entr${gone === 1 ? "y" : "ies"} resolved`,
+    "",
+  ];
+}
+
+/** Baseline entries that no longer occur, as many as fit. */
+function resolvedSection(r: Report, budget: Budget): string[] {
+  const items: string[] = [];
+  let more = 0;
+  for (const e of r.baseline?.resolved ?? []) {
+    const item = `- ${mdCode(e.rule)}: ${mdText(e.summary)}`;
+    if (budget.fits([item])) items.push(item);
+    else more++;
+  }
+  return section(
+    { words: "Resolved baseline entries (keydrift baseline --prune drops them)" },
+    items,
+    more ? [`- … ${more} more not shown`] : [],
+  );
 }
 
 /** Error items that fit, then the count of those that did not. */
@@ -150,7 +180,12 @@ function partSection(
   if (!shown.length) return null;
   const rest = all.length - shown.length;
   const more = [`- … ${rest} more items in this project not shown`];
-  return { lines: section({ words: "Project", id }, shown, more), rest };
+  return { lines: section(title(id), shown, more), rest };
+}
+
+/** A group's section title: a project, or the organisation's admin keys (issue 14). */
+function title(id: string): Title {
+  return id === ORG ? { words: "Admin API keys (organisation)" } : { words: "Project", id };
 }
 
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
@@ -167,7 +202,7 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
   for (const g of groups) {
     const all = groupItems(g);
     if (mode === "detail") {
-      const full = section({ words: "Project", id: g.id }, all);
+      const full = section(title(g.id), all);
       if (fitsDetail(full)) {
         out.push(...full);
         continue;
@@ -247,7 +282,11 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
   const budget = new Budget(limit - note - SLACK);
   budget.fits([...head, ...foot]);
   const left: Left = { errors: 0, notes: 0, partial: 0, counted: 0, unlisted: 0, items: 0 };
-  const body = [...errorSection(r, budget, left), ...projectSections(r, budget, left)];
+  const body = [
+    ...errorSection(r, budget, left),
+    ...projectSections(r, budget, left),
+    ...resolvedSection(r, budget),
+  ];
   const notes: string[] = [];
   for (const n of r.notes) {
     const item = `- ${mdText(n.message)}${where(n.location)}`;

@@ -1,5 +1,5 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
-import type { Drift, Finding } from "../types.ts";
+import { type Drift, type Finding, ORG } from "../types.ts";
 import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
@@ -26,11 +26,14 @@ function detail(s: string): string {
 }
 
 function driftBody(d: Drift): string {
+  const admin = d.keyType === "admin" ? "admin " : "";
   switch (d.kind) {
     case "missing":
-      return `${keyRef(d.keyName, d.keyId)} is declared but missing from the live project`;
+      return `${admin}${keyRef(d.keyName, d.keyId)} is declared but missing from the live ${
+        admin ? "organisation" : "project"
+      }`;
     case "unexpected":
-      return `${keyRef(d.keyName, d.keyId)} is not in the manifest${
+      return `${admin}${keyRef(d.keyName, d.keyId)} is not in the manifest${
         d.live ? `: ${detail(liveDetail(d))}` : ""
       }`;
     case "changed":
@@ -48,8 +51,13 @@ function driftBody(d: Drift): string {
   }
 }
 
+/** Marks an item `check --baseline` found in the baseline (issue 14). */
+const known = (x: { baselined?: boolean }) => x.baselined ? " *(baselined)*" : "";
+
 export function driftItem(d: Drift): string {
-  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${where(d.location)}${enriched(d)}`;
+  return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${known(d)}${where(d.location)}${
+    enriched(d)
+  }`;
 }
 
 /**
@@ -78,13 +86,15 @@ export function findingItem(f: Finding): string {
   const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
     mdText(findingText(f))
   }${waiver}`;
-  return `- ${f.waived ? `~~${body}~~` : body}${where(f.location)}${enriched(f)}`;
+  return `- ${f.waived ? `~~${body}~~` : body}${known(f)}${where(f.location)}${enriched(f)}`;
 }
 
 /** One list item counting a project's drift and findings by kind. */
 export function countLine({ id, drift, findings }: Group): string {
-  const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k).length;
-  const open = findings.filter((f) => !f.waived);
+  const n = (k: Drift["kind"]) => drift.filter((d) => d.kind === k && !d.baselined).length;
+  const open = findings.filter((f) => !f.waived && !f.baselined);
+  const baselined = drift.filter((d) => d.baselined).length +
+    findings.filter((f) => f.baselined).length;
   const parts: [number, string][] = [
     [n("project_missing"), "project missing"],
     [n("project_changed"), "project changed"],
@@ -94,7 +104,10 @@ export function countLine({ id, drift, findings }: Group): string {
     [n("ambiguous"), "ambiguous"],
     [open.filter((f) => f.severity === "error").length, "policy errors"],
     [open.filter((f) => f.severity === "warning").length, "policy warnings"],
-    [findings.length - open.length, "waived"],
+    [findings.filter((f) => f.waived).length, "waived"],
+    [baselined, "baselined"],
   ];
-  return `- ${mdCode(id)}: ${parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")}`;
+  return `- ${id === ORG ? "admin keys" : mdCode(id)}: ${
+    parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")
+  }`;
 }

@@ -80,8 +80,9 @@ function rules(r: Report) {
   ];
 }
 
-/** 0 open errors, 1 open warnings, 2 suppressed (waived): lower goes first when capping. */
-const rank = (x: Drift | Finding) => "waived" in x && x.waived ? 2 : x.severity === "error" ? 0 : 1;
+/** 0 open errors, 1 open warnings, 2 suppressed (waived, baselined): lower goes first when capping. */
+const rank = (x: Drift | Finding) =>
+  ("waived" in x && x.waived) || x.baselined ? 2 : x.severity === "error" ? 0 : 1;
 
 /**
  * Which items stay under the cap, in report order: every item of a rank below the cut-off rank,
@@ -126,13 +127,21 @@ function resultOf(
     }],
     partialFingerprints: { "keydrift/v1": fp },
     ...(Object.keys(extra).length ? { properties: extra } : {}),
-    ...(waiver
+    ...(waiver || x.baselined
       ? {
-        suppressions: [{
-          kind: "inSource",
-          status: "accepted",
-          justification: `${waiver.reason} (until ${waiver.expires})`,
-        }],
+        suppressions: [
+          ...(waiver
+            ? [{
+              kind: "inSource",
+              status: "accepted",
+              justification: `${waiver.reason} (until ${waiver.expires})`,
+            }]
+            : []),
+          // A baseline file outside the manifest acknowledged it (issue 14).
+          ...(x.baselined
+            ? [{ kind: "external", status: "accepted", justification: "in the keydrift baseline" }]
+            : []),
+        ],
       }
       : {}),
   };
@@ -159,7 +168,7 @@ function notifications(r: Report, total: number, omitted: number) {
     message: {
       text: `${omitted} of ${total} results were left out: GitHub code scanning accepts at ` +
         `most ${SARIF_MAX_RESULTS} per run. This log keeps the most severe (errors, then ` +
-        `warnings, then waived findings, each in report order); the JSON report ` +
+        `warnings, then waived or baselined items, each in report order); the JSON report ` +
         `(--format json=PATH) lists every item.`,
     },
   };

@@ -5,6 +5,7 @@
  * itself never sends any of these requests. Server strings appear only in comments made
  * `textSafe` (no line break can end a comment) or inside the shell-safe `curlLine`.
  */
+import { ORG } from "../types.ts";
 import type { Report } from "../report.ts";
 import type { Drift, Finding, Remediation } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
@@ -75,7 +76,7 @@ export function renderScript(r: Report, _opts: RenderOptions): string {
   for (const { id, drift, findings } of byProject({ drift: r.drift, findings: r.findings })) {
     const open = [...drift, ...findings].filter((x) => !("waived" in x && x.waived));
     if (!open.length) continue;
-    out.push("", `# project ${t(id)}`);
+    out.push("", id === ORG ? "# admin keys (organisation)" : `# project ${t(id)}`);
     for (const x of open) {
       if (!x.remediation) continue;
       out.push(`# ${label(x)}: ${t(x.remediation.summary)}`);

@@ -48,15 +48,22 @@ function statusCore(r: Report, target: string): string {
       first ? `. First error: ${first}` : ""
     }`;
   }
-  const failingDrift = r.drift.filter((d) => fails(d.severity, r.failOn));
-  const failingFindings = r.findings.filter((f) => !f.waived && fails(f.severity, r.failOn));
+  const failingDrift = r.drift.filter((d) => !d.baselined && fails(d.severity, r.failOn));
+  const failingFindings = r.findings.filter((f) =>
+    !f.waived && !f.baselined && fails(f.severity, r.failOn)
+  );
+  const open = r.drift.filter((d) => !d.baselined).length;
   if (r.status === "in_sync") {
     const notes = [
       s.policy_warnings && r.failOn === "error"
         ? `${plural(s.policy_warnings, "policy warning")} below --fail-on error`
         : "",
       s.waived ? `${plural(s.waived, "waived finding")}` : "",
-      r.drift.length ? `${plural(r.drift.length, "drift item")} below --fail-on error` : "",
+      open ? `${plural(open, "drift item")} below --fail-on error` : "",
+      s.baselined ? `${plural(s.baselined, "baselined item")}` : "",
+      r.baseline?.resolved.length
+        ? `${plural(r.baseline.resolved.length, "baseline entry", "baseline entries")} resolved`
+        : "",
     ].filter(Boolean);
     return `keydrift: ${checked}: in sync; exit 0: no drift or finding at or above --fail-on ${r.failOn}${
       notes.length ? ` (${list(notes)})` : ""

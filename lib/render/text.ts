@@ -6,6 +6,7 @@
  */
 import { fails, type Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
+import { ORG } from "../types.ts";
 import type { RenderOptions } from "./mod.ts";
 import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
@@ -39,7 +40,8 @@ const at = (d: { location: { file: string; line: number } | null }) =>
 const also = (s: string) => (s ? `; ${s}` : "");
 
 function keyRef(name: string | null, id: string | null): string {
-  return `key ${q(name)}${id ? ` [${t(id)}]` : ""}`;
+  // An admin key may have no name (issue 14): shown as unnamed, by its id.
+  return `key ${name === null ? "(unnamed)" : q(name)}${id ? ` [${t(id)}]` : ""}`;
 }
 
 /** What each symbol means, in the order they are explained. */
@@ -67,7 +69,7 @@ function changeLines(d: Drift): Line[] {
 }
 
 function driftLines(d: Drift): Line[] {
-  const ref = keyRef(d.keyName, d.keyId);
+  const ref = (d.keyType === "admin" ? "admin " : "") + keyRef(d.keyName, d.keyId);
   switch (d.kind) {
     case "project_missing":
       return [
@@ -85,7 +87,16 @@ function driftLines(d: Drift): Line[] {
     case "changed":
       return [line("yellow", `  ~ ${ref}`, at(d) && `  # ${at(d)}`, 6), ...changeLines(d)];
     case "missing":
-      return [line("red", `  - ${ref}`, `  # missing from the live project${also(at(d))}`, 6)];
+      return [
+        line(
+          "red",
+          `  - ${ref}`,
+          `  # missing from the ${d.keyType === "admin" ? "organisation" : "live project"}${
+            also(at(d))
+          }`,
+          6,
+        ),
+      ];
     case "ambiguous":
       return [
         line(
@@ -107,7 +118,7 @@ function driftLines(d: Drift): Line[] {
 }
 
 function findingLine(f: Finding): Line {
-  const ref = keyRef(f.keyName, f.keyId);
+  const ref = (f.keyType === "admin" ? "admin " : "") + keyRef(f.keyName, f.keyId);
   if (f.waived && f.waiver) {
     return line(
       "dim",
@@ -124,6 +135,31 @@ function findingLine(f: Finding): Line {
     ` ${ref} ${t(findingText(f))}`,
     6,
   );
+}
+
+/** A baselined item's lines, dimmed, the first one tagged (issue 14). */
+function known(x: { baselined?: boolean }, lines: Line[]): Line[] {
+  if (!x.baselined) return lines;
+  return lines.map((l, i) => ({
+    ...l,
+    style: "dim",
+    tail: i === 0 ? `${l.tail}  [baselined]` : l.tail,
+  }));
+}
+
+/** Baseline entries that no longer occur: the file can shrink (`keydrift baseline --prune`). */
+function resolvedLines(r: Report): Line[] {
+  const gone = r.baseline?.resolved ?? [];
+  if (!gone.length) return [];
+  return [
+    line(
+      "green",
+      `Resolved: ${plural(gone.length, "baseline entry", "baseline entries")} no longer occur`,
+      ` (keydrift baseline --prune -o ${t(r.baseline!.file)} drops them)`,
+    ),
+    ...gone.map((e) => line("green", `  ✓ ${t(e.rule)}: `, t(e.summary), 6)),
+    line(null, ""),
+  ];
 }
 
 /**
@@ -155,8 +191,8 @@ function enriched(lines: Line[], x: Drift | Finding, opts: RenderOptions): Line[
   return out;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 function counted(pairs: readonly (readonly [number, string])[]): string {
@@ -166,7 +202,8 @@ function counted(pairs: readonly (readonly [number, string])[]): string {
 /** The one summary line. */
 export function summaryLine(r: Report): string {
   const s = r.summary;
-  const count = (kind: Drift["kind"]) => r.drift.filter((d) => d.kind === kind).length;
+  const count = (kind: Drift["kind"]) =>
+    r.drift.filter((d) => d.kind === kind && !d.baselined).length;
   const keys = counted([
     [s.missing, "missing"],
     [s.unexpected, "unexpected"],
@@ -182,12 +219,15 @@ export function summaryLine(r: Report): string {
   const policy =
     `Policy: ${plural(s.policy_errors, "error")}, ${plural(s.policy_warnings, "warning")}` +
     (s.waived ? `, ${s.waived} waived` : "");
-  return `${drift} · ${policy} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
+  const known = s.baselined ? ` · Baselined: ${s.baselined} known (not failing)` : "";
+  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
 }
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
 function verdict(r: Report): Line[] {
-  const failing = r.findings.filter((f) => !f.waived && fails(f.severity, r.failOn));
+  const failing = r.findings.filter((f) =>
+    !f.waived && !f.baselined && fails(f.severity, r.failOn)
+  );
   const errors = failing.filter((f) => f.severity === "error").length;
   const what = [
     errors && plural(errors, "policy error"),
@@ -211,10 +251,11 @@ function verdict(r: Report): Line[] {
     ];
   }
   const out = [line(null, summaryLine(r))];
-  const driftFails = r.drift.some((d) => fails(d.severity, r.failOn));
+  const driftFails = r.drift.some((d) => !d.baselined && fails(d.severity, r.failOn));
   if (r.status === "in_sync") out.push(line("green", `Nothing ${threshold}: exit 0.`));
   else if (!driftFails) {
-    out.push(line("red", `The drift is below --fail-on ${r.failOn}, but ${what} ${threshold}.`));
+    const why = r.drift.every((d) => d.baselined) ? "baselined" : `below --fail-on ${r.failOn}`;
+    out.push(line("red", `The drift is ${why}, but ${what} ${threshold}.`));
   }
   return out;
 }
@@ -253,11 +294,12 @@ function legend(r: Report): Line[] {
 export function renderText(r: Report, opts: RenderOptions): string {
   const out: Line[] = legend(r);
   for (const { id, drift, findings } of byProject(r)) {
-    out.push(line("bold", `project ${t(id)}`));
-    for (const d of drift) out.push(...enriched(driftLines(d), d, opts));
-    for (const f of findings) out.push(...enriched([findingLine(f)], f, opts));
+    out.push(line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`));
+    for (const d of drift) out.push(...known(d, enriched(driftLines(d), d, opts)));
+    for (const f of findings) out.push(...known(f, enriched([findingLine(f)], f, opts)));
     out.push(line(null, ""));
   }
+  out.push(...resolvedLines(r));
   for (const n of r.notes) {
     out.push(
       line(

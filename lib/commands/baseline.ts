@@ -1,0 +1,134 @@
+/**
+ * `keydrift baseline`: record every current drift item and finding as a fingerprint (issue 14),
+ * so that `check --baseline FILE` fails only on new ones. `--prune` keeps only the entries that
+ * still occur.
+ */
+import type { Io } from "../io.ts";
+import type { Deps } from "../deps.ts";
+import { fileProblem, ManifestError, UsageError } from "../errors.ts";
+import type { Policy } from "../policy.ts";
+import {
+  type Baseline,
+  entriesFor,
+  parseBaseline,
+  pruned,
+  serializeBaseline,
+} from "../baseline.ts";
+import { enumFlag, parse } from "./args.ts";
+import { textSafe } from "../render/inert.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
+import { loadFrom } from "./load.ts";
+import { assessLive, scope } from "./check.ts";
+
+export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
+
+Record every current drift item and finding as a stable fingerprint (project, key id or name,
+kind or policy; never line numbers), with the date, the keydrift version and a summary.
+Then 'keydrift check --baseline FILE' fails only on items not in FILE.
+
+Options:
+  -m, --manifest PATH     manifest file, directory of *.yaml, or - for stdin (repeatable; default keydrift.yaml)
+  -o, --output FILE       the baseline file (default keydrift.baseline.json)
+      --force             overwrite an existing file
+      --prune             rewrite FILE keeping only the entries that still occur
+      --project ID        check only this project (repeatable)
+      --fail-on LEVEL     error (default) or warning: recorded either way; kept for symmetry with check
+      --no-waivers        record waived findings too
+${connectHelp("record from")}
+  -q, --quiet             only errors on stderr
+  -v, --verbose           progress on stderr (never secrets)
+  -h, --help              show this help
+`;
+
+export const BASELINE_OPTIONS = {
+  manifest: { type: "string", short: "m", multiple: true },
+  output: { type: "string", short: "o" },
+  force: { type: "boolean" },
+  prune: { type: "boolean" },
+  project: { type: "string", multiple: true },
+  "fail-on": { type: "string" },
+  "no-waivers": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  ...CONNECT_OPTIONS,
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const DEFAULT_BASELINE = "keydrift.baseline.json";
+
+/** Reads and parses a baseline file; an unreadable file is a usage error naming it. */
+export async function readBaseline(deps: Deps, path: string, command: string): Promise<Baseline> {
+  let text: string;
+  try {
+    text = await deps.readTextFile(path);
+  } catch (e) {
+    const hint = (e as Error)?.name === "NotFound"
+      ? `; create it with keydrift baseline -o ${path}`
+      : "";
+    throw new UsageError(`cannot read baseline "${path}": ${fileProblem(e)}${hint}`, command);
+  }
+  return parseBaseline(path, text);
+}
+
+export async function baselineCommand(
+  argv: string[],
+  io: Io,
+  policies: readonly Policy[],
+): Promise<number> {
+  const { values: v } = parse("baseline", argv, BASELINE_OPTIONS);
+  if (v.help) return (await io.out(BASELINE_HELP), 0);
+  const output = v.output ?? DEFAULT_BASELINE;
+  if (v.prune && v.force) {
+    throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
+  }
+  const failOn = enumFlag(
+    "baseline",
+    "fail-on",
+    v["fail-on"],
+    ["error", "warning"] as const,
+    "error",
+  );
+  const connection = connectOptions(
+    "baseline",
+    v,
+    (m) => void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined),
+  );
+  const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
+  if (!loaded.manifest) throw new ManifestError(loaded.problems);
+  const manifest = scope(loaded.manifest, v.project ?? []);
+  const { report } = await assessLive(io, manifest, policies, connection, {
+    noWaivers: v["no-waivers"] === true,
+    failOn,
+  });
+  if (report.status === "error") {
+    throw new UsageError(
+      `the check could not complete, so no baseline was written: ${
+        report.errors[0]?.message ?? "unknown error"
+      }`,
+      "baseline",
+    );
+  }
+  const today = new Date(io.deps.now()).toISOString().slice(0, 10);
+  const entries = old ? pruned(old.entries, report) : entriesFor(report, today);
+  const text = serializeBaseline(entries, { version: report.tool.version, created: today });
+  try {
+    await io.write(output, text, { createNew: !v.force && !v.prune });
+  } catch (e) {
+    if ((e as Error).name === "AlreadyExists") {
+      throw new UsageError(
+        `"${output}" already exists; pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere`,
+        "baseline",
+      );
+    }
+    throw e;
+  }
+  if (!v.quiet) {
+    const what = old
+      ? `kept ${entries.length} of ${old.entries.length} entries (${
+        old.entries.length - entries.length
+      } resolved)`
+      : `${entries.length} entr${entries.length === 1 ? "y" : "ies"}`;
+    await io.err(`keydrift: wrote ${textSafe(output)} (${what})\n`);
+  }
+  return 0;
+}
