@@ -4,7 +4,7 @@
  * piece (`renderChunks`), so memory holds the report, not every rendered copy of it.
  */
 import type { Report } from "../report.ts";
-import { renderText } from "./text.ts";
+import { renderText, textChunks } from "./text.ts";
 import { renderJson } from "./json.ts";
 import { renderMarkdown, renderMarkdownComment } from "./markdown.ts";
 import { renderGithub } from "./github.ts";
@@ -58,6 +58,7 @@ export type ChunkRenderer = (report: Report, opts: RenderOptions) => Iterable<st
 
 /** Formats written piece by piece; each piece ends at an item boundary. */
 export const CHUNKED: { readonly [F in FormatName]?: ChunkRenderer } = {
+  text: textChunks,
   json: jsonChunks,
   sarif: sarifChunks,
   junit: junitChunks,

@@ -292,14 +292,25 @@ function legend(r: Report): Line[] {
 }
 
 export function renderText(r: Report, opts: RenderOptions): string {
-  const out: Line[] = legend(r);
+  return [...textChunks(r, opts)].join("");
+}
+
+/**
+ * The text report one section at a time (the legend, each project, then the end), so that a
+ * large report is written to stdout as it is rendered rather than held whole.
+ */
+export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
+  const lines = (ls: Line[]) => ls.flatMap((l) => paintLine(l, opts)).map((l) => `${l}\n`).join("");
+  const head = legend(r);
+  if (head.length) yield lines(head);
   for (const { id, drift, findings } of byProject(r)) {
-    out.push(line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`));
+    const out = [line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`)];
     for (const d of drift) out.push(...known(d, enriched(driftLines(d), d, opts)));
     for (const f of findings) out.push(...known(f, enriched([findingLine(f)], f, opts)));
     out.push(line(null, ""));
+    yield lines(out);
   }
-  out.push(...resolvedLines(r));
+  const out: Line[] = [...resolvedLines(r)];
   for (const n of r.notes) {
     out.push(
       line(
@@ -310,7 +321,7 @@ export function renderText(r: Report, opts: RenderOptions): string {
   }
   if (r.notes.length) out.push(line(null, ""));
   out.push(...(r.status === "error" ? errorLines(r) : verdict(r)));
-  return out.flatMap((l) => paintLine(l, opts)).join("\n") + "\n";
+  yield lines(out);
 }
 
 /** Wraps a line at `opts.width` (when set) and paints its head. */
