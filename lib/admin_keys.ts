@@ -7,10 +7,9 @@
  * sorts before every project, so every format shows them first); the JSON report writes
  * `project_id: null`.
  */
-import { type DiffCounts, diffProject } from "./diff.ts";
+import { addCounts, type DiffCounts, diffProject } from "./diff.ts";
 import { evaluateProject, type Policy, policySetup } from "./policy.ts";
 import type {
-  DeclaredKey,
   DeclaredProject,
   Drift,
   Finding,
@@ -77,9 +76,8 @@ export function assessAdminKeys(
   const declared = declaredOrg(manifest);
   const keys = live.map(asLiveKey);
   const project: LiveProject = { id: ORG, found: true, name: null, status: null, keys };
-  const matched = new Map<string, DeclaredKey>();
-  const drift: Drift[] = [];
-  diffProject(declared, project, drift, matched, out.counts);
+  const { drift, matched, counts } = diffProject(declared, project);
+  addCounts(out.counts, counts);
   const unnamed = new Set(live.filter((k) => k.name === null).map((k) => k.id));
   for (const d of drift) {
     if (d.kind === "changed" && d.keyId !== null && unnamed.has(d.keyId)) {

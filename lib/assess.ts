@@ -3,12 +3,11 @@
  * evaluated as it arrives, then let go; the report is built once every project is in. Memory
  * stays flat in the number of live keys (only drift and findings are kept).
  */
-import { byOrder, type DiffCounts, diffProject } from "./diff.ts";
+import { addCounts, byOrder, type DiffCounts, diffProject } from "./diff.ts";
 import { evaluateProject, type Policy, policySetup, unusedWaiverNotes } from "./policy.ts";
 import { assessAdminKeys } from "./admin_keys.ts";
 import { buildReport, type FailOn, type Report } from "./report.ts";
 import type {
-  DeclaredKey,
   DeclaredProject,
   Drift,
   Finding,
@@ -43,8 +42,10 @@ export function assessment(
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
-      const matched = new Map<string, DeclaredKey>();
-      diffProject(declared, project, drift, matched, counts);
+      const diffed = diffProject(declared, project);
+      for (const d of diffed.drift) drift.push(d);
+      addCounts(counts, diffed.counts);
+      const matched = diffed.matched;
       const evaluated = evaluateProject(setup, { declared, project, matched });
       for (const f of evaluated.findings) findings.push(f);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);

@@ -7,11 +7,9 @@ import type {
   Change,
   DeclaredKey,
   DeclaredProject,
-  DiffResult,
   Drift,
   LiveKey,
   LiveProject,
-  Manifest,
   OwnerRef,
 } from "./types.ts";
 
@@ -56,37 +54,26 @@ export function compareKey(entry: DeclaredKey, k: LiveKey): Change[] {
   return changes;
 }
 
-/** Compares every declared project that was read with its live state. */
-export function computeDiff(
-  manifest: Manifest,
-  live: ReadonlyMap<string, LiveProject>,
-): DiffResult & { counts: DiffCounts } {
-  const drift: Drift[] = [];
-  const matched = new Map<string, DeclaredKey>();
-  const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
-  for (const declared of manifest.projects) {
-    const project = live.get(declared.id);
-    if (project) diffProject(declared, project, drift, matched, counts);
-  }
-  drift.sort(byOrder);
-  return { drift, matched, inSync: counts.inSync, counts };
+/** What comparing one declared project with its live state gives. */
+export interface ProjectDiff {
+  /** Unsorted (sort the whole list with {@link byOrder} once every project is in). */
+  drift: Drift[];
+  /** Live key id -> the entry it matched. */
+  matched: Map<string, DeclaredKey>;
+  counts: DiffCounts;
 }
 
-/**
- * Compares one declared project with its live state, adding to `drift`, `matched` and `counts`
- * (unsorted: sort the whole drift list with {@link byOrder} once every project is in).
- */
-export function diffProject(
-  declared: DeclaredProject,
-  project: LiveProject,
-  drift: Drift[],
-  matched: Map<string, DeclaredKey>,
-  counts: DiffCounts,
-): void {
+/** Compares one declared project with its live state. Pure: a function of its arguments. */
+export function diffProject(declared: DeclaredProject, project: LiveProject): ProjectDiff {
+  const out: ProjectDiff = {
+    drift: [],
+    matched: new Map(),
+    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
+  };
   if (!project.found) {
-    drift.push(projectDrift(declared, "project_missing", []));
-    counts.inMissingProjects += declared.keys.length;
-    return;
+    out.drift.push(projectDrift(declared, "project_missing", []));
+    out.counts.inMissingProjects += declared.keys.length;
+    return out;
   }
   const changes: Change[] = [];
   if (project.status !== null && project.status !== "active") {
@@ -95,8 +82,17 @@ export function diffProject(
   if (declared.name !== undefined && declared.name !== project.name) {
     changes.push({ path: "name", expected: declared.name, actual: project.name });
   }
-  if (changes.length) drift.push(projectDrift(declared, "project_changed", changes));
-  diffKeys(declared, project, drift, matched, counts);
+  if (changes.length) out.drift.push(projectDrift(declared, "project_changed", changes));
+  diffKeys(declared, project, out);
+  return out;
+}
+
+/** Adds `b`'s tallies to `a`. */
+export function addCounts(a: DiffCounts, b: DiffCounts): void {
+  a.inSync += b.inSync;
+  a.candidates += b.candidates;
+  a.ignored += b.ignored;
+  a.inMissingProjects += b.inMissingProjects;
 }
 
 function projectDrift(
@@ -115,13 +111,9 @@ function projectDrift(
   };
 }
 
-function diffKeys(
-  declared: DeclaredProject,
-  project: LiveProject,
-  drift: Drift[],
-  matched: Map<string, DeclaredKey>,
-  counts: DiffCounts,
-): void {
+/** Matches and compares the project's keys (SPEC 4.3 to 4.6) into `out`, which it owns. */
+function diffKeys(declared: DeclaredProject, project: LiveProject, out: ProjectDiff): void {
+  const { drift, matched, counts } = out;
   // Indexes of the keys still free: by name, and by name + owner (type and name). Taking a key
   // removes it from both, so every lookup below touches only keys that can still match.
   const byId = new Map(project.keys.map((k) => [k.id, k]));

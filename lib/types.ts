@@ -185,14 +185,6 @@ export interface Finding extends Enriched {
   keyType?: "admin";
 }
 
-/** The result of matching: drift plus which live keys were accounted for. */
-export interface DiffResult {
-  drift: Drift[];
-  /** Live key id -> the declared entry it matched. */
-  matched: Map<string, DeclaredKey>;
-  inSync: number;
-}
-
 /** The owner of an admin API key, as the Admin API describes it (no email is sent). */
 export interface LiveAdminOwner {
   type: OwnerType;

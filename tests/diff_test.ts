@@ -1,11 +1,28 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { computeDiff } from "../lib/diff.ts";
+import { addCounts, byOrder, type DiffCounts, diffProject } from "../lib/diff.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { LiveKey, LiveProject, Manifest } from "../lib/types.ts";
+import type { DeclaredKey, Drift, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
 import { live } from "./_helpers.ts";
+
+/** diffProject() over every declared project that has a live state, sorted as the report sorts. */
+function diffAll(m: Manifest, state: ReadonlyMap<string, LiveProject>) {
+  const drift: Drift[] = [];
+  const matched = new Map<string, DeclaredKey>();
+  const counts: DiffCounts = { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 };
+  for (const declared of m.projects) {
+    const project = state.get(declared.id);
+    if (!project) continue;
+    const d = diffProject(declared, project);
+    drift.push(...d.drift);
+    addCounts(counts, d.counts);
+    for (const [k, v] of d.matched) matched.set(k, v);
+  }
+  drift.sort(byOrder);
+  return { drift, matched, counts };
+}
 
 function manifest(keysYaml: string, extra = ""): Manifest {
   const text = `version: 1\nprojects:\n  - id: p\n${extra}    keys:\n${keysYaml}`;
@@ -21,7 +38,7 @@ const entry = (name: string, owner: string, type = "user", more = "") =>
   `      - name: ${name}\n${more}        owner: { type: ${type}, name: ${owner} }\n`;
 
 const kinds = (m: Manifest, l: Map<string, LiveProject>) =>
-  computeDiff(m, l).drift.map((
+  diffAll(m, l).drift.map((
     d,
   ) => [
     d.kind,
@@ -30,8 +47,8 @@ const kinds = (m: Manifest, l: Map<string, LiveProject>) =>
     d.changes.map((c) => `${c.path}:${c.expected}->${c.actual}`).join(","),
   ]);
 
-Deno.test("computeDiff() reports nothing when every key matches by name and owner", () => {
-  const d = computeDiff(
+Deno.test("diffProject() reports nothing when every key matches by name and owner", () => {
+  const d = diffAll(
     manifest(entry("a", "ana") + entry("b", "bot", "service_account")),
     project([live("k1", "a", "ana"), live("k2", "b", "bot", "service_account")]),
   );
@@ -39,12 +56,12 @@ Deno.test("computeDiff() reports nothing when every key matches by name and owne
   assertEquals(d.counts.inSync, 2);
 });
 
-Deno.test("computeDiff() reports a key missing from the live state", () => {
+Deno.test("diffProject() reports a key missing from the live state", () => {
   assertEquals(kinds(manifest(entry("a", "ana")), project([])), [["missing", "a", null, ""]]);
 });
 
-Deno.test("computeDiff() reports unexpected keys with the project's unmanaged level, and ignore counts them silently", () => {
-  const d = computeDiff(
+Deno.test("diffProject() reports unexpected keys with the project's unmanaged level, and ignore counts them silently", () => {
+  const d = diffAll(
     manifest("      []\n", "    unmanaged: warning\n"),
     project([live("k1", "x", "ana")]),
   );
@@ -53,14 +70,14 @@ Deno.test("computeDiff() reports unexpected keys with the project's unmanaged le
     "warning",
     "k1",
   ]]);
-  const ig = computeDiff(
+  const ig = diffAll(
     manifest("      []\n", "    unmanaged: ignore\n"),
     project([live("k1", "x", "ana")]),
   );
   assertEquals([ig.drift, ig.counts.ignored], [[], 1]);
 });
 
-Deno.test("computeDiff() matches a pinned id and compares its name", () => {
+Deno.test("diffProject() matches a pinned id and compares its name", () => {
   assertEquals(
     kinds(
       manifest(entry("a", "ana", "user", "        id: k9\n")),
@@ -70,7 +87,7 @@ Deno.test("computeDiff() matches a pinned id and compares its name", () => {
   );
 });
 
-Deno.test("computeDiff() reports a pinned id the live state lacks as missing, and the name twin as unexpected", () => {
+Deno.test("diffProject() reports a pinned id the live state lacks as missing, and the name twin as unexpected", () => {
   assertEquals(
     kinds(
       manifest(entry("a", "ana", "user", "        id: k9\n")),
@@ -80,13 +97,13 @@ Deno.test("computeDiff() reports a pinned id the live state lacks as missing, an
   );
 });
 
-Deno.test("computeDiff() narrows a shared name by owner", () => {
+Deno.test("diffProject() narrows a shared name by owner", () => {
   const m = manifest(entry("deploy", "ana") + entry("deploy", "ben"));
   assertEquals(kinds(m, project([live("k1", "deploy", "ben"), live("k2", "deploy", "ana")])), []);
 });
 
-Deno.test("computeDiff() reports ambiguous with candidates and does not also call them unexpected", () => {
-  const d = computeDiff(
+Deno.test("diffProject() reports ambiguous with candidates and does not also call them unexpected", () => {
+  const d = diffAll(
     manifest(entry("deploy", "cleo")),
     project([live("k1", "deploy", "ben"), live("k2", "deploy", "ana")]),
   );
@@ -97,8 +114,8 @@ Deno.test("computeDiff() reports ambiguous with candidates and does not also cal
   assertEquals(d.counts.candidates, 2);
 });
 
-Deno.test("computeDiff() decides ambiguity after narrowing by owner: two of Ana's keys are ambiguous, Ben's is unexpected", () => {
-  const d = computeDiff(
+Deno.test("diffProject() decides ambiguity after narrowing by owner: two of Ana's keys are ambiguous, Ben's is unexpected", () => {
+  const d = diffAll(
     manifest(entry("deploy", "ana")),
     project([
       live("k1", "deploy", "ana"),
@@ -113,11 +130,11 @@ Deno.test("computeDiff() decides ambiguity after narrowing by owner: two of Ana'
   assertEquals(d.counts.candidates, 2);
 });
 
-Deno.test("computeDiff() narrows same-named keys of one owner name by the declared owner.id", () => {
+Deno.test("diffProject() narrows same-named keys of one owner name by the declared owner.id", () => {
   const m = manifest(
     "      - name: deploy\n        owner: { type: user, name: ana, id: id-ana-2 }\n",
   );
-  const d = computeDiff(
+  const d = diffAll(
     m,
     project([
       live("k1", "deploy", "ana"),
@@ -130,11 +147,11 @@ Deno.test("computeDiff() narrows same-named keys of one owner name by the declar
   assertEquals(d.counts.inSync, 1);
 });
 
-Deno.test("computeDiff() narrows same-named keys of one owner name by the declared owner.email", () => {
+Deno.test("diffProject() narrows same-named keys of one owner name by the declared owner.email", () => {
   const m = manifest(
     "      - name: deploy\n        owner: { type: user, name: ana, email: a2@x.test }\n",
   );
-  const d = computeDiff(
+  const d = diffAll(
     m,
     project([
       live("k1", "deploy", "ana"),
@@ -147,7 +164,7 @@ Deno.test("computeDiff() narrows same-named keys of one owner name by the declar
   assertEquals(d.counts.inSync, 1);
 });
 
-Deno.test("computeDiff() reports a key moved to another owner as changed, one change per path", () => {
+Deno.test("diffProject() reports a key moved to another owner as changed, one change per path", () => {
   const m = manifest(
     "      - name: a\n        owner: { type: user, name: ana, email: ana@x.test, role: owner }\n",
   );
@@ -159,19 +176,19 @@ Deno.test("computeDiff() reports a key moved to another owner as changed, one ch
   ]]);
 });
 
-Deno.test("computeDiff() finds one declared key among 250 live keys and counts the other 249 as ignored", () => {
+Deno.test("diffProject() finds one declared key among 250 live keys and counts the other 249 as ignored", () => {
   const keys = Array.from(
     { length: 250 },
     (_, i) => live(`k${i}`, `n${i}`, "bot", "service_account"),
   );
-  const d = computeDiff(
+  const d = diffAll(
     manifest(entry("n240", "bot", "service_account"), "    unmanaged: ignore\n"),
     project(keys),
   );
   assertEquals([d.drift, d.counts.inSync, d.counts.ignored], [[], 1, 249]);
 });
 
-Deno.test("computeDiff() reports project drift: missing (keys not one by one), archived, renamed", () => {
+Deno.test("diffProject() reports project drift: missing (keys not one by one), archived, renamed", () => {
   assertEquals(kinds(manifest(entry("a", "ana")), project([], { found: false })), [[
     "project_missing",
     null,
@@ -187,7 +204,7 @@ Deno.test("computeDiff() reports project drift: missing (keys not one by one), a
   ]]);
 });
 
-Deno.test("computeDiff() accounts for every live key and every declared entry exactly once, sorted by key name (property)", () => {
+Deno.test("diffProject() accounts for every live key and every declared entry exactly once, sorted by key name (property)", () => {
   const names = fc.constantFrom("a", "b", "c", "d");
   const owners = fc.constantFrom("ana", "ben", "bot");
   fc.assert(
@@ -201,7 +218,7 @@ Deno.test("computeDiff() accounts for every live key and every declared entry ex
             entry(n, o, "user", pin && i < keys.length ? `        id: k${i}\n` : "")
           ).join("")
           : "      []\n";
-        const d = computeDiff(manifest(yaml), project(keys));
+        const d = diffAll(manifest(yaml), project(keys));
         const count = (k: string) => d.drift.filter((x) => x.kind === k).length;
         const liveOk =
           d.counts.inSync + count("changed") + d.counts.candidates + count("unexpected") ===

@@ -7,7 +7,7 @@
  */
 import type { Report } from "../report.ts";
 import { ORG } from "../types.ts";
-import type { RenderOptions } from "./mod.ts";
+import type { RenderOptions } from "./options.ts";
 import { byProject } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";

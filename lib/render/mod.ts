@@ -4,6 +4,7 @@
  * piece (`renderChunks`), so memory holds the report, not every rendered copy of it.
  */
 import type { Report } from "../report.ts";
+import type { RenderOptions } from "./options.ts";
 import { renderText, textChunks } from "./text.ts";
 import { renderJson } from "./json.ts";
 import { renderMarkdown, renderMarkdownComment } from "./markdown.ts";
@@ -14,25 +15,7 @@ import { codeclimateChunks, renderCodeclimate } from "./codeclimate.ts";
 import { jsonChunks } from "./json.ts";
 import { renderScript } from "./script.ts";
 
-/** The one options type every renderer takes: how to render, never what (that is the report). */
-export interface RenderOptions {
-  /** ANSI colour (text only). */
-  color: boolean;
-  /**
-   * Absolute path of the repository root: SARIF and Code Quality paths are relative to it, and
-   * relative manifest paths are taken as relative to it. The CLI passes its working directory.
-   */
-  root?: string;
-  /** Wrap text lines at this many columns (text only; unset: no wrapping). */
-  width?: number;
-  /**
-   * Where this run wrote the full JSON report, if it did: budgeted formats (markdown) name it
-   * when they leave detail out.
-   */
-  jsonReport?: string;
-  /** Show each remediation as the command that would apply it (text, markdown). */
-  explain?: boolean;
-}
+export type { RenderOptions } from "./options.ts";
 
 export type Renderer = (report: Report, opts: RenderOptions) => string;
 

@@ -8,7 +8,7 @@
 import { ORG } from "../types.ts";
 import type { Report } from "../report.ts";
 import type { Drift, Finding, Remediation } from "../types.ts";
-import type { RenderOptions } from "./mod.ts";
+import type { RenderOptions } from "./options.ts";
 import { byProject } from "./_shared.ts";
 import { curlLine, editText } from "./_enrich.ts";
 import { textSafe } from "./inert.ts";

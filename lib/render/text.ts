@@ -7,7 +7,7 @@
 import { fails, type Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import { ORG } from "../types.ts";
-import type { RenderOptions } from "./mod.ts";
+import type { RenderOptions } from "./options.ts";
 import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
