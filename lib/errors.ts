@@ -36,15 +36,23 @@ export class ApiError extends Error {
   readonly status: number | null;
   readonly code: string | null;
   readonly requestId: string | null;
+  /** True when the API said the object read does not exist (a 404 with its error envelope). */
+  readonly absent: boolean;
   constructor(
     message: string,
-    opts: { status?: number | null; code?: string | null; requestId?: string | null } = {},
+    opts: {
+      status?: number | null;
+      code?: string | null;
+      requestId?: string | null;
+      absent?: boolean;
+    } = {},
   ) {
     super(message);
     this.name = "ApiError";
     this.status = opts.status ?? null;
     this.code = opts.code ?? null;
     this.requestId = opts.requestId ?? null;
+    this.absent = opts.absent ?? false;
   }
 }
 

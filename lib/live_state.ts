@@ -70,6 +70,12 @@ async function readInto(
         );
         return;
       }
+      if (!(listing.error instanceof ApiError && listing.error.absent)) {
+        // The keys could not be read for another reason (a 500, a timeout, a proxy): whether
+        // the project exists is not settled by that, and nothing is claimed about it.
+        fail(listing.error, declared.id);
+        return;
+      }
       deliver(declared, { id: declared.id, found: false, name: null, status: null, keys: [] });
       return;
     }

@@ -491,3 +491,23 @@ Deno.test("a project whose status is null fails the read: keydrift cannot tell w
   );
   assertUnknown(await check(api, { ids: ["proj_a"] }), /"status" is null/);
 });
+
+Deno.test("with projects read by listing (3+ declared), a project the listing lacks is not missing while its key read fails", async () => {
+  const manifest = MANIFEST(["proj_a", "proj_b"]) + "  - id: proj_gone\n    keys: []\n";
+  for (
+    const broken of [
+      () => json(500, envelope("overloaded")),
+      () => json(404, { error: { message: "Not Found" } }),
+      () => new Response("<html>502</html>", { status: 502 }),
+    ]
+  ) {
+    const api = tampered(WORLD, (u) => (u.pathname.includes("/proj_gone/") ? broken() : null));
+    assertUnknown(await check(api, { manifest }), /proj_gone/);
+  }
+  // With the API's own 404 for its keys too, it is missing (exit 2).
+  const gone = await check(realApi(WORLD), { manifest });
+  assertEquals(gone.code, 2, gone.stdout + gone.stderr);
+  assertEquals((gone.report.drift as Json[]).map((d) => [d.kind, d.project_id]), [
+    ["project_missing", "proj_gone"],
+  ]);
+});

@@ -416,7 +416,9 @@ export function createApiCore(o: ClientOptions): ApiCore {
         opts.priority(n),
         { refusal: opts.refusal },
       );
-      if ("absent" in r) throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`);
+      if ("absent" in r) {
+        throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
+      }
       const checked = guard.page(r.json, page);
       for (const item of checked.items) items.push(read(item, `an item of ${page}`));
       proven = true;
