@@ -175,3 +175,21 @@ Deno.test("--admin-key-file that is not a small regular file is refused without 
     ok(re.test(r.stderr), `${path}: ${r.stderr}`);
   }
 });
+
+Deno.test("a bad flag value (--usage 91, --fail-on nope, --timeout 0, --color purple) still writes the requested reports with status error", async () => {
+  for (
+    const bad of [["--usage", "91"], ["--fail-on", "nope"], ["--timeout", "0"], [
+      "--color",
+      "purple",
+    ]]
+  ) {
+    const r = await runCli([...CHECK_FAKE, ...bad, ...FORMATS], {
+      files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+    });
+    assertEquals(r.code, 1, bad.join(" "));
+    const json = JSON.parse(r.files.get("r.json")!);
+    assertEquals(json.status, "error", bad.join(" "));
+    ok(json.errors[0].message.includes(bad[0]), json.errors[0].message);
+    ok(r.files.has("r.sarif") && r.files.has("r.xml") && r.files.has("r.md"), bad.join(" "));
+  }
+});

@@ -103,26 +103,28 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const { values: v } = parse("check", argv, CHECK_OPTIONS);
   if (v.help) return (await io.out(CHECK_HELP), 0);
   const outputs = parseFormats(v.format, "check");
-  if (v.fake === "-" && (v.manifest ?? []).includes("-")) {
-    throw new UsageError(
-      "-m - and --fake - cannot both read stdin; pass one of them as a file",
-      "check",
+  // Every exit-1 path writes the reports that were asked for, flag errors included.
+  let flags: ReturnType<typeof checkFlags>;
+  try {
+    flags = checkFlags(v, io);
+  } catch (e) {
+    const report = errorReport(
+      e instanceof Error ? e.message.split("\n")[0] : String(e),
+      v["fail-on"] === "warning" ? "warning" : "error",
+      null,
+      policies,
     );
+    await writeReports(io, report, outputs, {
+      color: false,
+      width: undefined,
+      summary: v.summary === true,
+      explain: false,
+      policies,
+      manifest: null,
+    }).catch(() => undefined);
+    throw e;
   }
-  const failOn: FailOn = enumFlag(
-    "check",
-    "fail-on",
-    v["fail-on"],
-    ["error", "warning"] as const,
-    "error",
-  );
-  const enrichReq = enrichRequest(v.attribute === true, v.usage);
-  const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
-  const useColor = color === "always" ||
-    (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
-  const connection = connectOptions("check", v, (m) =>
-    // A log line must never change the outcome: a failed write to stderr is dropped.
-    void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined));
+  const { failOn, enrichReq, useColor, connection } = flags;
   let manifest: Manifest | null = null;
   const emit = (report: Report) =>
     writeReports(io, report, outputs, {
@@ -198,6 +200,31 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   }
   if (baseline) report = applyBaseline(report, baseline);
   return finish(report);
+}
+
+/** The flags of `check` beyond the outputs, checked (a bad value is a UsageError). */
+function checkFlags(v: ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"], io: Io) {
+  if (v.fake === "-" && (v.manifest ?? []).includes("-")) {
+    throw new UsageError(
+      "-m - and --fake - cannot both read stdin; pass one of them as a file",
+      "check",
+    );
+  }
+  const failOn: FailOn = enumFlag(
+    "check",
+    "fail-on",
+    v["fail-on"],
+    ["error", "warning"] as const,
+    "error",
+  );
+  const enrichReq = enrichRequest(v.attribute === true, v.usage);
+  const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
+  const useColor = color === "always" ||
+    (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
+  const connection = connectOptions("check", v, (m) =>
+    // A log line must never change the outcome: a failed write to stderr is dropped.
+    void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined));
+  return { failOn, enrichReq, useColor, connection };
 }
 
 /** `--attribute` and `--usage DAYS` (1 to 90). */
