@@ -34,10 +34,13 @@ export interface EnrichData {
 /** Slack before the oldest key's `created_at` when reading the audit log (clock skew). */
 const SKEW_S = 60;
 
+// Admin keys are left out: they cannot call inference endpoints (no usage to read), and the
+// audit-log reader is built for project keys' events.
 const needsAttribution = (x: Drift | Finding): boolean =>
-  x.keyId !== null && ("kind" in x ? x.kind === "unexpected" || x.kind === "changed" : true);
+  x.keyId !== null && x.keyType !== "admin" &&
+  ("kind" in x ? x.kind === "unexpected" || x.kind === "changed" : true);
 const needsUsage = (x: Drift | Finding): boolean =>
-  x.keyId !== null && ("kind" in x ? x.kind === "unexpected" : true);
+  x.keyId !== null && x.keyType !== "admin" && ("kind" in x ? x.kind === "unexpected" : true);
 
 /** The key ids each enrichment needs, in report order, without repeats. */
 export function wantedKeys(report: Report): { attribution: string[]; usage: string[] } {
@@ -170,7 +173,7 @@ export function enrich(
   const asked = req.attribute || req.usageDays !== null;
   return {
     ...report,
-    drift: usedFirst(drift),
+    drift,
     findings,
     ...(asked
       ? {
@@ -185,20 +188,6 @@ export function enrich(
       }
       : {}),
   };
-}
-
-/** Within each project, unexpected keys with requests in the window come first (stable). */
-function usedFirst(drift: Drift[]): Drift[] {
-  const rank = new Map<string, number>();
-  drift.forEach((d, i) => rank.has(d.projectId) || rank.set(d.projectId, i));
-  const urgent = (d: Drift) => d.kind === "unexpected" && (d.usage?.requests ?? 0) > 0;
-  return drift
-    .map((d, i) => ({ d, i }))
-    .sort((x, y) =>
-      rank.get(x.d.projectId)! - rank.get(y.d.projectId)! ||
-      Number(urgent(y.d)) - Number(urgent(x.d)) || x.i - y.i
-    )
-    .map(({ d }) => d);
 }
 
 /** What the remediations need to know of the run: the manifest's entries and options, the clock. */

@@ -94,12 +94,20 @@ Deno.test("--usage 7 fills usage with the server's request counts; unexpected ke
     input_tokens: 12600 + 5100 + 2000,
     output_tokens: 3100 + 900 + 450,
   });
-  const payments = report.drift.filter((d) => d.project_id === "proj_payments");
-  assertEquals(payments[0].key_id, "key_old_ci_carl");
+  // The JSON report keeps its order (project id, key name, key id): enrichment reorders nothing.
+  const plain = await jsonCheck([]);
+  assertEquals(
+    report.drift.map((d) => [d.kind, d.key_id]),
+    plain.report.drift.map((d) => [d.kind, d.key_id]),
+  );
   // Changed keys get attribution, not usage.
   ok(!("usage" in report.drift.find((d) => d.kind === "changed")!));
+  // For people (text), the unexpected key in use is listed first in its project.
   const text = await runCli([...CHECK_FAKE, "--usage", "7"], { files });
   ok(text.stdout.includes("used 67 times in the last 7 days"), text.stdout);
+  const section = text.stdout.slice(text.stdout.indexOf("project proj_payments"));
+  const firstItem = section.split("\n")[1];
+  ok(firstItem.includes("old-ci"), section.slice(0, 400));
 });
 
 Deno.test("--usage must be 1 to 90 days (usage error, exit 1)", async () => {
@@ -191,6 +199,8 @@ Deno.test('--explain prints each fix as a curl line with "$OPENAI_ADMIN_KEY", ne
     r.stdout,
   );
   ok(!r.stdout.includes(ADMIN_KEY));
+  // Not merely scrubbed on the way out: the curl lines never held the key to begin with.
+  ok(!r.stdout.includes("[REDACTED]"), r.stdout);
   ok(r.stdout.includes("created 2025-07-08 by carl@example.test (203.0.113.7)"), r.stdout);
 });
 

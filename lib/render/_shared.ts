@@ -92,6 +92,17 @@ export function byProject(
   };
   for (const d of r.drift) group(d.projectId).drift.push(d);
   for (const f of r.findings) group(f.projectId).findings.push(f);
+  // For people, unexpected keys that are in use (--usage) come first in their project: they are
+  // the urgent ones. The machine formats keep the report's order.
+  const urgent = (d: Drift) => d.kind === "unexpected" && (d.usage?.requests ?? 0) > 0;
+  for (const g of groups.values()) {
+    if (g.drift.some(urgent)) {
+      g.drift = [
+        ...g.drift.filter(urgent),
+        ...g.drift.filter((d) => !urgent(d)),
+      ];
+    }
+  }
   return [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
