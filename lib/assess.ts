@@ -18,6 +18,9 @@ import type {
   Waiver,
 } from "./types.ts";
 
+/**
+ * Options of one assessment: the run's clock, whether waivers apply, and the `--fail-on` threshold
+ */
 export interface AssessOptions {
   /** The clock for policies, in ms since the epoch (one instant for the whole run). */
   now: number;
@@ -25,6 +28,10 @@ export interface AssessOptions {
   failOn: FailOn;
 }
 
+/**
+ * An assessment of the manifest against live state, fed one project at a time, that ends in the
+ * report
+ */
 export function assessment(
   manifest: Manifest,
   policies: readonly Policy[],

@@ -29,6 +29,7 @@ export interface BaselineEntry {
   tool_version: string;
 }
 
+/** A baseline file that has been read: its path and its entries */
 export interface Baseline {
   file: string;
   entries: BaselineEntry[];

@@ -11,6 +11,7 @@ import { textSafe } from "./render/inert.ts";
 
 export type { Deps } from "./deps.ts";
 
+/** The top-level help text of `keydrift` */
 export const HELP = `keydrift ${VERSION}: declarative drift checks for OpenAI project API keys
 
 Usage: keydrift <command> [options]

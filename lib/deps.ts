@@ -1,11 +1,16 @@
 /** The outside world, injected: main.ts builds it from Deno.*, tests build their own. */
 
+/** A running local HTTP server: its base URL and a way to stop it */
 export interface Server {
   /** Base URL, e.g. `http://127.0.0.1:4010/v1`. */
   url: string;
   close(): Promise<void>;
 }
 
+/**
+ * The outside world a run uses (network, environment, files, stdio, clock, local server), injected
+ * so tests can replace it
+ */
 export interface Deps {
   fetch: typeof fetch;
   /** Reads an environment variable; undefined when unset or not permitted. */

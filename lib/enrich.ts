@@ -19,6 +19,7 @@ import { remediateDrift, remediateFinding, type RemediationContext } from "./rem
 import type { Policy } from "./policy.ts";
 import type { Drift, Enriched, Finding, KeyUsage, Manifest } from "./types.ts";
 
+/** Which enrichments a run asked for: audit-log attribution and usage over some days */
 export interface EnrichRequest {
   attribute: boolean;
   /** `--usage DAYS`, or null. */

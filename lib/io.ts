@@ -6,6 +6,7 @@ import type { Deps } from "./deps.ts";
 import { fileProblem, UsageError } from "./errors.ts";
 import { scrubber } from "./redact.ts";
 
+/** Output of a command: stdout, stderr and report files, every byte scrubbed of secrets */
 export interface Io {
   deps: Deps;
   out(text: string): Promise<void>;

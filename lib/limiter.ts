@@ -17,6 +17,10 @@ const DECAY = 0.98;
 /** A throttle (once per spacing period) widens the spacing by this factor. */
 const GROWTH = 1.5;
 
+/**
+ * The request gate shared by one run: adaptive concurrency, pauses after `retry-after`, and pacing
+ * once throttled
+ */
 export class Limiter {
   #limit: number;
   #active = 0;

@@ -23,6 +23,10 @@ export interface ManifestSource {
   text: string;
 }
 
+/**
+ * The outcome of loading a manifest: the manifest (when valid), its problems, and its malformed
+ * waivers
+ */
 export interface LoadResult {
   /** Null when any problem was found. */
   manifest: Manifest | null;

@@ -3,6 +3,7 @@ import type { WireProject } from "./api/client.ts";
 import type { LiveAdminKey, LiveKey } from "./types.ts";
 import { VERSION } from "./version.ts";
 
+/** A live project and its keys, as `import` writes them to a manifest */
 export interface ImportedProject {
   project: WireProject;
   keys: LiveKey[];

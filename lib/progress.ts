@@ -8,6 +8,7 @@ import type { Io } from "./io.ts";
 /** At most one update per this many ms. */
 const EVERY_MS = 200;
 
+/** A progress line on stderr for a long read */
 export interface Progress {
   /** One more project is read (found, missing or failed). */
   tick(): void;

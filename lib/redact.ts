@@ -19,6 +19,7 @@
  * `Authorization` header values. The cost is linear in the text size.
  */
 
+/** What a secret is replaced with in output */
 export const REDACTED = "[REDACTED]";
 
 /** Pieces of a secret at least this long are redacted wherever they appear. */

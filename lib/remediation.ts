@@ -25,6 +25,10 @@ export const MAX_EXPIRES_IN = 31_536_000;
 /** The expiry proposed for a key that has none: 90 days, a common rotation period. */
 export const DEFAULT_EXPIRES_IN = 90 * DAY;
 
+/**
+ * What remediation needs to know beyond a drift item: the clock, key creation times, declared
+ * owners
+ */
 export interface RemediationContext {
   /** The run's clock, Unix seconds. */
   now: number;

@@ -17,7 +17,9 @@ import {
 } from "./types.ts";
 import { VERSION } from "./version.ts";
 
+/** The outcome of a run: in sync, drift, or an error */
 export type Status = "in_sync" | "drift" | "error";
+/** The lowest severity that makes a run fail (`--fail-on`) */
 export type FailOn = Severity;
 
 /** Terraform `-detailed-exitcode` order. */
@@ -26,6 +28,7 @@ export const EXIT_CODES = { in_sync: 0, error: 1, drift: 2 } as const satisfies 
   number
 >;
 
+/** The counts of a report: projects, keys, drift by kind, findings, waivers and coverage */
 export interface Summary {
   projects: number;
   declared_keys: number;
@@ -102,6 +105,10 @@ export interface EnrichmentStatus {
   usage: { days: number; error: string | null } | null;
 }
 
+/**
+ * Everything a report is built from: the manifest, drift, counts, findings, notes, errors and
+ * the run's settings
+ */
 export interface ReportInput {
   manifest: Manifest | null;
   drift: Drift[];

@@ -54,7 +54,9 @@ export interface PolicySchemaSource {
   options: PolicyOptionSpecs;
 }
 
+/** Where the manifest format is documented */
 export const DOCS_URL = "https://github.com/keydrift/keydrift#manifest";
+/** The pattern of a `YYYY-MM-DD` date in the manifest */
 export const DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 
 const str = (description: string, extra: Partial<JsonSchema> = {}): JsonSchema => ({

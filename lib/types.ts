@@ -7,11 +7,16 @@ export interface SourceLocation {
   column: number;
 }
 
+/** How serious a drift item or finding is */
 export type Severity = "error" | "warning";
+/** A policy's configured severity; `off` disables it */
 export type PolicySeverity = Severity | "off";
+/** What unexpected (unmanaged) keys are: an error, a warning, or ignored */
 export type UnmanagedLevel = Severity | "ignore";
+/** What owns a key: a user or a service account */
 export type OwnerType = "user" | "service_account";
 
+/** The owner a manifest declares for a key */
 export interface DeclaredOwner {
   type: OwnerType;
   name: string;
@@ -20,6 +25,7 @@ export interface DeclaredOwner {
   role?: string;
 }
 
+/** A key the manifest declares: name, optional pinned id, owner and where it is declared */
 export interface DeclaredKey {
   name: string;
   id?: string;
@@ -27,6 +33,7 @@ export interface DeclaredKey {
   location: SourceLocation;
 }
 
+/** A project the manifest declares, with its keys and settings */
 export interface DeclaredProject {
   id: string;
   name?: string;
@@ -36,12 +43,14 @@ export interface DeclaredProject {
   location: SourceLocation;
 }
 
+/** The manifest's setting for one policy: severity, options and location */
 export interface PolicySetting {
   severity?: PolicySeverity;
   options: Record<string, unknown>;
   location: SourceLocation;
 }
 
+/** A manifest waiver: one policy, project and key exempted until a date, with a reason */
 export interface Waiver {
   policy: string;
   project: string;
@@ -68,6 +77,7 @@ export interface DeclaredAdminKeys {
  */
 export const ORG = "";
 
+/** A loaded manifest: its files, settings, projects, waivers and admin keys */
 export interface Manifest {
   files: string[];
   unmanaged: UnmanagedLevel;
@@ -78,6 +88,7 @@ export interface Manifest {
   adminKeys?: DeclaredAdminKeys | null;
 }
 
+/** The owner of a live key, as read from the API */
 export interface LiveOwner {
   type: OwnerType;
   id: string;
@@ -86,6 +97,7 @@ export interface LiveOwner {
   role: string;
 }
 
+/** A live project API key, as read from the API */
 export interface LiveKey {
   id: string;
   name: string;
@@ -98,6 +110,7 @@ export interface LiveKey {
   owner: LiveOwner;
 }
 
+/** A live project, as read from the API (or found not to exist) */
 export interface LiveProject {
   id: string;
   /** False when the API answered 404 for the project. */
@@ -107,11 +120,13 @@ export interface LiveProject {
   keys: LiveKey[];
 }
 
+/** Something that could not be read, and the project it concerns (null for the whole run) */
 export interface RunError {
   message: string;
   projectId: string | null;
 }
 
+/** The kinds of drift between the manifest and live state */
 export type DriftKind =
   | "missing"
   | "unexpected"
@@ -120,6 +135,7 @@ export type DriftKind =
   | "project_missing"
   | "project_changed";
 
+/** A field whose live value differs from the declared one */
 export interface Change {
   path: string;
   expected: string | null;
@@ -143,6 +159,7 @@ export interface Candidate {
   owner: OwnerRef;
 }
 
+/** A difference between the manifest and live state, with its severity and location */
 export interface Drift extends Enriched {
   kind: DriftKind;
   severity: Severity;
@@ -161,6 +178,7 @@ export interface Drift extends Enriched {
   keyType?: "admin";
 }
 
+/** The waiver a finding matched, and whether it is active, expired or malformed */
 export interface WaiverRef {
   reason: string;
   expires: string;
@@ -169,6 +187,7 @@ export interface WaiverRef {
   state: "active" | "expired" | "malformed";
 }
 
+/** What a policy found about a key, and whether a waiver covers it */
 export interface Finding extends Enriched {
   policy: string;
   severity: Severity;

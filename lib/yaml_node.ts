@@ -19,6 +19,7 @@ export type YNode =
 /** Deeper nesting than any manifest needs; refused before it can exhaust the stack. */
 export const MAX_DEPTH = 64;
 
+/** A key/value pair of a YAML mapping node */
 export interface YPair {
   key: YNode | null;
   value: YNode | null;
@@ -45,4 +46,5 @@ export class LineIndex {
   }
 }
 
+/** A YAML scalar node */
 export type YScalar = Extract<YNode, { kind: "scalar" }>;

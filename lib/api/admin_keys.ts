@@ -10,6 +10,7 @@ import type { ApiCore } from "./client.ts";
 import { ApiError } from "../errors.ts";
 import { ADMIN_API_KEY, ADMIN_KEY_OWNER, check, type Scrub } from "./wire.ts";
 
+/** The Admin API path that lists the organisation's admin API keys */
 export const ADMIN_KEYS_PATH = "/organization/admin_api_keys";
 
 /** Every admin key of the organisation, oldest first. */

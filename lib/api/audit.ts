@@ -26,8 +26,10 @@ import {
   type Scrub,
 } from "./wire.ts";
 
+/** The audit-log event types keydrift reads for keys (creation and update) */
 export type KeyEventType = KeyEvent["event"];
 
+/** Which keys' audit-log events to look up, and over which window */
 export interface KeyEventsQuery {
   keyIds: readonly string[];
   /** Default: both. */
@@ -48,6 +50,7 @@ export interface KeyEventsQuery {
   urlBudget?: number;
 }
 
+/** The audit-log events found for the keys asked about, and the keys with none */
 export interface KeyEvents {
   /** Keys with at least one event in the window. */
   byKey: Map<string, KeyAttribution>;

@@ -18,6 +18,7 @@ import { readKey, readProject, type Scrub, type WireProject } from "./wire.ts";
 export type { WireProject } from "./wire.ts";
 export type { Clock } from "./transport.ts";
 
+/** How to build an Admin API client: base URL, admin key, fetch, clock, limits and retry budget */
 export interface ClientOptions {
   baseURL: string;
   adminKey: string;
@@ -39,11 +40,13 @@ export interface ClientOptions {
   log?: (message: string) => void;
 }
 
+/** Counts of the requests an Admin API client has sent and the retries among them */
 export interface ClientStats {
   requests: number;
   retries: number;
 }
 
+/** A read-only client for the OpenAI Admin API that pages, retries and validates its answers */
 export interface AdminClient {
   /** The project, or null when the API says it does not exist. */
   retrieveProject(id: string): Promise<WireProject | null>;
@@ -151,6 +154,7 @@ export interface ApiCore {
   readonly maxPages: number | undefined;
 }
 
+/** Options for one paged listing: request priority, when to stop, refusal handling and cursor */
 export interface ListOptions<T> {
   priority: (page: number) => Priority;
   stop?: (items: T[], page: number) => boolean;

@@ -16,6 +16,7 @@ export const MAX_PAGES = 5_000;
  */
 export type Cursor = "last_id" | "last_item";
 
+/** One page of a listing: its items and the cursor for the next page */
 export interface Page {
   items: unknown[];
   /** The cursor for the next page, or null at the end. */

@@ -15,6 +15,10 @@ export interface ErrorEnvelope {
   code: string | null;
 }
 
+/**
+ * What one attempt means: a value, an absence, a retry with its wait, a fatal credential problem
+ * or a failure
+ */
 export type Verdict =
   | { kind: "ok"; json: unknown }
   /** The API said this object does not exist (still subject to the base URL having proven itself). */
@@ -23,6 +27,10 @@ export type Verdict =
   | { kind: "fatal"; reason: string; status: number | null; requestId: string | null }
   | { kind: "fail"; reason: string; status: number | null; requestId: string | null };
 
+/**
+ * The inputs besides the attempt that classifying it needs: the clock, the retry count, jitter and
+ * the timeout
+ */
 export interface ClassifyContext {
   now: number;
   /** Retries already made for this read (for the backoff). */

@@ -33,6 +33,7 @@ export type Attempt =
   | { kind: "network"; message: string; notCapable: boolean }
   | { kind: "broken_body"; message: string };
 
+/** Options for one GET attempt: the fetch and clock to use, headers, timeout and body size limit */
 export interface GetOptions {
   fetch: typeof fetch;
   clock: Clock;

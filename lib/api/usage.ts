@@ -19,6 +19,7 @@ import { batchIds, batchName, enrichmentRefusal } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";
 import { check, type Scrub, USAGE_BUCKET, USAGE_COMPLETIONS, USAGE_PAGE } from "./wire.ts";
 
+/** Which keys' usage to look up and over how many days */
 export interface KeyUsageQuery {
   keyIds: readonly string[];
   /** Whole UTC days, today included: 1 to 90. */

@@ -35,6 +35,7 @@ export interface Shape {
 const str: Field = { type: "string" };
 const time: Field = { type: "integer", unixtime: true };
 
+/** The shape of a project as the Admin API returns it (`Project` in the OpenAPI spec) */
 export const PROJECT: Shape = {
   schema: "Project",
   fields: {
@@ -45,6 +46,7 @@ export const PROJECT: Shape = {
   },
 };
 
+/** The shape of a project API key as the Admin API returns it (`ProjectApiKey`) */
 export const PROJECT_API_KEY: Shape = {
   schema: "ProjectApiKey",
   fields: {
@@ -65,6 +67,7 @@ export const PROJECT_API_KEY: Shape = {
   },
 };
 
+/** The shape of a project API key's owner: a user or a service account */
 export const KEY_OWNER: Shape = {
   schema: "ProjectApiKey/properties/owner",
   fields: {
@@ -74,11 +77,13 @@ export const KEY_OWNER: Shape = {
   },
 };
 
+/** The shape of a key owner that is a user */
 export const OWNER_USER: Shape = {
   schema: "ProjectApiKeyOwnerUser",
   fields: { id: str, name: str, email: str, role: str },
 };
 
+/** The shape of a key owner that is a service account */
 export const OWNER_SERVICE_ACCOUNT: Shape = {
   schema: "ProjectApiKeyOwnerServiceAccount",
   fields: { id: str, name: str, role: str },
@@ -126,6 +131,7 @@ export const AUDIT_KEY_UPDATED: Shape = {
 
 const optStr: Field = { type: "string", optional: true };
 
+/** The shape of an audit-log event's actor: a session or an API key */
 export const AUDIT_ACTOR: Shape = {
   schema: "AuditLogActor",
   fields: {
@@ -135,6 +141,7 @@ export const AUDIT_ACTOR: Shape = {
   },
 };
 
+/** The shape of an audit-log actor that is a signed-in session */
 export const AUDIT_SESSION: Shape = {
   schema: "AuditLogActorSession",
   fields: {
@@ -147,6 +154,7 @@ export const AUDIT_SESSION: Shape = {
   },
 };
 
+/** The shape of an audit-log actor that is an API key */
 export const AUDIT_API_KEY: Shape = {
   schema: "AuditLogActorApiKey",
   fields: {
@@ -157,11 +165,13 @@ export const AUDIT_API_KEY: Shape = {
   },
 };
 
+/** The shape of the user behind an audit-log actor */
 export const AUDIT_USER: Shape = {
   schema: "AuditLogActorUser",
   fields: { id: optStr, email: optStr },
 };
 
+/** The shape of the service account behind an audit-log actor */
 export const AUDIT_SERVICE_ACCOUNT: Shape = {
   schema: "AuditLogActorServiceAccount",
   fields: { id: optStr },
@@ -199,6 +209,7 @@ export const USAGE_PAGE: Shape = {
   },
 };
 
+/** The shape of one time bucket of the usage API */
 export const USAGE_BUCKET: Shape = {
   schema: "UsageTimeBucket",
   fields: {
@@ -251,6 +262,7 @@ export const SHAPES: readonly Shape[] = [
 const MAX_UNIX = 253_402_300_799;
 
 type Obj = Record<string, unknown>;
+/** A function that scrubs a server string of secrets (the admin key) before it is shown */
 export type Scrub = (s: string) => string;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

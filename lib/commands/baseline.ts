@@ -20,6 +20,7 @@ import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
 import { assessLive, scope } from "./check.ts";
 
+/** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
 
 Record every current drift item and finding as a stable fingerprint (project, key id or name,
@@ -40,6 +41,7 @@ ${connectHelp("record from")}
   -h, --help              show this help
 `;
 
+/** The flags `keydrift baseline` accepts (parseArgs options) */
 export const BASELINE_OPTIONS = {
   manifest: { type: "string", short: "m", multiple: true },
   output: { type: "string", short: "o" },
@@ -53,6 +55,7 @@ export const BASELINE_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** The baseline file written when no `-o` is given */
 export const DEFAULT_BASELINE = "keydrift.baseline.json";
 
 /** Reads and parses a baseline file; an unreadable file is a usage error naming it. */
@@ -69,6 +72,7 @@ export async function readBaseline(deps: Deps, path: string, command: string): P
   return parseBaseline(path, text);
 }
 
+/** Runs `keydrift baseline`: records the current drift and findings as a baseline file */
 export async function baselineCommand(
   argv: string[],
   io: Io,

@@ -24,6 +24,7 @@ import { readBaseline } from "./baseline.ts";
 import { loadFrom } from "./load.ts";
 import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
 
+/** The help text of `keydrift check` */
 export const CHECK_HELP = `Usage: keydrift check [options]
 
 Compare the manifest with the live keys and report drift.
@@ -50,6 +51,7 @@ ${connectHelp("run against")}
   -h, --help              show this help
 `;
 
+/** The flags `keydrift check` accepts (parseArgs options) */
 export const CHECK_OPTIONS = {
   manifest: { type: "string", short: "m", multiple: true },
   format: { type: "string", multiple: true },
@@ -68,6 +70,7 @@ export const CHECK_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** One requested report: its format and the file it goes to (null for stdout) */
 export interface Output {
   format: keyof typeof RENDERERS;
   path: string | null;

@@ -13,9 +13,11 @@ import { IMPORT_OPTIONS } from "./import.ts";
 import { BASELINE_OPTIONS } from "./baseline.ts";
 import { HELP_OPTIONS, SCHEMA_OPTIONS, VALIDATE_OPTIONS } from "./offline.ts";
 
+/** The shells keydrift can print a completion script for */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = typeof SHELLS[number];
 
+/** The help text of `keydrift completions` */
 export const COMPLETIONS_HELP = `Usage: keydrift completions bash|zsh|fish
 
 Print a shell completion script for keydrift's commands, flags and flag values.
@@ -98,6 +100,7 @@ function flagDescription(help: string, flag: string): string {
   return re.exec(help)?.[1].trim() ?? "";
 }
 
+/** Runs `keydrift completions`: prints the completion script for the shell asked */
 export async function completions(
   argv: string[],
   io: Io,

@@ -6,6 +6,7 @@ import { fileProblem, ManifestError, UsageError } from "../errors.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml_check.ts";
 
+/** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
 /** The in-process fake needs an admin-shaped key; it is not a secret. */
 const FAKE_KEY = "sk-admin-fake-in-process";
@@ -59,6 +60,7 @@ export function connectOptions(
   };
 }
 
+/** How `check` and `import` reach the Admin API: fake or real, URL, key file, limits and a log */
 export interface ConnectOptions {
   command: string;
   fake?: string;

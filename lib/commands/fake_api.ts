@@ -4,6 +4,7 @@ import type { Io } from "../io.ts";
 import { startFake } from "./connect.ts";
 import { UsageError } from "../errors.ts";
 
+/** The help text of `keydrift fake-api` */
 export const FAKE_API_HELP = `Usage: keydrift fake-api --state FILE [--port N]
 
 Serve the built-in fake OpenAI Admin API on 127.0.0.1 from a state file (see README,
@@ -15,12 +16,14 @@ Options:
   -h, --help         show this help
 `;
 
+/** The flags `keydrift fake-api` accepts (parseArgs options) */
 export const FAKE_API_OPTIONS = {
   state: { type: "string" },
   port: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Runs `keydrift fake-api`: serves the fake Admin API from a state file until stopped */
 export async function fakeApi(argv: string[], io: Io): Promise<number> {
   const { values: v } = parse("fake-api", argv, FAKE_API_OPTIONS);
   if (v.help) return (await io.out(FAKE_API_HELP), 0);

@@ -8,6 +8,7 @@ import { textSafe } from "../render/inert.ts";
 import type { Io } from "../io.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
+/** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
 
 Write a manifest describing the live keys of all active projects (or --project ones):
@@ -24,6 +25,7 @@ ${connectHelp("read from")}
   -h, --help              show this help
 `;
 
+/** The flags `keydrift import` accepts (parseArgs options) */
 export const IMPORT_OPTIONS = {
   output: { type: "string", short: "o" },
   force: { type: "boolean" },
@@ -33,6 +35,7 @@ export const IMPORT_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Runs `keydrift import`: writes a manifest describing the live keys */
 export async function importCommand(
   argv: string[],
   io: Io,

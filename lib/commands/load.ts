@@ -5,6 +5,7 @@ import type { PolicySchemaSource } from "../schema.ts";
 import { fileProblem, UsageError } from "../errors.ts";
 import { withFullReader } from "../yaml_check.ts";
 
+/** The manifest read when no `-m` is given */
 export const DEFAULT_MANIFEST = "keydrift.yaml";
 
 /** Expands `-m` values into sources: `-` is stdin, a directory gives its *.yaml/*.yml files, sorted. */

@@ -6,6 +6,7 @@ import { parse } from "./args.ts";
 import type { Io } from "../io.ts";
 import { loadFrom } from "./load.ts";
 
+/** The help text of `keydrift validate` */
 export const VALIDATE_HELP = `Usage: keydrift validate [-m PATH]...
 
 Check the manifest offline: YAML syntax, schema, references, policy options and waivers.
@@ -17,12 +18,14 @@ Options:
   -h, --help            show this help
 `;
 
+/** The flags `keydrift validate` accepts (parseArgs options) */
 export const VALIDATE_OPTIONS = {
   manifest: { type: "string", short: "m", multiple: true },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Runs `keydrift validate`: checks the manifest offline and returns the exit code */
 export async function validate(
   argv: string[],
   io: Io,
@@ -59,6 +62,7 @@ export async function validate(
   return 0;
 }
 
+/** The help text of `keydrift schema` */
 export const SCHEMA_HELP = `Usage: keydrift schema [--report]
 
 Print the manifest's JSON Schema (draft-07). It is the schema validate enforces.
@@ -95,12 +99,14 @@ export async function schema(argv: string[], io: Io, policies: readonly Policy[]
   return 0;
 }
 
+/** The help text of `keydrift policies` */
 export const POLICIES_HELP = `Usage: keydrift policies [ID]
 
 List the built-in policies with their default severity, options and rationale,
 or show one policy in full.
 `;
 
+/** Runs `keydrift policies`: lists the built-in policies or shows one in full */
 export async function listPolicies(
   argv: string[],
   io: Io,

@@ -13,6 +13,7 @@ import { badParam, cursorPage, type Served } from "./paging.ts";
 type Obj = Record<string, any>;
 type Bad = (o: object, f: string | undefined, msg: string) => void;
 
+/** What building the fake audit log needs from the state being loaded */
 export interface AuditContext {
   users: FakeUser[];
   projects: FakeProject[];

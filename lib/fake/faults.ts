@@ -18,6 +18,7 @@ export type FaultTarget =
   | "admin_keys"
   | "any";
 
+/** Every target a fault can name */
 export const FAULT_TARGETS: readonly FaultTarget[] = [
   "list",
   "key",
@@ -29,6 +30,7 @@ export const FAULT_TARGETS: readonly FaultTarget[] = [
   "any",
 ];
 
+/** What a fault does to a response */
 export type FaultKind =
   | "status"
   | "malformed"
@@ -44,6 +46,7 @@ export type FaultKind =
   | "hang"
   | "reset";
 
+/** Every kind of fault */
 export const FAULT_KINDS: readonly FaultKind[] = [
   "status",
   "malformed",
@@ -60,6 +63,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "reset",
 ];
 
+/** A fault injected into the fake's answers: which requests, what kind, and its details */
 export interface Fault {
   on: FaultTarget;
   kind: FaultKind;
@@ -73,6 +77,7 @@ export interface Fault {
   times?: number;
 }
 
+/** Builds the fake's HTTP response from a status, a body and headers */
 export type Respond = (
   status: number,
   body: Json | string,

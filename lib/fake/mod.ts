@@ -30,12 +30,14 @@ export interface RecordedRequest {
   query: string;
 }
 
+/** Options of the fake API: its clock and its sleep */
 export interface FakeApiOptions {
   /** Milliseconds since the epoch (rate limiting). */
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** A fake Admin API: its request handler, the requests it has received, and its state */
 export interface FakeApi {
   handler(req: Request): Promise<Response>;
   /** Every request received, in order. */

@@ -6,6 +6,7 @@
 import type { JsonSchema } from "../schema.ts";
 import { AUDIT_EVENT_TYPES } from "./audit_event_types.ts";
 
+/** A usage endpoint the fake serves */
 export type UsageEndpoint = "completions" | "embeddings";
 
 /** Usage of one key at one time (the start of a UTC day for `day:` records). */
@@ -26,6 +27,7 @@ export interface ActorRef {
   user_agent?: string;
 }
 
+/** The owner of a fake admin key: a user or a service account */
 export interface FakeAdminKeyOwner {
   type: "user" | "service_account";
   id: string;
@@ -34,6 +36,7 @@ export interface FakeAdminKeyOwner {
   role: string;
 }
 
+/** An admin API key in the fake organisation */
 export interface FakeAdminKey {
   id: string;
   name: string | null;
@@ -44,6 +47,7 @@ export interface FakeAdminKey {
   redacted_value: string;
 }
 
+/** The fake organisation's audit log: whether it is enabled, and its events */
 export interface FakeAuditLog {
   /** false: every audit-log request gets the "not enabled" error. */
   enabled: boolean;
@@ -65,6 +69,7 @@ const int = (description: string, minimum = 0): JsonSchema => ({
   minimum,
   description,
 });
+/** The JSON Schema of an object in the state file: no properties besides those listed */
 export const obj = (
   title: string,
   required: string[],
@@ -77,6 +82,7 @@ export const obj = (
   required,
   properties,
 });
+/** The JSON Schema of a list in the state file */
 export const list = (items: JsonSchema): JsonSchema => ({
   type: "array",
   description: "list",
@@ -110,6 +116,7 @@ export const USAGE_DAILY_SCHEMA: JsonSchema = obj("usage_daily", ["days", "reque
 });
 
 const scopes = list(s("scope"));
+/** The JSON Schema of the state file's `audit_log` section */
 export const AUDIT_LOG_SCHEMA: JsonSchema = obj("audit_log", [], {
   enabled: { type: "boolean", description: "false: audit logging is not enabled" },
   events: list(obj("audit event", ["type", "at"], {
@@ -129,6 +136,7 @@ export const AUDIT_LOG_SCHEMA: JsonSchema = obj("audit_log", [], {
   })),
 });
 
+/** The JSON Schema of the state file's `admin_keys` section */
 export const ADMIN_KEYS_SCHEMA: JsonSchema = list(obj("admin key", ["id", "owner"], {
   id: s("id", { minLength: 1 }),
   name: { description: "name (may be null)" },

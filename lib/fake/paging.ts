@@ -7,10 +7,12 @@ export interface Served {
   body: Json;
 }
 
+/** A 400 `invalid_request_error` naming a bad parameter */
 export function badParam(param: string, message: string): Served {
   return { status: 400, body: errorEnvelope(message, "invalid_request_error", param, null) };
 }
 
+/** A 404 `invalid_request_error` */
 export function notFound(message: string): Served {
   return { status: 404, body: errorEnvelope(message, "invalid_request_error", null, null) };
 }

@@ -26,6 +26,7 @@ import { type Fault, FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
 
 export type { FakeAdminKey, FakeAuditLog, FakeUsage } from "./org_state.ts";
 
+/** A user of the fake organisation */
 export interface FakeUser {
   id: string;
   name: string;
@@ -33,11 +34,13 @@ export interface FakeUser {
   created_at: number;
 }
 
+/** A project member: a user and their role */
 export interface FakeMember {
   user: string;
   role: string;
 }
 
+/** A service account of a fake project */
 export interface FakeServiceAccount {
   id: string;
   name: string;
@@ -45,6 +48,7 @@ export interface FakeServiceAccount {
   created_at: number;
 }
 
+/** A project API key in the fake organisation */
 export interface FakeKey {
   id: string;
   name: string;
@@ -59,6 +63,7 @@ export interface FakeKey {
   created_by?: ActorRef;
 }
 
+/** A project of the fake organisation, with its members, service accounts and keys */
 export interface FakeProject {
   id: string;
   name: string | null;
@@ -73,6 +78,7 @@ export interface FakeProject {
 export type { Fault, FaultKind, FaultTarget } from "./faults.ts";
 export { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
 
+/** How the fake behaves: optional fields, latency, rate limit and URL length limit */
 export interface FakeOptions {
   /** Emit `expires_at` on keys (default true); false mimics servers that predate the field. */
   expires_at: boolean;
@@ -86,6 +92,10 @@ export interface FakeOptions {
   max_url_bytes: number;
 }
 
+/**
+ * The fake organisation the fake API serves: its clock, users, projects, admin keys, audit log,
+ * faults and options
+ */
 export interface FakeState {
   /** The state's clock in Unix seconds (the default `end_time` of usage queries). */
   now: number;

@@ -1,9 +1,11 @@
 /** Wire shapes the fake serves, built from its state (official OpenAPI spec + SDK 7.57 shapes). */
 import type { FakeKey, FakeProject, FakeState } from "./state.ts";
 
+/** A JSON object as the fake sends it */
 // deno-lint-ignore no-explicit-any
 export type Json = Record<string, any>;
 
+/** A project as the Admin API sends it */
 export function projectObject(p: FakeProject): Json {
   return {
     id: p.id,
@@ -22,6 +24,7 @@ export function ownerAccess(_state: FakeState, p: FakeProject, k: FakeKey): "act
   return p.members.some((m) => m.user === k.owner) ? "active" : "inactive";
 }
 
+/** A project API key as the Admin API sends it, with its owner */
 export function keyObject(state: FakeState, p: FakeProject, k: FakeKey): Json {
   const sa = p.service_accounts.find((s) => s.id === k.owner);
   let owner: Json;
@@ -58,6 +61,7 @@ export function keyObject(state: FakeState, p: FakeProject, k: FakeKey): Json {
   return out;
 }
 
+/** A project user as the Admin API sends it, or null when not a member */
 export function userObject(state: FakeState, p: FakeProject, userId: string): Json | null {
   const m = p.members.find((x) => x.user === userId);
   const u = state.users.find((x) => x.id === userId);
@@ -72,6 +76,7 @@ export function userObject(state: FakeState, p: FakeProject, userId: string): Js
   };
 }
 
+/** A project service account as the Admin API sends it, or null when there is none with that id */
 export function serviceAccountObject(p: FakeProject, id: string): Json | null {
   const sa = p.service_accounts.find((s) => s.id === id);
   if (!sa) return null;
@@ -84,6 +89,7 @@ export function serviceAccountObject(p: FakeProject, id: string): Json | null {
   };
 }
 
+/** The Admin API's list envelope around a page of objects */
 export function listEnvelope(data: Json[], hasMore: boolean): Json {
   return {
     object: "list",
@@ -94,6 +100,7 @@ export function listEnvelope(data: Json[], hasMore: boolean): Json {
   };
 }
 
+/** The OpenAI error envelope */
 export function errorEnvelope(
   message: string,
   type: string,

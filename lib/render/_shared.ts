@@ -1,6 +1,7 @@
 /** Helpers several renderers share: one line per drift, rule text per kind, stable fingerprints. */
 import type { Drift, Finding, OwnerRef } from "../types.ts";
 
+/** The title and help text of each kind of drift */
 export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {
   missing: {
     title: "Key missing",
@@ -69,6 +70,7 @@ export function driftMessage(d: Drift): string {
   }
 }
 
+/** A one-line message for a finding: key, project, what the policy found, and any waiver */
 export function findingMessage(f: Finding): string {
   const key = keyLabel(f);
   const waived = f.waived && f.waiver

@@ -10,6 +10,7 @@ import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
 
+/** Options of the Code Climate report: the repository root for paths */
 export interface CodeclimateOptions {
   /** Absolute path of the repository root (the CLI passes its working directory). */
   root?: string;
@@ -83,6 +84,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
   return streamJson(new Streamed(items(), issue, true));
 }
 
+/** The report as GitLab Code Quality JSON (the Code Climate subset GitLab reads) */
 export function renderCodeclimate(r: Report, opts: CodeclimateOptions = {}): string {
   return [...codeclimateChunks(r, opts)].join("");
 }

@@ -32,6 +32,7 @@ function command(a: Annotation, fallbackFile: string): string {
   return `::${a.level} ${props.join(",")}::${escapeData(textSafe(a.message))}`;
 }
 
+/** The report as GitHub Actions workflow commands (annotations) */
 export function renderGithub(r: Report): string {
   const all: Annotation[] = [
     ...r.errors.map((e): Annotation => ({

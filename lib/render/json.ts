@@ -140,6 +140,7 @@ export function jsonChunks(report: Report): Iterable<string> {
   );
 }
 
+/** The report as JSON */
 export function renderJson(report: Report): string {
   return [...jsonChunks(report)].join("");
 }

@@ -193,6 +193,7 @@ export function* junitChunks(r: Report): Generator<string> {
   yield "</testsuites>\n";
 }
 
+/** The report as JUnit XML */
 export function renderJunit(r: Report): string {
   return [...junitChunks(r)].join("");
 }

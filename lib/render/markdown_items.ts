@@ -4,8 +4,10 @@ import { type byProject, findingText, liveDetail, ownerText, shortRedacted } fro
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 
+/** The drift and findings of one project */
 export type Group = ReturnType<typeof byProject>[number];
 
+/** A Markdown suffix giving a manifest location, or nothing when there is none */
 export const where = (l: { file: string; line: number } | null) =>
   l ? ` — ${mdCode(`${l.file}:${l.line}`)}` : "";
 const value = (v: string | null) => (v === null ? "*null*" : mdCode(v));
@@ -54,6 +56,7 @@ function driftBody(d: Drift): string {
 /** Marks an item `check --baseline` found in the baseline (issue 14). */
 const known = (x: { baselined?: boolean }) => x.baselined ? " *(baselined)*" : "";
 
+/** A drift item as a Markdown list item */
 export function driftItem(d: Drift): string {
   return `- **${d.kind}** (${d.severity}): ${driftBody(d)}${known(d)}${where(d.location)}${
     enriched(d)
@@ -79,6 +82,7 @@ function enriched(x: Drift | Finding): string {
   }</summary>\n\n  ${fence}sh\n  ${code}\n  ${fence}\n\n  </details>`;
 }
 
+/** A finding as a Markdown list item */
 export function findingItem(f: Finding): string {
   const waiver = f.waived && f.waiver
     ? ` \\[waived until ${mdText(f.waiver.expires)}: ${mdText(f.waiver.reason)}\\]`

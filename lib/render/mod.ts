@@ -17,8 +17,10 @@ import { renderScript } from "./script.ts";
 
 export type { RenderOptions } from "./options.ts";
 
+/** Renders a whole report in one format */
 export type Renderer = (report: Report, opts: RenderOptions) => string;
 
+/** The renderer of every report format, by name */
 export const RENDERERS = {
   text: renderText,
   json: renderJson,
@@ -31,12 +33,15 @@ export const RENDERERS = {
   script: renderScript,
 } satisfies Record<string, Renderer>;
 
+/** The name of a report format */
 export type FormatName = keyof typeof RENDERERS;
 
+/** Whether a name is a report format keydrift knows */
 export function isFormat(name: string): name is FormatName {
   return Object.hasOwn(RENDERERS, name);
 }
 
+/** Renders a report in one format a piece at a time */
 export type ChunkRenderer = (report: Report, opts: RenderOptions) => Iterable<string>;
 
 /** Formats written piece by piece; each piece ends at an item boundary. */

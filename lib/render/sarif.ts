@@ -15,6 +15,7 @@ const DOCS = "https://github.com/keydrift/keydrift#";
 /** GitHub code scanning rejects a run with more results than this. */
 export const SARIF_MAX_RESULTS = 25_000;
 
+/** Options of the SARIF report: the repository root and the most results to write */
 export interface SarifOptions {
   /** Absolute path of the repository root (the CLI passes its working directory). */
   root?: string;
@@ -216,6 +217,7 @@ export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string
   });
 }
 
+/** The report as a SARIF 2.1.0 log */
 export function renderSarif(r: Report, opts: SarifOptions = {}): string {
   return [...sarifChunks(r, opts)].join("");
 }

@@ -44,6 +44,7 @@ function counts(all: Remediation[]): string[] {
   ].filter(Boolean);
 }
 
+/** The report as a shell script of remediation commands for the unwaived items */
 export function renderScript(r: Report, _opts: RenderOptions): string {
   const items = [...r.drift, ...r.findings].filter((x) => !("waived" in x && x.waived));
   const fixes = items.flatMap((x) => (x.remediation ? [x.remediation] : []));

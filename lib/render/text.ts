@@ -291,6 +291,7 @@ function legend(r: Report): Line[] {
   return [line("dim", `Symbols: ${parts.join(", ")}`, "", 9), line(null, "")];
 }
 
+/** The report as text for a terminal */
 export function renderText(r: Report, opts: RenderOptions): string {
   return [...textChunks(r, opts)].join("");
 }
