@@ -45,7 +45,12 @@ function asLiveKey(k: LiveAdminKey): LiveKey {
     lastUsedAt: k.lastUsedAt ?? null,
     expiresAt: k.expiresAt,
     ownerProjectAccess: "active",
-    owner: { type: k.owner.type, id: k.owner.id, name: k.owner.name, role: k.owner.role ?? "" },
+    owner: {
+      type: k.owner.type,
+      id: k.owner.id,
+      name: k.owner.name,
+      ...(k.owner.role !== undefined && k.owner.role !== null ? { role: k.owner.role } : {}),
+    },
   };
 }
 

@@ -59,7 +59,10 @@ export const OwnerSchema = Type.Object({
   id: text("the owner's id (user or service account id)"),
   name: text("the owner's name"),
   email: nullable(text("the user's email"), "the user's email; null for service accounts"),
-  role: text("the owner's role in the project (for example owner or member)"),
+  role: nullable(
+    text("the owner's role"),
+    "the owner's role in the project (for example owner or member); null only for an admin key the API sends without one",
+  ),
 }, { ...closed, title: "owner", description: "the owner of a live key" });
 
 /** One field that differs between the manifest and the live state. */

@@ -94,7 +94,8 @@ export interface LiveOwner {
   id: string;
   name: string;
   email?: string;
-  role: string;
+  /** Absent only for admin keys whose owner the API sends without a role: never compared. */
+  role?: string;
 }
 
 /** A live project API key, as read from the API */
@@ -149,7 +150,8 @@ export interface OwnerRef {
   name: string;
   /** Users only; null for service accounts. */
   email: string | null;
-  role: string;
+  /** Null only for an admin key whose owner the API sends without a role. */
+  role: string | null;
 }
 
 /** A live key that fits an ambiguous entry. */

@@ -18,6 +18,8 @@ import { assertSpec, envelope, frontDoor, json } from "./_spec_servers.ts";
 import { loadManifests } from "../lib/manifest.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { buildSchema } from "../lib/schema.ts";
+import { assessAdminKeys } from "../lib/admin_keys.ts";
+import type { Drift, Finding, LiveAdminKey, Manifest } from "../lib/types.ts";
 
 const STATE = readExample("state.yaml");
 
@@ -271,4 +273,41 @@ Deno.test("the example manifest's demo reports exactly one unexpected admin key"
     [["unexpected", "key_admin_legacy"]],
   );
   ok(report.drift.filter((d: Json) => d.key_type === "project").length > 3);
+});
+
+Deno.test("an admin key whose owner comes without a role is not compared on role (no false changed)", () => {
+  const loc = { file: "m.yaml", line: 1, column: 1 };
+  const manifest = {
+    files: ["m.yaml"],
+    unmanaged: "error",
+    projects: [],
+    policies: new Map(),
+    waivers: [],
+    adminKeys: {
+      unmanaged: "error",
+      location: loc,
+      keys: [{
+        name: "ops",
+        owner: { type: "user", name: "Ana Ruiz", role: "owner" },
+        location: loc,
+      }],
+    },
+  } as unknown as Manifest;
+  const out = {
+    drift: [] as Drift[],
+    findings: [] as Finding[],
+    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
+  };
+  const key = {
+    id: "key_a",
+    name: "ops",
+    redactedValue: "sk-admin-...abcd",
+    createdAt: 1,
+    lastUsedAt: null,
+    expiresAt: null,
+    owner: { type: "user", id: "user-ana", name: "Ana Ruiz", role: null },
+  } as unknown as LiveAdminKey;
+  assessAdminKeys(manifest, [key], [], { now: NOW_S * 1000, noWaivers: false }, out);
+  assertEquals(out.drift, []);
+  assertEquals(out.counts.inSync, 1);
 });
