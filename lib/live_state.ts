@@ -129,9 +129,17 @@ async function readInto(
  */
 export async function readAdminKeys(
   client: AdminClient,
+  pinned: readonly string[] = [],
 ): Promise<{ keys: LiveAdminKey[]; error: null } | { keys: null; error: RunError }> {
   try {
-    return { keys: await client.listAdminKeys(), error: null };
+    const keys = await client.listAdminKeys();
+    // A pinned id the listing lacks is retrieved: only the API's 404 for it makes it missing.
+    const listed = new Set(keys.map((k) => k.id));
+    const extra = await Promise.all(
+      pinned.filter((id) => !listed.has(id)).map((id) => client.retrieveAdminKey(id)),
+    );
+    for (const k of extra) if (k) keys.push(k);
+    return { keys, error: null };
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
     return { keys: null, error: { message: e.message, projectId: null } };

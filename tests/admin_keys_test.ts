@@ -311,3 +311,22 @@ Deno.test("an admin key whose owner comes without a role is not compared on role
   assertEquals(out.drift, []);
   assertEquals(out.counts.inSync, 1);
 });
+
+Deno.test("a pinned admin key the listing lacks is retrieved: the API's 404 makes it missing, a failed retrieve exit 1", async () => {
+  const text = manifest().replace("name: gone-admin", "name: gone-admin\n    id: key_admin_pinned");
+  ok(text.includes("key_admin_pinned"), text);
+  const { api } = fakeFetch(stateFrom(STATE));
+  const r = await checkAgainst((req) => api.handler(req), text);
+  assertEquals(r.code, 2, r.stderr);
+  ok(r.paths.includes("/v1/organization/admin_api_keys/key_admin_pinned"), r.paths.join("\n"));
+  ok(adminDrift(r.report).some((d) => d[0] === "missing" && d[3] === "key_admin_pinned"));
+  // The same retrieve failing (500) leaves it unknown: exit 1, not missing.
+  const broken = await checkAgainst(async (req) => {
+    if (new URL(req.url).pathname.endsWith("/admin_api_keys/key_admin_pinned")) {
+      return json(500, envelope("down"));
+    }
+    return await api.handler(req);
+  }, text);
+  assertEquals(broken.code, 1, broken.stderr);
+  assertEquals(broken.report.status, "error");
+});

@@ -25,6 +25,23 @@ export async function listAdminKeys(core: ApiCore): Promise<LiveAdminKey[]> {
   return r.items;
 }
 
+/**
+ * One admin key by id (a pinned entry the listing lacks), or null when the API says it does not
+ * exist (the same rule for absence as a project key's retrieve). Another id back is an error.
+ */
+export function retrieveAdminKey(core: ApiCore, id: string): Promise<LiveAdminKey | null> {
+  const what = `read admin API key "${id}"`;
+  return core.readOne(what, `${ADMIN_KEYS_PATH}/${encodeURIComponent(id)}`, 1, (json) => {
+    const k = readAdminKey(json, what, core.scrub);
+    if (k.id !== core.scrub(id)) {
+      throw new ApiError(
+        `Cannot ${what}: it is admin key "${k.id}", not the one asked for; keydrift cannot trust this answer`,
+      );
+    }
+    return k;
+  });
+}
+
 /** One admin key: the fields keydrift matches, diffs and evaluates. */
 export function readAdminKey(raw: unknown, what: string, scrub: Scrub): LiveAdminKey {
   const rawId = typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id ===

@@ -8,7 +8,7 @@
 import { ApiError, UsageError } from "../errors.ts";
 import { Limiter } from "../limiter.ts";
 import type { LiveAdminKey, LiveKey } from "../types.ts";
-import { listAdminKeys } from "./admin_keys.ts";
+import { listAdminKeys, retrieveAdminKey } from "./admin_keys.ts";
 import { VERSION } from "../version.ts";
 import { type Cursor, PageGuard } from "./paging.ts";
 import { classify, type ErrorEnvelope, errorEnvelope, type Verdict } from "./retry.ts";
@@ -60,6 +60,8 @@ export interface AdminClient {
   retrieveKey(projectId: string, keyId: string): Promise<LiveKey | null>;
   /** Every organisation admin API key (issue 14), 100 per page, to the end. */
   listAdminKeys(): Promise<LiveAdminKey[]>;
+  /** One admin key, or null when the API says it does not exist. */
+  retrieveAdminKey(id: string): Promise<LiveAdminKey | null>;
   readonly stats: ClientStats;
   /** Requests allowed in flight at once (`--concurrency`). */
   readonly concurrency: number;
@@ -212,6 +214,7 @@ export function createAdminClient(o: ClientOptions): AdminClient {
       return r.items;
     },
     listAdminKeys: () => listAdminKeys(core),
+    retrieveAdminKey: (id) => retrieveAdminKey(core, id),
     retrieveKey(projectId, keyId) {
       const what = `read key "${keyId}" of project "${projectId}"`;
       return core.readOne(

@@ -264,7 +264,9 @@ export async function assessLive(
   const assess = assessment(manifest, policies, { now: started, ...opts });
   const errors: RunError[] = [];
   // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
-  const admin = manifest.adminKeys ? readAdminKeys(client) : null;
+  const admin = manifest.adminKeys
+    ? readAdminKeys(client, manifest.adminKeys.keys.flatMap((k) => (k.id ? [k.id] : [])))
+    : null;
   admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const shown = progress(io, manifest.projects.length, opts.progress === true);
   const createdAt = new Map<string, number>();
