@@ -10,7 +10,7 @@ const EVERY_MS = 200;
 
 /** A progress line on stderr for a long read */
 export interface Progress {
-  /** One more project is read (found, missing or failed). */
+  /** One more project is read completely (found or missing); failed ones are not counted. */
   tick(): void;
   /** Erases the line (before the report and the status line). */
   done(): Promise<void>;

@@ -182,7 +182,8 @@ export function bodyFault(f: Fault, body: Json, url: URL): Json | string {
         ? { ...body, data: [...body.data, body.data[0]] }
         : body;
     case "ownerless":
-      if (Array.isArray(body.data) && body.data.length) {
+      // Only keys have owners: on other bodies (audit events, usage buckets) it changes nothing.
+      if (Array.isArray(body.data) && body.data.length && body.data[0]?.owner) {
         const [first, ...rest] = body.data;
         return { ...body, data: [{ ...first, owner: { type: first.owner.type } }, ...rest] };
       }
