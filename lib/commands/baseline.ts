@@ -18,7 +18,7 @@ import { enumFlag, parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
-import { assessLive, scope } from "./check.ts";
+import { assessLive, scope } from "./assess_live.ts";
 
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]

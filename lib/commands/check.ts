@@ -1,27 +1,18 @@
 /** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
 import type { Io } from "../io.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
-import { assessment } from "../assess.ts";
 import type { Policy } from "../policy.ts";
-import { readAdminKeys, readLive } from "../live_state.ts";
-import { progress } from "../progress.ts";
-import type { ApiCore } from "../api/client.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
-import type { Manifest, RunError } from "../types.ts";
+import type { Manifest } from "../types.ts";
 import { enumFlag, intFlag, parse } from "./args.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
-import {
-  connect,
-  CONNECT_OPTIONS,
-  connectHelp,
-  type ConnectOptions,
-  connectOptions,
-} from "./connect.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { applyBaseline } from "../baseline.ts";
 import { readBaseline } from "./baseline.ts";
 import { loadFrom } from "./load.ts";
+import { assessLive, scope } from "./assess_live.ts";
 import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
 
 /** The help text of `keydrift check` */
@@ -237,71 +228,6 @@ function enrichRequest(attribute: boolean, usage: string | undefined): EnrichReq
     throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
   }
   return { attribute, usageDays: days };
-}
-
-/**
- * Reads the live state the manifest needs and assesses it (diff, policies): the report before any
- * enrichment. `check` and `baseline` share it. Throws what the run cannot recover from.
- */
-export async function assessLive(
-  io: Io,
-  manifest: Manifest,
-  policies: readonly Policy[],
-  connection: ConnectOptions,
-  opts: { noWaivers: boolean; failOn: FailOn; progress?: boolean },
-): Promise<{
-  report: Report;
-  /** The API core, for enrichment reads (absent for test doubles). */
-  core: ApiCore | undefined;
-  /** Each live key's created_at (the audit-log window and expiry fixes). */
-  createdAt: Map<string, number>;
-  /** When the read began (ms): the policies' clock. */
-  started: number;
-}> {
-  const started = io.deps.now();
-  const { client, secret } = await connect(io.deps, connection);
-  if (secret) io.addSecret(secret);
-  const assess = assessment(manifest, policies, { now: started, ...opts });
-  const errors: RunError[] = [];
-  // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
-  const admin = manifest.adminKeys
-    ? readAdminKeys(client, manifest.adminKeys.keys.flatMap((k) => (k.id ? [k.id] : [])))
-    : null;
-  admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-  const shown = progress(io, manifest.projects.length, opts.progress === true);
-  const createdAt = new Map<string, number>();
-  for await (const read of readLive(client, manifest.projects)) {
-    if (read.kind === "project") {
-      for (const k of read.project.keys) createdAt.set(k.id, k.createdAt);
-      assess.add(read.declared, read.project);
-      shown.tick();
-    } else errors.push(read.error);
-  }
-  await shown.done();
-  const adminRead = await admin;
-  if (adminRead?.keys) assess.adminKeys(adminRead.keys);
-  else if (adminRead) errors.push(adminRead.error);
-  connection.log?.(
-    `read ${manifest.projects.length} projects in ${
-      Math.round(io.deps.now() - started)
-    } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
-  );
-  return { report: assess.report(errors), core: client.core, createdAt, started };
-}
-
-/** Narrows the manifest to `--project` ids; each must be declared. */
-export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
-  if (!ids.length) return manifest;
-  const declared = manifest.projects.map((p) => p.id);
-  for (const id of ids) {
-    if (!declared.includes(id)) {
-      throw new UsageError(
-        `--project "${id}" is not declared in the manifest${suggestion(id, declared)}`,
-        "check",
-      );
-    }
-  }
-  return { ...manifest, projects: manifest.projects.filter((p) => ids.includes(p.id)) };
 }
 
 async function writeReports(
