@@ -14,7 +14,7 @@ import {
   pruned,
   serializeBaseline,
 } from "../baseline.ts";
-import { enumFlag, parse } from "./args.ts";
+import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 import { loadFrom } from "./load.ts";
@@ -33,7 +33,6 @@ Options:
       --force             overwrite an existing file
       --prune             rewrite FILE keeping only the entries that still occur
       --project ID        check only this project (repeatable)
-      --fail-on LEVEL     error (default) or warning: recorded either way; kept for symmetry with check
       --no-waivers        record waived findings too
 ${connectHelp("record from")}
   -q, --quiet             only errors on stderr
@@ -48,7 +47,6 @@ export const BASELINE_OPTIONS = {
   force: { type: "boolean" },
   prune: { type: "boolean" },
   project: { type: "string", multiple: true },
-  "fail-on": { type: "string" },
   "no-waivers": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   ...CONNECT_OPTIONS,
@@ -84,13 +82,6 @@ export async function baselineCommand(
   if (v.prune && v.force) {
     throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
   }
-  const failOn = enumFlag(
-    "baseline",
-    "fail-on",
-    v["fail-on"],
-    ["error", "warning"] as const,
-    "error",
-  );
   const connection = connectOptions(
     "baseline",
     v,
@@ -102,7 +93,8 @@ export async function baselineCommand(
   const manifest = scope(loaded.manifest, v.project ?? []);
   const { report } = await assessLive(io, manifest, policies, connection, {
     noWaivers: v["no-waivers"] === true,
-    failOn,
+    // Every item is recorded whatever its severity; the level only shapes the report's status.
+    failOn: "warning",
   });
   if (report.status === "error") {
     throw new UsageError(
