@@ -56,10 +56,12 @@ export interface FakeAuditLog {
   events: Record<string, any>[];
 }
 
-const ts: JsonSchema = {
+/** A timestamp in a state file. */
+export const ts: JsonSchema = {
   description: "Unix seconds, an ISO date, `now`, or relative (`-97d`, `+3h`).",
 };
-const s = (description: string, extra: Partial<JsonSchema> = {}): JsonSchema => ({
+/** A string in a state file. */
+export const s = (description: string, extra: Partial<JsonSchema> = {}): JsonSchema => ({
   type: "string",
   description,
   ...extra,

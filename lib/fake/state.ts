@@ -18,6 +18,8 @@ import {
   type FakeUsage,
   list,
   obj,
+  s,
+  ts,
   USAGE_DAILY_SCHEMA,
   USAGE_SCHEMA,
 } from "./org_state.ts";
@@ -106,15 +108,6 @@ export interface FakeState {
   faults: Fault[];
   options: FakeOptions;
 }
-
-const ts: JsonSchema = {
-  description: "Unix seconds, an ISO date, `now`, or relative (`-97d`, `+3h`).",
-};
-const s = (description: string, extra: Partial<JsonSchema> = {}): JsonSchema => ({
-  type: "string",
-  description,
-  ...extra,
-});
 
 /** The state file's schema. */
 export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {

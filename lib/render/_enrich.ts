@@ -6,7 +6,7 @@
  * (printable ASCII, every server string percent-encoded or inside single quotes).
  */
 import { isoDate } from "../policy.ts";
-import type { AuditActor, Drift, Finding, KeyEvent, Remediation } from "../types.ts";
+import type { AuditActor, Drift, Enriched, Finding, KeyEvent, Remediation } from "../types.ts";
 
 /** Who acted, as briefly as the event allows. */
 export function actorText(a: AuditActor | null): string {
@@ -128,8 +128,8 @@ export function enrichedSuffix(x: Drift | Finding, o: { fix: boolean } = { fix: 
   return `${parts.length ? `; ${parts.join("; ")}` : ""}${fix}`;
 }
 
-/** SARIF result `properties` for the enrichment and the fix (structured, as in the JSON). */
-export function enrichedProperties(x: Drift | Finding): Record<string, unknown> {
+/** The enrichment fields an item carries (only those the run filled), as the JSON names them. */
+export function enrichedFields(x: Enriched) {
   return {
     ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
     ...(x.attribution ? { last_update: x.lastUpdate ?? null } : {}),
@@ -137,6 +137,10 @@ export function enrichedProperties(x: Drift | Finding): Record<string, unknown> 
     ...(x.usage !== undefined ? { usage: x.usage } : {}),
     ...(x.usageError !== undefined ? { usage_error: x.usageError } : {}),
     ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
-    ...(x.remediation ? { remediation: x.remediation } : {}),
   };
+}
+
+/** SARIF result `properties` for the enrichment and the fix (structured, as in the JSON). */
+export function enrichedProperties(x: Drift | Finding): Record<string, unknown> {
+  return { ...enrichedFields(x), ...(x.remediation ? { remediation: x.remediation } : {}) };
 }

@@ -12,6 +12,7 @@ import type {
 } from "../report_schema.ts";
 import type { Drift, Enriched, Finding, OwnerRef, SourceLocation } from "../types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
+import { enrichedFields } from "./_enrich.ts";
 
 /**
  * The report format's version: additive changes bump the minor version (README lists each).
@@ -68,15 +69,7 @@ function drift(d: Drift): JsonDrift {
 
 /** The enrichment fields (only those the run filled) and the remediation (always). */
 function enriched(x: Enriched) {
-  return {
-    ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
-    ...(x.attribution ? { last_update: x.lastUpdate ?? null } : {}),
-    ...(x.attributionError !== undefined ? { attribution_error: x.attributionError } : {}),
-    ...(x.usage !== undefined ? { usage: x.usage } : {}),
-    ...(x.usageError !== undefined ? { usage_error: x.usageError } : {}),
-    ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
-    remediation: x.remediation ?? null,
-  };
+  return { ...enrichedFields(x), remediation: x.remediation ?? null };
 }
 
 function finding(f: Finding): JsonFinding {
