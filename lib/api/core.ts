@@ -1,0 +1,357 @@
+/**
+ * The shared core every Admin API reader is built from: the request gate, the retry loop, the
+ * run's deadline, cursor listings, and the rule for absence (a 404 is "no such object" only from
+ * a base URL that has proven itself in this run). GET only.
+ */
+import { ApiError, UsageError } from "../errors.ts";
+import { Limiter } from "../limiter.ts";
+import { VERSION } from "../version.ts";
+import { type Cursor, PageGuard } from "./paging.ts";
+import { classify, type ErrorEnvelope, errorEnvelope, type Verdict } from "./retry.ts";
+import { type Clock, getOnce } from "./transport.ts";
+import type { Scrub } from "./wire.ts";
+
+/** How to build an Admin API client: base URL, admin key, fetch, clock, limits and retry budget */
+export interface ClientOptions {
+  baseURL: string;
+  adminKey: string;
+  fetch: typeof fetch;
+  clock: Clock;
+  /** Jitter source in [0, 1). */
+  random: () => number;
+  /** Per-request timeout in ms (the request, the status line and the whole body). */
+  timeoutMs: number;
+  concurrency: number;
+  /** Overall deadline in ms from creation. */
+  deadlineMs: number;
+  /** Applied to every string the server sends, where it enters (removes the admin key). */
+  scrub: Scrub;
+  /** Attempts after the first, per request (throttling has its own budget). */
+  maxRetries?: number;
+  /** Page cap per listing (tests lower it). */
+  maxPages?: number;
+  log?: (message: string) => void;
+}
+
+/** Counts of the requests an Admin API client has sent and the retries among them */
+export interface ClientStats {
+  requests: number;
+  retries: number;
+}
+
+/** A read may be throttled (429) this many times before it fails; the deadline bounds it too. */
+export const MAX_THROTTLED_RETRIES = 30;
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Refuses URLs keydrift will not send an admin key to. */
+export function checkBaseURL(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--api-url "${raw}" is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--api-url must be an http(s) URL, not "${url.protocol}"`);
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    throw new UsageError(
+      `refusing to send the admin key over plain http to "${url.hostname}"; use https (http is allowed only for loopback hosts)`,
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError(
+      "--api-url must not carry credentials, a query or a fragment (the admin key comes from OPENAI_ADMIN_KEY)",
+    );
+  }
+  return url;
+}
+
+/** Limiter priority: 2 project reads (served first), 1 next pages, 0 first pages. */
+export type Priority = 0 | 1 | 2;
+/** Query parameters in the order they are sent (repeat a name for arrays: `event_types[]`). */
+export type Query = [string, string | number | boolean][];
+
+/**
+ * A reader's own reading of a refusal: called with every 4xx answer that is not retried (so not
+ * 408, 409 or 429) before the core classifies it. An error it returns is thrown as is, is not
+ * retried and does not end the run's other reads (the core otherwise takes 401 and 403 as the
+ * end of every read); null leaves the answer to the core. Its message must be scrubbed.
+ */
+export type Refusal = (
+  answer: { status: number; envelope: ErrorEnvelope | null; requestId: string | null },
+) => ApiError | null;
+
+/**
+ * The generic reads every Admin API reader is built from, sharing one request gate, retry
+ * budget, deadline and proof of the base URL. GET only.
+ */
+export interface ApiCore {
+  /** One read with retries: the JSON of a 2xx answer, or `absent` for a real-looking 404. */
+  get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+    opts?: { refusal?: Refusal },
+  ): Promise<{ json: unknown } | { absent: string }>;
+  /** One object: `read` of the answer, or null when it is absent by the rule of SPEC 10.1. */
+  readOne<T>(
+    what: string,
+    path: string,
+    priority: Priority,
+    read: (json: unknown) => T,
+    /** A project id: a 404 for it contradicts a proving listing that holds it. */
+    listedAs?: string,
+  ): Promise<T | null>;
+  /**
+   * Every item of a cursor listing (`after` = the previous page's `last_id`, or its last item's
+   * id with `cursor: "last_item"`), each `read`.
+   */
+  list<T>(
+    what: string,
+    path: string,
+    query: Query,
+    read: (item: unknown, what: string) => T,
+    opts: ListOptions<T>,
+  ): Promise<{ items: T[]; complete: boolean }>;
+  /** The URL a read of `path` with `query` is sent to (to keep batched queries within a budget). */
+  href(path: string, query: Query): string;
+  /** Marks the base URL proven (a reader accepted an answer from it). */
+  proven(): void;
+  /** Scrubs a server string of the admin key. */
+  readonly scrub: Scrub;
+  readonly stats: ClientStats;
+  readonly concurrency: number;
+  readonly maxPages: number | undefined;
+}
+
+/** Options for one paged listing: request priority, when to stop, refusal handling and cursor */
+export interface ListOptions<T> {
+  priority: (page: number) => Priority;
+  stop?: (items: T[], page: number) => boolean;
+  refusal?: Refusal;
+  /** Where the next page's cursor comes from (default `last_id`). */
+  cursor?: Cursor;
+}
+
+/** The shared core: request gate, retries, deadline, proof of the base URL. */
+export function createApiCore(o: ClientOptions): ApiCore {
+  const base = checkBaseURL(o.baseURL);
+  const stats: ClientStats = { requests: 0, retries: 0 };
+  const limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
+  const deadlineAt = o.clock.now() + o.deadlineMs;
+  const headers = {
+    authorization: `Bearer ${o.adminKey}`,
+    accept: "application/json",
+    "user-agent": `keydrift/${VERSION}`,
+  };
+  let fatal: ApiError | null = null;
+  let proven = false;
+  let proof: Promise<string | null> | null = null;
+  /** The project ids the proving read listed (an object it lists cannot be absent). */
+  const proofIds = new Set<string>();
+
+  const url = (path: string, query: Query) => {
+    const u = new URL(base.href.replace(/\/+$/, "") + path);
+    for (const [k, v] of query) u.searchParams.append(k, String(v));
+    return u;
+  };
+
+  /** One read with retries: the JSON of a 2xx answer, or "absent" for a real 404. */
+  async function get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+    opts: { refusal?: Refusal } = {},
+  ): Promise<{ json: unknown } | { absent: string }> {
+    const maxRetries = o.maxRetries ?? 4;
+    let attempts = 0;
+    let throttles = 0;
+    for (;;) {
+      if (fatal) throw fatal;
+      await limiter.acquire(priority);
+      let verdict: Verdict;
+      try {
+        const remaining = deadlineAt - o.clock.now();
+        if (remaining <= 0) throw deadlineError(what);
+        const timeoutMs = Math.min(o.timeoutMs, remaining);
+        stats.requests++;
+        const attempt = await getOnce(url(path, query), {
+          fetch: o.fetch,
+          clock: o.clock,
+          headers,
+          timeoutMs,
+        });
+        if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
+        if (opts.refusal && attempt.kind === "response") {
+          const { status } = attempt;
+          if (status >= 400 && status < 500 && ![408, 409, 429].includes(status)) {
+            const own = opts.refusal({
+              status,
+              envelope: attempt.isJson ? errorEnvelope(attempt.json) : null,
+              requestId: attempt.headers.get("x-request-id"),
+            });
+            if (own) throw own;
+          }
+        }
+        verdict = classify(attempt, {
+          now: o.clock.now(),
+          attempt: attempts + throttles,
+          random: o.random(),
+          timeoutMs: o.timeoutMs,
+        });
+        if (verdict.kind === "ok") limiter.success();
+      } finally {
+        limiter.release();
+      }
+      switch (verdict.kind) {
+        case "ok":
+          return { json: verdict.json };
+        case "absent":
+          return { absent: verdict.reason };
+        case "fatal":
+          fatal = apiError(what, verdict.reason, verdict);
+          throw fatal;
+        case "fail":
+          throw apiError(what, verdict.reason, verdict);
+      }
+      const budget = verdict.throttled ? MAX_THROTTLED_RETRIES : maxRetries;
+      const used = verdict.throttled ? throttles++ : attempts++;
+      const error = apiError(what, verdict.reason, verdict);
+      if (used >= budget) throw error;
+      if (verdict.waitMs >= deadlineAt - o.clock.now()) {
+        throw new ApiError(`${error.message}; no time left to retry before the deadline`, error);
+      }
+      if (verdict.throttled) limiter.throttle(verdict.waitMs);
+      stats.retries++;
+      o.log?.(
+        `retrying ${what} in ${Math.round(verdict.waitMs)} ms (${
+          verdict.throttled ? "throttled" : "retry"
+        } ${used + 1} of ${budget}): ${error.message}`,
+      );
+      await o.clock.sleep(verdict.waitMs);
+    }
+  }
+
+  function apiError(
+    what: string,
+    reason: string,
+    v: { status: number | null; requestId?: string | null },
+  ): ApiError {
+    return new ApiError(`Cannot ${what}: ${o.scrub(reason)}`, {
+      status: v.status,
+      requestId: v.requestId ? o.scrub(v.requestId) : null,
+    });
+  }
+
+  function deadlineError(what: string): ApiError {
+    return new ApiError(
+      `Cannot ${what}: the run's deadline of ${o.deadlineMs / 1000} s passed (--deadline)`,
+    );
+  }
+
+  /**
+   * Null once the base URL has proven itself (an authenticated read that returned what was
+   * asked for), else why it could not: the cheapest such read is one page of one project.
+   */
+  function proveBase(): Promise<string | null> {
+    if (proven) return Promise.resolve(null);
+    proof ??= (async () => {
+      const what = "list projects (proving the base URL)";
+      try {
+        const r = await get(what, "/organization/projects", [["limit", 1]], 2);
+        if ("absent" in r) return `${what} answered 404: ${r.absent}`;
+        const page = new PageGuard(1, o.scrub).page(r.json, what);
+        for (const item of page.items) {
+          const id = (item as { id?: unknown })?.id;
+          if (typeof id === "string") proofIds.add(id);
+        }
+        proven = true;
+        return null;
+      } catch (e) {
+        if (e instanceof ApiError) return e.message;
+        throw e;
+      }
+    })();
+    return proof;
+  }
+
+  /** `read` of the answer, or null when the object is absent by the rule above. */
+  async function readOne<T>(
+    what: string,
+    path: string,
+    priority: Priority,
+    read: (json: unknown) => T,
+    listedAs?: string,
+  ): Promise<T | null> {
+    const r = await get(what, path, [], priority);
+    if ("json" in r) {
+      const value = read(r.json);
+      proven = true;
+      return value;
+    }
+    const unproven = await proveBase();
+    if (listedAs !== undefined && proofIds.has(listedAs)) {
+      throw new ApiError(
+        `Cannot ${what}: ${
+          o.scrub(r.absent)
+        }, but its own project listing holds "${listedAs}"; keydrift cannot tell which answer is true`,
+      );
+    }
+    if (unproven) {
+      throw new ApiError(
+        `Cannot ${what}: ${
+          o.scrub(r.absent)
+        }, but keydrift cannot take that as absence because the base URL did not prove itself: ${unproven}`,
+      );
+    }
+    return null;
+  }
+
+  /** Every item of a listing, each checked by `read`; `stop` may end it early. */
+  async function list<T>(
+    what: string,
+    path: string,
+    query: Query,
+    read: (item: unknown, what: string) => T,
+    opts: ListOptions<T>,
+  ): Promise<{ items: T[]; complete: boolean }> {
+    const limit = Number(query.find(([k]) => k === "limit")?.[1] ?? 20);
+    const guard = new PageGuard(limit, o.scrub, o.maxPages, opts.cursor);
+    const items: T[] = [];
+    let after: string | null = null;
+    for (let n = 1;; n++) {
+      const page = `${what} (page ${n})`;
+      const r = await get(
+        page,
+        path,
+        after === null ? query : [...query, ["after", after]],
+        opts.priority(n),
+        { refusal: opts.refusal },
+      );
+      if ("absent" in r) {
+        throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
+      }
+      const checked = guard.page(r.json, page);
+      for (const item of checked.items) items.push(read(item, `an item of ${page}`));
+      proven = true;
+      if (checked.next === null) return { items, complete: true };
+      if (opts.stop?.(items, n)) return { items, complete: false };
+      after = checked.next;
+    }
+  }
+
+  return {
+    get,
+    readOne,
+    list,
+    proven: () => void (proven = true),
+    href: (path, query) => url(path, query).href,
+    scrub: o.scrub,
+    stats,
+    concurrency: limiter.max,
+    maxPages: o.maxPages,
+  };
+}
