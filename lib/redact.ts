@@ -298,12 +298,3 @@ function redactRuns(text: string, needles: Needles, shapes: boolean): string {
 export function scrubValue(s: string, secrets: readonly string[] = []): string {
   return scrubber(secrets).value(s);
 }
-
-/**
- * Scrubs a value keydrift compares (a key name, an owner's name) where it enters: only the given
- * secrets and pieces of them, never secret-shaped text, so that scrubbing cannot change what a
- * manifest is compared with ("Bearer abc" is a legal key name). Messages use {@link scrubValue}.
- */
-export function scrubSecrets(s: string, secrets: readonly string[]): string {
-  return scrubber(secrets).secrets(s);
-}

@@ -26,6 +26,11 @@ export interface ClientOptions {
   deadlineMs: number;
   /** Applied to every string the server sends, where it enters (removes the admin key). */
   scrub: Scrub;
+  /**
+   * Applied to the reasons a read failed (server messages are not compared, so secret-shaped
+   * text goes too); defaults to `scrub`.
+   */
+  scrubMessage?: Scrub;
   /** Attempts after the first, per request (throttling has its own budget). */
   maxRetries?: number;
   /** Page cap per listing (tests lower it). */
@@ -240,7 +245,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
     reason: string,
     v: { status: number | null; requestId?: string | null },
   ): ApiError {
-    return new ApiError(`Cannot ${what}: ${o.scrub(reason)}`, {
+    return new ApiError(`Cannot ${what}: ${(o.scrubMessage ?? o.scrub)(reason)}`, {
       status: v.status,
       requestId: v.requestId ? o.scrub(v.requestId) : null,
     });

@@ -106,7 +106,7 @@ export async function connect(
     baseURL,
     adminKey: key,
     fetch: deps.fetch,
-    scrub: scrubber([key]).secrets,
+    ...scrubbers(key),
   });
   return { client, secret: key };
 }
@@ -175,4 +175,10 @@ export async function startFake(deps: Deps, path: string, command: string) {
   const { state, problems } = await withFullReader((full) => loadState(file, text, clock, full));
   if (!state) throw new ManifestError(problems);
   return createFakeApi(state, { now: deps.now }).handler;
+}
+
+/** Values are scrubbed of the key only (they are compared); messages of anything secret-shaped. */
+function scrubbers(key: string) {
+  const s = scrubber([key]);
+  return { scrub: s.secrets, scrubMessage: s.value };
 }
