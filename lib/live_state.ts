@@ -52,9 +52,10 @@ async function readInto(
     }
   };
   // Key listings start at once, beside the project reads, so the project pages add no round
-  // trips. They run as a pool as wide as the concurrency (not all at once), so a project's keys
-  // live only from its listing to its hand-over. Listings done before the project reads are
-  // parked until then; a listing is used only if its project turns out to exist.
+  // trips. They run as a pool twice as wide as the concurrency (not all at once), so a project's
+  // keys live only from its listing to its hand-over, and a freed request slot always has a
+  // listing waiting to take it. Listings done before the project reads are parked until then;
+  // a listing is used only if its project turns out to exist.
   let found: Map<string, WireProject | null> | null = null;
   const parked: [DeclaredProject, Listing][] = [];
   const settle = async (declared: DeclaredProject, listing: Listing) => {
@@ -102,7 +103,7 @@ async function readInto(
     found = map;
     await Promise.all(parked.splice(0).map(([d, l]) => settle(d, l)));
   });
-  await eachConcurrently(projects, client.concurrency, async (declared) => {
+  await eachConcurrently(projects, client.concurrency * 2, async (declared) => {
     const listing: Listing = await client.listKeys(declared.id).then(
       (keys) => ({ keys, error: null }),
       (error: unknown) => ({ keys: null, error }),

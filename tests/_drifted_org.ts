@@ -44,8 +44,17 @@ export function manifest(): string {
 export const DRIFT = PROJECTS * (40 + 80);
 export const FINDINGS = PROJECTS * KEYS;
 
+/**
+ * The run of {@link checkDriftedOrg}, started by the first test that asks for it (a run started at
+ * import would start timers outside any test, which the sanitizers rightly refuse).
+ */
+export function driftedOrg(formats: string[]): () => Promise<Map<string, string>> {
+  let run: Promise<Map<string, string>> | null = null;
+  return () => (run ??= checkDriftedOrg(formats));
+}
+
 /** Runs `check` once over the organisation, writing `formats` to `r.<format>` files. */
-export async function checkDriftedOrg(formats: string[]): Promise<Map<string, string>> {
+async function checkDriftedOrg(formats: string[]): Promise<Map<string, string>> {
   const argv = [...CHECK_FAKE];
   for (const f of formats) argv.push("--format", `${f}=r.${f}`);
   const r = await runCli(argv, { files: { "keydrift.yaml": manifest(), "state.yaml": state() } });

@@ -15,7 +15,7 @@ import { renderCodeclimate } from "../lib/render/codeclimate.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";
 import { ADMIN_KEY, CHECK_FAKE, memDeps, readExample, runCli, stateFrom } from "./_helpers.ts";
-import { checkDriftedOrg, DRIFT, FINDINGS } from "./_drifted_org.ts";
+import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
 
 const Ajv = AjvModule as unknown as new (o: object) => {
   compile(schema: unknown): ((data: unknown) => boolean) & { errors?: unknown[] | null };
@@ -94,7 +94,7 @@ function parsed(text: string): Issue[] {
   return issues;
 }
 
-const big = checkDriftedOrg(["codeclimate"]);
+const big = driftedOrg(["codeclimate"]);
 
 Deno.test("codeclimate of the demo, an error run and 30,000 keys has GitLab's required fields and severities, with unique fingerprints", async () => {
   const demo = parsed(await codeclimate(files, 2));
@@ -109,7 +109,7 @@ Deno.test("codeclimate of the demo, an error run and 30,000 keys has GitLab's re
     "keydrift/read-error",
     { path: "keydrift.yaml", lines: { begin: 1 } },
   ]]);
-  const all = parsed((await big).get("r.codeclimate")!);
+  const all = parsed((await big()).get("r.codeclimate")!);
   assertEquals(all.length, DRIFT + FINDINGS);
   assertEquals(new Set(all.map((i) => i.severity)), new Set(["critical", "minor"]));
 });

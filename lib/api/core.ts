@@ -213,6 +213,9 @@ export function createApiCore(o: ClientOptions): ApiCore {
       }
       switch (verdict.kind) {
         case "ok":
+          // One turn of the event loop before the answer is checked: the requests that took
+          // the freed slots go out now, not after this page's (and its project's) processing.
+          await o.clock.sleep(0);
           return { json: verdict.json };
         case "absent":
           return { absent: verdict.reason };

@@ -63,12 +63,17 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
       return { kind: "redirect", status: res.status, location: res.headers.get("location") };
     }
     const limit = o.maxBytes ?? MAX_BODY_BYTES;
-    const declared = Number(res.headers.get("content-length"));
+    const length = res.headers.get("content-length");
+    const declared = length === null || !/^\d+$/.test(length.trim()) ? NaN : Number(length);
     if (Number.isFinite(declared) && declared > limit) {
       await res.body?.cancel().catch(() => undefined);
       return { kind: "too_large", bytes: declared };
     }
-    const body = await readLimited(res, limit, abort.signal);
+    // A declared length without a content coding bounds the body exactly (the HTTP client
+    // refuses more): read it in one piece. Anything else is read in parts, counted as it comes.
+    const body = Number.isFinite(declared) && res.headers.get("content-encoding") === null
+      ? await readWhole(res)
+      : await readLimited(res, limit, abort.signal);
     if (typeof body === "number") return { kind: "too_large", bytes: body };
     let json: unknown = undefined;
     let isJson = false;
@@ -96,6 +101,19 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
 }
 
 class BodyError extends Error {}
+
+/** The whole body as text (its length is known and within the limit). */
+async function readWhole(res: Response): Promise<string> {
+  try {
+    return await res.text();
+  } catch (e) {
+    throw new BodyError(
+      `the connection broke while reading the answer (${
+        firstLine(e instanceof Error ? e.message : String(e))
+      })`,
+    );
+  }
+}
 
 /** The body as text, or its size so far once it passes `limit` bytes. */
 async function readLimited(

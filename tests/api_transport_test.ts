@@ -1,0 +1,111 @@
+/**
+ * `lib/api/transport.ts` against a raw TCP server on 127.0.0.1:0 that writes HTTP/1.1 by hand, so
+ * that framing (a declared length, a cut-off body, a content coding) is what a real server or a
+ * hostile one sends, not what our fake would.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { type Attempt, type Clock, getOnce } from "../lib/api/transport.ts";
+
+const CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => (clearTimeout(t), resolve());
+      const t = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+};
+
+/** Serves one connection with `head` + `body` written as given, then closes it. */
+async function once(head: string, body: Uint8Array, timeoutMs = 5_000): Promise<Attempt> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    try {
+      await conn.read(new Uint8Array(64 * 1024));
+      const h = new TextEncoder().encode(head.replaceAll("\n", "\r\n") + "\r\n");
+      const all = new Uint8Array(h.length + body.length);
+      all.set(h);
+      all.set(body, h.length);
+      for (let at = 0; at < all.length;) at += await conn.write(all.subarray(at));
+    } catch {
+      // the client may hang up first (a refused size)
+    } finally {
+      conn.close();
+    }
+  })();
+  try {
+    const { port } = listener.addr as Deno.NetAddr;
+    return await getOnce(new URL(`http://127.0.0.1:${port}/v1/organization/projects`), {
+      fetch,
+      clock: CLOCK,
+      headers: {},
+      timeoutMs,
+      maxBytes: 1024,
+    });
+  } finally {
+    await served;
+    listener.close();
+  }
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("a body with an honest content-length is read whole and parsed", async () => {
+  const body = text('{"object":"list","data":[]}');
+  const r = await once(
+    `HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: ${body.length}\nconnection: close\n`,
+    body,
+  );
+  ok(r.kind === "response");
+  assertEquals(r.json, { object: "list", data: [] });
+});
+
+Deno.test("a body cut off before its content-length is a broken answer, never a parsed one", async () => {
+  const r = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: 500\nconnection: close\n",
+    text('{"object":"list","data":['),
+  );
+  ok(r.kind === "broken_body", JSON.stringify(r));
+});
+
+Deno.test("bytes past a content-length are not part of the answer", async () => {
+  const body = text('{"a":1}{"b":2}');
+  const r = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: 7\nconnection: close\n",
+    body,
+  );
+  ok(r.kind === "response");
+  assertEquals(r.json, { a: 1 });
+});
+
+Deno.test("a content-length over the limit is refused before the body is read", async () => {
+  const r = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: 999999\nconnection: close\n",
+    text("{}"),
+  );
+  assertEquals(r, { kind: "too_large", bytes: 999999 });
+});
+
+Deno.test("a gzip body within the limit on the wire but over it decompressed is refused", async () => {
+  const inflated = text(JSON.stringify({ pad: " ".repeat(10_000) }));
+  const gz = gzipSync(inflated);
+  ok(gz.length < 1024);
+  const r = await once(
+    `HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-encoding: gzip\ncontent-length: ${gz.length}\nconnection: close\n`,
+    new Uint8Array(gz),
+  );
+  ok(r.kind === "too_large" && r.bytes > 1024, JSON.stringify(r));
+});
+
+Deno.test("a chunked body over the limit is refused once it passes the limit", async () => {
+  const chunk = "x".repeat(800);
+  const size = chunk.length.toString(16);
+  const r = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ntransfer-encoding: chunked\nconnection: close\n",
+    text(`${size}\r\n${chunk}\r\n${size}\r\n${chunk}\r\n0\r\n\r\n`),
+  );
+  ok(r.kind === "too_large", JSON.stringify(r));
+});
