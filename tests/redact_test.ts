@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
-import { PIECE, redact, scrubValue } from "../lib/redact.ts";
+import { PIECE, redact, scrubber, scrubValue } from "../lib/redact.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
 import { reportWith } from "./_reports.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";
@@ -120,6 +120,37 @@ const ESCAPE = /\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|["\\bfnrt])/g;
 
 /** Markdown as a reader sees it: backslash escapes and empty comments gone. */
 const visible = (md: string) => md.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/<!-- -->/g, "");
+
+Deno.test("scrubber().secrets() leaves no secret, no 12-character piece and no short secret as a whole word in any server value, for long and short admin keys", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: SECRET_CHAR, minLength: PIECE, maxLength: 48 }),
+        fc.string({ unit: fc.constantFrom(..."abcdef"), minLength: 4, maxLength: 6 }),
+      ).map((s) => `sk-admin-${s}`).chain((secret) =>
+        fc.tuple(fc.constant(secret), hostile(secret), hostile(secret.slice(9)))
+      ),
+      ([secret, a, b]) => {
+        const { secrets } = scrubber([secret]);
+        const bare = secret.slice(9);
+        for (const value of [a, b, `${a} ${b}`]) {
+          const out = secrets(value);
+          ok(!out.includes(secret), JSON.stringify([secret, value, out]));
+          for (const p of pieces(secret)) ok(!out.includes(p), JSON.stringify([p, value, out]));
+          if (bare.length < PIECE && /^[A-Za-z0-9._~+/=_-]+$/.test(bare)) {
+            // A short secret goes as a whole word, except beside markup (`<x`, `/x`, `x=`).
+            for (const m of out.matchAll(/[A-Za-z0-9._~+/=_-]+/g)) {
+              const markup = (m.index > 0 && "</".includes(out[m.index - 1])) ||
+                out[m.index + m[0].length] === "=";
+              ok(m[0] !== bare || markup, JSON.stringify([bare, value, out]));
+            }
+          }
+        }
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
 
 Deno.test("redact() keeps every format parseable and leaves no 12-character piece of the secret, for any report", () => {
   fc.assert(
