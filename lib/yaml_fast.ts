@@ -205,7 +205,10 @@ class FastReader {
 
   /** Reads the sequence item whose dash is at `p` (line `li`, column `ind`), ending before line `end`. */
   item(li: number, p: number, ind: number, depth: number, end: number): YNode {
-    const saved = { li: this.li, pos: this.pos, col: this.col, depth: this.depth };
+    const savedLi = this.li;
+    const savedPos = this.pos;
+    const savedCol = this.col;
+    const savedDepth = this.depth;
     this.li = li;
     this.pos = p;
     this.col = ind;
@@ -225,7 +228,10 @@ class FastReader {
       if (this.li !== end) throw GIVE_UP;
       return node;
     } finally {
-      Object.assign(this, saved);
+      this.li = savedLi;
+      this.pos = savedPos;
+      this.col = savedCol;
+      this.depth = savedDepth;
     }
   }
 
@@ -367,21 +373,22 @@ class FlowReader {
       if (++this.depth > MAX_DEPTH) throw GIVE_UP;
       const closer = c === 91 ? 93 : 125;
       this.i++;
-      const items: YNode[] = [];
-      const pairs: { key: YNode; value: YNode | null }[] = [];
-      const seen = new Set<string>();
+      const items: YNode[] | null = c === 91 ? [] : null;
+      const pairs: { key: YNode; value: YNode | null }[] | null = c === 91 ? null : [];
+      // Past a few pairs (a long generated or hostile line), keys are looked up in a set.
+      let seen: Set<unknown> | null = null;
       this.spaces();
       while (t.charCodeAt(this.i) !== closer) {
-        if (c === 91) {
+        if (items) {
           items.push(this.node());
           this.spaces();
           if (t.charCodeAt(this.i) === COLON) throw GIVE_UP; // single-pair mapping
         } else {
           const key = this.node();
-          if (key.kind !== "scalar" || typeof key.value !== "string" || seen.has(key.value)) {
-            throw GIVE_UP;
-          }
-          seen.add(key.value);
+          if (key.kind !== "scalar" || typeof key.value !== "string") throw GIVE_UP;
+          if (pairs!.length >= 8) seen ??= new Set(pairs!.map((p) => (p.key as YScalar).value));
+          if (seen ? seen.has(key.value) : repeats(pairs!, key.value)) throw GIVE_UP;
+          seen?.add(key.value);
           this.spaces();
           if (t.charCodeAt(this.i) !== COLON || t.charCodeAt(this.i + 1) !== SP) throw GIVE_UP;
           this.i++;
@@ -390,7 +397,7 @@ class FlowReader {
           const value: YNode = v === COMMA || v === closer
             ? { kind: "scalar", offset: this.i, value: null, plain: true }
             : this.node();
-          pairs.push({ key, value });
+          pairs!.push({ key, value });
           this.spaces();
         }
         const sep = t.charCodeAt(this.i);
@@ -402,9 +409,9 @@ class FlowReader {
       }
       this.i++;
       this.depth--;
-      return c === 91
+      return items
         ? { kind: "seq", offset: start, items }
-        : { kind: "map", offset: start, pairs };
+        : { kind: "map", offset: start, pairs: pairs! };
     }
     if (c === 34 || c === 39) {
       const close = quoteEnd(t, start, this.end);
@@ -427,6 +434,12 @@ class FlowReader {
     while (t.charCodeAt(e - 1) === SP) e--;
     return { kind: "scalar", offset: start, value: resolvePlain(t.slice(start, e)), plain: true };
   }
+}
+
+/** Whether a one-line flow mapping already has the key `name` (a few pairs: no set needed). */
+function repeats(pairs: readonly { key: YNode }[], name: string): boolean {
+  for (const p of pairs) if ((p.key as YScalar).value === name) return true;
+  return false;
 }
 
 /** Offset of the quote closing the one at `i`, before `end`; -1 if none. Escapes give up. */

@@ -281,3 +281,14 @@ Deno.test("an entry outside the subset, found only when read, restarts the file 
     assert(auto.length > 0);
   }
 });
+
+Deno.test("a one-line flow mapping with a repeated key is left to the full reader, with 3 pairs or 40", () => {
+  for (const n of [3, 40]) {
+    const keys = Array.from({ length: n }, (_, i) => `k${i}: ${i}`);
+    assert(parseFast(`a: { ${keys.join(", ")} }\n`) !== undefined, `${n} distinct keys`);
+    for (const at of [1, n - 1]) {
+      const repeated = [...keys, `k${at}: x`].join(", ");
+      assertEquals(parseFast(`a: { ${repeated} }\n`), undefined, `${n} keys, k${at} twice`);
+    }
+  }
+});
