@@ -23,6 +23,17 @@ export interface CheckedDocument {
 
 type N = YNode | null | undefined;
 
+/**
+ * A value's name in messages (`"name" in key entry`, `an entry of ...`), spelled out only when a
+ * message needs it: a large manifest checks many values and has few problems.
+ */
+class Label {
+  constructor(readonly field: string | null, readonly owner: string | Label) {}
+  toString(): string {
+    return this.field === null ? `an entry of ${this.owner}` : `"${this.field}" in ${this.owner}`;
+  }
+}
+
 class Checker {
   aliases = 0;
   /**
@@ -62,7 +73,7 @@ class Checker {
     return target && { ...target, offset: node.offset };
   }
 
-  check(raw: N, schema: JsonSchema, label: string, parent: N): unknown {
+  check(raw: N, schema: JsonSchema, label: string | Label, parent: N): unknown {
     const node = this.resolve(raw);
     if (this.aliases > MAX_ALIASES) return undefined;
     const where = node ?? parent;
@@ -74,21 +85,23 @@ class Checker {
           // Read, checked and dropped one entry at a time: the peak memory of a 100,000-key
           // manifest holds one entry's tree, not the whole file's.
           const out = new Array(node.length);
+          const items = schema.items ?? {};
+          const entry = new Label(null, label);
           for (let i = 0; i < node.length; i++) {
-            out[i] = this.check(node.item(i), schema.items ?? {}, `an entry of ${label}`, node);
+            out[i] = this.check(node.item(i), items, entry, node);
           }
           return out;
         }
         if (node?.kind !== "seq") return this.wrongType(node, where, label, "a list");
         return node.items.map((item) =>
-          this.check(item, schema.items ?? {}, `an entry of ${label}`, node)
+          this.check(item, schema.items ?? {}, new Label(null, label), node)
         );
       default:
         return this.checkScalar(node, schema, label, where);
     }
   }
 
-  checkObject(node: N, schema: JsonSchema, label: string, where: N) {
+  checkObject(node: N, schema: JsonSchema, label: string | Label, where: N) {
     if (node?.kind !== "map") return this.wrongType(node, where, label, "a mapping");
     const out: Record<string, unknown> = {};
     // Only "" and the schema's own property names are ever set (checked with hasOwn below).
@@ -112,7 +125,7 @@ class Checker {
         continue;
       }
       fields[name] = keyNode.offset;
-      const value = this.check(pair.value, sub, `"${name}" in ${title}`, keyNode);
+      const value = this.check(pair.value, sub, new Label(name, title), keyNode);
       if (value !== undefined) out[name] = value;
     }
     for (const req of schema.required ?? []) {
@@ -124,7 +137,7 @@ class Checker {
     return out;
   }
 
-  checkScalar(node: N, schema: JsonSchema, label: string, where: N) {
+  checkScalar(node: N, schema: JsonSchema, label: string | Label, where: N) {
     const expected = schema.type === undefined
       ? "a value"
       : schema.type === "string"
@@ -176,7 +189,7 @@ class Checker {
     return v;
   }
 
-  wrongType(node: N, where: N, label: string, expected: string) {
+  wrongType(node: N, where: N, label: string | Label, expected: string) {
     this.report(node ?? where, `${label} must be ${expected}, not ${describe(node)}`);
     return undefined;
   }
