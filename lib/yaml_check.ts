@@ -38,9 +38,10 @@ class Checker {
   aliases = 0;
   /**
    * Per checked mapping: its fields' offsets, and its own under "" (never a field name); turned
-   * into places only when asked.
+   * into places only when asked. A plain map (it lives as long as the document, and a weak map
+   * of tens of thousands of entries is slower to fill and to collect).
    */
-  readonly offsets = new WeakMap<object, Record<string, number>>();
+  readonly offsets = new Map<object, Record<string, number>>();
   constructor(
     readonly file: string,
     readonly lines: LineIndex,
