@@ -12,7 +12,7 @@
 import { ApiError } from "../errors.ts";
 import type { AuditActor, KeyAttribution, KeyEvent } from "../types.ts";
 import type { ApiCore, Query } from "./client.ts";
-import { batchIds, batchName, enrichmentRefusal } from "./enrich.ts";
+import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import {
   AUDIT_ACTOR,
   AUDIT_API_KEY,
@@ -92,7 +92,7 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
     param: "resource_ids[]",
     budget: q.urlBudget,
   }, q.keyIds);
-  const refusal = enrichmentRefusal(core, {
+  const asError = enrichmentError(core, {
     what,
     feature: "audit logging",
     permission: "the audit-log read permission (api.audit_logs.read)",
@@ -109,10 +109,10 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
       PATH,
       [...fixed, ...ids.map((id): [string, string] => ["resource_ids[]", id])],
       (item, where) => readKeyEvent(item, where, core.scrub, { asked, types, since: q.since }),
-      { priority: (n) => (n === 1 ? 0 : 1), refusal, stop: () => failed },
+      { priority: (n) => (n === 1 ? 0 : 1), refusals: true, stop: () => failed },
     ).catch((e) => {
       failed = true;
-      throw e;
+      throw asError(e);
     });
   }));
   for (const { items } of results) {

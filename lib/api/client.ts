@@ -21,7 +21,7 @@ export {
   MAX_THROTTLED_RETRIES,
   type Priority,
   type Query,
-  type Refusal,
+  Refusal,
 } from "./core.ts";
 
 /** A read-only client for the OpenAI Admin API that pages, retries and validates its answers */

@@ -78,14 +78,26 @@ export type Priority = 0 | 1 | 2;
 export type Query = [string, string | number | boolean][];
 
 /**
- * A reader's own reading of a refusal: called with every 4xx answer that is not retried (so not
- * 408, 409 or 429) before the core classifies it. An error it returns is thrown as is, is not
- * retried and does not end the run's other reads (the core otherwise takes 401 and 403 as the
- * end of every read); null leaves the answer to the core. Its message must be scrubbed.
+ * A refusal: a 4xx answer that is not retried (so not 408, 409 or 429), thrown as is by a read
+ * made with `refusals: true`, before the core acts on it, so that the reader can read it its own
+ * way (an endpoint that is not enabled, a permission the key lacks). What the reader does not
+ * claim it hands back to {@link ApiCore.refused}, which acts as the core would have. The message
+ * holds only the status; the envelope and request id are the server's, unscrubbed.
  */
-export type Refusal = (
-  answer: { status: number; envelope: ErrorEnvelope | null; requestId: string | null },
-) => ApiError | null;
+export class Refusal extends ApiError {
+  constructor(
+    readonly what: string,
+    status: number,
+    readonly envelope: ErrorEnvelope | null,
+    /** The server's, unscrubbed (never in the message). */
+    readonly rawRequestId: string | null,
+    /** The core's own reading of the answer. */
+    readonly verdict: Verdict,
+  ) {
+    super(`Cannot ${what}: the API answered ${status}`, { status });
+    this.name = "Refusal";
+  }
+}
 
 /**
  * The generic reads every Admin API reader is built from, sharing one request gate, retry
@@ -98,8 +110,13 @@ export interface ApiCore {
     path: string,
     query: Query,
     priority: Priority,
-    opts?: { refusal?: Refusal },
+    opts?: { refusals?: boolean },
   ): Promise<{ json: unknown } | { absent: string }>;
+  /**
+   * The core's reading of a {@link Refusal} a reader does not claim: the error to throw (a 401 or
+   * 403 ends every read of the run, as it would have).
+   */
+  refused(r: Refusal): ApiError;
   /** One object: `read` of the answer, or null when it is absent by the rule of SPEC 10.1. */
   readOne<T>(
     what: string,
@@ -135,7 +152,8 @@ export interface ApiCore {
 export interface ListOptions<T> {
   priority: (page: number) => Priority;
   stop?: (items: T[], page: number) => boolean;
-  refusal?: Refusal;
+  /** Throw refusals as {@link Refusal} for the reader to read. */
+  refusals?: boolean;
   /** Where the next page's cursor comes from (default `last_id`). */
   cursor?: Cursor;
 }
@@ -169,7 +187,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
     path: string,
     query: Query,
     priority: Priority,
-    opts: { refusal?: Refusal } = {},
+    opts: { refusals?: boolean } = {},
   ): Promise<{ json: unknown } | { absent: string }> {
     const maxRetries = o.maxRetries ?? 4;
     let attempts = 0;
@@ -178,6 +196,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
       if (fatal) throw fatal;
       await limiter.acquire(priority);
       let verdict: Verdict;
+      let refusal: Refusal | null = null;
       try {
         const remaining = deadlineAt - o.clock.now();
         if (remaining <= 0) throw deadlineError(what);
@@ -190,17 +209,6 @@ export function createApiCore(o: ClientOptions): ApiCore {
           timeoutMs,
         });
         if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
-        if (opts.refusal && attempt.kind === "response") {
-          const { status } = attempt;
-          if (status >= 400 && status < 500 && ![408, 409, 429].includes(status)) {
-            const own = opts.refusal({
-              status,
-              envelope: attempt.isJson ? errorEnvelope(attempt.json) : null,
-              requestId: attempt.headers.get("x-request-id"),
-            });
-            if (own) throw own;
-          }
-        }
         verdict = classify(attempt, {
           now: o.clock.now(),
           attempt: attempts + throttles,
@@ -208,9 +216,21 @@ export function createApiCore(o: ClientOptions): ApiCore {
           timeoutMs: o.timeoutMs,
         });
         if (verdict.kind === "ok") limiter.success();
+        const status = attempt.kind === "response" ? attempt.status : 0;
+        if (opts.refusals && status >= 400 && status < 500 && ![408, 409, 429].includes(status)) {
+          const answer = attempt as Extract<typeof attempt, { kind: "response" }>;
+          refusal = new Refusal(
+            what,
+            status,
+            answer.isJson ? errorEnvelope(answer.json) : null,
+            answer.headers.get("x-request-id"),
+            verdict,
+          );
+        }
       } finally {
         limiter.release();
       }
+      if (refusal) throw refusal;
       switch (verdict.kind) {
         case "ok":
           // One turn of the event loop before the answer is checked: the requests that took
@@ -252,6 +272,19 @@ export function createApiCore(o: ClientOptions): ApiCore {
       status: v.status,
       requestId: v.requestId ? o.scrub(v.requestId) : null,
     });
+  }
+
+  function refused(r: Refusal): ApiError {
+    const v = r.verdict;
+    if (v.kind === "absent") {
+      return new ApiError(`Cannot ${r.what}: ${o.scrub(v.reason)}`, { status: 404, absent: true });
+    }
+    if (v.kind === "ok" || v.kind === "retry") {
+      return apiError(r.what, `the API answered ${r.status}`, { status: r.status });
+    }
+    const error = apiError(r.what, v.reason, v);
+    if (v.kind === "fatal") fatal = error;
+    return error;
   }
 
   function deadlineError(what: string): ApiError {
@@ -337,7 +370,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
         path,
         after === null ? query : [...query, ["after", after]],
         opts.priority(n),
-        { refusal: opts.refusal },
+        { refusals: opts.refusals },
       );
       if ("absent" in r) {
         throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
@@ -353,6 +386,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
 
   return {
     get,
+    refused,
     readOne,
     list,
     proven: () => void (proven = true),

@@ -4,7 +4,8 @@
  * local failure that leaves the run's other reads alone.
  */
 import { ApiError } from "../errors.ts";
-import type { ApiCore, Query, Refusal } from "./client.ts";
+import { type ApiCore, type Query, Refusal } from "./client.ts";
+import type { Scrub } from "./wire.ts";
 
 /**
  * Longest URL keydrift sends when it batches ids: far below the limits of the proxies and CDNs in
@@ -97,32 +98,42 @@ export interface RefusalRules {
 }
 
 /**
- * A {@link Refusal} for an enrichment endpoint: its "not enabled" answer, and any 401 or 403 other
- * than an unknown key (that one stays the core's: it ends every read), become an
- * {@link UnavailableError}.
+ * An enrichment endpoint's own reading of a {@link Refusal}: its "not enabled" answer, and any 401
+ * or 403 other than an unknown key (that one stays the core's: it ends every read), are an
+ * {@link UnavailableError}; anything else is null (hand it to `ApiCore.refused`).
  */
-export function enrichmentRefusal(core: Pick<ApiCore, "scrub">, rules: RefusalRules): Refusal {
-  return ({ status, envelope, requestId }) => {
-    const rid = requestId ? ` (request id ${core.scrub(requestId)})` : "";
-    const words = envelope ? `: ${core.scrub(envelope.message).trim().replace(/\.$/, "")}` : "";
-    const said = `the API answered ${status}${rid}${words}`;
-    const opts = { status, requestId: requestId ? core.scrub(requestId) : null };
-    if (envelope && rules.notEnabled?.test(envelope.message)) {
-      return new UnavailableError(
-        "not_enabled",
-        `${rules.feature} is not enabled for the organisation`,
-        `Cannot ${rules.what}: ${said}; ${rules.feature} is not enabled for the organisation${
-          rules.enable ? ` (${rules.enable})` : ""
-        }`,
-        opts,
-      );
-    }
-    if ((status !== 401 && status !== 403) || envelope?.code === "invalid_api_key") return null;
+export function claimRefusal(
+  scrub: Scrub,
+  rules: RefusalRules,
+  r: Refusal,
+): UnavailableError | null {
+  const { envelope, rawRequestId: requestId } = r;
+  const status = r.status!;
+  const rid = requestId ? ` (request id ${scrub(requestId)})` : "";
+  const words = envelope ? `: ${scrub(envelope.message).trim().replace(/\.$/, "")}` : "";
+  const said = `the API answered ${status}${rid}${words}`;
+  const opts = { status, requestId: requestId ? scrub(requestId) : null };
+  if (envelope && rules.notEnabled?.test(envelope.message)) {
     return new UnavailableError(
-      "permission_denied",
-      `permission denied: the admin key cannot read ${rules.feature} (${rules.permission})`,
-      `Cannot ${rules.what}: ${said}; the admin key needs ${rules.permission}`,
+      "not_enabled",
+      `${rules.feature} is not enabled for the organisation`,
+      `Cannot ${rules.what}: ${said}; ${rules.feature} is not enabled for the organisation${
+        rules.enable ? ` (${rules.enable})` : ""
+      }`,
       opts,
     );
-  };
+  }
+  if ((status !== 401 && status !== 403) || envelope?.code === "invalid_api_key") return null;
+  return new UnavailableError(
+    "permission_denied",
+    `permission denied: the admin key cannot read ${rules.feature} (${rules.permission})`,
+    `Cannot ${rules.what}: ${said}; the admin key needs ${rules.permission}`,
+    opts,
+  );
+}
+
+/** A failed enrichment read as the error to report: a refusal read by `rules`, else as it came. */
+export function enrichmentError(core: Pick<ApiCore, "scrub" | "refused">, rules: RefusalRules) {
+  return (e: unknown): unknown =>
+    e instanceof Refusal ? claimRefusal(core.scrub, rules, e) ?? core.refused(e) : e;
 }

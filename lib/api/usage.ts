@@ -14,8 +14,8 @@
  */
 import { ApiError } from "../errors.ts";
 import type { KeyUsage } from "../types.ts";
-import type { ApiCore, Query, Refusal } from "./client.ts";
-import { batchIds, batchName, enrichmentRefusal } from "./enrich.ts";
+import type { ApiCore, Query } from "./client.ts";
+import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";
 import { check, type Scrub, USAGE_BUCKET, USAGE_COMPLETIONS, USAGE_PAGE } from "./wire.ts";
 
@@ -70,7 +70,7 @@ export async function readKeyUsage(
     param: "api_key_ids[]",
     budget: q.urlBudget,
   }, q.keyIds);
-  const refusal = enrichmentRefusal(core, {
+  const asError = enrichmentError(core, {
     what,
     feature: "usage",
     permission: "the usage read permission (api.usage.read)",
@@ -85,9 +85,9 @@ export async function readKeyUsage(
     const name = batchName(what, ids, i, batches.length);
     const query: Query = [...fixed, ...ids.map((id): [string, string] => ["api_key_ids[]", id])];
     const pager = new UsagePager({ limit, start, end, days: q.days, scrub: core.scrub });
-    return readBatch(core, { name, query, pager, totals, run, refusal }).catch((e) => {
+    return readBatch(core, { name, query, pager, totals, run }).catch((e) => {
       run.failed = true;
-      throw e;
+      throw asError(e);
     });
   }));
   return totals;
@@ -102,7 +102,6 @@ async function readBatch(
     pager: UsagePager;
     totals: Map<string, KeyUsage>;
     run: { failed: boolean };
-    refusal: Refusal;
   },
 ): Promise<void> {
   let cursor: string | null = null;
@@ -113,7 +112,7 @@ async function readBatch(
       USAGE_PATH,
       cursor === null ? b.query : [...b.query, ["page", cursor]],
       n === 1 ? 0 : 1,
-      { refusal: b.refusal },
+      { refusals: true },
     );
     if ("absent" in r) throw new ApiError(`Cannot ${page}: ${core.scrub(r.absent)}`);
     const checked = b.pager.page(r.json, page, n, core.maxPages ?? MAX_PAGES);
