@@ -20,26 +20,27 @@
  *    removing or renaming a field or changing its meaning would be a new major version).
  * 4. Add a line for the new version to README's "JSON report versions" list.
  */
-import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./render/json.ts";
+import {
+  closed,
+  count,
+  ENRICHED,
+  maybeText,
+  nullable,
+  stringEnum,
+  text,
+} from "./report_schema_enrich.ts";
+
+export {
+  ActorSchema,
+  KeyEventSchema,
+  RemediationSchema,
+  UsageSchema,
+} from "./report_schema_enrich.ts";
 
 /** Where the report's schema is published (its `$id`). */
 export const REPORT_SCHEMA_ID = "https://keydrift.dev/schema/report-v1.json";
-
-const closed = { additionalProperties: false } as const;
-
-/** A string that is one of `values`, as a plain JSON Schema `enum`. */
-function stringEnum<const T extends readonly string[]>(values: T, description: string) {
-  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], description });
-}
-
-/** `schema` or null; the description goes on the whole. */
-function nullable<T extends TSchema>(schema: T, description: string) {
-  return Type.Union([schema, Type.Null()], { description });
-}
-
-const count = (description: string) => Type.Integer({ minimum: 0, description });
-const text = (description: string) => Type.String({ description });
 
 const SEVERITY = ["error", "warning"] as const;
 const OWNER_TYPE = ["user", "service_account"] as const;
@@ -106,121 +107,6 @@ function onlyFor(kind: (typeof DRIFT_KINDS)[number], fields: string[]) {
     else: { not: { anyOf: fields.map((f) => has([f])) } },
   };
 }
-
-const maybeText = (description: string) => nullable(text(description), description);
-
-/** The fields a `changed` or `project_changed` drift item can name (and an EDIT can set). */
-const CHANGE_PATHS = [
-  "name",
-  "status",
-  "owner.type",
-  "owner.name",
-  "owner.id",
-  "owner.email",
-  "owner.role",
-] as const;
-
-/** Who performed an audit-logged action (the fields the event carries; others null). */
-export const ActorSchema = Type.Object({
-  type: stringEnum(
-    ["session", "api_key"],
-    "session: a person signed in; api_key: a request with a key",
-  ),
-  user_id: maybeText("the acting user's id"),
-  email: maybeText("the acting user's email"),
-  api_key_id: maybeText("the key the request was made with"),
-  service_account_id: maybeText("the service account that owns that key"),
-}, { ...closed, title: "actor", description: "who acted, as the audit log says" });
-
-/** One audit-log event about a key. */
-export const KeyEventSchema = Type.Object({
-  event: stringEnum(["api_key.created", "api_key.updated"], "the audit-log event type"),
-  at: Type.Integer({ minimum: 0, description: "when it happened, Unix seconds" }),
-  actor: nullable(ActorSchema, "who acted, or null when the log does not say"),
-  ip_address: maybeText("the IP address the action came from"),
-  user_agent: maybeText("the user agent of the action"),
-}, { ...closed, title: "key event", description: "an audit-log event about a key" });
-
-/** A key's completions usage over the last `days` days. */
-export const UsageSchema = Type.Object({
-  days: Type.Integer({ minimum: 1, maximum: 90, description: "the window, in whole UTC days" }),
-  requests: count("requests made with the key in the window"),
-  input_tokens: count("input tokens in the window"),
-  output_tokens: count("output tokens in the window"),
-}, { ...closed, title: "usage", description: "how much the key was used (--usage DAYS)" });
-
-/** The Admin API call (or manifest edit) that would fix an item; keydrift never sends it. */
-export const RemediationSchema = Type.Object({
-  method: stringEnum(
-    ["DELETE", "POST", "EDIT"],
-    "the HTTP method, or EDIT for a change to the manifest",
-  ),
-  path: text("the Admin API path, or file:line of the manifest entry to edit"),
-  body: nullable(
-    Type.Union([
-      Type.Object({
-        expires_in_seconds: Type.Integer({
-          minimum: 1,
-          maximum: 31_536_000,
-          description: "POST: the key's new lifetime in seconds",
-        }),
-      }, closed),
-      Type.Object({ name: text("POST: the service account (and first key) to create") }, closed),
-      Type.Object({
-        add_entry: Type.Object({
-          name: nullable(text("the key name"), "the name of the entry to add"),
-        }, { ...closed, description: "EDIT: declare this key" }),
-      }, closed),
-      Type.Object({
-        remove: stringEnum(["entry", "project"], "EDIT: delete the entry or the project block"),
-      }, closed),
-      Type.Object({
-        set: Type.Object(
-          Object.fromEntries(
-            CHANGE_PATHS.map((p) => [p, Type.Optional(maybeText(`write this ${p}`))]),
-          ),
-          { ...closed, description: "EDIT: write these values into the entry or project" },
-        ),
-      }, closed),
-      Type.Object({
-        pin_one_of: Type.Array(text("a live key id"), {
-          description: "EDIT: write one of these ids as the entry's id",
-        }),
-      }, closed),
-      Type.Object({
-        add_waiver: Type.Object({
-          policy: text("the policy"),
-          project: text("the project"),
-          key: maybeText("the key name"),
-        }, { ...closed, description: "EDIT: accept the finding with a waiver" }),
-      }, closed),
-    ], { description: "the request body" }),
-    "the request body (or what to change in the manifest), or null",
-  ),
-  summary: text("what the fix does, in one sentence"),
-}, { ...closed, title: "remediation", description: "the fix, as data; never executed" });
-
-/** The enrichment fields drift items and findings may carry (1.2). */
-const ENRICHED = {
-  attribution: Type.Optional(
-    nullable(
-      KeyEventSchema,
-      "--attribute: the key's api_key.created event, or null (see attribution_error)",
-    ),
-  ),
-  last_update: Type.Optional(
-    nullable(KeyEventSchema, "--attribute: the key's latest api_key.updated event, or null"),
-  ),
-  attribution_error: Type.Optional(text("--attribute: why the attribution is null")),
-  usage: Type.Optional(
-    nullable(UsageSchema, "--usage: the key's usage, or null (see usage_error)"),
-  ),
-  usage_error: Type.Optional(text("--usage: why the usage is null")),
-  usage_note: Type.Optional(
-    text("--usage: where the usage API contradicts last_used_at (key-unused, key-never-used)"),
-  ),
-  remediation: nullable(RemediationSchema, "the fix; null only outside check"),
-};
 
 /** One difference between the manifest and the live state. */
 export const DriftSchema = Type.Object({

@@ -5,7 +5,8 @@
  * shape. A shape that drifts from the spec fails here, not in a user's pipeline.
  */
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
-import { check, type Field, readKey, readProject, SHAPES } from "../lib/api/wire.ts";
+import { check, readKey, readProject } from "../lib/api/wire.ts";
+import { type Field, SHAPES } from "../lib/api/shapes.ts";
 import { ApiError } from "../lib/errors.ts";
 
 type Schema = {

@@ -8,7 +8,8 @@
 import type { LiveAdminKey, OwnerType } from "../types.ts";
 import type { ApiCore } from "./client.ts";
 import { ApiError } from "../errors.ts";
-import { ADMIN_API_KEY, ADMIN_KEY_OWNER, check, type Scrub } from "./wire.ts";
+import { check, type Scrub } from "./wire.ts";
+import { ADMIN_API_KEY, ADMIN_KEY_OWNER } from "./shapes.ts";
 
 /** The Admin API path that lists the organisation's admin API keys */
 export const ADMIN_KEYS_PATH = "/organization/admin_api_keys";

@@ -13,6 +13,7 @@ import { ApiError } from "../errors.ts";
 import type { AuditActor, KeyAttribution, KeyEvent } from "../types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
+import { check, type Scrub } from "./wire.ts";
 import {
   AUDIT_ACTOR,
   AUDIT_API_KEY,
@@ -22,9 +23,7 @@ import {
   AUDIT_SERVICE_ACCOUNT,
   AUDIT_SESSION,
   AUDIT_USER,
-  check,
-  type Scrub,
-} from "./wire.ts";
+} from "./shapes.ts";
 
 /** The audit-log event types keydrift reads for keys (creation and update) */
 export type KeyEventType = KeyEvent["event"];

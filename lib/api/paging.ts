@@ -4,7 +4,8 @@
  * make it loop is an error, never a silent stop.
  */
 import { ApiError } from "../errors.ts";
-import { check, LIST, type Scrub } from "./wire.ts";
+import { check, type Scrub } from "./wire.ts";
+import { LIST } from "./shapes.ts";
 
 /** A listing stops with an error after this many pages (500,000 items at 100 a page). */
 export const MAX_PAGES = 5_000;

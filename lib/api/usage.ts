@@ -17,7 +17,8 @@ import type { KeyUsage } from "../types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";
-import { check, type Scrub, USAGE_BUCKET, USAGE_COMPLETIONS, USAGE_PAGE } from "./wire.ts";
+import { check, type Scrub } from "./wire.ts";
+import { USAGE_BUCKET, USAGE_COMPLETIONS, USAGE_PAGE } from "./shapes.ts";
 
 /** Which keys' usage to look up and over how many days */
 export interface KeyUsageQuery {
