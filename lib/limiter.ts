@@ -71,9 +71,10 @@ export class Limiter {
     }
   }
 
-  release(): void {
+  /** Frees a slot; true when a waiting request took it (it starts once this task yields). */
+  release(): boolean {
     this.#active--;
-    this.#wake();
+    return this.#wake() > 0;
   }
 
   /** A request succeeded: after a limit's worth of successes, allow one more in flight. */
@@ -103,14 +104,18 @@ export class Limiter {
     this.#nextStart = Math.max(this.#nextStart, this.#pausedUntil);
   }
 
-  #wake(): void {
+  /** Wakes as many waiters as there are free slots, highest priority first; returns how many. */
+  #wake(): number {
     let free = this.#limit - this.#active;
+    let woken = 0;
     for (let p = 2; p >= 0; p--) {
       const queue = this.#waiters[p];
       while (free > 0 && queue.length) {
         free--;
+        woken++;
         queue.shift()!();
       }
     }
+    return woken;
   }
 }

@@ -64,3 +64,14 @@ Deno.test("limiter: project reads, then follow-up pages, get free slots before f
   await Promise.all(all);
   assertEquals(order, ["project", "next page", "first A", "first B"]);
 });
+
+Deno.test("limiter: release() is true only when a waiting request took the freed slot", async () => {
+  const l = new Limiter(1, virtualClock(0));
+  await l.acquire();
+  assertEquals(l.release(), false, "nobody waits");
+  await l.acquire();
+  const second = l.acquire(1);
+  assertEquals(l.release(), true, "the waiting request takes the slot");
+  await second;
+  assertEquals(l.release(), false);
+});

@@ -143,6 +143,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
       await limiter.acquire(priority);
       let verdict: Verdict;
       let refusal: Refusal | null = null;
+      let handedOver = false;
       try {
         const remaining = deadlineAt - o.clock.now();
         if (remaining <= 0) throw deadlineError(what);
@@ -174,14 +175,15 @@ export function createApiCore(o: ClientOptions): ApiCore {
           );
         }
       } finally {
-        limiter.release();
+        handedOver = limiter.release();
       }
       if (refusal) throw refusal;
       switch (verdict.kind) {
         case "ok":
-          // One turn of the event loop before the answer is checked: the requests that took
-          // the freed slots go out now, not after this page's (and its project's) processing.
-          await o.clock.sleep(0);
+          // When a waiting request took the freed slot, one turn of the event loop before this
+          // answer is checked: that request goes out now, not after this page's (and its
+          // project's) processing. A lone chain of pages has nothing to let go first.
+          if (handedOver) await o.clock.sleep(0);
           return { json: verdict.json };
         case "absent":
           return { absent: verdict.reason };
