@@ -52,6 +52,38 @@ Deno.test("listKeys() reads 250 keys in 3 pages", async () => {
   assertEquals(api.requests.length, 3);
 });
 
+Deno.test("listKeys() asks for the next page before reading this page's items: a malformed item on page 1 of 3 fails the listing after page 2 was asked for, never page 3", async () => {
+  const state = stateFrom(
+    "projects:\n  - id: proj_big\n    service_accounts: [{ id: sa, name: bot }]\n    generate: { count: 250, owner: sa }\n",
+  );
+  const inner = fakeFetch(state, () => NOW);
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await inner.fetch(input, init);
+    if (new URL(String(input)).searchParams.has("after")) return res;
+    const page = await res.json();
+    page.data[0].owner = { type: "user" }; // a user owner without its user
+    return Response.json(page);
+  };
+  const { c } = await client([], state, { fetch });
+  await rejects(c.listKeys("proj_big"), /an item of list keys of project "proj_big" \(page 1\)/);
+  assertEquals(inner.api.requests.map((r) => r.query), [
+    "?owner_project_access=any&limit=100",
+    "?owner_project_access=any&limit=100&after=key_big_100",
+  ]);
+});
+
+Deno.test("listProjects() with wanted ids all on page 1 of 2 sends one request: a listing that may stop never asks ahead", async () => {
+  const projects = Array.from({ length: 150 }, (_, i) => `  - { id: proj_${i + 1000} }`);
+  const state = stateFrom(`projects:\n${projects.join("\n")}\n`);
+  const { c, api } = await client([], state);
+  const r = await c.listProjects({
+    includeArchived: true,
+    wanted: new Set(["proj_1000", "proj_1001"]),
+  });
+  assertEquals(r.complete, false);
+  assertEquals(api.requests.length, 1);
+});
+
 const TRANSIENT: [string, Fault][] = [
   ["429 with retry-after", { on: "list", kind: "status", status: 429, retry_after: "2", times: 1 }],
   ["429 with retry-after-ms", {

@@ -310,25 +310,35 @@ export function createApiCore(o: ClientOptions): ApiCore {
     const limit = Number(query.find(([k]) => k === "limit")?.[1] ?? 20);
     const guard = new PageGuard(limit, o.scrub, o.maxPages, opts.cursor);
     const items: T[] = [];
-    let after: string | null = null;
-    for (let n = 1;; n++) {
-      const page = `${what} (page ${n})`;
-      const r = await get(
-        page,
+    const fetchPage = (n: number, after: string | null) =>
+      get(
+        `${what} (page ${n})`,
         path,
         after === null ? query : [...query, ["after", after]],
         opts.priority(n),
         { refusals: opts.refusals },
       );
+    let next = fetchPage(1, null);
+    for (let n = 1;; n++) {
+      const page = `${what} (page ${n})`;
+      const r = await next;
       if ("absent" in r) {
         throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
       }
       const checked = guard.page(r.json, page);
-      for (const item of checked.items) items.push(read(item, `an item of ${page}`));
+      // The next page is asked for before this one's items are read, so that reading them
+      // overlaps its round trip (a listing that may stop after them waits instead).
+      const ahead = checked.next !== null && !opts.stop ? fetchPage(n + 1, checked.next) : null;
+      try {
+        for (const item of checked.items) items.push(read(item, `an item of ${page}`));
+      } catch (e) {
+        await ahead?.catch(() => undefined);
+        throw e;
+      }
       proven = true;
       if (checked.next === null) return { items, complete: true };
       if (opts.stop?.(items, n)) return { items, complete: false };
-      after = checked.next;
+      next = ahead ?? fetchPage(n + 1, checked.next);
     }
   }
 
