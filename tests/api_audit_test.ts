@@ -424,6 +424,25 @@ Deno.test("readKeyEvents() says audit logging is not enabled, and the run's othe
   ok("json" in after, "the refusal ended the other reads");
 });
 
+Deno.test("readKeyEvents() retries a 404 without the API's error envelope (a proxy's page) like any read, then fails it as the core does", async () => {
+  let served = 0;
+  const { core, requests } = wire(
+    tampered(() => {
+      served++;
+      return Promise.resolve(new Response("<html>not here</html>", { status: 404 }));
+    }),
+    { maxRetries: 2 },
+  );
+  await rejects(
+    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE }),
+    (e) =>
+      e instanceof ApiError && !(e instanceof UnavailableError) &&
+      /without the OpenAI error envelope/.test(e.message),
+  );
+  assertEquals(served, 3, "the first answer and two retries");
+  assertEquals(requests.length, 3);
+});
+
 const REFUSALS: [string, number, string, string | null][] = [
   ["403 for a key without the audit-log permission", 403, "You do not have access", null],
   [

@@ -109,3 +109,13 @@ Deno.test("a chunked body over the limit is refused once it passes the limit", a
   );
   ok(r.kind === "too_large", JSON.stringify(r));
 });
+
+Deno.test("a body with both a small content-length and a chunked transfer-encoding is counted as it comes, and refused past the limit", async () => {
+  const chunk = "x".repeat(800);
+  const size = chunk.length.toString(16);
+  const r = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: 2\ntransfer-encoding: chunked\nconnection: close\n",
+    text(`${size}\r\n${chunk}\r\n${size}\r\n${chunk}\r\n0\r\n\r\n`),
+  );
+  ok(r.kind === "too_large", JSON.stringify(r));
+});

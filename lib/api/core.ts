@@ -24,24 +24,36 @@ export type Priority = 0 | 1 | 2;
 export type Query = [string, string | number | boolean][];
 
 /**
- * A refusal: a 4xx answer that is not retried (so not 408, 409 or 429), thrown as is by a read
- * made with `refusals: true`, before the core acts on it, so that the reader can read it its own
- * way (an endpoint that is not enabled, a permission the key lacks). What the reader does not
- * claim it hands back to {@link ApiCore.refused}, which acts as the core would have. The message
- * holds only the status; the envelope and request id are the server's, unscrubbed.
+ * A refusal: a 4xx answer the core does not retry (not 408, 409, 429 or a 404 without the API's
+ * error envelope), thrown as is by a read made with `refusals: true` before the core acts on it,
+ * so that the reader can read it its own way (an endpoint that is not enabled, a permission the
+ * key lacks). What the reader does not claim it hands to {@link ApiCore.refused}, which acts as
+ * the core would have (a 401 or 403 then ends every later read of the run). The message holds
+ * only the status; the envelope and request id are the server's, unscrubbed.
  */
 export class Refusal extends ApiError {
+  /** The read that was refused (`Cannot <what>`). */
+  readonly what: string;
+  readonly envelope: ErrorEnvelope | null;
+  /** The server's, unscrubbed (never in the message). */
+  readonly rawRequestId: string | null;
+  /** The core's own reading of the answer. */
+  readonly verdict: Verdict;
   constructor(
-    readonly what: string,
-    status: number,
-    readonly envelope: ErrorEnvelope | null,
-    /** The server's, unscrubbed (never in the message). */
-    readonly rawRequestId: string | null,
-    /** The core's own reading of the answer. */
-    readonly verdict: Verdict,
+    what: string,
+    answer: {
+      status: number;
+      envelope: ErrorEnvelope | null;
+      requestId: string | null;
+      verdict: Verdict;
+    },
   ) {
-    super(`Cannot ${what}: the API answered ${status}`, { status });
+    super(`Cannot ${what}: the API answered ${answer.status}`, { status: answer.status });
     this.name = "Refusal";
+    this.what = what;
+    this.envelope = answer.envelope;
+    this.rawRequestId = answer.requestId;
+    this.verdict = answer.verdict;
   }
 }
 
@@ -50,6 +62,14 @@ export class Refusal extends ApiError {
  * budget, deadline and proof of the base URL. GET only.
  */
 export interface ApiCore {
+  /** A read with `refusals: true`: a 2xx answer's JSON; every 404 is a {@link Refusal}. */
+  get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+    opts: { refusals: true },
+  ): Promise<{ json: unknown }>;
   /** One read with retries: the JSON of a 2xx answer, or `absent` for a real-looking 404. */
   get(
     what: string,
@@ -128,6 +148,20 @@ export function createApiCore(o: ClientOptions): ApiCore {
   };
 
   /** One read with retries: the JSON of a 2xx answer, or "absent" for a real 404. */
+  function get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+    opts: { refusals: true },
+  ): Promise<{ json: unknown }>;
+  function get(
+    what: string,
+    path: string,
+    query: Query,
+    priority: Priority,
+    opts?: { refusals?: boolean },
+  ): Promise<{ json: unknown } | { absent: string }>;
   async function get(
     what: string,
     path: string,
@@ -164,15 +198,16 @@ export function createApiCore(o: ClientOptions): ApiCore {
         });
         if (verdict.kind === "ok") limiter.success();
         const status = attempt.kind === "response" ? attempt.status : 0;
-        if (opts.refusals && status >= 400 && status < 500 && ![408, 409, 429].includes(status)) {
+        // A 4xx the core retries (408, 409, 429, a 404 without the API's error envelope) is not
+        // a refusal: it is retried as for any read.
+        if (opts.refusals && verdict.kind !== "retry" && status >= 400 && status < 500) {
           const answer = attempt as Extract<typeof attempt, { kind: "response" }>;
-          refusal = new Refusal(
-            what,
+          refusal = new Refusal(what, {
             status,
-            answer.isJson ? errorEnvelope(answer.json) : null,
-            answer.headers.get("x-request-id"),
+            envelope: answer.isJson ? errorEnvelope(answer.json) : null,
+            requestId: answer.headers.get("x-request-id"),
             verdict,
-          );
+          });
         }
       } finally {
         handedOver = limiter.release();

@@ -103,9 +103,8 @@ export interface RefusalRules {
  * {@link UnavailableError}; anything else is null (hand it to `ApiCore.refused`).
  */
 export function claimRefusal(
-  scrub: Scrub,
-  rules: RefusalRules,
   r: Refusal,
+  { scrub, rules }: { scrub: Scrub; rules: RefusalRules },
 ): UnavailableError | null {
   const { envelope, rawRequestId: requestId } = r;
   const status = r.status!;
@@ -135,5 +134,5 @@ export function claimRefusal(
 /** A failed enrichment read as the error to report: a refusal read by `rules`, else as it came. */
 export function enrichmentError(core: Pick<ApiCore, "scrub" | "refused">, rules: RefusalRules) {
   return (e: unknown): unknown =>
-    e instanceof Refusal ? claimRefusal(core.scrub, rules, e) ?? core.refused(e) : e;
+    e instanceof Refusal ? claimRefusal(e, { scrub: core.scrub, rules }) ?? core.refused(e) : e;
 }

@@ -69,10 +69,13 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
       await res.body?.cancel().catch(() => undefined);
       return { kind: "too_large", bytes: declared };
     }
-    // A declared length without a content coding bounds the body exactly (the HTTP client
-    // refuses more): read it in one piece. Anything else is read in parts, counted as it comes.
-    const body = Number.isFinite(declared) && res.headers.get("content-encoding") === null
-      ? await readWhole(res)
+    // A declared length frames the body (HTTP/1.1 without transfer-encoding; HTTP/2 refuses a
+    // mismatch), so without a content coding it is read in one piece. Anything else (chunked,
+    // compressed, or both a length and a transfer-encoding) is read in parts, counted as it comes.
+    const framed = Number.isFinite(declared) && res.headers.get("content-encoding") === null &&
+      res.headers.get("transfer-encoding") === null;
+    const body = framed
+      ? await readWhole(res, declared, abort.signal)
       : await readLimited(res, limit, abort.signal);
     if (typeof body === "number") return { kind: "too_large", bytes: body };
     let json: unknown = undefined;
@@ -102,17 +105,30 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
 
 class BodyError extends Error {}
 
-/** The whole body as text (its length is known and within the limit). */
-async function readWhole(res: Response): Promise<string> {
+/** The connection broke mid-body: what the reader threw, as the reason for a retry. */
+function broken(e: unknown): BodyError {
+  return new BodyError(
+    `the connection broke while reading the answer (${
+      firstLine(e instanceof Error ? e.message : String(e))
+    })`,
+  );
+}
+
+/** The whole body of a framed answer (`length` bytes, within the limit) as text. */
+async function readWhole(res: Response, length: number, signal: AbortSignal): Promise<string> {
+  let bytes: ArrayBuffer;
   try {
-    return await res.text();
+    bytes = await raceAbort(res.arrayBuffer(), signal);
   } catch (e) {
+    if (signal.aborted) throw signal.reason;
+    throw broken(e);
+  }
+  if (bytes.byteLength !== length) {
     throw new BodyError(
-      `the connection broke while reading the answer (${
-        firstLine(e instanceof Error ? e.message : String(e))
-      })`,
+      `the answer is ${bytes.byteLength} bytes, not the ${length} its content-length says`,
     );
   }
+  return new TextDecoder().decode(bytes);
 }
 
 /** The body as text, or its size so far once it passes `limit` bytes. */
@@ -134,11 +150,7 @@ async function readLimited(
         part = await reader.read();
       } catch (e) {
         if (signal.aborted) throw signal.reason;
-        throw new BodyError(
-          `the connection broke while reading the answer (${
-            firstLine(e instanceof Error ? e.message : String(e))
-          })`,
-        );
+        throw broken(e);
       }
       if (signal.aborted) throw signal.reason;
       if (part.done) break;

@@ -115,7 +115,6 @@ async function readBatch(
       n === 1 ? 0 : 1,
       { refusals: true },
     );
-    if ("absent" in r) throw new ApiError(`Cannot ${page}: ${core.scrub(r.absent)}`);
     const checked = b.pager.page(r.json, page, n, core.maxPages ?? MAX_PAGES);
     for (const res of checked.results) {
       const t = b.totals.get(res.keyId);
