@@ -22,15 +22,8 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./render/json.ts";
-import {
-  closed,
-  count,
-  ENRICHED,
-  maybeText,
-  nullable,
-  stringEnum,
-  text,
-} from "./report_schema_enrich.ts";
+import { ENRICHED } from "./report_schema_enrich.ts";
+import { closed, count, maybeText, nullable, stringEnum, text } from "./report_schema_kit.ts";
 
 export {
   ActorSchema,

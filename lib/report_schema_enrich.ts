@@ -1,26 +1,10 @@
 /**
- * Parts of the JSON report's schema (`report_schema.ts`, where the rules for changing it are):
- * the TypeBox helpers both files use, and the enrichment fields (format 1.2) that drift items
- * and findings may carry: attribution, usage and remediation.
+ * The enrichment fields (format 1.2) of the JSON report's schema that drift items and findings
+ * may carry: attribution, usage and remediation (`report_schema.ts`, where the rules for changing
+ * the schema are, holds the rest).
  */
-import { type TSchema, Type } from "@sinclair/typebox";
-
-export const closed = { additionalProperties: false } as const;
-
-/** A string that is one of `values`, as a plain JSON Schema `enum`. */
-export function stringEnum<const T extends readonly string[]>(values: T, description: string) {
-  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], description });
-}
-
-/** `schema` or null; the description goes on the whole. */
-export function nullable<T extends TSchema>(schema: T, description: string) {
-  return Type.Union([schema, Type.Null()], { description });
-}
-
-export const count = (description: string) => Type.Integer({ minimum: 0, description });
-export const text = (description: string) => Type.String({ description });
-
-export const maybeText = (description: string) => nullable(text(description), description);
+import { Type } from "@sinclair/typebox";
+import { closed, count, maybeText, nullable, stringEnum, text } from "./report_schema_kit.ts";
 
 /** The fields a `changed` or `project_changed` drift item can name (and an EDIT can set). */
 const CHANGE_PATHS = [

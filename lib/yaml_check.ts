@@ -82,24 +82,31 @@ class Checker {
       case "object":
         return this.checkObject(node, schema, label, where);
       case "array":
-        if (node?.kind === "lazyseq") {
-          // Read, checked and dropped one entry at a time: the peak memory of a 100,000-key
-          // manifest holds one entry's tree, not the whole file's.
-          const out = new Array(node.length);
-          const items = schema.items ?? {};
-          const entry = new Label(null, label);
-          for (let i = 0; i < node.length; i++) {
-            out[i] = this.check(node.item(i), items, entry, node);
-          }
-          return out;
+        if (node?.kind !== "seq" && node?.kind !== "lazyseq") {
+          return this.wrongType(node, where, label, "a list");
         }
-        if (node?.kind !== "seq") return this.wrongType(node, where, label, "a list");
-        return node.items.map((item) =>
-          this.check(item, schema.items ?? {}, new Label(null, label), node)
-        );
+        return this.checkItems(node, schema.items ?? {}, new Label(null, label));
       default:
         return this.checkScalar(node, schema, label, where);
     }
+  }
+
+  /**
+   * Each entry of a list, checked. A lazy list's entries are read, checked and dropped one at a
+   * time: the peak memory of a 100,000-key manifest holds one entry's tree, not the whole file's.
+   */
+  checkItems(node: Extract<YNode, { kind: "seq" | "lazyseq" }>, items: JsonSchema, entry: Label) {
+    const length = node.kind === "lazyseq" ? node.length : node.items.length;
+    const out = new Array(length);
+    for (let i = 0; i < length; i++) {
+      out[i] = this.check(
+        node.kind === "lazyseq" ? node.item(i) : node.items[i],
+        items,
+        entry,
+        node,
+      );
+    }
+    return out;
   }
 
   checkObject(node: N, schema: JsonSchema, label: string | Label, where: N) {

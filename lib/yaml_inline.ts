@@ -33,12 +33,18 @@ export function resolvePlain(s: string): unknown {
 
 /** Thrown when the text leaves the subset; when a lazy item throws it, read the file again in full. */
 export class GiveUp {}
+/** The one {@link GiveUp} thrown (it carries nothing). */
 export const GIVE_UP = new GiveUp();
 
+/** Character codes the readers test for: space, `#`, `-`, `:` and `,`. */
 export const SP = 32;
+/** `#` */
 export const HASH = 35;
+/** `-` */
 export const DASH = 45;
+/** `:` */
 export const COLON = 58;
+/** `,` */
 export const COMMA = 44;
 
 /** Characters a plain scalar may not start with (YAML indicators), besides "-" + space. */

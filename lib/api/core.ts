@@ -6,124 +6,31 @@
 import { ApiError } from "../errors.ts";
 import { Limiter } from "../limiter.ts";
 import { VERSION } from "../version.ts";
-import { type Cursor, PageGuard } from "./paging.ts";
-import { classify, type ErrorEnvelope, errorEnvelope, type Verdict } from "./retry.ts";
+import { PageGuard } from "./paging.ts";
+import { classify, Refusal, refusalOf, type Verdict } from "./retry.ts";
 import { getOnce } from "./transport.ts";
-import type { Scrub } from "./wire.ts";
 import {
+  type ApiCore,
   checkBaseURL,
   type ClientOptions,
   type ClientStats,
+  type ListOptions,
   MAX_THROTTLED_RETRIES,
-} from "./options.ts";
+  type Priority,
+  type Query,
+} from "./contract.ts";
 
-export { checkBaseURL, type ClientOptions, type ClientStats, MAX_THROTTLED_RETRIES };
-/** Limiter priority: 2 project reads (served first), 1 next pages, 0 first pages. */
-export type Priority = 0 | 1 | 2;
-/** Query parameters in the order they are sent (repeat a name for arrays: `event_types[]`). */
-export type Query = [string, string | number | boolean][];
-
-/**
- * A refusal: a 4xx answer the core does not retry (not 408, 409, 429 or a 404 without the API's
- * error envelope), thrown as is by a read made with `refusals: true` before the core acts on it,
- * so that the reader can read it its own way (an endpoint that is not enabled, a permission the
- * key lacks). What the reader does not claim it hands to {@link ApiCore.refused}, which acts as
- * the core would have (a 401 or 403 then ends every later read of the run). The message holds
- * only the status; the envelope and request id are the server's, unscrubbed.
- */
-export class Refusal extends ApiError {
-  /** The read that was refused (`Cannot <what>`). */
-  readonly what: string;
-  readonly envelope: ErrorEnvelope | null;
-  /** The server's, unscrubbed (never in the message). */
-  readonly rawRequestId: string | null;
-  /** The core's own reading of the answer. */
-  readonly verdict: Verdict;
-  constructor(
-    what: string,
-    answer: {
-      status: number;
-      envelope: ErrorEnvelope | null;
-      requestId: string | null;
-      verdict: Verdict;
-    },
-  ) {
-    super(`Cannot ${what}: the API answered ${answer.status}`, { status: answer.status });
-    this.name = "Refusal";
-    this.what = what;
-    this.envelope = answer.envelope;
-    this.rawRequestId = answer.requestId;
-    this.verdict = answer.verdict;
-  }
-}
-
-/**
- * The generic reads every Admin API reader is built from, sharing one request gate, retry
- * budget, deadline and proof of the base URL. GET only.
- */
-export interface ApiCore {
-  /** A read with `refusals: true`: a 2xx answer's JSON; every 404 is a {@link Refusal}. */
-  get(
-    what: string,
-    path: string,
-    query: Query,
-    priority: Priority,
-    opts: { refusals: true },
-  ): Promise<{ json: unknown }>;
-  /** One read with retries: the JSON of a 2xx answer, or `absent` for a real-looking 404. */
-  get(
-    what: string,
-    path: string,
-    query: Query,
-    priority: Priority,
-    opts?: { refusals?: boolean },
-  ): Promise<{ json: unknown } | { absent: string }>;
-  /**
-   * The core's reading of a {@link Refusal} a reader does not claim: the error to throw (a 401 or
-   * 403 ends every read of the run, as it would have).
-   */
-  refused(r: Refusal): ApiError;
-  /** One object: `read` of the answer, or null when it is absent by the rule of SPEC 10.1. */
-  readOne<T>(
-    what: string,
-    path: string,
-    priority: Priority,
-    read: (json: unknown) => T,
-    /** A project id: a 404 for it contradicts a proving listing that holds it. */
-    listedAs?: string,
-  ): Promise<T | null>;
-  /**
-   * Every item of a cursor listing (`after` = the previous page's `last_id`, or its last item's
-   * id with `cursor: "last_item"`), each `read`.
-   */
-  list<T>(
-    what: string,
-    path: string,
-    query: Query,
-    read: (item: unknown, what: string) => T,
-    opts: ListOptions<T>,
-  ): Promise<{ items: T[]; complete: boolean }>;
-  /** The URL a read of `path` with `query` is sent to (to keep batched queries within a budget). */
-  href(path: string, query: Query): string;
-  /** Marks the base URL proven (a reader accepted an answer from it). */
-  proven(): void;
-  /** Scrubs a server string of the admin key. */
-  readonly scrub: Scrub;
-  readonly stats: ClientStats;
-  readonly concurrency: number;
-  readonly maxPages: number | undefined;
-}
-
-/** Options for one paged listing: request priority, when to stop, refusal handling and cursor */
-export interface ListOptions<T> {
-  priority: (page: number) => Priority;
-  stop?: (items: T[], page: number) => boolean;
-  /** Throw refusals as {@link Refusal} for the reader to read. */
-  refusals?: boolean;
-  /** Where the next page's cursor comes from (default `last_id`). */
-  cursor?: Cursor;
-}
-
+export {
+  type ApiCore,
+  checkBaseURL,
+  type ClientOptions,
+  type ClientStats,
+  type ListOptions,
+  MAX_THROTTLED_RETRIES,
+  type Priority,
+  type Query,
+  Refusal,
+};
 /** The shared core: request gate, retries, deadline, proof of the base URL. */
 export function createApiCore(o: ClientOptions): ApiCore {
   const base = checkBaseURL(o.baseURL);
@@ -174,44 +81,11 @@ export function createApiCore(o: ClientOptions): ApiCore {
     let throttles = 0;
     for (;;) {
       if (fatal) throw fatal;
-      await limiter.acquire(priority);
-      let verdict: Verdict;
-      let refusal: Refusal | null = null;
-      let handedOver = false;
-      try {
-        const remaining = deadlineAt - o.clock.now();
-        if (remaining <= 0) throw deadlineError(what);
-        const timeoutMs = Math.min(o.timeoutMs, remaining);
-        stats.requests++;
-        const attempt = await getOnce(url(path, query), {
-          fetch: o.fetch,
-          clock: o.clock,
-          headers,
-          timeoutMs,
-        });
-        if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
-        verdict = classify(attempt, {
-          now: o.clock.now(),
-          attempt: attempts + throttles,
-          random: o.random(),
-          timeoutMs: o.timeoutMs,
-        });
-        if (verdict.kind === "ok") limiter.success();
-        const status = attempt.kind === "response" ? attempt.status : 0;
-        // A 4xx the core retries (408, 409, 429, a 404 without the API's error envelope) is not
-        // a refusal: it is retried as for any read.
-        if (opts.refusals && verdict.kind !== "retry" && status >= 400 && status < 500) {
-          const answer = attempt as Extract<typeof attempt, { kind: "response" }>;
-          refusal = new Refusal(what, {
-            status,
-            envelope: answer.isJson ? errorEnvelope(answer.json) : null,
-            requestId: answer.headers.get("x-request-id"),
-            verdict,
-          });
-        }
-      } finally {
-        handedOver = limiter.release();
-      }
+      const { verdict, refusal, handedOver } = await attemptOnce(what, url(path, query), {
+        priority,
+        retried: attempts + throttles,
+        refusals: opts.refusals === true,
+      });
       if (refusal) throw refusal;
       switch (verdict.kind) {
         case "ok":
@@ -244,6 +118,40 @@ export function createApiCore(o: ClientOptions): ApiCore {
       );
       await o.clock.sleep(verdict.waitMs);
     }
+  }
+
+  /**
+   * One attempt in a request slot: what it means, the refusal it is (with `refusals`), and
+   * whether a waiting request took the slot as it was freed.
+   */
+  async function attemptOnce(
+    what: string,
+    target: URL,
+    a: { priority: Priority; retried: number; refusals: boolean },
+  ): Promise<{ verdict: Verdict; refusal: Refusal | null; handedOver: boolean }> {
+    await limiter.acquire(a.priority);
+    let verdict: Verdict;
+    let refusal: Refusal | null;
+    try {
+      const remaining = deadlineAt - o.clock.now();
+      if (remaining <= 0) throw deadlineError(what);
+      const timeoutMs = Math.min(o.timeoutMs, remaining);
+      stats.requests++;
+      const attempt = await getOnce(target, { fetch: o.fetch, clock: o.clock, headers, timeoutMs });
+      if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
+      verdict = classify(attempt, {
+        now: o.clock.now(),
+        attempt: a.retried,
+        random: o.random(),
+        timeoutMs: o.timeoutMs,
+      });
+      if (verdict.kind === "ok") limiter.success();
+      refusal = a.refusals ? refusalOf(what, attempt, verdict) : null;
+    } catch (e) {
+      limiter.release();
+      throw e;
+    }
+    return { verdict, refusal, handedOver: limiter.release() };
   }
 
   function apiError(

@@ -2,6 +2,7 @@
  * What an attempt means: a value, a retry (with its wait), a fatal credential problem, a claim of
  * absence, or a failure. Pure: the clock's `now` and the jitter come in as arguments.
  */
+import { ApiError } from "../errors.ts";
 import { type Attempt, MAX_BODY_BYTES } from "./transport.ts";
 
 /** Longest `retry-after` keydrift will honour; the official SDK uses the same ceiling. */
@@ -206,4 +207,54 @@ export function retryAfterMs(headers: Headers | undefined, now: number): number 
   if (Number.isFinite(Number(ra))) return Math.max(0, Number(ra) * 1000);
   const date = Date.parse(ra);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * A refusal: a 4xx answer the core does not retry (not 408, 409, 429 or a 404 without the API's
+ * error envelope), thrown as is by a read made with `refusals: true` before the core acts on it,
+ * so that the reader can read it its own way (an endpoint that is not enabled, a permission the
+ * key lacks). What the reader does not claim it hands to {@link ApiCore.refused}, which acts as
+ * the core would have (a 401 or 403 then ends every later read of the run). The message holds
+ * only the status; the envelope and request id are the server's, unscrubbed.
+ */
+export class Refusal extends ApiError {
+  /** The read that was refused (`Cannot <what>`). */
+  readonly what: string;
+  readonly envelope: ErrorEnvelope | null;
+  /** The server's, unscrubbed (never in the message). */
+  readonly rawRequestId: string | null;
+  /** The core's own reading of the answer. */
+  readonly verdict: Verdict;
+  constructor(
+    what: string,
+    answer: {
+      status: number;
+      envelope: ErrorEnvelope | null;
+      requestId: string | null;
+      verdict: Verdict;
+    },
+  ) {
+    super(`Cannot ${what}: the API answered ${answer.status}`, { status: answer.status });
+    this.name = "Refusal";
+    this.what = what;
+    this.envelope = answer.envelope;
+    this.rawRequestId = answer.requestId;
+    this.verdict = answer.verdict;
+  }
+}
+
+/**
+ * The {@link Refusal} an attempt is, if any: a 4xx answer the core does not retry (408, 409,
+ * 429 and a 404 without the API's error envelope are retried as for any read).
+ */
+export function refusalOf(what: string, a: Attempt, verdict: Verdict): Refusal | null {
+  if (a.kind !== "response" || a.status < 400 || a.status >= 500 || verdict.kind === "retry") {
+    return null;
+  }
+  return new Refusal(what, {
+    status: a.status,
+    envelope: a.isJson ? errorEnvelope(a.json) : null,
+    requestId: a.headers.get("x-request-id"),
+    verdict,
+  });
 }

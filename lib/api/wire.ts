@@ -1,7 +1,7 @@
 /**
  * Wire objects, checked against the OpenAPI spec's component schemas and turned into domain
- * values. Each `Shape` (`shapes.ts`) lists exactly the fields keydrift reads, compares or evaluates, typed
- * as the spec types them (`tests/api_wire_test.ts` holds every shape to the spec's schemas); a
+ * values. Each `Shape` (`shapes.ts`) lists exactly the fields keydrift reads, compares or
+ * evaluates, typed as the spec types them (`tests/api_wire_test.ts` holds every shape to the spec's schemas); a
  * field keydrift uses must be present with that type, or the item is malformed. Fields keydrift
  * does not use are never grounds for failure. Every string is scrubbed of the admin key here,
  * where it enters the program.
