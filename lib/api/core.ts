@@ -31,6 +31,7 @@ export {
   type Query,
   Refusal,
 };
+
 /** The shared core: request gate, retries, deadline, proof of the base URL. */
 export function createApiCore(o: ClientOptions): ApiCore {
   const base = checkBaseURL(o.baseURL);
