@@ -1,28 +1,29 @@
 /**
  * The only door to the OpenAI Admin API: the reads `check` and `import` make (projects, project
- * keys, admin keys), on the shared core (`core.ts`: request gate, retries, deadline, absence).
- * Transport (`transport.ts`), what an answer means (`retry.ts`), paging guards (`paging.ts`) and
- * wire checks (`wire.ts`) are the core's parts.
+ * keys, admin keys), on the shared core (`core.ts`: request gate, retries, deadline, absence;
+ * `contract.ts` is what it offers). Transport (`transport.ts`), what an answer means (`retry.ts`),
+ * paging guards (`paging.ts`) and wire checks (`wire.ts`) are the core's parts.
  */
 import type { LiveAdminKey, LiveKey } from "../types.ts";
 import { listAdminKeys, retrieveAdminKey } from "./admin_keys.ts";
-import { type ApiCore, type ClientOptions, type ClientStats, createApiCore } from "./core.ts";
+import type { ApiCore, ClientOptions, ClientStats } from "./contract.ts";
+import { createApiCore } from "./core.ts";
 import { readKey, readProject, type WireProject } from "./wire.ts";
 
 export type { WireProject } from "./wire.ts";
 export type { Clock } from "./transport.ts";
+export { createApiCore } from "./core.ts";
+export { Refusal } from "./retry.ts";
 export {
   type ApiCore,
   checkBaseURL,
   type ClientOptions,
   type ClientStats,
-  createApiCore,
   type ListOptions,
   MAX_THROTTLED_RETRIES,
   type Priority,
   type Query,
-  Refusal,
-} from "./core.ts";
+} from "./contract.ts";
 
 /** A read-only client for the OpenAI Admin API that pages, retries and validates its answers */
 export interface AdminClient {

@@ -20,18 +20,6 @@ import {
   type Query,
 } from "./contract.ts";
 
-export {
-  type ApiCore,
-  checkBaseURL,
-  type ClientOptions,
-  type ClientStats,
-  type ListOptions,
-  MAX_THROTTLED_RETRIES,
-  type Priority,
-  type Query,
-  Refusal,
-};
-
 /** The shared core: request gate, retries, deadline, proof of the base URL. */
 export function createApiCore(o: ClientOptions): ApiCore {
   const base = checkBaseURL(o.baseURL);
