@@ -80,7 +80,10 @@ export type Query = [string, string | number | boolean][];
  * budget, deadline and proof of the base URL. GET only.
  */
 export interface ApiCore {
-  /** A read with `refusals: true`: a 2xx answer's JSON; every 404 is a {@link Refusal}. */
+  /**
+   * A read with `refusals: true`: a 2xx answer's JSON. A 4xx the core does not retry is thrown as
+   * a {@link Refusal} (a real 404 included, so nothing comes back as absent).
+   */
   get(
     what: string,
     path: string,
