@@ -8,6 +8,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
   ADMIN_KEY,
   CHECK_API,
+  CHECK_FAKE,
   fakeFetch,
   NOW_S,
   readExample,
@@ -260,6 +261,21 @@ Deno.test("import writes the admin_keys section (unnamed keys pinned by id) and 
     { files },
   );
   ok(!without.files.get("k.yaml")!.includes("admin_keys"));
+});
+
+Deno.test("check --project reads only that project: admin keys are not read and admin_keys_checked is false", async () => {
+  const files = { "keydrift.yaml": readExample("keydrift.yaml"), "state.yaml": STATE };
+  const r = await runCli(
+    [...CHECK_FAKE, "--project", "proj_search", "--format", "json=r.json", "-v"],
+    { files },
+  );
+  const report = JSON.parse(r.files.get("r.json")!);
+  assertEquals(report.admin_keys_checked, false);
+  assertEquals(report.drift.filter((d: Json) => d.key_type === "admin"), []);
+  assertEquals(report.findings.filter((f: Json) => f.key_type === "admin"), []);
+  ok(report.drift.every((d: Json) => d.project_id === "proj_search"), r.stderr);
+  const all = await runCli([...CHECK_FAKE, "--format", "json=r.json"], { files });
+  assertEquals(JSON.parse(all.files.get("r.json")!).admin_keys_checked, true);
 });
 
 Deno.test("the example manifest's demo reports exactly one unexpected admin key", async () => {

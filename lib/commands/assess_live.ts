@@ -63,7 +63,10 @@ export async function assessLive(
   return { report: assess.report(errors), core: client.core, createdAt, started };
 }
 
-/** Narrows the manifest to `--project` ids; each must be declared. */
+/**
+ * Narrows the manifest to `--project` ids; each must be declared. Admin keys belong to no
+ * project: a narrowed check does not read them (the report says `admin_keys_checked: false`).
+ */
 export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
   if (!ids.length) return manifest;
   const declared = manifest.projects.map((p) => p.id);
@@ -75,5 +78,9 @@ export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
       );
     }
   }
-  return { ...manifest, projects: manifest.projects.filter((p) => ids.includes(p.id)) };
+  return {
+    ...manifest,
+    projects: manifest.projects.filter((p) => ids.includes(p.id)),
+    adminKeys: null,
+  };
 }

@@ -28,7 +28,7 @@ Options:
 } (default text to stdout)
       --summary           also append the markdown report to $GITHUB_STEP_SUMMARY when it is set
 ${connectHelp("run against")}
-      --project ID        check only this project (repeatable)
+      --project ID        check only this project (repeatable; admin keys are then not read)
       --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
       --no-waivers        ignore all waivers (audit mode)
       --attribute         say who created each unexpected, changed or flagged key (audit log)
