@@ -97,21 +97,17 @@ function mayHold(text: string, needles: Needles): boolean {
 const ESCAPABLE_CODE = new Uint8Array(128);
 for (const c of ESCAPABLE) ESCAPABLE_CODE[c.charCodeAt(0)] = 1;
 
-const isAlnum = (c: number) =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** The entities renderers write, at the start of a string (none is over 10 characters). */
+const ENTITY = /^&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});/;
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
 /** Length of the escape unit at `i` (a backslash or `&`), or 0 when there is none. */
 function escapeLength(text: string, i: number, xml: boolean): number {
   if (text[i] === "&") {
-    // An entity: &name; &#123; &#x1F;
-    let j = i + 1;
-    const hash = text[j] === "#";
-    const hex = hash && (text[j + 1] === "x" || text[j + 1] === "X");
-    j += hash ? (hex ? 2 : 1) : 0;
-    const first = j;
-    while (j - first < 32 && (hex ? isHex : isAlnum)(text.charCodeAt(j))) j++;
-    return j > first && text[j] === ";" ? j + 1 - i : 0;
+    // An entity as the renderers write them: &amp; &lt; &gt; &quot; &apos; &#123; &#x1F;.
+    // Anything else shaped like one (`&abc;`, `&737c…;`) is no entity to a reader of Markdown
+    // or text: it shows as written, so its characters are read as text here too.
+    return ENTITY.exec(text.slice(i, i + 10))?.[0].length ?? 0;
   }
   if (xml || text[i] !== "\\" || i + 1 >= text.length) return 0;
   const next = text[i + 1];

@@ -64,6 +64,21 @@ Deno.test("scrubValue() replaces a secret whatever characters it holds, then wha
   assertEquals(scrubValue("Bearer abc", []), "Bearer [REDACTED]");
 });
 
+Deno.test("a piece of the admin key inside something shaped like an entity (&TESTSECRET0123; &#0123456789abc;) is redacted: only the entities renderers write are kept whole", () => {
+  const { secrets, redact: scrubDoc } = scrubber([ADMIN_KEY]);
+  for (
+    const v of ["&TESTSECRET0123;", "&#0123456789abc;", "a&0123456789abcdef;b", "&#x0123456789abc;"]
+  ) {
+    for (const out of [secrets(v), scrubDoc(v)]) {
+      for (const p of pieces(ADMIN_KEY)) ok(!out.includes(p), JSON.stringify([v, out]));
+    }
+  }
+  // The renderers' own entities are never cut.
+  for (const e of ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#39;", "&#x1F;"]) {
+    assertEquals(scrubDoc(`a${e}b`), `a${e}b`);
+  }
+});
+
 /** Characters a secret may hold: mostly its own alphabet, sometimes one a format must escape. */
 const SECRET_CHAR = fc.oneof(
   { weight: 20, arbitrary: fc.constantFrom(..."abcdefXYZ0123456789_-.") },
@@ -148,11 +163,16 @@ Deno.test("scrubber().secrets() leaves no secret, no 12-character piece and no s
             ok(!visible(out).includes(p), JSON.stringify([p, value, out]));
           }
           if (bare.length < PIECE && /^[A-Za-z0-9._~+/=_-]+$/.test(bare)) {
-            // A short secret goes as a whole word, except beside markup (`<x`, `/x`, `x=`).
-            for (const m of out.matchAll(/[A-Za-z0-9._~+/=_-]+/g)) {
+            // A short secret goes as a whole word, except beside markup (`<x`, `/x`, `x=`). A word
+            // is a run of token characters, a Markdown escape of one (`\_`) counting as the
+            // character it escapes, as redact() reads runs.
+            for (const m of out.matchAll(/(?:[A-Za-z0-9._~+/=_-]|\\[._~+/=-])+/g)) {
               const markup = (m.index > 0 && "</".includes(out[m.index - 1])) ||
                 out[m.index + m[0].length] === "=";
-              ok(m[0] !== bare || markup, JSON.stringify([bare, value, out]));
+              ok(
+                m[0].replace(/\\(.)/g, "$1") !== bare || markup,
+                JSON.stringify([bare, value, out]),
+              );
             }
           }
         }
