@@ -71,54 +71,12 @@ export class FlowReader {
     if (this.i >= this.end || this.t.charCodeAt(this.i) === HASH) throw GIVE_UP; // spans lines
   }
 
+  /** The node at the current position: a flow collection, a quoted or a plain scalar. */
   node(): YNode {
     const t = this.t;
     const start = this.i;
     const c = t.charCodeAt(start);
-    if (c === 91 || c === 123) {
-      if (++this.depth > MAX_DEPTH) throw GIVE_UP;
-      const closer = c === 91 ? 93 : 125;
-      this.i++;
-      const items: YNode[] | null = c === 91 ? [] : null;
-      const pairs: { key: YNode; value: YNode | null }[] | null = c === 91 ? null : [];
-      // Past a few pairs (a long generated or hostile line), keys are looked up in a set.
-      let seen: Set<unknown> | null = null;
-      this.spaces();
-      while (t.charCodeAt(this.i) !== closer) {
-        if (items) {
-          items.push(this.node());
-          this.spaces();
-          if (t.charCodeAt(this.i) === COLON) throw GIVE_UP; // single-pair mapping
-        } else {
-          const key = this.node();
-          if (key.kind !== "scalar" || typeof key.value !== "string") throw GIVE_UP;
-          if (pairs!.length >= 8) seen ??= new Set(pairs!.map((p) => (p.key as YScalar).value));
-          if (seen ? seen.has(key.value) : repeats(pairs!, key.value)) throw GIVE_UP;
-          seen?.add(key.value);
-          this.spaces();
-          if (t.charCodeAt(this.i) !== COLON || t.charCodeAt(this.i + 1) !== SP) throw GIVE_UP;
-          this.i++;
-          this.spaces();
-          const v = t.charCodeAt(this.i);
-          const value: YNode = v === COMMA || v === closer
-            ? { kind: "scalar", offset: this.i, value: null, plain: true }
-            : this.node();
-          pairs!.push({ key, value });
-          this.spaces();
-        }
-        const sep = t.charCodeAt(this.i);
-        if (sep === COMMA) {
-          this.i++;
-          this.spaces();
-          if (t.charCodeAt(this.i) === COMMA) throw GIVE_UP;
-        } else if (sep !== closer) throw GIVE_UP;
-      }
-      this.i++;
-      this.depth--;
-      return items
-        ? { kind: "seq", offset: start, items }
-        : { kind: "map", offset: start, pairs: pairs! };
-    }
+    if (c === 91 || c === 123) return this.collection(c === 91);
     if (c === 34 || c === 39) {
       const close = quoteEnd(t, start, this.end);
       this.i = close + 1;
@@ -140,7 +98,62 @@ export class FlowReader {
     while (t.charCodeAt(e - 1) === SP) e--;
     return { kind: "scalar", offset: start, value: resolvePlain(t.slice(start, e)), plain: true };
   }
+
+  /** A `[...]` sequence or a `{...}` mapping starting at the current position. */
+  collection(isSeq: boolean): YNode {
+    const t = this.t;
+    const start = this.i;
+    if (++this.depth > MAX_DEPTH) throw GIVE_UP;
+    const closer = isSeq ? 93 : 125;
+    this.i++;
+    // One list per collection: its items or its pairs.
+    const items: YNode[] = isSeq ? [] : NONE;
+    const pairs: { key: YNode; value: YNode | null }[] = isSeq ? NONE : [];
+    // Past a few pairs (a long generated or hostile line), keys are looked up in a set.
+    let seen: Set<unknown> | null = null;
+    this.spaces();
+    while (t.charCodeAt(this.i) !== closer) {
+      if (isSeq) {
+        items.push(this.node());
+        this.spaces();
+        if (t.charCodeAt(this.i) === COLON) throw GIVE_UP; // single-pair mapping
+      } else {
+        const key = this.node();
+        if (key.kind !== "scalar" || typeof key.value !== "string") throw GIVE_UP;
+        if (pairs.length >= 8) seen ??= new Set(pairs.map((p) => (p.key as YScalar).value));
+        if (seen ? seen.has(key.value) : repeats(pairs, key.value)) throw GIVE_UP;
+        seen?.add(key.value);
+        pairs.push({ key, value: this.pairValue(closer) });
+        this.spaces();
+      }
+      const sep = t.charCodeAt(this.i);
+      if (sep === COMMA) {
+        this.i++;
+        this.spaces();
+        if (t.charCodeAt(this.i) === COMMA) throw GIVE_UP;
+      } else if (sep !== closer) throw GIVE_UP;
+    }
+    this.i++;
+    this.depth--;
+    return isSeq ? { kind: "seq", offset: start, items } : { kind: "map", offset: start, pairs };
+  }
+
+  /** After a mapping key: `: ` and the value (an absent one is null, placed where it would be). */
+  pairValue(closer: number): YNode {
+    const t = this.t;
+    this.spaces();
+    if (t.charCodeAt(this.i) !== COLON || t.charCodeAt(this.i + 1) !== SP) throw GIVE_UP;
+    this.i++;
+    this.spaces();
+    const v = t.charCodeAt(this.i);
+    return v === COMMA || v === closer
+      ? { kind: "scalar", offset: this.i, value: null, plain: true }
+      : this.node();
+  }
 }
+
+/** The list a flow collection does not use (never written to). */
+const NONE = Object.freeze([]) as never[];
 
 /** Whether a one-line flow mapping already has the key `name` (a few pairs: no set needed). */
 function repeats(pairs: readonly { key: YNode }[], name: string): boolean {
