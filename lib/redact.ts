@@ -65,16 +65,23 @@ function needlesFor(secrets: readonly string[]): Needles {
         (candidate.length >= PIECE ? exact : short).add(candidate);
       }
     }
-    for (const segment of s.split(/[^A-Za-z0-9._~+/=_-]+/)) {
-      for (let i = 0; i + PIECE <= segment.length; i++) windows.add(segment.slice(i, i + PIECE));
-    }
+    // Every window of the whole secret, whatever characters it holds: one with a character
+    // outside the token set never matches a run of a document, but does match a server value.
+    for (let i = 0; i + PIECE <= s.length; i++) windows.add(s.slice(i, i + PIECE));
   }
   // Longest first, so a secret that contains another is replaced whole.
   const pairs = new Uint8Array(128 * 128);
-  for (const w of windows) pairs[(w.charCodeAt(0) << 7) | w.charCodeAt(1)] = 1;
+  for (const w of windows) pairs[pairIndex(w, 0)] = 1;
   const starts = pairs.slice();
-  for (const w of short) starts[(w.charCodeAt(0) << 7) | w.charCodeAt(1)] = 1;
+  for (const w of short) starts[pairIndex(w, 0)] = 1;
   return { exact: [...exact].sort((a, b) => b.length - a.length), short, windows, pairs, starts };
+}
+
+/** The bitmap index of the two characters at `i` (a non-ASCII one counts as DEL: no false no). */
+function pairIndex(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const d = text.charCodeAt(i + 1);
+  return ((c < 128 ? c : 127) << 7) | (d < 128 ? d : 127);
 }
 
 /**
@@ -204,10 +211,9 @@ function secretSpans(run: string, needles: Needles, shapes: boolean): [number, n
   if (needles.windows.size && run.length >= PIECE) {
     for (let i = 0; i + PIECE <= run.length; i++) {
       // Runs hold only ASCII token characters, so the pair index is in range.
-      if (
-        needles.pairs[(run.charCodeAt(i) << 7) | run.charCodeAt(i + 1)] === 1 &&
-        needles.windows.has(run.slice(i, i + PIECE))
-      ) spans.push([i, i + PIECE]);
+      if (needles.pairs[pairIndex(run, i)] === 1 && needles.windows.has(run.slice(i, i + PIECE))) {
+        spans.push([i, i + PIECE]);
+      }
     }
   }
   if (!shapes || run.length < 19 || !run.includes("sk-")) return spans;
@@ -253,22 +259,54 @@ export function scrubber(secrets: readonly string[]): {
   secrets(s: string): string;
 } {
   const needles = needlesFor(secrets);
-  const whole = (s: string) => {
+  // The secrets and the admin key without its prefix, whatever they hold, longest first.
+  const forms = [...new Set(secrets.flatMap((x) => [x, x.replace(/^sk-admin-/, "")]))]
+    .filter((x) => x.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  /** A server value: every form and every window of a secret, anywhere in it. */
+  const raw = (s: string) => {
     let out = s;
-    for (const secret of secrets) {
-      if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(REDACTED);
-    }
-    return out;
+    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+    out = cutWindows(out, needles);
+    // Drawn to look like a secret (invisible characters between its characters, fullwidth or
+    // other compatibility forms): the whole value goes.
+    if (!/[^\p{ASCII}]/u.test(out)) return out;
+    const skeleton = out.normalize("NFKC").replace(IGNORABLE, "");
+    const looksLike = forms.some((f) => skeleton.includes(f)) ||
+      cutWindows(skeleton, needles) !== skeleton;
+    return looksLike ? REDACTED : out;
   };
   const redactAll = (text: string) => replaceShapes(redactRuns(text, needles, true));
   return {
     redact: redactAll,
-    value: (s) => redactAll(whole(s)),
+    value: (s) => redactAll(raw(s)),
     secrets: (s) => {
-      const w = whole(s);
+      const w = raw(s);
       return mayHold(w, needles) ? redactRuns(w, needles, false) : w;
     },
   };
+}
+
+/** Characters that render as nothing. */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/** `s` with every window of a secret in it (any characters, anywhere) replaced. */
+function cutWindows(s: string, needles: Needles): string {
+  if (s.length < PIECE) return s;
+  const spans: [number, number][] = [];
+  for (let i = 0; i + PIECE <= s.length; i++) {
+    if (needles.pairs[pairIndex(s, i)] === 1 && needles.windows.has(s.slice(i, i + PIECE))) {
+      spans.push([i, i + PIECE]);
+    }
+  }
+  if (!spans.length) return s;
+  let out = "";
+  let last = 0;
+  for (const [a, b] of merge(spans)) {
+    out += s.slice(last, a) + REDACTED;
+    last = b;
+  }
+  return out + s.slice(last);
 }
 
 function replaceShapes(text: string): string {

@@ -84,12 +84,12 @@ function page(items: Json[], limit: number, after: string | null) {
 }
 
 /** Behaves like the real Admin API at `/v1`; every other path is `404 Invalid URL`. */
-function realApi(world: World): (req: Request) => Response {
+function realApi(world: World, adminKey = ADMIN_KEY): (req: Request) => Response {
   return (req) => {
     const url = new URL(req.url);
     const invalid = () => json(404, envelope(`Invalid URL (${req.method} ${url.pathname})`));
     if (req.method !== "GET") return invalid();
-    if (req.headers.get("authorization") !== `Bearer ${ADMIN_KEY}`) {
+    if (req.headers.get("authorization") !== `Bearer ${adminKey}`) {
       return json(401, envelope("Incorrect API key provided", "invalid_api_key"));
     }
     const m = /^\/v1\/organization\/projects(?:\/([^/]+)(?:\/api_keys(?:\/([^/]+))?)?)?$/.exec(
@@ -121,14 +121,16 @@ function realApi(world: World): (req: Request) => Response {
 function tampered(
   world: World,
   override: (url: URL) => Response | null,
+  adminKey = ADMIN_KEY,
 ): (req: Request) => Response {
-  const real = realApi(world);
+  const real = realApi(world, adminKey);
   return (req) => override(new URL(req.url)) ?? real(req);
 }
 
 async function check(
   handler: (req: Request) => Response | Promise<Response>,
-  o: { ids?: string[]; manifest?: string; args?: string[]; apiUrl?: string } = {},
+  o: { ids?: string[]; manifest?: string; args?: string[]; apiUrl?: string; adminKey?: string } =
+    {},
 ): Promise<MemResult & { report: Json }> {
   const r = await runCli(
     [
@@ -145,7 +147,7 @@ async function check(
     ],
     {
       files: { "keydrift.yaml": o.manifest ?? MANIFEST(o.ids ?? ["proj_a"]) },
-      env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+      env: { OPENAI_ADMIN_KEY: o.adminKey ?? ADMIN_KEY },
       fetch: async (input, init) => await handler(new Request(input, init)),
     },
   );
@@ -510,4 +512,97 @@ Deno.test("with projects read by listing (3+ declared), a project the listing la
   assertEquals((gone.report.drift as Json[]).map((d) => [d.kind, d.project_id]), [
     ["project_missing", "proj_gone"],
   ]);
+});
+
+/** Every output of a run: stdout, stderr, and each report's strings as its reader decodes them. */
+function everyOutput(r: MemResult): string[] {
+  const strings: string[] = [r.stdout, r.stderr];
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") strings.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  for (const [, text] of r.files) {
+    strings.push(text);
+    try {
+      walk(JSON.parse(text));
+    } catch {
+      // not JSON
+    }
+  }
+  return strings;
+}
+
+/** Fails when any output holds `needle`. */
+function assertNowhere(r: MemResult, needle: string, what: string) {
+  for (const out of everyOutput(r)) {
+    ok(!out.includes(needle), `${what} ${JSON.stringify(needle)} in:\n${out}`);
+  }
+}
+
+const ODD_KEY = "sk-admin-Ab3!Xy7#Qw9$Er5%Ty1^Ui8&Op2*As4(Df6)Gh0";
+
+Deno.test("an admin key with characters outside the token set, echoed in a checked field and in key names, leaves no 12-character window of it and not its bare form in any output", async () => {
+  const bare = ODD_KEY.slice("sk-admin-".length);
+  const echo = tampered(WORLD, (u) => {
+    if (u.pathname.endsWith("/projects/proj_a")) {
+      return json(200, { object: ODD_KEY, id: "proj_a", name: "a", status: "active" });
+    }
+    return null;
+  }, ODD_KEY);
+  const r1 = await check(echo, { adminKey: ODD_KEY, args: ["--format", "sarif=r.sarif", "-v"] });
+  assertEquals(r1.code, 1, r1.stdout + r1.stderr);
+  const world: World = structuredClone(WORLD);
+  world.projects.proj_a.keys.push(
+    key("key_x1", bare, BOT),
+    key("key_x2", `piece ${ODD_KEY.slice(12, 24)} and ${ODD_KEY.slice(30, 42)}`, BOT),
+  );
+  const r2 = await check(realApi(world, ODD_KEY), {
+    adminKey: ODD_KEY,
+    args: ["--format", "markdown=r.md", "--format", "junit=r.xml", "--format", "github=r.gh"],
+  });
+  assertEquals(r2.code, 2, r2.stdout + r2.stderr);
+  for (const r of [r1, r2]) {
+    assertNowhere(r, bare, "the bare key");
+    for (let i = 0; i + 12 <= ODD_KEY.length; i++) {
+      assertNowhere(r, ODD_KEY.slice(i, i + 12), "a window");
+    }
+  }
+});
+
+Deno.test("a short admin key's bare form goes wherever it stands in a server value, not only as a whole word", async () => {
+  const short = "sk-admin-abcdef";
+  const world: World = structuredClone(WORLD);
+  world.projects.proj_a.keys.push(
+    key("key_s1", "abcdef.", BOT),
+    key("key_s2", "owner-abcdef", BOT),
+    key("key_s3", "<abcdef", BOT),
+  );
+  const r = await check(realApi(world, short), {
+    adminKey: short,
+    args: ["--format", "markdown=r.md", "--format", "junit=r.xml"],
+  });
+  assertEquals(r.code, 2, r.stdout + r.stderr);
+  assertNowhere(r, "abcdef", "the bare short key");
+});
+
+Deno.test("a server value drawn to look like the admin key (zero-width characters between its characters, fullwidth forms) is replaced whole", async () => {
+  const world: World = structuredClone(WORLD);
+  const fullwidth = [...ADMIN_KEY].map((c) =>
+    /[!-~]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c
+  ).join("");
+  world.projects.proj_a.keys.push(
+    key("key_z1", [...ADMIN_KEY].join("\u200b"), BOT),
+    key("key_z2", fullwidth, BOT),
+    key("key_z3", [...ADMIN_KEY.slice(9)].join("\u2060"), BOT),
+  );
+  const r = await check(realApi(world), { args: ["--format", "markdown=r.md"] });
+  assertEquals(r.code, 2, r.stdout + r.stderr);
+  for (const out of everyOutput(r)) {
+    const skeleton = out.normalize("NFKC").replace(/\p{Default_Ignorable_Code_Point}/gu, "")
+      .replace(/\\u(?:200b|2060)/g, "");
+    for (let i = 0; i + 12 <= ADMIN_KEY.length; i++) {
+      ok(!skeleton.includes(ADMIN_KEY.slice(i, i + 12)), `a window in:\n${out}`);
+    }
+  }
 });

@@ -215,6 +215,14 @@ Deno.test("textSafe() shows controls, bidi characters and lone surrogates as vis
   assertEquals(quoteText('say "hi"\\\n'), '"say \\"hi\\"\\\\\\n"');
 });
 
+Deno.test("textSafe() shows characters that render as nothing (zero-width space and joiner, soft hyphen, variation selector, tag characters) as escapes, and leaves other text alone", () => {
+  assertEquals(
+    textSafe("a\u200bb\u00adc\u200dd\ufe0fe\u{e0041}f\u2060g"),
+    "a\\u{200b}b\\u{ad}c\\u{200d}d\\u{fe0f}e\\u{e0041}f\\u{2060}g",
+  );
+  assertEquals(textSafe("Ana Ruiz, é, 日本, 🔑"), "Ana Ruiz, é, 日本, 🔑");
+});
+
 Deno.test("mdCode() fences with more backticks than the content holds and pads edge backticks", () => {
   assertEquals(mdCode("proj_analytics"), "`proj_analytics`");
   assertEquals(mdCode("a`b``c"), "```a`b``c```");

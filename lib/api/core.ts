@@ -167,6 +167,19 @@ export function createApiCore(o: ClientOptions): ApiCore {
     return error;
   }
 
+  /**
+   * `f()`, a check of an answer; the message of an ApiError it throws (it may quote what the
+   * server sent) gets the full scrub, as every server string does where it enters.
+   */
+  function checked<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof ApiError) || e instanceof Refusal) throw e;
+      throw new ApiError((o.scrubMessage ?? o.scrub)(e.message), e);
+    }
+  }
+
   function deadlineError(what: string): ApiError {
     return new ApiError(
       `Cannot ${what}: the run's deadline of ${o.deadlineMs / 1000} s passed (--deadline)`,
@@ -209,7 +222,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
   ): Promise<T | null> {
     const r = await get(what, path, [], priority);
     if ("json" in r) {
-      const value = read(r.json);
+      const value = checked(() => read(r.json));
       proven = true;
       return value;
     }
@@ -257,20 +270,22 @@ export function createApiCore(o: ClientOptions): ApiCore {
       if ("absent" in r) {
         throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
       }
-      const checked = guard.page(r.json, page);
+      const body = checked(() => guard.page(r.json, page));
       // The next page is asked for before this one's items are read, so that reading them
       // overlaps its round trip (a listing that may stop after them waits instead).
-      const ahead = checked.next !== null && !opts.stop ? fetchPage(n + 1, checked.next) : null;
+      const ahead = body.next !== null && !opts.stop ? fetchPage(n + 1, body.next) : null;
       try {
-        for (const item of checked.items) items.push(read(item, `an item of ${page}`));
+        checked(() => {
+          for (const item of body.items) items.push(read(item, `an item of ${page}`));
+        });
       } catch (e) {
         await ahead?.catch(() => undefined);
         throw e;
       }
       proven = true;
-      if (checked.next === null) return { items, complete: true };
+      if (body.next === null) return { items, complete: true };
       if (opts.stop?.(items, n)) return { items, complete: false };
-      next = ahead ?? fetchPage(n + 1, checked.next);
+      next = ahead ?? fetchPage(n + 1, body.next);
     }
   }
 

@@ -5,9 +5,10 @@
  *
  * - `textSafe`: terminals and logs. Control characters (C0 including CR, LF and TAB, DEL, C1),
  *   bidirectional overrides, isolates and marks, line and paragraph separators, the BOM and lone
- *   surrogates become visible escapes (`\r`, `\x1b`, `\u202e`), so nothing can move the cursor,
- *   clear the screen, ring the bell, open an OSC 8 link, reorder what is shown, or start a line
- *   a CI runner would read as a command.
+ *   surrogates become visible escapes (`\r`, `\x1b`, `\u202e`), and so do the characters that
+ *   render as nothing (`\u{200b}`, `\u{ad}`, `\u{e0041}`): nothing can move the cursor, clear the
+ *   screen, ring the bell, open an OSC 8 link, reorder what is shown, hide characters between
+ *   others, or start a line a CI runner would read as a command.
  * - `mdText` and `mdCode`: CommonMark / GitHub-flavoured Markdown prose and code spans.
  * - `escapeData` and `escapeProperty`: GitHub workflow command data and properties.
  */
@@ -33,8 +34,19 @@ function visible(c: string): string {
  * an escape always means one (a key named `\x1b` shows as `\\x1b`). Other text is unchanged.
  */
 export function textSafe(s: string): string {
-  return s.replace(UNSAFE, visible);
+  const out = s.replace(UNSAFE, visible);
+  return ASCII.test(out)
+    ? out
+    : out.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
+
+/** Only ASCII: nothing invisible can be in it. */
+const ASCII = /^[\p{ASCII}]*$/u;
+/**
+ * Characters that render as nothing (zero-width spaces and joiners, the soft hyphen, variation
+ * selectors, tag characters...): shown, so that no text can hide characters between others.
+ */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 
 /** `s` in double quotes, with `"` escaped and everything as `textSafe` shows it. */
 export function quoteText(s: string): string {
