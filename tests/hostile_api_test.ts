@@ -514,7 +514,7 @@ Deno.test("with projects read by listing (3+ declared), a project the listing la
   ]);
 });
 
-/** Every output of a run: stdout, stderr, and each report's strings as its reader decodes them. */
+/** Every output of a run: stdout, stderr, and each report, also as its JSON reader decodes it. */
 function everyOutput(r: MemResult): string[] {
   const strings: string[] = [r.stdout, r.stderr];
   const walk = (v: unknown): void => {
@@ -522,7 +522,8 @@ function everyOutput(r: MemResult): string[] {
     else if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === "object") Object.values(v).forEach(walk);
   };
-  for (const [, text] of r.files) {
+  for (const [path, text] of r.files) {
+    if (path === "keydrift.yaml") continue; // the input
     strings.push(text);
     try {
       walk(JSON.parse(text));
@@ -605,4 +606,17 @@ Deno.test("a server value drawn to look like the admin key (zero-width character
       ok(!skeleton.includes(ADMIN_KEY.slice(i, i + 12)), `a window in:\n${out}`);
     }
   }
+});
+
+Deno.test("an admin key with characters outside the token set, written by mistake in the manifest, reaches no output", async () => {
+  const bare = ODD_KEY.slice("sk-admin-".length);
+  const manifest =
+    `version: 1\nprojects:\n  - id: proj_a\n    keys:\n      - { name: '${bare}', owner: { type: service_account, name: bot } }\n`;
+  const r = await check(realApi(WORLD, ODD_KEY), {
+    adminKey: ODD_KEY,
+    manifest,
+    args: ["--format", "markdown=r.md", "--format", "sarif=r.sarif"],
+  });
+  assertEquals(r.code, 2, r.stdout + r.stderr);
+  assertNowhere(r, bare, "the bare key");
 });
