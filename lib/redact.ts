@@ -253,9 +253,13 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 export function scrubber(secrets: readonly string[]): {
   /** A rendered document: secrets, pieces and secret-shaped text, structure untouched. */
   redact(text: string): string;
-  /** A server message: every occurrence of a secret, whatever it holds, then `redact`. */
+  /**
+   * A server message: every form (the secret, the admin key without its prefix) and every
+   * 12-character window of a secret, whatever they hold and wherever they stand; the whole
+   * message when it is drawn to look like one; then `redact`.
+   */
   value(s: string): string;
-  /** A value keydrift compares: the secrets and their pieces only. */
+  /** A value keydrift compares: the same, without `redact`'s secret-shaped text. */
   secrets(s: string): string;
 } {
   const needles = needlesFor(secrets);
