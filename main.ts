@@ -5,6 +5,8 @@
 import { run } from "./lib/cli.ts";
 import type { Deps } from "./lib/deps.ts";
 import { POLICIES } from "./policies/mod.ts";
+import { redact } from "./lib/redact.ts";
+import { textSafe } from "./lib/render/inert.ts";
 
 const encoder = new TextEncoder();
 
@@ -119,9 +121,9 @@ const deps: Deps = {
 
 globalThis.addEventListener("unhandledrejection", (e) => {
   e.preventDefault();
-  Deno.stderr.writeSync(
-    encoder.encode(`keydrift: error: ${String(e.reason?.message ?? e.reason).split("\n")[0]}\n`),
-  );
+  // A bug's last words: anything key-shaped in them goes (this path knows no secrets).
+  const line = redact(String(e.reason?.message ?? e.reason).split("\n")[0]);
+  Deno.stderr.writeSync(encoder.encode(`keydrift: error: ${textSafe(line)}\n`));
   Deno.exit(1);
 });
 

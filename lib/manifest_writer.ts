@@ -2,6 +2,7 @@
 import type { WireProject } from "./api/client.ts";
 import type { LiveAdminKey, LiveKey } from "./types.ts";
 import { VERSION } from "./version.ts";
+import { textSafe } from "./render/inert.ts";
 
 /** A live project and its keys, as `import` writes them to a manifest */
 export interface ImportedProject {
@@ -52,7 +53,7 @@ export function manifestFor(
     for (const k of ordered) {
       out.push(
         `      - name: ${q(k.name)}`,
-        `        id: ${q(k.id)} # pinned: ${k.redactedValue}`,
+        `        id: ${q(k.id)} # pinned: ${textSafe(k.redactedValue)}`,
         "        owner:",
       );
       out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
@@ -85,7 +86,7 @@ function adminSection(keys: readonly LiveAdminKey[]): string[] {
     // An admin key may have no name; the entry then needs one: its id (pinned, so it matches).
     out.push(
       `  - name: ${q(k.name ?? k.id)}${k.name === null ? " # the key has no name" : ""}`,
-      `    id: ${q(k.id)} # pinned: ${k.redactedValue}`,
+      `    id: ${q(k.id)} # pinned: ${textSafe(k.redactedValue)}`,
       "    owner:",
       `      type: ${k.owner.type}`,
       `      name: ${q(k.owner.name)}`,

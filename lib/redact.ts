@@ -255,8 +255,8 @@ export function scrubber(secrets: readonly string[]): {
   redact(text: string): string;
   /**
    * A server message: every form (the secret, the admin key without its prefix) and every
-   * 12-character window of a secret, whatever they hold and wherever they stand; the whole
-   * message when it is drawn to look like one; then `redact`.
+   * 12-character window of a secret, whatever they hold and wherever they stand; a whole word
+   * drawn to look like one; then `redact`.
    */
   value(s: string): string;
   /** A value keydrift compares: the same, without `redact`'s secret-shaped text. */
@@ -272,13 +272,16 @@ export function scrubber(secrets: readonly string[]): {
     let out = s;
     for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
     out = cutWindows(out, needles);
-    // Drawn to look like a secret (invisible characters between its characters, fullwidth or
-    // other compatibility forms): the whole value goes.
-    if (!/[^\p{ASCII}]/u.test(out)) return out;
-    const skeleton = out.normalize("NFKC").replace(IGNORABLE, "");
-    const looksLike = forms.some((f) => skeleton.includes(f)) ||
-      cutWindows(skeleton, needles) !== skeleton;
-    return looksLike ? REDACTED : out;
+    // A word drawn to look like a secret (invisible characters between its characters, fullwidth
+    // or other compatibility forms) goes whole: where the piece was in it cannot be told.
+    if (!NON_ASCII.test(out)) return out;
+    return out.replace(/[^\s"'`]+/g, (word) => {
+      if (!NON_ASCII.test(word)) return word;
+      const skeleton = word.normalize("NFKC").replace(IGNORABLE, "");
+      const looksLike = forms.some((f) => skeleton.includes(f)) ||
+        cutWindows(skeleton, needles) !== skeleton;
+      return looksLike ? REDACTED : word;
+    });
   };
   // A long form holding a character outside the token set is no run of a document: it is looked
   // for as it stands (a document holds it only where nothing escaped it, as text).
@@ -300,6 +303,8 @@ export function scrubber(secrets: readonly string[]): {
 
 /** Characters that render as nothing. */
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+/** A character outside ASCII. */
+const NON_ASCII = /[^\p{ASCII}]/u;
 
 /** `s` with every window of a secret in it (any characters, anywhere) replaced. */
 function cutWindows(s: string, needles: Needles): string {

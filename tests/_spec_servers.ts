@@ -3,6 +3,7 @@
  * `Request → Response` function written in each test from the spec, sharing nothing with
  * lib/fake/) that records every request, and the spec's validators.
  */
+import { scrubber } from "../lib/redact.ts";
 import { type ApiCore, createApiCore } from "../lib/api/client.ts";
 import { ADMIN_KEY, seeded, virtualClock } from "./_helpers.ts";
 import { assertOpenapi } from "./_openapi.ts";
@@ -43,7 +44,10 @@ export interface Wired {
 }
 
 /** A core (as `check` builds it) whose fetch is `handler`. */
-export function wire(handler: Handler, o: { maxPages?: number; maxRetries?: number } = {}): Wired {
+export function wire(
+  handler: Handler,
+  o: { maxPages?: number; maxRetries?: number; scrubber?: boolean } = {},
+): Wired {
   const requests: Wired["requests"] = [];
   const core = createApiCore({
     baseURL: "http://127.0.0.1/v1",
@@ -59,7 +63,10 @@ export function wire(handler: Handler, o: { maxPages?: number; maxRetries?: numb
     timeoutMs: 30_000,
     concurrency: 4,
     deadlineMs: 600_000,
-    scrub: (s) => s.replaceAll(ADMIN_KEY, "[REDACTED]"),
+    // The CLI's own scrubbers when asked (`connect.ts`), else the key alone.
+    ...(o.scrubber
+      ? { scrub: scrubber([ADMIN_KEY]).secrets, scrubMessage: scrubber([ADMIN_KEY]).value }
+      : { scrub: (s: string) => s.replaceAll(ADMIN_KEY, "[REDACTED]") }),
     maxRetries: o.maxRetries ?? 0,
     maxPages: o.maxPages,
   });

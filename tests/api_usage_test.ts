@@ -375,3 +375,20 @@ Deno.test("readKeyUsage() agrees with the fake Admin API on the example organisa
   assertEquals(usage.size, keyIds.length);
   assertEquals(requests.length, 1);
 });
+
+Deno.test("readKeyUsage(): a usage page whose checked field holds the admin key in fullwidth letters fails with a message that holds no piece of it", async () => {
+  const fullwidth = [...ADMIN_KEY].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join(
+    "",
+  );
+  const { core } = wire(tampered(() => ({ ...PAGE([]), object: fullwidth })), { scrubber: true });
+  await rejects(
+    readKeyUsage(core, { keyIds: ["key_a"], days: 7, now: NOW_MS }),
+    (e) => {
+      const seen = (e as Error).message.normalize("NFKC");
+      for (let i = 0; i + 12 <= ADMIN_KEY.length; i++) {
+        ok(!seen.includes(ADMIN_KEY.slice(i, i + 12)), (e as Error).message);
+      }
+      return e instanceof ApiError && /"object"/.test((e as Error).message);
+    },
+  );
+});

@@ -620,3 +620,53 @@ Deno.test("an admin key with characters outside the token set, written by mistak
   assertEquals(r.code, 2, r.stdout + r.stderr);
   assertNowhere(r, bare, "the bare key");
 });
+
+Deno.test("the probe that proves the base URL, answering with the admin key in fullwidth letters in a checked field, puts no piece of it in any output", async () => {
+  const fullwidth = [...ADMIN_KEY].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join(
+    "",
+  );
+  const api = tampered(WORLD, (u) => {
+    if (u.pathname.endsWith("/projects/proj_a")) return json(404, envelope("No such project"));
+    if (u.pathname.endsWith("/organization/projects") && u.searchParams.get("limit") === "1") {
+      return json(200, { object: fullwidth, data: [], has_more: false });
+    }
+    return null;
+  });
+  const r = await check(api, { args: ["--format", "sarif=r.sarif", "-v"] });
+  assertEquals(r.code, 1, r.stdout + r.stderr);
+  for (const out of everyOutput(r)) {
+    const seen = out.normalize("NFKC");
+    for (let i = 0; i + 12 <= ADMIN_KEY.length; i++) {
+      ok(!seen.includes(ADMIN_KEY.slice(i, i + 12)), `a window in:\n${out}`);
+    }
+  }
+});
+
+Deno.test("import writes a server's redacted_value as one comment line: a newline in it cannot add entries to the manifest", async () => {
+  const world: World = structuredClone(WORLD);
+  world.projects.proj_a.keys[0] = key("key_a1", "laptop", ANA, {
+    redacted_value:
+      "sk-proj-****abcd\n      - name: planted-backdoor\n        id: key_planted\nwaivers: []",
+  });
+  const r = await runCli(
+    [
+      "import",
+      "--api-url",
+      "http://127.0.0.1/v1",
+      "-o",
+      "new.yaml",
+      "--no-admin-keys",
+      "--project",
+      "proj_a",
+    ],
+    {
+      env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+      fetch: async (input, init) => await realApi(world)(new Request(input, init)),
+    },
+  );
+  assertEquals(r.code, 0, r.stderr);
+  const written = r.files.get("new.yaml")!;
+  ok(!/^\s*- name: planted-backdoor/m.test(written), written);
+  assertEquals(written.match(/^\s*- name: /gm)?.length, 2, written);
+  ok(written.includes("# pinned: sk-proj-****abcd\\n      - name: planted-backdoor"), written);
+});

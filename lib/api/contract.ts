@@ -104,6 +104,11 @@ export interface ApiCore {
    * 403 ends every read of the run, as it would have).
    */
   refused(r: Refusal): ApiError;
+  /**
+   * `f()`, a reader's check of an answer: the message of an ApiError it throws (it may quote what
+   * the server sent) gets the full scrub. `list` and `readOne` run their `read` through it.
+   */
+  checked<T>(f: () => T): T;
   /** One object: `read` of the answer, or null when it is absent by the rule of SPEC 10.1. */
   readOne<T>(
     what: string,

@@ -197,7 +197,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
       try {
         const r = await get(what, "/organization/projects", [["limit", 1]], 2);
         if ("absent" in r) return `${what} answered 404: ${r.absent}`;
-        const page = new PageGuard(1, o.scrub).page(r.json, what);
+        const page = checked(() => new PageGuard(1, o.scrub).page(r.json, what));
         for (const item of page.items) {
           const id = (item as { id?: unknown })?.id;
           if (typeof id === "string") proofIds.add(id);
@@ -292,6 +292,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
   return {
     get,
     refused,
+    checked,
     readOne,
     list,
     proven: () => void (proven = true),

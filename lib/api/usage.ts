@@ -115,8 +115,10 @@ async function readBatch(
       n === 1 ? 0 : 1,
       { refusals: true },
     );
-    const checked = b.pager.page(r.json, page, n, core.maxPages ?? MAX_PAGES);
-    for (const res of checked.results) {
+    const body: ReturnType<UsagePager["page"]> = core.checked(() =>
+      b.pager.page(r.json, page, n, core.maxPages ?? MAX_PAGES)
+    );
+    for (const res of body.results) {
       const t = b.totals.get(res.keyId);
       if (!t) {
         b.pager.fail(
@@ -129,8 +131,8 @@ async function readBatch(
       t!.output_tokens += res.output_tokens;
     }
     core.proven();
-    if (checked.next === null) return;
-    cursor = checked.next;
+    if (body.next === null) return;
+    cursor = body.next;
   }
 }
 
