@@ -283,14 +283,7 @@ export function scrubber(secrets: readonly string[]): {
       return looksLike ? REDACTED : word;
     });
   };
-  // A long form holding a character outside the token set is no run of a document: it is looked
-  // for as it stands (a document holds it only where nothing escaped it, as text).
-  const odd = forms.filter((f) => f.length >= PIECE && ![...f].every(isToken));
-  const redactAll = (text: string) => {
-    let out = replaceShapes(redactRuns(text, needles, true));
-    for (const form of odd) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    return out;
-  };
+  const redactAll = (text: string) => replaceShapes(redactRuns(text, needles, true));
   return {
     redact: redactAll,
     value: (s) => redactAll(raw(s)),
