@@ -194,6 +194,12 @@ export function readExample(name: string): string {
   return Deno.readTextFileSync(new URL(`../examples/${name}`, import.meta.url));
 }
 
+/** The demo's files: the example manifest and fake state (`examples/`), as `check --fake` reads them. */
+export const DEMO_FILES: Readonly<Record<string, string>> = Object.freeze({
+  "keydrift.yaml": readExample("keydrift.yaml"),
+  "state.yaml": readExample("state.yaml"),
+});
+
 export function fixture(path: string): string {
   return Deno.readTextFileSync(new URL(`./fixtures/${path}`, import.meta.url));
 }

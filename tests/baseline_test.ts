@@ -8,6 +8,7 @@ import {
   ADMIN_KEY,
   CHECK_API,
   CHECK_FAKE,
+  DEMO_FILES,
   fakeFetch,
   readExample,
   runCli,
@@ -41,7 +42,7 @@ function withoutOldCi(state: string): string {
 }
 
 async function recorded(): Promise<string> {
-  const r = await runCli(BASELINE, { files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE } });
+  const r = await runCli(BASELINE, { files: DEMO_FILES });
   assertEquals(r.code, 0, r.stderr);
   return r.files.get("b.json")!;
 }
@@ -57,7 +58,7 @@ async function checkWith(state: string, baseline: string, extra: string[] = []) 
 Deno.test("baseline then check --baseline on the example organisation exits 0 with every item baselined", async () => {
   const file = await recorded();
   const plain = await runCli([...CHECK_FAKE, "--format", "json=r.json"], {
-    files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+    files: DEMO_FILES,
   });
   assertEquals(plain.code, 2, "the example organisation drifts without a baseline");
   const r = await checkWith(STATE, file);

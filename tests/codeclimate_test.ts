@@ -14,7 +14,15 @@ import type { Drift } from "../lib/types.ts";
 import { renderCodeclimate } from "../lib/render/codeclimate.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";
-import { ADMIN_KEY, CHECK_FAKE, memDeps, readExample, runCli, stateFrom } from "./_helpers.ts";
+import {
+  ADMIN_KEY,
+  CHECK_FAKE,
+  DEMO_FILES,
+  memDeps,
+  readExample,
+  runCli,
+  stateFrom,
+} from "./_helpers.ts";
 import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
 
 const Ajv = AjvModule as unknown as new (o: object) => {
@@ -61,10 +69,7 @@ const GITLAB_CODE_QUALITY = {
 };
 const validate = new Ajv({ strict: false, allErrors: true }).compile(GITLAB_CODE_QUALITY);
 
-const files = {
-  "keydrift.yaml": readExample("keydrift.yaml"),
-  "state.yaml": readExample("state.yaml"),
-};
+const files = DEMO_FILES;
 const errorFiles = {
   ...files,
   "state.yaml": files["state.yaml"] +

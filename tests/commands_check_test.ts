@@ -8,6 +8,7 @@ import {
   ADMIN_KEY,
   CHECK_API,
   CHECK_FAKE,
+  DEMO_FILES,
   fakeFetch,
   readExample,
   runCli,
@@ -49,7 +50,7 @@ Deno.test("an invalid --fake state file writes every requested report with statu
 
 Deno.test("a --project that is not declared writes the requested reports with status error", async () => {
   const r = await runCli([...CHECK_FAKE, "--project", "proj_nope", ...FORMATS], {
-    files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+    files: DEMO_FILES,
   });
   assertEquals(r.code, 1);
   assertEquals(JSON.parse(r.files.get("r.json")!).status, "error");
@@ -57,7 +58,7 @@ Deno.test("a --project that is not declared writes the requested reports with st
 
 Deno.test("a run whose every format goes to a file still ends with a status line naming the outcome", async () => {
   const drift = await runCli([...CHECK_FAKE, "--format", "json=r.json"], {
-    files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+    files: DEMO_FILES,
   });
   assertEquals(drift.code, 2);
   assertEquals(drift.stdout, "");
@@ -85,7 +86,7 @@ Deno.test("a run whose every format goes to a file still ends with a status line
 
 Deno.test("-q leaves out the status line; the exit code is unchanged", async () => {
   const r = await runCli([...CHECK_FAKE, "-q", "--format", "json=r.json"], {
-    files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+    files: DEMO_FILES,
   });
   assertEquals([r.code, r.stderr], [2, ""]);
 });
@@ -150,7 +151,7 @@ waivers:
 Deno.test("--timeout and --deadline above the timer range are usage errors", async () => {
   for (const flag of ["--timeout", "--deadline"]) {
     const r = await runCli([...CHECK_FAKE, flag, "2147484"], {
-      files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+      files: DEMO_FILES,
     });
     assertEquals(r.code, 1);
     ok(r.stderr.includes(`${flag} must be at most 2,147,483 seconds`), r.stderr);
@@ -184,7 +185,7 @@ Deno.test("a bad flag value (--usage 91, --fail-on nope, --timeout 0, --color pu
     ]]
   ) {
     const r = await runCli([...CHECK_FAKE, ...bad, ...FORMATS], {
-      files: { "keydrift.yaml": MANIFEST, "state.yaml": STATE },
+      files: DEMO_FILES,
     });
     assertEquals(r.code, 1, bad.join(" "));
     const json = JSON.parse(r.files.get("r.json")!);

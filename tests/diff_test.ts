@@ -130,39 +130,24 @@ Deno.test("diffProject() decides ambiguity after narrowing by owner: two of Ana'
   assertEquals(d.counts.candidates, 2);
 });
 
-Deno.test("diffProject() narrows same-named keys of one owner name by the declared owner.id", () => {
-  const m = manifest(
-    "      - name: deploy\n        owner: { type: user, name: ana, id: id-ana-2 }\n",
-  );
-  const d = diffAll(
-    m,
-    project([
-      live("k1", "deploy", "ana"),
-      live("k2", "deploy", "ana", "user", {
-        owner: { type: "user", id: "id-ana-2", name: "ana", email: "a2@x.test", role: "member" },
-      }),
-    ]),
-  );
-  assertEquals(d.drift.map((x) => [x.kind, x.keyId]), [["unexpected", "k1"]]);
-  assertEquals(d.counts.inSync, 1);
-});
-
-Deno.test("diffProject() narrows same-named keys of one owner name by the declared owner.email", () => {
-  const m = manifest(
-    "      - name: deploy\n        owner: { type: user, name: ana, email: a2@x.test }\n",
-  );
-  const d = diffAll(
-    m,
-    project([
-      live("k1", "deploy", "ana"),
-      live("k2", "deploy", "ana", "user", {
-        owner: { type: "user", id: "id-ana-2", name: "ana", email: "a2@x.test", role: "member" },
-      }),
-    ]),
-  );
-  assertEquals(d.drift.map((x) => [x.kind, x.keyId]), [["unexpected", "k1"]]);
-  assertEquals(d.counts.inSync, 1);
-});
+for (const [field, value] of [["id", "id-ana-2"], ["email", "a2@x.test"]]) {
+  Deno.test(`diffProject() narrows same-named keys of one owner name by the declared owner.${field}`, () => {
+    const m = manifest(
+      `      - name: deploy\n        owner: { type: user, name: ana, ${field}: ${value} }\n`,
+    );
+    const d = diffAll(
+      m,
+      project([
+        live("k1", "deploy", "ana"),
+        live("k2", "deploy", "ana", "user", {
+          owner: { type: "user", id: "id-ana-2", name: "ana", email: "a2@x.test", role: "member" },
+        }),
+      ]),
+    );
+    assertEquals(d.drift.map((x) => [x.kind, x.keyId]), [["unexpected", "k1"]]);
+    assertEquals(d.counts.inSync, 1);
+  });
+}
 
 Deno.test("diffProject() reports a key moved to another owner as changed, one change per path", () => {
   const m = manifest(

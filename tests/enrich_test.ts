@@ -3,6 +3,7 @@ import {
   ADMIN_KEY,
   CHECK_API,
   CHECK_FAKE,
+  DEMO_FILES,
   fakeFetch,
   fixture,
   NOW_S,
@@ -14,7 +15,7 @@ import { RENDERERS } from "../lib/render/mod.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
 const STATE = readExample("state.yaml");
-const files = { "keydrift.yaml": MANIFEST, "state.yaml": STATE };
+const files = DEMO_FILES;
 const ALL = ["--attribute", "--usage", "7", "--explain"];
 
 type Item = Record<string, unknown> & {

@@ -1,32 +1,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import OpenAI from "openai";
 import { fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
+import { type Body, getter, sdk } from "./_fake_clients.ts";
 import { openapi } from "./_openapi.ts";
 
 const STATE = stateFrom(readExample("state.yaml"));
 const DAY = 86400;
-
-function sdk(fetch: typeof globalThis.fetch) {
-  return new OpenAI({
-    adminAPIKey: "sk-admin-test",
-    apiKey: null,
-    baseURL: "http://127.0.0.1/v1",
-    fetch,
-    maxRetries: 0,
-  });
-}
-
-// deno-lint-ignore no-explicit-any
-type Body = any;
-
-function getter(fetch: typeof globalThis.fetch) {
-  return async (path: string): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`http://127.0.0.1/v1${path}`, {
-      headers: { authorization: "Bearer sk-admin-x" },
-    });
-    return { status: res.status, body: await res.json() };
-  };
-}
 
 /** Every event of a listing, paged by `last_id` as the SDK does, each page schema-checked. */
 async function allEvents(get: ReturnType<typeof getter>, query: string): Promise<Body[]> {

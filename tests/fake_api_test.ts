@@ -1,19 +1,10 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import OpenAI from "openai";
 import { fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
+import { sdk } from "./_fake_clients.ts";
 import { assertOpenapi } from "./_openapi.ts";
 
 const STATE = stateFrom(readExample("state.yaml"));
-
-function sdk(fetch: typeof globalThis.fetch, key = "sk-admin-test") {
-  return new OpenAI({
-    adminAPIKey: key,
-    apiKey: null,
-    baseURL: "http://127.0.0.1/v1",
-    fetch,
-    maxRetries: 0,
-  });
-}
 
 Deno.test("the official SDK pages through every project's keys with limit 1 and 100 and gets the same keys", async () => {
   const { fetch } = fakeFetch(structuredClone(STATE));

@@ -1,22 +1,10 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import OpenAI from "openai";
 import { fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
+import { type Body, getter, sdk } from "./_fake_clients.ts";
 import { openapi } from "./_openapi.ts";
 
 const STATE = stateFrom(readExample("state.yaml"));
 const DAY = 86400;
-
-// deno-lint-ignore no-explicit-any
-type Body = any;
-
-function getter(fetch: typeof globalThis.fetch) {
-  return async (path: string): Promise<{ status: number; body: Body }> => {
-    const res = await fetch(`http://127.0.0.1/v1${path}`, {
-      headers: { authorization: "Bearer sk-admin-x" },
-    });
-    return { status: res.status, body: await res.json() };
-  };
-}
 
 /** Every bucket of a usage query, paged by `next_page`, each page schema-checked. */
 async function buckets(get: ReturnType<typeof getter>, path: string): Promise<Body[]> {
@@ -38,13 +26,7 @@ const total = (bs: Body[], f: string) =>
 
 Deno.test("usage/completions: the official SDK's group_by[]=api_key_id and api_key_ids[] query gives the key's daily requests and tokens", async () => {
   const { fetch, api } = fakeFetch(structuredClone(STATE));
-  const client = new OpenAI({
-    adminAPIKey: "sk-admin-test",
-    apiKey: null,
-    baseURL: "http://127.0.0.1/v1",
-    fetch,
-    maxRetries: 0,
-  });
+  const client = sdk(fetch);
   const page = await client.admin.organization.usage.completions({
     start_time: NOW_S - 7 * DAY,
     bucket_width: "1d",

@@ -5,15 +5,12 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { XMLParser } from "fast-xml-parser";
-import { CHECK_FAKE, readExample, runCli } from "./_helpers.ts";
+import { CHECK_FAKE, DEMO_FILES, runCli } from "./_helpers.ts";
 import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
 
 const XSD = new URL("./fixtures/schemas/junit-10.xsd", import.meta.url).pathname;
 
-const files = {
-  "keydrift.yaml": readExample("keydrift.yaml"),
-  "state.yaml": readExample("state.yaml"),
-};
+const files = DEMO_FILES;
 
 async function junit(f: Record<string, string>, code: number, extra: string[] = []) {
   const r = await runCli([...CHECK_FAKE, "--format", "junit=out.xml", ...extra], { files: f });

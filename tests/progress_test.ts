@@ -1,11 +1,8 @@
 /** Progress on stderr: shown only to a terminal, erased before the status line, never in CI logs. */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { CHECK_FAKE, readExample, runCli } from "./_helpers.ts";
+import { CHECK_FAKE, DEMO_FILES, runCli } from "./_helpers.ts";
 
-const files = {
-  "keydrift.yaml": readExample("keydrift.yaml"),
-  "state.yaml": readExample("state.yaml"),
-};
+const files = DEMO_FILES;
 
 Deno.test("progress: a terminal sees 'read N/4 projects', erased before the status line", async () => {
   const r = await runCli([...CHECK_FAKE, "--format", "json=r.json"], {

@@ -6,8 +6,8 @@ import {
   ADMIN_KEY,
   CHECK_API,
   CHECK_FAKE,
+  DEMO_FILES,
   fakeFetch,
-  readExample,
   runCli,
   stateFrom,
 } from "./_helpers.ts";
@@ -17,10 +17,7 @@ import type { Report } from "../lib/report.ts";
 import { owner, reportWith } from "./_reports.ts";
 import { POLICIES } from "../policies/mod.ts";
 
-const files = {
-  "keydrift.yaml": readExample("keydrift.yaml"),
-  "state.yaml": readExample("state.yaml"),
-};
+const files = DEMO_FILES;
 
 async function demo(format: string) {
   const r = await runCli([

@@ -6,7 +6,7 @@ import { FORMAT_VERSION, renderJson, toJson } from "../lib/render/json.ts";
 import {
   assertValidReport,
   CHECK_FAKE,
-  readExample,
+  DEMO_FILES,
   reportSchemaValidator,
   runCli,
 } from "./_helpers.ts";
@@ -38,10 +38,7 @@ function objects(s: Node, path: string, out: [string, Node][] = []): [string, No
   return out;
 }
 
-const demoFiles = () => ({
-  "keydrift.yaml": readExample("keydrift.yaml"),
-  "state.yaml": readExample("state.yaml"),
-});
+const demoFiles = () => ({ ...DEMO_FILES });
 
 async function validate(value: unknown): Promise<boolean> {
   return (await reportSchemaValidator())(value);

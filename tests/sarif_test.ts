@@ -11,17 +11,14 @@ import type { Report } from "../lib/report.ts";
 import type { Drift, Finding } from "../lib/types.ts";
 import { renderSarif, SARIF_MAX_RESULTS } from "../lib/render/sarif.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { CHECK_FAKE, memDeps, readExample, runCli } from "./_helpers.ts";
+import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";
 import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
 
 const AjvDraft04 = AjvDraft04Module as unknown as new (o: object) => {
   compile(schema: unknown): ((data: unknown) => boolean) & { errors?: unknown[] | null };
 };
 
-const files = {
-  "keydrift.yaml": readExample("keydrift.yaml"),
-  "state.yaml": readExample("state.yaml"),
-};
+const files = DEMO_FILES;
 /** The demo with one project's listing failing: an exit-1 run. */
 const errorFiles = {
   ...files,
