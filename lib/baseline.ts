@@ -6,8 +6,9 @@
  * fail the run; entries that no longer occur are listed as resolved. Pure: no IO here.
  */
 import { ManifestError, type ManifestProblem } from "./errors.ts";
-import { exitCodeFor, type Report, type Status, type Summary } from "./report.ts";
-import { driftMessage, findingMessage, fingerprinter } from "./render/_shared.ts";
+import { exitCodeFor, type Report, statusFor, type Summary } from "./report.ts";
+import { driftMessage, findingMessage } from "./render/_shared.ts";
+import { fingerprinter } from "./fingerprint.ts";
 import { type Drift, type Finding, ORG } from "./types.ts";
 
 /** The baseline file format's version (the `keydrift_baseline` field). */
@@ -252,13 +253,12 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     ? []
     : baseline.entries.filter((e) => !seen.has(e.fingerprint) && checked(e));
   const exitCode = exitCodeFor({ errors: report.errors, drift, findings, failOn: report.failOn });
-  const status: Status = exitCode === 0 ? "in_sync" : exitCode === 1 ? "error" : "drift";
   return {
     ...report,
     drift,
     findings,
     exitCode,
-    status,
+    status: statusFor(exitCode),
     summary: openSummary(report.summary, drift, findings),
     baseline: { file: baseline.file, resolved },
   };

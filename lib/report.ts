@@ -130,18 +130,29 @@ export function fails(severity: Severity, failOn: FailOn): boolean {
   return failOn === "warning" || severity === "error";
 }
 
+/**
+ * Whether a drift item or a finding fails the run: not waived, not baselined (known and
+ * acknowledged, issue 14), and at or above `--fail-on`.
+ */
+export function isFailing(
+  x: { severity: Severity; waived?: boolean; baselined?: boolean },
+  failOn: FailOn,
+): boolean {
+  return !x.waived && !x.baselined && fails(x.severity, failOn);
+}
+
 /** The exit code for a report's contents: errors first, then anything at or above fail-on. */
 export function exitCodeFor(
   input: Pick<ReportInput, "errors" | "drift" | "findings" | "failOn">,
 ): 0 | 1 | 2 {
   if (input.errors.length) return EXIT_CODES.error;
-  // Baselined items are known and acknowledged: they never fail a run (issue 14).
-  const failing = input.drift.some((d) => !d.baselined && fails(d.severity, input.failOn)) ||
-    input.findings.some((f) => !f.waived && !f.baselined && fails(f.severity, input.failOn));
+  const failing = input.drift.some((d) => isFailing(d, input.failOn)) ||
+    input.findings.some((f) => isFailing(f, input.failOn));
   return failing ? EXIT_CODES.drift : EXIT_CODES.in_sync;
 }
 
-function statusFor(code: 0 | 1 | 2): Status {
+/** The status an exit code stands for. */
+export function statusFor(code: 0 | 1 | 2): Status {
   return code === 0 ? "in_sync" : code === 1 ? "error" : "drift";
 }
 

@@ -6,7 +6,7 @@
 import type { Io } from "../io.ts";
 import type { Deps } from "../deps.ts";
 import { fileProblem, ManifestError, UsageError } from "../errors.ts";
-import type { Policy } from "../policy.ts";
+import { isoDate, type Policy } from "../policy.ts";
 import {
   type Baseline,
   entriesFor,
@@ -104,7 +104,7 @@ export async function baselineCommand(
       "baseline",
     );
   }
-  const today = new Date(io.deps.now()).toISOString().slice(0, 10);
+  const today = isoDate(io.deps.now() / 1000);
   const entries = old ? pruned(old.entries, report) : entriesFor(report, today);
   const text = serializeBaseline(entries, { version: report.tool.version, created: today });
   try {

@@ -113,8 +113,6 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       width: undefined,
       summary: v.summary === true,
       explain: false,
-      policies,
-      manifest: null,
     }).catch(() => undefined);
     throw e;
   }
@@ -126,8 +124,6 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       width: io.deps.columns?.(),
       summary: v.summary === true,
       explain: v.explain === true,
-      policies,
-      manifest,
     });
   const target = connection.fake ? `the fake API (${connection.fake})` : "the Admin API";
   const finish = async (report: Report) => {
@@ -239,8 +235,6 @@ async function writeReports(
     width: number | undefined;
     summary: boolean;
     explain: boolean;
-    policies: readonly Policy[];
-    manifest: Manifest | null;
   },
 ) {
   const root = io.deps.cwd?.();

@@ -1,7 +1,7 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
 import { ApiError, UsageError } from "../errors.ts";
 import { type ImportedProject, manifestFor } from "../manifest_writer.ts";
-import type { Policy } from "../policy.ts";
+import { isoDate, type Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
@@ -60,7 +60,7 @@ export async function importCommand(
   const adminKeys = v["no-admin-keys"] ? null : await client.listAdminKeys();
   const text = manifestFor(
     projects,
-    new Date(io.deps.now()).toISOString().slice(0, 10),
+    isoDate(io.deps.now() / 1000),
     adminKeys,
   );
   if (output === "-") {

@@ -109,11 +109,6 @@ export function editText(r: Remediation): string {
   return `edit ${r.path}: ${what}`;
 }
 
-/** How the remediation reads in one line: the curl command, or the edit in words. */
-export function remediationLine(r: Remediation): string {
-  return curlLine(r) ?? `# ${editText(r)}`;
-}
-
 /**
  * Enrichment and fix as plain prose appended to an item's one-line message (SARIF, JUnit, Code
  * Quality): `; created … by …; used … times in the last 7 days. Fix: Delete the key, … (DELETE

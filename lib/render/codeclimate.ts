@@ -5,7 +5,8 @@
  */
 import type { Report } from "../report.ts";
 import type { Drift, Finding, RunError, Severity } from "../types.ts";
-import { driftMessage, findingMessage, fingerprint, fingerprinter } from "./_shared.ts";
+import { driftMessage, findingMessage } from "./_shared.ts";
+import { fingerprint, fingerprinter } from "../fingerprint.ts";
 import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";

@@ -7,7 +7,7 @@
  */
 import { enrichedSuffix } from "./_enrich.ts";
 import type { Report } from "../report.ts";
-import { fails } from "../report.ts";
+import { isFailing } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import { ORG } from "../types.ts";
 import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
@@ -125,7 +125,7 @@ function suites(r: Report): Suite[] {
     const line = `[${d.kind}, ${d.severity}${d.baselined ? ", baselined" : ""}] ${driftDetail(d)}${
       enrichedSuffix(d, NO_FIX)
     }`;
-    if (!d.baselined && fails(d.severity, r.failOn)) {
+    if (isFailing(d, r.failOn)) {
       c.failures.push([DRIFT_TEXT[d.kind].title, line]);
     } else c.notes.push(line);
   }
@@ -134,7 +134,7 @@ function suites(r: Report): Suite[] {
     const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}${
       f.baselined ? ", baselined" : ""
     }] ${findingDetail(f, c)}${enrichedSuffix(f, NO_FIX)}`;
-    if (!f.waived && !f.baselined && fails(f.severity, r.failOn)) {
+    if (isFailing(f, r.failOn)) {
       c.failures.push([`policy ${f.policy}`, line]);
     } else c.notes.push(line);
   }

@@ -5,7 +5,8 @@
  */
 import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
-import { DRIFT_TEXT, driftMessage, findingMessage, fingerprinter } from "./_shared.ts";
+import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
+import { fingerprinter } from "../fingerprint.ts";
 import { enrichedProperties, enrichedSuffix } from "./_enrich.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";

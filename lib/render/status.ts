@@ -2,7 +2,7 @@
  * The one status line every `check` run ends with on stderr (unless `-q`): what was checked, the
  * outcome, and why the exit code is what it is. Pure: a function of the report.
  */
-import { fails, type Report } from "../report.ts";
+import { isFailing, type Report } from "../report.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
@@ -48,10 +48,8 @@ function statusCore(r: Report, target: string): string {
       first ? `. First error: ${first}` : ""
     }`;
   }
-  const failingDrift = r.drift.filter((d) => !d.baselined && fails(d.severity, r.failOn));
-  const failingFindings = r.findings.filter((f) =>
-    !f.waived && !f.baselined && fails(f.severity, r.failOn)
-  );
+  const failingDrift = r.drift.filter((d) => isFailing(d, r.failOn));
+  const failingFindings = r.findings.filter((f) => isFailing(f, r.failOn));
   const open = r.drift.filter((d) => !d.baselined).length;
   if (r.status === "in_sync") {
     const notes = [

@@ -4,7 +4,7 @@
  * code. Every value from the report is made `textSafe`: no control character from the server
  * reaches the terminal.
  */
-import { fails, type Report } from "../report.ts";
+import { isFailing, type Report } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import { ORG } from "../types.ts";
 import type { RenderOptions } from "./options.ts";
@@ -225,9 +225,7 @@ export function summaryLine(r: Report): string {
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
 function verdict(r: Report): Line[] {
-  const failing = r.findings.filter((f) =>
-    !f.waived && !f.baselined && fails(f.severity, r.failOn)
-  );
+  const failing = r.findings.filter((f) => isFailing(f, r.failOn));
   const errors = failing.filter((f) => f.severity === "error").length;
   const what = [
     errors && plural(errors, "policy error"),
@@ -251,7 +249,7 @@ function verdict(r: Report): Line[] {
     ];
   }
   const out = [line(null, summaryLine(r))];
-  const driftFails = r.drift.some((d) => !d.baselined && fails(d.severity, r.failOn));
+  const driftFails = r.drift.some((d) => isFailing(d, r.failOn));
   if (r.status === "in_sync") out.push(line("green", `Nothing ${threshold}: exit 0.`));
   else if (!driftFails) {
     const why = r.drift.every((d) => d.baselined) ? "baselined" : `below --fail-on ${r.failOn}`;
