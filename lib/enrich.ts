@@ -13,11 +13,10 @@ import { type KeyEvents, readKeyEvents } from "./api/audit.ts";
 import { readKeyUsage } from "./api/usage.ts";
 import { UnavailableError } from "./api/enrich.ts";
 import { ApiError } from "./errors.ts";
-import { isoDate } from "./policy.ts";
+import { effectiveOptions, isoDate, type Policy } from "./policy.ts";
 import type { Report } from "./report.ts";
 import { remediateDrift, remediateFinding, type RemediationContext } from "./remediation.ts";
-import type { Policy } from "./policy.ts";
-import type { Drift, Enriched, Finding, KeyUsage, Manifest } from "./types.ts";
+import type { DeclaredOwner, Drift, Enriched, Finding, KeyUsage, Manifest } from "./types.ts";
 
 /** Which enrichments a run asked for: audit-log attribution and usage over some days */
 export interface EnrichRequest {
@@ -198,14 +197,20 @@ export function remediationContext(
   now: number,
   createdAt: (keyId: string) => number | undefined,
 ): RemediationContext {
+  // Built once per run, not searched again per item: each entry's owner (the first entry of a
+  // name, as a search would find it) and each policy's options, resolved as the engine does.
+  const owners = new Map<string, DeclaredOwner>();
+  for (const p of manifest.projects) {
+    for (const k of p.keys) {
+      const at = `${p.id}\u0000${k.name}`;
+      if (!owners.has(at)) owners.set(at, k.owner);
+    }
+  }
+  const options = new Map(policies.map((p) => [p.id, effectiveOptions(p, manifest)]));
   return {
     now,
     createdAt,
-    declaredOwner: (projectId, keyName) =>
-      manifest.projects.find((p) => p.id === projectId)?.keys.find((k) => k.name === keyName)
-        ?.owner,
-    option: (policy, name) =>
-      manifest.policies.get(policy)?.options[name] ??
-        policies.find((p) => p.id === policy)?.options[name]?.default,
+    declaredOwner: (projectId, keyName) => owners.get(`${projectId}\u0000${keyName}`),
+    option: (policy, name) => options.get(policy)?.[name],
   };
 }
