@@ -17,6 +17,7 @@ import { effectiveOptions, isoDate, type Policy } from "./policy.ts";
 import type { Report } from "./report.ts";
 import { remediateDrift, remediateFinding, type RemediationContext } from "./remediation.ts";
 import type { DeclaredOwner, Drift, Enriched, Finding, KeyUsage, Manifest } from "./types.ts";
+import { grouped } from "./grouped.ts";
 
 /** Which enrichments a run asked for: audit-log attribution and usage over some days */
 export interface EnrichRequest {
@@ -106,7 +107,7 @@ export async function readEnrichment(
 
 /** The note on key-unused / key-never-used when the usage API counts requests in the window. */
 export function usageNote(u: KeyUsage & { days: number }): string {
-  return `the usage API counts ${u.requests.toLocaleString("en-US")} request${
+  return `the usage API counts ${grouped(u.requests)} request${
     u.requests === 1 ? "" : "s"
   } in the last ${u.days} day${u.days === 1 ? "" : "s"}, which contradicts last_used_at`;
 }

@@ -4,6 +4,7 @@
  * stderr is not a terminal (CI logs, pipes) or with -q.
  */
 import type { Io } from "./io.ts";
+import { grouped } from "./grouped.ts";
 
 /** At most one update per this many ms. */
 const EVERY_MS = 200;
@@ -25,9 +26,7 @@ export function progress(io: Io, total: number, enabled: boolean): Progress {
   let writing: Promise<void> = Promise.resolve();
   const show = () => {
     shown = true;
-    const line = `\r\x1b[2Kkeydrift: read ${read.toLocaleString("en-US")}/${
-      total.toLocaleString("en-US")
-    } projects`;
+    const line = `\r\x1b[2Kkeydrift: read ${grouped(read)}/${grouped(total)} projects`;
     writing = writing.then(() => io.err(line)).catch(() => undefined);
   };
   return {

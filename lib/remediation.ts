@@ -19,6 +19,7 @@ import type {
   SourceLocation,
 } from "./types.ts";
 import { ORG } from "./types.ts";
+import { grouped } from "./grouped.ts";
 
 /** The API's bounds for `expires_in_seconds` on a key update. */
 export const MAX_EXPIRES_IN = 31_536_000;
@@ -193,6 +194,6 @@ function expire(projectId: string, keyId: string, seconds: number, when: string)
     method: "POST",
     path: keyPath(projectId, keyId),
     body: { expires_in_seconds: n },
-    summary: `Set the key to expire ${when} (${n.toLocaleString("en-US")} seconds).`,
+    summary: `Set the key to expire ${when} (${grouped(n)} seconds).`,
   };
 }

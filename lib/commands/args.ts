@@ -5,6 +5,7 @@
  */
 import type { parseArgs, ParseArgsConfig } from "node:util";
 import { suggestion, UsageError } from "../errors.ts";
+import { grouped } from "../grouped.ts";
 
 /** A command's option table, as parseArgs takes it. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -147,7 +148,7 @@ export function secondsFlag(
   if (n > MAX_TIMER_SECONDS) {
     throw new UsageError(
       `--${name} must be at most ${
-        MAX_TIMER_SECONDS.toLocaleString("en-US")
+        grouped(MAX_TIMER_SECONDS)
       } seconds (the longest timer there is), not "${raw}"`,
       command,
     );

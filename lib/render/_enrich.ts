@@ -7,6 +7,7 @@
  */
 import { isoDate } from "../policy.ts";
 import type { AuditActor, Drift, Enriched, Finding, KeyEvent, Remediation } from "../types.ts";
+import { grouped } from "../grouped.ts";
 
 /** Who acted, as briefly as the event allows. */
 export function actorText(a: AuditActor | null): string {
@@ -46,9 +47,7 @@ export function enrichmentParts(x: Drift | Finding): string[] {
     parts.push(
       n === 0
         ? `not used in the last ${days(x.usage.days)}`
-        : `used ${n.toLocaleString("en-US")} time${n === 1 ? "" : "s"} in the last ${
-          days(x.usage.days)
-        }`,
+        : `used ${grouped(n)} time${n === 1 ? "" : "s"} in the last ${days(x.usage.days)}`,
     );
   } else if (x.usage === null) {
     parts.push(`usage unknown: ${x.usageError ?? "not read"}`);

@@ -3,9 +3,10 @@
  * outcome, and why the exit code is what it is. Pure: a function of the report.
  */
 import { isFailing, type Report } from "../report.ts";
+import { grouped } from "../grouped.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+  return `${grouped(n)} ${n === 1 ? one : many}`;
 }
 
 function list(parts: string[]): string {
@@ -72,7 +73,7 @@ function statusCore(r: Report, target: string): string {
     const label = d.kind.startsWith("project_") ? "project drift" : d.kind;
     kinds.set(label, (kinds.get(label) ?? 0) + 1);
   }
-  const parts = [...kinds].map(([k, n]) => `${n.toLocaleString("en-US")} ${k}`);
+  const parts = [...kinds].map(([k, n]) => `${grouped(n)} ${k}`);
   const errs = failingFindings.filter((f) => f.severity === "error").length;
   const warns = failingFindings.length - errs;
   if (errs) parts.push(plural(errs, "policy error"));
