@@ -284,15 +284,29 @@ export function scrubber(secrets: readonly string[]): {
     });
   };
   const redactAll = (text: string) => replaceShapes(redactRuns(text, needles, true));
+  const memo = new Map<string, string>();
   return {
     redact: redactAll,
     value: (s) => redactAll(raw(s)),
     secrets: (s) => {
+      // Server values repeat (owner names, roles, key names across projects): short ones are
+      // remembered, a bounded number of them.
+      const known = s.length <= MEMO_LENGTH ? memo.get(s) : undefined;
+      if (known !== undefined) return known;
       const w = raw(s);
-      return mayHold(w, needles) ? redactRuns(w, needles, false) : w;
+      const out = mayHold(w, needles) ? redactRuns(w, needles, false) : w;
+      if (s.length <= MEMO_LENGTH) {
+        if (memo.size >= MEMO_SIZE) memo.clear();
+        memo.set(s, out);
+      }
+      return out;
     },
   };
 }
+
+/** `secrets()` remembers values up to this long, at most this many of them. */
+const MEMO_LENGTH = 64;
+const MEMO_SIZE = 4096;
 
 /** Characters that render as nothing. */
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;

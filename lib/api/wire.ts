@@ -26,8 +26,12 @@ export type Scrub = (s: string) => string;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function bad(what: string, why: string): never {
-  throw new ApiError(`Cannot read ${what}: ${why}; keydrift cannot trust this answer`);
+/** What is being read, for messages: spelled out only when a message needs it. */
+export type What = string | (() => string);
+
+function bad(what: What, why: string): never {
+  const name = typeof what === "string" ? what : what();
+  throw new ApiError(`Cannot read ${name}: ${why}; keydrift cannot trust this answer`);
 }
 
 function typeName(v: unknown): string {
@@ -35,9 +39,11 @@ function typeName(v: unknown): string {
 }
 
 /** Checks `raw` against `shape`; returns it typed loosely. Throws ApiError naming the field. */
-export function check(raw: unknown, shape: Shape, what: string): Obj {
+export function check(raw: unknown, shape: Shape, what: What): Obj {
   if (!isObj(raw)) bad(what, `the answer is ${typeName(raw)}, not a JSON object`);
-  for (const [name, f] of Object.entries(shape.fields)) {
+  const fields = shape.fields;
+  for (const name in fields) {
+    const f = fields[name];
     const v = raw[name];
     if (v === undefined) {
       if (f.optional) continue;
@@ -104,8 +110,11 @@ export function readProject(
 
 /** A project API key; `expectedId` when it answers a retrieve (another id is an error). */
 export function readKey(raw: unknown, what: string, scrub: Scrub, expectedId?: string): LiveKey {
-  const rawId = isObj(raw) && typeof raw.id === "string" ? raw.id : null;
-  const label = rawId ? `key "${scrub(rawId)}" (${what})` : what;
+  // Spelled out only for a message: a listing reads 100 keys a page and rarely fails.
+  const label = () => {
+    const rawId = isObj(raw) && typeof raw.id === "string" ? raw.id : null;
+    return rawId ? `key "${scrub(rawId)}" (${what})` : what;
+  };
   const k = check(raw, PROJECT_API_KEY, label);
   if (expectedId !== undefined && k.id !== expectedId) {
     bad(what, `it is key "${scrub(k.id as string)}", not the one asked for`);
@@ -122,8 +131,8 @@ export function readKey(raw: unknown, what: string, scrub: Scrub, expectedId?: s
   };
 }
 
-function readOwner(raw: unknown, label: string, scrub: Scrub): LiveOwner {
-  const o = check(raw, KEY_OWNER, `the owner of ${label}`);
+function readOwner(raw: unknown, label: () => string, scrub: Scrub): LiveOwner {
+  const o = check(raw, KEY_OWNER, () => `the owner of ${label()}`);
   const type = o.type as OwnerType;
   if (o[type] === undefined) bad(label, `the owner says "${type}" but has no "${type}" object`);
   const other = type === "user" ? "service_account" : "user";
@@ -131,7 +140,7 @@ function readOwner(raw: unknown, label: string, scrub: Scrub): LiveOwner {
     bad(label, `the owner says "${type}" but also carries a "${other}" object`);
   }
   if (type === "user") {
-    const u = check(o.user, OWNER_USER, `the user owning ${label}`);
+    const u = check(o.user, OWNER_USER, () => `the user owning ${label()}`);
     return {
       type,
       id: scrub(u.id as string),
@@ -140,7 +149,11 @@ function readOwner(raw: unknown, label: string, scrub: Scrub): LiveOwner {
       role: scrub(u.role as string),
     };
   }
-  const s = check(o.service_account, OWNER_SERVICE_ACCOUNT, `the service account owning ${label}`);
+  const s = check(
+    o.service_account,
+    OWNER_SERVICE_ACCOUNT,
+    () => `the service account owning ${label()}`,
+  );
   return {
     type,
     id: scrub(s.id as string),
