@@ -245,3 +245,57 @@ Deno.test("retryAfterMs() reads retry-after-ms, seconds and HTTP dates", () => {
   assertEquals(retryAfterMs(new Headers({ "retry-after": "soon" }), 0), null);
   assertEquals(retryAfterMs(new Headers(), 0), null);
 });
+
+Deno.test("a stopped client cuts off its requests in flight, starts no more, and fails each read as stopped", async () => {
+  const stop = new AbortController();
+  // Time stands still: only an abort ends a wait (a timer firing would be a retry, not a stop).
+  const clock = {
+    now: () => NOW,
+    sleep: (_: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      }),
+  };
+  let sent = 0;
+  let cut = 0;
+  // A server that never answers: only the abort ends a request.
+  const fetch = (_: RequestInfo | URL, init?: RequestInit) =>
+    new Promise<Response>((_, reject) => {
+      sent++;
+      init?.signal?.addEventListener("abort", () => (cut++, reject(init.signal!.reason)), {
+        once: true,
+      });
+    });
+  const c = createAdminClient({
+    baseURL: "http://127.0.0.1/v1",
+    adminKey: "sk-admin-test",
+    fetch,
+    timeoutMs: 30_000,
+    concurrency: 2,
+    deadlineMs: 300_000,
+    clock,
+    random: seeded(1),
+    scrub: (s) => s,
+    signal: stop.signal,
+  });
+  // Four reads: two in flight, two waiting for a request slot.
+  const reads = ["p1", "p2", "p3", "p4"].map((id) => c.listKeys(id).then(() => "read", (e) => e));
+  await new Promise((r) => setTimeout(r, 0));
+  assertEquals(sent, 2);
+  stop.abort();
+  // Were the stop not to cut them off, these reads would never end: fail after 5 s instead.
+  let guard: ReturnType<typeof setTimeout> | undefined;
+  const outcomes = await Promise.race([
+    Promise.all(reads),
+    new Promise<never>((_, reject) => {
+      guard = setTimeout(() => reject(new Error("the stopped reads never ended")), 5000);
+    }),
+  ]).finally(() => clearTimeout(guard));
+  for (const e of outcomes) {
+    ok(e instanceof ApiError && /reading was stopped/.test(e.message), String(e));
+  }
+  assertEquals([sent, cut], [2, 2]);
+  await rejects(c.retrieveProject("p5"), /reading was stopped/);
+  assertEquals(sent, 2);
+});
