@@ -8,8 +8,6 @@
 export interface LimiterClock {
   now(): number;
   sleep(ms: number): Promise<void>;
-  /** True once the run has stopped reading: waits end and `acquire` returns at once. */
-  stopped?(): boolean;
 }
 
 /** Pacing never spaces requests further apart than this, whatever the server asked. */
@@ -59,7 +57,6 @@ export class Limiter {
     }
     this.#active++;
     for (;;) {
-      if (this.clock.stopped?.()) return;
       const now = this.clock.now();
       if (now < this.#pausedUntil) {
         await this.clock.sleep(this.#pausedUntil - now);

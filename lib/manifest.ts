@@ -3,10 +3,8 @@
  * collected and located. Pure: callers read the files and pass their text.
  */
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
-import { type CheckedDocument, checkSteps, finish, type FullReader } from "./yaml_check.ts";
+import { type CheckedDocument, type FullReader, parseAndCheck } from "./yaml_check.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
-import { parseFast } from "./yaml_fast.ts";
-import type { YNode } from "./yaml_node.ts";
 import type {
   DeclaredAdminKeys,
   DeclaredKey,
@@ -65,24 +63,12 @@ export function loadManifests(
   policies: readonly PolicySchemaSource[],
   full?: FullReader,
 ): LoadResult {
-  return finish(loadSteps(sources, policies, full));
-}
-
-/**
- * {@link loadManifests} in steps: it yields every few dozen entries, so that a caller can let
- * other work run while a large manifest is checked (`check` lets its first reads go out).
- */
-export function* loadSteps(
-  sources: readonly ManifestSource[],
-  policies: readonly PolicySchemaSource[],
-  full?: FullReader,
-): Generator<void, LoadResult> {
   const schema = buildSchema(policies);
   const problems: ManifestProblem[] = [];
   const waiverProblems: ManifestProblem[] = [];
   const parts: FilePart[] = [];
   for (const src of sources) {
-    const doc = yield* checkSteps(src.path, src.text, schema, problems, { full });
+    const doc = parseAndCheck(src.path, src.text, schema, problems, { full });
     if (doc && doc.value && typeof doc.value === "object") {
       parts.push(buildPart(doc, doc.value as Obj, policies, problems));
     }
@@ -92,40 +78,6 @@ export function* loadSteps(
   problems.sort(byPlace);
   waiverProblems.sort(byPlace);
   return { manifest: problems.length ? null : manifest, problems, waiverProblems };
-}
-
-/**
- * The project ids the manifests' text names, read from the fast reader's tree without any check:
- * a guess at what the checked manifest will declare, for reads begun while it is checked (an
- * early read is used only for a project the checked manifest declares). `only` (`--project`),
- * when given, is the guess. A file outside the fast reader's subset adds nothing.
- */
-export function plannedProjects(
-  sources: readonly ManifestSource[],
-  only: readonly string[],
-): string[] {
-  if (only.length) return [...new Set(only)];
-  const ids = new Set<string>();
-  for (const src of sources) {
-    const text = src.text.charCodeAt(0) === 0xfeff ? src.text.slice(1) : src.text;
-    try {
-      const projects = field(parseFast(text), "projects");
-      if (projects?.kind !== "lazyseq") continue;
-      for (let i = 0; i < projects.length; i++) {
-        const id = field(projects.item(i), "id");
-        if (id?.kind === "scalar" && typeof id.value === "string") ids.add(id.value);
-      }
-    } catch {
-      // An entry outside the fast reader's subset (GiveUp): the guess ends there.
-    }
-  }
-  return [...ids];
-}
-
-/** The value of `name` in a mapping node (the first, if repeated). */
-function field(node: YNode | null | undefined, name: string): YNode | null | undefined {
-  if (node?.kind !== "map") return undefined;
-  return node.pairs.find((p) => p.key?.kind === "scalar" && p.key.value === name)?.value;
 }
 
 function byPlace(a: ManifestProblem, b: ManifestProblem): number {

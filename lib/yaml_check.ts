@@ -34,27 +34,8 @@ class Label {
   }
 }
 
-/** A lazy list whose entries are checked later, in turns ({@link Checker.drain}). */
-interface Deferred {
-  node: Extract<YNode, { kind: "lazyseq" }>;
-  items: JsonSchema;
-  entry: Label;
-  out: unknown[];
-  next: number;
-}
-
 class Checker {
   aliases = 0;
-  /**
-   * A lazy list's entries (the fast reader's block sequences) are not checked where the list is
-   * met: its array is returned empty and filled by {@link drain}, a few entries per call, so that
-   * a caller can check a large file in turns. Each list's entries are checked in order, a list
-   * met inside an entry before that entry's next sibling. The outcome is the same as checking
-   * every entry where it was met: problems are sorted by place at the end.
-   */
-  readonly pending: Deferred[] = [];
-  /** Lists deferred while checking the current value, in the order met. */
-  readonly met: Deferred[] = [];
   /**
    * Per checked mapping: its fields' offsets, and its own under "" (never a field name); turned
    * into places only when asked. A plain map (it lives as long as the document, and a weak map
@@ -66,32 +47,6 @@ class Checker {
     readonly lines: LineIndex,
     readonly problems: ManifestProblem[],
   ) {}
-
-  /**
-   * Checks deferred entries, depth first (each list's entries in order, a list met inside an
-   * entry before the next entry), until none are left (true) or `budget` are checked (false).
-   */
-  drain(budget: number): boolean {
-    const stack = this.pending;
-    this.pushMet();
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      if (top.next === top.node.length) {
-        stack.pop();
-        continue;
-      }
-      if (budget-- <= 0) return false;
-      const i = top.next++;
-      top.out[i] = this.check(top.node.item(i), top.items, top.entry, top.node);
-      this.pushMet();
-    }
-    return true;
-  }
-
-  /** Puts the lists just met on the stack, the first on top. */
-  private pushMet(): void {
-    while (this.met.length) this.pending.push(this.met.pop()!);
-  }
 
   at(node: N): SourceLocation {
     return this.place(node?.offset ?? 0);
@@ -137,17 +92,21 @@ class Checker {
   }
 
   /**
-   * Each entry of a list, checked. A lazy list's entries are checked later ({@link drain}), read,
-   * checked and dropped one at a time: the peak memory of a 100,000-key manifest holds one entry's
-   * tree, not the whole file's.
+   * Each entry of a list, checked. A lazy list's entries are read, checked and dropped one at a
+   * time: the peak memory of a 100,000-key manifest holds one entry's tree, not the whole file's.
    */
   checkItems(node: Extract<YNode, { kind: "seq" | "lazyseq" }>, items: JsonSchema, entry: Label) {
-    if (node.kind === "lazyseq") {
-      const out = new Array(node.length);
-      this.met.push({ node, items, entry, out, next: 0 });
-      return out;
+    const length = node.kind === "lazyseq" ? node.length : node.items.length;
+    const out = new Array(length);
+    for (let i = 0; i < length; i++) {
+      out[i] = this.check(
+        node.kind === "lazyseq" ? node.item(i) : node.items[i],
+        items,
+        entry,
+        node,
+      );
     }
-    return node.items.map((item) => this.check(item, items, entry, node));
+    return out;
   }
 
   checkObject(node: N, schema: JsonSchema, label: string | Label, where: N) {
@@ -286,16 +245,14 @@ export class FullReaderNeeded extends Error {
  * Runs `load` without the full reader; if a file needs it, loads `yaml_full.ts` (and so the
  * `yaml` package) and runs `load` again with it. A plain manifest never pays for `yaml`.
  */
-export async function withFullReader<T>(
-  load: (full?: FullReader) => T | Promise<T>,
-): Promise<T> {
+export async function withFullReader<T>(load: (full?: FullReader) => T): Promise<T> {
   try {
-    return await load(undefined);
+    return load(undefined);
   } catch (e) {
     if (!(e instanceof FullReaderNeeded)) throw e;
   }
   const { readFull } = await import("./yaml_full.ts");
-  return await load(readFull);
+  return load(readFull);
 }
 
 /**
@@ -310,31 +267,6 @@ export function parseAndCheck(
   problems: ManifestProblem[],
   options: { reader?: Reader; full?: FullReader } = {},
 ): CheckedDocument | null {
-  return finish(checkSteps(file, rawText, schema, problems, options));
-}
-
-/** Runs `steps` to its end at once. */
-export function finish<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
-}
-
-/** Entries checked between two yields of {@link checkSteps}. */
-const STEP = 32;
-
-/**
- * {@link parseAndCheck} in steps: it yields after every few dozen list entries, so that its
- * caller can let other work run between them (`check` lets its first reads go out).
- */
-export function* checkSteps(
-  file: string,
-  rawText: string,
-  schema: JsonSchema,
-  problems: ManifestProblem[],
-  options: { reader?: Reader; full?: FullReader } = {},
-): Generator<void, CheckedDocument | null> {
   const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   if (text.trim() === "" || /^(\s*#[^\n]*\n?|\s*---\s*\n?)*\s*$/.test(text)) {
     problems.push({
@@ -364,7 +296,6 @@ export function* checkSteps(
   else {
     try {
       result = { value: checker.check(fast, schema, "the document", null) };
-      while (!checker.drain(STEP)) yield;
       if (problems.length > mark) result = full();
     } catch (e) {
       // An entry the fast reader skimmed turned out to be outside its subset.
@@ -374,13 +305,12 @@ export function* checkSteps(
   }
   if (result === null) return null;
   const { value } = result;
-  const found = checker;
   return {
     value,
     locate(obj: object, field?: string): SourceLocation {
-      const o = found.offsets.get(obj);
+      const o = checker.offsets.get(obj);
       const offset = (field && o && Object.hasOwn(o, field) ? o[field] : undefined) ?? o?.[""];
-      return offset === undefined ? { file, line: 1, column: 1 } : found.place(offset);
+      return offset === undefined ? { file, line: 1, column: 1 } : checker.place(offset);
     },
   };
 }

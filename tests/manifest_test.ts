@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
-import { loadManifests, loadSteps, plannedProjects } from "../lib/manifest.ts";
+import { loadManifests } from "../lib/manifest.ts";
 import { readFull } from "../lib/yaml_full.ts";
 import { formatProblem, type ManifestProblem } from "../lib/errors.ts";
 import { POLICIES } from "../policies/mod.ts";
@@ -355,54 +355,4 @@ Deno.test("breaking one key entry anywhere gives that entry's problem at its lin
     ),
     { numRuns: RUNS },
   );
-});
-
-Deno.test("plannedProjects() names the example's projects in order; --project ids stand for them", () => {
-  const text = readExample("keydrift.yaml");
-  const ids = load(text).manifest!.projects.map((p) => p.id);
-  ok(ids.length > 1);
-  assertEquals(plannedProjects([{ path: "k.yaml", text }], []), ids);
-  assertEquals(plannedProjects([{ path: "k.yaml", text: "\ufeff" + text }], []), ids);
-  assertEquals(plannedProjects([{ path: "k.yaml", text }], ["proj_b", "proj_a", "proj_b"]), [
-    "proj_b",
-    "proj_a",
-  ]);
-  // Outside the fast reader's subset (an anchor): no guess, and nothing is read early.
-  assertEquals(plannedProjects([{ path: "k.yaml", text: `x: &a 1\n${text}` }], []), []);
-});
-
-Deno.test("plannedProjects() of a valid manifest is the start of its projects, in order (property)", () => {
-  const lines = readExample("keydrift.yaml").split("\n");
-  fc.assert(
-    fc.property(
-      fc.array(fc.tuple(fc.nat(lines.length - 1), fc.nat(60), fc.string({ maxLength: 8 })), {
-        maxLength: 4,
-      }),
-      (mutations) => {
-        const ls = [...lines];
-        for (const [i, at, ins] of mutations) ls[i] = ls[i].slice(0, at) + ins + ls[i].slice(at);
-        const text = ls.join("\n");
-        const planned = plannedProjects([{ path: "k.yaml", text }], []);
-        const m = load(text).manifest;
-        if (!m) return;
-        const ids = m.projects.map((p) => p.id);
-        assertEquals(planned, ids.slice(0, planned.length), text);
-      },
-    ),
-    { numRuns: RUNS },
-  );
-});
-
-Deno.test("loadSteps() yields every few dozen entries and ends with what loadManifests() returns", () => {
-  const text = "version: 1\nprojects:\n  - id: proj_a\n    keys:\n" +
-    Array.from(
-      { length: 300 },
-      (_, k) => `      - { name: k${k}, owner: { type: service_account, name: bot } }`,
-    ).join("\n") + "\n  - { id: proj_b, keys: [{ name: k, owner: { type: user, name: ann } }] }\n";
-  const steps = loadSteps([{ path: "k.yaml", text }], POLICIES, readFull);
-  let yields = 0;
-  let r = steps.next();
-  for (; !r.done; r = steps.next()) yields++;
-  ok(yields >= 300 / 64, `only ${yields} yields`);
-  assertEquals(r.value, load(text, "k.yaml"));
 });

@@ -34,11 +34,6 @@ export interface ClientOptions {
   /** Page cap per listing (tests lower it). */
   maxPages?: number;
   log?: (message: string) => void;
-  /**
-   * Stops the client for good once aborted: requests in flight are cut off, waits end, and every
-   * read fails with "stopped" (`check` stops reads it began early when the manifest is invalid).
-   */
-  signal?: AbortSignal;
 }
 
 /** Counts of the requests an Admin API client has sent and the retries among them */

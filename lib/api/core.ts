@@ -24,12 +24,7 @@ import {
 export function createApiCore(o: ClientOptions): ApiCore {
   const base = checkBaseURL(o.baseURL);
   const stats: ClientStats = { requests: 0, retries: 0 };
-  // The limiter's waits (throttle pauses, pacing) end when the client is stopped.
-  const limiter = new Limiter(Math.max(1, o.concurrency), {
-    now: () => o.clock.now(),
-    sleep: (ms) => o.clock.sleep(ms, o.signal),
-    stopped: () => o.signal?.aborted === true,
-  });
+  const limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
   const deadlineAt = o.clock.now() + o.deadlineMs;
   const headers = {
     authorization: `Bearer ${o.adminKey}`,
@@ -80,7 +75,6 @@ export function createApiCore(o: ClientOptions): ApiCore {
         retried: attempts + throttles,
         refusals: opts.refusals === true,
       });
-      if (o.signal?.aborted) throw stoppedError(what);
       if (refusal) throw refusal;
       switch (verdict.kind) {
         case "ok":
@@ -111,7 +105,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
           verdict.throttled ? "throttled" : "retry"
         } ${used + 1} of ${budget}): ${error.message}`,
       );
-      await o.clock.sleep(verdict.waitMs, o.signal);
+      await o.clock.sleep(verdict.waitMs);
     }
   }
 
@@ -128,18 +122,11 @@ export function createApiCore(o: ClientOptions): ApiCore {
     let verdict: Verdict;
     let refusal: Refusal | null;
     try {
-      if (o.signal?.aborted) throw stoppedError(what);
       const remaining = deadlineAt - o.clock.now();
       if (remaining <= 0) throw deadlineError(what);
       const timeoutMs = Math.min(o.timeoutMs, remaining);
       stats.requests++;
-      const attempt = await getOnce(target, {
-        fetch: o.fetch,
-        clock: o.clock,
-        headers,
-        timeoutMs,
-        signal: o.signal,
-      });
+      const attempt = await getOnce(target, { fetch: o.fetch, clock: o.clock, headers, timeoutMs });
       if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
       verdict = classify(attempt, {
         now: o.clock.now(),
@@ -191,10 +178,6 @@ export function createApiCore(o: ClientOptions): ApiCore {
       if (!(e instanceof ApiError) || e instanceof Refusal) throw e;
       throw new ApiError((o.scrubMessage ?? o.scrub)(e.message), e);
     }
-  }
-
-  function stoppedError(what: string): ApiError {
-    return new ApiError(`Cannot ${what}: reading was stopped`);
   }
 
   function deadlineError(what: string): ApiError {

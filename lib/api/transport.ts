@@ -41,12 +41,7 @@ export interface GetOptions {
   /** The timer for this attempt: request, status line and body. */
   timeoutMs: number;
   maxBytes?: number;
-  /** Cuts the request off when aborted (the attempt ends as a network failure). */
-  signal?: AbortSignal;
 }
-
-/** Ends an attempt's timer (a plain reason: `abort()` alone builds a DOMException each time). */
-const ENDED = "attempt ended";
 
 /** Performs one GET and reads its whole body within `timeoutMs`. Never throws. */
 export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
@@ -58,9 +53,6 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
     timedOut = true;
     abort.abort(new DOMException("timed out", "TimeoutError"));
   });
-  const cut = () => abort.abort(o.signal?.reason);
-  if (o.signal?.aborted) cut();
-  else o.signal?.addEventListener("abort", cut, { once: true });
   try {
     const res = await raceAbort(
       o.fetch(url, { method: "GET", headers: o.headers, redirect: "manual", signal: abort.signal }),
@@ -106,8 +98,7 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
     if (err instanceof BodyError) return { kind: "broken_body", message: err.message };
     return { kind: "network", message: firstLine(err.message), notCapable };
   } finally {
-    o.signal?.removeEventListener("abort", cut);
-    stopTimer.abort(ENDED);
+    stopTimer.abort();
     await timer;
   }
 }

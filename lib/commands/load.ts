@@ -1,6 +1,6 @@
 /** Reads manifest files (paths, directories of *.yaml, or stdin) through deps, then loads them. */
 import type { Deps } from "../deps.ts";
-import { loadManifests, type LoadResult, loadSteps, type ManifestSource } from "../manifest.ts";
+import { loadManifests, type LoadResult, type ManifestSource } from "../manifest.ts";
 import type { PolicySchemaSource } from "../schema.ts";
 import { fileProblem, UsageError } from "../errors.ts";
 import { withFullReader } from "../yaml_check.ts";
@@ -54,33 +54,6 @@ export async function loadFrom(
   policies: readonly PolicySchemaSource[],
   command: string,
 ): Promise<LoadResult> {
-  return await loadPaced(deps, await readSources(deps, paths, command), policies, false);
-}
-
-/** While reads begun early are in flight, the event loop turns at least this often (ms). */
-export const SLICE_MS = 4;
-
-/**
- * Loads `sources`; with `turns`, in steps, letting the event loop turn every {@link SLICE_MS} of
- * checking, so that reads begun before the manifest is checked go on meanwhile (Deno sends a
- * request, and sees its answer, only when the event loop turns).
- */
-export async function loadPaced(
-  deps: Pick<Deps, "now" | "sleep">,
-  sources: readonly ManifestSource[],
-  policies: readonly PolicySchemaSource[],
-  turns: boolean,
-): Promise<LoadResult> {
-  return await withFullReader(async (full) => {
-    if (!turns) return loadManifests(sources, policies, full);
-    const steps = loadSteps(sources, policies, full);
-    let until = deps.now() + SLICE_MS;
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-      if (deps.now() < until) continue;
-      await deps.sleep(0);
-      until = deps.now() + SLICE_MS;
-    }
-  });
+  const sources = await readSources(deps, paths, command);
+  return await withFullReader((full) => loadManifests(sources, policies, full));
 }
