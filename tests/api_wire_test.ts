@@ -159,3 +159,42 @@ Deno.test("the key's strings are scrubbed where they enter", () => {
   );
   assertEquals(k.name, "leak [REDACTED]");
 });
+
+Deno.test("readKey() names the key (its id scrubbed) and the part of it that failed, in full", () => {
+  const mark = (s: string) => s.replaceAll("key_1", "[KEY]");
+  const fail = (raw: unknown) => {
+    try {
+      readKey(raw, "an item of list keys (page 1)", mark);
+    } catch (e) {
+      ok(e instanceof ApiError);
+      return e.message;
+    }
+    throw new Error("readKey() accepted a malformed key");
+  };
+  const trust = "; keydrift cannot trust this answer";
+  const page = "an item of list keys (page 1)";
+  assertEquals(
+    fail({ ...KEY, name: 7 }),
+    `Cannot read key "[KEY]" (${page}): "name" is a number, not a string${trust}`,
+  );
+  assertEquals(
+    fail({ ...KEY, id: undefined }),
+    `Cannot read ${page}: "id" is missing${trust}`,
+  );
+  assertEquals(
+    fail({ ...KEY, owner: { type: "service_account", service_account: { id: "svc" } } }),
+    `Cannot read the service account owning key "[KEY]" (${page}): "name" is missing${trust}`,
+  );
+  assertEquals(
+    fail({ ...KEY, owner: { type: "user", user: { id: "u", name: "Ann", email: 3 } } }),
+    `Cannot read the user owning key "[KEY]" (${page}): "email" is a number, not a string${trust}`,
+  );
+  assertEquals(
+    fail({ ...KEY, owner: { type: "robot" } }),
+    `Cannot read the owner of key "[KEY]" (${page}): "type" is "robot", not "user" or "service_account"${trust}`,
+  );
+  assertEquals(
+    fail({ ...KEY, owner: { type: "user" } }),
+    `Cannot read key "[KEY]" (${page}): the owner says "user" but has no "user" object${trust}`,
+  );
+});
