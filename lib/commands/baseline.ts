@@ -82,11 +82,7 @@ export async function baselineCommand(
   if (v.prune && v.force) {
     throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
   }
-  const connection = connectOptions(
-    "baseline",
-    v,
-    (m) => void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined),
-  );
+  const connection = connectOptions("baseline", v, io);
   const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
   if (!loaded.manifest) throw new ManifestError(loaded.problems);

@@ -211,9 +211,7 @@ function checkFlags(v: ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"],
   const color = enumFlag("check", "color", v.color, ["auto", "always", "never"] as const, "auto");
   const useColor = color === "always" ||
     (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
-  const connection = connectOptions("check", v, (m) =>
-    // A log line must never change the outcome: a failed write to stderr is dropped.
-    void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined));
+  const connection = connectOptions("check", v, io);
   return { failOn, enrichReq, useColor, connection };
 }
 

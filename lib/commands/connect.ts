@@ -5,6 +5,8 @@ import type { Deps } from "../deps.ts";
 import { fileProblem, ManifestError, UsageError } from "../errors.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml_check.ts";
+import type { Io } from "../io.ts";
+import { textSafe } from "../render/inert.ts";
 
 /** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
@@ -42,12 +44,10 @@ type ConnectValues = {
   verbose?: boolean;
 };
 
-/** Checks the shared flags' values; `log` writes --verbose lines. */
-export function connectOptions(
-  command: string,
-  v: ConnectValues,
-  log: (message: string) => void,
-): ConnectOptions {
+/** Checks the shared flags' values; with --verbose, log lines go to `io`'s stderr. */
+export function connectOptions(command: string, v: ConnectValues, io: Io): ConnectOptions {
+  // A log line must never change the outcome: a failed write to stderr is dropped.
+  const log = (m: string) => void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined);
   return {
     command,
     fake: v.fake,

@@ -4,7 +4,6 @@ import { type ImportedProject, manifestFor } from "../manifest_writer.ts";
 import { isoDate, type Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
-import { textSafe } from "../render/inert.ts";
 import type { Io } from "../io.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
 
@@ -46,11 +45,7 @@ export async function importCommand(
   const output = v.output ?? "keydrift.yaml";
   const { client, secret } = await connect(
     io.deps,
-    connectOptions(
-      "import",
-      v,
-      (m) => void io.err(`keydrift: ${textSafe(m)}\n`).catch(() => undefined),
-    ),
+    connectOptions("import", v, io),
   );
   if (secret) io.addSecret(secret);
   const wire = await projectsToImport(client, v.project ?? []);
