@@ -3,7 +3,7 @@
  * Everything else lives in lib/ and never touches the outside world directly.
  */
 import { run } from "./lib/cli.ts";
-import type { Deps } from "./lib/deps.ts";
+import { type Deps, timerSleep } from "./lib/deps.ts";
 import { POLICIES } from "./policies/mod.ts";
 import { redact } from "./lib/redact.ts";
 import { textSafe } from "./lib/render/inert.ts";
@@ -72,18 +72,7 @@ const deps: Deps = {
   stdout,
   stderr,
   now: () => Date.now(),
-  sleep(ms, signal) {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-    });
-  },
+  sleep: timerSleep,
   random: () => Math.random(),
   isTerminal: () => Deno.stdout.isTerminal(),
   stderrIsTerminal: () => Deno.stderr.isTerminal(),

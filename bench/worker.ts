@@ -11,7 +11,7 @@
  *   timed over the first N keys. Prints the time per retrieve.
  */
 import { run } from "../lib/cli.ts";
-import type { Deps } from "../lib/deps.ts";
+import { type Deps, timerSleep } from "../lib/deps.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { id, manifest } from "./manifest.ts";
 
@@ -84,13 +84,7 @@ const deps: Deps = {
   stdout: () => Promise.resolve(),
   stderr: (t) => (Deno.stderr.writeSync(new TextEncoder().encode(t)), Promise.resolve()),
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => (clearTimeout(t), resolve());
-      const t = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-    }),
+  sleep: timerSleep,
   random: Math.random,
   isTerminal: () => false,
   noColor: true,

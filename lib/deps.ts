@@ -50,3 +50,20 @@ export interface Deps {
    */
   waitForShutdown(): Promise<void>;
 }
+
+/**
+ * The real clock's wait, as `Deps.sleep` promises it: a timer that resolves after `ms`, or at once
+ * when `signal` aborts (never rejects, and leaves no timer or listener behind).
+ */
+export function timerSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

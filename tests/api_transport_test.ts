@@ -6,17 +6,9 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { type Attempt, type Clock, getOnce } from "../lib/api/transport.ts";
+import { timerSleep } from "../lib/deps.ts";
 
-const CLOCK: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => (clearTimeout(t), resolve());
-      const t = setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-    }),
-};
+const CLOCK: Clock = { now: () => Date.now(), sleep: timerSleep };
 
 /** Serves one connection with `head` + `body` written as given, then closes it. */
 async function once(head: string, body: Uint8Array, timeoutMs = 5_000): Promise<Attempt> {

@@ -4,6 +4,7 @@
  * `x-request-id`, and fault injection. It shares no code with the client.
  */
 import type { FakeProject, FakeState } from "./state.ts";
+import { timerSleep } from "../deps.ts";
 import { bodyFault, type Fault, transportFault } from "./faults.ts";
 import { authenticate, uriTooLong } from "./auth.ts";
 import { serveAuditLogs } from "./audit_logs.ts";
@@ -45,19 +46,6 @@ export interface FakeApi {
   readonly state: FakeState;
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
 interface Route {
   target: Fault["on"] | "other";
   project?: FakeProject;
@@ -71,7 +59,7 @@ const ORG_ROUTE =
 
 /** Creates the fake over `state`. The state is used as is (not copied) and may be changed by DELETE. */
 export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): FakeApi {
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? timerSleep;
   const now = opts.now ?? (() => 0);
   const requests: RecordedRequest[] = [];
   const fired = new Map<Fault, number>();
