@@ -6,7 +6,7 @@
  * fail the run; entries that no longer occur are listed as resolved. Pure: no IO here.
  */
 import { ManifestError, type ManifestProblem } from "./errors.ts";
-import { exitCodeFor, type Report, statusFor, type Summary } from "./report.ts";
+import { exitCodeFor, openCounts, type Report, statusFor } from "./report.ts";
 import { driftMessage, findingMessage } from "./render/_shared.ts";
 import { fingerprinter } from "./fingerprint.ts";
 import { type Drift, type Finding, ORG } from "./types.ts";
@@ -259,25 +259,7 @@ export function applyBaseline(report: Report, baseline: Baseline): Report {
     findings,
     exitCode,
     status: statusFor(exitCode),
-    summary: openSummary(report.summary, drift, findings),
+    summary: { ...report.summary, ...openCounts(drift, findings) },
     baseline: { file: baseline.file, resolved },
-  };
-}
-
-/** The summary's drift and policy counts without baselined items, which are counted apart. */
-function openSummary(s: Summary, drift: readonly Drift[], findings: readonly Finding[]): Summary {
-  const open = drift.filter((d) => !d.baselined);
-  const count = (...kinds: Drift["kind"][]) => open.filter((d) => kinds.includes(d.kind)).length;
-  const openFindings = findings.filter((f) => !f.waived && !f.baselined);
-  return {
-    ...s,
-    missing: count("missing"),
-    unexpected: count("unexpected"),
-    changed: count("changed"),
-    ambiguous: count("ambiguous"),
-    project_drift: count("project_missing", "project_changed"),
-    policy_errors: openFindings.filter((f) => f.severity === "error").length,
-    policy_warnings: openFindings.filter((f) => f.severity === "warning").length,
-    baselined: drift.length - open.length + findings.filter((f) => f.baselined).length,
   };
 }

@@ -156,16 +156,48 @@ export function statusFor(code: 0 | 1 | 2): Status {
   return code === 0 ? "in_sync" : code === 1 ? "error" : "drift";
 }
 
+/**
+ * The summary's drift and policy counts: items not baselined (baselined ones are counted apart),
+ * findings neither waived nor baselined.
+ */
+export function openCounts(
+  drift: readonly Drift[],
+  findings: readonly Finding[],
+): Pick<
+  Summary,
+  | "missing"
+  | "unexpected"
+  | "changed"
+  | "ambiguous"
+  | "project_drift"
+  | "policy_errors"
+  | "policy_warnings"
+  | "baselined"
+> {
+  const open = drift.filter((d) => !d.baselined);
+  const count = (...kinds: Drift["kind"][]) => open.filter((d) => kinds.includes(d.kind)).length;
+  const openFindings = findings.filter((f) => !f.waived && !f.baselined);
+  return {
+    missing: count("missing"),
+    unexpected: count("unexpected"),
+    changed: count("changed"),
+    ambiguous: count("ambiguous"),
+    project_drift: count("project_missing", "project_changed"),
+    policy_errors: openFindings.filter((f) => f.severity === "error").length,
+    policy_warnings: openFindings.filter((f) => f.severity === "warning").length,
+    baselined: drift.length - open.length + findings.filter((f) => f.baselined).length,
+  };
+}
+
 /** Builds the one report every renderer reads. */
 export function buildReport(input: ReportInput): Report {
-  const count = (kind: Drift["kind"]) => input.drift.filter((d) => d.kind === kind).length;
   const scoped = new Set(input.manifest?.projects.map((p) => p.id) ?? []);
   const declared =
     (input.manifest?.projects.reduce((n, p) => n + (scoped.has(p.id) ? p.keys.length : 0), 0) ??
       0) + (input.adminKeysChecked ? input.manifest?.adminKeys?.keys.length ?? 0 : 0);
-  const changed = count("changed");
-  const managed = input.counts.inSync + changed;
-  const open = input.findings.filter((f) => !f.waived);
+  const counts = openCounts(input.drift, input.findings);
+  // Nothing is baselined yet: every changed key is a managed one.
+  const managed = input.counts.inSync + counts.changed;
   const exitCode = exitCodeFor(input);
   return {
     tool: { name: "keydrift", version: VERSION },
@@ -178,18 +210,18 @@ export function buildReport(input: ReportInput): Report {
       declared_keys: declared,
       live_keys: input.liveKeys,
       in_sync_keys: input.counts.inSync,
-      missing: count("missing"),
-      unexpected: count("unexpected"),
-      changed,
-      ambiguous: count("ambiguous"),
-      project_drift: count("project_missing") + count("project_changed"),
+      missing: counts.missing,
+      unexpected: counts.unexpected,
+      changed: counts.changed,
+      ambiguous: counts.ambiguous,
+      project_drift: counts.project_drift,
       ambiguous_candidates: input.counts.candidates,
       ignored: input.counts.ignored,
       in_missing_projects: input.counts.inMissingProjects,
-      policy_errors: open.filter((f) => f.severity === "error").length,
-      policy_warnings: open.filter((f) => f.severity === "warning").length,
-      waived: input.findings.length - open.length,
-      baselined: 0,
+      policy_errors: counts.policy_errors,
+      policy_warnings: counts.policy_warnings,
+      waived: input.findings.filter((f) => f.waived).length,
+      baselined: counts.baselined,
       managed_keys: managed,
       coverage: input.liveKeys === 0 ? 100 : Math.floor((managed / input.liveKeys) * 100),
     },
