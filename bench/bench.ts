@@ -63,7 +63,7 @@ function stateYaml(sc: Scenario): string {
 
 /** `deno run FLAGS...` with `stdin` written to it and closed; stdout piped. */
 async function denoRun(flags: string[], stdin: string, stderr: "null" | "inherit" = "inherit") {
-  const child = new Deno.Command("deno", {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", "--ignore-env=LOG_TOKENS,LOG_STREAM", ...flags],
     stdin: "piped",
     stdout: "piped",

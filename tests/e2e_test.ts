@@ -24,7 +24,7 @@ const E2E_FLAGS = CHECK_FLAGS.map((f) =>
 
 /** `keydrift fake-api` on 127.0.0.1:0; with `stdin`, the state comes from it (`--state -`). */
 async function startFake(state = "examples/state.yaml", stdin?: string) {
-  const child = new Deno.Command("deno", {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...taskFlags("fake-api"), "main.ts", "fake-api", "--state", state, "--port", "0"],
     cwd: ROOT,
     stdin: stdin === undefined ? "null" : "piped",
@@ -58,7 +58,7 @@ async function startFake(state = "examples/state.yaml", stdin?: string) {
 }
 
 async function keydrift(args: string[], env: Record<string, string>, flags = E2E_FLAGS) {
-  const out = await new Deno.Command("deno", {
+  const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, "main.ts", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
@@ -138,7 +138,7 @@ Deno.test("e2e: writing a report outside --allow-write is refused with exit 1", 
 
 Deno.test("e2e: the demo task's command exits 2; validate runs offline", async () => {
   const demo = config.tasks.demo.split(" ").slice(2);
-  const out = await new Deno.Command("deno", {
+  const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", ...demo],
     cwd: ROOT,
     env: { NO_COLOR: "1" },

@@ -10,6 +10,7 @@ import { RENDERERS } from "../lib/render/mod.ts";
 import { mdCode, mdText, quoteText, textSafe } from "../lib/render/inert.ts";
 import type { Report } from "../lib/report.ts";
 import { reportWith } from "./_reports.ts";
+import { testWithTools } from "./_tools.ts";
 
 const HOSTILE: [string, string][] = [
   ["clear screen", "\x1b[2J\x1b[Hpwned"],
@@ -47,30 +48,23 @@ function render(format: keyof typeof RENDERERS, r: Report): string {
 const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** GitHub's renderer; `unsafe` keeps the raw HTML we write (`<details>`, `<summary>`, `<code>`). */
-async function cmarkGfm(markdown: string, unsafe = false): Promise<string> {
-  let child;
-  try {
-    child = new Deno.Command("cmark-gfm", {
-      args: [
-        "-e",
-        "autolink",
-        "-e",
-        "strikethrough",
-        "-e",
-        "table",
-        "-e",
-        "tagfilter",
-        ...(unsafe ? ["--unsafe"] : []),
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (e) {
-    throw new Error(
-      `cmark-gfm (GitHub's Markdown renderer) is needed: apt-get install cmark-gfm (${e})`,
-    );
-  }
+async function cmarkGfm(bin: string, markdown: string, unsafe = false): Promise<string> {
+  const child = new Deno.Command(bin, {
+    args: [
+      "-e",
+      "autolink",
+      "-e",
+      "strikethrough",
+      "-e",
+      "table",
+      "-e",
+      "tagfilter",
+      ...(unsafe ? ["--unsafe"] : []),
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(markdown));
   await writer.close();
@@ -95,25 +89,18 @@ function elements(html: string): Record<string, number> {
 const html = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-let xmllint: boolean | null = null;
-async function xmllintAccepts(xml: string): Promise<boolean | null> {
-  try {
-    const child = new Deno.Command("xmllint", {
-      args: ["--noout", "-"],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(xml));
-    await writer.close();
-    const out = await child.output();
-    xmllint = true;
-    return out.success;
-  } catch {
-    xmllint = false;
-    return null;
-  }
+/** Whether `xmllint --noout -` accepts a document as well-formed XML. */
+async function xmllintAccepts(bin: string, xml: string): Promise<boolean> {
+  const child = new Deno.Command(bin, {
+    args: ["--noout", "-"],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(xml));
+  await writer.close();
+  return (await child.output()).success;
 }
 
 for (const status of ["drift", "error"] as const) {
@@ -160,44 +147,57 @@ for (const status of ["drift", "error"] as const) {
     }
   });
 
-  Deno.test(`junit (${status}): well-formed for fast-xml-parser and xmllint`, async () => {
+  Deno.test(`junit (${status}): well-formed for fast-xml-parser`, () => {
     for (const [name, s] of HOSTILE) {
       const out = render("junit", reportWith(s, status));
       assertEquals(XMLValidator.validate(out), true, name);
       ok(new XMLParser({ ignoreAttributes: false }).parse(out).testsuites, name);
-      const lint = await xmllintAccepts(out);
-      ok(lint !== false, `${name}: xmllint rejects the document`);
     }
   });
 
-  Deno.test(`markdown (${status}): cmark-gfm renders no element we did not write, code spans verbatim`, async () => {
-    // Twice the drift: the project's section is long enough to be collapsed in <details>.
-    const collapsed = (r: Report): Report => ({ ...r, drift: [...r.drift, ...r.drift] });
-    for (const format of ["markdown", "markdown-comment"] as const) {
-      for (const shape of [(r: Report) => r, collapsed]) {
-        for (const unsafe of [false, true]) {
-          const want = elements(await cmarkGfm(render(format, shape(benign)), unsafe));
-          for (const [name, s] of HOSTILE) {
-            // Over the budget, fewer items are shown: compared in markdown_test instead.
-            if ((format === "markdown-comment" || shape === collapsed) && s.length > 1000) continue;
-            const out = await cmarkGfm(render(format, shape(reportWith(s, status))), unsafe);
-            const label = `${format}, ${shape === collapsed ? "collapsed" : "open"}, ${
-              unsafe ? "raw HTML kept" : "raw HTML omitted"
-            }, ${name}`;
-            assertEquals(elements(out), want, label);
-            // The key name appears verbatim (as textSafe shows it) in a code span: no stray backslash.
-            ok(out.includes(`<code>${html(textSafe(s))}</code>`), label);
-            ok(!RAW.test(out.replace(/\n/g, "")), label);
+  testWithTools(`junit (${status}): well-formed for xmllint`, ["xmllint"], async (tools) => {
+    for (const [name, s] of HOSTILE) {
+      const out = render("junit", reportWith(s, status));
+      ok(await xmllintAccepts(tools.xmllint, out), `${name}: xmllint rejects the document`);
+    }
+  });
+
+  testWithTools(
+    `markdown (${status}): cmark-gfm renders no element we did not write, code spans verbatim`,
+    ["cmark-gfm"],
+    async (tools) => {
+      // Twice the drift: the project's section is long enough to be collapsed in <details>.
+      const collapsed = (r: Report): Report => ({ ...r, drift: [...r.drift, ...r.drift] });
+      for (const format of ["markdown", "markdown-comment"] as const) {
+        for (const shape of [(r: Report) => r, collapsed]) {
+          for (const unsafe of [false, true]) {
+            const want = elements(
+              await cmarkGfm(tools["cmark-gfm"], render(format, shape(benign)), unsafe),
+            );
+            for (const [name, s] of HOSTILE) {
+              // Over the budget, fewer items are shown: compared in markdown_test instead.
+              if ((format === "markdown-comment" || shape === collapsed) && s.length > 1000) {
+                continue;
+              }
+              const out = await cmarkGfm(
+                tools["cmark-gfm"],
+                render(format, shape(reportWith(s, status))),
+                unsafe,
+              );
+              const label = `${format}, ${shape === collapsed ? "collapsed" : "open"}, ${
+                unsafe ? "raw HTML kept" : "raw HTML omitted"
+              }, ${name}`;
+              assertEquals(elements(out), want, label);
+              // The key name appears verbatim (as textSafe shows it) in a code span: no stray backslash.
+              ok(out.includes(`<code>${html(textSafe(s))}</code>`), label);
+              ok(!RAW.test(out.replace(/\n/g, "")), label);
+            }
           }
         }
       }
-    }
-  });
+    },
+  );
 }
-
-Deno.test("the hostile-string checks ran xmllint when it is installed", () => {
-  ok(xmllint !== null);
-});
 
 Deno.test("textSafe() shows controls, bidi characters and lone surrogates as visible escapes", () => {
   const cases: [string, string][] = [

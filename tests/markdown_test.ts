@@ -13,6 +13,7 @@ import {
 import type { Report } from "../lib/report.ts";
 import type { Drift, Finding } from "../lib/types.ts";
 import { owner, reportWith } from "./_reports.ts";
+import { testWithTools } from "./_tools.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -72,8 +73,8 @@ function bigReport(projects: number, keys: number): Report {
   return { ...base, drift, findings, errors: [], notes: [] };
 }
 
-async function cmarkGfm(markdown: string): Promise<string> {
-  const child = new Deno.Command("cmark-gfm", {
+async function cmarkGfm(bin: string, markdown: string): Promise<string> {
+  const child = new Deno.Command(bin, {
     args: ["-e", "autolink", "-e", "strikethrough", "-e", "table", "-e", "tagfilter"],
     stdin: "piped",
     stdout: "piped",
@@ -87,29 +88,33 @@ async function cmarkGfm(markdown: string): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-Deno.test("markdown at 30,000 keys in 300 projects, most drifting: step summary under 1 MiB, comment under 65,536 characters, both rendered by cmark-gfm", async () => {
-  const r = bigReport(300, 100);
-  assertEquals(r.drift.length + r.findings.length, 39_000);
-  const opts = { color: false, jsonReport: "reports/keydrift.json" };
-  const summary = renderMarkdown(r, opts);
-  const comment = renderMarkdownComment(r, opts);
-  ok(bytes(summary) <= STEP_SUMMARY_BUDGET, `${bytes(summary)} bytes`);
-  ok(bytes(summary) > STEP_SUMMARY_BUDGET * 0.9, "the budget is used, not wasted");
-  ok(comment.length <= COMMENT_BUDGET && bytes(comment) <= COMMENT_BUDGET, `${comment.length}`);
-  for (const text of [summary, comment]) {
-    ok(text.includes("Not everything fits"), "says that something was left out");
-    ok(text.includes("`reports/keydrift.json`"), "names the full report");
-    const html = await cmarkGfm(text);
-    ok(html.includes("<h3>"), "renders the headline");
-    ok(html.includes("<table>"), "renders the totals table");
-  }
-  // Detail, then counts, then the rest only counted in the totals.
-  ok(summary.includes("<details><summary>Project <code>proj_0000</code> (130)</summary>"));
-  ok(summary.includes("#### More projects, counts only"));
-  ok(!summary.includes("not listed"), "the step summary counts every project it does not detail");
-  ok(comment.includes("#### More projects, counts only"), "the comment counts projects too");
-  assertEquals(renderMarkdown(r, opts), summary, "a pure function of the report");
-});
+testWithTools(
+  "markdown at 30,000 keys in 300 projects, most drifting: step summary under 1 MiB, comment under 65,536 characters, both rendered by cmark-gfm",
+  ["cmark-gfm"],
+  async (tools) => {
+    const r = bigReport(300, 100);
+    assertEquals(r.drift.length + r.findings.length, 39_000);
+    const opts = { color: false, jsonReport: "reports/keydrift.json" };
+    const summary = renderMarkdown(r, opts);
+    const comment = renderMarkdownComment(r, opts);
+    ok(bytes(summary) <= STEP_SUMMARY_BUDGET, `${bytes(summary)} bytes`);
+    ok(bytes(summary) > STEP_SUMMARY_BUDGET * 0.9, "the budget is used, not wasted");
+    ok(comment.length <= COMMENT_BUDGET && bytes(comment) <= COMMENT_BUDGET, `${comment.length}`);
+    for (const text of [summary, comment]) {
+      ok(text.includes("Not everything fits"), "says that something was left out");
+      ok(text.includes("`reports/keydrift.json`"), "names the full report");
+      const html = await cmarkGfm(tools["cmark-gfm"], text);
+      ok(html.includes("<h3>"), "renders the headline");
+      ok(html.includes("<table>"), "renders the totals table");
+    }
+    // Detail, then counts, then the rest only counted in the totals.
+    ok(summary.includes("<details><summary>Project <code>proj_0000</code> (130)</summary>"));
+    ok(summary.includes("#### More projects, counts only"));
+    ok(!summary.includes("not listed"), "the step summary counts every project it does not detail");
+    ok(comment.includes("#### More projects, counts only"), "the comment counts projects too");
+    assertEquals(renderMarkdown(r, opts), summary, "a pure function of the report");
+  },
+);
 
 Deno.test("markdown shows one huge project in part and says how many items are not shown", () => {
   const r = bigReport(1, 30_000);
@@ -130,11 +135,15 @@ Deno.test("markdown that fits says nothing about leaving things out", () => {
   }
 });
 
-Deno.test("markdown code spans show ids verbatim: no backslash in `proj_analytics`", async () => {
-  const html = await cmarkGfm(renderMarkdown(reportWith("analytics")));
-  ok(html.includes("<code>proj_analytics</code>"), html);
-  ok(!/<code>[^<]*\\/.test(html), "no backslash inside any code span");
-});
+testWithTools(
+  "markdown code spans show ids verbatim: no backslash in `proj_analytics`",
+  ["cmark-gfm"],
+  async (tools) => {
+    const html = await cmarkGfm(tools["cmark-gfm"], renderMarkdown(reportWith("analytics")));
+    ok(html.includes("<code>proj_analytics</code>"), html);
+    ok(!/<code>[^<]*\\/.test(html), "no backslash inside any code span");
+  },
+);
 
 Deno.test("markdown keeps to the budget with a very long report path in the note", () => {
   const r = bigReport(300, 100);

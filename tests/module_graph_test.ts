@@ -16,7 +16,7 @@ interface Info {
 const ROOT = new URL("../", import.meta.url);
 
 async function graph(file: string): Promise<Info> {
-  const out = await new Deno.Command("deno", {
+  const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", new URL(file, ROOT).pathname],
     stdout: "piped",
     stderr: "null",

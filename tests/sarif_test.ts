@@ -1,8 +1,9 @@
 /**
  * SARIF for GitHub code scanning, checked by validators nobody on the team wrote: Microsoft's SARIF
  * multitool with the SARIF, GitHub and GitHub Advanced Security rule kinds, and the official
- * SARIF 2.1.0 JSON schema. The multitool comes from npm: `npm install -g
- * @microsoft/sarif-multitool@5.7.0` (CI installs it; this test fails, not skips, without it).
+ * SARIF 2.1.0 JSON schema. The multitool comes from npm: .ci/run installs
+ * `@microsoft/sarif-multitool@5.7.0` into .ci/tools (tests/_tools.ts looks there, then on PATH);
+ * outside CI its test is skipped without it, under CI it fails.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import AjvDraft04Module from "ajv-draft-04";
@@ -13,6 +14,7 @@ import { renderSarif, SARIF_MAX_RESULTS } from "../lib/render/sarif.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";
 import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
+import { testWithTools } from "./_tools.ts";
 
 const AjvDraft04 = AjvDraft04Module as unknown as new (o: object) => {
   compile(schema: unknown): ((data: unknown) => boolean) & { errors?: unknown[] | null };
@@ -46,21 +48,23 @@ async function sarifIn(cwd: string, manifest: string) {
   return written.get("out.sarif")!;
 }
 
-/** The multitool's own binary (its npm wrapper runs it through a shell, which splits on `;`). */
-async function multitool(): Promise<string> {
-  const root = new TextDecoder().decode(
-    (await new Deno.Command("npm", { args: ["root", "-g"], stdout: "piped" }).output()).stdout,
-  ).trim();
+/**
+ * The multitool's own binary, from the npm wrapper testWithTools found (.ci/tools first, then
+ * PATH): the wrapper runs it through a shell, which splits on `;`. The package's main module
+ * exports the platform binary's path.
+ */
+async function multitool(wrapper: string): Promise<string> {
   const out = await new Deno.Command("node", {
-    args: ["-p", `require(require.resolve("@microsoft/sarif-multitool", { paths: ["${root}"] }))`],
+    args: [
+      "-e",
+      'const p = require("node:path"); console.log(require(p.dirname(require("node:fs").realpathSync(process.argv[1]))))',
+      wrapper,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
-  if (!out.success) {
-    throw new Error(
-      "the SARIF multitool is not installed: npm install -g @microsoft/sarif-multitool@5.7.0",
-    );
-  }
+  const said = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`no multitool binary beside ${wrapper}: ${said}`);
   return new TextDecoder().decode(out.stdout).trim();
 }
 
@@ -72,13 +76,16 @@ interface Problem {
 }
 
 /** Runs `validate --rule-kind Sarif;Gh;Ghas` over the logs; returns its results per file name. */
-async function validate(logs: Record<string, string>): Promise<Map<string, Problem[]>> {
+async function validate(
+  wrapper: string,
+  logs: Record<string, string>,
+): Promise<Map<string, Problem[]>> {
   const dir = await Deno.makeTempDir();
   try {
     for (const [name, text] of Object.entries(logs)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
     }
-    const out = await new Deno.Command(await multitool(), {
+    const out = await new Deno.Command(await multitool(wrapper), {
       args: [
         "validate",
         "--rule-kind",
@@ -122,35 +129,39 @@ function sample(text: string): string {
   return JSON.stringify(log, null, 2);
 }
 
-Deno.test("sarif of the demo, an error run, an absolute -m, a manifest outside the root and 30,000 keys (every 100th result) passes the SARIF multitool (Sarif;Gh;Ghas); an absolute URI does not", async () => {
-  const demo = await sarif(files, 2);
-  // Today's failure, kept as the proof that the validator is awake: an absolute path as a URI.
-  const broken = JSON.parse(demo);
-  broken.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri =
-    "/home/runner/work/keydrift.yaml";
-  const problems = await validate({
-    "demo.sarif": demo,
-    "error.sarif": await sarif(errorFiles, 1),
-    "absolute.sarif": await sarifIn("/repo", "/repo/config/keydrift.yaml"),
-    "outside.sarif": await sarifIn("/repo", "/etc/keydrift/keydrift.yaml"),
-    "big.sarif": sample((await big()).get("r.sarif")!),
-    "broken.sarif": JSON.stringify(broken),
-  });
-  for (const [name, list] of problems) {
-    if (name === "broken.sarif") continue;
-    assertEquals(
-      list.map((p) => `${p.ruleId} ${p.level} ${p.message.id} ${p.message.arguments}`),
-      [],
-      name,
+testWithTools(
+  "sarif of the demo, an error run, an absolute -m, a manifest outside the root and 30,000 keys (every 100th result) passes the SARIF multitool (Sarif;Gh;Ghas); an absolute URI does not",
+  ["sarif-multitool"],
+  async (tools) => {
+    const demo = await sarif(files, 2);
+    // Today's failure, kept as the proof that the validator is awake: an absolute path as a URI.
+    const broken = JSON.parse(demo);
+    broken.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri =
+      "/home/runner/work/keydrift.yaml";
+    const problems = await validate(tools["sarif-multitool"], {
+      "demo.sarif": demo,
+      "error.sarif": await sarif(errorFiles, 1),
+      "absolute.sarif": await sarifIn("/repo", "/repo/config/keydrift.yaml"),
+      "outside.sarif": await sarifIn("/repo", "/etc/keydrift/keydrift.yaml"),
+      "big.sarif": sample((await big()).get("r.sarif")!),
+      "broken.sarif": JSON.stringify(broken),
+    });
+    for (const [name, list] of problems) {
+      if (name === "broken.sarif") continue;
+      assertEquals(
+        list.map((p) => `${p.ruleId} ${p.level} ${p.message.id} ${p.message.arguments}`),
+        [],
+        name,
+      );
+    }
+    ok(
+      problems.get("broken.sarif")!.some((p) =>
+        p.ruleId === "SARIF1004" && p.message.id === "Error_RelativeReferenceMustNotBeginWithSlash"
+      ),
+      JSON.stringify(problems.get("broken.sarif")),
     );
-  }
-  ok(
-    problems.get("broken.sarif")!.some((p) =>
-      p.ruleId === "SARIF1004" && p.message.id === "Error_RelativeReferenceMustNotBeginWithSlash"
-    ),
-    JSON.stringify(problems.get("broken.sarif")),
-  );
-});
+  },
+);
 
 Deno.test("sarif validates against the SARIF 2.1.0 JSON schema for the demo, an error run and 30,000 keys", async () => {
   const schema = JSON.parse(
