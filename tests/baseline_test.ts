@@ -132,7 +132,7 @@ Deno.test("the baseline file is sorted by fingerprint, one entry per line, with 
   const fps = entries.map((e) => e.fingerprint);
   assertEquals(fps, [...fps].sort());
   for (const e of entries) {
-    ok(/^[0-9a-f]{16}$/.test(e.fingerprint));
+    ok(/^[0-9a-f]{64}$/.test(e.fingerprint));
     assertEquals(e.recorded, "2026-11-20");
     assertEquals(typeof e.tool_version, "string");
     ok(e.summary.length > 10, e.summary);
@@ -183,28 +183,31 @@ Deno.test("a baseline never hides an error run: a project whose keys cannot be r
 
 Deno.test("a malformed baseline file is a located error, exit 1, with the requested reports written", async () => {
   const file = await recorded();
-  const broken = file.replace(/"fingerprint":"[0-9a-f]{16}"/, '"fingerprint":"nope"');
+  const broken = file.replace(/"fingerprint":"[0-9a-f]{64}"/, '"fingerprint":"nope"');
   const r = await checkWith(STATE, broken, ["--format", "sarif=r.sarif"]);
   assertEquals(r.code, 1);
   ok(
-    /b\.json:6:5: baseline entry 1: "fingerprint" must be 16 lowercase hex digits/.test(r.stderr),
+    /b\.json:6:5: baseline entry 1: "fingerprint" must be 64 lowercase hex digits/.test(r.stderr),
     r.stderr,
   );
   assertEquals(r.json.status, "error");
   ok(r.files.has("r.sarif"));
-  const syntax = await checkWith(STATE, '{\n  "keydrift_baseline": 1,\n  ]\n');
+  const syntax = await checkWith(STATE, '{\n  "keydrift_baseline": 2,\n  ]\n');
   assertEquals(syntax.code, 1);
   ok(/b\.json:3:3: not valid JSON/.test(syntax.stderr), syntax.stderr);
 });
 
 Deno.test("parseBaseline() collects every problem with its place", () => {
   try {
-    parseBaseline("b.json", '{"keydrift_baseline": 2, "entries": [1, {"fingerprint": "x"}]}');
+    parseBaseline("b.json", '{"keydrift_baseline": 3, "entries": [1, {"fingerprint": "x"}]}');
     ok(false, "must throw");
   } catch (e) {
     ok(e instanceof ManifestError);
     const messages = e.problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
-    ok(messages.some((m) => m.includes('"keydrift_baseline" must be 1')), messages.join("\n"));
+    ok(
+      messages.some((m) => m.startsWith('1:2: "keydrift_baseline" must be 2')),
+      messages.join("\n"),
+    );
     ok(messages.some((m) => m.includes("baseline entry 1: must be an object")));
     ok(messages.some((m) => m.startsWith("1:41: baseline entry 2:")), messages.join("\n"));
   }
