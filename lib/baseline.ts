@@ -4,7 +4,7 @@
  * (kind or policy, project, key id, key name, owner) and its SHA-256 fingerprint (what SARIF
  * `partialFingerprints` and Code Quality `fingerprint` carry; never a line number). An entry hides
  * an item only when both are the item's; an entry that shares one but not the other hides nothing
- * and is reported.
+ * and is reported. Waived findings are never recorded: the waiver governs them until it expires.
  * `check --baseline` marks known items, which then do not fail the run; entries that no longer
  * occur are listed as resolved. Pure: no IO here.
  */
@@ -56,10 +56,14 @@ export function* identified(
   }
 }
 
-/** The entries recording every drift item and finding of `report`, sorted by fingerprint. */
+/**
+ * The entries recording every drift item and finding of `report` except waived findings (the
+ * waiver governs those, and its expiry must fail the run), sorted by fingerprint.
+ */
 export function entriesFor(report: Report, today: string): BaselineEntry[] {
   const out: BaselineEntry[] = [];
   for (const [x, id, fingerprint] of identified(report)) {
+    if ("waived" in x && x.waived) continue;
     out.push({
       fingerprint,
       ...id,

@@ -1,7 +1,7 @@
 /**
  * Baselines an attacker cannot forge (issue 19): an entry hides an item only when its recorded
- * identity and its fingerprint are both the item's; format 1 files and files with two entries for
- * one fingerprint are refused. End to end, in-process,
+ * identity and its fingerprint are both the item's; waived findings are never recorded; format 1
+ * files and files with two entries for one fingerprint are refused. End to end, in-process,
  * against the fake seeded from the example organisation.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
@@ -136,6 +136,49 @@ Deno.test("a fingerprint collision with a baselined item hides only the item the
     [["fingerprint", "key_surprise_01"], ["identity", "key_old_ci_carl"]],
   );
   assertEquals(r.json.baseline_resolved, [], "a mismatched entry is not resolved");
+});
+
+/** The example manifest with ana-laptop's key-unused waiver ending on 2026-11-30. */
+const SHORT_WAIVER = MANIFEST.replace("expires: 2099-01-15", "expires: 2026-11-30");
+const AFTER_WAIVER = Date.UTC(2026, 11, 1);
+
+Deno.test("baseline does not record a waived finding, and check --baseline exits 2 once its waiver has expired", async () => {
+  ok(SHORT_WAIVER !== MANIFEST);
+  const file = await recorded(SHORT_WAIVER);
+  const entries = parseBaseline("b.json", file).entries;
+  ok(!entries.some((e) => e.rule === "policy/key-unused" && e.key_id === "key_ana_laptop_01"));
+  ok(
+    entries.some((e) => e.rule === "policy/key-expired"),
+    "an expired waiver's finding is recorded",
+  );
+  // key-unused is a warning: --fail-on warning makes it fail the run.
+  const args = ["--fail-on", "warning"];
+  const during = await check({ manifest: SHORT_WAIVER, baseline: file, args });
+  assertEquals(during.code, 0, during.stderr);
+  const after = await check({ manifest: SHORT_WAIVER, baseline: file, now: AFTER_WAIVER, args });
+  assertEquals(after.code, 2, after.stderr);
+  assertEquals(after.open, ["key_ana_laptop_01"]);
+  const f = after.json.findings.find((x: { key_id: string }) => x.key_id === "key_ana_laptop_01");
+  assertEquals([f.policy, f.waived, f.waiver.state], ["key-unused", false, "expired"]);
+});
+
+Deno.test("baseline --no-waivers records waived findings as if no waiver existed: they stay accepted after it expires", async () => {
+  const plain = parseBaseline("b.json", await recorded(SHORT_WAIVER)).entries;
+  const file = await recorded(SHORT_WAIVER, ["--no-waivers"]);
+  const all = parseBaseline("b.json", file).entries;
+  assertEquals(
+    all.filter((e) => !plain.some((p) => p.fingerprint === e.fingerprint))
+      .map((e) => [e.rule, e.key_id]),
+    [["policy/key-unused", "key_ana_laptop_01"]],
+  );
+  const args = ["--fail-on", "warning"];
+  const after = await check({ manifest: SHORT_WAIVER, baseline: file, now: AFTER_WAIVER, args });
+  assertEquals(after.code, 0, after.stderr);
+  const help = await runCli(["baseline", "--help"]);
+  ok(
+    help.stdout.includes("--no-waivers        ignore the manifest's waivers: record the findings"),
+  );
+  ok(help.stdout.includes("Waived findings are not recorded"), help.stdout);
 });
 
 /** A file as keydrift wrote it before issue 19: format 1, 64-bit FNV-1a fingerprints. */
