@@ -94,7 +94,16 @@ Deno.test("an entry that reads as another project's harmless key, with a new key
   const r = await check({
     state: WITH_NEW_KEY,
     baseline: written([...entries, forged]),
-    args: ["--format", "text", "--format", "markdown=r.md", "--format", "sarif=r.sarif"],
+    args: [
+      "--format",
+      "text",
+      "--format",
+      "markdown=r.md",
+      "--format",
+      "sarif=r.sarif",
+      "--format",
+      "github=r.gh",
+    ],
   });
   assertEquals(r.code, 2, r.stderr);
   assertEquals(r.open, ["key_surprise_01"]);
@@ -115,6 +124,23 @@ Deno.test("an entry that reads as another project's harmless key, with a new key
   const notes = JSON.parse(r.files.get("r.sarif")!).runs[0].invocations[0]
     .toolExecutionNotifications;
   ok(notes.some((n: { message: { text: string } }) => n.message.text.startsWith(said)));
+  ok(r.files.get("r.gh")!.includes("; 1 baseline entry not applied (fingerprint or identity"));
+});
+
+Deno.test("baseline --prune drops an entry of a checked project that shares only a fingerprint with an item", async () => {
+  const file = await recorded();
+  const entries = parseBaseline("b.json", file).entries;
+  const forged = { ...entries[0], fingerprint: await newKeyFingerprint(), key_id: "key_gone" };
+  ok(forged.project_id === "proj_payments");
+  const r = await runCli([...BASELINE, "--prune"], {
+    files: {
+      "keydrift.yaml": MANIFEST,
+      "state.yaml": WITH_NEW_KEY,
+      "b.json": written([...entries, forged]),
+    },
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(parseBaseline("b.json", r.files.get("b.json")!).entries, entries);
 });
 
 Deno.test("a fingerprint collision with a baselined item hides only the item the entry records", async () => {
