@@ -22,11 +22,13 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./render/json.ts";
-import { ENRICHED } from "./report_schema_enrich.ts";
+import { BaselineEntrySchema, BaselineMismatchSchema, ENRICHED } from "./report_schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./report_schema_kit.ts";
 
 export {
   ActorSchema,
+  BaselineEntrySchema,
+  BaselineMismatchSchema,
   KeyEventSchema,
   RemediationSchema,
   UsageSchema,
@@ -211,18 +213,6 @@ export const WarningSchema = Type.Object({
   location: location("where in the manifest, or null"),
 }, { ...closed, title: "warning", description: "a warning about the manifest" });
 
-/** One entry of a baseline file (as `keydrift baseline` writes it). */
-export const BaselineEntrySchema = Type.Object({
-  fingerprint: text("the item's stable identity (as SARIF partialFingerprints and codeclimate)"),
-  rule: text("drift/<kind> or policy/<id>"),
-  project_id: maybeText("the project, or null for admin keys"),
-  key_id: maybeText("the key id, when known"),
-  key_name: maybeText("the key name, when known"),
-  summary: text("what the item said when it was recorded"),
-  recorded: text("the day it was first recorded (YYYY-MM-DD)"),
-  tool_version: text("the keydrift version that recorded it"),
-}, { ...closed, title: "baseline entry", description: "an item a baseline file records" });
-
 /** The whole JSON report (`--format json`). */
 export const REPORT_SCHEMA = Type.Object({
   format_version: Type.Literal(FORMAT_VERSION, {
@@ -258,6 +248,10 @@ export const REPORT_SCHEMA = Type.Object({
   baseline_file: maybeText("the baseline file the run used (--baseline), or null"),
   baseline_resolved: Type.Array(BaselineEntrySchema, {
     description: "baseline entries whose item no longer occurs (the file can shrink: --prune)",
+  }),
+  baseline_mismatched: Type.Array(BaselineMismatchSchema, {
+    description: "baseline entries that share an item's fingerprint or identity but not both: " +
+      "they hide nothing (the entry was edited or forged); empty without --baseline",
   }),
   enrichment: Type.Optional(Type.Object({
     attribution: nullable(

@@ -1,7 +1,7 @@
 /**
  * The enrichment fields (format 1.2) of the JSON report's schema that drift items and findings
- * may carry: attribution, usage and remediation (`report_schema.ts`, where the rules for changing
- * the schema are, holds the rest).
+ * may carry: attribution, usage and remediation; and what the baseline stage adds (formats 1.3 and
+ * 1.4). `report_schema.ts`, where the rules for changing the schema are, holds the rest.
  */
 import { Type } from "@sinclair/typebox";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./report_schema_kit.ts";
@@ -118,3 +118,54 @@ export const ENRICHED = {
   ),
   remediation: nullable(RemediationSchema, "the fix; null only outside check"),
 };
+
+/** What a baseline entry records of an item: equal identities are the same item. */
+const IDENTITY = {
+  rule: text("drift/<kind> or policy/<id>"),
+  project_id: maybeText("the project, or null for admin keys"),
+  key_id: maybeText("the key id, when known"),
+  key_name: maybeText("the key name, when known"),
+  owner: nullable(
+    Type.Object({
+      type: stringEnum(["user", "service_account"], "a person or a service account"),
+      id: text("the owner's id"),
+    }, closed),
+    "the live key's owner where the item carries one (unexpected keys), else null",
+  ),
+  occurrence: Type.Integer({
+    minimum: 1,
+    description: "1, or n for the n-th item of one identity in a run (same-named keys without ids)",
+  }),
+};
+
+/** One entry of a baseline file (as `keydrift baseline` writes it). */
+export const BaselineEntrySchema = Type.Object({
+  fingerprint: text("SHA-256 of the identity (as SARIF partialFingerprints and codeclimate)"),
+  ...IDENTITY,
+  summary: text("what the item said when it was recorded"),
+  recorded: text("the day it was first recorded (YYYY-MM-DD)"),
+  tool_version: text("the keydrift version that recorded it"),
+}, { ...closed, title: "baseline entry", description: "an item a baseline file records" });
+
+/** A baseline entry that resembles an item of the run without hiding it (format 1.4). */
+export const BaselineMismatchSchema = Type.Object({
+  location: Type.Object({
+    file: text("the baseline file, as given to --baseline"),
+    line: Type.Integer({ minimum: 1, description: "line, starting at 1" }),
+    column: Type.Integer({ minimum: 1, description: "column, starting at 1" }),
+  }, { ...closed, description: "where the entry starts in the baseline file" }),
+  entry: BaselineEntrySchema,
+  item: Type.Object({
+    fingerprint: text("the item's fingerprint"),
+    ...IDENTITY,
+  }, { ...closed, description: "the item of this run the entry resembles; it was not hidden" }),
+  matched_by: stringEnum(
+    ["fingerprint", "identity"],
+    "what the entry shares with the item: its fingerprint (but records another item) or its " +
+      "identity (but not its fingerprint)",
+  ),
+}, {
+  ...closed,
+  title: "baseline mismatch",
+  description: "a baseline entry that is not the item it resembles, so it hides nothing",
+});

@@ -55,7 +55,7 @@ async function checkWith(state: string, baseline: string, extra: string[] = []) 
   return { ...r, json: r.files.has("r.json") ? JSON.parse(r.files.get("r.json")!) : null };
 }
 
-Deno.test("baseline then check --baseline on the example organisation exits 0 with every item baselined", async () => {
+Deno.test("baseline then check --baseline on the example organisation exits 0 with every item but the waived finding baselined", async () => {
   const file = await recorded();
   const plain = await runCli([...CHECK_FAKE, "--format", "json=r.json"], {
     files: DEMO_FILES,
@@ -64,9 +64,15 @@ Deno.test("baseline then check --baseline on the example organisation exits 0 wi
   const r = await checkWith(STATE, file);
   assertEquals(r.code, 0, r.stderr);
   assertEquals(r.json.status, "in_sync");
-  const all = [...r.json.drift, ...r.json.findings];
+  // The waived finding is the waiver's to govern: not recorded, so not baselined (issue 19).
+  const all = [...r.json.drift, ...r.json.findings].filter((x: { waived?: boolean }) => !x.waived);
   ok(all.length > 5);
   ok(all.every((x: { baselined: boolean }) => x.baselined === true));
+  assertEquals(
+    r.json.findings.filter((f: { waived: boolean; baselined: boolean }) => f.waived)
+      .map((f: { baselined: boolean }) => f.baselined),
+    [false],
+  );
   assertEquals(r.json.summary.baselined, all.length);
   assertEquals(r.json.summary.unexpected, 0);
   assertEquals(r.json.baseline_resolved, []);
@@ -76,9 +82,9 @@ Deno.test("baseline then check --baseline on the example organisation exits 0 wi
 Deno.test("check --baseline exits 2 with exactly the one key added after the baseline as new drift", async () => {
   const r = await checkWith(WITH_NEW_KEY, await recorded());
   assertEquals(r.code, 2, r.stderr);
-  const fresh = [...r.json.drift, ...r.json.findings].filter((x: { baselined: boolean }) =>
-    !x.baselined
-  );
+  const fresh = [...r.json.drift, ...r.json.findings].filter((
+    x: { baselined: boolean; waived?: boolean },
+  ) => !x.baselined && !x.waived);
   assertEquals(fresh.map((d: { kind: string; key_id: string }) => [d.kind, d.key_id]), [
     ["unexpected", "key_surprise_01"],
   ]);
@@ -132,7 +138,7 @@ Deno.test("the baseline file is sorted by fingerprint, one entry per line, with 
   const fps = entries.map((e) => e.fingerprint);
   assertEquals(fps, [...fps].sort());
   for (const e of entries) {
-    ok(/^[0-9a-f]{16}$/.test(e.fingerprint));
+    ok(/^[0-9a-f]{64}$/.test(e.fingerprint));
     assertEquals(e.recorded, "2026-11-20");
     assertEquals(typeof e.tool_version, "string");
     ok(e.summary.length > 10, e.summary);
@@ -183,28 +189,31 @@ Deno.test("a baseline never hides an error run: a project whose keys cannot be r
 
 Deno.test("a malformed baseline file is a located error, exit 1, with the requested reports written", async () => {
   const file = await recorded();
-  const broken = file.replace(/"fingerprint":"[0-9a-f]{16}"/, '"fingerprint":"nope"');
+  const broken = file.replace(/"fingerprint":"[0-9a-f]{64}"/, '"fingerprint":"nope"');
   const r = await checkWith(STATE, broken, ["--format", "sarif=r.sarif"]);
   assertEquals(r.code, 1);
   ok(
-    /b\.json:6:5: baseline entry 1: "fingerprint" must be 16 lowercase hex digits/.test(r.stderr),
+    /b\.json:6:5: baseline entry 1: "fingerprint" must be 64 lowercase hex digits/.test(r.stderr),
     r.stderr,
   );
   assertEquals(r.json.status, "error");
   ok(r.files.has("r.sarif"));
-  const syntax = await checkWith(STATE, '{\n  "keydrift_baseline": 1,\n  ]\n');
+  const syntax = await checkWith(STATE, '{\n  "keydrift_baseline": 2,\n  ]\n');
   assertEquals(syntax.code, 1);
   ok(/b\.json:3:3: not valid JSON/.test(syntax.stderr), syntax.stderr);
 });
 
 Deno.test("parseBaseline() collects every problem with its place", () => {
   try {
-    parseBaseline("b.json", '{"keydrift_baseline": 2, "entries": [1, {"fingerprint": "x"}]}');
+    parseBaseline("b.json", '{"keydrift_baseline": 3, "entries": [1, {"fingerprint": "x"}]}');
     ok(false, "must throw");
   } catch (e) {
     ok(e instanceof ManifestError);
     const messages = e.problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
-    ok(messages.some((m) => m.includes('"keydrift_baseline" must be 1')), messages.join("\n"));
+    ok(
+      messages.some((m) => m.startsWith('1:2: "keydrift_baseline" must be 2')),
+      messages.join("\n"),
+    );
     ok(messages.some((m) => m.includes("baseline entry 1: must be an object")));
     ok(messages.some((m) => m.startsWith("1:41: baseline entry 2:")), messages.join("\n"));
   }

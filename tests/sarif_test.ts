@@ -199,7 +199,7 @@ Deno.test("sarif at 30,000 keys keeps 25,000 results, every error first, states 
   );
   ok(notice.message.text.includes("--format json=PATH"));
   const fps = run.results.map((r: { partialFingerprints: Record<string, string> }) =>
-    r.partialFingerprints["keydrift/v1"]
+    r.partialFingerprints["keydrift/v2"]
   );
   assertEquals(new Set(fps).size, fps.length);
   const gz = await new Response(

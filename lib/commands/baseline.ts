@@ -1,7 +1,7 @@
 /**
- * `keydrift baseline`: record every current drift item and finding as a fingerprint (issue 14),
- * so that `check --baseline FILE` fails only on new ones. `--prune` keeps only the entries that
- * still occur.
+ * `keydrift baseline`: record every current drift item and finding but waived ones, by identity and
+ * fingerprint (issues 14 and 19), so that `check --baseline FILE` fails only on new ones. `--prune`
+ * keeps only the entries that still occur; `--no-waivers` records waived findings too.
  */
 import type { Io } from "../io.ts";
 import type { Deps } from "../deps.ts";
@@ -23,9 +23,10 @@ import { assessLive, scope } from "./assess_live.ts";
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
 
-Record every current drift item and finding as a stable fingerprint (project, key id or name,
-kind or policy; never line numbers), with the date, the keydrift version and a summary.
-Then 'keydrift check --baseline FILE' fails only on items not in FILE.
+Record every current drift item and finding by its identity (kind or policy, project, key id
+and name, owner; never line numbers) and its SHA-256 fingerprint, with the date, the keydrift
+version and a summary. Then 'keydrift check --baseline FILE' fails only on items not in FILE.
+Waived findings are not recorded: their waiver governs them, and fails the run once it expires.
 
 Options:
   -m, --manifest PATH     manifest file, directory of *.yaml, or - for stdin (repeatable; default keydrift.yaml)
@@ -33,7 +34,8 @@ Options:
       --force             overwrite an existing file
       --prune             rewrite FILE keeping only the entries that still occur
       --project ID        check only this project (repeatable)
-      --no-waivers        record waived findings too
+      --no-waivers        ignore the manifest's waivers: record the findings they waive too
+                          (the baseline then accepts them after the waivers expire)
 ${connectHelp("record from")}
   -q, --quiet             only errors on stderr
   -v, --verbose           progress on stderr (never secrets)
@@ -101,7 +103,7 @@ export async function baselineCommand(
     );
   }
   const today = isoDate(io.deps.now() / 1000);
-  const entries = old ? pruned(old.entries, report) : entriesFor(report, today);
+  const entries = old ? pruned(old, report) : entriesFor(report, today);
   const text = serializeBaseline(entries, { version: report.tool.version, created: today });
   try {
     await io.write(output, text, { createNew: !v.force && !v.prune });

@@ -6,7 +6,7 @@
 import type { Report } from "../report.ts";
 import type { Drift, Finding, RunError, Severity } from "../types.ts";
 import { driftMessage, findingMessage } from "./_shared.ts";
-import { fingerprint, fingerprinter } from "../fingerprint.ts";
+import { digest, fingerprinter } from "../fingerprint.ts";
 import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
@@ -77,7 +77,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
       description: `keydrift could not compare everything: ${x.error.message}`,
       categories: ["Security"],
       // Not the message (it carries request ids): the project and the error's place in the run.
-      fingerprint: fingerprint(`read-error|${x.error.projectId ?? ""}|${x.n}`),
+      fingerprint: digest(["read-error", x.error.projectId, x.n]),
       severity: CODE_QUALITY_SEVERITY.run_error,
       location: { path: fallback, lines: { begin: 1 } },
     };

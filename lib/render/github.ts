@@ -78,6 +78,11 @@ export function renderGithub(r: Report): string {
     `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
     `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
     (s.baselined ? `; ${s.baselined} baselined` : "") +
+    (r.baseline?.mismatched.length
+      ? `; ${r.baseline.mismatched.length} baseline entr${
+        r.baseline.mismatched.length === 1 ? "y" : "ies"
+      } not applied (fingerprint or identity mismatch: see the json report)`
+      : "") +
     (hidden
       ? `; ${hidden} more not annotated (GitHub shows ${ANNOTATION_LIMIT} per level): see the step summary or the json report`
       : "");

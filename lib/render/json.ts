@@ -20,9 +20,10 @@ import { enrichedFields } from "./_enrich.ts";
  * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
  * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`. 1.3 added
  * `baselined` and `key_type` on drift items and findings (`project_id` null for admin keys),
- * `summary.baselined`, `baseline_file`, `baseline_resolved` and `admin_keys_checked`.
+ * `summary.baselined`, `baseline_file`, `baseline_resolved` and `admin_keys_checked`. 1.4 added
+ * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
  */
-export const FORMAT_VERSION = "1.3";
+export const FORMAT_VERSION = "1.4";
 
 /** True only when A and B are the same type (each assignable to the other). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -120,6 +121,12 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     admin_keys_checked: report.adminKeysChecked === true,
     baseline_file: report.baseline?.file ?? null,
     baseline_resolved: report.baseline?.resolved ?? [],
+    baseline_mismatched: (report.baseline?.mismatched ?? []).map((m) => ({
+      location: m.location,
+      entry: m.entry,
+      item: m.item,
+      matched_by: m.matchedBy,
+    })),
   };
 }
 

@@ -11,6 +11,7 @@ import type { RenderOptions } from "./options.ts";
 import { byProject } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
+import { mismatchText } from "./_baseline.ts";
 
 /** GitHub drops a step summary over 1 MiB. */
 export const STEP_SUMMARY_BUDGET = 1024 * 1024;
@@ -106,12 +107,35 @@ function summaryTable(r: Report): string[] {
 function baselineLine(r: Report): string[] {
   if (!r.baseline) return [];
   const gone = r.baseline.resolved.length;
+  const odd = r.baseline.mismatched.length;
   return [
     `Baseline ${mdCode(r.baseline.file)}: ${r.summary.baselined} known item${
       r.summary.baselined === 1 ? "" : "s"
-    } (not failing, not counted above) · ${gone} entr${gone === 1 ? "y" : "ies"} resolved`,
+    } (not failing, not counted above) · ${gone} entr${gone === 1 ? "y" : "ies"} resolved${
+      odd
+        ? ` · **${odd} entr${odd === 1 ? "y" : "ies"} not applied**: ${
+          odd === 1 ? "it shares" : "each shares"
+        } an item's fingerprint or identity, not both (listed below)`
+        : ""
+    }`,
     "",
   ];
+}
+
+/** Baseline entries that resemble an item without hiding it (issue 19), as many as fit. */
+function mismatchSection(r: Report, budget: Budget): string[] {
+  const items: string[] = [];
+  let more = 0;
+  for (const m of r.baseline?.mismatched ?? []) {
+    const item = `- ${mdText(mismatchText(m))}`;
+    if (budget.fits([item])) items.push(item);
+    else more++;
+  }
+  return section(
+    { words: "Baseline entries not applied (edited or forged)" },
+    items,
+    more ? [`- … ${more} more not shown`] : [],
+  );
 }
 
 /** Baseline entries that no longer occur, as many as fit. */
@@ -285,6 +309,7 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
   const body = [
     ...errorSection(r, budget, left),
     ...projectSections(r, budget, left),
+    ...mismatchSection(r, budget),
     ...resolvedSection(r, budget),
   ];
   const notes: string[] = [];

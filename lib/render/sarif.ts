@@ -7,6 +7,7 @@ import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
 import { fingerprinter } from "../fingerprint.ts";
+import { mismatchText } from "./_baseline.ts";
 import { enrichedProperties, enrichedSuffix } from "./_enrich.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
@@ -127,7 +128,8 @@ function resultOf(
         region: { startLine: l?.line ?? 1, startColumn: l?.column ?? 1 },
       },
     }],
-    partialFingerprints: { "keydrift/v1": fp },
+    // v2: SHA-256 of the identity (issue 19); v1 was a 64-bit FNV-1a of it.
+    partialFingerprints: { "keydrift/v2": fp },
     ...(Object.keys(extra).length ? { properties: extra } : {}),
     ...(waiver || x.baselined
       ? {
@@ -176,6 +178,11 @@ function notifications(r: Report, total: number, omitted: number) {
   };
   return [
     ...r.errors.map((e) => ({ level: "error", message: { text: e.message } })),
+    // Baseline entries that hid nothing though they resemble a result (issue 19).
+    ...(r.baseline?.mismatched ?? []).map((m) => ({
+      level: "warning",
+      message: { text: mismatchText(m) },
+    })),
     ...(omitted ? [omission] : []),
   ];
 }

@@ -63,6 +63,7 @@ function statusCore(r: Report, target: string): string {
       r.baseline?.resolved.length
         ? `${plural(r.baseline.resolved.length, "baseline entry", "baseline entries")} resolved`
         : "",
+      notApplied(r),
     ].filter(Boolean);
     return `keydrift: ${checked}: in sync; exit 0: no drift or finding at or above --fail-on ${r.failOn}${
       notes.length ? ` (${list(notes)})` : ""
@@ -78,5 +79,18 @@ function statusCore(r: Report, target: string): string {
   const warns = failingFindings.length - errs;
   if (errs) parts.push(plural(errs, "policy error"));
   if (warns) parts.push(plural(warns, "policy warning"));
-  return `keydrift: ${checked}: drift; exit 2: ${list(parts)} at or above --fail-on ${r.failOn}`;
+  const odd = notApplied(r);
+  return `keydrift: ${checked}: drift; exit 2: ${list(parts)} at or above --fail-on ${r.failOn}${
+    odd ? ` (${odd})` : ""
+  }`;
+}
+
+/** Baseline entries that hid nothing though they resemble an item (issue 19), or "". */
+function notApplied(r: Report): string {
+  const n = r.baseline?.mismatched.length ?? 0;
+  return n
+    ? `${plural(n, "baseline entry", "baseline entries")} not applied: ${
+      n === 1 ? "it shares" : "each shares"
+    } an item's fingerprint or identity, not both`
+    : "";
 }

@@ -11,6 +11,7 @@ import type { RenderOptions } from "./options.ts";
 import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
+import { mismatchText } from "./_baseline.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -162,6 +163,13 @@ function resolvedLines(r: Report): Line[] {
   ];
 }
 
+/** Baseline entries that resemble an item without hiding it (issue 19): edited or forged. */
+function mismatchLines(r: Report): Line[] {
+  const ms = r.baseline?.mismatched ?? [];
+  if (!ms.length) return [];
+  return [...ms.map((m) => line("yellow", "Warning: ", t(mismatchText(m)))), line(null, "")];
+}
+
 /**
  * An item's lines with what enrichment knows appended to its first line (`created … by …; used …
  * times in the last 7 days`) and, with `--explain`, its remediation under it.
@@ -309,7 +317,7 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
     out.push(line(null, ""));
     yield lines(out);
   }
-  const out: Line[] = [...resolvedLines(r)];
+  const out: Line[] = [...resolvedLines(r), ...mismatchLines(r)];
   for (const n of r.notes) {
     out.push(
       line(
