@@ -54,7 +54,7 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
       bad(what, `"${name}" is null`);
     }
     const ok = f.type === "integer"
-      ? Number.isSafeInteger(v)
+      ? (f.anySize ? Number.isInteger(v) : Number.isSafeInteger(v))
       : f.type === "array"
       ? Array.isArray(v)
       : f.type === "object"
