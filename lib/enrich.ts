@@ -10,7 +10,7 @@
  */
 import type { ApiCore } from "./api/client.ts";
 import { type KeyEvents, readKeyEvents } from "./api/audit.ts";
-import { readKeyUsage } from "./api/usage.ts";
+import { readKeyUsage, type UnknownUsage } from "./api/usage.ts";
 import { UnavailableError } from "./api/enrich.ts";
 import { ApiError } from "./errors.ts";
 import { effectiveOptions, isoDate, type Policy } from "./policy.ts";
@@ -29,7 +29,9 @@ export interface EnrichRequest {
 /** What the enrichment reads brought back (or why they failed). */
 export interface EnrichData {
   attribution?: { events: KeyEvents; since: number } | { error: string };
-  usage?: { days: number; totals: Map<string, KeyUsage> } | { days: number; error: string };
+  usage?:
+    | { days: number; totals: Map<string, KeyUsage | UnknownUsage> }
+    | { days: number; error: string };
 }
 
 /** Slack before the oldest key's `created_at` when reading the audit log (clock skew). */
@@ -79,10 +81,10 @@ export async function readEnrichment(
       ? Math.max(0, Math.min(...(created as number[])) - SKEW_S)
       : 0;
     if (!want.attribution.length) {
-      out.attribution = { events: { byKey: new Map(), noEvent: [] }, since };
+      out.attribution = { events: { byKey: new Map(), noEvent: [], unknown: new Map() }, since };
     } else {
       jobs.push(
-        readKeyEvents(core, { keyIds: want.attribution, since }).then(
+        readKeyEvents(core, { keyIds: want.attribution, since, now: ctx.now }).then(
           (events) => void (out.attribution = { events, since }),
           (e) => void (out.attribution = { error: reason(e) }),
         ),
@@ -135,6 +137,8 @@ export function enrich(
     if (!req.attribute || !needsAttribution(x)) return {};
     if (!a) return { attribution: null, attributionError: NOT_READ };
     if ("error" in a) return { attribution: null, attributionError: a.error };
+    const unknown = a.events.unknown.get(x.keyId as string);
+    if (unknown !== undefined) return { attribution: null, attributionError: unknown };
     const hit = a.events.byKey.get(x.keyId as string);
     if (!hit) {
       return {
@@ -153,6 +157,7 @@ export function enrich(
     if ("error" in u) return { usage: null, usageError: u.error };
     const t = u.totals.get(x.keyId as string);
     if (!t) return { usage: null, usageError: "usage was not read for this key" };
+    if ("unknown" in t) return { usage: null, usageError: t.unknown };
     const usage = { days: u.days, ...t };
     const note = "policy" in x && CONTRADICTED.has(x.policy) && t.requests > 0
       ? { usageNote: usageNote(usage) }

@@ -5,6 +5,7 @@
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "./yaml_check.ts";
 import { type ManifestProblem, suggestion } from "./errors.ts";
+import { escapedId, idProblem } from "./ids.ts";
 import type {
   DeclaredAdminKeys,
   DeclaredKey,
@@ -52,6 +53,16 @@ interface FilePart {
 }
 
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
+
+/** `node.id` as a located problem when it cannot be an id (`ids.ts`); an empty one is the schema's. */
+function checkId(doc: CheckedDocument, node: Obj, what: string, problems: ManifestProblem[]) {
+  const problem = typeof node.id === "string" && node.id !== "" ? idProblem(node.id) : null;
+  if (problem) {
+    problems.push(
+      at(doc.locate(node, "id"), `${what} ${escapedId(node.id)} cannot be used: ${problem}`),
+    );
+  }
+}
 
 /**
  * Loads and merges one or more manifests. `full` is the full YAML reader (`readFull` in
@@ -148,6 +159,7 @@ function hasUndefined(o: Obj, fields: string[]): boolean {
 }
 
 function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[]): DeclaredProject {
+  checkId(doc, p, "project id", problems);
   const keys = buildKeys(doc, (p.keys ?? []) as Obj[], problems);
   return {
     id: p.id,
@@ -166,6 +178,8 @@ function buildKeys(doc: CheckedDocument, list: Obj[], problems: ManifestProblem[
     if (!k || typeof k !== "object" || typeof k.name !== "string" || !k.owner?.type) continue;
     // The checked owner has exactly DeclaredOwner's shape (the schema allows nothing else).
     const owner = k.owner as DeclaredOwner;
+    checkId(doc, k, "key id", problems);
+    checkId(doc, k.owner, "owner id", problems);
     if (owner.type === "service_account" && owner.email !== undefined) {
       problems.push(
         at(

@@ -20,6 +20,7 @@ import type {
 } from "./types.ts";
 import { ORG } from "./types.ts";
 import { grouped } from "./grouped.ts";
+import { pathSegment } from "./ids.ts";
 
 /** The API's bounds for `expires_in_seconds` on a key update. */
 export const MAX_EXPIRES_IN = 31_536_000;
@@ -41,11 +42,12 @@ export interface RemediationContext {
   option(policy: string, name: string): unknown;
 }
 
-const enc = (s: string) =>
-  encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+/**
+ * One percent-encoded path segment. Every id here passed the id rule where it entered (a server
+ * answer, the manifest), so the path names exactly these ids; `pathSegment` throws on one that
+ * did not.
+ */
+const enc = pathSegment;
 /** A project key's path, or an admin key's (their project id is ORG). */
 const keyPath = (p: string, k: string) =>
   p === ORG

@@ -215,14 +215,32 @@ Deno.test("listAdminKeys(): a 403 ends the read without the admin key in the mes
   ok(requests.every((r) => r.method === "GET"));
 });
 
-Deno.test("listAdminKeys() scrubs the admin key from every string a key carries", async () => {
-  const leaky = adminKey(1, {
-    name: `copy of ${ADMIN_KEY}`,
-    owner: { type: "user", id: "u", name: ADMIN_KEY, role: ADMIN_KEY },
-  });
+Deno.test("listAdminKeys() scrubs the admin key from the redacted value it shows", async () => {
+  const leaky = adminKey(1, { redacted_value: `copy of ${ADMIN_KEY}` });
   const { core } = wire(adminApi([leaky]));
   const text = JSON.stringify(await listAdminKeys(core));
   ok(!text.includes(ADMIN_KEY) && text.includes("[REDACTED]"), text);
+});
+
+Deno.test("listAdminKeys(): the admin key echoed into a compared field (name, owner id, name, role) fails the read, never rewritten, and is not in the message", async () => {
+  const owner = { type: "user", id: "u", name: "Ana", role: "owner" };
+  for (
+    const [field, change] of [
+      ["name", { name: `copy of ${ADMIN_KEY}` }],
+      ["id", { owner: { ...owner, id: ADMIN_KEY } }],
+      ["name", { owner: { ...owner, name: ADMIN_KEY } }],
+      ["role", { owner: { ...owner, role: ADMIN_KEY } }],
+    ] as const
+  ) {
+    const { core } = wire(adminApi([adminKey(1, change)]));
+    await rejects(
+      listAdminKeys(core),
+      (e) =>
+        e instanceof ApiError && !e.message.includes(ADMIN_KEY) &&
+        e.message.includes(`the server echoed the admin key into data ("${field}")`),
+      field,
+    );
+  }
 });
 
 Deno.test("the test server's keys are valid AdminApiKey objects (and the validator can say no)", () => {

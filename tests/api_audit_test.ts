@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict
 import { AUDIT_NOT_ENABLED, readKeyEvents } from "../lib/api/audit.ts";
 import { CURSOR_RESERVE, UnavailableError, URL_BUDGET } from "../lib/api/enrich.ts";
 import { ApiError } from "../lib/errors.ts";
-import { ADMIN_KEY, fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
+import { ADMIN_KEY, fakeFetch, NOW, NOW_S, readExample, stateFrom } from "./_helpers.ts";
 import { all, assertSpec, envelope, frontDoor, type Handler, json, wire } from "./_spec_servers.ts";
 
 type Json = Record<string, unknown>;
@@ -119,6 +119,7 @@ Deno.test("readKeyEvents() finds each key's creation and latest update in one GE
   const r = await readKeyEvents(core, {
     keyIds: ["key_laptop", "key_worker", "key_old", "key_gone"],
     since: SINCE,
+    now: NOW,
   });
   assertEquals(requests.length, 1);
   assertEquals(requests[0].method, "GET");
@@ -171,6 +172,7 @@ Deno.test("readKeyEvents() reads a user-owned API key actor, a null actor and on
   const r = await readKeyEvents(core, {
     keyIds: ["key_a", "key_b"],
     since: SINCE,
+    now: NOW,
     eventTypes: ["api_key.created"],
     projectIds: ["proj_a"],
   });
@@ -191,7 +193,7 @@ Deno.test("readKeyEvents() batches 3,000 key ids into the fewest GETs that keep 
   const ids = Array.from({ length: 3000 }, (_, i) => `key_${String(i).padStart(20, "0")}`);
   const world = { events: ids.map((id, i) => event("api_key.created", id, NOW_S - i, ANA)) };
   const { core, requests } = wire(auditApi(world));
-  const r = await readKeyEvents(core, { keyIds: ids, since: SINCE });
+  const r = await readKeyEvents(core, { keyIds: ids, since: SINCE, now: NOW });
   assertEquals(r.byKey.size, 3000);
   assertEquals(r.noEvent, []);
   ok(requests.every((q) => q.href.length <= URL_BUDGET), "a URL is over the budget");
@@ -224,7 +226,7 @@ Deno.test("readKeyEvents() pages with after = last_id to the end of the log", as
     ),
   };
   const { core, requests } = wire(auditApi(world));
-  const r = await readKeyEvents(core, { keyIds: ["key_busy"], since: SINCE });
+  const r = await readKeyEvents(core, { keyIds: ["key_busy"], since: SINCE, now: NOW });
   assertEquals(requests.map((q) => q.url.searchParams.get("after")), [
     null,
     world.events[99].id,
@@ -404,7 +406,7 @@ for (const [name, handler, re, maxPages] of GUARDS) {
   Deno.test(`readKeyEvents() fails closed on ${name}`, async () => {
     const { core } = wire(handler, { maxPages });
     await rejects(
-      readKeyEvents(core, { keyIds: ["key_laptop", "key_worker"], since: SINCE }),
+      readKeyEvents(core, { keyIds: ["key_laptop", "key_worker"], since: SINCE, now: NOW }),
       (e) => e instanceof ApiError && !(e instanceof UnavailableError) && re.test(e.message),
     );
   });
@@ -413,7 +415,7 @@ for (const [name, handler, re, maxPages] of GUARDS) {
 Deno.test("readKeyEvents() says audit logging is not enabled, and the run's other reads go on", async () => {
   const { core, requests } = wire(auditApi({ ...WORLD(), enabled: false }));
   await rejects(
-    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE }),
+    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE, now: NOW }),
     (e) =>
       e instanceof UnavailableError && e.reason === "not_enabled" && e.status === 403 &&
       e.summary === "audit logging is not enabled for the organisation" &&
@@ -434,7 +436,7 @@ Deno.test("readKeyEvents() retries a 404 without the API's error envelope (a pro
     { maxRetries: 2 },
   );
   await rejects(
-    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE }),
+    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE, now: NOW }),
     (e) =>
       e instanceof ApiError && !(e instanceof UnavailableError) &&
       /without the OpenAI error envelope/.test(e.message),
@@ -460,7 +462,7 @@ for (const [name, status, message, code] of REFUSALS) {
         Promise.resolve(json(status, envelope(`${message} (key ${ADMIN_KEY})`, code))),
     }));
     await rejects(
-      readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE }),
+      readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE, now: NOW }),
       (e) =>
         e instanceof UnavailableError && e.reason === "permission_denied" &&
         e.summary.startsWith("permission denied") && e.message.includes("api.audit_logs.read") &&
@@ -476,7 +478,7 @@ Deno.test("readKeyEvents() leaves an unknown admin key (401 invalid_api_key) to 
       Promise.resolve(json(401, envelope("Incorrect API key provided", "invalid_api_key"))),
   }));
   await rejects(
-    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE }),
+    readKeyEvents(core, { keyIds: ["key_laptop"], since: SINCE, now: NOW }),
     (e) =>
       e instanceof ApiError && !(e instanceof UnavailableError) && /answered 401/.test(e.message),
   );
@@ -493,25 +495,58 @@ Deno.test("readKeyEvents() scrubs the admin key from every string an event carri
     },
   };
   const { core } = wire(auditApi({ events: [event("api_key.created", "key_a", NOW_S, leaky)] }));
-  const r = await readKeyEvents(core, { keyIds: ["key_a"], since: SINCE });
+  const r = await readKeyEvents(core, { keyIds: ["key_a"], since: SINCE, now: NOW });
   const text = JSON.stringify(Object.fromEntries(r.byKey));
   ok(!text.includes(ADMIN_KEY), text);
   assertEquals(r.byKey.get("key_a")?.created?.ip_address, "[REDACTED]");
 });
 
+Deno.test("readKeyEvents(): an event dated in the future (past 5 minutes of clock skew) or before OpenAI existed leaves that key's attribution unknown with why; the other keys' events stand", async () => {
+  const in2029 = Date.UTC(2029, 0, 1) / 1000;
+  const world = {
+    events: [
+      event("api_key.created", "key_future", in2029, ANA),
+      event("api_key.created", "key_updated_later", NOW_S - DAY, ANA),
+      event("api_key.updated", "key_updated_later", NOW_S + 301, ANA),
+      event("api_key.created", "key_ancient", Date.UTC(2015, 0, 1) / 1000, ANA),
+      event("api_key.created", "key_skewed", NOW_S + 300, ANA),
+      event("api_key.created", "key_fine", NOW_S - DAY, BOT_KEY),
+    ],
+  };
+  world.events.forEach((e) => assertSpec("AuditLog", e));
+  const { core } = wire(auditApi(world));
+  const keyIds = ["key_future", "key_updated_later", "key_ancient", "key_skewed", "key_fine"];
+  const r = await readKeyEvents(core, { keyIds, since: 0, now: NOW });
+  assertEquals(Object.fromEntries(r.unknown), {
+    key_future:
+      "the audit log dates its api_key.created event for the key 2029-01-01T00:00:00Z, in the future; who acted is unknown",
+    key_updated_later:
+      "the audit log dates its api_key.updated event for the key 2026-11-20T00:05:01Z, in the future; who acted is unknown",
+    key_ancient:
+      "the audit log dates its api_key.created event for the key 2015-01-01T00:00:00Z, before OpenAI existed; who acted is unknown",
+  });
+  assertEquals([...r.byKey.keys()].sort(), ["key_fine", "key_skewed"]);
+  assertEquals(r.byKey.get("key_skewed")?.created?.at, NOW_S + 300);
+  assertEquals(r.noEvent, []);
+});
+
 Deno.test("readKeyEvents() asks nothing for no keys and refuses an id too long for any URL, no event types or a bad window", async () => {
   const { core, requests } = wire(auditApi(WORLD()));
-  assertEquals(await readKeyEvents(core, { keyIds: [], since: SINCE }), {
+  assertEquals(await readKeyEvents(core, { keyIds: [], since: SINCE, now: NOW }), {
     byKey: new Map(),
     noEvent: [],
+    unknown: new Map(),
   });
   assertEquals(requests.length, 0);
   await rejects(
-    readKeyEvents(core, { keyIds: ["k".repeat(7000)], since: SINCE }),
+    readKeyEvents(core, { keyIds: ["k".repeat(7000)], since: SINCE, now: NOW }),
     /alone would make a URL longer than 6000 characters/,
   );
-  await rejects(readKeyEvents(core, { keyIds: ["k"], since: SINCE, eventTypes: [] }), RangeError);
-  await rejects(readKeyEvents(core, { keyIds: ["k"], since: NOW_S + 0.5 }), RangeError);
+  await rejects(
+    readKeyEvents(core, { keyIds: ["k"], since: SINCE, now: NOW, eventTypes: [] }),
+    RangeError,
+  );
+  await rejects(readKeyEvents(core, { keyIds: ["k"], since: NOW_S + 0.5, now: NOW }), RangeError);
   assertEquals(requests.length, 0);
 });
 
@@ -535,7 +570,10 @@ Deno.test("readKeyEvents(): once one batch fails, the other batches read no furt
         ? json(200, LIST([{ ...event("api_key.created", ids[0], NOW_S, ANA), effective_at: "x" }]))
         : honest(url, req),
   }));
-  await rejects(readKeyEvents(core, { keyIds: ids, since: SINCE }), /"effective_at" is a string/);
+  await rejects(
+    readKeyEvents(core, { keyIds: ids, since: SINCE, now: NOW }),
+    /"effective_at" is a string/,
+  );
   // Let the other batches finish what they will do after the failure.
   await new Promise((r) => setTimeout(r, 100));
   const batches = requests.filter((r) => !r.url.searchParams.has("after")).length;
@@ -567,7 +605,7 @@ Deno.test("readKeyEvents() agrees with the fake Admin API on the example organis
   const { fetch } = fakeFetch(state);
   const { core, requests } = wire((_, req) => fetch(req));
   const keyIds = state.projects.flatMap((p) => p.keys.map((k) => k.id));
-  const r = await readKeyEvents(core, { keyIds, since: 0 });
+  const r = await readKeyEvents(core, { keyIds, since: 0, now: NOW });
   assertEquals(r.byKey.get("key_old_ci_carl")?.created?.actor?.email, "carl@example.test");
   assertEquals(r.byKey.get("key_old_ci_carl")?.created?.ip_address, "203.0.113.7");
   assertEquals(r.byKey.get("key_old_ci_carl")?.created?.user_agent, "curl/8.5.0");

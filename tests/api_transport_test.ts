@@ -111,3 +111,41 @@ Deno.test("a body with both a small content-length and a chunked transfer-encodi
   );
   ok(r.kind === "too_large", JSON.stringify(r));
 });
+
+Deno.test("a body that is not valid UTF-8 is neither text nor JSON (framed or chunked), never read with U+FFFD in its place", async () => {
+  const bytes = new Uint8Array([...text('{"name":"lap'), 0xff, ...text('top"}')]);
+  const framed = await once(
+    `HTTP/1.1 200 OK\ncontent-type: application/json\ncontent-length: ${bytes.length}\nconnection: close\n`,
+    bytes,
+  );
+  const chunked = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ntransfer-encoding: chunked\nconnection: close\n",
+    new Uint8Array([
+      ...text(`${bytes.length.toString(16)}\r\n`),
+      ...bytes,
+      ...text("\r\n0\r\n\r\n"),
+    ]),
+  );
+  for (const r of [framed, chunked]) {
+    ok(r.kind === "response", JSON.stringify(r));
+    assertEquals([r.isUtf8, r.isJson, r.json], [false, false, undefined]);
+  }
+});
+
+Deno.test("a character split across chunks decodes whole", async () => {
+  const e = text("é"); // two bytes
+  const body = new Uint8Array([
+    ...text(`d\r\n{"name":"lap`),
+    e[0],
+    ...text(`\r\n`),
+    ...text(`6\r\n`),
+    e[1],
+    ...text(`top"}\r\n0\r\n\r\n`),
+  ]);
+  const r = await once(
+    "HTTP/1.1 200 OK\ncontent-type: application/json\ntransfer-encoding: chunked\nconnection: close\n",
+    body,
+  );
+  ok(r.kind === "response" && r.isUtf8, JSON.stringify(r));
+  assertEquals(r.json, { name: "lapétop" });
+});

@@ -258,11 +258,6 @@ const GUARDS: [string, Handler, RegExp][] = [
     /"input_tokens" is a string, not an integer/,
   ],
   [
-    "a negative request count",
-    tampered(() => PAGE([bucket(IN, [{ ...result("key_a", useA), num_model_requests: -4 }])])),
-    /"num_model_requests" of a result of .* is negative/,
-  ],
-  [
     "a result of another usage family",
     tampered(() =>
       PAGE([
@@ -292,6 +287,42 @@ for (const [name, handler, re] of GUARDS) {
     );
   });
 }
+
+Deno.test("readKeyUsage(): a count out of range (negative, past 2^53 - 1) leaves that key's usage unknown with why, and the other keys' usage stands", async () => {
+  const useB = [{ key: "key_b", at: IN, requests: 2, input: 3, output: 4 }];
+  for (
+    const [change, why] of [
+      [{ num_model_requests: -4 }, /"num_model_requests" is -4 in the bucket of 2026-11-19,/],
+      [{ input_tokens: 2 ** 60 }, /"input_tokens" is 1152921504606846976 in the bucket of/],
+      [{ output_tokens: Number.MAX_SAFE_INTEGER + 1 }, /"output_tokens" is 9007199254740992 /],
+    ] as const
+  ) {
+    const { core } = wire(
+      tampered(() =>
+        PAGE([bucket(IN, [{ ...result("key_a", useA), ...change }, result("key_b", useB)])])
+      ),
+    );
+    const usage = await readKeyUsage(core, { keyIds: ["key_a", "key_b"], days: 7, now: NOW_MS });
+    const a = usage.get("key_a") as { unknown: string };
+    ok(why.test(a.unknown), a.unknown);
+    ok(a.unknown.endsWith("not a count from 0 to 2^53 - 1; the key's usage is unknown"));
+    assertEquals(usage.get("key_b"), { requests: 2, input_tokens: 3, output_tokens: 4 });
+  }
+});
+
+Deno.test("readKeyUsage(): a key's counts that add up past 2^53 - 1 make its usage unknown instead of a sum that lost precision", async () => {
+  const day = (at: number, n: number) =>
+    bucket(at, [{ ...result("key_a", useA), input_tokens: n }, result("key_b", useA)]);
+  const { core } = wire(
+    tampered(() => PAGE([day(IN - DAY, Number.MAX_SAFE_INTEGER), day(IN, 2), day(IN + DAY, 5)])),
+  );
+  const usage = await readKeyUsage(core, { keyIds: ["key_a", "key_b"], days: 7, now: NOW_MS });
+  assertEquals(usage.get("key_a"), {
+    unknown:
+      `the key's "input_tokens" add up past 9,007,199,254,740,991 (2^53 - 1), beyond exact arithmetic; its usage is unknown`,
+  });
+  assertEquals(usage.get("key_b"), { requests: 3, input_tokens: 3, output_tokens: 3 });
+});
 
 Deno.test("readKeyUsage() stops a server that pages forever at the page cap", async () => {
   const { core, requests } = wire(

@@ -64,7 +64,7 @@ for (const shape of SHAPES) {
         continue;
       }
       ok(spec, `${shape.schema}.${name} is not in the spec`);
-      const { optional: _, notInSpec: __, narrowed, ...ours } = field;
+      const { optional: _, notInSpec: __, anySize: ___, narrowed, ...ours } = field;
       const theirs = asField(spec);
       if (narrowed) {
         // keydrift accepts fewer values than the spec allows, all of them the spec's own.
@@ -151,13 +151,54 @@ Deno.test("check() ignores fields no shape uses, whatever they hold", () => {
   );
 });
 
-Deno.test("the key's strings are scrubbed where they enter", () => {
-  const k = readKey(
-    { ...KEY, name: "leak sk-admin-SECRET" },
-    "a key",
-    (s) => s.replace("sk-admin-SECRET", "[REDACTED]"),
+const SECRET_SCRUB = (s: string) => s.replace("sk-admin-SECRET", "[REDACTED]");
+
+Deno.test("a key's redacted_value (shown, never compared) is scrubbed where it enters", () => {
+  const k = readKey({ ...KEY, redacted_value: "leak sk-admin-SECRET" }, "a key", SECRET_SCRUB);
+  assertEquals(k.redactedValue, "leak [REDACTED]");
+});
+
+Deno.test("a compared string the scrubber would rewrite fails the read as the admin key echoed into data, never rewritten (SPEC 11.1)", () => {
+  const sa = KEY.owner.service_account;
+  const echoes: [string, Record<string, unknown>, string][] = [
+    ["name", { name: "leak sk-admin-SECRET" }, `key "key_1" (a key)`],
+    ["id", { id: "key_sk-admin-SECRET" }, `key "key_[REDACTED]" (a key)`],
+    [
+      "name",
+      { owner: { ...KEY.owner, service_account: { ...sa, name: "sk-admin-SECRET" } } },
+      `the service account owning key "key_1" (a key)`,
+    ],
+    [
+      "role",
+      {
+        owner: {
+          type: "user",
+          user: { id: "u", name: "Ann", email: "a@x.test", role: "sk-admin-SECRET" },
+        },
+      },
+      `the user owning key "key_1" (a key)`,
+    ],
+  ];
+  for (const [field, change, who] of echoes) {
+    throws(
+      () => readKey({ ...KEY, ...change }, "a key", SECRET_SCRUB),
+      (e) =>
+        e instanceof ApiError &&
+        e.message ===
+          `Cannot read ${who}: the server echoed the admin key into data ("${field}"); keydrift cannot trust this answer`,
+      field,
+    );
+  }
+  const p = { object: "organization.project", id: "proj_a", status: "active" };
+  throws(
+    () => readProject({ ...p, name: "sk-admin-SECRET" }, "p", SECRET_SCRUB),
+    /Cannot read project "proj_a" \(p\): the server echoed the admin key into data \("name"\)/,
   );
-  assertEquals(k.name, "leak [REDACTED]");
+  // What the scrubber leaves alone is read as sent.
+  assertEquals(
+    readKey({ ...KEY, name: "sk-admin-other" }, "a key", SECRET_SCRUB).name,
+    "sk-admin-other",
+  );
 });
 
 Deno.test("readKey() names the key (its id scrubbed) and the part of it that failed, in full", () => {

@@ -84,8 +84,17 @@ const EVENTS: Json[] = [
 ];
 const USES: Record<string, number> = { key_old: 1234, key_bot: 0, key_idle: 12 };
 
-/** The audit log and completions usage as the spec describes them, one page each. */
-function server(o: { audit: "ok" | "disabled" | "denied" }) {
+/**
+ * The audit log and completions usage as the spec describes them, one page each (`events` and
+ * `counts` replace the log and change a key's usage result).
+ */
+function server(
+  o: {
+    audit: "ok" | "disabled" | "denied";
+    events?: Json[];
+    counts?: Record<string, Json>;
+  },
+) {
   return frontDoor({
     "/organization/audit_logs": (url) => {
       if (o.audit === "disabled") {
@@ -102,7 +111,7 @@ function server(o: { audit: "ok" | "disabled" | "denied" }) {
       const types = all(url, "event_types");
       const ids = all(url, "resource_ids");
       const gte = Number(url.searchParams.get("effective_at[gte]"));
-      const data = EVENTS.filter((e) =>
+      const data = (o.events ?? EVENTS).filter((e) =>
         types.includes(e.type as string) &&
         ids.includes((e[e.type as string] as Json).id as string) &&
         (e.effective_at as number) >= gte
@@ -127,6 +136,7 @@ function server(o: { audit: "ok" | "disabled" | "denied" }) {
         output_tokens: USES[k],
         num_model_requests: USES[k],
         api_key_id: k,
+        ...o.counts?.[k],
       }));
       const body = {
         object: "page",
@@ -150,8 +160,11 @@ const REQ: EnrichRequest = { attribute: true, usageDays: 7 };
 const base = () =>
   report([unexpected("key_old"), unexpected("key_bot")], [finding("key_idle", "key-never-used")]);
 
-async function run(audit: "ok" | "disabled" | "denied") {
-  const w = wire(server({ audit }));
+async function run(
+  audit: "ok" | "disabled" | "denied",
+  tweak: { events?: Json[]; counts?: Record<string, Json> } = {},
+) {
+  const w = wire(server({ audit, ...tweak }));
   const r = base();
   const data = await readEnrichment(w.core, r, REQ, { now: NOW, createdAt: CTX.createdAt });
   return { before: r, after: enrich(r, data, REQ, CTX), requests: w.requests };
@@ -225,4 +238,39 @@ Deno.test("against a spec server: audit log refused (not enabled, permission den
       usage: { days: 7, error: null },
     });
   }
+});
+
+Deno.test("against a spec server: an audit event dated in the future (2029) and usage counts out of range (negative, past 2^53 - 1) leave that key's attribution or usage unknown with why; the other keys' stand, verdicts unchanged", async () => {
+  const in2029 = Date.UTC(2029, 0, 1) / 1000;
+  const events = [{ ...EVENTS[0], effective_at: in2029 }, EVENTS[1]];
+  const { before, after } = await run("ok", {
+    events,
+    counts: { key_old: { num_model_requests: -4 }, key_idle: { input_tokens: 2 ** 60 } },
+  });
+  assertSpec("AuditLog", events[0]);
+  const [old, bot] = [
+    after.drift.find((d) => d.keyId === "key_old")!,
+    after.drift.find((d) => d.keyId === "key_bot")!,
+  ];
+  assertEquals([old.attribution, old.attributionError], [
+    null,
+    "the audit log dates its api_key.created event for the key 2029-01-01T00:00:00Z, in the future; who acted is unknown",
+  ]);
+  assertEquals(bot.attribution?.actor?.service_account_id, "svc_ops");
+  assertEquals([old.usage, old.usageError], [
+    null,
+    `the usage API's "num_model_requests" is -4 in the bucket of 2026-11-14, not a count from 0 to 2^53 - 1; the key's usage is unknown`,
+  ]);
+  assertEquals(bot.usage?.requests, 0);
+  const idle = after.findings[0];
+  assertEquals(idle.usage, null);
+  ok(/"input_tokens" is 1152921504606846976/.test(idle.usageError!), idle.usageError);
+  assertEquals(idle.usageNote, undefined, "no note from counts that are unknown");
+  assertEquals([after.status, after.exitCode, after.summary], [
+    before.status,
+    before.exitCode,
+    before.summary,
+  ]);
+  // The reads themselves succeeded: the report says so, the items say what is unknown.
+  assertEquals(after.enrichment, { attribution: { error: null }, usage: { days: 7, error: null } });
 });

@@ -376,7 +376,7 @@ Deno.test("strings from the server reach no output as control: text and -v stder
   const evil = "Eve\r::error title=FORGED::x\x1b]8;;https://evil.example\x07link\x1b[2J\u202e";
   const world: World = structuredClone(WORLD);
   world.projects.proj_a.keys.push(
-    key("key_evil\x1b[31m", evil, {
+    key("key_evil", evil, {
       type: "user",
       user: { id: "user-eve", name: evil, email: "eve@example.test", role: evil, created_at: 1 },
     }, { redacted_value: `sk-proj-${evil}` }),
@@ -562,7 +562,8 @@ Deno.test("an admin key with characters outside the token set, echoed in a check
     adminKey: ODD_KEY,
     args: ["--format", "markdown=r.md", "--format", "junit=r.xml", "--format", "github=r.gh"],
   });
-  assertEquals(r2.code, 2, r2.stdout + r2.stderr);
+  // Names are compared: echoing the key into them fails the read (SPEC 11.1).
+  assertUnknown(r2, /the server echoed the admin key into data \("name"\)/);
   for (const r of [r1, r2]) {
     assertNowhere(r, bare, "the bare key");
     for (let i = 0; i + 12 <= ODD_KEY.length; i++) {
@@ -583,11 +584,11 @@ Deno.test("a short admin key's bare form goes wherever it stands in a server val
     adminKey: short,
     args: ["--format", "markdown=r.md", "--format", "junit=r.xml"],
   });
-  assertEquals(r.code, 2, r.stdout + r.stderr);
+  assertEquals(r.code, 1, r.stdout + r.stderr);
   assertNowhere(r, "abcdef", "the bare short key");
 });
 
-Deno.test("a server value drawn to look like the admin key (zero-width characters between its characters, fullwidth forms) is replaced whole", async () => {
+Deno.test("a key name drawn to look like the admin key (zero-width characters between its characters, fullwidth forms) fails the read, and no piece of the key reaches any output", async () => {
   const world: World = structuredClone(WORLD);
   const fullwidth = [...ADMIN_KEY].map((c) =>
     /[!-~]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c
@@ -598,7 +599,7 @@ Deno.test("a server value drawn to look like the admin key (zero-width character
     key("key_z3", [...ADMIN_KEY.slice(9)].join("\u2060"), BOT),
   );
   const r = await check(realApi(world), { args: ["--format", "markdown=r.md"] });
-  assertEquals(r.code, 2, r.stdout + r.stderr);
+  assertUnknown(r, /the server echoed the admin key into data \("name"\)/);
   for (const out of everyOutput(r)) {
     const skeleton = out.normalize("NFKC").replace(/\p{Default_Ignorable_Code_Point}/gu, "")
       .replace(/\\u(?:200b|2060)/g, "");

@@ -8,7 +8,8 @@
 import type { LiveAdminKey, OwnerType } from "../types.ts";
 import type { ApiCore } from "./client.ts";
 import { ApiError } from "../errors.ts";
-import { check, type Scrub } from "./wire.ts";
+import { check, compared, type Scrub, segment, serverId } from "./wire.ts";
+import { showId } from "../ids.ts";
 import { ADMIN_API_KEY, ADMIN_KEY_OWNER } from "./shapes.ts";
 
 /** The Admin API path that lists the organisation's admin API keys */
@@ -32,26 +33,33 @@ export async function listAdminKeys(core: ApiCore): Promise<LiveAdminKey[]> {
  */
 export function retrieveAdminKey(core: ApiCore, id: string): Promise<LiveAdminKey | null> {
   const what = `read admin API key "${id}"`;
-  return core.readOne(what, `${ADMIN_KEYS_PATH}/${encodeURIComponent(id)}`, 1, (json) => {
+  return core.readOne(what, `${ADMIN_KEYS_PATH}/${segment(id, what)}`, 1, (json) => {
     const k = readAdminKey(json, what, core.scrub);
-    if (k.id !== core.scrub(id)) {
+    if (k.id !== id) {
       throw new ApiError(
-        `Cannot ${what}: it is admin key "${k.id}", not the one asked for; keydrift cannot trust this answer`,
+        `Cannot ${what}: it is admin key ${
+          showId(core.scrub(k.id))
+        }, not the one asked for; keydrift cannot trust this answer`,
       );
     }
     return k;
   });
 }
 
-/** One admin key: the fields keydrift matches, diffs and evaluates. */
+/**
+ * One admin key: the fields keydrift matches, diffs and evaluates (as sent: one the scrubber would
+ * rewrite fails the read), and its redacted value (shown only, scrubbed).
+ */
 export function readAdminKey(raw: unknown, what: string, scrub: Scrub): LiveAdminKey {
   const rawId = typeof raw === "object" && raw !== null && typeof (raw as { id?: unknown }).id ===
       "string"
     ? (raw as { id: string }).id
     : null;
-  const label = rawId ? `admin key "${scrub(rawId)}" (${what})` : what;
+  const label = rawId === null ? what : `admin key ${showId(scrub(rawId))} (${what})`;
   const k = check(raw, ADMIN_API_KEY, label);
-  const o = check(k.owner, ADMIN_KEY_OWNER, `the owner of ${label}`);
+  serverId(k, "id", label);
+  const whose = `the owner of ${label}`;
+  const o = check(k.owner, ADMIN_KEY_OWNER, whose);
   if (o.type !== "user" && o.type !== "service_account") {
     throw new ApiError(
       `Cannot read ${label}: its owner's "type" is ${
@@ -59,18 +67,19 @@ export function readAdminKey(raw: unknown, what: string, scrub: Scrub): LiveAdmi
       }, not "user" or "service_account"; keydrift cannot trust this answer`,
     );
   }
+  serverId(o, "id", whose);
   return {
-    id: scrub(k.id as string),
-    name: typeof k.name === "string" ? scrub(k.name) : null,
+    id: compared(k, "id", scrub, label),
+    name: typeof k.name === "string" ? compared(k, "name", scrub, label) : null,
     redactedValue: scrub(k.redacted_value as string),
     createdAt: k.created_at as number,
     lastUsedAt: k.last_used_at as number | null | undefined,
     expiresAt: k.expires_at as number | null,
     owner: {
       type: o.type as OwnerType,
-      id: scrub(o.id as string),
-      name: scrub(o.name as string),
-      role: typeof o.role === "string" ? scrub(o.role) : null,
+      id: compared(o, "id", scrub, whose),
+      name: compared(o, "name", scrub, whose),
+      role: typeof o.role === "string" ? compared(o, "role", scrub, whose) : null,
     },
   };
 }

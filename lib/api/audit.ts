@@ -40,6 +40,11 @@ export interface KeyEventsQuery {
    */
   since: number;
   /**
+   * The run's clock, Unix milliseconds: an event dated after it (beyond {@link FUTURE_SKEW_S}) is
+   * not a record of what happened, and leaves that key's attribution unknown.
+   */
+  now: number;
+  /**
    * Narrows by project (`project_ids[]`). Off by default: the spec says actions taken with admin
    * keys are logged against the organisation's default project, so a key created through the Admin
    * API (a service-account key) would not be found under its own project.
@@ -55,7 +60,17 @@ export interface KeyEvents {
   byKey: Map<string, KeyAttribution>;
   /** Keys asked for that have no event in the window, in the order asked. */
   noEvent: string[];
+  /**
+   * Keys whose events carry data out of range (dated in the future, or before OpenAI existed),
+   * with why: their attribution is unknown, the other keys' stands.
+   */
+  unknown: Map<string, string>;
 }
+
+/** How far past the run's clock an event may be dated (the server's clock may run ahead). */
+export const FUTURE_SKEW_S = 300;
+/** 2015-12-11T00:00:00Z, when OpenAI was founded: no key event of its API is older. */
+export const OPENAI_FOUNDED_S = 1_449_792_000;
 
 const PATH = "/organization/audit_logs";
 /**
@@ -77,6 +92,8 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
   if (!Number.isSafeInteger(q.since) || q.since < 0) {
     throw new RangeError(`readKeyEvents(): "since" must be Unix seconds, not ${q.since}`);
   }
+  if (!Number.isFinite(q.now)) throw new RangeError(`readKeyEvents(): "now" is ${q.now}`);
+  const latest = Math.floor(q.now / 1000) + FUTURE_SKEW_S;
   const fixed: Query = [
     ...types.map((t): [string, string] => ["event_types[]", t]),
     ...(q.projectIds ?? []).map((p): [string, string] => ["project_ids[]", p]),
@@ -107,17 +124,25 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
       batchName(what, ids, i, batches.length),
       PATH,
       [...fixed, ...ids.map((id): [string, string] => ["resource_ids[]", id])],
-      (item, where) => readKeyEvent(item, where, core.scrub, { asked, types, since: q.since }),
+      (item, where) =>
+        readKeyEvent(item, where, core.scrub, { asked, types, since: q.since, latest }),
       { priority: (n) => (n === 1 ? 0 : 1), refusals: true, stop: () => failed },
     ).catch((e) => {
       failed = true;
       throw asError(e);
     });
   }));
+  const unknown = new Map<string, string>();
   for (const { items } of results) {
-    for (const { keyId, event } of items) record(byKey, keyId, event);
+    for (const read of items) {
+      if ("unknown" in read) {
+        if (!unknown.has(read.keyId)) unknown.set(read.keyId, read.unknown);
+      } else record(byKey, read.keyId, read.event);
+    }
   }
-  return { byKey, noEvent: [...new Set(q.keyIds)].filter((id) => !byKey.has(id)) };
+  for (const keyId of unknown.keys()) byKey.delete(keyId);
+  const noEvent = [...new Set(q.keyIds)].filter((id) => !byKey.has(id) && !unknown.has(id));
+  return { byKey, noEvent, unknown };
 }
 
 function record(byKey: Map<string, KeyAttribution>, keyId: string, e: KeyEvent): void {
@@ -139,13 +164,16 @@ function bad(what: string, why: string): never {
   throw new ApiError(`Cannot read ${what}: ${why}; keydrift cannot trust this answer`);
 }
 
-/** One event of the answer, checked against what was asked. */
+/**
+ * One event of the answer, checked against what was asked (`latest`: the last Unix second an
+ * event may be dated). An event dated out of range leaves its key's attribution unknown, with why.
+ */
 export function readKeyEvent(
   raw: unknown,
   what: string,
   scrub: Scrub,
-  asked: { asked: ReadonlySet<string>; types: readonly string[]; since: number },
-): { keyId: string; event: KeyEvent } {
+  asked: { asked: ReadonlySet<string>; types: readonly string[]; since: number; latest: number },
+): { keyId: string; event: KeyEvent } | { keyId: string; unknown: string } {
   const e = check(raw, AUDIT_LOG, what);
   const label = `audit event "${scrub(e.id as string)}" (${what})`;
   const type = e.type as KeyEventType;
@@ -163,6 +191,19 @@ export function readKeyEvent(
   const keyId = details.id as string;
   if (!asked.asked.has(keyId)) {
     bad(label, `it is about key "${scrub(keyId)}", which was not asked for`);
+  }
+  const range = at > asked.latest
+    ? "in the future"
+    : at < OPENAI_FOUNDED_S
+    ? "before OpenAI existed"
+    : null;
+  if (range) {
+    const when = new Date(at * 1000).toISOString().replace(".000Z", "Z");
+    return {
+      keyId,
+      unknown:
+        `the audit log dates its ${type} event for the key ${when}, ${range}; who acted is unknown`,
+    };
   }
   const actor = e.actor === undefined || e.actor === null ? null : readActor(e.actor, label, scrub);
   return {

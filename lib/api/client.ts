@@ -8,7 +8,7 @@ import type { LiveAdminKey, LiveKey } from "../types.ts";
 import { listAdminKeys, retrieveAdminKey } from "./admin_keys.ts";
 import type { ApiCore, ClientOptions, ClientStats } from "./contract.ts";
 import { createApiCore } from "./core.ts";
-import { readKey, readProject, type WireProject } from "./wire.ts";
+import { readKey, readProject, segment, type WireProject } from "./wire.ts";
 
 export type { WireProject } from "./wire.ts";
 export type { Clock } from "./transport.ts";
@@ -51,7 +51,6 @@ export interface AdminClient {
 /** Creates the client. Sends GET requests only. */
 export function createAdminClient(o: ClientOptions): AdminClient {
   const core = createApiCore(o);
-  const enc = encodeURIComponent;
   return {
     stats: core.stats,
     concurrency: core.concurrency,
@@ -60,7 +59,7 @@ export function createAdminClient(o: ClientOptions): AdminClient {
       const what = `read project "${id}"`;
       return core.readOne(
         what,
-        `/organization/projects/${enc(id)}`,
+        `/organization/projects/${segment(id, what)}`,
         2,
         (json) => readProject(json, `project "${id}"`, o.scrub, id),
         id,
@@ -87,9 +86,10 @@ export function createAdminClient(o: ClientOptions): AdminClient {
       return { projects: r.items, complete: r.complete };
     },
     async listKeys(projectId) {
+      const what = `list keys of project "${projectId}"`;
       const r = await core.list(
-        `list keys of project "${projectId}"`,
-        `/organization/projects/${enc(projectId)}/api_keys`,
+        what,
+        `/organization/projects/${segment(projectId, what)}/api_keys`,
         [["owner_project_access", "any"], ["limit", 100]],
         (item, what) => readKey(item, `a key in ${what}`, o.scrub),
         { priority: (n) => (n === 1 ? 0 : 1) },
@@ -102,7 +102,7 @@ export function createAdminClient(o: ClientOptions): AdminClient {
       const what = `read key "${keyId}" of project "${projectId}"`;
       return core.readOne(
         what,
-        `/organization/projects/${enc(projectId)}/api_keys/${enc(keyId)}`,
+        `/organization/projects/${segment(projectId, what)}/api_keys/${segment(keyId, what)}`,
         1,
         (json) => readKey(json, what, o.scrub, keyId),
       );

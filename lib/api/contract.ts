@@ -46,25 +46,41 @@ export interface ClientStats {
 export const MAX_THROTTLED_RETRIES = 30;
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
-/** Refuses URLs keydrift will not send an admin key to. */
-export function checkBaseURL(raw: string): URL {
+/**
+ * Refuses URLs keydrift will not send an admin key to, or could not append a path to: `source`
+ * names where the URL came from (`--api-url`, `OPENAI_BASE_URL`) in the message. A query or a
+ * fragment, even an empty one (a trailing `?` or `#`), would swallow every path appended to the
+ * base, so every request would go to the base itself; credentials (`user:pass@`) would be sent
+ * along with the admin key.
+ */
+export function checkBaseURL(raw: string, source = "--api-url"): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`--api-url "${raw}" is not a valid URL`);
+    throw new UsageError(`${source} "${raw}" is not a valid URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`--api-url must be an http(s) URL, not "${url.protocol}"`);
+    throw new UsageError(`${source} must be an http(s) URL, not "${url.protocol}"`);
   }
   if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
     throw new UsageError(
-      `refusing to send the admin key over plain http to "${url.hostname}"; use https (http is allowed only for loopback hosts)`,
+      `refusing to send the admin key over plain http to "${url.hostname}" (${source}); use https (http is allowed only for loopback hosts)`,
     );
   }
-  if (url.username || url.password || url.search || url.hash) {
+  // The parsed URL forgets an empty query, fragment or user info (`…/v1?`, `…/v1#`, `//@host`):
+  // the text as given is what says whether one was written.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw.trim())?.[1] ?? "";
+  const parts = [
+    authority.includes("@") || url.username || url.password ? "credentials" : null,
+    raw.includes("?") ? "a query" : null,
+    raw.includes("#") ? "a fragment" : null,
+  ].filter((p) => p !== null);
+  if (parts.length) {
     throw new UsageError(
-      "--api-url must not carry credentials, a query or a fragment (the admin key comes from OPENAI_ADMIN_KEY)",
+      `${source} must be a plain base URL such as "https://api.openai.com/v1", but it carries ${
+        parts.join(" and ")
+      }; remove them (the admin key comes from OPENAI_ADMIN_KEY or --admin-key-file)`,
     );
   }
   return url;

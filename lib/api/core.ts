@@ -9,6 +9,7 @@ import { VERSION } from "../version.ts";
 import { PageGuard } from "./paging.ts";
 import { classify, Refusal, refusalOf, type Verdict } from "./retry.ts";
 import { getOnce } from "./transport.ts";
+import { readProject } from "./wire.ts";
 import {
   type ApiCore,
   checkBaseURL,
@@ -188,7 +189,8 @@ export function createApiCore(o: ClientOptions): ApiCore {
 
   /**
    * Null once the base URL has proven itself (an authenticated read that returned what was
-   * asked for), else why it could not: the cheapest such read is one page of one project.
+   * asked for), else why it could not: the cheapest such read is one page of one project, a list
+   * whose items are all projects (SPEC 10.1).
    */
   function proveBase(): Promise<string | null> {
     if (proven) return Promise.resolve(null);
@@ -197,11 +199,13 @@ export function createApiCore(o: ClientOptions): ApiCore {
       try {
         const r = await get(what, "/organization/projects", [["limit", 1]], 2);
         if ("absent" in r) return `${what} answered 404: ${r.absent}`;
-        const page = checked(() => new PageGuard(1, o.scrub).page(r.json, what));
-        for (const item of page.items) {
-          const id = (item as { id?: unknown })?.id;
-          if (typeof id === "string") proofIds.add(id);
-        }
+        // A list of projects, not merely something list-shaped: every item must be one.
+        checked(() => {
+          const page = new PageGuard(1, o.scrub).page(r.json, what);
+          for (const item of page.items) {
+            proofIds.add(readProject(item, `an item of ${what}`, o.scrub).id);
+          }
+        });
         proven = true;
         return null;
       } catch (e) {

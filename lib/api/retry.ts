@@ -131,6 +131,18 @@ function classifyResponse(
     };
   }
   if (status === 200) {
+    if (!a.isUtf8) {
+      // Bytes that are not text: not a document cut off on the way (that breaks the framing), so
+      // asking again would bring the same bytes. Read with replacement characters, a key name
+      // would be a change that is not there.
+      return {
+        kind: "fail",
+        reason:
+          `the API answered ${status}${rid} with a body that is not valid UTF-8; keydrift does not guess at text it cannot decode`,
+        status,
+        requestId,
+      };
+    }
     if (!a.isJson) {
       return {
         kind: "retry",

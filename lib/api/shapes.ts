@@ -19,6 +19,11 @@ export interface Field {
   notInSpec?: string;
   /** Why `enum` accepts only some of the spec's values (keydrift asks the API for only those). */
   narrowed?: string;
+  /**
+   * An integer of any size: its range is the reader's to judge (a usage count out of range makes
+   * that key's usage unknown, not the whole read malformed).
+   */
+  anySize?: boolean;
 }
 
 /** The fields of one spec schema (`schema` is a JSON pointer below `components/schemas`). */
@@ -220,9 +225,9 @@ export const USAGE_COMPLETIONS: Shape = {
   schema: "UsageCompletionsResult",
   fields: {
     object: { type: "string", enum: ["organization.usage.completions.result"] },
-    num_model_requests: { type: "integer" },
-    input_tokens: { type: "integer" },
-    output_tokens: { type: "integer" },
+    num_model_requests: { type: "integer", anySize: true },
+    input_tokens: { type: "integer", anySize: true },
+    output_tokens: { type: "integer", anySize: true },
     api_key_id: { type: "string", nullable: true },
   },
 };

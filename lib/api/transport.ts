@@ -26,6 +26,8 @@ export type Attempt =
     json: unknown;
     /** False when the body was not JSON (an HTML page, a cut-off document). */
     isJson: boolean;
+    /** False when the body was not valid UTF-8 (then it is neither text nor JSON). */
+    isUtf8: boolean;
   }
   | { kind: "timeout"; ms: number }
   | { kind: "too_large"; bytes: number }
@@ -78,6 +80,8 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
       ? await readWhole(res, declared, abort.signal)
       : await readLimited(res, limit, abort.signal);
     if (typeof body === "number") return { kind: "too_large", bytes: body };
+    const response = { kind: "response", status: res.status, headers: res.headers } as const;
+    if (body === null) return { ...response, json: undefined, isJson: false, isUtf8: false };
     let json: unknown = undefined;
     let isJson = false;
     if (body.trim() !== "") {
@@ -88,7 +92,7 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
         isJson = false;
       }
     }
-    return { kind: "response", status: res.status, headers: res.headers, json, isJson };
+    return { ...response, json, isJson, isUtf8: true };
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
     const err = e instanceof Error ? e : new Error(String(e));
@@ -114,8 +118,24 @@ function broken(e: unknown): BodyError {
   );
 }
 
-/** The whole body of a framed answer (`length` bytes, within the limit) as text. */
-async function readWhole(res: Response, length: number, signal: AbortSignal): Promise<string> {
+/**
+ * `bytes` as UTF-8 text, or null when they are not valid UTF-8: never a U+FFFD put in place of
+ * bytes the server sent (a key name read that way would be a change that is not there).
+ */
+function utf8(bytes: BufferSource): string | null {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** The whole body of a framed answer (`length` bytes, within the limit) as text (null: not UTF-8). */
+async function readWhole(
+  res: Response,
+  length: number,
+  signal: AbortSignal,
+): Promise<string | null> {
   let bytes: ArrayBuffer;
   try {
     bytes = await raceAbort(res.arrayBuffer(), signal);
@@ -128,15 +148,15 @@ async function readWhole(res: Response, length: number, signal: AbortSignal): Pr
       `the answer is ${bytes.byteLength} bytes, not the ${length} its content-length says`,
     );
   }
-  return new TextDecoder().decode(bytes);
+  return utf8(bytes);
 }
 
-/** The body as text, or its size so far once it passes `limit` bytes. */
+/** The body as text (null: not UTF-8), or its size so far once it passes `limit` bytes. */
 async function readLimited(
   res: Response,
   limit: number,
   signal: AbortSignal,
-): Promise<string | number> {
+): Promise<string | number | null> {
   if (!res.body) return "";
   const reader = res.body.getReader();
   const onAbort = () => void reader.cancel().catch(() => undefined);
@@ -170,7 +190,7 @@ async function readLimited(
     all.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return utf8(all);
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts (for fetches that ignore the signal). */

@@ -10,9 +10,12 @@
  * `next_page` is a cursor never used before and the page brings at least one bucket; a bucket
  * starts inside the window, once; at most DAYS+1 buckets. A result that is not grouped by key, or
  * is for a key not asked for, fails the read: the server did not apply the query, and numbers from
- * it would be summed into the wrong place or not at all.
+ * it would be summed into the wrong place or not at all. A count out of range (negative, or past
+ * 2^53 - 1 where numbers stop being exact) or a sum that leaves that range makes that key's usage
+ * unknown, with why; the other keys' usage stands.
  */
 import { ApiError } from "../errors.ts";
+import { grouped } from "../grouped.ts";
 import type { KeyUsage } from "../types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
@@ -31,6 +34,11 @@ export interface KeyUsageQuery {
   urlBudget?: number;
 }
 
+/** A key whose usage cannot be told, and why (enrichment data out of range). */
+export interface UnknownUsage {
+  unknown: string;
+}
+
 /** The path read; README names it. */
 export const USAGE_PATH = "/organization/usage/completions";
 const DAY = 86_400;
@@ -47,14 +55,14 @@ export function usageWindow(days: number, now: number): { start: number; end: nu
 }
 
 /**
- * Each key's requests and tokens over the window; keys without usage get zeros. Throws
- * `UnavailableError` when the admin key may not read usage, `ApiError` when an answer cannot be
- * trusted.
+ * Each key's requests and tokens over the window; keys without usage get zeros, keys whose counts
+ * are out of range an {@link UnknownUsage}. Throws `UnavailableError` when the admin key may not
+ * read usage, `ApiError` when an answer cannot be trusted.
  */
 export async function readKeyUsage(
   core: ApiCore,
   q: KeyUsageQuery,
-): Promise<Map<string, KeyUsage>> {
+): Promise<Map<string, KeyUsage | UnknownUsage>> {
   const { start, end } = usageWindow(q.days, q.now);
   const limit = Math.min(q.days, MAX_DAY_BUCKETS);
   const fixed: Query = [
@@ -76,7 +84,7 @@ export async function readKeyUsage(
     feature: "usage",
     permission: "the usage read permission (api.usage.read)",
   });
-  const totals = new Map<string, KeyUsage>();
+  const totals = new Map<string, KeyUsage | UnknownUsage>();
   for (const id of new Set(q.keyIds)) {
     totals.set(id, { requests: 0, input_tokens: 0, output_tokens: 0 });
   }
@@ -101,7 +109,7 @@ async function readBatch(
     name: string;
     query: Query;
     pager: UsagePager;
-    totals: Map<string, KeyUsage>;
+    totals: Map<string, KeyUsage | UnknownUsage>;
     run: { failed: boolean };
   },
 ): Promise<void> {
@@ -126,9 +134,9 @@ async function readBatch(
           `it has usage of key "${core.scrub(res.keyId)}", which was not asked for`,
         );
       }
-      t!.requests += res.requests;
-      t!.input_tokens += res.input_tokens;
-      t!.output_tokens += res.output_tokens;
+      if ("unknown" in t!) continue;
+      const why = res.unknown ?? addInto(t!, res);
+      if (why) b.totals.set(res.keyId, { unknown: why });
     }
     core.proven();
     if (body.next === null) return;
@@ -138,6 +146,30 @@ async function readBatch(
 
 interface UsageResult extends KeyUsage {
   keyId: string;
+  /** Why these counts cannot be used (out of range), or null. */
+  unknown: string | null;
+}
+
+const COUNTS = [
+  ["requests", "num_model_requests"],
+  ["input_tokens", "input_tokens"],
+  ["output_tokens", "output_tokens"],
+] as const;
+
+/**
+ * Adds `r` into `t`, or says why it cannot: a sum past 2^53 - 1 is no longer exact (`t` is then
+ * left as it was).
+ */
+function addInto(t: KeyUsage, r: KeyUsage): string | null {
+  for (const [f, wire] of COUNTS) {
+    if (!Number.isSafeInteger(t[f] + r[f])) {
+      return `the key's "${wire}" add up past ${
+        grouped(Number.MAX_SAFE_INTEGER)
+      } (2^53 - 1), beyond exact arithmetic; its usage is unknown`;
+    }
+  }
+  for (const [f] of COUNTS) t[f] += r[f];
+  return null;
 }
 
 /** Checks the pages of one usage query in order (the `page` / `next_page` kind of paging). */
@@ -212,14 +244,19 @@ export class UsagePager {
         this.fail(what, `${label} has two results for key "${keyId}"`);
       }
       keys.add(keyId as string);
-      for (const f of ["num_model_requests", "input_tokens", "output_tokens"]) {
-        if ((c[f] as number) < 0) this.fail(what, `"${f}" of a result of ${label} is negative`);
-      }
+      const bad = COUNTS.map(([, wire]) => wire).find((wire) =>
+        !Number.isSafeInteger(c[wire]) || (c[wire] as number) < 0
+      );
       return {
         keyId: keyId as string,
         requests: c.num_model_requests as number,
         input_tokens: c.input_tokens as number,
         output_tokens: c.output_tokens as number,
+        unknown: bad === undefined
+          ? null
+          : `the usage API's "${bad}" is ${BigInt(c[bad] as number)} in the bucket of ${
+            new Date(from * 1000).toISOString().slice(0, 10)
+          }, not a count from 0 to 2^53 - 1; the key's usage is unknown`,
       };
     });
   }

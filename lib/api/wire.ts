@@ -3,10 +3,13 @@
  * values. Each `Shape` (`shapes.ts`) lists exactly the fields keydrift reads, compares or
  * evaluates, typed as the spec types them (`tests/api_wire_test.ts` holds every shape to the spec's schemas); a
  * field keydrift uses must be present with that type, or the item is malformed. Fields keydrift
- * does not use are never grounds for failure. Every string is scrubbed of the admin key here,
- * where it enters the program.
+ * does not use are never grounds for failure; a string must be well-formed Unicode. Ids must be
+ * ids that can only mean themselves (`ids.ts`). Every string is scrubbed of the admin key here,
+ * where it enters the program; a value keydrift compares or evaluates is never rewritten: one the
+ * scrubber would change fails the read instead (SPEC 11.1).
  */
 import { ApiError } from "../errors.ts";
+import { idProblem, pathSegment, showId } from "../ids.ts";
 import type { LiveKey, LiveOwner, OwnerType } from "../types.ts";
 import {
   KEY_OWNER,
@@ -54,7 +57,7 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
       bad(what, `"${name}" is null`);
     }
     const ok = f.type === "integer"
-      ? Number.isSafeInteger(v)
+      ? (f.anySize ? Number.isInteger(v) : Number.isSafeInteger(v))
       : f.type === "array"
       ? Array.isArray(v)
       : f.type === "object"
@@ -63,6 +66,9 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
       ? typeof v === "boolean"
       : typeof v === "string";
     if (!ok) bad(what, `"${name}" is ${typeName(v)}, not ${article(f.type)}`);
+    if (typeof v === "string" && !v.isWellFormed()) {
+      bad(what, `"${name}" is not well-formed Unicode (it holds a lone surrogate)`);
+    }
     if (f.enum && !f.enum.includes(v as string)) {
       bad(
         what,
@@ -80,6 +86,40 @@ function article(type: string): string {
   return type === "integer" || type === "array" || type === "object" ? `an ${type}` : `a ${type}`;
 }
 
+/**
+ * `raw[field]`, an id from the server, when it can only mean itself (`ids.ts`); else the read
+ * fails, naming the item with the id shown safely.
+ */
+export function serverId(raw: Obj, field: string, what: What): string {
+  const id = raw[field] as string;
+  const problem = idProblem(id);
+  if (problem) bad(what, `"${field}" ${showId(id)} cannot be an id: ${problem}`);
+  return id;
+}
+
+/**
+ * `raw[field]`, a string keydrift compares or evaluates, as the server sent it. When the scrubber
+ * would rewrite it (it holds the admin key, or a piece or form of it), the read fails: a rewritten
+ * value would compare as a change that is not there, and the value cannot be shown as it is.
+ */
+export function compared(raw: Obj, field: string, scrub: Scrub, what: What): string {
+  const v = raw[field] as string;
+  if (scrub(v) !== v) bad(what, `the server echoed the admin key into data ("${field}")`);
+  return v;
+}
+
+/**
+ * An id as one segment of a request path (percent-encoded, `ids.ts`); an id that cannot be one
+ * fails the read `what` before anything is sent.
+ */
+export function segment(id: string, what: string): string {
+  const problem = idProblem(id);
+  if (problem) {
+    throw new ApiError(`Cannot ${what}: the id ${showId(id)} cannot be sent in a path: ${problem}`);
+  }
+  return pathSegment(id);
+}
+
 /** A project as keydrift uses it. */
 export interface WireProject {
   id: string;
@@ -95,17 +135,21 @@ export function readProject(
   expectedId?: string,
 ): WireProject {
   const p = check(raw, PROJECT, what);
-  const id = p.id as string;
+  const id = serverId(p, "id", what);
   if (expectedId !== undefined && id !== expectedId) {
-    bad(what, `it is project "${scrub(id)}", not the one asked for`);
+    bad(what, `it is project ${showId(scrub(id))}, not the one asked for`);
   }
-  const opt = (v: unknown) => (v === null ? null : scrub(v as string));
   // The spec allows a null status; keydrift compares it (archived projects are drift), and an
   // absent value is never compared: it fails the read instead of passing as "active".
   if (p.status === null) {
     bad(what, `"status" is null, so keydrift cannot tell whether it is archived`);
   }
-  return { id: scrub(id), name: opt(p.name), status: scrub(p.status as string) };
+  const label = `project ${showId(scrub(id))} (${what})`;
+  return {
+    id: compared(p, "id", scrub, label),
+    name: p.name === null ? null : compared(p, "name", scrub, label),
+    status: compared(p, "status", scrub, label),
+  };
 }
 
 /** A project API key; `expectedId` when it answers a retrieve (another id is an error). */
@@ -113,21 +157,24 @@ export function readKey(raw: unknown, what: string, scrub: Scrub, expectedId?: s
   // Spelled out only for a message: a listing reads 100 keys a page and rarely fails.
   const label = () => {
     const rawId = isObj(raw) && typeof raw.id === "string" ? raw.id : null;
-    return rawId ? `key "${scrub(rawId)}" (${what})` : what;
+    return rawId === null ? what : `key ${showId(scrub(rawId))} (${what})`;
   };
   const k = check(raw, PROJECT_API_KEY, label);
-  if (expectedId !== undefined && k.id !== expectedId) {
-    bad(what, `it is key "${scrub(k.id as string)}", not the one asked for`);
+  const id = serverId(k, "id", label);
+  if (expectedId !== undefined && id !== expectedId) {
+    bad(what, `it is key ${showId(scrub(id))}, not the one asked for`);
   }
+  const owner = readOwner(k.owner, label, scrub);
   return {
-    id: scrub(k.id as string),
-    name: scrub(k.name as string),
+    id: compared(k, "id", scrub, label),
+    name: compared(k, "name", scrub, label),
+    // Shown, never compared: scrubbed like any string the server sends.
     redactedValue: scrub(k.redacted_value as string),
     createdAt: k.created_at as number,
     lastUsedAt: k.last_used_at as number | null,
     expiresAt: k.expires_at as number | null | undefined,
     ownerProjectAccess: k.owner_project_access as "active" | "inactive",
-    owner: readOwner(k.owner, label, scrub),
+    owner,
   };
 }
 
@@ -140,24 +187,15 @@ function readOwner(raw: unknown, label: () => string, scrub: Scrub): LiveOwner {
     bad(label, `the owner says "${type}" but also carries a "${other}" object`);
   }
   if (type === "user") {
-    const u = check(o.user, OWNER_USER, () => `the user owning ${label()}`);
-    return {
-      type,
-      id: scrub(u.id as string),
-      name: scrub(u.name as string),
-      email: scrub(u.email as string),
-      role: scrub(u.role as string),
-    };
+    const whose = () => `the user owning ${label()}`;
+    const u = check(o.user, OWNER_USER, whose);
+    serverId(u, "id", whose);
+    const v = (field: string) => compared(u, field, scrub, whose);
+    return { type, id: v("id"), name: v("name"), email: v("email"), role: v("role") };
   }
-  const s = check(
-    o.service_account,
-    OWNER_SERVICE_ACCOUNT,
-    () => `the service account owning ${label()}`,
-  );
-  return {
-    type,
-    id: scrub(s.id as string),
-    name: scrub(s.name as string),
-    role: scrub(s.role as string),
-  };
+  const whose = () => `the service account owning ${label()}`;
+  const s = check(o.service_account, OWNER_SERVICE_ACCOUNT, whose);
+  serverId(s, "id", whose);
+  const v = (field: string) => compared(s, field, scrub, whose);
+  return { type, id: v("id"), name: v("name"), role: v("role") };
 }

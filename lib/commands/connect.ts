@@ -98,8 +98,14 @@ export async function connect(
     });
     return { client, secret: null };
   }
-  const baseURL = o.apiUrl ?? deps.env("OPENAI_BASE_URL") ?? DEFAULT_API_URL;
-  checkBaseURL(baseURL);
+  // Read as the official SDK reads it: trimmed, and empty counts as unset (a CI variable that is
+  // declared but not given a value).
+  const fromEnv = o.apiUrl === undefined
+    ? deps.env("OPENAI_BASE_URL")?.trim() || undefined
+    : undefined;
+  const baseURL = o.apiUrl ?? fromEnv ?? DEFAULT_API_URL;
+  // The same rules for the variable as for the flag; the message names the one that was used.
+  checkBaseURL(baseURL, fromEnv === undefined ? "--api-url" : "OPENAI_BASE_URL");
   const key = await adminKey(deps, o);
   const client = createAdminClient({
     ...base,
