@@ -1,7 +1,8 @@
 /**
  * `sarif`: SARIF 2.1.0 for GitHub code scanning: one rule per drift kind and per policy, results
  * located in the manifest relative to the repository root, at most 25,000 of them (GitHub's limit
- * per run), most severe first.
+ * per run), most severe first. Message texts are plain text as viewers read it: no embedded link,
+ * no placeholder, no control or bidi character (`sarifText`).
  */
 import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
@@ -10,6 +11,7 @@ import { fingerprinter } from "../fingerprint.ts";
 import { enrichedProperties, enrichedSuffix } from "./_enrich.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
+import { sarifText } from "./inert.ts";
 
 const DOCS = "https://github.com/keydrift/keydrift#";
 
@@ -117,7 +119,9 @@ function resultOf(
     ruleId,
     ...(ctx.index.has(ruleId) ? { ruleIndex: ctx.index.get(ruleId) } : {}),
     level: x.severity,
-    message: { text: ("kind" in x ? driftMessage(x) : findingMessage(x)) + enrichedSuffix(x) },
+    message: {
+      text: sarifText(("kind" in x ? driftMessage(x) : findingMessage(x)) + enrichedSuffix(x)),
+    },
     locations: [{
       physicalLocation: {
         artifactLocation: {
@@ -175,7 +179,7 @@ function notifications(r: Report, total: number, omitted: number) {
     },
   };
   return [
-    ...r.errors.map((e) => ({ level: "error", message: { text: e.message } })),
+    ...r.errors.map((e) => ({ level: "error", message: { text: sarifText(e.message) } })),
     ...(omitted ? [omission] : []),
   ];
 }
