@@ -82,6 +82,15 @@ export function createIo(deps: Deps): Io {
       if (opts?.createNew && await exists(deps, path)) {
         throw Object.assign(new Error(`"${path}" exists`), { name: "AlreadyExists" });
       }
+      // A device, FIFO or socket (or a symlink to one, such as /dev/stdout) is neither written
+      // through nor replaced: replacing /dev/null would break the system.
+      const target = await deps.fileInfo(path).catch(() => null);
+      if (target && !target.isFile) {
+        throw new UsageError(
+          `cannot write "${path}": it is not a regular file (a directory, a device, a FIFO?); ` +
+            "keydrift writes reports to regular files only (--format NAME alone writes to stdout)",
+        );
+      }
       try {
         await replace(deps, path, pieces, scrub);
       } catch (e) {
