@@ -72,12 +72,15 @@ for (const [what, argv, files, message] of EARLY) {
   });
 }
 
-Deno.test("a report that cannot be written makes the run an error: the reports that were written say error", async () => {
-  const r = await runCli([...CHECK_FAKE, ...REPORTS, "--format", "sarif=/etc/r.sarif"], {
-    files: DEMO_FILES,
-    deniedWrites: ["/etc/"],
-  });
+Deno.test("a report that cannot be written makes the run an error: the reports that were written, and the one step summary, say error", async () => {
+  const r = await runCli(
+    [...CHECK_FAKE, ...REPORTS, "--format", "sarif=/etc/r.sarif", "--summary"],
+    { files: DEMO_FILES, deniedWrites: ["/etc/"], env: { GITHUB_STEP_SUMMARY: "summary.md" } },
+  );
   assertEquals(r.code, 1, r.stderr);
   ok(r.stderr.includes('cannot write "/etc/r.sarif": permission denied'), r.stderr);
   assertEquals(JSON.parse(r.files.get("r.json")!).status, "error");
+  const headings = r.files.get("summary.md")!.match(/^### .*$/gm);
+  assertEquals(headings?.length, 1, String(headings));
+  ok(headings[0].includes("Check incomplete"), headings[0]);
 });

@@ -280,8 +280,9 @@ async function writeReports(
       failures.push(e);
     }
   }
-  if (o.summaryPath) {
-    // The runner creates the summary file and gathers what each step appends: an append.
+  // The runner creates the summary file and gathers what each step appends: an append. After a
+  // failed write the run turns into an error, whose summary is appended instead of this one.
+  if (o.summaryPath && (!failures.length || report.status === "error")) {
     const text = RENDERERS.markdown(report, { color: false, jsonReport }) + "\n";
     await io.append(o.summaryPath, text).catch((e) => failures.push(e));
   }
