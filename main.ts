@@ -30,6 +30,29 @@ function serialWriter(w: WritableStream<Uint8Array>): (text: string) => Promise<
   };
 }
 
+/**
+ * At most `limit` bytes of a reader: a device, an endless pipe or a file that grows while it is
+ * read costs `limit` bytes, never more.
+ */
+async function readAtMost(
+  from: { read(p: Uint8Array): Promise<number | null> },
+  limit: number,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit) {
+    const buf = new Uint8Array(Math.min(1 << 16, limit - size));
+    const n = await from.read(buf);
+    if (n === null) break;
+    parts.push(buf.subarray(0, n));
+    size += n;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) (out.set(p, at), at += p.length);
+  return out;
+}
+
 const stdout = serialWriter(Deno.stdout.writable);
 const stderr = serialWriter(Deno.stderr.writable);
 
@@ -44,10 +67,34 @@ function env(name: string): string | undefined {
 const deps: Deps = {
   fetch: (input, init) => fetch(input, init),
   env,
-  readTextFile: (path) => Deno.readTextFile(path),
-  fileInfo: (path) => Deno.stat(path).then((i) => ({ isFile: i.isFile, size: i.size })),
-  writeTextFile: (path, text, opts) =>
-    Deno.writeTextFile(path, text, { append: opts?.append, createNew: opts?.createNew }),
+  async fileInfo(path, opts) {
+    const i = opts?.follow === false ? await Deno.lstat(path) : await Deno.stat(path);
+    const id = i.dev !== null && i.ino !== null ? `${i.dev}:${i.ino}` : null;
+    return { isFile: i.isFile, isSymlink: i.isSymlink, size: i.size, id };
+  },
+  async readFile(path, maxBytes) {
+    using file = await Deno.open(path, { read: true });
+    // What was opened, not what the name pointed to when it was looked at.
+    if (!(await file.stat()).isFile) {
+      throw Object.assign(new Error(`not a regular file: ${path}`), { name: "NotAFile" });
+    }
+    return await readAtMost(file, maxBytes + 1);
+  },
+  readStdin: (maxBytes) => readAtMost(Deno.stdin, maxBytes + 1),
+  realPath: (path) => Deno.realPath(path),
+  async createFile(path) {
+    const file = await Deno.open(path, { write: true, createNew: true });
+    return {
+      async write(text) {
+        const bytes = encoder.encode(text);
+        for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+      },
+      close: () => file.close(),
+    };
+  },
+  rename: (from, to) => Deno.rename(from, to),
+  remove: (path) => Deno.remove(path),
+  appendTextFile: (path, text) => Deno.writeTextFile(path, text, { append: true }),
   async readDir(path) {
     let info: Deno.FileInfo;
     try {
@@ -58,10 +105,10 @@ const deps: Deps = {
     }
     if (!info.isDirectory) return null;
     const names: string[] = [];
-    for await (const entry of Deno.readDir(path)) if (entry.isFile) names.push(entry.name);
+    // Not only regular files: a FIFO or a device named *.yaml is refused when read, not skipped.
+    for await (const e of Deno.readDir(path)) if (!e.isDirectory) names.push(e.name);
     return names;
   },
-  readStdin: () => new Response(Deno.stdin.readable).text(),
   cwd() {
     try {
       return Deno.cwd();

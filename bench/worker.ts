@@ -60,6 +60,7 @@ const concurrency = c;
 const genStart = performance.now();
 const text = manifest(Number(a), Number(b));
 const gen = performance.now() - genStart;
+const manifestBytes = new TextEncoder().encode(text);
 let sampled = 0;
 const sampler = setInterval(() => (sampled = Math.max(sampled, Deno.memoryUsage().rss)), 10);
 const sent: number[] = [];
@@ -75,12 +76,22 @@ const deps: Deps = {
     return res;
   },
   env: (n) => (n === "OPENAI_ADMIN_KEY" ? "sk-admin-bench" : undefined),
-  readTextFile: (path) =>
-    path === "keydrift.yaml" ? Promise.resolve(text) : Promise.reject(new Error("no files")),
-  fileInfo: () => Promise.reject(new Error("no files")),
-  writeTextFile: () => Promise.resolve(),
+  fileInfo: (path) =>
+    path === "keydrift.yaml"
+      ? Promise.resolve({ isFile: true, isSymlink: false, size: manifestBytes.length, id: null })
+      : Promise.reject(new Error("no files")),
+  readFile: (path) =>
+    path === "keydrift.yaml"
+      ? Promise.resolve(manifestBytes)
+      : Promise.reject(new Error("no files")),
+  readStdin: () => Promise.resolve(new Uint8Array()),
+  realPath: () => Promise.reject(new Error("no files")),
+  // The report is rendered and scrubbed in full, then dropped (as --format json=/dev/null was).
+  createFile: () => Promise.resolve({ write: () => Promise.resolve(), close: () => undefined }),
+  rename: () => Promise.resolve(),
+  remove: () => Promise.resolve(),
+  appendTextFile: () => Promise.resolve(),
   readDir: () => Promise.resolve(null),
-  readStdin: () => Promise.resolve(""),
   stdout: () => Promise.resolve(),
   stderr: (t) => (Deno.stderr.writeSync(new TextEncoder().encode(t)), Promise.resolve()),
   now: () => Date.now(),

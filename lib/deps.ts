@@ -7,6 +7,22 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/** What a path names, as `Deps.fileInfo` describes it */
+export interface FileInfo {
+  isFile: boolean;
+  isSymlink: boolean;
+  /** Bytes. */
+  size: number;
+  /** Device and inode (`dev:ino`) where the platform has them: equal ids are the same file. */
+  id: string | null;
+}
+
+/** A file open for writing */
+export interface FileWriter {
+  write(text: string): Promise<void>;
+  close(): void;
+}
+
 /**
  * The outside world a run uses (network, environment, files, stdio, clock, local server), injected
  * so tests can replace it
@@ -15,17 +31,33 @@ export interface Deps {
   fetch: typeof fetch;
   /** Reads an environment variable; undefined when unset or not permitted. */
   env(name: string): string | undefined;
-  readTextFile(path: string): Promise<string>;
-  /** What `path` is, without reading it (follows symlinks); rejects like readTextFile when absent. */
-  fileInfo(path: string): Promise<{ isFile: boolean; size: number }>;
-  writeTextFile(
-    path: string,
-    text: string,
-    opts?: { append?: boolean; createNew?: boolean },
-  ): Promise<void>;
-  /** Entry names of a directory, or null when `path` is not a directory. */
+  /**
+   * What `path` names: by default after following symlinks (stat), with `follow: false` the
+   * directory entry itself (lstat). Rejects (NotFound, NotCapable...) when it cannot be looked at.
+   */
+  fileInfo(path: string, opts?: { follow?: boolean }): Promise<FileInfo>;
+  /**
+   * At most `maxBytes` + 1 bytes of a file, so a caller can tell a file over its cap without
+   * reading it all. Opening a FIFO blocks: callers check `fileInfo` first (see lib/files.ts).
+   */
+  readFile(path: string, maxBytes: number): Promise<Uint8Array>;
+  /** At most `maxBytes` + 1 bytes of stdin. */
+  readStdin(maxBytes: number): Promise<Uint8Array>;
+  /** The canonical absolute path of an existing file or directory (symlinks resolved). */
+  realPath(path: string): Promise<string>;
+  /**
+   * Creates a new file (failing with AlreadyExists if anything, a symlink included, has the name)
+   * and returns a writer over the open file: writes never reopen the path.
+   */
+  createFile(path: string): Promise<FileWriter>;
+  /** Renames `from` to `to`, replacing the directory entry `to` (a symlink is replaced, not followed). */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file. */
+  remove(path: string): Promise<void>;
+  /** Appends to a file, creating it when absent (the step summary). */
+  appendTextFile(path: string, text: string): Promise<void>;
+  /** Names of the entries of a directory that are not directories, or null when `path` is not one. */
   readDir(path: string): Promise<string[] | null>;
-  readStdin(): Promise<string>;
   /** The working directory (repository root for SARIF and Code Quality paths); undefined if unknown. */
   cwd?(): string | undefined;
   stdout(text: string): Promise<void>;

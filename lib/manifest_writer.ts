@@ -1,4 +1,8 @@
-/** Writes a manifest (YAML, commented, sorted, ids pinned) that describes a live state. Pure. */
+/**
+ * Writes a manifest (YAML, commented, sorted, ids pinned) that describes a live state. Pure. Every
+ * string is a YAML double-quoted scalar that `validate` accepts and reads back exactly; a live
+ * value no manifest can declare (an empty key name) is refused with the key named.
+ */
 import type { WireProject } from "./api/client.ts";
 import type { LiveAdminKey, LiveKey } from "./types.ts";
 import { VERSION } from "./version.ts";
@@ -10,8 +14,61 @@ export interface ImportedProject {
   keys: LiveKey[];
 }
 
-/** JSON strings are valid YAML double-quoted scalars: safe for any name (`no`, `0755`, `: #`). */
-const q = (s: string) => JSON.stringify(s);
+/**
+ * Characters written as YAML escapes in a double-quoted scalar: the quote and the backslash, C0
+ * and C1 controls (NEL included), DEL, line and paragraph separators, bidirectional controls, the
+ * BOM, U+FFFE and U+FFFF, lone surrogates, and the characters that render as nothing (so that a
+ * reviewer sees them). The manifest reader refuses most of them raw, and reads every escape back
+ * to the same string.
+ */
+const ESCAPED =
+  // deno-lint-ignore no-control-regex
+  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|\p{Cs}|\p{Default_Ignorable_Code_Point}/gu;
+
+const SHORT: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\t": "\\t",
+  "\r": "\\r",
+};
+
+function escape(c: string): string {
+  const cp = c.codePointAt(0)!;
+  const hex = (width: number) => cp.toString(16).toUpperCase().padStart(width, "0");
+  return SHORT[c] ?? (cp <= 0xff ? `\\x${hex(2)}` : cp <= 0xffff ? `\\u${hex(4)}` : `\\U${hex(8)}`);
+}
+
+/**
+ * A YAML double-quoted scalar that reads back as exactly `s`, whatever it holds (`no`, `0755`,
+ * `: #`, a bidi override, DEL, NEL, a lone surrogate): every character the manifest reader could
+ * refuse or a reviewer could not see is an escape (`\u202E`, `\x7F`, `\x85`).
+ */
+export function yamlString(s: string): string {
+  return `"${s.replace(ESCAPED, escape)}"`;
+}
+
+const q = yamlString;
+
+/** A value in a YAML comment, as `text` shows it (and U+FFFE, U+FFFF, which YAML forbids, escaped). */
+const comment = (s: string) =>
+  textSafe(s).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
+/** A live value a manifest cannot declare: `import` refuses it, naming the key. */
+export class ImportRefused extends Error {
+  override name = "ImportRefused";
+}
+
+/** Refuses an empty name, id or owner name (the manifest requires each to be non-empty). */
+function refuseEmpty(what: string, fields: [string, string | null | undefined][], fix: string) {
+  for (const [field, value] of fields) {
+    if (value === "") {
+      throw new ImportRefused(
+        `cannot import ${what}: its ${field} is empty, and a manifest entry needs one; ${fix}`,
+      );
+    }
+  }
+}
 
 /**
  * The manifest text. `adminKeys` (issue 14): the organisation's admin keys, written as an
@@ -39,6 +96,15 @@ export function manifestFor(
   const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
   if (!sorted.length) out[out.length - 1] = "projects: []";
   for (const { project, keys } of sorted) {
+    const skip = "leave the project out with --project";
+    refuseEmpty(`project ${q(project.id)}`, [["id", project.id]], skip);
+    for (const k of keys) {
+      refuseEmpty(`key ${q(k.id)} of project ${q(project.id)}`, [
+        ["name", k.name],
+        ["id", k.id],
+        ["owner's name", k.owner.name],
+      ], `name it in the dashboard, or ${skip}`);
+    }
     out.push(`  - id: ${q(project.id)}`);
     if (project.name !== null) out.push(`    name: ${q(project.name)}`);
     if (!keys.length) {
@@ -53,7 +119,7 @@ export function manifestFor(
     for (const k of ordered) {
       out.push(
         `      - name: ${q(k.name)}`,
-        `        id: ${q(k.id)} # pinned: ${textSafe(k.redactedValue)}`,
+        `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
         "        owner:",
       );
       out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
@@ -78,6 +144,13 @@ function adminSection(keys: readonly LiveAdminKey[]): string[] {
   ];
   if (!keys.length) return [...out, "admin_keys: [] # the organisation has no admin keys"];
   out.push("admin_keys:");
+  for (const k of keys) {
+    refuseEmpty(`admin key ${q(k.id)}`, [
+      ["name", k.name],
+      ["id", k.id],
+      ["owner's name", k.owner.name],
+    ], "name it in the dashboard, or leave admin keys out with --no-admin-keys");
+  }
   const ordered = [...keys].sort((a, b) => {
     const an = a.name ?? "", bn = b.name ?? "";
     return an < bn ? -1 : an > bn ? 1 : a.id < b.id ? -1 : 1;
@@ -86,7 +159,7 @@ function adminSection(keys: readonly LiveAdminKey[]): string[] {
     // An admin key may have no name; the entry then needs one: its id (pinned, so it matches).
     out.push(
       `  - name: ${q(k.name ?? k.id)}${k.name === null ? " # the key has no name" : ""}`,
-      `    id: ${q(k.id)} # pinned: ${textSafe(k.redactedValue)}`,
+      `    id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
       "    owner:",
       `      type: ${k.owner.type}`,
       `      name: ${q(k.owner.name)}`,

@@ -5,6 +5,7 @@ import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi, type FakeApi } from "../lib/fake/mod.ts";
 import { type FakeState, loadState } from "../lib/fake/state.ts";
 import { readFull } from "../lib/yaml_full.ts";
+import { lexicalPath } from "../lib/files.ts";
 import type { Policy } from "../lib/policy.ts";
 import type { LiveKey } from "../lib/types.ts";
 import { Ajv, type ValidateFunction } from "ajv";
@@ -43,31 +44,60 @@ export function memDeps(o: MemOptions = {}) {
   const written = new Set<string>();
   const clock = o.clock ?? virtualClock(o.now ?? NOW);
   const out = { stdout: "", stderr: "" };
+  const bytes = (text: string) => new TextEncoder().encode(text).length;
   const notFound = (p: string) =>
     Object.assign(new Error(`No such file: ${p}`), { name: "NotFound" });
   const deps: Deps = {
     fetch: o.fetch ?? (() => Promise.reject(new TypeError("no network in tests"))),
     env: (n) => o.env?.[n],
-    readTextFile: (p) =>
-      files.has(p) ? Promise.resolve(files.get(p)!) : Promise.reject(notFound(p)),
     fileInfo: (p) =>
       o.special?.includes(p)
-        ? Promise.resolve({ isFile: false, size: 0 })
+        ? Promise.resolve({ isFile: false, isSymlink: false, size: 0, id: null })
         : files.has(p)
-        ? Promise.resolve({ isFile: true, size: new TextEncoder().encode(files.get(p)!).length })
+        ? Promise.resolve({ isFile: true, isSymlink: false, size: bytes(files.get(p)!), id: null })
         : Promise.reject(notFound(p)),
-    writeTextFile(p, text, opts) {
+    readFile: (p, max) =>
+      files.has(p)
+        ? Promise.resolve(new TextEncoder().encode(files.get(p)!).slice(0, max + 1))
+        : Promise.reject(notFound(p)),
+    readStdin: (max) => Promise.resolve(new TextEncoder().encode(o.stdin ?? "").slice(0, max + 1)),
+    realPath(p) {
+      const known = p === "." || files.has(p) || o.special?.includes(p) ||
+        [...files.keys()].some((f) => f.startsWith(p.replace(/\/+$/, "") + "/"));
+      return known ? Promise.resolve(lexicalPath(p, "/mem")) : Promise.reject(notFound(p));
+    },
+    createFile(p) {
       if (o.deniedWrites?.some((d) => p.startsWith(d))) {
         return Promise.reject(
           Object.assign(new Error(`Requires write access to "${p}"`), { name: "NotCapable" }),
         );
       }
-      if (opts?.createNew && files.has(p)) {
+      if (files.has(p)) {
         return Promise.reject(
           Object.assign(new Error(`File exists: ${p}`), { name: "AlreadyExists" }),
         );
       }
-      files.set(p, (opts?.append ? files.get(p) ?? "" : "") + text);
+      files.set(p, "");
+      return Promise.resolve({
+        write: (text: string) => (files.set(p, files.get(p)! + text), Promise.resolve()),
+        close: () => undefined,
+      });
+    },
+    rename(from, to) {
+      if (!files.has(from)) return Promise.reject(notFound(from));
+      files.set(to, files.get(from)!);
+      files.delete(from);
+      written.add(to);
+      return Promise.resolve();
+    },
+    remove: (p) => (files.delete(p) ? Promise.resolve() : Promise.reject(notFound(p))),
+    appendTextFile(p, text) {
+      if (o.deniedWrites?.some((d) => p.startsWith(d))) {
+        return Promise.reject(
+          Object.assign(new Error(`Requires write access to "${p}"`), { name: "NotCapable" }),
+        );
+      }
+      files.set(p, (files.get(p) ?? "") + text);
       written.add(p);
       return Promise.resolve();
     },
@@ -78,7 +108,6 @@ export function memDeps(o: MemOptions = {}) {
       );
       return Promise.resolve(names.length ? names.filter((n) => !n.includes("/")) : null);
     },
-    readStdin: () => Promise.resolve(o.stdin ?? ""),
     stdout: (t) => (out.stdout += t, Promise.resolve()),
     stderr: (t) => (out.stderr += t, Promise.resolve()),
     now: clock.now,

@@ -351,7 +351,7 @@ Deno.test("the action's baseline input (a path with a space and shell syntax) ma
         "run",
         "--no-prompt",
         "--allow-read=.",
-        `--allow-write=${name}`,
+        "--allow-write=.",
         "--ignore-env=LOG_TOKENS,LOG_STREAM",
         `${ROOT}main.ts`,
         "baseline",

@@ -241,7 +241,7 @@ Deno.test("writing a report where writes are not allowed is refused with exit 1"
   assertEquals(r.code, 1);
   assertEquals(
     r.stderr.split("\n")[0],
-    'keydrift: cannot write "/etc/report.json": permission denied (allow it with --allow-write=/etc/report.json)',
+    'keydrift: cannot write "/etc/report.json": permission denied (keydrift writes a file through a temporary file in its directory, then renames it: allow it with --allow-read=/etc --allow-write=/etc)',
   );
 });
 

@@ -161,7 +161,11 @@ Deno.test("--timeout and --deadline above the timer range are usage errors", asy
 Deno.test("--admin-key-file that is not a small regular file is refused without reading it", async () => {
   const cases: [Record<string, string>, string[], RegExp][] = [
     [{}, ["fifo"], /is not a regular file/],
-    [{ big: "sk-admin-" + "x".repeat(5000) }, [], /is 5009 bytes; a key file holds one key/],
+    [
+      { big: "sk-admin-" + "x".repeat(5000) },
+      [],
+      /is 5,009 bytes; an admin key file is at most 4,096 bytes/,
+    ],
     [{ two: "sk-admin-a\nsk-admin-b\n" }, [], /more than one line or word/],
     [{ empty: "\n" }, [], /is empty/],
   ];

@@ -113,7 +113,7 @@ Deno.test("e2e: writing a report outside --allow-write is refused with exit 1", 
   try {
     const env = { OPENAI_ADMIN_KEY: ADMIN_KEY, OPENAI_BASE_URL: fake.url };
     await Deno.mkdir(`${dir}/allowed`);
-    const flags = [...E2E_FLAGS, `--allow-write=${dir}/allowed`];
+    const flags = [...E2E_FLAGS, `--allow-read=${dir}`, `--allow-write=${dir}/allowed`];
     const good = await keydrift(
       ["check", "-m", "examples/keydrift.yaml", "--format", `json=${dir}/allowed/r.json`],
       env,
@@ -129,7 +129,11 @@ Deno.test("e2e: writing a report outside --allow-write is refused with exit 1", 
       flags,
     );
     assertEquals(denied.code, 1);
-    ok(denied.stderr.includes("permission denied (allow it with --allow-write="), denied.stderr);
+    ok(
+      denied.stderr.includes(`permission denied (`) &&
+        denied.stderr.includes(`--allow-read=${dir} --allow-write=${dir})`),
+      denied.stderr,
+    );
   } finally {
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
@@ -184,7 +188,7 @@ Deno.test("e2e: every report format and log line of a spawned run is free of the
         ...formats.flatMap((f) => ["--format", `${f}=${dir}/r.${f}`]),
       ],
       env,
-      [...E2E_FLAGS, `--allow-write=${dir}`],
+      [...E2E_FLAGS, `--allow-read=${dir}`, `--allow-write=${dir}`],
     );
     assertEquals(r.code, 2, r.stderr);
     for (const f of formats) {

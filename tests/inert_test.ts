@@ -7,7 +7,16 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { RENDERERS } from "../lib/render/mod.ts";
-import { mdCode, mdText, quoteText, textSafe } from "../lib/render/inert.ts";
+import {
+  capField,
+  FIELD_MAX,
+  htmlText,
+  mdCode,
+  mdText,
+  quoteText,
+  sarifText,
+  textSafe,
+} from "../lib/render/inert.ts";
 import type { Report } from "../lib/report.ts";
 import { reportWith } from "./_reports.ts";
 import { testWithTools } from "./_tools.ts";
@@ -35,9 +44,24 @@ const HOSTILE: [string, string][] = [
   ["entities and backslashes", "&amp; &#x1b; \\ \\n \\`"],
   ["underscores in ids", "proj_analytics"],
   ["very long", "L".repeat(20_000) + " \x1b[2J " + "w ".repeat(5_000)],
+  ["zero-width and format characters", "a\u200bb\u200cc\u200dd\u2060e\u00adf\ufeffg"],
+  ["GitHub references", "see #1, GH-2 and owner/repo#3"],
+  ["mentions and commit SHAs", "@ana cc @org/team; fixed in a5c3785 (ana@a5c3785ed8d6)"],
+  ["SARIF embedded link and placeholder", "[click me](https://evil.example/) {0} \\[x\\]"],
 ];
 
 const BENIGN = "benign";
+
+/** Whether a SARIF plain-text message holds an embedded link: an unescaped `[`, then `](`. */
+function embeddedLink(t: string): boolean {
+  let open = false;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === "\\") i++;
+    else if (t[i] === "[") open = true;
+    else if (t[i] === "]" && open && t[i + 1] === "(") return true;
+  }
+  return false;
+}
 
 function render(format: keyof typeof RENDERERS, r: Report): string {
   return RENDERERS[format](r, { color: false });
@@ -46,6 +70,8 @@ function render(format: keyof typeof RENDERERS, r: Report): string {
 /** Raw control, bidi and invisible format characters, lone surrogates excepted. */
 // deno-lint-ignore no-control-regex
 const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** Characters that render as nothing (zero-width spaces and joiners, the soft hyphen, the BOM...). */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
 
 /** GitHub's renderer; `unsafe` keeps the raw HTML we write (`<details>`, `<summary>`, `<code>`). */
 async function cmarkGfm(bin: string, markdown: string, unsafe = false): Promise<string> {
@@ -75,15 +101,42 @@ async function cmarkGfm(bin: string, markdown: string, unsafe = false): Promise<
 
 /**
  * The HTML elements and comments (raw HTML cmark-gfm omitted) of a rendering, counted; the empty
- * comment mdText() writes after each `@` (to stop e-mail autolinks) is ours and not counted.
+ * comment mdText() writes after each `@` (to stop e-mail autolinks) is ours and not counted, nor
+ * are code spans: mdText() writes the words GitHub would link as code (see the test below).
  */
 function elements(html: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const m of html.matchAll(/(?<!@)<!--[^]*?-->|<\/?([a-zA-Z][a-zA-Z0-9]*)/g)) {
     const name = m[1]?.toLowerCase() ?? "comment";
-    counts[name] = (counts[name] ?? 0) + 1;
+    if (name !== "code") counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * The text GitHub's post-processing sees in rendered HTML: outside `<code>` (and `<pre>`, `<a>`),
+ * tags removed, entities decoded, so `#<!-- -->1` or `&#35;1` count as the `#1` they show.
+ */
+function linkableText(html: string): string {
+  return html.replace(/<(code|pre|a)\b[^]*?<\/\1>/g, " ").replace(/<[^>]*>/g, "")
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+/**
+ * The first word GitHub would link in rendered text (docs: "Autolinked references and URLs"): an
+ * issue reference (`#1`, `GH-2`, `owner/repo#3`), a mention (`@ana`) or a commit SHA (7 to 40 hex
+ * digits); null when there is none.
+ */
+function reference(text: string): string | null {
+  const m = /#\d+|(?<![\p{L}\p{N}_])GH-\d+|(?<![\p{L}\p{N}_])@[\p{L}\p{N}][\p{L}\p{N}-]*/iu.exec(
+    text,
+  );
+  if (m) return m[0];
+  for (const h of text.matchAll(/(?<![\p{L}\p{N}])[0-9a-f]{7,40}(?![\p{L}\p{N}])/giu)) {
+    if (/\d/.test(h[0])) return h[0];
+  }
+  return null;
 }
 
 const html = (s: string) =>
@@ -129,21 +182,42 @@ for (const status of ["drift", "error"] as const) {
     }
   });
 
-  Deno.test(`json and sarif (${status}): parse, and server strings round-trip unchanged`, () => {
+  Deno.test(`json (${status}): parses, and server strings round-trip unchanged up to the field cap`, () => {
     for (const [name, s] of HOSTILE) {
       const r = reportWith(s, status);
       const doc = JSON.parse(render("json", r));
-      assertEquals(doc.drift[2].key_name, s, name);
-      assertEquals(doc.drift[5].owner, r.drift[5].live!.owner, name);
-      assertEquals(doc.drift[5].redacted_value, r.drift[5].live!.redactedValue, name);
-      assertEquals(doc.findings[0].message, r.findings[0].message, name);
+      assertEquals(doc.drift[2].key_name, capField(s), name);
+      assertEquals(doc.drift[5].owner.name, capField(r.drift[5].live!.owner.name), name);
+      assertEquals(doc.drift[5].redacted_value, capField(r.drift[5].live!.redactedValue), name);
+      assertEquals(doc.findings[0].message, capField(r.findings[0].message), name);
       assertEquals(
         doc.errors.map((e: { message: string }) => e.message),
-        r.errors.map((e) => e.message),
+        r.errors.map((e) => capField(e.message)),
       );
-      const sarif = JSON.parse(render("sarif", r));
-      const texts = sarif.runs[0].results.map((x: { message: { text: string } }) => x.message.text);
-      ok(texts.some((t: string) => t.includes(s)), name);
+    }
+  });
+
+  Deno.test(`sarif (${status}): message texts show server strings as textSafe does, with no embedded link or placeholder a viewer would read`, () => {
+    // What a SARIF viewer shows for a plain-text message (2.1.0 3.11.5, 3.11.6): escapes resolved,
+    // doubled braces single; an unescaped `[text](target)` would be a link.
+    const shown = (t: string) => t.replace(/\\([\\[\]])|([{}])\2/g, "$1$2");
+    for (const [name, s] of HOSTILE) {
+      const sarif = JSON.parse(render("sarif", reportWith(s, status)));
+      const texts: string[] = [
+        ...sarif.runs[0].results.map((x: { message: { text: string } }) => x.message.text),
+        ...sarif.runs[0].invocations[0].toolExecutionNotifications.map(
+          (x: { message: { text: string } }) => x.message.text,
+        ),
+      ];
+      ok(texts.some((t) => shown(t).includes(textSafe(capField(s)))), name);
+      for (const t of texts) {
+        ok(!embeddedLink(t), `${name}: an embedded link in ${t.slice(0, 200)}`);
+        ok(
+          !/[{}]/.test(t.replace(/\{\{|\}\}/g, "")),
+          `${name}: a placeholder in ${t.slice(0, 200)}`,
+        );
+        ok(!RAW.test(t) && !INVISIBLE.test(t), `${name}: raw character in a SARIF message`);
+      }
     }
   });
 
@@ -159,6 +233,31 @@ for (const status of ["drift", "error"] as const) {
     for (const [name, s] of HOSTILE) {
       const out = render("junit", reportWith(s, status));
       ok(await xmllintAccepts(tools.xmllint, out), `${name}: xmllint rejects the document`);
+    }
+  });
+
+  Deno.test(`junit and codeclimate (${status}): no raw control, bidi, zero-width or line-separator character in any value as its reader decodes it`, () => {
+    const strings = (v: unknown): string[] =>
+      typeof v === "string"
+        ? [v]
+        : v && typeof v === "object"
+        ? Object.values(v).flatMap(strings)
+        : [];
+    for (const [name, s] of HOSTILE) {
+      const r = reportWith(s, status);
+      const xml = new XMLParser({ ignoreAttributes: false, processEntities: true })
+        .parse(render("junit", r));
+      const issues = JSON.parse(render("codeclimate", r));
+      for (const [format, doc] of [["junit", xml], ["codeclimate", issues]] as const) {
+        for (const v of strings(doc)) {
+          ok(!RAW.test(v) && !INVISIBLE.test(v), `${format}, ${name}: ${JSON.stringify(v)}`);
+        }
+      }
+      // The string is still there, as text shows it.
+      ok(
+        issues.some((i: { description: string }) => i.description.includes(textSafe(capField(s)))),
+        name,
+      );
     }
   });
 
@@ -188,8 +287,9 @@ for (const status of ["drift", "error"] as const) {
                 unsafe ? "raw HTML kept" : "raw HTML omitted"
               }, ${name}`;
               assertEquals(elements(out), want, label);
+              assertEquals(reference(linkableText(out)), null, label);
               // The key name appears verbatim (as textSafe shows it) in a code span: no stray backslash.
-              ok(out.includes(`<code>${html(textSafe(s))}</code>`), label);
+              ok(out.includes(`<code>${html(textSafe(capField(s)))}</code>`), label);
               ok(!RAW.test(out.replace(/\n/g, "")), label);
             }
           }
@@ -235,4 +335,43 @@ Deno.test("mdText() escapes every ASCII punctuation character and breaks e-mail 
   assertEquals(mdText("a_b *c* <d>"), "a\\_b \\*c\\* \\<d\\>");
   assertEquals(mdText("x@y.z"), "x@<!-- -->y\\.z");
   assertEquals(mdText("l1\n# h"), "l1\\\\n\\# h");
+});
+
+Deno.test("sarifText() escapes [, ] and backslash and doubles braces, after textSafe", () => {
+  assertEquals(sarifText("[a](b) {0} \\"), "\\[a\\](b) {{0}} \\\\\\\\");
+  assertEquals(sarifText("x\u202ey"), "x\\\\u202ey");
+});
+
+Deno.test("mdText() and htmlText() write the words GitHub would link (#1, GH-2, @ana, a SHA) as code", () => {
+  assertEquals(mdText("see #1, GH-2 (@ana)"), "see `#1,` `GH-2` `(@ana)`");
+  assertEquals(mdText("in a5c3785; not defaced or 1234"), "in `a5c3785;` not defaced or 1234");
+  assertEquals(mdText("ana@example.test"), "ana@<!-- -->example\\.test");
+  assertEquals(htmlText("fix #12 <b>"), "fix <code>#12</code> &#60;b&#62;");
+});
+
+testWithTools(
+  "a 15 MiB key name is cut to 4,096 characters with a visible ellipsis in every format, and xmllint reads the JUnit",
+  ["xmllint"],
+  async (tools) => {
+    const name = "k".repeat(15 * 1024 * 1024);
+    const r = reportWith(name, "drift");
+    const cut = `${"k".repeat(FIELD_MAX)}… (15,724,544 more characters)`;
+    assertEquals(capField(name), cut);
+    for (const format of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) {
+      const out = render(format, r);
+      ok(out.length < 1024 * 1024, `${format}: ${out.length} characters`);
+      // (script lists remediations only, and this report has none.)
+      if (format !== "script") {
+        ok(out.includes("… (15,724,544 more characters)"), `${format}: no visible ellipsis`);
+      }
+      ok(!out.includes("k".repeat(FIELD_MAX + 1)), `${format}: a field longer than the cap`);
+    }
+    ok(await xmllintAccepts(tools.xmllint, render("junit", r)), "xmllint rejects the JUnit");
+  },
+);
+
+Deno.test("capField() never cuts a surrogate pair", () => {
+  const s = "a".repeat(FIELD_MAX - 1) + "😀" + "b";
+  assertEquals(capField(s), "a".repeat(FIELD_MAX - 1) + "… (3 more characters)");
+  ok(capField(s).isWellFormed());
 });

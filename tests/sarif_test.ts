@@ -15,6 +15,8 @@ import { POLICIES } from "../policies/mod.ts";
 import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";
 import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
 import { testWithTools } from "./_tools.ts";
+import { RENDERERS } from "../lib/render/mod.ts";
+import { reportWith } from "./_reports.ts";
 
 const AjvDraft04 = AjvDraft04Module as unknown as new (o: object) => {
   compile(schema: unknown): ((data: unknown) => boolean) & { errors?: unknown[] | null };
@@ -116,6 +118,23 @@ async function validate(
 }
 
 const big = driftedOrg(["sarif", "json"]);
+
+testWithTools(
+  "sarif whose server strings hold a [text](url) link, a {0} placeholder and a bidi override passes the SARIF multitool with no problem",
+  ["sarif-multitool"],
+  async (tools) => {
+    const hostile = "[click me](https://evil.example/) {0} \u202eexe.txt";
+    const problems = await validate(tools["sarif-multitool"], {
+      "hostile.sarif": RENDERERS.sarif(reportWith(hostile, "error")),
+    });
+    assertEquals(
+      problems.get("hostile.sarif")!.map((p) =>
+        `${p.ruleId} ${p.level} ${p.message.id} ${p.message.arguments}`
+      ),
+      [],
+    );
+  },
+);
 
 /**
  * The 30,000-key log with every 100th result (and the last): its rules, invocation, notification

@@ -18,6 +18,11 @@ interface Token {
   inline: boolean;
 }
 
+/** What parseArgs returns for an option table */
+export type Parsed<T extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+>;
+
 /**
  * Parses `argv` strictly, as node:util parseArgs({ strict: true, allowPositionals: true }) does
  * (`-abc` groups, `-mVALUE`, `--name=VALUE`, `--` ends options); at most `positionals` positional
@@ -28,9 +33,24 @@ export function parse<T extends Options>(
   argv: string[],
   options: T,
   positionals = 0,
-): ReturnType<
-  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
-> {
+): Parsed<T> {
+  const { error, ...parsed } = parseAll(command, argv, options, positionals);
+  if (error) throw error;
+  return parsed;
+}
+
+/**
+ * As {@link parse}, but a bad flag does not stop the others: every well-formed flag is in
+ * `values`, and the first problem is `error` (so a command can still write the reports that
+ * `--format` asked for when another flag is wrong).
+ */
+export function parseAll<T extends Options>(
+  command: string,
+  argv: string[],
+  options: T,
+  positionals = 0,
+): Parsed<T> & { error: UsageError | null } {
+  const errors: UsageError[] = [];
   const long = (short: string) =>
     Object.keys(options).find((n) => options[n].short === short) ?? short;
   const isString = (name: string) =>
@@ -82,19 +102,34 @@ export function parse<T extends Options>(
     }
     if (!Object.hasOwn(options, t.name)) {
       const names = Object.keys(options).map((n) => `--${n}`);
-      throw new UsageError(
-        `unknown flag "${t.raw}" for ${command}${suggestion(t.raw.split("=")[0], names)}`,
-        command,
+      errors.push(
+        new UsageError(
+          `unknown flag "${t.raw}" for ${command}${suggestion(t.raw.split("=")[0], names)}`,
+          command,
+        ),
       );
+      continue;
     }
     const o = options[t.name];
     if (o.type === "string") {
       // A value that looks like a flag (`-m --quiet`) is taken for a forgotten value, as in node.
       if (t.value === undefined || (!t.inline && t.value.length > 1 && t.value[0] === "-")) {
-        throw new UsageError(`--${t.name} needs a value`, command);
+        const negative = t.value !== undefined && /^-[\d.]/.test(t.value);
+        errors.push(
+          new UsageError(
+            `--${t.name} needs a value${
+              negative
+                ? ` for ${command}: "${t.value}" looks like a flag; to pass it, write --${t.name}=${t.value}`
+                : ""
+            }`,
+            command,
+          ),
+        );
+        continue;
       }
     } else if (t.value !== undefined) {
-      throw new UsageError(`--${t.name} takes no value`, command);
+      errors.push(new UsageError(`--${t.name} takes no value`, command));
+      continue;
     }
     if (t.name === "__proto__") continue;
     const value = t.value ?? true;
@@ -106,9 +141,13 @@ export function parse<T extends Options>(
     }
   }
   if (found.length > positionals) {
-    throw new UsageError(`unexpected argument "${found[positionals]}" for ${command}`, command);
+    errors.push(
+      new UsageError(`unexpected argument "${found[positionals]}" for ${command}`, command),
+    );
   }
-  return { values, positionals: found } as ReturnType<typeof parse<T>>;
+  return { values, positionals: found, error: errors[0] ?? null } as Parsed<T> & {
+    error: UsageError | null;
+  };
 }
 
 /** A positive integer flag value. */

@@ -5,7 +5,8 @@
  */
 import type { Io } from "../io.ts";
 import type { Deps } from "../deps.ts";
-import { fileProblem, ManifestError, UsageError } from "../errors.ts";
+import { ManifestError, UsageError } from "../errors.ts";
+import { readInput, readProblem } from "../files.ts";
 import { isoDate, type Policy } from "../policy.ts";
 import {
   type Baseline,
@@ -16,8 +17,8 @@ import {
 } from "../baseline.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
-import { loadFrom } from "./load.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
+import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
 
 /** The help text of `keydrift baseline` */
@@ -62,12 +63,12 @@ export const DEFAULT_BASELINE = "keydrift.baseline.json";
 export async function readBaseline(deps: Deps, path: string, command: string): Promise<Baseline> {
   let text: string;
   try {
-    text = await deps.readTextFile(path);
+    text = await readInput(deps, path, "baseline");
   } catch (e) {
     const hint = (e as Error)?.name === "NotFound"
       ? `; create it with keydrift baseline -o ${path}`
       : "";
-    throw new UsageError(`cannot read baseline "${path}": ${fileProblem(e)}${hint}`, command);
+    throw new UsageError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`, command);
   }
   return parseBaseline(path, text);
 }
@@ -85,6 +86,9 @@ export async function baselineCommand(
     throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
   }
   const connection = connectOptions("baseline", v, io);
+  // Before any read: the baseline may not replace a file this run reads.
+  io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
+  await io.checkTarget(output);
   const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
@@ -106,7 +110,7 @@ export async function baselineCommand(
   const entries = old ? pruned(old, report) : entriesFor(report, today);
   const text = serializeBaseline(entries, { version: report.tool.version, created: today });
   try {
-    await io.write(output, text, { createNew: !v.force && !v.prune });
+    await io.writeFile(output, [text], { createNew: !v.force && !v.prune });
   } catch (e) {
     if ((e as Error).name === "AlreadyExists") {
       throw new UsageError(

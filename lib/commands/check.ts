@@ -5,13 +5,13 @@ import type { Policy } from "../policy.ts";
 import { errorReport, type FailOn, type Report } from "../report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest } from "../types.ts";
-import { enumFlag, intFlag, parse } from "./args.ts";
+import { enumFlag, intFlag, parse, parseAll } from "./args.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
 import { applyBaseline } from "../baseline.ts";
 import { readBaseline } from "./baseline.ts";
-import { loadFrom } from "./load.ts";
+import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
 import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
 
@@ -67,54 +67,75 @@ export interface Output {
   path: string | null;
 }
 
-/** Parses `--format NAME[=PATH]` values; at most one format may go to stdout. */
-export function parseFormats(values: readonly string[] | undefined, command: string): Output[] {
-  const out: Output[] = (values ?? ["text"]).map((v) => {
+/**
+ * Parses `--format NAME[=PATH]` values; at most one format may go to stdout. A bad value does not
+ * hide the good ones: they are returned with the first problem, so an error report can still be
+ * written to them.
+ */
+export function parseFormats(
+  values: readonly string[] | undefined,
+  command: string,
+): { outputs: Output[]; error: UsageError | null } {
+  const outputs: Output[] = [];
+  const errors: UsageError[] = [];
+  for (const v of values ?? ["text"]) {
     const [name, ...rest] = v.split("=");
-    if (!isFormat(name)) {
-      throw new UsageError(
-        `unknown format "${name}"; choose from ${Object.keys(RENDERERS).join(", ")}${
-          suggestion(name, Object.keys(RENDERERS))
-        }`,
-        command,
-      );
-    }
     const path = rest.length ? rest.join("=") : null;
-    if (path === "") throw new UsageError(`--format ${name}= needs a file path after "="`, command);
-    return { format: name, path };
-  });
-  if (out.filter((o) => o.path === null).length > 1) {
-    throw new UsageError(
-      "only one --format may write to stdout; give the others a file: --format json=report.json",
-      command,
-    );
+    if (!isFormat(name)) {
+      errors.push(
+        new UsageError(
+          `unknown format "${name}"; choose from ${Object.keys(RENDERERS).join(", ")}${
+            suggestion(name, Object.keys(RENDERERS))
+          }`,
+          command,
+        ),
+      );
+    } else if (path === "") {
+      errors.push(new UsageError(`--format ${name}= needs a file path after "="`, command));
+    } else if (path === null && outputs.some((o) => o.path === null)) {
+      errors.push(
+        new UsageError(
+          "only one --format may write to stdout; give the others a file: --format json=report.json",
+          command,
+        ),
+      );
+    } else outputs.push({ format: name, path });
   }
-  return out;
+  return { outputs, error: errors[0] ?? null };
 }
+
+/** The first line of an error's message: what an error report says. */
+const firstLine = (e: unknown) => e instanceof Error ? e.message.split("\n")[0] : String(e);
 
 /** Runs `check`; returns the exit code. */
 export async function check(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
-  const { values: v } = parse("check", argv, CHECK_OPTIONS);
-  if (v.help) return (await io.out(CHECK_HELP), 0);
-  const outputs = parseFormats(v.format, "check");
-  // Every exit-1 path writes the reports that were asked for, flag errors included.
-  let flags: ReturnType<typeof checkFlags>;
-  try {
-    flags = checkFlags(v, io);
-  } catch (e) {
-    const report = errorReport(
-      e instanceof Error ? e.message.split("\n")[0] : String(e),
-      v["fail-on"] === "warning" ? "warning" : "error",
-      null,
-      policies,
-    );
-    await writeReports(io, report, outputs, {
+  const { values: v, error: argError } = parseAll("check", argv, CHECK_OPTIONS);
+  if (v.help && !argError) return (await io.out(CHECK_HELP), 0);
+  const { outputs, error: formatError } = parseFormats(v.format, "check");
+  const summaryPath = v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
+  io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
+  // Every exit-1 path writes the reports that were asked for (SPEC 10.2), usage errors included:
+  // each to its own file, so one that cannot be written does not stop the others.
+  const refuse = async (e: unknown): Promise<never> => {
+    const failOn = v["fail-on"] === "warning" ? "warning" : "error";
+    await writeReports(io, errorReport(firstLine(e), failOn, null, policies), outputs, {
       color: false,
       width: undefined,
-      summary: v.summary === true,
+      summaryPath,
       explain: false,
     }).catch(() => undefined);
     throw e;
+  };
+  let flags: ReturnType<typeof checkFlags>;
+  try {
+    if (argError ?? formatError) throw argError ?? formatError;
+    flags = checkFlags(v, io);
+    // Before any read: a report may not replace a file this run reads.
+    for (const path of [...outputs.map((o) => o.path), summaryPath]) {
+      if (path) await io.checkTarget(path);
+    }
+  } catch (e) {
+    return refuse(e);
   }
   const { failOn, enrichReq, useColor, connection } = flags;
   let manifest: Manifest | null = null;
@@ -122,12 +143,13 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     writeReports(io, report, outputs, {
       color: useColor,
       width: io.deps.columns?.(),
-      summary: v.summary === true,
+      summaryPath,
       explain: v.explain === true,
     });
   const target = connection.fake ? `the fake API (${connection.fake})` : "the Admin API";
   const finish = async (report: Report) => {
-    await emit(report);
+    // A report that cannot be written makes the run an error: the others say so too.
+    await emit(report).catch(failed);
     if (!v.quiet) await io.err(`${textSafe(statusLine(report, target))}\n`);
     return report.exitCode;
   };
@@ -138,9 +160,7 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
         ? `a file is invalid (${e.problems.length} problems): ${
           e.problems.map(formatProblem).join("; ")
         }`
-        : e instanceof Error
-        ? e.message.split("\n")[0]
-        : String(e));
+        : firstLine(e));
     await emit(errorReport(message, failOn, manifest, policies)).catch(() => undefined);
     throw e;
   };
@@ -224,6 +244,10 @@ function enrichRequest(attribute: boolean, usage: string | undefined): EnrichReq
   return { attribute, usageDays: days };
 }
 
+/**
+ * Writes every requested report, and the step summary: each on its own, so that one that cannot
+ * be written does not stop the others; the first failure is thrown after all were tried.
+ */
 async function writeReports(
   io: Io,
   report: Report,
@@ -231,12 +255,13 @@ async function writeReports(
   o: {
     color: boolean;
     width: number | undefined;
-    summary: boolean;
+    summaryPath: string | undefined;
     explain: boolean;
   },
 ) {
   const root = io.deps.cwd?.();
   const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
+  const failures: unknown[] = [];
   for (const { format, path } of outputs) {
     const toTerminal = path === null && format === "text";
     const opts = {
@@ -247,17 +272,19 @@ async function writeReports(
       explain: o.explain,
     };
     // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
-    let append = false;
-    for (const piece of renderChunks(format, report, opts)) {
-      if (path === null) await io.out(piece);
-      else await io.write(path, piece, { append });
-      append = true;
+    const pieces = renderChunks(format, report, opts);
+    try {
+      if (path !== null) await io.writeFile(path, pieces);
+      else for (const piece of pieces) await io.out(piece);
+    } catch (e) {
+      failures.push(e);
     }
   }
-  const summaryPath = o.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
-  if (summaryPath) {
-    await io.write(summaryPath, RENDERERS.markdown(report, { color: false, jsonReport }) + "\n", {
-      append: true,
-    });
+  // The runner creates the summary file and gathers what each step appends: an append. After a
+  // failed write the run turns into an error, whose summary is appended instead of this one.
+  if (o.summaryPath && (!failures.length || report.status === "error")) {
+    const text = RENDERERS.markdown(report, { color: false, jsonReport }) + "\n";
+    await io.append(o.summaryPath, text).catch((e) => failures.push(e));
   }
+  if (failures.length) throw failures[0];
 }

@@ -2,10 +2,11 @@
 import { type AdminClient, checkBaseURL, createAdminClient } from "../api/client.ts";
 import { scrubber } from "../redact.ts";
 import type { Deps } from "../deps.ts";
-import { fileProblem, ManifestError, UsageError } from "../errors.ts";
+import { ManifestError, UsageError } from "../errors.ts";
+import { FILE_CAPS, readInput, readProblem, readStdinInput } from "../files.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml_check.ts";
-import type { Io } from "../io.ts";
+import type { Input, Io } from "../io.ts";
 import { textSafe } from "../render/inert.ts";
 
 /** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */
@@ -58,6 +59,24 @@ export function connectOptions(command: string, v: ConnectValues, io: Io): Conne
     concurrency: intFlag(command, "concurrency", v.concurrency, 8),
     log: v.verbose ? log : undefined,
   };
+}
+
+/**
+ * The files a command reads, by the flags that name them: the manifests (`-` is stdin), the
+ * baseline, the admin key file and the fake state. Nothing the command writes may replace them.
+ */
+export function inputsOf(
+  manifests: readonly string[],
+  v: { baseline?: string; "admin-key-file"?: string; fake?: string },
+): Input[] {
+  const named: [string | undefined, string][] = [
+    ...manifests.map((m): [string, string] => [m, "manifest"]),
+    [v.baseline, "baseline"],
+    [v["admin-key-file"], "admin key file"],
+    [v.fake, "fake state"],
+  ];
+  return named.filter(([path]) => path !== undefined && path !== "-" && path !== "")
+    .map(([path, what]) => ({ path: path!, what }));
 }
 
 /** How `check` and `import` reach the Admin API: fake or real, URL, key file, limits and a log */
@@ -118,29 +137,17 @@ export async function connect(
 }
 
 /** An admin key file is a few hundred bytes; anything larger is not one. */
-export const MAX_KEY_FILE_BYTES = 4096;
+export const MAX_KEY_FILE_BYTES = FILE_CAPS["admin key file"];
 
 async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   if (o.adminKeyFile) {
     const path = o.adminKeyFile;
     const refuse = (why: string) => new UsageError(`--admin-key-file "${path}" ${why}`, o.command);
-    let info: { isFile: boolean; size: number };
     let text: string;
     try {
-      info = await deps.fileInfo(path);
-      if (!info.isFile) throw refuse("is not a regular file (a FIFO, a device, a directory?)");
-      if (info.size > MAX_KEY_FILE_BYTES) {
-        throw refuse(
-          `is ${info.size} bytes; a key file holds one key (at most ${MAX_KEY_FILE_BYTES} bytes)`,
-        );
-      }
-      text = await deps.readTextFile(path);
+      text = await readInput(deps, path, "admin key file");
     } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw refuse(`cannot be read: ${fileProblem(e)}`);
-    }
-    if (text.length > MAX_KEY_FILE_BYTES) {
-      throw refuse(`grew past ${MAX_KEY_FILE_BYTES} bytes while read`);
+      throw refuse(`cannot be read: ${readProblem(e)}`);
     }
     const key = text.trim();
     if (!key) throw refuse("is empty");
@@ -167,9 +174,12 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
 export async function startFake(deps: Deps, path: string, command: string) {
   let text: string;
   try {
-    text = path === "-" ? await deps.readStdin() : await deps.readTextFile(path);
+    text = path === "-"
+      ? await readStdinInput(deps, "fake state")
+      : await readInput(deps, path, "fake state");
   } catch (e) {
-    throw new UsageError(`cannot read fake state "${path}": ${fileProblem(e)}`, command);
+    const name = path === "-" ? "<stdin>" : path;
+    throw new UsageError(`cannot read fake state "${name}": ${readProblem(e)}`, command);
   }
   // The fake is loaded only when asked for: `check` against the real API never pays for it.
   const [{ createFakeApi }, { loadState }] = await Promise.all([

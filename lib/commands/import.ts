@@ -5,7 +5,7 @@ import { isoDate, type Policy } from "../policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import type { Io } from "../io.ts";
-import { connect, CONNECT_OPTIONS, connectHelp, connectOptions } from "./connect.ts";
+import { connect, CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
 
 /** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -43,10 +43,11 @@ export async function importCommand(
   const { values: v } = parse("import", argv, IMPORT_OPTIONS);
   if (v.help) return (await io.out(IMPORT_HELP), 0);
   const output = v.output ?? "keydrift.yaml";
-  const { client, secret } = await connect(
-    io.deps,
-    connectOptions("import", v, io),
-  );
+  const connection = connectOptions("import", v, io);
+  // Before any read: the manifest written may not replace the key file or the fake state.
+  io.protect(inputsOf([], v));
+  if (output !== "-") await io.checkTarget(output);
+  const { client, secret } = await connect(io.deps, connection);
   if (secret) io.addSecret(secret);
   const wire = await projectsToImport(client, v.project ?? []);
   const projects: ImportedProject[] = await Promise.all(
@@ -63,7 +64,7 @@ export async function importCommand(
     return 0;
   }
   try {
-    await io.write(output, text, { createNew: !v.force });
+    await io.writeFile(output, [text], { createNew: !v.force });
   } catch (e) {
     if ((e as Error).name === "AlreadyExists") {
       throw new UsageError(

@@ -2,7 +2,8 @@
 import type { Deps } from "../deps.ts";
 import { loadManifests, type LoadResult, type ManifestSource } from "../manifest.ts";
 import type { PolicySchemaSource } from "../schema.ts";
-import { fileProblem, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
+import { readInput, readProblem, readStdinInput } from "../files.ts";
 import { withFullReader } from "../yaml_check.ts";
 
 /** The manifest read when no `-m` is given */
@@ -17,7 +18,8 @@ export async function readSources(
   const out: ManifestSource[] = [];
   for (const path of paths.length ? paths : [DEFAULT_MANIFEST]) {
     if (path === "-") {
-      out.push({ path: "<stdin>", text: await deps.readStdin() });
+      const text = await readStdinInput(deps, "manifest").catch((e) => fail(e, path, command));
+      out.push({ path: "<stdin>", text });
       continue;
     }
     const entries = await deps.readDir(path).catch((e) => fail(e, path, command));
@@ -28,21 +30,26 @@ export async function readSources(
       }
       for (const f of files) {
         const p = `${path.replace(/\/+$/, "")}/${f}`;
-        out.push({ path: p, text: await deps.readTextFile(p).catch((e) => fail(e, p, command)) });
+        out.push({ path: p, text: await read(deps, p, command) });
       }
       continue;
     }
-    out.push({ path, text: await deps.readTextFile(path).catch((e) => fail(e, path, command)) });
+    out.push({ path, text: await read(deps, path, command) });
   }
   return out;
 }
+
+const read = (deps: Deps, path: string, command: string) =>
+  readInput(deps, path, "manifest").catch((e) => fail(e, path, command));
 
 function fail(e: unknown, path: string, command: string): never {
   const hint = (e as Error)?.name === "NotFound" && path === DEFAULT_MANIFEST
     ? "; pass -m PATH or create one with keydrift import"
     : "";
   throw new UsageError(
-    `cannot read manifest "${path}": ${fileProblem(e, `--allow-read=${path}`)}${hint}`,
+    `cannot read manifest "${path === "-" ? "<stdin>" : path}": ${
+      readProblem(e, `--allow-read=${path}`)
+    }${hint}`,
     command,
   );
 }

@@ -1,6 +1,8 @@
 /**
  * `codeclimate`: GitLab Code Quality JSON (the subset of the Code Climate spec GitLab reads): one
- * issue per drift item, per open finding and per read error, located in the manifest.
+ * issue per drift item, per open finding and per read error, located in the manifest. GitLab shows
+ * `description` to people: it is `textSafe` (no control, bidi, zero-width or line-separator
+ * character raw).
  * https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format
  */
 import type { Report } from "../report.ts";
@@ -10,6 +12,7 @@ import { digest, fingerprinter } from "../fingerprint.ts";
 import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
+import { textSafe } from "./inert.ts";
 
 /** Options of the Code Climate report: the repository root for paths */
 export interface CodeclimateOptions {
@@ -52,7 +55,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
       return {
         type: "issue",
         check_name: `keydrift/drift/${d.kind}`,
-        description: driftMessage(d) + enrichedSuffix(d),
+        description: textSafe(driftMessage(d) + enrichedSuffix(d)),
         categories: ["Security"],
         fingerprint: fps.get(d)!,
         severity: CODE_QUALITY_SEVERITY[d.severity],
@@ -64,7 +67,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
       return {
         type: "issue",
         check_name: `keydrift/policy/${f.policy}`,
-        description: findingMessage(f) + enrichedSuffix(f),
+        description: textSafe(findingMessage(f) + enrichedSuffix(f)),
         categories: ["Security"],
         fingerprint: fps.get(f)!,
         severity: CODE_QUALITY_SEVERITY[f.severity],
@@ -74,7 +77,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
     return {
       type: "issue",
       check_name: "keydrift/read-error",
-      description: `keydrift could not compare everything: ${x.error.message}`,
+      description: `keydrift could not compare everything: ${textSafe(x.error.message)}`,
       categories: ["Security"],
       // Not the message (it carries request ids): the project and the error's place in the run.
       fingerprint: digest(["read-error", x.error.projectId, x.n]),

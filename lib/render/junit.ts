@@ -11,6 +11,7 @@ import { isFailing } from "../report.ts";
 import type { Drift, Finding } from "../types.ts";
 import { ORG } from "../types.ts";
 import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
+import { textSafe } from "./inert.ts";
 
 /**
  * Attribution and usage only: the fix would add ~150 bytes to every item, past the size budget
@@ -18,14 +19,22 @@ import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
  */
 const NO_FIX = { fix: false };
 
-/** XML 1.0 attribute value: escapes markup and drops characters XML cannot carry. */
+/**
+ * XML 1.0 attribute value: `textSafe` (controls, bidi, zero-width and line-separator characters as
+ * visible escapes, as in `text`), markup escaped, and anything else XML cannot carry dropped.
+ */
 export function xml(s: string): string {
   return text(s).replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
 
-/** XML 1.0 element text: quotes need no escaping there (smaller output). */
+/** XML 1.0 element text, one line per string, each made safe as `xml` does but quotes (smaller). */
+function lines(all: readonly string[]): string {
+  return all.map(text).join("\n");
+}
+
+/** One line of XML 1.0 element text (see `xml`). */
 function text(s: string): string {
-  return s
+  return textSafe(s)
     // deno-lint-ignore no-control-regex
     .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
     .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -151,7 +160,7 @@ function testcase(classname: string, c: Case): string {
   const out = [`${open}>`];
   if (c.errors.length) {
     out.push(
-      `<error type="read" message="${xml(c.errors[0])}">${text(c.errors.join("\n"))}</error>`,
+      `<error type="read" message="${xml(c.errors[0])}">${lines(c.errors)}</error>`,
     );
   }
   if (c.failures.length) {
@@ -159,10 +168,10 @@ function testcase(classname: string, c: Case): string {
       ? c.failures[0][0]
       : `${c.failures[0][0]} and ${c.failures.length - 1} more`;
     out.push(
-      `<failure message="${xml(title)}">${text(c.failures.map((f) => f[1]).join("\n"))}</failure>`,
+      `<failure message="${xml(title)}">${lines(c.failures.map((f) => f[1]))}</failure>`,
     );
   }
-  if (c.notes.length) out.push(`<system-out>${text(c.notes.join("\n"))}</system-out>`);
+  if (c.notes.length) out.push(`<system-out>${lines(c.notes)}</system-out>`);
   out.push("</testcase>");
   return out.join("\n") + "\n";
 }

@@ -14,23 +14,42 @@ import { junitChunks, renderJunit } from "./junit.ts";
 import { codeclimateChunks, renderCodeclimate } from "./codeclimate.ts";
 import { jsonChunks } from "./json.ts";
 import { renderScript } from "./script.ts";
+import { capFields } from "./inert.ts";
 
 export type { RenderOptions } from "./options.ts";
 
 /** Renders a whole report in one format */
 export type Renderer = (report: Report, opts: RenderOptions) => string;
 
+/**
+ * The report every format renders: each string in it at most `FIELD_MAX` characters, cut with a
+ * visible ellipsis (`capFields`), computed once per report however many formats are written.
+ */
+const cappedReports = new WeakMap<Report, Report>();
+function capped(r: Report): Report {
+  let c = cappedReports.get(r);
+  if (!c) cappedReports.set(r, c = capFields(r));
+  return c;
+}
+
+/** A renderer (same options) that renders the capped report. */
+function onCapped<A extends unknown[], T>(
+  render: (r: Report, ...rest: A) => T,
+): (r: Report, ...rest: A) => T {
+  return (r, ...rest) => render(capped(r), ...rest);
+}
+
 /** The renderer of every report format, by name */
 export const RENDERERS = {
-  text: renderText,
-  json: renderJson,
-  markdown: renderMarkdown,
-  "markdown-comment": renderMarkdownComment,
-  github: renderGithub,
-  sarif: renderSarif,
-  junit: renderJunit,
-  codeclimate: renderCodeclimate,
-  script: renderScript,
+  text: onCapped(renderText),
+  json: onCapped(renderJson),
+  markdown: onCapped(renderMarkdown),
+  "markdown-comment": onCapped(renderMarkdownComment),
+  github: onCapped(renderGithub),
+  sarif: onCapped(renderSarif),
+  junit: onCapped(renderJunit),
+  codeclimate: onCapped(renderCodeclimate),
+  script: onCapped(renderScript),
 } satisfies Record<string, Renderer>;
 
 /** The name of a report format */
@@ -46,11 +65,11 @@ export type ChunkRenderer = (report: Report, opts: RenderOptions) => Iterable<st
 
 /** Formats written piece by piece; each piece ends at an item boundary. */
 export const CHUNKED: { readonly [F in FormatName]?: ChunkRenderer } = {
-  text: textChunks,
-  json: jsonChunks,
-  sarif: sarifChunks,
-  junit: junitChunks,
-  codeclimate: codeclimateChunks,
+  text: onCapped(textChunks),
+  json: onCapped(jsonChunks),
+  sarif: onCapped(sarifChunks),
+  junit: onCapped(junitChunks),
+  codeclimate: onCapped(codeclimateChunks),
 };
 
 /**

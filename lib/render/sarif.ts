@@ -1,7 +1,8 @@
 /**
  * `sarif`: SARIF 2.1.0 for GitHub code scanning: one rule per drift kind and per policy, results
  * located in the manifest relative to the repository root, at most 25,000 of them (GitHub's limit
- * per run), most severe first.
+ * per run), most severe first. Message texts are plain text as viewers read it: no embedded link,
+ * no placeholder, no control or bidi character (`sarifText`).
  */
 import type { Report } from "../report.ts";
 import type { Drift, Finding, SourceLocation } from "../types.ts";
@@ -11,6 +12,7 @@ import { mismatchText } from "./_baseline.ts";
 import { enrichedProperties, enrichedSuffix } from "./_enrich.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
+import { sarifText } from "./inert.ts";
 
 const DOCS = "https://github.com/keydrift/keydrift#";
 
@@ -118,7 +120,9 @@ function resultOf(
     ruleId,
     ...(ctx.index.has(ruleId) ? { ruleIndex: ctx.index.get(ruleId) } : {}),
     level: x.severity,
-    message: { text: ("kind" in x ? driftMessage(x) : findingMessage(x)) + enrichedSuffix(x) },
+    message: {
+      text: sarifText(("kind" in x ? driftMessage(x) : findingMessage(x)) + enrichedSuffix(x)),
+    },
     locations: [{
       physicalLocation: {
         artifactLocation: {
@@ -177,11 +181,11 @@ function notifications(r: Report, total: number, omitted: number) {
     },
   };
   return [
-    ...r.errors.map((e) => ({ level: "error", message: { text: e.message } })),
+    ...r.errors.map((e) => ({ level: "error", message: { text: sarifText(e.message) } })),
     // Baseline entries that hid nothing though they resemble a result (issue 19).
     ...(r.baseline?.mismatched ?? []).map((m) => ({
       level: "warning",
-      message: { text: mismatchText(m) },
+      message: { text: sarifText(mismatchText(m)) },
     })),
     ...(omitted ? [omission] : []),
   ];

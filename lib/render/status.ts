@@ -4,6 +4,7 @@
  */
 import { isFailing, type Report } from "../report.ts";
 import { grouped } from "../grouped.ts";
+import { capField } from "./inert.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${grouped(n)} ${n === 1 ? one : many}`;
@@ -19,8 +20,8 @@ function list(parts: string[]): string {
 function enrichmentNote(r: Report): string {
   const e = r.enrichment;
   const parts = [
-    e?.attribution?.error ? `attribution unavailable (${e.attribution.error})` : "",
-    e?.usage?.error ? `usage unavailable (${e.usage.error})` : "",
+    e?.attribution?.error ? `attribution unavailable (${capField(e.attribution.error)})` : "",
+    e?.usage?.error ? `usage unavailable (${capField(e.usage.error)})` : "",
   ].filter(Boolean);
   return parts.length ? `; ${list(parts)}, which does not change the result` : "";
 }
@@ -40,11 +41,11 @@ function statusCore(r: Report, target: string): string {
       ...new Set(r.errors.map((e) => e.projectId).filter((p): p is string => p !== null)),
     ];
     const which = unknown.length
-      ? `${plural(unknown.length, "project")} could not be read (${unknown.slice(0, 3).join(", ")}${
-        unknown.length > 3 ? ", …" : ""
-      })`
+      ? `${plural(unknown.length, "project")} could not be read (${
+        unknown.slice(0, 3).map(capField).join(", ")
+      }${unknown.length > 3 ? ", …" : ""})`
       : "the check could not complete";
-    const first = r.errors[0]?.message ?? "";
+    const first = capField(r.errors[0]?.message ?? "");
     return `keydrift: ${checked}: incomplete; exit 1: ${which}; nothing is claimed about drift${
       first ? `. First error: ${first}` : ""
     }`;
