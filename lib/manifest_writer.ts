@@ -5,6 +5,7 @@
  */
 import type { WireProject } from "./api/client.ts";
 import type { LiveAdminKey, LiveKey } from "./types.ts";
+import { idProblem } from "./ids.ts";
 import { VERSION } from "./version.ts";
 import { textSafe } from "./render/inert.ts";
 
@@ -59,14 +60,24 @@ export class ImportRefused extends Error {
   override name = "ImportRefused";
 }
 
-/** Refuses an empty name, id or owner name (the manifest requires each to be non-empty). */
-function refuseEmpty(what: string, fields: [string, string | null | undefined][], fix: string) {
+/**
+ * Refuses a value no manifest entry can hold: an empty name or owner name, or an id that cannot
+ * stand in a path (`idProblem`: empty, `/`, a control character, a dot segment, a lone
+ * surrogate). The reader already fails on such ids; this keeps the writer honest on its own.
+ */
+function refuseUnwritable(
+  what: string,
+  fields: [string, string | null | undefined][],
+  fix: string,
+) {
   for (const [field, value] of fields) {
-    if (value === "") {
-      throw new ImportRefused(
-        `cannot import ${what}: its ${field} is empty, and a manifest entry needs one; ${fix}`,
-      );
-    }
+    if (value === null || value === undefined) continue;
+    const why = value === ""
+      ? "is empty, and a manifest entry needs one"
+      : field.endsWith("id") && idProblem(value) !== null
+      ? `cannot stand in a manifest: ${idProblem(value)}`
+      : null;
+    if (why !== null) throw new ImportRefused(`cannot import ${what}: its ${field} ${why}; ${fix}`);
   }
 }
 
@@ -97,9 +108,9 @@ export function manifestFor(
   if (!sorted.length) out[out.length - 1] = "projects: []";
   for (const { project, keys } of sorted) {
     const skip = "leave the project out with --project";
-    refuseEmpty(`project ${q(project.id)}`, [["id", project.id]], skip);
+    refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip);
     for (const k of keys) {
-      refuseEmpty(`key ${q(k.id)} of project ${q(project.id)}`, [
+      refuseUnwritable(`key ${q(k.id)} of project ${q(project.id)}`, [
         ["name", k.name],
         ["id", k.id],
         ["owner's name", k.owner.name],
@@ -145,7 +156,7 @@ function adminSection(keys: readonly LiveAdminKey[]): string[] {
   if (!keys.length) return [...out, "admin_keys: [] # the organisation has no admin keys"];
   out.push("admin_keys:");
   for (const k of keys) {
-    refuseEmpty(`admin key ${q(k.id)}`, [
+    refuseUnwritable(`admin key ${q(k.id)}`, [
       ["name", k.name],
       ["id", k.id],
       ["owner's name", k.owner.name],

@@ -12,6 +12,7 @@ import { loadManifests } from "../lib/manifest.ts";
 import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { LiveAdminKey, LiveKey } from "../lib/types.ts";
+import { idProblem } from "../lib/ids.ts";
 import { runCli } from "./_helpers.ts";
 
 const RUNS = Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300);
@@ -117,11 +118,19 @@ Deno.test("import of arbitrary server strings writes a manifest validate accepts
           );
         } catch (e) {
           ok(e instanceof ImportRefused, String(e));
-          ok(v.name === "" || v.owner === "" || v.adminName === "", e.message);
-          ok(/^cannot import (admin )?key "/.test(e.message), e.message);
+          ok(
+            v.name === "" || v.owner === "" || v.adminName === "" ||
+              idProblem(projectId) !== null || idProblem(`key_${v.id}`) !== null,
+            e.message,
+          );
+          ok(/^cannot import (admin key|key|project) "/.test(e.message), e.message);
           return;
         }
         ok(v.name !== "" && v.owner !== "" && v.adminName !== "", "an empty name was written");
+        ok(
+          idProblem(projectId) === null && idProblem(`key_${v.id}`) === null,
+          "a bad id was written",
+        );
         // keydrift's own validate, as users run it.
         const r = await runCli(["validate", "-q", "-m", "m.yaml"], {
           files: { "m.yaml": manifest },
