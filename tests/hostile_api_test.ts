@@ -571,20 +571,23 @@ Deno.test("an admin key with characters outside the token set, echoed in a check
   }
 });
 
-Deno.test("a short admin key's bare form goes wherever it stands in a server value, not only as a whole word", async () => {
+Deno.test("a short admin key's remainder (under 12 characters) is no piece of it: values holding it are read and shown as they are, the key itself still goes", async () => {
   const short = "sk-admin-abcdef";
   const world: World = structuredClone(WORLD);
   world.projects.proj_a.keys.push(
     key("key_s1", "abcdef.", BOT),
     key("key_s2", "owner-abcdef", BOT),
     key("key_s3", "<abcdef", BOT),
+    key("key_s4", `echo ${short}`, BOT),
   );
   const r = await check(realApi(world, short), {
     adminKey: short,
     args: ["--format", "markdown=r.md", "--format", "junit=r.xml"],
   });
   assertEquals(r.code, 2, r.stdout + r.stderr);
-  assertNowhere(r, "abcdef", "the bare short key");
+  const names = (r.report.drift as Json[]).map((d) => d.key_name).sort();
+  assertEquals(names, ["<abcdef", "abcdef.", "echo [REDACTED]", "owner-abcdef"]);
+  assertNowhere(r, short, "the short key");
 });
 
 Deno.test("a server value drawn to look like the admin key (zero-width characters between its characters, fullwidth forms) is replaced whole", async () => {
