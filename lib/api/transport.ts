@@ -26,6 +26,8 @@ export type Attempt =
     json: unknown;
     /** False when the body was not JSON (an HTML page, a cut-off document). */
     isJson: boolean;
+    /** The body's size in bytes (after decompression), counted against the run's budget. */
+    bytes: number;
   }
   | { kind: "timeout"; ms: number }
   | { kind: "too_large"; bytes: number }
@@ -88,7 +90,8 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
         isJson = false;
       }
     }
-    return { kind: "response", status: res.status, headers: res.headers, json, isJson };
+    const bytes = framed ? declared : utf8Length(body);
+    return { kind: "response", status: res.status, headers: res.headers, json, isJson, bytes };
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
     const err = e instanceof Error ? e : new Error(String(e));
@@ -184,6 +187,17 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
     );
   });
+}
+
+/** The length of `s` in UTF-8, without encoding it. */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Two bytes more for U+0800 and up (a surrogate pair's four bytes: two for each half).
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
 }
 
 /** The first line of a message, at most 300 characters. */
