@@ -54,7 +54,8 @@ function stop(read: string, budget: string, flag: string): string {
     `large, raise ${flag} or check it in parts with --project`;
 }
 
-const count = (n: number) => n.toLocaleString("en-US");
+/** `n` with thousands separators (1,000,000), without loading a locale. */
+const count = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");
 const size = (n: number) =>
   n % 2 ** 30 === 0
     ? `${n / 2 ** 30} GiB`

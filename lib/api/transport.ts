@@ -76,9 +76,10 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
     // compressed, or both a length and a transfer-encoding) is read in parts, counted as it comes.
     const framed = Number.isFinite(declared) && res.headers.get("content-encoding") === null &&
       res.headers.get("transfer-encoding") === null;
+    const read = { bytes: framed ? declared : 0 };
     const body = framed
       ? await readWhole(res, declared, abort.signal)
-      : await readLimited(res, limit, abort.signal);
+      : await readLimited(res, limit, abort.signal, read);
     if (typeof body === "number") return { kind: "too_large", bytes: body };
     let json: unknown = undefined;
     let isJson = false;
@@ -90,7 +91,7 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
         isJson = false;
       }
     }
-    const bytes = framed ? declared : utf8Length(body);
+    const bytes = read.bytes;
     return { kind: "response", status: res.status, headers: res.headers, json, isJson, bytes };
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
@@ -134,11 +135,12 @@ async function readWhole(res: Response, length: number, signal: AbortSignal): Pr
   return new TextDecoder().decode(bytes);
 }
 
-/** The body as text, or its size so far once it passes `limit` bytes. */
+/** The body as text (its size in `read`), or its size so far once it passes `limit` bytes. */
 async function readLimited(
   res: Response,
   limit: number,
   signal: AbortSignal,
+  read: { bytes: number },
 ): Promise<string | number> {
   if (!res.body) return "";
   const reader = res.body.getReader();
@@ -167,6 +169,7 @@ async function readLimited(
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+  read.bytes = size;
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
@@ -187,17 +190,6 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
     );
   });
-}
-
-/** The length of `s` in UTF-8, without encoding it. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // Two bytes more for U+0800 and up (a surrogate pair's four bytes: two for each half).
-    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
-  }
-  return n;
 }
 
 /** The first line of a message, at most 300 characters. */

@@ -27,6 +27,8 @@ export const CONNECT_OPTIONS = {
   verbose: { type: "boolean", short: "v" },
 } as const;
 
+const MIB = RUN_BUDGET.bytes / 2 ** 20;
+
 /** Their help lines (the verb says what --fake does). */
 export function connectHelp(verb: string): string {
   return `      --api-url URL       Admin API base URL (default $OPENAI_BASE_URL, else https://api.openai.com/v1)
@@ -35,12 +37,8 @@ export function connectHelp(verb: string): string {
       --concurrency N     parallel requests (default 8)
       --timeout SECONDS   per-request timeout (default 30)
       --deadline SECONDS  overall deadline for reading the API (default 300)
-      --max-read-items N  stop once the run has read N items from the API (default ${
-    RUN_BUDGET.items.toLocaleString("en-US")
-  })
-      --max-read-mib N    stop once the run has read N MiB from the API (default ${
-    RUN_BUDGET.bytes / 2 ** 20
-  })`;
+      --max-read-items N  stop once the run has read N items from the API (default ${RUN_BUDGET.items})
+      --max-read-mib N    stop once the run has read N MiB from the API (default ${MIB})`;
 }
 
 type ConnectValues = {
@@ -69,8 +67,7 @@ export function connectOptions(command: string, v: ConnectValues, io: Io): Conne
     concurrency: intFlag(command, "concurrency", v.concurrency, 8),
     budget: {
       items: intFlag(command, "max-read-items", v["max-read-items"], RUN_BUDGET.items),
-      bytes: intFlag(command, "max-read-mib", v["max-read-mib"], RUN_BUDGET.bytes / 2 ** 20) *
-        2 ** 20,
+      bytes: intFlag(command, "max-read-mib", v["max-read-mib"], MIB) * 2 ** 20,
     },
     log: v.verbose ? log : undefined,
   };
