@@ -181,13 +181,8 @@ export function scanValue(text: string, n: Needles, o: ScanOptions, meter: Meter
     meter.steps += 2 * read.length;
     windows(twice.text, 0, twice.text.length, n, through(twice), push(found), meter);
   }
-  for (const s of n.short) {
-    const spans = push(found);
-    for (let i = read.indexOf(s); i !== -1; i = read.indexOf(s, i + s.length)) {
-      spans.add(at(i), at(i + s.length));
-    }
-    meter.steps += read.length;
-  }
+  shortSecrets(text, same, n, found, meter);
+  if (d) shortSecrets(read, at, n, found, meter);
   if (wide && o.lookalikes !== false) lookalikes(text, n, push(found), meter);
   if (o.shapes) {
     skKeys(read, at, push(found), meter);
@@ -196,6 +191,23 @@ export function scanValue(text: string, n: Needles, o: ScanOptions, meter: Meter
     authCredentials(text, push(found), meter);
   }
   return found;
+}
+
+/** Each secret shorter than PIECE, wherever it stands in `s` (offsets through `at`). */
+function shortSecrets(
+  s: string,
+  at: (k: number) => number,
+  n: Needles,
+  found: Found,
+  meter: Meter,
+): void {
+  for (const secret of n.short) {
+    const spans = push(found);
+    for (let i = s.indexOf(secret); i !== -1; i = s.indexOf(secret, i + secret.length)) {
+      spans.add(at(i), at(i + secret.length));
+    }
+    meter.steps += s.length;
+  }
 }
 
 /** A new list at the end of `found`. */
