@@ -12,10 +12,14 @@
  * (bare, keydrift, bare, keydrift, ...: the machine's speed drifts less within a pair): keydrift's
  * own start-up is the median of the pairs' differences; the scenario table's "with start-up"
  * ratio is (wall - bare deno run) / read bound.
- * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it)]
+ * The scrubber section times one scrubbing call on hostile inputs of 60 KB to 1 MB, each in its
+ * own process, stopped past `--scrub-cap` seconds (default 30), and a 10,000-key read's scrubbing.
+ * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it;
+ * "scrubber" for that section)] [--scrub-cap SECONDS]
  */
 import { parseArgs } from "node:util";
 import { id, manifest } from "./manifest.ts";
+import { scrubTable } from "./scrub.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     runs: { type: "string" },
     quick: { type: "boolean" },
     only: { type: "string" },
+    "scrub-cap": { type: "string" },
   },
 });
 const LATENCY = Number(values.latency ?? 20);
@@ -304,3 +309,7 @@ console.log(
     ms(large.bare)
   }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs)`,
 );
+
+if (!values.only || "scrubber".includes(values.only)) {
+  await scrubTable(Number(values["scrub-cap"] ?? 30));
+}

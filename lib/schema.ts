@@ -32,6 +32,11 @@ interface OptionSpecBase {
   minimum?: number;
   /** Extra check beyond the type (e.g. a regular expression that must compile). */
   check?: (value: unknown) => string | null;
+  /**
+   * Loads what `check` and the policy's own checks need (an npm module, on demand: start-up
+   * never pays for it). Called before a manifest that names the policy is read.
+   */
+  prepare?: () => Promise<void>;
 }
 
 /**

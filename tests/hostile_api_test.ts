@@ -572,7 +572,7 @@ Deno.test("an admin key with characters outside the token set, echoed in a check
   }
 });
 
-Deno.test("a short admin key's bare form goes wherever it stands in a server value, not only as a whole word", async () => {
+Deno.test("a short admin key's remainder (under 12 characters) is no piece of it: values holding it are read and shown as they are; the key itself echoed into a name fails the read", async () => {
   const short = "sk-admin-abcdef";
   const world: World = structuredClone(WORLD);
   world.projects.proj_a.keys.push(
@@ -580,12 +580,16 @@ Deno.test("a short admin key's bare form goes wherever it stands in a server val
     key("key_s2", "owner-abcdef", BOT),
     key("key_s3", "<abcdef", BOT),
   );
-  const r = await check(realApi(world, short), {
-    adminKey: short,
-    args: ["--format", "markdown=r.md", "--format", "junit=r.xml"],
-  });
-  assertEquals(r.code, 1, r.stdout + r.stderr);
-  assertNowhere(r, "abcdef", "the bare short key");
+  const args = ["--format", "markdown=r.md", "--format", "junit=r.xml"];
+  const r = await check(realApi(world, short), { adminKey: short, args });
+  assertEquals(r.code, 2, r.stdout + r.stderr);
+  const names = (r.report.drift as Json[]).map((d) => d.key_name).sort();
+  assertEquals(names, ["<abcdef", "abcdef.", "owner-abcdef"]);
+  assertNowhere(r, short, "the short key");
+  world.projects.proj_a.keys.push(key("key_s4", `echo ${short}`, BOT));
+  const echoed = await check(realApi(world, short), { adminKey: short, args });
+  assertUnknown(echoed, /the server echoed the admin key into data \("name"\)/);
+  assertNowhere(echoed, short, "the short key");
 });
 
 Deno.test("a key name drawn to look like the admin key (zero-width characters between its characters, fullwidth forms) fails the read, and no piece of the key reaches any output", async () => {

@@ -61,13 +61,13 @@ Deno.test("validate's module loads no npm or node: module, renderer, API client 
   assertEquals([...mods].filter((m) => /^lib\/(render|api|fake)\/|yaml_full/.test(m)), []);
 });
 
-Deno.test("npm packages are reached only on demand: yaml through yaml_full.ts, TypeBox through report_schema.ts (schema --report)", async () => {
+Deno.test("npm packages are reached only on demand: yaml through yaml_full.ts, TypeBox through report_schema.ts (schema --report), RE2 through key-name-pattern", async () => {
   const all = await reached("main.ts", true);
   assertEquals(
     [...all].filter((m) => m.startsWith("npm:")).map((m) =>
       m.replace(/^npm:\/?/, "npm:").replace(/@[^@]*$/, "")
-    ),
-    ["npm:@sinclair/typebox", "npm:yaml"],
+    ).sort(),
+    ["npm:@sinclair/typebox", "npm:re2js", "npm:yaml"],
   );
   const info = await graph("main.ts");
   const importers = info.modules.flatMap((m) =>
@@ -83,7 +83,16 @@ Deno.test("npm packages are reached only on demand: yaml through yaml_full.ts, T
     "lib/report_schema_enrich.ts",
     "lib/report_schema_kit.ts",
     "lib/yaml_full.ts",
+    "policies/key_name_pattern.ts",
   ]);
+  // RE2 only when a manifest names key-name-pattern (its option's prepare()): a dynamic import.
+  const re2 = info.modules.flatMap((m) =>
+    (m.dependencies ?? []).filter((d) =>
+      d.code?.specifier.startsWith("npm:") &&
+      d.code.specifier.includes("re2js")
+    ).map((d) => [m.specifier.replace(ROOT.href, ""), d.isDynamic === true])
+  );
+  assertEquals(re2, [["policies/key_name_pattern.ts", true]]);
   // The schema's other parts are reached only through it.
   for (const part of ["report_schema_enrich.ts", "report_schema_kit.ts"]) {
     const importers = info.modules.filter((m) =>

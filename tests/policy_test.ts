@@ -15,7 +15,12 @@ import { readFull } from "../lib/yaml_full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { multipleKeysPerOwner } from "../policies/multiple_keys_per_owner.ts";
 import type { DeclaredKey, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
+import { keyNamePattern } from "../policies/key_name_pattern.ts";
 import { live, NOW, NOW_S } from "./_helpers.ts";
+
+// key-name-pattern's RE2 is loaded on demand (`loadFrom` does it for a command that reads a
+// manifest naming the policy); these tests load manifests and run policies directly.
+await keyNamePattern.options.pattern.prepare!();
 
 function manifest(
   extra = "",

@@ -114,6 +114,22 @@ function hostile(secret: string) {
         "https://u:p@h/",
         "\u202e",
         "\ud800",
+        // Pieces of escape units: a cut must take them whole or not at all.
+        "%",
+        "%7",
+        "&#",
+        "&#x",
+        "#",
+        ";",
+        "&lowbar;",
+        "\\u{",
+        "}",
+      ),
+      // The secret in an encoding the scrubber reads through.
+      fc.constantFrom(
+        [...secret].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join(""),
+        [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
+        [...secret].map((c) => `&#${c.charCodeAt(0)};`).join(""),
       ),
       fc.string({ maxLength: 8 }),
     ),
@@ -136,7 +152,7 @@ const ESCAPE = /\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|["\\bfnrt])/g;
 /** Markdown as a reader sees it: backslash escapes and empty comments gone. */
 const visible = (md: string) => md.replace(/\\([!-/:-@[-`{-~])/g, "$1").replace(/<!-- -->/g, "");
 
-Deno.test("scrubber().secrets() leaves no secret, no 12-character piece and no short secret as a whole word in any server value, for long and short admin keys", () => {
+Deno.test("scrubber().secrets() leaves no secret and no 12-character piece in any server value, for long and short admin keys", () => {
   fc.assert(
     fc.property(
       fc.oneof(
@@ -155,7 +171,6 @@ Deno.test("scrubber().secrets() leaves no secret, no 12-character piece and no s
       ),
       ([secret, a, b, escaped]) => {
         const { secrets } = scrubber([secret]);
-        const bare = secret.slice(9);
         for (const value of [a, b, `${a} ${b}`, `x ${escaped} y`]) {
           const out = secrets(value);
           // Asked again (short values are remembered): the same answer.
@@ -163,19 +178,6 @@ Deno.test("scrubber().secrets() leaves no secret, no 12-character piece and no s
           ok(!out.includes(secret), JSON.stringify([secret, value, out]));
           for (const p of pieces(secret)) {
             ok(!visible(out).includes(p), JSON.stringify([p, value, out]));
-          }
-          if (bare.length < PIECE && /^[A-Za-z0-9._~+/=_-]+$/.test(bare)) {
-            // A short secret goes as a whole word, except beside markup (`<x`, `/x`, `x=`). A word
-            // is a run of token characters, a Markdown escape of one (`\_`) counting as the
-            // character it escapes, as redact() reads runs.
-            for (const m of out.matchAll(/(?:[A-Za-z0-9._~+/=_-]|\\[._~+/=-])+/g)) {
-              const markup = (m.index > 0 && "</".includes(out[m.index - 1])) ||
-                out[m.index + m[0].length] === "=";
-              ok(
-                m[0].replace(/\\(.)/g, "$1") !== bare || markup,
-                JSON.stringify([bare, value, out]),
-              );
-            }
           }
         }
       },

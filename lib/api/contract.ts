@@ -4,7 +4,7 @@
  * shared core (`core.ts`) offers the readers built on it.
  */
 import { type ApiError, UsageError } from "../errors.ts";
-import type { Cursor } from "./paging.ts";
+import type { Budget, Cursor } from "./paging.ts";
 import type { Refusal } from "./retry.ts";
 import type { Clock } from "./transport.ts";
 import type { Scrub } from "./wire.ts";
@@ -33,6 +33,8 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Page cap per listing (tests lower it). */
   maxPages?: number;
+  /** What the run may read in all (default `RUN_BUDGET`; tests lower it). */
+  budget?: Budget;
   log?: (message: string) => void;
 }
 

@@ -6,7 +6,7 @@
 import { ApiError } from "../errors.ts";
 import { Limiter } from "../limiter.ts";
 import { VERSION } from "../version.ts";
-import { PageGuard } from "./paging.ts";
+import { PageGuard, RunBudget } from "./paging.ts";
 import { classify, Refusal, refusalOf, type Verdict } from "./retry.ts";
 import { getOnce } from "./transport.ts";
 import { readProject } from "./wire.ts";
@@ -33,6 +33,12 @@ export function createApiCore(o: ClientOptions): ApiCore {
     "user-agent": `keydrift/${VERSION}`,
   };
   let fatal: ApiError | null = null;
+  /** Items and bytes read in this run; past the budget every read fails (no more is read). */
+  const budget = new RunBudget(o.budget);
+  const spend = (what: string, items: number, bytes: number) => {
+    const over = budget.add(items, bytes);
+    if (over) throw (fatal ??= new ApiError(`Cannot ${what}: ${over}`));
+  };
   let proven = false;
   let proof: Promise<string | null> | null = null;
   /** The project ids the proving read listed (an object it lists cannot be absent). */
@@ -128,6 +134,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
       const timeoutMs = Math.min(o.timeoutMs, remaining);
       stats.requests++;
       const attempt = await getOnce(target, { fetch: o.fetch, clock: o.clock, headers, timeoutMs });
+      if (attempt.kind === "response") spend(what, 0, attempt.bytes);
       if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
       verdict = classify(attempt, {
         now: o.clock.now(),
@@ -226,6 +233,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
   ): Promise<T | null> {
     const r = await get(what, path, [], priority);
     if ("json" in r) {
+      spend(what, 1, 0);
       const value = checked(() => read(r.json));
       proven = true;
       return value;
@@ -275,6 +283,7 @@ export function createApiCore(o: ClientOptions): ApiCore {
         throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
       }
       const body = checked(() => guard.page(r.json, page));
+      spend(page, body.items.length, 0);
       // The next page is asked for before this one's items are read, so that reading them
       // overlaps its round trip (a listing that may stop after them waits instead).
       const ahead = body.next !== null && !opts.stop ? fetchPage(n + 1, body.next) : null;

@@ -28,6 +28,8 @@ export type Attempt =
     isJson: boolean;
     /** False when the body was not valid UTF-8 (then it is neither text nor JSON). */
     isUtf8: boolean;
+    /** The body's size in bytes (after decompression), counted against the run's budget. */
+    bytes: number;
   }
   | { kind: "timeout"; ms: number }
   | { kind: "too_large"; bytes: number }
@@ -76,12 +78,15 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
     // compressed, or both a length and a transfer-encoding) is read in parts, counted as it comes.
     const framed = Number.isFinite(declared) && res.headers.get("content-encoding") === null &&
       res.headers.get("transfer-encoding") === null;
+    const read = { bytes: framed ? declared : 0 };
     const body = framed
       ? await readWhole(res, declared, abort.signal)
-      : await readLimited(res, limit, abort.signal);
+      : await readLimited(res, limit, abort.signal, read);
     if (typeof body === "number") return { kind: "too_large", bytes: body };
     const response = { kind: "response", status: res.status, headers: res.headers } as const;
-    if (body === null) return { ...response, json: undefined, isJson: false, isUtf8: false };
+    if (body === null) {
+      return { ...response, json: undefined, isJson: false, isUtf8: false, bytes: read.bytes };
+    }
     let json: unknown = undefined;
     let isJson = false;
     if (body.trim() !== "") {
@@ -92,7 +97,7 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
         isJson = false;
       }
     }
-    return { ...response, json, isJson, isUtf8: true };
+    return { ...response, json, isJson, isUtf8: true, bytes: read.bytes };
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
     const err = e instanceof Error ? e : new Error(String(e));
@@ -151,11 +156,15 @@ async function readWhole(
   return utf8(bytes);
 }
 
-/** The body as text (null: not UTF-8), or its size so far once it passes `limit` bytes. */
+/**
+ * The body as text (null: not UTF-8; its size in `read` either way), or its size so far once it
+ * passes `limit` bytes.
+ */
 async function readLimited(
   res: Response,
   limit: number,
   signal: AbortSignal,
+  read: { bytes: number },
 ): Promise<string | number | null> {
   if (!res.body) return "";
   const reader = res.body.getReader();
@@ -184,6 +193,7 @@ async function readLimited(
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
+  read.bytes = size;
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

@@ -1,5 +1,6 @@
 /** Builds the admin client for check and import: the real API, or the in-process fake (--fake). */
 import { type AdminClient, checkBaseURL, createAdminClient } from "../api/client.ts";
+import { type Budget, RUN_BUDGET } from "../api/paging.ts";
 import { scrubber } from "../redact.ts";
 import type { Deps } from "../deps.ts";
 import { ManifestError, UsageError } from "../errors.ts";
@@ -22,8 +23,12 @@ export const CONNECT_OPTIONS = {
   concurrency: { type: "string" },
   timeout: { type: "string" },
   deadline: { type: "string" },
+  "max-read-items": { type: "string" },
+  "max-read-mib": { type: "string" },
   verbose: { type: "boolean", short: "v" },
 } as const;
+
+const MIB = RUN_BUDGET.bytes / 2 ** 20;
 
 /** Their help lines (the verb says what --fake does). */
 export function connectHelp(verb: string): string {
@@ -32,7 +37,9 @@ export function connectHelp(verb: string): string {
       --fake STATE        ${verb} the built-in fake Admin API seeded from a state file
       --concurrency N     parallel requests (default 8)
       --timeout SECONDS   per-request timeout (default 30)
-      --deadline SECONDS  overall deadline for reading the API (default 300)`;
+      --deadline SECONDS  overall deadline for reading the API (default 300)
+      --max-read-items N  stop once the run has read N items from the API (default ${RUN_BUDGET.items})
+      --max-read-mib N    stop once the run has read N MiB from the API (default ${MIB})`;
 }
 
 type ConnectValues = {
@@ -42,6 +49,8 @@ type ConnectValues = {
   concurrency?: string;
   timeout?: string;
   deadline?: string;
+  "max-read-items"?: string;
+  "max-read-mib"?: string;
   verbose?: boolean;
 };
 
@@ -57,6 +66,10 @@ export function connectOptions(command: string, v: ConnectValues, io: Io): Conne
     timeoutS: secondsFlag(command, "timeout", v.timeout, 30),
     deadlineS: secondsFlag(command, "deadline", v.deadline, 300),
     concurrency: intFlag(command, "concurrency", v.concurrency, 8),
+    budget: {
+      items: intFlag(command, "max-read-items", v["max-read-items"], RUN_BUDGET.items),
+      bytes: intFlag(command, "max-read-mib", v["max-read-mib"], MIB) * 2 ** 20,
+    },
     log: v.verbose ? log : undefined,
   };
 }
@@ -88,6 +101,8 @@ export interface ConnectOptions {
   timeoutS: number;
   deadlineS: number;
   concurrency: number;
+  /** What the run may read from the API in all (`--max-read-items`, `--max-read-mib`). */
+  budget: Budget;
   log?: (message: string) => void;
 }
 
@@ -100,6 +115,7 @@ export async function connect(
     timeoutMs: o.timeoutS * 1000,
     deadlineMs: o.deadlineS * 1000,
     concurrency: o.concurrency,
+    budget: o.budget,
     clock: { now: deps.now, sleep: deps.sleep },
     random: deps.random,
     log: o.log,

@@ -54,7 +54,10 @@ function fail(e: unknown, path: string, command: string): never {
   );
 }
 
-/** Reads and loads manifests; the full YAML reader is loaded only if a file needs it. */
+/**
+ * Reads and loads manifests; the full YAML reader is loaded only if a file needs it, and what a
+ * policy's options need (`prepare`) only for the policies the manifests name.
+ */
 export async function loadFrom(
   deps: Deps,
   paths: readonly string[],
@@ -62,5 +65,23 @@ export async function loadFrom(
   command: string,
 ): Promise<LoadResult> {
   const sources = await readSources(deps, paths, command);
-  return await withFullReader((full) => loadManifests(sources, policies, full));
+  const load = () => withFullReader((full) => loadManifests(sources, policies, full));
+  const named = (id: string) => sources.some((s) => s.text.includes(id));
+  const ready = await prepare(policies, named, new Set());
+  const result = await load();
+  // An id the text spells with YAML escapes is known only now: prepared, and read once more.
+  const configured = (id: string) => result.manifest?.policies.has(id) === true;
+  return (await prepare(policies, configured, ready)).size > ready.size ? await load() : result;
+}
+
+/** Prepares the options of the policies `wanted` that `done` lacks; returns `done` with them. */
+async function prepare(
+  policies: readonly PolicySchemaSource[],
+  wanted: (id: string) => boolean,
+  done: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const needs = (p: PolicySchemaSource) => Object.values(p.options).some((o) => o.prepare);
+  const now = policies.filter((p) => needs(p) && !done.has(p.id) && wanted(p.id));
+  await Promise.all(now.flatMap((p) => Object.values(p.options).map((o) => o.prepare?.())));
+  return new Set([...done, ...now.map((p) => p.id)]);
 }

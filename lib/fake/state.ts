@@ -3,6 +3,7 @@
  * members, service accounts, keys, faults), loaded into an in-memory {@link FakeState}.
  * Timestamps may be Unix seconds, ISO dates, or relative to the fake's clock (`-97d`, `+3h`, `now`).
  */
+import { withinCap } from "./cap.ts";
 import type { JsonSchema } from "../schema.ts";
 import { type FullReader, parseAndCheck } from "../yaml_check.ts";
 import type { ManifestProblem } from "../errors.ts";
@@ -241,6 +242,7 @@ export function loadState(
     email: u.email,
     created_at: time(u, "created_at", now - 400 * 86400)!,
   }));
+  if (!withinCap((root.projects ?? []) as Obj[], bad)) return { state: null, problems };
   const owners = new Map<string, "user" | "service_account">(users.map((u) => [u.id, "user"]));
   const projects: FakeProject[] = [];
   const seenProjects = new Set<string>();
