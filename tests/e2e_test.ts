@@ -14,7 +14,8 @@ export function taskFlags(task: string): string[] {
   const def = config.tasks[task];
   const words = (typeof def === "string" ? def : def.command as string).split(" ");
   return words.slice(2, words.indexOf("main.ts")).filter((w) =>
-    !w.startsWith("-o") && w !== "dist/keydrift" && w !== "--exclude-unused-npm"
+    !w.startsWith("-o") && w !== "dist/keydrift" && w !== "--exclude-unused-npm" &&
+    w !== "$KEYDRIFT_COMPILE_FLAGS"
   );
 }
 

@@ -21,10 +21,11 @@ function readmeInstall(): string[] {
 
 /** The compile task's permission flags (between `deno compile` and `main.ts`, build flags out). */
 function compileFlags(): string[] {
-  const task: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.compile;
+  const task: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.compile.command;
   const words = task.split(" ");
+  const build = ["--exclude-unused-npm", "$KEYDRIFT_COMPILE_FLAGS", "-o"];
   return words.slice(2, words.indexOf("main.ts")).filter((w, i, all) =>
-    w !== "--exclude-unused-npm" && w !== "-o" && all[i - 1] !== "-o"
+    !build.includes(w) && all[i - 1] !== "-o"
   );
 }
 
