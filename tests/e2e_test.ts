@@ -4,7 +4,6 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { ADMIN_KEY, assertNoSecret, assertValidReport, runCli } from "./_helpers.ts";
-import { scopedFlags } from "../lib/permissions.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
@@ -159,19 +158,6 @@ Deno.test("e2e: the demo task's command exits 2; validate runs offline", async (
     0,
     "examples/keydrift.yaml: valid (4 projects, 8 keys, 2 waivers)\n",
   ]);
-});
-
-Deno.test("permission flags have one source: the drift and compile tasks and README's recipe use lib/permissions.ts's scoped set, the action its narrowing", async () => {
-  assertEquals(CHECK_FLAGS, scopedFlags());
-  assertEquals(taskFlags("compile"), scopedFlags());
-  const readme = await Deno.readTextFile(`${ROOT}README.md`);
-  ok(readme.includes(`deno run ${scopedFlags().join(" ")} main.ts check`), "README recipe");
-  // The action: the same set, narrowed to its api-host input and its report directory.
-  const action = await Deno.readTextFile(`${ROOT}action.yml`);
-  const narrowed = scopedFlags().filter((f) => !f.startsWith("--allow-write=")).map((f) =>
-    f.startsWith("--allow-net=") ? '--allow-net="$KEYDRIFT_API_HOST"' : f
-  );
-  ok(action.includes(narrowed.join(" ")), "action.yml");
 });
 
 Deno.test("e2e: every report format and log line of a spawned run is free of the admin key", async () => {
