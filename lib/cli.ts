@@ -27,6 +27,10 @@ Commands:
   policies   list built-in policies, their options and defaults
   completions  print a bash, zsh or fish completion script
 
+Options:
+  -h, --help     show this help
+  -V, --version  print the version
+
 Run 'keydrift <command> --help' for a command's options.
 `;
 
