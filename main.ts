@@ -153,6 +153,7 @@ const deps: Deps = {
       Deno.addSignalListener("SIGTERM", stop);
     });
   },
+  program: { entry: import.meta.url, standalone: Deno.build.standalone },
 };
 
 globalThis.addEventListener("unhandledrejection", (e) => {

@@ -38,6 +38,8 @@ const KEY = "sk-admin-bench";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const WORKER = new URL("./worker.ts", import.meta.url).pathname;
 const EMPTY = new URL("./empty.ts", import.meta.url).pathname;
+/** The test config: the worker's naive peers import the official SDK, a test-only package. */
+const TEST_CONFIG = new URL("../tests/deno.json", import.meta.url).pathname;
 const SMALL = new URL("./small.yaml", import.meta.url).pathname;
 /** Start-up differences are a few ms on a noisy machine: many pairs. */
 const PAIRS = Math.max(15, RUNS * 5);
@@ -129,7 +131,15 @@ async function keydrift(sc: Scenario) {
 async function worker(args: string[]) {
   const t0 = performance.now();
   const child = await denoRun(
-    ["--allow-net=127.0.0.1", "--allow-read=/proc/self/status", "--allow-env", WORKER, ...args],
+    [
+      "--config",
+      TEST_CONFIG,
+      "--allow-net=127.0.0.1",
+      "--allow-read=/proc/self/status",
+      "--allow-env",
+      WORKER,
+      ...args,
+    ],
     "",
   );
   const out = await child.output();

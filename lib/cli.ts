@@ -8,6 +8,7 @@ import type { Policy } from "./policy.ts";
 import { VERSION } from "./version.ts";
 import { createIo, type Io } from "./io.ts";
 import { textSafe } from "./render/inert.ts";
+import { grantHint, watchPermissions } from "./permissions.ts";
 
 export type { Deps } from "./deps.ts";
 
@@ -25,6 +26,10 @@ Commands:
   schema     print the manifest's (or with --report the JSON report's) JSON Schema
   policies   list built-in policies, their options and defaults
   completions  print a bash, zsh or fish completion script
+
+Options:
+  -h, --help     show this help
+  -V, --version  print the version
 
 Run 'keydrift <command> --help' for a command's options.
 `;
@@ -85,13 +90,24 @@ async function allCommands(): Promise<Record<string, CommandModule>> {
   return out;
 }
 
-/** Runs keydrift and returns the exit code. Never throws. */
+/**
+ * Runs keydrift and returns the exit code. Never throws. A run that failed after the sandbox
+ * refused something ends with what to grant and a command line that grants it.
+ */
 export async function run(
   argv: string[],
   deps: Deps,
   policies: readonly Policy[],
 ): Promise<number> {
-  const io = createIo(deps);
+  const watch = watchPermissions(deps);
+  const io = createIo(watch.deps);
+  const code = await dispatch(argv, io, policies);
+  const hint = code === 1 ? grantHint(watch.refused, argv, deps.program) : "";
+  if (hint) await io.err(hint).catch(() => undefined);
+  return code;
+}
+
+async function dispatch(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const [name, ...rest] = argv;
   try {

@@ -17,6 +17,14 @@ export interface FileInfo {
   id: string | null;
 }
 
+/** How this keydrift was started: its entry module and whether it is a compiled binary */
+export interface Program {
+  /** `import.meta.url` of main.ts: `file:` from a checkout or `deno install`, `https:` remote. */
+  entry: string;
+  /** True in a `deno compile` binary, whose permissions were fixed when it was built. */
+  standalone: boolean;
+}
+
 /** A file open for writing */
 export interface FileWriter {
   write(text: string): Promise<void>;
@@ -81,6 +89,8 @@ export interface Deps {
    * Call it before telling anyone the process is ready, so an early signal is not lost.
    */
   waitForShutdown(): Promise<void>;
+  /** How keydrift was started, for the command line a refused permission's message gives. */
+  program?: Program;
 }
 
 /**

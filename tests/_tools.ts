@@ -46,3 +46,40 @@ export function testWithTools(
     },
   });
 }
+
+/**
+ * The entry file of an npm package installed in .ci/tools (or a NODE_PATH directory), for
+ * validators that are libraries run with node; null when absent.
+ */
+export function findNodeModule(name: string, file: string): string | null {
+  const dirs = [`${ROOT}.ci/tools/node_modules`, ...(Deno.env.get("NODE_PATH") ?? "").split(":")];
+  for (const dir of dirs.filter(Boolean)) {
+    try {
+      if (Deno.statSync(`${dir}/${name}/${file}`).isFile) return `${dir}/${name}/${file}`;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Like testWithTools, for a test that also needs an npm library run with node (see findNodeModule). */
+export function testWithModule(
+  name: string,
+  module: { name: string; file: string },
+  fn: (paths: { node: string; module: string }) => Promise<void>,
+): void {
+  const node = findTool("node");
+  const path = findNodeModule(module.name, module.file);
+  const missing = [...(node ? [] : ["node"]), ...(path ? [] : [`npm ${module.name}`])];
+  Deno.test({
+    name,
+    ignore: missing.length > 0 && !UNDER_CI,
+    fn: () => {
+      if (missing.length) {
+        throw new Error(`missing ${missing.join(", ")} under CI; .ci/run installs it`);
+      }
+      return fn({ node: node!, module: path! });
+    },
+  });
+}

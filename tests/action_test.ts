@@ -6,21 +6,13 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { parse } from "yaml";
 import { testWithTools } from "./_tools.ts";
+import { blockUnder } from "./_docs.ts";
+import { RENDERERS } from "../lib/render/mod.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const ACTION_TEXT = Deno.readTextFileSync(`${ROOT}action.yml`);
 const ACTION = parse(ACTION_TEXT);
 const decoder = new TextDecoder();
-
-/** The first ```yaml block after a README heading. */
-export function readmeBlock(heading: string): string {
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
-  const at = readme.indexOf(`\n${heading}\n`);
-  ok(at >= 0, `README has no "${heading}" section`);
-  const m = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
-  ok(m, `README's "${heading}" has no yaml block`);
-  return m[1];
-}
 
 async function actionValidator(bin: string, file: string) {
   const out = await new Deno.Command(bin, { args: [file], stdout: "piped", stderr: "piped" })
@@ -60,7 +52,7 @@ testWithTools(
   "action-validator accepts the README's GitHub Actions workflow",
   ["action-validator"],
   async ({ "action-validator": bin }) => {
-    const workflow = readmeBlock("### GitHub Actions");
+    const workflow = blockUnder("README.md", "### GitHub Actions", "yaml").text;
     ok(workflow.includes("github/codeql-action/upload-sarif@"), "uploads SARIF");
     ok(workflow.includes("actions/upload-artifact@"), "uploads the JSON report");
     ok(workflow.includes("steps.keydrift.outputs.sarif-report"), "uses the sarif-report output");
@@ -112,6 +104,8 @@ interface ActionRun {
   code: number;
   outputs: Record<string, string>;
   summary: string;
+  /** stdout, where the runner reads workflow commands. */
+  stdout: string;
   log: string;
 }
 
@@ -119,7 +113,11 @@ interface ActionRun {
  * Runs the check step's script as a composite action step: its env with inputs substituted,
  * in the workspace, with `bash --noprofile --norc -eo pipefail` (GitHub's `shell: bash`).
  */
-async function runAction(workspace: string, inputs: Record<string, string>): Promise<ActionRun> {
+async function runAction(
+  workspace: string,
+  inputs: Record<string, string>,
+  runnerEnv: Record<string, string> = {},
+): Promise<ActionRun> {
   const step = checkStep();
   const sub = (v: string) =>
     v.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, e) => expression(e, inputs, workspace));
@@ -137,6 +135,7 @@ async function runAction(workspace: string, inputs: Record<string, string>): Pro
         GITHUB_OUTPUT: `${runner}/output`,
         GITHUB_STEP_SUMMARY: `${runner}/summary.md`,
         NO_COLOR: "1",
+        ...runnerEnv,
       },
       stdout: "piped",
       stderr: "piped",
@@ -150,6 +149,7 @@ async function runAction(workspace: string, inputs: Record<string, string>): Pro
       code: out.code,
       outputs,
       summary: await Deno.readTextFile(`${runner}/summary.md`),
+      stdout: decoder.decode(out.stdout),
       log: decoder.decode(out.stdout) + decoder.decode(out.stderr),
     };
   } finally {
@@ -371,6 +371,156 @@ Deno.test("the action's baseline input (a path with a space and shell syntax) ma
     assertEquals(json.baseline_file, name);
     ok(json.summary.baselined > 0);
     ok(!(await exists(`${ws}/pwned-baseline`)), "the input was executed");
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+/** The lines of the log's stdout between `::stop-commands::TOKEN` and `::TOKEN::`, and after. */
+function stopped(stdout: string): { token: string; inside: string; after: string } {
+  const start = /^::stop-commands::([0-9a-f]{32})$/m.exec(stdout);
+  ok(start, stdout);
+  const token = start[1];
+  const end = stdout.indexOf(`\n::${token}::\n`);
+  ok(end > start.index, `no ::${token}:: after the text report`);
+  return {
+    token,
+    inside: stdout.slice(start.index + start[0].length + 1, end + 1),
+    after: stdout.slice(end + token.length + 6),
+  };
+}
+
+Deno.test("the action's log shows the text report with workflow commands stopped, then the annotations through their own channel", async () => {
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, { args: "--fake state.yaml" });
+    assertEquals([r.code, r.outputs.status], [2, "drift"], r.log);
+    const { inside, after } = stopped(r.stdout);
+    ok(inside.includes("Drift: keys 1 missing"), inside);
+    ok(!/^::/m.test(inside), "no workflow command inside the text report");
+    const commands = after.split("\n").filter(Boolean);
+    ok(commands.length > 1 && commands.every((l) => /^::(error|warning|notice) /.test(l)), after);
+    ok(commands.some((l) => l.startsWith("::error file=keydrift.yaml,line=")), after);
+    assertEquals(
+      await Deno.readTextFile(`${ws}/keydrift-reports/keydrift.github.txt`),
+      after,
+      "the annotations printed are the github report",
+    );
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("the action annotates a usage error in its args input with keydrift's message", async () => {
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, { args: "--fake state.yaml --bogus" });
+    assertEquals([r.code, r.outputs.status], [1, "error"], r.log);
+    const { after } = stopped(r.stdout);
+    ok(/^::error [^\n]*::unknown flag "--bogus" for check$/m.test(after), after);
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("when keydrift cannot start (Deno refuses its environment), the action annotates Deno's error itself", async () => {
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, { args: "--fake state.yaml" }, {
+      DENO_V8_FLAGS: "--max-old-space-size=abc",
+    });
+    assertEquals([r.code, r.outputs.status], [1, "error"], r.log);
+    const { after } = stopped(r.stdout);
+    assertEquals(
+      after,
+      "::error title=keydrift::error: V8 did not recognize flag '--max-old-space-size=abc'\n",
+    );
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("a directory where a report goes stops the action with an annotation and its outputs, not a bare exit", async () => {
+  const ws = await workspace();
+  try {
+    await Deno.mkdir(`${ws}/keydrift-reports/keydrift.sarif`, { recursive: true });
+    const r = await runAction(ws, { args: "--fake state.yaml" });
+    assertEquals([r.code, r.outputs["exit-code"], r.outputs.status], [1, "1", "error"], r.log);
+    ok(
+      r.stdout.includes(
+        '::error title=keydrift action::cannot remove "keydrift-reports/keydrift.sarif"',
+      ),
+    );
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("the action's own input errors are annotations, with % and line breaks escaped", async () => {
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, { reports: "json 100%evil" });
+    assertEquals([r.code, r.outputs.status], [1, "error"], r.log);
+    ok(
+      r.stdout.includes(
+        '::error title=keydrift action::unknown report "100%25evil" in the reports input; choose from',
+      ),
+      r.stdout,
+    );
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("the action's reports input accepts exactly keydrift's formats, each to its own file and output", async () => {
+  const accepted = /\n\s+(text \| json \|[^)]*)\) ;;/.exec(ACTION_TEXT)?.[1].split(" | ");
+  assertEquals(accepted, Object.keys(RENDERERS));
+  for (const f of Object.keys(RENDERERS)) {
+    ok(ACTION.outputs[`${f}-report`], `action.yml has no ${f}-report output`);
+    ok(ACTION.inputs.reports.description.includes(`${f} ->`), `the reports input names ${f}`);
+  }
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, {
+      args: "--fake state.yaml",
+      reports: Object.keys(RENDERERS).join(","),
+    });
+    assertEquals([r.code, r.outputs.status], [2, "drift"], r.log);
+    for (const f of Object.keys(RENDERERS)) {
+      const path = r.outputs[`${f}-report`];
+      ok(path?.startsWith("keydrift-reports/keydrift."), `${f}: ${path}`);
+      ok((await Deno.readTextFile(`${ws}/${path}`)).length > 0, path);
+    }
+    assertEquals(new Set(Object.keys(RENDERERS).map((f) => r.outputs[`${f}-report`])).size, 9);
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("the action refuses a report-dir of more than one line, so no output line can be forged", async () => {
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, { "report-dir": "out\nstatus=in_sync" });
+    assertEquals([r.code, r.outputs["exit-code"], r.outputs.status], [1, "1", "error"], r.log);
+    ok(r.stdout.includes("::error title=keydrift action::the report-dir input must be one line"));
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
+Deno.test("the action runs with its own config: a workspace's deno.json cannot replace keydrift's packages", async () => {
+  const ws = await workspace();
+  try {
+    await Deno.writeTextFile(`${ws}/deno.json`, JSON.stringify({ imports: { yaml: "./yaml.ts" } }));
+    await Deno.writeTextFile(`${ws}/yaml.ts`, 'throw new Error("the workspace\'s yaml ran");\n');
+    // An anchor takes the manifest past the fast reader to the yaml package.
+    await Deno.writeTextFile(
+      `${ws}/anchored.yaml`,
+      (await Deno.readTextFile(`${ws}/keydrift.yaml`)).replace("projects:", "projects: &p"),
+    );
+    const r = await runAction(ws, { manifest: "anchored.yaml", args: "--fake state.yaml" });
+    assertEquals([r.code, r.outputs.status], [2, "drift"], r.log);
+    ok(!r.log.includes("the workspace's yaml ran"), r.log);
   } finally {
     await Deno.remove(ws, { recursive: true });
   }

@@ -56,7 +56,7 @@ function auditApi(world: { events: Json[]; enabled?: boolean }, validate = true)
   return frontDoor({
     "/organization/audit_logs": (url) => {
       if (world.enabled === false) {
-        // ASSUMPTION (see README): the status and words are undocumented; this paraphrases the
+        // ASSUMPTION (see docs/api.md): the status and words are undocumented; this paraphrases the
         // documented rule that an organisation owner must first enable audit logging.
         return json(
           403,

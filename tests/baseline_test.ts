@@ -130,6 +130,21 @@ Deno.test("baseline refuses to overwrite an existing file without --force", asyn
   ok(forced.files.get("b.json")!.startsWith("{\n"));
 });
 
+Deno.test("baseline -o - writes the baseline to stdout and creates no file named -", async () => {
+  const files = { "keydrift.yaml": MANIFEST, "state.yaml": STATE };
+  const r = await runCli([...BASELINE.slice(0, -2), "-o", "-"], { files });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.files.has("-"), false);
+  const toFile = await runCli(BASELINE, { files });
+  assertEquals(
+    parseBaseline("-", r.stdout).entries,
+    parseBaseline("b.json", toFile.files.get("b.json")!).entries,
+  );
+  const prune = await runCli([...BASELINE.slice(0, -2), "-o", "-", "--prune"], { files });
+  assertEquals(prune.code, 1);
+  ok(prune.stderr.includes("--prune rewrites a baseline file in place; name it with -o FILE"));
+});
+
 Deno.test("the baseline file is sorted by fingerprint, one entry per line, with date, version and summary", async () => {
   const text = await recorded();
   const lines = text.split("\n").filter((l) => l.startsWith("    {"));

@@ -131,6 +131,24 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   await t.assertSnapshot(report);
 });
 
+Deno.test("check --format NAME=- writes that report to stdout, creates no file named -, and counts as the one stdout format", async () => {
+  const r = await runCli([
+    ...CHECK_FAKE.slice(0, 3),
+    "--fake",
+    "in_sync.yaml",
+    "--format",
+    "json=-",
+  ], {
+    files,
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(JSON.parse(r.stdout).status, "in_sync");
+  assertEquals(r.files.has("-"), false);
+  const two = await runCli([...CHECK_FAKE, "--format", "text", "--format", "json=-"], { files });
+  assertEquals(two.code, 1);
+  ok(two.stderr.includes("only one --format may write to stdout"), two.stderr);
+});
+
 Deno.test("check against a matching state exits 0 with 'No drift'", async () => {
   const r = await runCli(["check", "-m", "keydrift.yaml", "--fake", "in_sync.yaml"], { files });
   assertEquals(r.code, 0, r.stdout);

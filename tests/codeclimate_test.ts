@@ -13,18 +13,8 @@ import type { Report } from "../lib/report.ts";
 import type { Drift } from "../lib/types.ts";
 import { renderCodeclimate } from "../lib/render/codeclimate.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { createFakeApi } from "../lib/fake/mod.ts";
-import {
-  ADMIN_KEY,
-  CHECK_FAKE,
-  DEMO_FILES,
-  memDeps,
-  readExample,
-  runCli,
-  stateFrom,
-} from "./_helpers.ts";
+import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";
 import { DRIFT, driftedOrg, FINDINGS } from "./_drifted_org.ts";
-import { testWithTools } from "./_tools.ts";
 
 const Ajv = AjvModule as unknown as new (o: object) => {
   compile(schema: unknown): ((data: unknown) => boolean) & { errors?: unknown[] | null };
@@ -183,65 +173,3 @@ Deno.test("codeclimate paths are relative to the repository root, also for an ab
   const issues = parsed(out.stdout);
   assertEquals(new Set(issues.map((i) => i.location.path)), new Set(["ops/keydrift.yaml"]));
 });
-
-testWithTools(
-  "README's GitLab recipe, run as written against a fake API, writes JUnit that xmllint accepts and Code Quality with GitLab's fields",
-  ["xmllint"],
-  async (tools) => {
-    const root = new URL("..", import.meta.url).pathname;
-    const readme = await Deno.readTextFile(`${root}README.md`);
-    const block = readme.slice(readme.indexOf("### GitLab CI"));
-    const command = block.slice(
-      block.indexOf("- deno run ") + 2,
-      block.indexOf("\n", block.indexOf("- deno run ")),
-    );
-    const yaml = block.slice(
-      block.indexOf("```yaml"),
-      block.indexOf("```", block.indexOf("```yaml") + 3),
-    );
-    ok(
-      yaml.includes("junit: keydrift.xml") &&
-        yaml.includes("codequality: gl-code-quality-report.json"),
-      yaml,
-    );
-    // The only changes: the API host is the loopback fake, and main.ts is this checkout's.
-    const words = command.split(" ").slice(2).flatMap((w) =>
-      w === "--allow-net=api.openai.com"
-        ? ["--allow-net=127.0.0.1"]
-        : w === "main.ts"
-        ? ["--config", `${root}deno.json`, `${root}main.ts`]
-        : [w]
-    );
-    const api = createFakeApi(stateFrom(readExample("state.yaml"), Math.floor(Date.now() / 1000)));
-    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, api.handler);
-    const dir = await Deno.makeTempDir();
-    try {
-      await Deno.writeTextFile(`${dir}/keydrift.yaml`, files["keydrift.yaml"]);
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", ...words],
-        cwd: dir,
-        env: {
-          NO_COLOR: "1",
-          OPENAI_ADMIN_KEY: ADMIN_KEY,
-          OPENAI_BASE_URL: `http://127.0.0.1:${server.addr.port}/v1`,
-        },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stderr = new TextDecoder().decode(out.stderr);
-      assertEquals(out.code, 2, stderr);
-      const issues = parsed(await Deno.readTextFile(`${dir}/gl-code-quality-report.json`));
-      ok(issues.length > 5 && issues.every((i) => i.location.path === "keydrift.yaml"));
-      assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/keydrift.json`)).status, "drift");
-      const lint = await new Deno.Command(tools.xmllint, {
-        args: ["--noout", "--schema", `${root}tests/fixtures/schemas/junit-10.xsd`, "keydrift.xml"],
-        cwd: dir,
-        stderr: "piped",
-      }).output();
-      ok(lint.success, new TextDecoder().decode(lint.stderr));
-    } finally {
-      await server.shutdown();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-);

@@ -1,7 +1,7 @@
 /**
  * A fake state file cannot make the fake run out of memory: the keys and daily usage records its
  * `generate:` blocks and `usage_daily:` fields make are counted before any is made, and past the
- * cap (README, state file) the file is refused with a located error.
+ * cap (docs/fake-api.md, state file) the file is refused with a located error.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { MAX_FAKE_RECORDS } from "../lib/fake/cap.ts";

@@ -4,6 +4,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { testWithTools } from "./_tools.ts";
+import { blockUnder } from "./_docs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -57,10 +58,7 @@ async function hookRepo(dir: string): Promise<string> {
 
 /** The README's pre-commit configuration, pointed at `repo` and `rev`. */
 function readmeConfig(repo: string, rev: string): string {
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
-  const at = readme.indexOf("\n### Pre-commit\n");
-  ok(at >= 0, "README has a Pre-commit section");
-  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))![1];
+  const block = blockUnder("README.md", "### Pre-commit", "yaml").text;
   ok(/^\s+- repo: \S+$/m.test(block) && /^\s+rev: \S+$/m.test(block), block);
   return block.replace(/^(\s+- repo: )\S+$/m, `$1${repo}`).replace(/^(\s+rev: )\S+$/m, `$1${rev}`);
 }

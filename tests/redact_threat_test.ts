@@ -1,5 +1,5 @@
 /**
- * The scrubber's threat model (SPEC 11.1, README "What the scrubber finds"): the admin key
+ * The scrubber's threat model (SPEC 11.1, docs/hostile-input.md "What the scrubber finds"): the admin key
  * verbatim, without its prefix when that leaves 12 or more characters, any piece of 12 or more,
  * and the whole key percent-encoded, JSON-escaped, written as HTML character references, base64-
  * or base64url-encoded (alone, or inside a larger blob at any alignment). Each form is looked for
@@ -135,8 +135,8 @@ Deno.test("the key without its prefix is cut when it is 12 or more characters lo
 });
 
 Deno.test("what the scrubber does not claim to find is stated: an 11-character piece, the key reversed, interleaved or hex-encoded passes", () => {
-  // README "What the scrubber finds" says so, and why: a server holding the key can send it in
-  // any form. These stay as they are (if one day they are cut, update README and this test).
+  // docs/hostile-input.md "What the scrubber finds" says so, and why: a server holding the key can send it in
+  // any form. These stay as they are (if one day they are cut, update that page and this test).
   const s = scrubber([KEY]);
   const reversed = [...KEY].reverse().join("");
   const interleaved = [...KEY.slice(9, 30)].join("-");

@@ -1,5 +1,5 @@
 /**
- * Every run has a budget of items and bytes it may read from the API (README "Run budget"): a server
+ * Every run has a budget of items and bytes it may read from the API (docs/api.md "Run budget"): a server
  * that sends valid pages without end, or pages of a few huge items, makes the run stop with
  * exit 1, the status line and every report asked for, saying which budget was spent, instead of
  * reading until memory runs out. The page cap bounds one listing; the budget bounds the run.

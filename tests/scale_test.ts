@@ -1,7 +1,7 @@
 /**
  * Scale: 100,000 keys across 2,000 projects through `check --fake` (fake, client, paging, diff,
  * policies, json, sarif and text). It asserts that the summary is exact and that a second run gives
- * byte-identical output; it measures no time or memory (that is `deno task bench`, see README).
+ * byte-identical output; it measures no time or memory (that is `deno task bench`, see docs/performance.md).
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { CHECK_FAKE, runCli } from "./_helpers.ts";

@@ -31,7 +31,7 @@ Waived findings are not recorded: their waiver governs them, and fails the run o
 
 Options:
   -m, --manifest PATH     manifest file, directory of *.yaml, or - for stdin (repeatable; default keydrift.yaml)
-  -o, --output FILE       the baseline file (default keydrift.baseline.json)
+  -o, --output FILE       the baseline file (default keydrift.baseline.json; - for stdout)
       --force             overwrite an existing file
       --prune             rewrite FILE keeping only the entries that still occur
       --project ID        check only this project (repeatable)
@@ -82,13 +82,20 @@ export async function baselineCommand(
   const { values: v } = parse("baseline", argv, BASELINE_OPTIONS);
   if (v.help) return (await io.out(BASELINE_HELP), 0);
   const output = v.output ?? DEFAULT_BASELINE;
+  const toStdout = output === "-";
   if (v.prune && v.force) {
     throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
+  }
+  if (v.prune && toStdout) {
+    throw new UsageError(
+      "--prune rewrites a baseline file in place; name it with -o FILE",
+      "baseline",
+    );
   }
   const connection = connectOptions("baseline", v, io);
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
-  await io.checkTarget(output);
+  if (!toStdout) await io.checkTarget(output);
   const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
@@ -109,6 +116,7 @@ export async function baselineCommand(
   const today = isoDate(io.deps.now() / 1000);
   const entries = old ? pruned(old, report) : entriesFor(report, today);
   const text = serializeBaseline(entries, { version: report.tool.version, created: today });
+  if (toStdout) return (await io.out(text), 0);
   try {
     await io.writeFile(output, [text], { createNew: !v.force && !v.prune });
   } catch (e) {

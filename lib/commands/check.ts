@@ -25,7 +25,7 @@ Options:
   -m, --manifest PATH     manifest file, directory of *.yaml, or - for stdin (repeatable; default keydrift.yaml)
       --format NAME[=PATH]  report format, repeatable: ${
   Object.keys(RENDERERS).join(", ")
-} (default text to stdout)
+} (default text to stdout; NAME=- is stdout too)
       --summary           also append the markdown report to $GITHUB_STEP_SUMMARY when it is set
 ${connectHelp("run against")}
       --project ID        check only this project (repeatable; admin keys are then not read)
@@ -80,7 +80,7 @@ export function parseFormats(
   const errors: UsageError[] = [];
   for (const v of values ?? ["text"]) {
     const [name, ...rest] = v.split("=");
-    const path = rest.length ? rest.join("=") : null;
+    const path = !rest.length || rest.join("=") === "-" ? null : rest.join("="); // =- is stdout
     if (!isFormat(name)) {
       errors.push(
         new UsageError(

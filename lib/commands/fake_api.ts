@@ -7,8 +7,8 @@ import { UsageError } from "../errors.ts";
 /** The help text of `keydrift fake-api` */
 export const FAKE_API_HELP = `Usage: keydrift fake-api --state FILE [--port N]
 
-Serve the built-in fake OpenAI Admin API on 127.0.0.1 from a state file (see README,
-"Fake Admin API"). Prints its base URL on the first line of stdout; stops on Ctrl-C or SIGTERM.
+Serve the built-in fake OpenAI Admin API on 127.0.0.1 from a state file (see
+docs/fake-api.md). Prints its base URL on the first line of stdout; stops on Ctrl-C or SIGTERM.
 
 Options:
       --state FILE   state file (YAML); - reads it from stdin
