@@ -1,4 +1,4 @@
-import { definePolicy, isoDate } from "../lib/policy.ts";
+import { definePolicy, isoDate } from "../lib/assess/policy.ts";
 
 /** Keys past their expiry that the API still lists. */
 export const keyExpired = definePolicy({

@@ -1,4 +1,4 @@
-import { DAY, days, definePolicy, isoDate } from "../lib/policy.ts";
+import { DAY, days, definePolicy, isoDate } from "../lib/assess/policy.ts";
 
 /** Keys that expire within `within_days`. */
 export const keyExpiringSoon = definePolicy({

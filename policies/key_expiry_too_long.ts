@@ -1,4 +1,4 @@
-import { DAY, days, definePolicy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys whose lifetime exceeds `max_days`. */
 export const keyExpiryTooLong = definePolicy({

@@ -1,4 +1,4 @@
-import { DAY, days, definePolicy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys older than `max_age_days`. */
 export const keyMaxAge = definePolicy({

@@ -1,5 +1,5 @@
 import type { RE2JS } from "re2js";
-import { definePolicy } from "../lib/policy.ts";
+import { definePolicy } from "../lib/assess/policy.ts";
 
 /** RE2, once a manifest that names this policy is read (`prepare`): start-up never loads it. */
 let engine: typeof RE2JS | null = null;

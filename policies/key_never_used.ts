@@ -1,4 +1,4 @@
-import { DAY, days, definePolicy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys never used and older than `grace_days`. */
 export const keyNeverUsed = definePolicy({

@@ -1,4 +1,4 @@
-import { definePolicy } from "../lib/policy.ts";
+import { definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys that never expire. */
 export const keyNoExpiry = definePolicy({

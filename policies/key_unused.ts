@@ -1,4 +1,4 @@
-import { DAY, days, definePolicy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys idle for longer than `max_idle_days`. */
 export const keyUnused = definePolicy({

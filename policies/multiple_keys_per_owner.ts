@@ -1,5 +1,5 @@
-import { definePolicy, ownerLabel } from "../lib/policy.ts";
-import type { LiveKey } from "../lib/types.ts";
+import { definePolicy, ownerLabel } from "../lib/assess/policy.ts";
+import type { LiveKey } from "../lib/core/types.ts";
 
 /** Owners that hold more than `max` keys in one project (flags the older surplus keys). */
 export const multipleKeysPerOwner = definePolicy({

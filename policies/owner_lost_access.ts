@@ -1,4 +1,4 @@
-import { definePolicy, ownerLabel } from "../lib/policy.ts";
+import { definePolicy, ownerLabel } from "../lib/assess/policy.ts";
 
 /** Orphaned keys: the owner no longer has access to the project, the key still works. */
 export const ownerLostAccess = definePolicy({

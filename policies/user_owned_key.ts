@@ -1,4 +1,4 @@
-import { definePolicy, ownerLabel } from "../lib/policy.ts";
+import { definePolicy, ownerLabel } from "../lib/assess/policy.ts";
 
 /** User-owned keys where only service accounts should hold keys. */
 export const userOwnedKey = definePolicy({

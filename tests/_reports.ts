@@ -1,6 +1,6 @@
 /** Hand-built reports for renderer tests: every server-supplied field carries a chosen string. */
-import type { Report } from "../lib/report.ts";
-import type { Drift, Finding, OwnerRef, SourceLocation } from "../lib/types.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift, Finding, OwnerRef, SourceLocation } from "../lib/core/types.ts";
 
 const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml", line, column });
 

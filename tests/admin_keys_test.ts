@@ -3,7 +3,7 @@
  * and against an independent server written here from the OpenAPI spec (sharing nothing with
  * lib/fake/), GET only.
  */
-import { readFull } from "../lib/yaml_full.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
   ADMIN_KEY,
@@ -16,11 +16,11 @@ import {
   stateFrom,
 } from "./_helpers.ts";
 import { assertSpec, envelope, frontDoor, json } from "./_spec_servers.ts";
-import { loadManifests } from "../lib/manifest.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { buildSchema } from "../lib/schema.ts";
-import { assessAdminKeys } from "../lib/admin_keys.ts";
-import type { Drift, Finding, LiveAdminKey, Manifest } from "../lib/types.ts";
+import { buildSchema } from "../lib/manifest/schema.ts";
+import { assessAdminKeys } from "../lib/assess/admin_keys.ts";
+import type { Drift, Finding, LiveAdminKey, Manifest } from "../lib/core/types.ts";
 
 const STATE = readExample("state.yaml");
 

@@ -10,7 +10,7 @@ import {
   runCli,
   stateFrom,
 } from "./_helpers.ts";
-import { run } from "../lib/cli.ts";
+import { run } from "../lib/commands/cli.ts";
 import { POLICIES } from "../policies/mod.ts";
 
 const MANIFEST = readExample("keydrift.yaml");

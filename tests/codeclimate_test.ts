@@ -8,9 +8,9 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import AjvModule from "ajv";
-import { run } from "../lib/cli.ts";
-import type { Report } from "../lib/report.ts";
-import type { Drift } from "../lib/types.ts";
+import { run } from "../lib/commands/cli.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift } from "../lib/core/types.ts";
 import { renderCodeclimate } from "../lib/render/codeclimate.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";

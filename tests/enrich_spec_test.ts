@@ -6,11 +6,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { all, assertSpec, envelope, frontDoor, json, wire } from "./_spec_servers.ts";
 import { NOW, NOW_S } from "./_helpers.ts";
-import { enrich, type EnrichRequest, readEnrichment } from "../lib/enrich.ts";
-import { buildReport } from "../lib/report.ts";
+import { enrich, type EnrichRequest, readEnrichment } from "../lib/enrich/enrich.ts";
+import { buildReport } from "../lib/report/report.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { Drift, Finding } from "../lib/types.ts";
-import type { RemediationContext } from "../lib/remediation.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
+import type { RemediationContext } from "../lib/enrich/remediation.ts";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400;

@@ -7,12 +7,16 @@
  */
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { idProblem, pathSegment } from "../lib/ids.ts";
-import { remediateDrift, remediateFinding, type RemediationContext } from "../lib/remediation.ts";
+import { idProblem, pathSegment } from "../lib/core/ids.ts";
+import {
+  remediateDrift,
+  remediateFinding,
+  type RemediationContext,
+} from "../lib/enrich/remediation.ts";
 import { readAdminKey } from "../lib/api/admin_keys.ts";
-import { ApiError } from "../lib/errors.ts";
-import { ORG } from "../lib/types.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import { ApiError } from "../lib/core/errors.ts";
+import { ORG } from "../lib/core/types.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";
 import { assertUnknown, BOT, check, key, KEYS, list, MANIFEST, realApi } from "./_real_api.ts";
 

@@ -17,7 +17,7 @@ import {
   sarifText,
   textSafe,
 } from "../lib/render/inert.ts";
-import type { Report } from "../lib/report.ts";
+import type { Report } from "../lib/report/report.ts";
 import { reportWith } from "./_reports.ts";
 import { testWithTools } from "./_tools.ts";
 

@@ -3,7 +3,7 @@
  * `keydrift` command it installs runs outside the repository.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { VERSION } from "../lib/version.ts";
+import { VERSION } from "../lib/core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();

@@ -10,8 +10,8 @@ import {
   renderMarkdownComment,
   STEP_SUMMARY_BUDGET,
 } from "../lib/render/markdown.ts";
-import type { Report } from "../lib/report.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { owner, reportWith } from "./_reports.ts";
 import { testWithTools } from "./_tools.ts";
 

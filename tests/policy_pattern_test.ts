@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { keyNamePattern } from "../policies/key_name_pattern.ts";
-import type { LiveProject } from "../lib/types.ts";
+import type { LiveProject } from "../lib/core/types.ts";
 import { live, NOW_S, runCli } from "./_helpers.ts";
 
 // RE2 is loaded on demand (`loadFrom` does it when a manifest names the policy); here, directly.

@@ -9,12 +9,12 @@ import {
   policySetup,
   type ProjectContext,
   unusedWaiverNotes,
-} from "../lib/policy.ts";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
+} from "../lib/assess/policy.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { multipleKeysPerOwner } from "../policies/multiple_keys_per_owner.ts";
-import type { DeclaredKey, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
+import type { DeclaredKey, LiveKey, LiveProject, Manifest } from "../lib/core/types.ts";
 import { keyNamePattern } from "../policies/key_name_pattern.ts";
 import { live, NOW, NOW_S } from "./_helpers.ts";
 

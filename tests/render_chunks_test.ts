@@ -5,8 +5,8 @@
  */
 import { sarifText, textSafe } from "../lib/render/inert.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { buildReport, type Report } from "../lib/report.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import { buildReport, type Report } from "../lib/report/report.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { CHUNKED, type FormatName, renderChunks, RENDERERS } from "../lib/render/mod.ts";
 import { toJson } from "../lib/render/json.ts";
 import { POLICIES } from "../policies/mod.ts";

@@ -13,7 +13,7 @@ import {
 } from "./_helpers.ts";
 import { sarifValidator } from "./_openapi.ts";
 import { renderText, summaryLine, wrap } from "../lib/render/text.ts";
-import type { Report } from "../lib/report.ts";
+import type { Report } from "../lib/report/report.ts";
 import { owner, reportWith } from "./_reports.ts";
 import { POLICIES } from "../policies/mod.ts";
 

@@ -1,7 +1,7 @@
 /** The JSON report's schema (`keydrift schema --report`): valid, complete, and able to refuse. */
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { Ajv } from "ajv";
-import { DRIFT_KINDS, REPORT_SCHEMA_ID } from "../lib/report_schema.ts";
+import { DRIFT_KINDS, REPORT_SCHEMA_ID } from "../lib/report/schema.ts";
 import { FORMAT_VERSION, renderJson, toJson } from "../lib/render/json.ts";
 import {
   assertValidReport,
@@ -190,5 +190,5 @@ async function staticCodeGraph(): Promise<Set<string>> {
 Deno.test("check never loads the report schema or TypeBox: only schema --report imports them", async () => {
   const loaded = [...await staticCodeGraph()];
   ok(loaded.some((s) => s.endsWith("/lib/render/json.ts")), "the walk reaches the JSON renderer");
-  assertEquals(loaded.filter((s) => /report_schema\.ts$|typebox/.test(s)), []);
+  assertEquals(loaded.filter((s) => /report\/schema\.ts$|typebox/.test(s)), []);
 });

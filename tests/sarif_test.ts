@@ -7,9 +7,9 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import AjvDraft04Module from "ajv-draft-04";
-import { run } from "../lib/cli.ts";
-import type { Report } from "../lib/report.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import { run } from "../lib/commands/cli.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { renderSarif, SARIF_MAX_RESULTS } from "../lib/render/sarif.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";

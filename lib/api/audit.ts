@@ -9,8 +9,8 @@
  * event for a key not asked for, of a type not asked for or before the window means the server did
  * not apply the filters: the whole read fails rather than trust the rest of that answer.
  */
-import { ApiError } from "../errors.ts";
-import type { AuditActor, KeyAttribution, KeyEvent } from "../types.ts";
+import { ApiError } from "../core/errors.ts";
+import type { AuditActor, KeyAttribution, KeyEvent } from "../core/types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import { check, type Scrub } from "./wire.ts";

@@ -4,7 +4,7 @@
  * `contract.ts` is what it offers). Transport (`transport.ts`), what an answer means (`retry.ts`),
  * paging guards (`paging.ts`) and wire checks (`wire.ts`) are the core's parts.
  */
-import type { LiveAdminKey, LiveKey } from "../types.ts";
+import type { LiveAdminKey, LiveKey } from "../core/types.ts";
 import { listAdminKeys, retrieveAdminKey } from "./admin_keys.ts";
 import type { ApiCore, ClientOptions, ClientStats } from "./contract.ts";
 import { createApiCore } from "./core.ts";

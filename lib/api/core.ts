@@ -3,9 +3,9 @@
  * run's deadline, cursor listings, and the rule for absence (a 404 is "no such object" only from
  * a base URL that has proven itself in this run). GET only.
  */
-import { ApiError } from "../errors.ts";
-import { Limiter } from "../limiter.ts";
-import { VERSION } from "../version.ts";
+import { ApiError } from "../core/errors.ts";
+import { Limiter } from "./limiter.ts";
+import { VERSION } from "../core/version.ts";
 import { PageGuard, RunBudget } from "./paging.ts";
 import { classify, Refusal, refusalOf, type Verdict } from "./retry.ts";
 import { getOnce } from "./transport.ts";

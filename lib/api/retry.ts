@@ -2,7 +2,7 @@
  * What an attempt means: a value, a retry (with its wait), a fatal credential problem, a claim of
  * absence, or a failure. Pure: the clock's `now` and the jitter come in as arguments.
  */
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../core/errors.ts";
 import { type Attempt, MAX_BODY_BYTES } from "./transport.ts";
 
 /** Longest `retry-after` keydrift will honour; the official SDK uses the same ceiling. */

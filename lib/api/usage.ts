@@ -14,9 +14,9 @@
  * 2^53 - 1 where numbers stop being exact) or a sum that leaves that range makes that key's usage
  * unknown, with why; the other keys' usage stands.
  */
-import { ApiError } from "../errors.ts";
-import { grouped } from "../grouped.ts";
-import type { KeyUsage } from "../types.ts";
+import { ApiError } from "../core/errors.ts";
+import { grouped } from "../core/grouped.ts";
+import type { KeyUsage } from "../core/types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";

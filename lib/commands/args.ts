@@ -4,8 +4,8 @@
  * errors are one line users can act on.
  */
 import type { parseArgs, ParseArgsConfig } from "node:util";
-import { suggestion, UsageError } from "../errors.ts";
-import { grouped } from "../grouped.ts";
+import { suggestion, UsageError } from "../core/errors.ts";
+import { grouped } from "../core/grouped.ts";
 
 /** A command's option table, as parseArgs takes it. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -2,15 +2,15 @@
  * The read-and-assess step `check` and `baseline` share: the live state the (scoped) manifest
  * needs, read and assessed (diff, policies, admin keys), as the report before enrichment.
  */
-import type { Io } from "../io.ts";
-import { suggestion, UsageError } from "../errors.ts";
-import { assessment } from "../assess.ts";
-import type { Policy } from "../policy.ts";
-import { readAdminKeys, readLive } from "../live_state.ts";
-import { progress } from "../progress.ts";
+import type { Io } from "./io.ts";
+import { suggestion, UsageError } from "../core/errors.ts";
+import { assessment } from "../assess/assessment.ts";
+import type { Policy } from "../assess/policy.ts";
+import { readAdminKeys, readLive } from "../api/live_state.ts";
+import { progress } from "./progress.ts";
 import type { ApiCore } from "../api/client.ts";
-import type { FailOn, Report } from "../report.ts";
-import type { Manifest, RunError } from "../types.ts";
+import type { FailOn, Report } from "../report/report.ts";
+import type { Manifest, RunError } from "../core/types.ts";
 import { connect, type ConnectOptions } from "./connect.ts";
 
 /**

@@ -3,18 +3,18 @@
  * fingerprint (issues 14 and 19), so that `check --baseline FILE` fails only on new ones. `--prune`
  * keeps only the entries that still occur; `--no-waivers` records waived findings too.
  */
-import type { Io } from "../io.ts";
-import type { Deps } from "../deps.ts";
-import { ManifestError, UsageError } from "../errors.ts";
-import { readInput, readProblem } from "../files.ts";
-import { isoDate, type Policy } from "../policy.ts";
+import type { Io } from "./io.ts";
+import type { Deps } from "../core/deps.ts";
+import { ManifestError, UsageError } from "../core/errors.ts";
+import { readInput, readProblem } from "./files.ts";
+import { isoDate, type Policy } from "../assess/policy.ts";
 import {
   type Baseline,
   entriesFor,
   parseBaseline,
   pruned,
   serializeBaseline,
-} from "../baseline.ts";
+} from "../enrich/baseline.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";

@@ -1,19 +1,24 @@
 /** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
-import type { Io } from "../io.ts";
-import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
-import type { Policy } from "../policy.ts";
-import { errorReport, type FailOn, type Report } from "../report.ts";
+import type { Io } from "./io.ts";
+import { formatProblem, ManifestError, suggestion, UsageError } from "../core/errors.ts";
+import type { Policy } from "../assess/policy.ts";
+import { errorReport, type FailOn, type Report } from "../report/report.ts";
 import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
-import type { Manifest } from "../types.ts";
+import type { Manifest } from "../core/types.ts";
 import { enumFlag, intFlag, parse, parseAll } from "./args.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
-import { applyBaseline } from "../baseline.ts";
+import { applyBaseline } from "../enrich/baseline.ts";
 import { readBaseline } from "./baseline.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
-import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
+import {
+  enrich,
+  type EnrichRequest,
+  readEnrichment,
+  remediationContext,
+} from "../enrich/enrich.ts";
 
 /** The help text of `keydrift check` */
 export const CHECK_HELP = `Usage: keydrift check [options]

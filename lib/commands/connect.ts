@@ -1,13 +1,13 @@
 /** Builds the admin client for check and import: the real API, or the in-process fake (--fake). */
 import { type AdminClient, checkBaseURL, createAdminClient } from "../api/client.ts";
 import { type Budget, RUN_BUDGET } from "../api/paging.ts";
-import { scrubber } from "../redact.ts";
-import type { Deps } from "../deps.ts";
-import { ManifestError, UsageError } from "../errors.ts";
-import { FILE_CAPS, readInput, readProblem, readStdinInput } from "../files.ts";
+import { scrubber } from "../secrets/redact.ts";
+import type { Deps } from "../core/deps.ts";
+import { ManifestError, UsageError } from "../core/errors.ts";
+import { FILE_CAPS, readInput, readProblem, readStdinInput } from "./files.ts";
 import { intFlag, secondsFlag } from "./args.ts";
-import { withFullReader } from "../yaml_check.ts";
-import type { Input, Io } from "../io.ts";
+import { withFullReader } from "../yaml/check.ts";
+import type { Input, Io } from "./io.ts";
 import { textSafe } from "../render/inert.ts";
 
 /** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */

@@ -1,10 +1,10 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
-import { ApiError, UsageError } from "../errors.ts";
-import { type ImportedProject, manifestFor } from "../manifest_writer.ts";
-import { isoDate, type Policy } from "../policy.ts";
+import { ApiError, UsageError } from "../core/errors.ts";
+import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
+import { isoDate, type Policy } from "../assess/policy.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
-import type { Io } from "../io.ts";
+import type { Io } from "./io.ts";
 import { connect, CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
 
 /** The help text of `keydrift import` */

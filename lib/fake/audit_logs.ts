@@ -3,10 +3,10 @@
  * `audit_log.events` plus one `api_key.created` per key with `created_by`), newest first, and
  * served with the spec's filters and `after`/`before` cursor paging.
  */
-import type { FakeAdminKey, FakeAuditLog } from "./org_state.ts";
-import type { FakeProject, FakeUser } from "./state.ts";
+
+import type { FakeAdminKey, FakeAuditLog, FakeProject, FakeUser, Json } from "./types.ts";
 import { AUDIT_EVENT_TYPES } from "./audit_event_types.ts";
-import { errorEnvelope, type Json } from "./wire.ts";
+import { errorEnvelope } from "./wire.ts";
 import { badParam, cursorPage, type Served } from "./paging.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -2,21 +2,8 @@
  * Fault injection for the fake: the faults a state file may declare, the ones that replace a
  * response before the route is served, and the ones that corrupt a successful body.
  */
-import { errorEnvelope, type Json } from "./wire.ts";
-
-/**
- * Where a fault fires. `list` is a key-listing page; `key` a key retrieve; `project` a project
- * retrieve; `audit_logs`, `usage` and `admin_keys` those endpoints (any page, or `page`).
- */
-export type FaultTarget =
-  | "list"
-  | "key"
-  | "project"
-  | "projects"
-  | "audit_logs"
-  | "usage"
-  | "admin_keys"
-  | "any";
+import type { Fault, FaultKind, FaultTarget, Json } from "./types.ts";
+import { errorEnvelope } from "./wire.ts";
 
 /** Every target a fault can name */
 export const FAULT_TARGETS: readonly FaultTarget[] = [
@@ -29,22 +16,6 @@ export const FAULT_TARGETS: readonly FaultTarget[] = [
   "admin_keys",
   "any",
 ];
-
-/** What a fault does to a response */
-export type FaultKind =
-  | "status"
-  | "malformed"
-  | "truncated"
-  | "html"
-  | "wrong_shape"
-  | "no_has_more"
-  | "no_last_id"
-  | "loop_cursor"
-  | "empty_page_has_more"
-  | "duplicate"
-  | "ownerless"
-  | "hang"
-  | "reset";
 
 /** Every kind of fault */
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -62,20 +33,6 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "hang",
   "reset",
 ];
-
-/** A fault injected into the fake's answers: which requests, what kind, and its details */
-export interface Fault {
-  on: FaultTarget;
-  kind: FaultKind;
-  project?: string;
-  /** 1-based page of a listing; default every page. */
-  page?: number;
-  status?: number;
-  retry_after?: string;
-  retry_after_ms?: string;
-  /** How many times the fault fires; default every time. */
-  times?: number;
-}
 
 /** Builds the fake's HTTP response from a status, a body and headers */
 export type Respond = (

@@ -3,9 +3,10 @@
  * with cursor paging, the owner_project_access filter, bearer auth, error envelopes,
  * `x-request-id`, and fault injection. It shares no code with the client.
  */
-import type { FakeProject, FakeState } from "./state.ts";
-import { timerSleep } from "../deps.ts";
-import { bodyFault, type Fault, transportFault } from "./faults.ts";
+
+import type { FakeProject, FakeState, Fault, Json } from "./types.ts";
+import { timerSleep } from "../core/deps.ts";
+import { bodyFault, transportFault } from "./faults.ts";
 import { authenticate, uriTooLong } from "./auth.ts";
 import { serveAuditLogs } from "./audit_logs.ts";
 import { serveAdminKeys } from "./admin_keys.ts";
@@ -13,7 +14,6 @@ import { serveUsage } from "./usage.ts";
 import { badParam, cursorPage, notFound, type Served } from "./paging.ts";
 import {
   errorEnvelope,
-  type Json,
   keyObject,
   ownerAccess,
   projectObject,

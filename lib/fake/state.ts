@@ -3,20 +3,25 @@
  * members, service accounts, keys, faults), loaded into an in-memory {@link FakeState}.
  * Timestamps may be Unix seconds, ISO dates, or relative to the fake's clock (`-97d`, `+3h`, `now`).
  */
+import type {
+  FakeKey,
+  FakeOptions,
+  FakeProject,
+  FakeServiceAccount,
+  FakeState,
+  FakeUser,
+  Fault,
+} from "./types.ts";
 import { withinCap } from "./cap.ts";
-import type { JsonSchema } from "../schema.ts";
-import { type FullReader, parseAndCheck } from "../yaml_check.ts";
-import type { ManifestProblem } from "../errors.ts";
+import type { JsonSchema } from "../yaml/json_schema.ts";
+import { type FullReader, parseAndCheck } from "../yaml/check.ts";
+import type { ManifestProblem } from "../core/errors.ts";
 import {
   ACTOR_SCHEMA,
-  type ActorRef,
   ADMIN_KEYS_SCHEMA,
   AUDIT_LOG_SCHEMA,
   buildAdminKeys,
   buildUsage,
-  type FakeAdminKey,
-  type FakeAuditLog,
-  type FakeUsage,
   list,
   obj,
   s,
@@ -25,90 +30,11 @@ import {
   USAGE_SCHEMA,
 } from "./org_state.ts";
 import { buildAuditLog } from "./audit_logs.ts";
-import { type Fault, FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
+import { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
 
-export type { FakeAdminKey, FakeAuditLog, FakeUsage } from "./org_state.ts";
+export type * from "./types.ts";
 
-/** A user of the fake organisation */
-export interface FakeUser {
-  id: string;
-  name: string;
-  email: string;
-  created_at: number;
-}
-
-/** A project member: a user and their role */
-export interface FakeMember {
-  user: string;
-  role: string;
-}
-
-/** A service account of a fake project */
-export interface FakeServiceAccount {
-  id: string;
-  name: string;
-  role: string;
-  created_at: number;
-}
-
-/** A project API key in the fake organisation */
-export interface FakeKey {
-  id: string;
-  name: string;
-  owner: string;
-  created_at: number;
-  last_used_at: number | null;
-  expires_at: number | null;
-  redacted_value: string;
-  /** Usage records (the usage endpoints). */
-  usage: FakeUsage[];
-  /** Who created it, as written in the state file (its audit event is built when loaded). */
-  created_by?: ActorRef;
-}
-
-/** A project of the fake organisation, with its members, service accounts and keys */
-export interface FakeProject {
-  id: string;
-  name: string | null;
-  status: "active" | "archived";
-  created_at: number;
-  archived_at: number | null;
-  members: FakeMember[];
-  service_accounts: FakeServiceAccount[];
-  keys: FakeKey[];
-}
-
-export type { Fault, FaultKind, FaultTarget } from "./faults.ts";
 export { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
-
-/** How the fake behaves: optional fields, latency, rate limit and URL length limit */
-export interface FakeOptions {
-  /** Emit `expires_at` on keys (default true); false mimics servers that predate the field. */
-  expires_at: boolean;
-  latency_ms: number;
-  /** Requests per second before 429s; 0 = unlimited. */
-  rate_limit_rps: number;
-  /**
-   * Longest path + query accepted; longer gets the edge's 414 (default 32,768: Cloudflare, in front
-   * of api.openai.com, documents a 414 above 32 KB); 0 = no limit.
-   */
-  max_url_bytes: number;
-}
-
-/**
- * The fake organisation the fake API serves: its clock, users, projects, admin keys, audit log,
- * faults and options
- */
-export interface FakeState {
-  /** The state's clock in Unix seconds (the default `end_time` of usage queries). */
-  now: number;
-  users: FakeUser[];
-  projects: FakeProject[];
-  admin_keys: FakeAdminKey[];
-  audit_log: FakeAuditLog;
-  faults: Fault[];
-  options: FakeOptions;
-}
 
 /** The state file's schema. */
 export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {

@@ -2,9 +2,8 @@
  * `GET /organization/usage/completions` and `/organization/usage/embeddings`: time buckets over the
  * keys' usage records, with the spec's filters, `group_by`, `limit` and `page` / `next_page`.
  */
-import type { UsageEndpoint } from "./org_state.ts";
-import type { FakeState } from "./state.ts";
-import type { Json } from "./wire.ts";
+
+import type { FakeState, Json, UsageEndpoint } from "./types.ts";
 import { arrayParam } from "./audit_logs.ts";
 import { badParam, intParam, type Served } from "./paging.ts";
 

@@ -5,9 +5,9 @@
  * renderer makes them inert for its format, except `curlLine`, which is safe by construction
  * (printable ASCII, every server string percent-encoded or inside single quotes).
  */
-import { isoDate } from "../policy.ts";
-import type { AuditActor, Drift, Enriched, Finding, KeyEvent, Remediation } from "../types.ts";
-import { grouped } from "../grouped.ts";
+import { isoDate } from "../assess/policy.ts";
+import type { AuditActor, Drift, Enriched, Finding, KeyEvent, Remediation } from "../core/types.ts";
+import { grouped } from "../core/grouped.ts";
 
 /** Who acted, as briefly as the event allows. */
 export function actorText(a: AuditActor | null): string {

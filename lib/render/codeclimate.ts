@@ -5,10 +5,10 @@
  * character raw).
  * https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format
  */
-import type { Report } from "../report.ts";
-import type { Drift, Finding, RunError, Severity } from "../types.ts";
+import type { Report } from "../report/report.ts";
+import type { Drift, Finding, RunError, Severity } from "../core/types.ts";
 import { driftMessage, findingMessage } from "./_shared.ts";
-import { digest, fingerprinter } from "../fingerprint.ts";
+import { digest, fingerprinter } from "../enrich/fingerprint.ts";
 import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";

@@ -1,29 +1,21 @@
 /**
  * `json`: the stable, versioned machine format (SPEC section 6). Its shape is the schema in
- * `lib/report_schema.ts` (imported for its types only, so rendering never loads TypeBox).
+ * `lib/report/schema.ts` (imported for its types only, so rendering never loads TypeBox).
  */
-import type { Report, Summary } from "../report.ts";
+import { FORMAT_VERSION } from "../report/format_version.ts";
+import type { Report, Summary } from "../report/report.ts";
 import type {
   JsonDrift,
   JsonFinding,
   JsonOwner,
   JsonReport,
   JsonSummary,
-} from "../report_schema.ts";
-import type { Drift, Enriched, Finding, OwnerRef, SourceLocation } from "../types.ts";
+} from "../report/schema.ts";
+import type { Drift, Enriched, Finding, OwnerRef, SourceLocation } from "../core/types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 import { enrichedFields } from "./_enrich.ts";
 
-/**
- * The report format's version: additive changes bump the minor version (README lists each).
- * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). 1.2 added
- * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
- * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`. 1.3 added
- * `baselined` and `key_type` on drift items and findings (`project_id` null for admin keys),
- * `summary.baselined`, `baseline_file`, `baseline_resolved` and `admin_keys_checked`. 1.4 added
- * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
- */
-export const FORMAT_VERSION = "1.4";
+export { FORMAT_VERSION } from "../report/format_version.ts";
 
 /** True only when A and B are the same type (each assignable to the other). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -3,7 +3,7 @@
  * that grow with the report a `(report, options) => Iterable<string>` that the CLI writes piece by
  * piece (`renderChunks`), so memory holds the report, not every rendered copy of it.
  */
-import type { Report } from "../report.ts";
+import type { Report } from "../report/report.ts";
 import type { RenderOptions } from "./options.ts";
 import { renderText, textChunks } from "./text.ts";
 import { renderJson } from "./json.ts";

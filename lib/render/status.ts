@@ -2,8 +2,8 @@
  * The one status line every `check` run ends with on stderr (unless `-q`): what was checked, the
  * outcome, and why the exit code is what it is. Pure: a function of the report.
  */
-import { isFailing, type Report } from "../report.ts";
-import { grouped } from "../grouped.ts";
+import { isFailing, type Report } from "../report/report.ts";
+import { grouped } from "../core/grouped.ts";
 import { capField } from "./inert.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
