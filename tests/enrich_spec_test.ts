@@ -6,11 +6,12 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { all, assertSpec, envelope, frontDoor, json, wire } from "./_spec_servers.ts";
 import { NOW, NOW_S } from "./_helpers.ts";
-import { enrich, type EnrichRequest, readEnrichment } from "../lib/enrich/enrich.ts";
+import { enrich, type EnrichRequest } from "../lib/enrich/enrich.ts";
+import { readEnrichment } from "../lib/commands/enrichment.ts";
+import { type Assessment, emptyAssessment } from "../lib/assess/assessment.ts";
 import { buildReport } from "../lib/report/report.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { Drift, Finding } from "../lib/core/types.ts";
-import type { RemediationContext } from "../lib/enrich/remediation.ts";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400;
@@ -36,19 +37,16 @@ const finding = (keyId: string, policy: string): Finding => ({
   location: { file: "keydrift.yaml", line: 3, column: 5 },
 });
 
-function report(drift: Drift[], findings: Finding[]) {
-  return buildReport({
-    manifest: null,
+/** An assessment of these items; every key was created 50 days before the clock. */
+function assessed(drift: Drift[], findings: Finding[]): Assessment {
+  const keys = [...drift, ...findings].map((x): [string, number] => [x.keyId!, NOW_S - 50 * DAY]);
+  return {
+    ...emptyAssessment(null, POLICIES),
     drift,
-    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
     findings,
-    notes: [],
-    errors: [],
     liveKeys: 3,
-    failOn: "error",
-    projects: 1,
-    policies: POLICIES,
-  });
+    facts: { now: NOW_S, createdAt: new Map(keys), owners: new Map(), options: new Map() },
+  };
 }
 
 const CARL_SESSION = {
@@ -150,24 +148,20 @@ function server(
   });
 }
 
-const CTX: RemediationContext = {
-  now: NOW_S,
-  createdAt: () => NOW_S - 50 * DAY,
-  declaredOwner: () => undefined,
-  option: () => undefined,
-};
 const REQ: EnrichRequest = { attribute: true, usageDays: 7 };
 const base = () =>
-  report([unexpected("key_old"), unexpected("key_bot")], [finding("key_idle", "key-never-used")]);
+  assessed([unexpected("key_old"), unexpected("key_bot")], [finding("key_idle", "key-never-used")]);
 
 async function run(
   audit: "ok" | "disabled" | "denied",
   tweak: { events?: Json[]; counts?: Record<string, Json> } = {},
 ) {
   const w = wire(server({ audit, ...tweak }));
-  const r = base();
-  const data = await readEnrichment(w.core, r, REQ, { now: NOW, createdAt: CTX.createdAt });
-  return { before: r, after: enrich(r, data, REQ, CTX), requests: w.requests };
+  const a = base();
+  const data = await readEnrichment(w.core, a, REQ, NOW);
+  const enriched = enrich(a, data, REQ);
+  const report = (x: Assessment) => buildReport(x, { failOn: "error" });
+  return { before: report(a), after: report(enriched), requests: w.requests };
 }
 
 Deno.test("against a spec server: attribution from api_key.created (email, time, IP; service account), usage counts, one GET each", async () => {

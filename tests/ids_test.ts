@@ -13,6 +13,7 @@ import {
   remediateFinding,
   type RemediationContext,
 } from "../lib/enrich/remediation.ts";
+import { entryKey } from "../lib/assess/assessment.ts";
 import { readAdminKey } from "../lib/api/admin_keys.ts";
 import { ApiError } from "../lib/core/errors.ts";
 import { ORG } from "../lib/core/types.ts";
@@ -75,9 +76,11 @@ Deno.test("pathSegment() encodes !'()* too, and a path built from ids that pass 
 
 const CTX: RemediationContext = {
   now: 1_800_000_000,
-  createdAt: () => undefined,
-  declaredOwner: () => ({ type: "service_account", name: "bot", id: "svc!'()*" }),
-  option: () => undefined,
+  createdAt: new Map(),
+  owners: new Map([
+    [entryKey("proj (x)", "ci"), { type: "service_account", name: "bot", id: "svc!'()*" }],
+  ]),
+  options: new Map(),
 };
 const at = { file: "keydrift.yaml", line: 3, column: 5 };
 

@@ -6,6 +6,7 @@
 import { sarifText, textSafe } from "../lib/render/inert.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { buildReport, type Report } from "../lib/report/report.ts";
+import { emptyAssessment } from "../lib/assess/assessment.ts";
 import type { Drift, Finding } from "../lib/core/types.ts";
 import { CHUNKED, type FormatName, renderChunks, RENDERERS } from "../lib/render/mod.ts";
 import { toJson } from "../lib/render/json.ts";
@@ -45,17 +46,11 @@ function report(
     location: loc(i + 1),
   }));
   return buildReport({
-    policies: POLICIES,
-    manifest: null,
+    ...emptyAssessment(null, POLICIES, [{ message: error, projectId: "proj_1" }]),
     drift,
-    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
     findings,
-    notes: [],
-    errors: [{ message: error, projectId: "proj_1" }],
     liveKeys: n,
-    failOn: "error",
-    projects: 4,
-  });
+  }, { failOn: "error" });
 }
 
 const opts = { color: false, root: "/repo" };

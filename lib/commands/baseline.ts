@@ -17,7 +17,8 @@ import {
 } from "../enrich/baseline.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
 
@@ -93,22 +94,23 @@ export async function baselineCommand(
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
   const manifest = scope(loaded.manifest, v.project ?? []);
-  const { report } = await assessLive(io, manifest, policies, connection, {
+  const now = io.deps.now();
+  const client = await openClient(io, connection);
+  // Every item is recorded whatever its severity.
+  const assessed = await assessLive(io, client, manifest, policies, {
+    now,
     noWaivers: v["no-waivers"] === true,
-    // Every item is recorded whatever its severity; the level only shapes the report's status.
-    failOn: "warning",
+    log: connection.log,
   });
-  if (report.status === "error") {
+  if (assessed.errors.length) {
     throw new UsageError(
-      `the check could not complete, so no baseline was written: ${
-        report.errors[0]?.message ?? "unknown error"
-      }`,
+      `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
       "baseline",
     );
   }
   const today = isoDate(io.deps.now() / 1000);
-  const entries = old ? pruned(old, report) : entriesFor(report, today);
-  const text = serializeBaseline(entries, { version: report.tool.version, created: today });
+  const entries = old ? pruned(old, assessed) : entriesFor(assessed, today);
+  const text = serializeBaseline(entries, { version: VERSION, created: today });
   try {
     await io.writeFile(output, [text], { createNew: !v.force && !v.prune });
   } catch (e) {

@@ -152,6 +152,13 @@ export async function connect(
   return { client, secret: key };
 }
 
+/** Connects for a command, and has every output scrubbed of the admin key in use. */
+export async function openClient(io: Io, o: ConnectOptions): Promise<AdminClient> {
+  const { client, secret } = await connect(io.deps, o);
+  if (secret) io.addSecret(secret);
+  return client;
+}
+
 /** An admin key file is a few hundred bytes; anything larger is not one. */
 export const MAX_KEY_FILE_BYTES = FILE_CAPS["admin key file"];
 

@@ -8,16 +8,18 @@
  * `check --baseline` marks known items, which then do not fail the run; entries that no longer
  * occur are listed as resolved. Pure: no IO here.
  */
-import { exitCodeFor, openCounts, type Report, statusFor } from "../report/report.ts";
+import type { Assessment } from "../assess/assessment.ts";
+import { VERSION } from "../core/version.ts";
 import { driftMessage, findingMessage } from "../render/_shared.ts";
 import { canonical, identifier, type Identity } from "./fingerprint.ts";
 import {
   type Baseline,
   type BaselineEntry,
   type BaselineMismatch,
+  type BaselineOutcome,
   byFingerprint,
 } from "./baseline_file.ts";
-import { type Drift, type Finding, ORG } from "../core/types.ts";
+import type { Drift, Finding } from "../core/types.ts";
 
 export {
   type Baseline,
@@ -31,7 +33,7 @@ export {
 
 /** Each drift item and finding of a report with its identity and fingerprint, in report order. */
 export function* identified(
-  r: Pick<Report, "drift" | "findings">,
+  r: Pick<Assessment, "drift" | "findings">,
 ): Generator<[Drift | Finding, Identity, string]> {
   const next = identifier();
   for (const x of [...r.drift, ...r.findings]) {
@@ -41,45 +43,45 @@ export function* identified(
 }
 
 /**
- * The entries recording every drift item and finding of `report` except waived findings (the
- * waiver governs those, and its expiry must fail the run), sorted by fingerprint.
+ * The entries recording every drift item and finding of `a` except waived findings (the waiver
+ * governs those, and its expiry must fail the run), sorted by fingerprint.
  */
-export function entriesFor(report: Report, today: string): BaselineEntry[] {
+export function entriesFor(a: Assessment, today: string): BaselineEntry[] {
   const out: BaselineEntry[] = [];
-  for (const [x, id, fingerprint] of identified(report)) {
+  for (const [x, id, fingerprint] of identified(a)) {
     if ("waived" in x && x.waived) continue;
     out.push({
       fingerprint,
       ...id,
       summary: "kind" in x ? driftMessage(x) : findingMessage(x),
       recorded: today,
-      tool_version: report.tool.version,
+      tool_version: VERSION,
     });
   }
   return out.sort(byFingerprint);
 }
 
 /**
- * The entries of `old` whose items still occur in `report` (for `baseline --prune`); entries
- * about what this run did not check (other projects) are kept.
+ * The entries of `old` whose items still occur in `a` (for `baseline --prune`); entries about
+ * what this run did not check (other projects) are kept.
  */
-export function pruned(old: Baseline, report: Report): BaselineEntry[] {
-  const { hits } = matches(old, report);
-  const checked = inScope(report);
+export function pruned(old: Baseline, a: Assessment): BaselineEntry[] {
+  const { hits } = matches(old, a);
+  const checked = inScope(a);
   return old.entries.filter((e, i) => hits.has(i) || !checked(e)).sort(byFingerprint);
 }
 
 /** Whether a run read what an entry is about (its project, or the admin keys). */
-function inScope(report: Report): (e: BaselineEntry) => boolean {
-  const scope = new Set(report.declared.map((p) => p.projectId).filter((id) => id !== ORG));
-  return (e) => e.project_id === null ? report.adminKeysChecked === true : scope.has(e.project_id);
+function inScope(a: Assessment): (e: BaselineEntry) => boolean {
+  const scope = new Set(a.manifest?.projects.map((p) => p.id));
+  return (e) => e.project_id === null ? a.adminKeysChecked : scope.has(e.project_id);
 }
 
 /**
  * Which entry hides which item (the entry's fingerprint and identity are both the item's), and the
  * entries that share only one of them with an item.
  */
-function matches(baseline: Baseline, report: Pick<Report, "drift" | "findings">) {
+function matches(baseline: Baseline, report: Pick<Assessment, "drift" | "findings">) {
   const byFp = new Map(baseline.entries.map((e, i) => [e.fingerprint, i]));
   const byId = new Map(baseline.entries.map((e, i) => [canonical(e), i]));
   const hidden = new Set<Drift | Finding>();
@@ -110,33 +112,30 @@ function matches(baseline: Baseline, report: Pick<Report, "drift" | "findings">)
 }
 
 /**
- * The report with `baseline` applied: known items marked `baselined` (they no longer fail the run
- * or count as open drift or findings), `summary.baselined`, the entries that no longer occur, and
- * the entries that resemble an item without hiding it. An error run stays an error run, and claims
- * nothing resolved (what it could not read is unknown).
+ * The assessment with `baseline` applied: known items marked `baselined` (the report then counts
+ * them apart, and they do not fail the run), the entries that no longer occur, and the entries that
+ * resemble an item without hiding it. A run with read errors claims nothing resolved (what it
+ * could not read is unknown). Status, summary and exit code are the report's to decide.
  */
-export function applyBaseline(report: Report, baseline: Baseline): Report {
-  const { hidden, hits, mismatched, odd } = matches(baseline, report);
+export function markBaseline<A extends Assessment>(
+  a: A,
+  baseline: Baseline,
+): A & { baseline: BaselineOutcome } {
+  const { hidden, hits, mismatched, odd } = matches(baseline, a);
   const mark = <T extends Drift | Finding>(x: T): T =>
     hidden.has(x) ? { ...x, baselined: true } : x;
-  const drift = report.drift.map(mark);
-  const findings = report.findings.map(mark);
-  const checked = inScope(report);
-  const resolved = report.status === "error"
+  const checked = inScope(a);
+  const resolved = a.errors.length
     ? []
     : baseline.entries.filter((e, i) => !hits.has(i) && !odd.has(i) && checked(e));
-  const exitCode = exitCodeFor({ errors: report.errors, drift, findings, failOn: report.failOn });
   return {
-    ...report,
-    drift,
-    findings,
-    exitCode,
-    status: statusFor(exitCode),
-    summary: { ...report.summary, ...openCounts(drift, findings) },
+    ...a,
+    drift: a.drift.map(mark),
+    findings: a.findings.map(mark),
     baseline: {
       file: baseline.file,
       resolved,
-      mismatched: mismatched.sort((a, b) => a.location.line - b.location.line),
+      mismatched: mismatched.sort((x, y) => x.location.line - y.location.line),
     },
   };
 }

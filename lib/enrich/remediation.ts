@@ -10,8 +10,8 @@
  * waiver; its reason and expiry are yours to write).
  */
 import { DAY } from "../assess/policy.ts";
+import { entryKey, type RunFacts } from "../assess/assessment.ts";
 import type {
-  DeclaredOwner,
   Drift,
   Finding,
   Remediation,
@@ -27,20 +27,8 @@ export const MAX_EXPIRES_IN = 31_536_000;
 /** The expiry proposed for a key that has none: 90 days, a common rotation period. */
 export const DEFAULT_EXPIRES_IN = 90 * DAY;
 
-/**
- * What remediation needs to know beyond a drift item: the clock, key creation times, declared
- * owners
- */
-export interface RemediationContext {
-  /** The run's clock, Unix seconds. */
-  now: number;
-  /** A live key's `created_at` (Unix seconds), when known. */
-  createdAt(keyId: string): number | undefined;
-  /** The declared owner of a project's entry, by name (for a missing key). */
-  declaredOwner(projectId: string, keyName: string): DeclaredOwner | undefined;
-  /** An option of a policy as this run used it (manifest value or default). */
-  option(policy: string, name: string): unknown;
-}
+/** What remediation needs to know of the run: its clock, key creation times, declared owners. */
+export type RemediationContext = RunFacts;
 
 /**
  * One percent-encoded path segment. Every id here passed the id rule where it entered (a server
@@ -80,7 +68,9 @@ export function remediateDrift(d: Drift, ctx: RemediationContext): Remediation {
         )
         : edit(d, { add_entry: { name: d.keyName } }, "Declare the key in the manifest.");
     case "missing": {
-      const owner = d.keyName === null ? undefined : ctx.declaredOwner(d.projectId, d.keyName);
+      const owner = d.keyName === null
+        ? undefined
+        : ctx.owners.get(entryKey(d.projectId, d.keyName));
       if (owner?.type === "service_account" && owner.id) {
         return {
           method: "POST",
@@ -153,8 +143,8 @@ export function remediateFinding(f: Finding, ctx: RemediationContext): Remediati
     return expire(f.projectId, f.keyId, DEFAULT_EXPIRES_IN, "90 days from now");
   }
   if (f.policy === "key-expiry-too-long") {
-    const max = ctx.option(f.policy, "max_days");
-    const created = ctx.createdAt(f.keyId);
+    const max = ctx.options.get(f.policy)?.max_days;
+    const created = ctx.createdAt.get(f.keyId);
     if (typeof max === "number" && created !== undefined) {
       const left = created + max * DAY - ctx.now;
       if (left < 1) {

@@ -3,9 +3,11 @@
  * it and nothing else. Exit codes are data: one table, one pure function.
  */
 import type { BaselineOutcome } from "../enrich/baseline_file.ts";
-import type { DiffCounts } from "../assess/diff.ts";
+import type { EnrichmentStatus } from "../enrich/enrich.ts";
+import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
 import { effectiveSeverity, type Note, type Policy } from "../assess/policy.ts";
 import {
+  type DeclaredKey,
   type Drift,
   type Finding,
   type Manifest,
@@ -99,32 +101,6 @@ export interface Report {
   enrichment?: EnrichmentStatus;
 }
 
-/** Per enrichment asked for: null error when it was read, else why it could not be. */
-export interface EnrichmentStatus {
-  attribution: { error: string | null } | null;
-  usage: { days: number; error: string | null } | null;
-}
-
-/**
- * Everything a report is built from: the manifest, drift, counts, findings, notes, errors and
- * the run's settings
- */
-export interface ReportInput {
-  manifest: Manifest | null;
-  drift: Drift[];
-  counts: DiffCounts;
-  findings: Finding[];
-  notes: Note[];
-  errors: RunError[];
-  liveKeys: number;
-  failOn: FailOn;
-  /** Projects in scope (after --project). */
-  projects: number;
-  policies: readonly Policy[];
-  /** Whether the organisation's admin keys were read and compared (issue 14). */
-  adminKeysChecked?: boolean;
-}
-
 /** Whether a severity reaches `--fail-on`. */
 export function fails(severity: Severity, failOn: FailOn): boolean {
   return failOn === "warning" || severity === "error";
@@ -143,7 +119,7 @@ export function isFailing(
 
 /** The exit code for a report's contents: errors first, then anything at or above fail-on. */
 export function exitCodeFor(
-  input: Pick<ReportInput, "errors" | "drift" | "findings" | "failOn">,
+  input: Pick<Assessment, "errors" | "drift" | "findings"> & RunSettings,
 ): 0 | 1 | 2 {
   if (input.errors.length) return EXIT_CODES.error;
   const failing = input.drift.some((d) => isFailing(d, input.failOn)) ||
@@ -189,73 +165,93 @@ export function openCounts(
   };
 }
 
-/** Builds the one report every renderer reads. */
-export function buildReport(input: ReportInput): Report {
-  const scoped = new Set(input.manifest?.projects.map((p) => p.id) ?? []);
-  const declared =
-    (input.manifest?.projects.reduce((n, p) => n + (scoped.has(p.id) ? p.keys.length : 0), 0) ??
-      0) + (input.adminKeysChecked ? input.manifest?.adminKeys?.keys.length ?? 0 : 0);
-  const counts = openCounts(input.drift, input.findings);
-  // Nothing is baselined yet: every changed key is a managed one.
-  const managed = input.counts.inSync + counts.changed;
-  const exitCode = exitCodeFor(input);
+/** What the stages after `assess` may have added to the assessment a report is built from. */
+export type ReportInput = Assessment & {
+  /** Set by `enrich` when `--attribute` or `--usage` was asked for. */
+  enrichment?: EnrichmentStatus;
+  /** Set by `markBaseline` (`check --baseline`). */
+  baseline?: BaselineOutcome;
+};
+
+/** The run's settings that decide the verdict. */
+export interface RunSettings {
+  failOn: FailOn;
+}
+
+/**
+ * Builds the one report every renderer reads, from the assessment as the later stages left it:
+ * the only place that decides the run's summary, status and exit code.
+ */
+export function buildReport(a: ReportInput, settings: RunSettings): Report {
+  const manifest = a.manifest;
+  const declared = (manifest?.projects.reduce((n, p) => n + p.keys.length, 0) ?? 0) +
+    (a.adminKeysChecked ? manifest?.adminKeys?.keys.length ?? 0 : 0);
+  const counts = openCounts(a.drift, a.findings);
+  // A changed key is a managed one, baselined or not.
+  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length;
+  const exitCode = exitCodeFor({ ...a, failOn: settings.failOn });
   return {
     tool: { name: "keydrift", version: VERSION },
     status: statusFor(exitCode),
     exitCode,
-    failOn: input.failOn,
-    manifestFiles: input.manifest?.files ?? [],
+    failOn: settings.failOn,
+    manifestFiles: manifest?.files ?? [],
     summary: {
-      projects: input.projects,
+      projects: manifest?.projects.length ?? 0,
       declared_keys: declared,
-      live_keys: input.liveKeys,
-      in_sync_keys: input.counts.inSync,
+      live_keys: a.liveKeys,
+      in_sync_keys: a.counts.inSync,
       missing: counts.missing,
       unexpected: counts.unexpected,
       changed: counts.changed,
       ambiguous: counts.ambiguous,
       project_drift: counts.project_drift,
-      ambiguous_candidates: input.counts.candidates,
-      ignored: input.counts.ignored,
-      in_missing_projects: input.counts.inMissingProjects,
+      ambiguous_candidates: a.counts.candidates,
+      ignored: a.counts.ignored,
+      in_missing_projects: a.counts.inMissingProjects,
       policy_errors: counts.policy_errors,
       policy_warnings: counts.policy_warnings,
-      waived: input.findings.filter((f) => f.waived).length,
+      waived: a.findings.filter((f) => f.waived).length,
       baselined: counts.baselined,
       managed_keys: managed,
-      coverage: input.liveKeys === 0 ? 100 : Math.floor((managed / input.liveKeys) * 100),
+      coverage: a.liveKeys === 0 ? 100 : Math.floor((managed / a.liveKeys) * 100),
     },
-    drift: input.drift,
-    findings: [...input.findings].sort(findingOrder),
-    errors: input.errors,
-    notes: input.notes,
-    rules: input.policies.map((p) => ({
+    drift: a.drift,
+    findings: a.findings,
+    errors: a.errors,
+    notes: a.notes,
+    rules: a.policies.map((p) => ({
       id: p.id,
       summary: p.summary,
       rationale: p.rationale,
       source: p.source,
       defaultSeverity: p.defaultSeverity,
-      severity: input.manifest ? effectiveSeverity(p, input.manifest) : p.defaultSeverity,
+      severity: manifest ? effectiveSeverity(p, manifest) : p.defaultSeverity,
     })),
-    declared: (input.manifest?.projects ?? []).map((p) => ({
-      projectId: p.id,
-      location: p.location,
-      keys: p.keys.map((k) => ({ name: k.name, id: k.id ?? null, location: k.location })),
-    })).concat(
-      input.adminKeysChecked && input.manifest?.adminKeys
-        ? [{
-          projectId: ORG,
-          location: input.manifest.adminKeys.location,
-          keys: input.manifest.adminKeys.keys.map((k) => ({
-            name: k.name,
-            id: k.id ?? null,
-            location: k.location,
-          })),
-        }]
-        : [],
-    ),
-    adminKeysChecked: input.adminKeysChecked === true,
+    declared: declaredSummary(manifest, a.adminKeysChecked),
+    ...(a.baseline ? { baseline: a.baseline } : {}),
+    adminKeysChecked: a.adminKeysChecked,
+    ...(a.enrichment ? { enrichment: a.enrichment } : {}),
   };
+}
+
+/** The projects in scope and their entries (and the admin keys, when they were checked). */
+function declaredSummary(manifest: Manifest | null, adminKeysChecked: boolean): DeclaredSummary[] {
+  const entries = (keys: readonly DeclaredKey[]) =>
+    keys.map((k) => ({ name: k.name, id: k.id ?? null, location: k.location }));
+  const out: DeclaredSummary[] = (manifest?.projects ?? []).map((p) => ({
+    projectId: p.id,
+    location: p.location,
+    keys: entries(p.keys),
+  }));
+  if (adminKeysChecked && manifest?.adminKeys) {
+    out.push({
+      projectId: ORG,
+      location: manifest.adminKeys.location,
+      keys: entries(manifest.adminKeys.keys),
+    });
+  }
+  return out;
 }
 
 /** A report for a run that failed before it could compare anything. */
@@ -265,23 +261,6 @@ export function errorReport(
   manifest: Manifest | null,
   policies: readonly Policy[],
 ): Report {
-  return buildReport({
-    policies,
-    manifest,
-    drift: [],
-    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
-    findings: [],
-    notes: [],
-    errors: [{ message, projectId: null }],
-    liveKeys: 0,
-    failOn,
-    projects: manifest?.projects.length ?? 0,
-  });
-}
-
-function findingOrder(a: Finding, b: Finding): number {
-  const c = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return c(a.projectId, b.projectId) || c(a.keyName ?? "", b.keyName ?? "") ||
-    c(a.keyId ?? "", b.keyId ?? "") ||
-    c(a.policy, b.policy);
+  const errors = [{ message, projectId: null }];
+  return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
 }
