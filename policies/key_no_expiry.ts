@@ -8,8 +8,11 @@ export const keyNoExpiry = definePolicy({
   options: {},
   rationale: "A key without an expiry stays valid until someone remembers to delete it.",
   source: "GitHub fine-grained PAT policy (expiry required); OpenAI key expiration controls",
+  message:
+    "never expires: set an expiry with the key update endpoint, or rotate to an expiring key",
+  remedy: { action: "set_expiry", days: 90 },
   forProject: () => (key) => {
     if (typeof key.expiresAt === "number") return null;
-    return "never expires: set an expiry with the key update endpoint, or rotate to an expiring key";
+    return {};
   },
 });

@@ -10,6 +10,7 @@ import { enrich, type EnrichRequest } from "../lib/enrich/enrich.ts";
 import { readEnrichment } from "../lib/commands/enrichment.ts";
 import { type Assessment, emptyAssessment } from "../lib/assess/assessment.ts";
 import { buildReport } from "../lib/report/report.ts";
+import { worded } from "../lib/render/words.ts";
 import { POLICIES } from "../policies/mod.ts";
 import type { Drift, Finding } from "../lib/core/types.ts";
 
@@ -31,7 +32,7 @@ const finding = (keyId: string, policy: string): Finding => ({
   projectId: "proj_a",
   keyId,
   keyName: keyId.replace("key_", ""),
-  message: "m",
+  facts: {},
   waived: false,
   waiver: null,
   location: { file: "keydrift.yaml", line: 3, column: 5 },
@@ -200,8 +201,9 @@ Deno.test("against a spec server: attribution from api_key.created (email, time,
   const idle = after.findings[0];
   assertEquals(idle.attribution, null);
   ok(idle.attributionError?.startsWith("no api_key.created or api_key.updated event"));
+  assertEquals(idle.usageContradicts, true);
   assertEquals(
-    idle.usageNote,
+    worded(after).findings[0].usageNote,
     "the usage API counts 12 requests in the last 7 days, which contradicts last_used_at",
   );
   for (const x of [...after.drift, ...after.findings]) ok(x.remediation, JSON.stringify(x));
@@ -259,7 +261,7 @@ Deno.test("against a spec server: an audit event dated in the future (2029) and 
   const idle = after.findings[0];
   assertEquals(idle.usage, null);
   ok(/"input_tokens" is 1152921504606846976/.test(idle.usageError!), idle.usageError);
-  assertEquals(idle.usageNote, undefined, "no note from counts that are unknown");
+  assertEquals(idle.usageContradicts, undefined, "no note from counts that are unknown");
   assertEquals([after.status, after.exitCode, after.summary], [
     before.status,
     before.exitCode,

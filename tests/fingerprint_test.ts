@@ -69,7 +69,7 @@ function finding(keyId: string | null, keyName: string | null): Finding {
     projectId: "proj_a",
     keyId,
     keyName,
-    message: "unused",
+    facts: {},
     waived: false,
     waiver: null,
     location: null,

@@ -19,6 +19,7 @@ import { ApiError } from "../lib/core/errors.ts";
 import { ORG } from "../lib/core/types.ts";
 import type { Drift, Finding } from "../lib/core/types.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";
+import { POLICIES } from "../policies/mod.ts";
 import { assertUnknown, BOT, check, key, KEYS, list, MANIFEST, realApi } from "./_real_api.ts";
 
 const REFUSED: [string, RegExp][] = [
@@ -83,6 +84,7 @@ const CTX: RemediationContext = {
   options: new Map(),
 };
 const at = { file: "keydrift.yaml", line: 3, column: 5 };
+const policy = (id: string) => POLICIES.find((p) => p.id === id);
 
 Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, POST expiry, POST service-account key, admin key", () => {
   const odd = "key!'()*";
@@ -102,7 +104,7 @@ Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, 
     projectId: "proj (x)",
     keyId: odd,
     keyName: "ci",
-    message: "m",
+    facts: {},
     waived: false,
     waiver: null,
     location: at,
@@ -110,14 +112,21 @@ Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, 
   });
   const keyPath = "/organization/projects/proj%20%28x%29/api_keys/key%21%27%28%29%2A";
   assertEquals(remediateDrift(drift("unexpected"), CTX).path, keyPath);
-  assertEquals(remediateFinding(finding("key-no-expiry"), CTX).path, keyPath);
-  assertEquals(remediateFinding(finding("key-expired"), CTX).path, keyPath);
+  assertEquals(
+    remediateFinding(finding("key-no-expiry"), policy("key-no-expiry"), CTX).path,
+    keyPath,
+  );
+  assertEquals(remediateFinding(finding("key-expired"), policy("key-expired"), CTX).path, keyPath);
   assertEquals(
     remediateDrift(drift("missing", { keyId: null }), CTX).path,
     "/organization/projects/proj%20%28x%29/service_accounts/svc%21%27%28%29%2A/api_keys",
   );
   assertEquals(
-    remediateFinding(finding("key-expired", { projectId: ORG, keyType: "admin" }), CTX).path,
+    remediateFinding(
+      finding("key-expired", { projectId: ORG, keyType: "admin" }),
+      policy("key-expired"),
+      CTX,
+    ).path,
     "/organization/admin_api_keys/key%21%27%28%29%2A",
   );
 });

@@ -7,6 +7,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { RENDERERS } from "../lib/render/mod.ts";
+import { worded } from "../lib/render/words.ts";
 import {
   capField,
   FIELD_MAX,
@@ -189,7 +190,7 @@ for (const status of ["drift", "error"] as const) {
       assertEquals(doc.drift[2].key_name, capField(s), name);
       assertEquals(doc.drift[5].owner.name, capField(r.drift[5].live!.owner.name), name);
       assertEquals(doc.drift[5].redacted_value, capField(r.drift[5].live!.redactedValue), name);
-      assertEquals(doc.findings[0].message, capField(r.findings[0].message), name);
+      assertEquals(doc.findings[0].message, capField(worded(r).findings[0].message), name);
       assertEquals(
         doc.errors.map((e: { message: string }) => e.message),
         r.errors.map((e) => capField(e.message)),

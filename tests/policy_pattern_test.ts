@@ -6,6 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { keyNamePattern } from "../policies/key_name_pattern.ts";
+import { fill } from "../lib/render/words.ts";
 import type { LiveProject } from "../lib/core/types.ts";
 import { live, NOW_S, runCli } from "./_helpers.ts";
 
@@ -22,7 +23,8 @@ function verdict(pattern: string, name: string): string | null {
     declared: { id: "p", keys: [] } as never,
     now: NOW_S,
   });
-  return check(live("key_1", name, "bot"), null);
+  const facts = check(live("key_1", name, "bot"), null);
+  return facts && fill(keyNamePattern.message, facts);
 }
 
 Deno.test("patterns that backtrack exponentially in JavaScript finish on a hostile name, with the right answer", () => {

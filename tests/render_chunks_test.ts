@@ -3,6 +3,7 @@
  * piece ends at an item boundary, so the CLI's secret scrubbing (piece by piece) sees every server
  * string whole.
  */
+import { worded } from "../lib/render/words.ts";
 import { sarifText, textSafe } from "../lib/render/inert.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { buildReport, type Report } from "../lib/report/report.ts";
@@ -38,7 +39,7 @@ function report(
     projectId: `proj_${i % 4}`,
     keyId: `key_${i}`,
     keyName: name(i),
-    message: `idle; the server said ${SECRET}`,
+    facts: { days: 120, limit: `90; the server said ${SECRET}` },
     waived: i % 5 === 0,
     waiver: i % 5 === 0
       ? { reason: `because ${SECRET}`, expires: "2099-01-01", state: "active", location: loc(1) }
@@ -46,7 +47,16 @@ function report(
     location: loc(i + 1),
   }));
   return buildReport({
-    ...emptyAssessment(null, POLICIES, [{ message: error, projectId: "proj_1" }]),
+    ...emptyAssessment(null, POLICIES, [
+      {
+        message: error,
+        projectId: "proj_1",
+        kind: "api",
+        status: 500,
+        code: null,
+        requestId: null,
+      },
+    ]),
     drift,
     findings,
     liveKeys: n,
@@ -64,7 +74,7 @@ Deno.test("renderChunks: text, json, sarif, junit and codeclimate in pieces are 
       assertEquals([...renderChunks(f, r, opts, 1)].join(""), whole, f);
       assertEquals([...renderChunks(f, r, opts)].join(""), whole, f);
     }
-    assertEquals(RENDERERS.json(r), JSON.stringify(toJson(r), null, 2) + "\n");
+    assertEquals(RENDERERS.json(r), JSON.stringify(toJson(worded(r)), null, 2) + "\n");
   }
 });
 

@@ -53,9 +53,7 @@ async function readInto(
   const errors: RunError[] = [];
   const fail = (e: unknown, projectId: string | null) => {
     if (!(e instanceof ApiError)) throw e;
-    if (!errors.some((x) => x.message === e.message)) {
-      errors.push({ message: e.message, projectId });
-    }
+    if (!errors.some((x) => x.message === e.message)) errors.push(runError(e, projectId));
   };
   // Key listings start at once, beside the project reads, so the project pages add no round
   // trips. They run as a pool twice as wide as the concurrency (not all at once), so a project's
@@ -124,6 +122,10 @@ async function readInto(
       errors.push({
         message: `Project "${declared.id}" is unknown: it could not be read (see the errors above)`,
         projectId: declared.id,
+        kind: "unknown",
+        status: null,
+        code: null,
+        requestId: null,
       });
     }
   }
@@ -149,8 +151,20 @@ export async function readAdminKeys(
     return { keys, error: null };
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    return { keys: null, error: { message: e.message, projectId: null } };
+    return { keys: null, error: runError(e, null) };
   }
+}
+
+/** A failed read as the report keeps it: the message, and what the API said when it answered. */
+function runError(e: ApiError, projectId: string | null): RunError {
+  return {
+    message: e.message,
+    projectId,
+    kind: "api",
+    status: e.status,
+    code: e.code,
+    requestId: e.requestId,
+  };
 }
 
 type Listing = { keys: LiveKey[]; error: null } | { keys: null; error: unknown };

@@ -12,9 +12,11 @@ import type {
   PolicyOptionSpecs,
   PolicySchemaSource,
 } from "../manifest/schema.ts";
+import { isoDate } from "../core/time.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
+  Facts,
   Finding,
   LiveKey,
   LiveProject,
@@ -49,10 +51,24 @@ export interface ProjectContext<O> {
 }
 
 /**
- * The check of one live key: a message a person can act on, or null when the key complies.
- * `entry` is the manifest entry the key matched, if any.
+ * The check of one live key: what it found, as facts its policy's `message` template words, or
+ * null when the key complies. `entry` is the manifest entry the key matched, if any.
  */
-export type KeyCheck = (key: LiveKey, entry: DeclaredKey | null) => string | null;
+export type KeyCheck = (key: LiveKey, entry: DeclaredKey | null) => Facts | null;
+
+/**
+ * What fixes a policy's finding, as data (the words are `render/`'s):
+ * - `delete_key`: delete the key; `summary` says why, for people.
+ * - `set_expiry`: give the key an expiry, `days` from now, or at the end of the lifetime the
+ *   finding's `lifetime` fact holds (in days from its creation; past it, the fix is a
+ *   replacement, then deleting it).
+ * - `waiver`: no API call fixes it: `summary` says what would (rotate, rename...), or accept the
+ *   finding with a waiver.
+ */
+export type Remedy =
+  | { action: "delete_key"; summary: string }
+  | { action: "set_expiry"; days: number; lifetime?: string }
+  | { action: "waiver"; summary?: string };
 
 /** A built-in (or test-supplied) credential-hygiene policy; `S` are its option specs. */
 export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
@@ -63,6 +79,14 @@ export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
   rationale: string;
   /** Where the threshold comes from (CIS, AWS Config, GitHub, OpenAI guidance). */
   source: string;
+  /**
+   * What a finding says, as a template over its facts: `{days}` is a fact as written, `{at|date}`
+   * a Unix time as `YYYY-MM-DD`, `{owner|owner}` the owner whose `owner_type`, `owner_name` and
+   * `owner_email` facts the finding carries (`user "Ana" <ana@x>`). `render/` fills it.
+   */
+  message: string;
+  /** What fixes a finding (default: a waiver, or fixing the key by hand). */
+  remedy?: Remedy;
   /**
    * The policy's check for the keys of one project. Work shared by the project's keys (grouping
    * them, compiling a pattern) belongs here, so that it is done once per project. (Method syntax
@@ -76,9 +100,10 @@ export function definePolicy<S extends PolicyOptionSpecs>(policy: Policy<S>): Po
   return policy;
 }
 
-/** A warning about the manifest found while evaluating (an unmatched waiver). */
+/** A warning about the manifest found while evaluating: a waiver that matched no finding. */
 export interface Note {
-  message: string;
+  kind: "unused_waiver";
+  waiver: { policy: string; project: string; key: string };
   location: SourceLocation;
 }
 
@@ -115,25 +140,12 @@ export interface ProjectEvaluation {
   waiversUsed: Waiver[];
 }
 
-/** Seconds in a day. */
-export const DAY = 86_400;
+export { DAY, days, isoDate } from "../core/time.ts";
 
-/** Whole days in `seconds`, rounded down. */
-export function days(seconds: number): number {
-  return Math.floor(seconds / DAY);
-}
-
-/** `YYYY-MM-DD` of a Unix-seconds timestamp, in UTC. */
-export function isoDate(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().slice(0, 10);
-}
-
-/** Display form of a key owner: `user "Ana" <ana@x>` or `service account "bot"`. */
-export function ownerLabel(key: LiveKey): string {
+/** A key's owner as facts (`{owner|owner}` in a message template words them). */
+export function ownerFacts(key: LiveKey): Facts {
   const o = key.owner;
-  return o.type === "user"
-    ? `user "${o.name}"${o.email ? ` <${o.email}>` : ""}`
-    : `service account "${o.name}"`;
+  return { owner_type: o.type, owner_name: o.name, owner_email: o.email ?? null };
 }
 
 /** The severity a policy runs at, after the manifest's override. */
@@ -216,8 +228,8 @@ export function evaluateProject(setup: PolicySetup, input: ProjectInput): Projec
   for (const key of project.keys) {
     const entry = matched.get(key.id) ?? null;
     for (const { active, check } of checks) {
-      const message = check(key, entry);
-      if (message === null) continue;
+      const facts = check(key, entry);
+      if (facts === null) continue;
       const waiver = pickWaiver(waivers.get(active.policy.id) ?? [], key, setup.now);
       if (waiver) used.add(waiver.source);
       findings.push({
@@ -226,7 +238,7 @@ export function evaluateProject(setup: PolicySetup, input: ProjectInput): Projec
         projectId: declared.id,
         keyId: key.id,
         keyName: key.name,
-        message,
+        facts,
         waived: waiver?.ref.state === "active",
         waiver: waiver?.ref ?? null,
         location: entry?.location ?? declared.location,
@@ -248,8 +260,8 @@ export function unusedWaiverNotes(
   return waivers
     .filter((w) => !used.has(w) && !w.problem && complete.has(w.project))
     .map((w) => ({
-      message:
-        `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`,
+      kind: "unused_waiver",
+      waiver: { policy: w.policy, project: w.project, key: w.key },
       location: w.location,
     }));
 }

@@ -7,7 +7,8 @@ import type { Io } from "./io.ts";
 import type { Deps } from "../core/deps.ts";
 import { ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
-import { isoDate, type Policy } from "../assess/policy.ts";
+import type { Policy } from "../assess/policy.ts";
+import { isoDate } from "../core/time.ts";
 import {
   type Baseline,
   entriesFor,
@@ -17,6 +18,7 @@ import {
 } from "../enrich/baseline.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
+import { entrySummary } from "../render/baseline_entry.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
@@ -109,7 +111,12 @@ export async function baselineCommand(
     );
   }
   const today = isoDate(io.deps.now() / 1000);
-  const entries = old ? pruned(old, assessed) : entriesFor(assessed, today);
+  const entries = old
+    ? pruned(old, assessed)
+    : entriesFor(assessed, today).map(({ item, entry }) => ({
+      ...entry,
+      summary: entrySummary(item, policies),
+    }));
   const text = serializeBaseline(entries, { version: VERSION, created: today });
   try {
     await io.writeFile(output, [text], { createNew: !v.force && !v.prune });

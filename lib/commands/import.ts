@@ -1,7 +1,8 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
 import { ApiError, UsageError } from "../core/errors.ts";
 import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
-import { isoDate, type Policy } from "../assess/policy.ts";
+import type { Policy } from "../assess/policy.ts";
+import { isoDate } from "../core/time.ts";
 import type { WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import type { Io } from "./io.ts";

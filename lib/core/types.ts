@@ -121,11 +121,26 @@ export interface LiveProject {
   keys: LiveKey[];
 }
 
-/** Something that could not be read, and the project it concerns (null for the whole run) */
+/**
+ * Something that could not be read, and the project it concerns (null for the whole run), with
+ * what the API said when it answered: its HTTP status, error code and request id.
+ */
 export interface RunError {
   message: string;
   projectId: string | null;
+  /** `api`: a read failed; `unknown`: a project left unknown by another failure; `run`: the run
+   * stopped before comparing anything (a usage, manifest or file error). */
+  kind: "api" | "unknown" | "run";
+  /** The HTTP status the API answered, when it answered. */
+  status: number | null;
+  /** The API's error code (`error.code`), when it sent one. */
+  code: string | null;
+  /** The API's request id (`x-request-id`), when it sent one. */
+  requestId: string | null;
 }
+
+/** What a policy found about a key, as values (never a sentence): `{ days: 120, limit: 90 }`. */
+export type Facts = Readonly<Record<string, string | number | boolean | null>>;
 
 /** The kinds of drift between the manifest and live state */
 export type DriftKind =
@@ -196,7 +211,8 @@ export interface Finding extends Enriched {
   projectId: string;
   keyId: string | null;
   keyName: string | null;
-  message: string;
+  /** What the policy found (its rule's message template says it in words). */
+  facts: Facts;
   waived: boolean;
   waiver: WaiverRef | null;
   location: SourceLocation | null;
@@ -265,18 +281,33 @@ export interface KeyUsage {
   output_tokens: number;
 }
 
+/** What a fix does (SPEC 11.3); `edit_manifest` changes the manifest instead of the API. */
+export type FixAction =
+  | "delete_key"
+  | "delete_service_account"
+  | "delete_admin_key"
+  | "set_expiry"
+  | "create_service_account"
+  | "create_key"
+  | "edit_manifest";
+
 /**
  * The Admin API call that would fix a drift item or finding, as data; keydrift never sends it
- * (SPEC 10.5). `method: "EDIT"` is a change to the manifest instead: `path` is `file:line` of the
- * entry (or project) to edit and `body` says what to change (README, "Remediation").
+ * (SPEC 10.5, 11.3). `method: "EDIT"` is a change to the manifest instead: `path` is `file:line` of
+ * the entry (or project) to edit and `body` says what to change (README, "Remediation").
  */
 export interface Remediation {
+  action: FixAction;
   method: "DELETE" | "POST" | "EDIT";
   /** An Admin API path (`/organization/...`), or `file:line` for an edit. */
   path: string;
   body: RemediationBody | null;
-  /** One short sentence for people. */
-  summary: string;
+  /** The objects the fix acts on (null where it names none: an admin key has no project). */
+  ids: { project_id: string | null; key_id: string | null; service_account_id: string | null };
+  /** Whether the published OpenAPI spec has this endpoint; null for a manifest edit. */
+  in_published_spec: boolean | null;
+  /** For a fix that sets or enforces an expiry: counted from now or from the key's creation. */
+  expiry?: { from: "now" | "created"; days: number };
 }
 
 /** What a fix sends (POST) or writes into the manifest (EDIT); README, "Remediation". */
@@ -298,8 +329,8 @@ export interface Enriched {
   attributionError?: string;
   usage?: (KeyUsage & { days: number }) | null;
   usageError?: string;
-  /** key-unused / key-never-used: what the usage API says against `last_used_at`. */
-  usageNote?: string;
+  /** A finding about use (`last_used_at`) that the usage API contradicts: it counts requests. */
+  usageContradicts?: boolean;
   remediation?: Remediation;
 }
 

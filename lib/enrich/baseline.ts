@@ -10,7 +10,6 @@
  */
 import type { Assessment } from "../assess/assessment.ts";
 import { VERSION } from "../core/version.ts";
-import { driftMessage, findingMessage } from "../render/_shared.ts";
 import { canonical, identifier, type Identity } from "./fingerprint.ts";
 import {
   type Baseline,
@@ -42,23 +41,26 @@ export function* identified(
   }
 }
 
+/** A baseline entry before its summary for people (`render/` words it), with its item. */
+export interface EntryFor {
+  item: Drift | Finding;
+  entry: Omit<BaselineEntry, "summary">;
+}
+
 /**
  * The entries recording every drift item and finding of `a` except waived findings (the waiver
  * governs those, and its expiry must fail the run), sorted by fingerprint.
  */
-export function entriesFor(a: Assessment, today: string): BaselineEntry[] {
-  const out: BaselineEntry[] = [];
+export function entriesFor(a: Assessment, today: string): EntryFor[] {
+  const out: EntryFor[] = [];
   for (const [x, id, fingerprint] of identified(a)) {
     if ("waived" in x && x.waived) continue;
     out.push({
-      fingerprint,
-      ...id,
-      summary: "kind" in x ? driftMessage(x) : findingMessage(x),
-      recorded: today,
-      tool_version: VERSION,
+      item: x,
+      entry: { fingerprint, ...id, recorded: today, tool_version: VERSION },
     });
   }
-  return out.sort(byFingerprint);
+  return out.sort((p, q) => byFingerprint(p.entry, q.entry));
 }
 
 /**

@@ -47,7 +47,7 @@ const FIELDS = [
 const TOP = ["keydrift_baseline", "tool", "created", "entries"] as const;
 
 /** Orders entries by fingerprint: the file's order. */
-export function byFingerprint(a: BaselineEntry, b: BaselineEntry): number {
+export function byFingerprint(a: { fingerprint: string }, b: { fingerprint: string }): number {
   return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
 }
 

@@ -10,11 +10,10 @@
  */
 import type { KeyEvents } from "../api/audit.ts";
 import type { UnknownUsage } from "../api/usage.ts";
-import { isoDate } from "../assess/policy.ts";
+import { isoDate } from "../core/time.ts";
 import type { Assessment } from "../assess/assessment.ts";
 import { remediateDrift, remediateFinding } from "./remediation.ts";
 import type { Drift, Enriched, Finding, KeyUsage } from "../core/types.ts";
-import { grouped } from "../core/grouped.ts";
 
 /** Which enrichments a run asked for: audit-log attribution and usage over some days */
 export interface EnrichRequest {
@@ -70,13 +69,6 @@ export function auditSince(a: Assessment, keyIds: readonly string[]): number {
     : 0;
 }
 
-/** The note on key-unused / key-never-used when the usage API counts requests in the window. */
-export function usageNote(u: KeyUsage & { days: number }): string {
-  return `the usage API counts ${grouped(u.requests)} request${
-    u.requests === 1 ? "" : "s"
-  } in the last ${u.days} day${u.days === 1 ? "" : "s"}, which contradicts last_used_at`;
-}
-
 /** Why an asked-for read has no data: the check did not complete, so it was never sent. */
 const NOT_READ = "not read: the check did not complete";
 
@@ -121,10 +113,8 @@ export function enrich<A extends Assessment>(
     if (!t) return { usage: null, usageError: "usage was not read for this key" };
     if ("unknown" in t) return { usage: null, usageError: t.unknown };
     const usage = { days: u.days, ...t };
-    const note = "policy" in x && CONTRADICTED.has(x.policy) && t.requests > 0
-      ? { usageNote: usageNote(usage) }
-      : {};
-    return { usage, ...note };
+    const contradicts = "policy" in x && CONTRADICTED.has(x.policy) && t.requests > 0;
+    return { usage, ...(contradicts ? { usageContradicts: true } : {}) };
   };
   const drift = a.drift.map((d) => ({
     ...d,
@@ -132,11 +122,12 @@ export function enrich<A extends Assessment>(
     ...used(d),
     remediation: remediateDrift(d, ctx),
   }));
+  const policies = new Map(a.policies.map((p) => [p.id, p]));
   const findings = a.findings.map((f) => ({
     ...f,
     ...attributed(f),
     ...used(f),
-    remediation: remediateFinding(f, ctx),
+    remediation: remediateFinding(f, policies.get(f.policy), ctx),
   }));
   const asked = req.attribute || req.usageDays !== null;
   return {

@@ -1,7 +1,11 @@
 /**
- * The fix for each drift item and finding, as data (SPEC 10.5): the Admin API call that would fix
- * it, or the manifest edit to make when the live state is what was intended. Pure; keydrift
- * never sends any of these (it sends GET only). Every `summary` is phrased here and nowhere else.
+ * The fix for each drift item and finding, as data (SPEC 10.5, 11.3): an action, the ids it acts
+ * on, and the Admin API call that would do it, or the manifest edit to make when the live state
+ * is what was intended. Pure; keydrift never sends any of these (it sends GET only). The words
+ * that go with each fix are `render/`'s.
+ *
+ * Which endpoint does what is one table, {@link ENDPOINTS}; a finding's fix is its policy's
+ * declared `remedy`.
  *
  * A manifest edit is `{ method: "EDIT", path: "<file>:<line>", body }` where body is one of
  * `{ set: { <field>: <value> } }` (write these values into the entry), `{ remove: "entry" |
@@ -9,183 +13,183 @@
  * ids as the entry's `id`) or `{ add_waiver: { policy, project, key } }` (accept the finding with a
  * waiver; its reason and expiry are yours to write).
  */
-import { DAY } from "../assess/policy.ts";
+import type { Policy } from "../assess/policy.ts";
+import { DAY } from "../core/time.ts";
 import { entryKey, type RunFacts } from "../assess/assessment.ts";
 import type {
   Drift,
   Finding,
+  FixAction,
   Remediation,
   RemediationBody,
   SourceLocation,
 } from "../core/types.ts";
 import { ORG } from "../core/types.ts";
-import { grouped } from "../core/grouped.ts";
 import { pathSegment } from "../core/ids.ts";
 
 /** The API's bounds for `expires_in_seconds` on a key update. */
 export const MAX_EXPIRES_IN = 31_536_000;
-/** The expiry proposed for a key that has none: 90 days, a common rotation period. */
-export const DEFAULT_EXPIRES_IN = 90 * DAY;
 
 /** What remediation needs to know of the run: its clock, key creation times, declared owners. */
 export type RemediationContext = RunFacts;
+
+/** The objects a fix acts on. */
+type Ids = Remediation["ids"];
 
 /**
  * One percent-encoded path segment. Every id here passed the id rule where it entered (a server
  * answer, the manifest), so the path names exactly these ids; `pathSegment` throws on one that
  * did not.
  */
-const enc = pathSegment;
-/** A project key's path, or an admin key's (their project id is ORG). */
-const keyPath = (p: string, k: string) =>
-  p === ORG
-    ? `/organization/admin_api_keys/${enc(k)}`
-    : `/organization/projects/${enc(p)}/api_keys/${enc(k)}`;
+const enc = (id: string | null) => pathSegment(id ?? "");
+const project = (ids: Ids) => `/organization/projects/${enc(ids.project_id)}`;
+
+/**
+ * The Admin API call each action makes, and whether the published OpenAPI spec has it: the one
+ * place that says which endpoint does what.
+ */
+const ENDPOINTS: {
+  readonly [A in Exclude<FixAction, "edit_manifest" | "delete_service_account">]: {
+    method: "DELETE" | "POST";
+    path: (ids: Ids) => string;
+    inPublishedSpec: boolean;
+  };
+} = {
+  delete_key: {
+    method: "DELETE",
+    path: (ids) => `${project(ids)}/api_keys/${enc(ids.key_id)}`,
+    inPublishedSpec: true,
+  },
+  delete_admin_key: {
+    method: "DELETE",
+    path: (ids) => `/organization/admin_api_keys/${enc(ids.key_id)}`,
+    inPublishedSpec: true,
+  },
+  // The key update endpoint is in the official SDK, not in the published spec.
+  set_expiry: {
+    method: "POST",
+    path: (ids) => `${project(ids)}/api_keys/${enc(ids.key_id)}`,
+    inPublishedSpec: false,
+  },
+  create_key: {
+    method: "POST",
+    path: (ids) => `${project(ids)}/service_accounts/${enc(ids.service_account_id)}/api_keys`,
+    inPublishedSpec: true,
+  },
+  create_service_account: {
+    method: "POST",
+    path: (ids) => `${project(ids)}/service_accounts`,
+    inPublishedSpec: true,
+  },
+};
+
+function call(
+  action: keyof typeof ENDPOINTS,
+  ids: Ids,
+  body: RemediationBody | null,
+  extra: Pick<Remediation, "expiry"> = {},
+): Remediation {
+  const e = ENDPOINTS[action];
+  return {
+    action,
+    method: e.method,
+    path: e.path(ids),
+    body,
+    ids,
+    in_published_spec: e.inPublishedSpec,
+    ...extra,
+  };
+}
+
+/** The ids of an item's key: an admin key belongs to no project. */
+function idsOf(x: Drift | Finding, serviceAccount: string | null = null): Ids {
+  return {
+    project_id: x.projectId === ORG ? null : x.projectId,
+    key_id: x.keyId,
+    service_account_id: serviceAccount,
+  };
+}
+
 const where = (l: SourceLocation | null, projectId: string) =>
   l ? `${l.file}:${l.line}` : `project ${projectId}`;
 
-function edit(
-  item: { location: SourceLocation | null; projectId: string },
-  body: RemediationBody,
-  summary: string,
-): Remediation {
-  return { method: "EDIT", path: where(item.location, item.projectId), body, summary };
+function edit(x: Drift | Finding, body: RemediationBody): Remediation {
+  return {
+    action: "edit_manifest",
+    method: "EDIT",
+    path: where(x.location, x.projectId),
+    body,
+    ids: idsOf(x),
+    in_published_spec: null,
+  };
 }
 
-function del(projectId: string, keyId: string, why: string): Remediation {
-  return { method: "DELETE", path: keyPath(projectId, keyId), body: null, summary: why };
+/** Deletes the item's key: a project key, or an admin key. */
+function deleteKey(x: Drift | Finding, extra: Pick<Remediation, "expiry"> = {}): Remediation {
+  return call(x.projectId === ORG ? "delete_admin_key" : "delete_key", idsOf(x), null, extra);
 }
 
 /** The fix for a drift item. */
 export function remediateDrift(d: Drift, ctx: RemediationContext): Remediation {
+  const live = () => Object.fromEntries(d.changes.map((c) => [c.path, c.actual]));
   switch (d.kind) {
     case "unexpected":
-      return d.keyId
-        ? del(
-          d.projectId,
-          d.keyId,
-          "Delete the key, or declare it in the manifest if it is meant to exist.",
-        )
-        : edit(d, { add_entry: { name: d.keyName } }, "Declare the key in the manifest.");
-    case "missing": {
-      const owner = d.keyName === null
-        ? undefined
-        : ctx.owners.get(entryKey(d.projectId, d.keyName));
-      if (owner?.type === "service_account" && owner.id) {
-        return {
-          method: "POST",
-          path: `/organization/projects/${enc(d.projectId)}/service_accounts/${
-            enc(owner.id)
-          }/api_keys`,
-          body: { name: d.keyName ?? "" },
-          summary:
-            "Create the key for its service account (this endpoint is in the official SDK, not yet in the published OpenAPI spec), or remove the entry.",
-        };
-      }
-      if (owner?.type === "service_account") {
-        return {
-          method: "POST",
-          path: `/organization/projects/${enc(d.projectId)}/service_accounts`,
-          body: { name: owner.name },
-          summary:
-            "Create the service account with its first key (if it already exists, pin its id in the manifest to get the call that adds a key to it), or remove the entry.",
-        };
-      }
-      return edit(
-        d,
-        { remove: "entry" },
-        "No API call creates a user's key: create it in the dashboard, or remove the entry.",
-      );
-    }
+      return d.keyId ? deleteKey(d) : edit(d, { add_entry: { name: d.keyName } });
+    case "missing":
+      return createMissing(d, ctx);
     case "changed":
-      return edit(
-        d,
-        { set: Object.fromEntries(d.changes.map((c) => [c.path, c.actual])) },
-        "If the change was intended, write the live values into the entry; otherwise revert the key.",
-      );
-    case "ambiguous":
-      return edit(
-        d,
-        { pin_one_of: (d.candidates ?? []).map((c) => c.id) },
-        "Pin the intended key with its id; the others are then unexpected.",
-      );
-    case "project_missing":
-      return edit(
-        d,
-        { remove: "project" },
-        "Remove the project from the manifest, or give the admin key access to it.",
-      );
     case "project_changed":
-      return edit(
-        d,
-        { set: Object.fromEntries(d.changes.map((c) => [c.path, c.actual])) },
-        "If the change was intended, write the live values into the project entry.",
-      );
+      return edit(d, { set: live() });
+    case "ambiguous":
+      return edit(d, { pin_one_of: (d.candidates ?? []).map((c) => c.id) });
+    case "project_missing":
+      return edit(d, { remove: "project" });
   }
 }
 
-/** Policies whose finding is fixed by deleting the key, with why. */
-const DELETE_FOR: Record<string, string> = {
-  "key-expired": "Delete the expired key; expired keys cannot be updated.",
-  "owner-lost-access": "Delete the key its owner can no longer manage, or restore their access.",
-  "key-unused": "Delete the idle key if nobody needs it.",
-  "key-never-used": "Delete the never-used key if nobody needs it.",
-  "multiple-keys-per-owner": "Delete this older key once its owner has moved to the newer one.",
-};
-
-/** The fix for a finding. */
-export function remediateFinding(f: Finding, ctx: RemediationContext): Remediation {
-  const waiver = (summary: string) =>
-    edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key: f.keyName } }, summary);
-  if (f.keyId === null) return waiver("Accept the finding with a waiver, or fix the key.");
-  if (DELETE_FOR[f.policy]) return del(f.projectId, f.keyId, DELETE_FOR[f.policy]);
-  if (f.policy === "key-no-expiry") {
-    return expire(f.projectId, f.keyId, DEFAULT_EXPIRES_IN, "90 days from now");
+/** A missing service-account key is created through the API; a user's key cannot be. */
+function createMissing(d: Drift, ctx: RemediationContext): Remediation {
+  const owner = d.keyName === null ? undefined : ctx.owners.get(entryKey(d.projectId, d.keyName));
+  if (owner?.type === "service_account" && owner.id) {
+    return call("create_key", idsOf(d, owner.id), { name: d.keyName ?? "" });
   }
-  if (f.policy === "key-expiry-too-long") {
-    const max = ctx.options.get(f.policy)?.max_days;
-    const created = ctx.createdAt.get(f.keyId);
-    if (typeof max === "number" && created !== undefined) {
-      const left = created + max * DAY - ctx.now;
-      if (left < 1) {
-        return del(
-          f.projectId,
-          f.keyId,
-          `The key is older than the ${max}-day limit: create a replacement, then delete it.`,
-        );
-      }
-      return expire(
-        f.projectId,
-        f.keyId,
-        Math.min(left, MAX_EXPIRES_IN),
-        `at the end of its ${max}-day limit`,
-      );
-    }
-    return expire(f.projectId, f.keyId, DEFAULT_EXPIRES_IN, "90 days from now");
+  if (owner?.type === "service_account") {
+    return call("create_service_account", idsOf(d), { name: owner.name });
   }
-  const what: Record<string, string> = {
-    "key-max-age": "Rotate the key (create a replacement, then delete this one)",
-    "key-expiring-soon": "Rotate the key before it expires",
-    "user-owned-key": "Replace it with a service-account key, then delete it",
-    "key-name-pattern": "Rename the key in the dashboard",
-  };
-  return waiver(`${what[f.policy] ?? "Fix the key"}; or accept the finding with a waiver.`);
+  return edit(d, { remove: "entry" });
 }
 
-function expire(projectId: string, keyId: string, seconds: number, when: string): Remediation {
-  if (projectId === ORG) {
-    // The Admin API has no update for admin keys: the fix is a replacement.
-    return del(
-      projectId,
-      keyId,
-      "Admin keys cannot be given an expiry after creation: create a replacement with one, then delete this key.",
-    );
+/** The fix for a finding: its policy's declared remedy (`policy` absent: a waiver). */
+export function remediateFinding(
+  f: Finding,
+  policy: Policy | undefined,
+  ctx: RemediationContext,
+): Remediation {
+  const remedy = policy?.remedy;
+  if (f.keyId === null || !remedy || remedy.action === "waiver") {
+    return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key: f.keyName } });
   }
+  if (remedy.action === "delete_key") return deleteKey(f);
+  // set_expiry: at the end of the lifetime the finding holds, when it and the key's age are
+  // known; else `days` from now.
+  const limit = remedy.lifetime === undefined ? undefined : f.facts[remedy.lifetime];
+  const created = ctx.createdAt.get(f.keyId);
+  if (typeof limit === "number" && created !== undefined) {
+    const expiry = { from: "created", days: limit } as const;
+    const left = created + limit * DAY - ctx.now;
+    if (left < 1) return deleteKey(f, { expiry });
+    return expire(f, Math.min(left, MAX_EXPIRES_IN), expiry);
+  }
+  return expire(f, remedy.days * DAY, { from: "now", days: remedy.days });
+}
+
+function expire(
+  f: Finding,
+  seconds: number,
+  expiry: NonNullable<Remediation["expiry"]>,
+): Remediation {
+  // The Admin API has no update for admin keys: the fix is a replacement.
+  if (f.projectId === ORG) return deleteKey(f, { expiry });
   const n = Math.max(1, Math.min(MAX_EXPIRES_IN, Math.floor(seconds)));
-  return {
-    method: "POST",
-    path: keyPath(projectId, keyId),
-    body: { expires_in_seconds: n },
-    summary: `Set the key to expire ${when} (${grouped(n)} seconds).`,
-  };
+  return call("set_expiry", idsOf(f), { expires_in_seconds: n }, { expiry });
 }

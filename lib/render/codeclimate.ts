@@ -5,8 +5,8 @@
  * character raw).
  * https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format
  */
-import type { Report } from "../report/report.ts";
-import type { Drift, Finding, RunError, Severity } from "../core/types.ts";
+import type { Drift, Finding, Report } from "./words.ts";
+import { type RunError, type Severity } from "../core/types.ts";
 import { driftMessage, findingMessage } from "./_shared.ts";
 import { digest, fingerprinter } from "../enrich/fingerprint.ts";
 import { enrichedSuffix } from "./_enrich.ts";

@@ -4,8 +4,7 @@
  * first (controls and bidi characters as visible escapes), then escaped for its place, so a CR or
  * LF from the server can never start a line of its own and each line we write is one command.
  */
-import type { Report } from "../report/report.ts";
-import type { SourceLocation } from "../core/types.ts";
+import type { Report, SourceLocation } from "./words.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
 import { escapeData, escapeProperty, textSafe } from "./inert.ts";
 

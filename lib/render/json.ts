@@ -3,15 +3,24 @@
  * `lib/report/schema.ts` (imported for its types only, so rendering never loads TypeBox).
  */
 import { FORMAT_VERSION } from "../report/format_version.ts";
-import type { Report, Summary } from "../report/report.ts";
+import type {
+  Drift,
+  Enriched,
+  Finding,
+  OwnerRef,
+  Remediation,
+  Report,
+  SourceLocation,
+  Summary,
+} from "./words.ts";
 import type {
   JsonDrift,
   JsonFinding,
   JsonOwner,
+  JsonRemediation,
   JsonReport,
   JsonSummary,
 } from "../report/schema.ts";
-import type { Drift, Enriched, Finding, OwnerRef, SourceLocation } from "../core/types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 import { enrichedFields } from "./_enrich.ts";
 
@@ -62,7 +71,20 @@ function drift(d: Drift): JsonDrift {
 
 /** The enrichment fields (only those the run filled) and the remediation (always). */
 function enriched(x: Enriched) {
-  return { ...enrichedFields(x), remediation: x.remediation ?? null };
+  return { ...enrichedFields(x), remediation: x.remediation ? remediation(x.remediation) : null };
+}
+
+/** A fix as data, with its summary. */
+function remediation(r: Remediation): JsonRemediation {
+  return {
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    summary: r.summary,
+    action: r.action,
+    ids: r.ids,
+    in_published_spec: r.in_published_spec,
+  };
 }
 
 function finding(f: Finding): JsonFinding {
@@ -74,6 +96,7 @@ function finding(f: Finding): JsonFinding {
     key_id: f.keyId,
     key_name: f.keyName,
     message: f.message,
+    facts: f.facts,
     waived: f.waived,
     waiver: f.waiver
       ? {
@@ -107,8 +130,20 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     summary: report.summary,
     drift: driftItems,
     findings: findingItems,
-    errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
-    warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
+    errors: report.errors.map((e) => ({
+      message: e.message,
+      project_id: e.projectId,
+      kind: e.kind,
+      status: e.status,
+      code: e.code,
+      request_id: e.requestId,
+    })),
+    warnings: report.notes.map((n) => ({
+      message: n.message,
+      location: loc(n.location),
+      kind: n.kind,
+      waiver: n.waiver,
+    })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
     admin_keys_checked: report.adminKeysChecked === true,
     baseline_file: report.baseline?.file ?? null,

@@ -4,8 +4,7 @@
  * per run), most severe first. Message texts are plain text as viewers read it: no embedded link,
  * no placeholder, no control or bidi character (`sarifText`).
  */
-import type { Report } from "../report/report.ts";
-import type { Drift, Finding, SourceLocation } from "../core/types.ts";
+import type { Drift, Finding, Report, SourceLocation } from "./words.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
 import { fingerprinter } from "../enrich/fingerprint.ts";
 import { mismatchText } from "./_baseline.ts";

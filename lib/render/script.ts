@@ -6,8 +6,7 @@
  * `textSafe` (no line break can end a comment) or inside the shell-safe `curlLine`.
  */
 import { ORG } from "../core/types.ts";
-import type { Report } from "../report/report.ts";
-import type { Drift, Finding, Remediation } from "../core/types.ts";
+import type { Drift, Finding, Remediation, Report } from "./words.ts";
 import type { RenderOptions } from "./options.ts";
 import { byProject } from "./_shared.ts";
 import { curlLine, editText } from "./_enrich.ts";

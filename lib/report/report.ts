@@ -5,7 +5,7 @@
 import type { BaselineOutcome } from "../enrich/baseline_file.ts";
 import type { EnrichmentStatus } from "../enrich/enrich.ts";
 import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
-import { effectiveSeverity, type Note, type Policy } from "../assess/policy.ts";
+import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
 import {
   type DeclaredKey,
   type Drift,
@@ -62,6 +62,10 @@ export interface Summary {
 export interface RuleInfo {
   id: string;
   summary: string;
+  /** What a finding says, as a template over its facts (`render/` fills it). */
+  message: string;
+  /** What fixes a finding (absent: a waiver, or fixing the key by hand). */
+  remedy?: Remedy;
   rationale: string;
   source: string;
   defaultSeverity: PolicySeverity;
@@ -223,6 +227,8 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     rules: a.policies.map((p) => ({
       id: p.id,
       summary: p.summary,
+      message: p.message,
+      ...(p.remedy ? { remedy: p.remedy } : {}),
       rationale: p.rationale,
       source: p.source,
       defaultSeverity: p.defaultSeverity,
@@ -261,6 +267,8 @@ export function errorReport(
   manifest: Manifest | null,
   policies: readonly Policy[],
 ): Report {
-  const errors = [{ message, projectId: null }];
+  const errors: RunError[] = [
+    { message, projectId: null, kind: "run", status: null, code: null, requestId: null },
+  ];
   return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
 }

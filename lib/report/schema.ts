@@ -22,7 +22,12 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./format_version.ts";
-import { BaselineEntrySchema, BaselineMismatchSchema, ENRICHED } from "./schema_enrich.ts";
+import {
+  BaselineEntrySchema,
+  BaselineMismatchSchema,
+  ENRICHED,
+  RemediationSchema,
+} from "./schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
 
 export {
@@ -169,6 +174,15 @@ export const FindingSchema = Type.Object({
   key_id: nullable(text("the key id"), "the key's id, or null when the finding has none"),
   key_name: nullable(text("the key name"), "the key's name, or null when the finding has none"),
   message: text("what the policy found and what to do, in words"),
+  facts: Type.Record(
+    Type.String({ pattern: "^[a-z_]+$" }),
+    Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]),
+    {
+      ...closed,
+      description:
+        "what the policy found, as values (for example days and limit); the message says them in words (1.5)",
+    },
+  ),
   waived: Type.Boolean({ description: "true when an active waiver accepts the finding" }),
   waiver: nullable(WaiverSchema, "the waiver that matched the finding, or null"),
   location: location("where the manifest declares the key; null for undeclared keys"),
@@ -205,12 +219,28 @@ export const SummarySchema = Type.Object({
 export const RunErrorSchema = Type.Object({
   message: text("what could not be read or done, in words"),
   project_id: nullable(text("the project"), "the project it concerns, or null for the whole run"),
+  kind: stringEnum(
+    ["api", "unknown", "run"],
+    "api: a read failed; unknown: a project left unknown by another failure; run: the run stopped before comparing anything (1.5)",
+  ),
+  status: nullable(
+    Type.Integer({ description: "the HTTP status" }),
+    "the HTTP status the API answered, or null (1.5)",
+  ),
+  code: maybeText("the API's error code, or null (1.5)"),
+  request_id: maybeText("the API's request id, or null (1.5)"),
 }, { ...closed, title: "error", description: "something the run could not read or do" });
 
 /** A warning about the manifest. */
 export const WarningSchema = Type.Object({
   message: text("the warning, in words (for example an unmatched or malformed waiver)"),
   location: location("where in the manifest, or null"),
+  kind: stringEnum(["unused_waiver"], "unused_waiver: a waiver that matches no finding (1.5)"),
+  waiver: Type.Object({
+    policy: text("the waiver's policy"),
+    project: text("the waiver's project"),
+    key: text("the waiver's key name, id or *"),
+  }, { ...closed, description: "the waiver the warning is about (1.5)" }),
 }, { ...closed, title: "warning", description: "a warning about the manifest" });
 
 /** The whole JSON report (`--format json`). */
@@ -289,6 +319,8 @@ export type JsonFinding = Static<typeof FindingSchema>;
 export type JsonOwner = Static<typeof OwnerSchema>;
 /** The report's `summary`. */
 export type JsonSummary = Static<typeof SummarySchema>;
+/** An item's `remediation`. */
+export type JsonRemediation = Static<typeof RemediationSchema>;
 
 /** The schema as `keydrift schema --report` prints it: `$schema`, `$id` and title first. */
 export function reportSchemaText(): string {

@@ -46,6 +46,17 @@ export const UsageSchema = Type.Object({
   output_tokens: count("output tokens in the window"),
 }, { ...closed, title: "usage", description: "how much the key was used (--usage DAYS)" });
 
+/** What a fix does (SPEC 11.3). */
+export const FIX_ACTIONS = [
+  "delete_key",
+  "delete_service_account",
+  "delete_admin_key",
+  "set_expiry",
+  "create_service_account",
+  "create_key",
+  "edit_manifest",
+] as const;
+
 /** The Admin API call (or manifest edit) that would fix an item; keydrift never sends it. */
 export const RemediationSchema = Type.Object({
   method: stringEnum(
@@ -95,6 +106,16 @@ export const RemediationSchema = Type.Object({
     "the request body (or what to change in the manifest), or null",
   ),
   summary: text("what the fix does, in one sentence"),
+  action: stringEnum(FIX_ACTIONS, "what the fix does (1.5)"),
+  ids: Type.Object({
+    project_id: maybeText("the project, or null (admin keys belong to no project)"),
+    key_id: maybeText("the key, or null where the fix names none"),
+    service_account_id: maybeText("the service account, or null where the fix names none"),
+  }, { ...closed, description: "the objects the fix acts on (1.5)" }),
+  in_published_spec: nullable(
+    Type.Boolean({ description: "whether the endpoint is in the published OpenAPI spec" }),
+    "whether the published OpenAPI spec has this endpoint; null for a manifest edit (1.5)",
+  ),
 }, { ...closed, title: "remediation", description: "the fix, as data; never executed" });
 
 /** The enrichment fields drift items and findings may carry (1.2). */
