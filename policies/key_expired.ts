@@ -15,6 +15,7 @@ export const keyExpired = definePolicy({
     action: "delete_key",
     summary: "Delete the expired key; expired keys cannot be updated.",
   },
+  appliesTo: { projectKeys: true, adminKeys: true },
   forProject: ({ now }) => (key) => {
     if (typeof key.expiresAt !== "number" || key.expiresAt > now) return null;
     return { expires_at: key.expiresAt };

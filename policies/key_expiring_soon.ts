@@ -19,6 +19,7 @@ export const keyExpiringSoon = definePolicy({
   message:
     "expires in {days} days (on {expires_at|date}); the warning window is {within_days} days: rotate it before then",
   remedy: { action: "waiver", summary: "Rotate the key before it expires" },
+  appliesTo: { projectKeys: true, adminKeys: true },
   forProject: ({ options, now }) => (key) => {
     const within = options.within_days;
     if (typeof key.expiresAt !== "number") return null;

@@ -20,6 +20,7 @@ export const keyExpiryTooLong = definePolicy({
     "expires {days} days after it was created; the limit is {limit} days: shorten its lifetime",
   // At the end of the allowed lifetime (`limit` days after creation), else 90 days from now.
   remedy: { action: "set_expiry", days: 90, lifetime: "limit" },
+  appliesTo: { projectKeys: true, adminKeys: true },
   forProject: ({ options }) => (key) => {
     const max = options.max_days;
     if (typeof key.expiresAt !== "number" || key.expiresAt - key.createdAt <= max * DAY) {

@@ -21,6 +21,7 @@ export const keyMaxAge = definePolicy({
     action: "waiver",
     summary: "Rotate the key (create a replacement, then delete this one)",
   },
+  appliesTo: { projectKeys: true, adminKeys: true },
   forProject: ({ options, now }) => (key) => {
     const max = options.max_age_days;
     if (now - key.createdAt <= max * DAY) return null;

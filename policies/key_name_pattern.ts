@@ -54,7 +54,7 @@ export const keyNamePattern = definePolicy({
   forProject: ({ options }) => {
     const pattern = compile(options.pattern);
     return (key) => {
-      if (pattern.matcher(key.name).find()) return null;
+      if (key.name === null || pattern.matcher(key.name).find()) return null;
       return { name: key.name, pattern: options.pattern };
     };
   },

@@ -19,6 +19,8 @@ export const keyNeverUsed = definePolicy({
   message:
     "never used since it was created {days} days ago; the grace period is {grace_days} days: delete it if nobody needs it",
   remedy: { action: "delete_key", summary: "Delete the never-used key if nobody needs it." },
+  appliesTo: { projectKeys: true, adminKeys: true },
+  readsLastUsedAt: true,
   forProject: ({ options, now }) => (key) => {
     const grace = options.grace_days;
     if (key.lastUsedAt !== null || now - key.createdAt <= grace * DAY) return null;

@@ -11,6 +11,7 @@ export const keyNoExpiry = definePolicy({
   message:
     "never expires: set an expiry with the key update endpoint, or rotate to an expiring key",
   remedy: { action: "set_expiry", days: 90 },
+  appliesTo: { projectKeys: true, adminKeys: true },
   forProject: () => (key) => {
     if (typeof key.expiresAt === "number") return null;
     return {};

@@ -18,9 +18,11 @@ export const keyUnused = definePolicy({
     "CIS AWS Foundations 1.2 §1.3 (90 days); AWS Config iam-user-unused-credentials-check (90 days)",
   message: "last used {days} days ago; the limit is {limit} days: rotate or delete it",
   remedy: { action: "delete_key", summary: "Delete the idle key if nobody needs it." },
+  appliesTo: { projectKeys: true, adminKeys: true },
+  readsLastUsedAt: true,
   forProject: ({ options, now }) => (key) => {
     const max = options.max_idle_days;
-    if (key.lastUsedAt === null || now - key.lastUsedAt <= max * DAY) return null;
+    if (typeof key.lastUsedAt !== "number" || now - key.lastUsedAt <= max * DAY) return null;
     return { days: days(now - key.lastUsedAt), limit: max };
   },
 });

@@ -23,8 +23,8 @@ export const multipleKeysPerOwner = definePolicy({
     action: "delete_key",
     summary: "Delete this older key once its owner has moved to the newer one.",
   },
-  forProject: ({ project, options: { max } }) => {
-    const excess = surplus(project.keys, max);
+  forProject: ({ keys, options: { max } }) => {
+    const excess = surplus(keys, max);
     return (key) => {
       const owned = excess.get(key);
       if (owned === undefined) return null;

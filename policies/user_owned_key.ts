@@ -20,8 +20,8 @@ export const userOwnedKey = definePolicy({
   message:
     "owned by {owner|owner}; this project allows service-account keys only: replace it with a service-account key",
   remedy: { action: "waiver", summary: "Replace it with a service-account key, then delete it" },
-  forProject: ({ declared, options }) => {
-    const applies = declared.serviceAccountsOnly || options.all_projects;
+  forProject: ({ serviceAccountsOnly, options }) => {
+    const applies = serviceAccountsOnly || options.all_projects;
     return (key) => {
       if (!applies || key.owner.type !== "user") return null;
       return ownerFacts(key);

@@ -19,8 +19,9 @@ const project: LiveProject = { id: "p", found: true, name: null, status: "active
 function verdict(pattern: string, name: string): string | null {
   const check = keyNamePattern.forProject({
     options: { pattern },
-    project,
-    declared: { id: "p", keys: [] } as never,
+    scope: { kind: "project", id: project.id },
+    keys: project.keys,
+    serviceAccountsOnly: false,
     now: NOW_S,
   });
   const facts = check(live("key_1", name, "bot"), null);

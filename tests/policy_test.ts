@@ -300,9 +300,10 @@ Deno.test("forProject runs once per project, with the manifest's options over th
   const second = found([k({ id: "c" })]);
   const one = evaluateProject(setup, { declared, project: first, matched: new Map() });
   evaluateProject(setup, { declared, project: second, matched: new Map() });
-  assertEquals(contexts.map((c) => [c.project, c.declared, c.options, c.now]), [
-    [first, declared, { limit: 3, label: "abc", strict: false }, NOW_S],
-    [second, declared, { limit: 3, label: "abc", strict: false }, NOW_S],
+  const scope = { kind: "project", id: declared.id };
+  assertEquals(contexts.map((c) => [c.scope, c.keys, c.serviceAccountsOnly, c.options, c.now]), [
+    [scope, first.keys, false, { limit: 3, label: "abc", strict: false }, NOW_S],
+    [scope, second.keys, false, { limit: 3, label: "abc", strict: false }, NOW_S],
   ]);
   assertEquals(keys, ["a", "b", "c"]);
   assertEquals(one.findings.map((f) => message(f, [policy])), ["3 ABC lax", "3 ABC lax"]);

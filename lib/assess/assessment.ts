@@ -122,7 +122,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
     /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
     adminKeys(live: readonly LiveAdminKey[]): void {
       const out = { drift: a.drift, findings: adminFindings, counts: a.counts };
-      assessAdminKeys(manifest, live, policies, opts, out);
+      assessAdminKeys(manifest, live, setup, out);
       a.liveKeys += live.length;
       a.adminKeysChecked = true;
     },

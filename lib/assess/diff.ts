@@ -2,15 +2,18 @@
  * Matching and diff (SPEC section 4): pinned ids first, then names narrowed by owner; ambiguous
  * entries list their candidates; leftovers are unexpected. Pure, linear in the number of keys.
  */
-import type {
-  Candidate,
-  Change,
-  DeclaredKey,
-  DeclaredProject,
-  Drift,
-  LiveKey,
-  LiveProject,
-  OwnerRef,
+import {
+  type Candidate,
+  type Change,
+  type DeclaredKey,
+  type DeclaredProject,
+  type Drift,
+  type LiveKey,
+  type LiveProject,
+  ORG,
+  type OwnerRef,
+  type SourceLocation,
+  type UnmanagedLevel,
 } from "../core/types.ts";
 
 /** Per-project tallies the report needs beyond the drift list. */
@@ -45,7 +48,8 @@ export function compareKey(entry: DeclaredKey, k: LiveKey): Change[] {
       changes.push({ path, expected, actual: actual ?? null });
     }
   };
-  if (entry.id) cmp("name", entry.name, k.name);
+  // An absent value is never compared (SPEC 10.1): an admin key may have no name.
+  if (entry.id && k.name !== null) cmp("name", entry.name, k.name);
   cmp("owner.type", entry.owner.type, k.owner.type);
   cmp("owner.name", entry.owner.name, k.owner.name);
   cmp("owner.id", entry.owner.id, k.owner.id);
@@ -66,13 +70,18 @@ export interface ProjectDiff {
   counts: DiffCounts;
 }
 
-/** Compares one declared project with its live state. Pure: a function of its arguments. */
-export function diffProject(declared: DeclaredProject, project: LiveProject): ProjectDiff {
-  const out: ProjectDiff = {
+/** A diff with nothing in it yet. */
+export function emptyDiff(): ProjectDiff {
+  return {
     drift: [],
     matched: new Map(),
     counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
   };
+}
+
+/** Compares one declared project with its live state. Pure: a function of its arguments. */
+export function diffProject(declared: DeclaredProject, project: LiveProject): ProjectDiff {
+  const out = emptyDiff();
   if (!project.found) {
     out.drift.push(projectDrift(declared, "project_missing", []));
     out.counts.inMissingProjects += declared.keys.length;
@@ -86,7 +95,13 @@ export function diffProject(declared: DeclaredProject, project: LiveProject): Pr
     changes.push({ path: "name", expected: declared.name, actual: project.name });
   }
   if (changes.length) out.drift.push(projectDrift(declared, "project_changed", changes));
-  diffKeys(declared, project, out);
+  diffKeys({
+    scope: { kind: "project", id: declared.id },
+    entries: declared.keys,
+    keys: project.keys,
+    unmanaged: declared.unmanaged,
+    location: declared.location,
+  }, out);
   return out;
 }
 
@@ -114,121 +129,187 @@ function projectDrift(
   };
 }
 
-/** Matches and compares the project's keys (SPEC 4.3 to 4.6) into `out`, which it owns. */
-function diffKeys(declared: DeclaredProject, project: LiveProject, out: ProjectDiff): void {
-  const { drift, matched, counts } = out;
-  // Indexes of the keys still free: by name, and by name + owner (type and name). Taking a key
-  // removes it from both, so every lookup below touches only keys that can still match.
-  const byId = new Map(project.keys.map((k) => [k.id, k]));
-  const byName = new Map<string, Set<LiveKey>>();
-  const byOwner = new Map<string, Set<LiveKey>>();
-  const ownerKey = (name: string, type: string, owner: string) =>
-    `${name}\u0000${type}\u0000${owner}`;
-  const add = (m: Map<string, Set<LiveKey>>, id: string, k: LiveKey) => {
-    const set = m.get(id);
-    if (set) set.add(k);
-    else m.set(id, new Set([k]));
-  };
-  for (const k of project.keys) {
-    add(byName, k.name, k);
-    add(byOwner, ownerKey(k.name, k.owner.type, k.owner.name), k);
-  }
-  const taken = new Set<string>();
-  const pairs: [DeclaredKey, LiveKey][] = [];
-  const take = (e: DeclaredKey, k: LiveKey) => {
-    taken.add(k.id);
-    pairs.push([e, k]);
-    byName.get(k.name)!.delete(k);
-    byOwner.get(ownerKey(k.name, k.owner.type, k.owner.name))!.delete(k);
-  };
+/** Where a set of keys lives: a project, or the organisation (its admin keys, issue 14). */
+export type KeyScope = { kind: "project"; id: string } | { kind: "organisation" };
+
+/** One set of declared entries and the live keys of their scope. */
+export interface KeySet {
+  scope: KeyScope;
+  entries: readonly DeclaredKey[];
+  keys: readonly LiveKey[];
+  /** What a live key no entry declares is. */
+  unmanaged: UnmanagedLevel;
+  /** Where an unexpected key is reported: the project's (or `admin_keys:`) place. */
+  location: SourceLocation;
+}
+
+/** The fields that say where an item is: its project, or the organisation's admin keys. */
+export function scopeFields(scope: KeyScope): Pick<Drift, "projectId" | "keyType"> {
+  return scope.kind === "project" ? { projectId: scope.id } : { projectId: ORG, keyType: "admin" };
+}
+
+/** Matches and compares a set of keys (SPEC 4.3 to 4.6) into `out`, which it owns. */
+export function diffKeys(set: KeySet, out: ProjectDiff): void {
+  const where = scopeFields(set.scope);
+  const m = new KeyMatcher(set.keys);
   const missing = (e: DeclaredKey) =>
-    drift.push({
+    out.drift.push({
       kind: "missing",
       severity: "error",
-      projectId: declared.id,
+      ...where,
       keyId: e.id ?? null,
       keyName: e.name,
       changes: [],
       location: e.location,
     });
-  const free = (e: DeclaredKey): LiveKey[] => [...(byName.get(e.name) ?? [])];
-
   // 1. Pinned ids.
-  for (const e of declared.keys) {
+  for (const e of set.entries) {
     if (!e.id) continue;
-    const k = byId.get(e.id);
-    if (k && !taken.has(k.id)) take(e, k);
+    const k = m.byId.get(e.id);
+    if (k && !m.taken.has(k.id)) m.take(e, k);
     else missing(e);
   }
-  // 2. Names whose owner fits exactly one free key (a second fit is enough to stop looking).
-  const rest: DeclaredKey[] = [];
-  for (const e of declared.keys) {
-    if (e.id) continue;
-    let fit: LiveKey | null = null;
-    let fits = 0;
-    for (const k of byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? []) {
-      if (!ownerMatches(e, k)) continue;
-      fit = k;
-      if (++fits > 1) break;
-    }
-    if (fits === 1) take(e, fit!);
-    else rest.push(e);
-  }
-  // 3. The rest. Ambiguity is decided after narrowing by owner (SPEC 4.4, 10.1): several free
-  // keys that fit the owner are ambiguous among themselves, and same-named keys of other owners
-  // stay free (unexpected, or another entry's). With no owner fit, the name decides: one free key
-  // of that name is the entry's (its owner changed), several are ambiguous.
+  // 2. Names whose owner fits exactly one free key.
+  const rest = set.entries.filter((e) => !e.id && !m.takeOnlyFit(e));
+  // 3. The rest: ambiguous, the one key of that name, or missing.
   const claimed = new Set<string>();
   for (const e of rest) {
-    const fits = [...(byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? [])]
-      .filter((k) => ownerMatches(e, k));
-    const cands = fits.length ? fits : free(e);
-    if (cands.length === 1) take(e, cands[0]);
+    const fits = m.ownerFits(e);
+    const cands = fits.length ? fits : m.freeByName(e.name);
+    if (cands.length === 1) m.take(e, cands[0]);
     else if (cands.length === 0) missing(e);
     else {
       for (const k of cands) claimed.add(k.id);
-      drift.push({
-        kind: "ambiguous",
+      out.drift.push(ambiguous(e, cands, where));
+    }
+  }
+  compared(m.pairs, where, out);
+  out.counts.candidates += claimed.size;
+  unexpected(set, (k) => m.taken.has(k.id) || claimed.has(k.id), out);
+}
+
+/**
+ * The free live keys of one set, indexed by id, by name, and by name + owner (type and name).
+ * Taking a key removes it from the name indexes, so every lookup touches only keys that can still
+ * match. A key without a name (an admin key may have none) matches no entry by name.
+ */
+class KeyMatcher {
+  readonly byId: Map<string, LiveKey>;
+  readonly taken = new Set<string>();
+  readonly pairs: [DeclaredKey, LiveKey][] = [];
+  private readonly byName = new Map<string, Set<LiveKey>>();
+  private readonly byOwner = new Map<string, Set<LiveKey>>();
+
+  constructor(keys: readonly LiveKey[]) {
+    this.byId = new Map(keys.map((k) => [k.id, k]));
+    for (const k of keys) {
+      if (k.name === null) continue;
+      add(this.byName, k.name, k);
+      add(this.byOwner, ownerKey(k.name, k.owner.type, k.owner.name), k);
+    }
+  }
+
+  take(e: DeclaredKey, k: LiveKey): void {
+    this.taken.add(k.id);
+    this.pairs.push([e, k]);
+    if (k.name === null) return;
+    this.byName.get(k.name)!.delete(k);
+    this.byOwner.get(ownerKey(k.name, k.owner.type, k.owner.name))!.delete(k);
+  }
+
+  /** The free keys of the entry's name whose owner fits it. */
+  ownerFits(e: DeclaredKey): LiveKey[] {
+    const named = this.byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? [];
+    return [...named].filter((k) => ownerMatches(e, k));
+  }
+
+  /** Takes the one free key whose owner fits `e`; false when none or several do. */
+  takeOnlyFit(e: DeclaredKey): boolean {
+    let fit: LiveKey | null = null;
+    for (const k of this.byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? []) {
+      if (!ownerMatches(e, k)) continue;
+      if (fit) return false; // a second fit is enough to stop looking
+      fit = k;
+    }
+    if (fit) this.take(e, fit);
+    return fit !== null;
+  }
+
+  freeByName(name: string): LiveKey[] {
+    return [...(this.byName.get(name) ?? [])];
+  }
+}
+
+const ownerKey = (name: string, type: string, owner: string) =>
+  `${name}\u0000${type}\u0000${owner}`;
+
+function add(m: Map<string, Set<LiveKey>>, id: string, k: LiveKey): void {
+  const set = m.get(id);
+  if (set) set.add(k);
+  else m.set(id, new Set([k]));
+}
+
+/** An entry several free keys fit, with them as candidates. */
+function ambiguous(
+  e: DeclaredKey,
+  cands: readonly LiveKey[],
+  where: Pick<Drift, "projectId" | "keyType">,
+): Drift {
+  return {
+    kind: "ambiguous",
+    severity: "error",
+    ...where,
+    keyId: null,
+    keyName: e.name,
+    changes: [],
+    location: e.location,
+    candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name!, owner: ownerRef(k) }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  };
+}
+
+/** Each matched pair: in sync, or changed (an unnamed key's item has no name either). */
+function compared(
+  pairs: readonly [DeclaredKey, LiveKey][],
+  where: Pick<Drift, "projectId" | "keyType">,
+  out: ProjectDiff,
+): void {
+  for (const [e, k] of pairs) {
+    out.matched.set(k.id, e);
+    const changes = compareKey(e, k);
+    if (changes.length === 0) out.counts.inSync++;
+    else {
+      const keyName = k.name === null ? null : e.name;
+      out.drift.push({
+        kind: "changed",
         severity: "error",
-        projectId: declared.id,
-        keyId: null,
-        keyName: e.name,
-        changes: [],
+        ...where,
+        keyId: k.id,
+        keyName,
+        changes,
         location: e.location,
-        candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name, owner: ownerRef(k) }))
-          .sort((a, b) => a.id.localeCompare(b.id)),
       });
     }
   }
-  for (const [e, k] of pairs) {
-    matched.set(k.id, e);
-    const changes = compareKey(e, k);
-    if (changes.length === 0) counts.inSync++;
-    else {drift.push({
-        kind: "changed",
-        severity: "error",
-        projectId: declared.id,
-        keyId: k.id,
-        keyName: e.name,
-        changes,
-        location: e.location,
-      });}
-  }
-  counts.candidates += claimed.size;
-  for (const k of project.keys) {
-    if (taken.has(k.id) || claimed.has(k.id)) continue;
-    if (declared.unmanaged === "ignore") {
-      counts.ignored++;
+}
+
+/** The live keys no entry took: unexpected at the set's level, or counted as ignored. */
+function unexpected(set: KeySet, used: (k: LiveKey) => boolean, out: ProjectDiff): void {
+  const where = scopeFields(set.scope);
+  for (const k of set.keys) {
+    if (used(k)) continue;
+    if (set.unmanaged === "ignore") {
+      out.counts.ignored++;
       continue;
     }
-    drift.push({
+    out.drift.push({
       kind: "unexpected",
-      severity: declared.unmanaged,
-      projectId: declared.id,
+      severity: set.unmanaged,
+      ...where,
       keyId: k.id,
       keyName: k.name,
       changes: [],
-      location: declared.location,
+      location: set.location,
       live: { owner: ownerRef(k), redactedValue: k.redactedValue },
     });
   }

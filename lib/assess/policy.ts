@@ -13,6 +13,7 @@ import type {
   PolicySchemaSource,
 } from "../manifest/schema.ts";
 import { isoDate } from "../core/time.ts";
+import { type KeyScope, scopeFields } from "./diff.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
@@ -40,10 +41,12 @@ export type OptionValues<S extends PolicyOptionSpecs> = {
 
 /** What a policy sees of the project it is about to check. */
 export interface ProjectContext<O> {
-  /** The project as read from the API. */
-  project: LiveProject;
-  /** The project as the manifest declares it. */
-  declared: DeclaredProject;
+  /** Where the keys are: a project, or the organisation (its admin keys). */
+  scope: KeyScope;
+  /** The live keys of the scope, as read from the API. */
+  keys: readonly LiveKey[];
+  /** Whether the project allows service-account keys only (false for admin keys). */
+  serviceAccountsOnly: boolean;
   /** The policy's option values for this run. */
   options: O;
   /** The clock, in Unix seconds. */
@@ -87,9 +90,16 @@ export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
   message: string;
   /** What fixes a finding (default: a waiver, or fixing the key by hand). */
   remedy?: Remedy;
+  /** Which keys it judges; by default project keys only. */
+  appliesTo?: { projectKeys: boolean; adminKeys: boolean };
   /**
-   * The policy's check for the keys of one project. Work shared by the project's keys (grouping
-   * them, compiling a pattern) belongs here, so that it is done once per project. (Method syntax
+   * It judges `last_used_at`: it is not run on a key whose answer lacks the field (admin keys from
+   * older servers), and `--usage` says where the usage API contradicts it.
+   */
+  readsLastUsedAt?: boolean;
+  /**
+   * The policy's check for the keys of one project (or the organisation's admin keys). Work shared
+   * by the keys (grouping them, compiling a pattern) belongs here, so that it is done once. (Method syntax
    * on purpose: it lets a `Policy<S>` of any specs stand in a `Policy[]`.)
    */
   forProject(context: ProjectContext<OptionValues<S>>): KeyCheck;
@@ -122,6 +132,17 @@ export interface PolicySetup {
   waivers: readonly Waiver[];
   /** The clock, in Unix seconds. */
   now: number;
+}
+
+/** One set of keys to evaluate: its scope, the keys, and the entry each matched key id has. */
+export interface KeysInput {
+  scope: KeyScope;
+  keys: readonly LiveKey[];
+  /** Live key id -> the entry it matched (from the diff). */
+  matched: ReadonlyMap<string, DeclaredKey>;
+  serviceAccountsOnly: boolean;
+  /** Where a finding about a key no entry declares points: the project's (or `admin_keys:`). */
+  location: SourceLocation;
 }
 
 /** One project to evaluate: as declared, as read, and the entry each matched live key id has. */
@@ -217,17 +238,39 @@ export function policySetup(
  */
 export function evaluateProject(setup: PolicySetup, input: ProjectInput): ProjectEvaluation {
   const { declared, project, matched } = input;
+  if (!project.found) return { findings: [], waiversUsed: [] };
+  return evaluateKeys(setup, {
+    scope: { kind: "project", id: declared.id },
+    keys: project.keys,
+    matched,
+    serviceAccountsOnly: declared.serviceAccountsOnly,
+    location: declared.location,
+  });
+}
+
+/** Whether a policy judges the keys of `scope`. */
+function judges(policy: Policy, scope: KeyScope): boolean {
+  return scope.kind === "organisation"
+    ? policy.appliesTo?.adminKeys === true
+    : policy.appliesTo?.projectKeys !== false;
+}
+
+/** Evaluates the enabled policies that judge this scope over each of its keys. */
+export function evaluateKeys(setup: PolicySetup, input: KeysInput): ProjectEvaluation {
   const findings: Finding[] = [];
   const used = new Set<Waiver>();
-  if (!project.found || !setup.policies.length) return { findings, waiversUsed: [] };
-  const waivers = waiversByPolicy(setup.waivers, declared.id);
-  const checks = setup.policies.map((active) => ({
+  const { scope, keys, matched } = input;
+  const where = scopeFields(scope);
+  const waivers = waiversByPolicy(setup.waivers, where.projectId);
+  const context = { scope, keys, serviceAccountsOnly: input.serviceAccountsOnly, now: setup.now };
+  const checks = setup.policies.filter((a) => judges(a.policy, scope)).map((active) => ({
     active,
-    check: active.policy.forProject({ project, declared, options: active.options, now: setup.now }),
+    check: active.policy.forProject({ ...context, options: active.options }),
   }));
-  for (const key of project.keys) {
+  for (const key of keys) {
     const entry = matched.get(key.id) ?? null;
     for (const { active, check } of checks) {
+      if (active.policy.readsLastUsedAt && key.lastUsedAt === undefined) continue;
       const facts = check(key, entry);
       if (facts === null) continue;
       const waiver = pickWaiver(waivers.get(active.policy.id) ?? [], key, setup.now);
@@ -235,13 +278,13 @@ export function evaluateProject(setup: PolicySetup, input: ProjectInput): Projec
       findings.push({
         policy: active.policy.id,
         severity: active.severity,
-        projectId: declared.id,
+        ...where,
         keyId: key.id,
         keyName: key.name,
         facts,
         waived: waiver?.ref.state === "active",
         waiver: waiver?.ref ?? null,
-        location: entry?.location ?? declared.location,
+        location: entry?.location ?? input.location,
       });
     }
   }

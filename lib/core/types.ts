@@ -98,13 +98,15 @@ export interface LiveOwner {
   role?: string;
 }
 
-/** A live project API key, as read from the API */
+/** A live API key, as read from the API: a project key, or an organisation admin key */
 export interface LiveKey {
   id: string;
-  name: string;
+  /** Null for an admin key without a name (the API allows one); a project key always has one. */
+  name: string | null;
   redactedValue: string;
   createdAt: number;
-  lastUsedAt: number | null;
+  /** Null when the key was never used; `undefined` when the server did not send it (admin keys). */
+  lastUsedAt: number | null | undefined;
   /** `undefined` when the server did not send the field (older servers), `null` when it never expires. */
   expiresAt: number | null | undefined;
   ownerProjectAccess: "active" | "inactive";

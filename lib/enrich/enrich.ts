@@ -72,8 +72,6 @@ export function auditSince(a: Assessment, keyIds: readonly string[]): number {
 /** Why an asked-for read has no data: the check did not complete, so it was never sent. */
 const NOT_READ = "not read: the check did not complete";
 
-const CONTRADICTED = new Set(["key-unused", "key-never-used"]);
-
 /**
  * The assessment with enrichment merged in: attribution and usage on the items that need them, a
  * note where usage contradicts `last_used_at`, and a remediation on every item. Drift and the
@@ -87,6 +85,7 @@ export function enrich<A extends Assessment>(
   const ctx = a.facts;
   const at = data.attribution;
   const u = data.usage;
+  const policies = new Map(a.policies.map((p) => [p.id, p]));
   const attributed = (x: Drift | Finding): Enriched => {
     if (!req.attribute || !needsAttribution(x)) return {};
     if (!at) return { attribution: null, attributionError: NOT_READ };
@@ -113,7 +112,8 @@ export function enrich<A extends Assessment>(
     if (!t) return { usage: null, usageError: "usage was not read for this key" };
     if ("unknown" in t) return { usage: null, usageError: t.unknown };
     const usage = { days: u.days, ...t };
-    const contradicts = "policy" in x && CONTRADICTED.has(x.policy) && t.requests > 0;
+    const contradicts = "policy" in x && t.requests > 0 &&
+      policies.get(x.policy)?.readsLastUsedAt === true;
     return { usage, ...(contradicts ? { usageContradicts: true } : {}) };
   };
   const drift = a.drift.map((d) => ({
@@ -122,7 +122,6 @@ export function enrich<A extends Assessment>(
     ...used(d),
     remediation: remediateDrift(d, ctx),
   }));
-  const policies = new Map(a.policies.map((p) => [p.id, p]));
   const findings = a.findings.map((f) => ({
     ...f,
     ...attributed(f),

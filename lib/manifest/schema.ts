@@ -108,7 +108,8 @@ function projectSchema(): JsonSchema {
       }),
       service_accounts_only: {
         type: "boolean",
-        description: "When true, the user-owned-key policy flags every user-owned key here.",
+        description:
+          "When true, keys here must be owned by service accounts: a user-owned key is a finding.",
         default: false,
       },
       keys: {

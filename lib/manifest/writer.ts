@@ -122,10 +122,9 @@ export function manifestFor(
       continue;
     }
     out.push("    keys:");
-    const ordered = [...keys].sort((
-      a,
-      b,
-    ) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+    // Every key has a name by now (refused above otherwise).
+    const ordered = keys.filter((k): k is LiveKey & { name: string } => k.name !== null)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
     for (const k of ordered) {
       out.push(
         `      - name: ${q(k.name)}`,

@@ -135,7 +135,7 @@ export const ENRICHED = {
   ),
   usage_error: Type.Optional(text("--usage: why the usage is null")),
   usage_note: Type.Optional(
-    text("--usage: where the usage API contradicts last_used_at (key-unused, key-never-used)"),
+    text("--usage: where the usage API contradicts last_used_at (policies that read it)"),
   ),
   remediation: nullable(RemediationSchema, "the fix; null only outside check"),
 };
