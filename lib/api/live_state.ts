@@ -40,86 +40,107 @@ export function readLive(
   return queue;
 }
 
-async function readInto(
+function readInto(
   client: AdminClient,
   projects: readonly DeclaredProject[],
   emit: (r: LiveRead) => void,
 ): Promise<void> {
-  const delivered = new Set<string>();
-  const deliver = (declared: DeclaredProject, project: LiveProject) => {
-    delivered.add(declared.id);
-    emit({ kind: "project", declared, project });
-  };
-  const errors: RunError[] = [];
-  const fail = (e: unknown, projectId: string | null) => {
+  return new LiveReader(client, emit).read(projects);
+}
+
+/**
+ * One read of the projects: what was delivered, what failed, and the listings waiting for the
+ * project reads. Key listings start at once, beside the project reads, so the project pages add
+ * no round trips. They run as a pool twice as wide as the concurrency (not all at once), so a
+ * project's keys live only from its listing to its hand-over, and a freed request slot always
+ * has a listing waiting to take it. Listings done before the project reads are parked until then;
+ * a listing is used only if its project turns out to exist.
+ */
+class LiveReader {
+  readonly #delivered = new Set<string>();
+  readonly #errors: RunError[] = [];
+  #found: Map<string, WireProject | null> | null = null;
+  readonly #parked: [DeclaredProject, Listing][] = [];
+
+  constructor(readonly client: AdminClient, readonly emit: (r: LiveRead) => void) {}
+
+  async read(projects: readonly DeclaredProject[]): Promise<void> {
+    const fail = (e: unknown, projectId: string | null) => this.#fail(e, projectId);
+    const projectReads = readProjects(this.client, projects, fail).then(async (map) => {
+      this.#found = map;
+      await Promise.all(this.#parked.splice(0).map(([d, l]) => this.#settle(d, l)));
+    });
+    await eachConcurrently(projects, this.client.concurrency * 2, async (declared) => {
+      const listing: Listing = await this.client.listKeys(declared.id).then(
+        (keys) => ({ keys, error: null }),
+        (error: unknown) => ({ keys: null, error }),
+      );
+      if (this.#found) await this.#settle(declared, listing);
+      else this.#parked.push([declared, listing]);
+    });
+    await projectReads;
+    this.#nameUnknown(projects);
+    for (const error of this.#errors) this.emit({ kind: "error", error });
+  }
+
+  #fail(e: unknown, projectId: string | null): void {
     if (!(e instanceof ApiError)) throw e;
-    if (!errors.some((x) => x.message === e.message)) errors.push(runError(e, projectId));
-  };
-  // Key listings start at once, beside the project reads, so the project pages add no round
-  // trips. They run as a pool twice as wide as the concurrency (not all at once), so a project's
-  // keys live only from its listing to its hand-over, and a freed request slot always has a
-  // listing waiting to take it. Listings done before the project reads are parked until then;
-  // a listing is used only if its project turns out to exist.
-  let found: Map<string, WireProject | null> | null = null;
-  const parked: [DeclaredProject, Listing][] = [];
-  const settle = async (declared: DeclaredProject, listing: Listing) => {
-    const wire = found!.get(declared.id);
-    if (wire === null) {
-      if (listing.error === null) {
-        // The API says the project does not exist, yet listed its keys: neither is trusted.
-        fail(
-          new ApiError(
-            `Cannot read project "${declared.id}": the API says it does not exist but listed its keys; keydrift cannot tell which answer is true`,
-          ),
-          declared.id,
-        );
-        return;
-      }
-      if (!(listing.error instanceof ApiError && listing.error.absent)) {
-        // The keys could not be read for another reason (a 500, a timeout, a proxy): whether
-        // the project exists is not settled by that, and nothing is claimed about it.
-        fail(listing.error, declared.id);
-        return;
-      }
-      deliver(declared, { id: declared.id, found: false, name: null, status: null, keys: [] });
-      return;
+    if (!this.#errors.some((x) => x.message === e.message)) {
+      this.#errors.push(runError(e, projectId));
     }
+  }
+
+  #deliver(declared: DeclaredProject, project: LiveProject): void {
+    this.#delivered.add(declared.id);
+    this.emit({ kind: "project", declared, project });
+  }
+
+  async #settle(declared: DeclaredProject, listing: Listing): Promise<void> {
+    const wire = this.#found!.get(declared.id);
+    if (wire === null) return this.#settleAbsent(declared, listing);
     if (!wire) return;
     try {
       if (listing.error !== null) throw listing.error;
       const keys = listing.keys!;
       const listed = new Set(keys.map((k) => k.id));
       const pinned = declared.keys.filter((k) => k.id && !listed.has(k.id)).map((k) => k.id!);
-      const extra = await Promise.all(pinned.map((id) => client.retrieveKey(declared.id, id)));
+      const extra = await Promise.all(
+        pinned.map((id) => this.client.retrieveKey(declared.id, id)),
+      );
       for (const k of extra) if (k) keys.push(k);
-      deliver(declared, {
-        id: declared.id,
-        found: true,
-        name: wire.name,
-        status: wire.status,
-        keys,
-      });
+      const { name, status } = wire;
+      this.#deliver(declared, { id: declared.id, found: true, name, status, keys });
     } catch (e) {
-      fail(e, declared.id);
+      this.#fail(e, declared.id);
     }
-  };
-  const projectReads = readProjects(client, projects, fail).then(async (map) => {
-    found = map;
-    await Promise.all(parked.splice(0).map(([d, l]) => settle(d, l)));
-  });
-  await eachConcurrently(projects, client.concurrency * 2, async (declared) => {
-    const listing: Listing = await client.listKeys(declared.id).then(
-      (keys) => ({ keys, error: null }),
-      (error: unknown) => ({ keys: null, error }),
-    );
-    if (found) await settle(declared, listing);
-    else parked.push([declared, listing]);
-  });
-  await projectReads;
-  // Name every project whose state stays unknown, even when one failure (a listing) hid them all.
-  for (const declared of projects) {
-    if (!delivered.has(declared.id) && !errors.some((e) => e.projectId === declared.id)) {
-      errors.push({
+  }
+
+  /** A project the API says does not exist: missing only when its key listing says so too. */
+  #settleAbsent(declared: DeclaredProject, listing: Listing): void {
+    if (listing.error === null) {
+      // The API says the project does not exist, yet listed its keys: neither is trusted.
+      this.#fail(
+        new ApiError(
+          `Cannot read project "${declared.id}": the API says it does not exist but listed its keys; keydrift cannot tell which answer is true`,
+        ),
+        declared.id,
+      );
+    } else if (!(listing.error instanceof ApiError && listing.error.absent)) {
+      // The keys could not be read for another reason (a 500, a timeout, a proxy): whether
+      // the project exists is not settled by that, and nothing is claimed about it.
+      this.#fail(listing.error, declared.id);
+    } else {
+      const project = { id: declared.id, found: false, name: null, status: null, keys: [] };
+      this.#deliver(declared, project);
+    }
+  }
+
+  /** Names every project whose state stays unknown, even when one failure hid them all. */
+  #nameUnknown(projects: readonly DeclaredProject[]): void {
+    for (const declared of projects) {
+      if (this.#delivered.has(declared.id)) continue;
+      if (this.#errors.some((e) => e.projectId === declared.id)) continue;
+      this.#errors.push({
         message: `Project "${declared.id}" is unknown: it could not be read (see the errors above)`,
         projectId: declared.id,
         kind: "unknown",
@@ -129,7 +150,6 @@ async function readInto(
       });
     }
   }
-  for (const error of errors) emit({ kind: "error", error });
 }
 
 /**

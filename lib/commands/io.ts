@@ -47,82 +47,96 @@ export interface Io {
 
 /** An Io over `deps` whose every output is scrubbed of the secrets it is told about. */
 export function createIo(deps: Deps): Io {
-  const secrets: string[] = [];
-  let scrub = scrubber(secrets).redact;
-  const inputs: Input[] = [];
-  let known: Promise<{ input: Input; id: PathIdentity }[]> | null = null;
-  const io: Io = {
-    deps,
-    out: (t) => deps.stdout(scrub(t)),
-    err: (t) => deps.stderr(scrub(t)),
-    protect(more) {
-      inputs.push(...more);
-      known = null;
-    },
-    async checkTarget(path) {
-      known ??= Promise.all(inputs.map(async (input) => ({
-        input,
-        id: await identify(deps, input.path),
-      })));
-      const target = await identify(deps, path);
-      const dir = await identify(deps, dirname(path));
-      for (const { input, id } of await known) {
-        const inside = input.what === "manifest" && /\.ya?ml$/.test(basename(path)) &&
-          sameFile(dir, id);
-        if (sameFile(target, id) || inside) {
-          throw new UsageError(
-            `cannot write "${path}": it ${inside ? "would be read as a manifest from" : "is"} ` +
-              `the ${input.what} "${input.path}" this run reads; write it elsewhere`,
-          );
-        }
-      }
-    },
-    async writeFile(path, pieces, opts) {
-      await io.checkTarget(path);
-      if (opts?.createNew && await exists(deps, path)) {
-        throw Object.assign(new Error(`"${path}" exists`), { name: "AlreadyExists" });
-      }
-      // A device, FIFO or socket (or a symlink to one, such as /dev/stdout) is neither written
-      // through nor replaced: replacing /dev/null would break the system.
-      const target = await deps.fileInfo(path).catch(() => null);
-      if (target && !target.isFile) {
+  return new ScrubbedIo(deps);
+}
+
+/** The run's outputs, the files it reads (never replaced), and the secrets it scrubs. */
+class ScrubbedIo implements Io {
+  readonly #secrets: string[] = [];
+  #scrub = scrubber(this.#secrets).redact;
+  readonly #inputs: Input[] = [];
+  #known: Promise<{ input: Input; id: PathIdentity }[]> | null = null;
+
+  constructor(readonly deps: Deps) {}
+
+  out = (t: string) => this.deps.stdout(this.#scrub(t));
+  err = (t: string) => this.deps.stderr(this.#scrub(t));
+
+  protect(more: readonly Input[]): void {
+    this.#inputs.push(...more);
+    this.#known = null;
+  }
+
+  addSecret(s: string): void {
+    this.#secrets.push(s);
+    this.#scrub = scrubber(this.#secrets).redact;
+  }
+
+  async checkTarget(path: string): Promise<void> {
+    const deps = this.deps;
+    this.#known ??= Promise.all(this.#inputs.map(async (input) => ({
+      input,
+      id: await identify(deps, input.path),
+    })));
+    const target = await identify(deps, path);
+    const dir = await identify(deps, dirname(path));
+    for (const { input, id } of await this.#known) {
+      const inside = input.what === "manifest" && /\.ya?ml$/.test(basename(path)) &&
+        sameFile(dir, id);
+      if (sameFile(target, id) || inside) {
         throw new UsageError(
-          `cannot write "${path}": it is not a regular file (a directory, a device, a FIFO?); ` +
-            "keydrift writes reports to regular files only (--format NAME alone writes to stdout)",
+          `cannot write "${path}": it ${inside ? "would be read as a manifest from" : "is"} ` +
+            `the ${input.what} "${input.path}" this run reads; write it elsewhere`,
         );
       }
-      try {
-        await replace(deps, path, pieces, scrub);
-      } catch (e) {
-        throw e instanceof UsageError ? e : new UsageError(writeProblem(path, e));
-      }
-    },
-    async append(path, text) {
-      await io.checkTarget(path);
-      const info = await deps.fileInfo(path, { follow: false }).catch((e) => {
-        // Absent: created. Not permitted to look: the CI runner's file, appended as it expects.
-        if (e?.name === "NotFound" || e?.name === "NotCapable") return null;
-        throw new UsageError(`cannot append to "${path}": ${fileProblem(e)}`);
-      });
-      if (info && (info.isSymlink || !info.isFile)) {
-        throw new UsageError(
-          `cannot append to "${path}": it is ${
-            info.isSymlink ? "a symlink" : "not a regular file"
-          }; keydrift appends only to a regular file`,
-        );
-      }
-      try {
-        await deps.appendTextFile(path, scrub(text));
-      } catch (e) {
-        throw new UsageError(writeProblem(path, e, "append"));
-      }
-    },
-    addSecret(s) {
-      secrets.push(s);
-      scrub = scrubber(secrets).redact;
-    },
-  };
-  return io;
+    }
+  }
+
+  async writeFile(
+    path: string,
+    pieces: Iterable<string>,
+    opts?: { createNew?: boolean },
+  ): Promise<void> {
+    await this.checkTarget(path);
+    if (opts?.createNew && await exists(this.deps, path)) {
+      throw Object.assign(new Error(`"${path}" exists`), { name: "AlreadyExists" });
+    }
+    // A device, FIFO or socket (or a symlink to one, such as /dev/stdout) is neither written
+    // through nor replaced: replacing /dev/null would break the system.
+    const target = await this.deps.fileInfo(path).catch(() => null);
+    if (target && !target.isFile) {
+      throw new UsageError(
+        `cannot write "${path}": it is not a regular file (a directory, a device, a FIFO?); ` +
+          "keydrift writes reports to regular files only (--format NAME alone writes to stdout)",
+      );
+    }
+    try {
+      await replace(this.deps, path, pieces, this.#scrub);
+    } catch (e) {
+      throw e instanceof UsageError ? e : new UsageError(writeProblem(path, e));
+    }
+  }
+
+  async append(path: string, text: string): Promise<void> {
+    await this.checkTarget(path);
+    const info = await this.deps.fileInfo(path, { follow: false }).catch((e) => {
+      // Absent: created. Not permitted to look: the CI runner's file, appended as it expects.
+      if (e?.name === "NotFound" || e?.name === "NotCapable") return null;
+      throw new UsageError(`cannot append to "${path}": ${fileProblem(e)}`);
+    });
+    if (info && (info.isSymlink || !info.isFile)) {
+      throw new UsageError(
+        `cannot append to "${path}": it is ${
+          info.isSymlink ? "a symlink" : "not a regular file"
+        }; keydrift appends only to a regular file`,
+      );
+    }
+    try {
+      await this.deps.appendTextFile(path, this.#scrub(text));
+    } catch (e) {
+      throw new UsageError(writeProblem(path, e, "append"));
+    }
+  }
 }
 
 async function exists(deps: Deps, path: string): Promise<boolean> {
