@@ -133,18 +133,7 @@ function classifyResponse(
     // 201, 204, 206...: not the complete answer to a GET the API gives (always 200).
     return fail(`the API answered ${status}${rid}; keydrift reads only complete 200 answers`);
   }
-  if (status === 200) {
-    // Bytes that are not text: not a document cut off on the way (that breaks the framing), so
-    // asking again would bring the same bytes. Read with replacement characters, a key name
-    // would be a change that is not there.
-    if (!a.isUtf8) {
-      return fail(
-        `the API answered ${status}${rid} with a body that is not valid UTF-8; keydrift does not guess at text it cannot decode`,
-      );
-    }
-    if (!a.isJson) return retry(`the API answered ${status}${rid} with a body that is not JSON`);
-    return { kind: "ok", json: a.json };
-  }
+  if (status === 200) return classifyOk(a, rid, fail, retry);
   const envelope = a.isJson ? errorEnvelope(a.json) : null;
   const said = `the API answered ${status}${rid}${envelope ? `: ${envelope.message}` : ""}`;
   if (status === 401 || status === 403) {
@@ -174,6 +163,25 @@ function classifyResponse(
     throttled: status === 429,
     status,
   };
+}
+
+/** A 200: its JSON, unless the body is not text (a failure) or not JSON (retried). */
+function classifyOk(
+  a: Extract<Attempt, { kind: "response" }>,
+  rid: string,
+  fail: (reason: string) => Verdict,
+  retry: (reason: string) => Verdict,
+): Verdict {
+  // Bytes that are not text: not a document cut off on the way (that breaks the framing), so
+  // asking again would bring the same bytes. Read with replacement characters, a key name would
+  // be a change that is not there.
+  if (!a.isUtf8) {
+    return fail(
+      `the API answered 200${rid} with a body that is not valid UTF-8; keydrift does not guess at text it cannot decode`,
+    );
+  }
+  if (!a.isJson) return retry(`the API answered 200${rid} with a body that is not JSON`);
+  return { kind: "ok", json: a.json };
 }
 
 /**

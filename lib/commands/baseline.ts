@@ -9,8 +9,10 @@ import { ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
+import type { Assessment } from "../assess/assessment.ts";
 import {
   type Baseline,
+  type BaselineEntry,
   entriesFor,
   parseBaseline,
   pruned,
@@ -104,31 +106,10 @@ export async function baselineCommand(
     noWaivers: v["no-waivers"] === true,
     log: connection.log,
   });
-  if (assessed.errors.length) {
-    throw new UsageError(
-      `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
-      "baseline",
-    );
-  }
   const today = isoDate(io.deps.now() / 1000);
-  const entries = old
-    ? pruned(old, assessed)
-    : entriesFor(assessed, today).map(({ item, entry }) => ({
-      ...entry,
-      summary: entrySummary(item, policies),
-    }));
+  const entries = recorded(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
-  try {
-    await io.writeFile(output, [text], { createNew: !v.force && !v.prune });
-  } catch (e) {
-    if ((e as Error).name === "AlreadyExists") {
-      throw new UsageError(
-        `"${output}" already exists; pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere`,
-        "baseline",
-      );
-    }
-    throw e;
-  }
+  await write(io, output, text, !v.force && !v.prune);
   if (!v.quiet) {
     const what = old
       ? `kept ${entries.length} of ${old.entries.length} entries (${
@@ -138,4 +119,36 @@ export async function baselineCommand(
     await io.err(`keydrift: wrote ${textSafe(output)} (${what})\n`);
   }
   return 0;
+}
+
+/** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */
+function recorded(
+  assessed: Assessment,
+  old: Baseline | null,
+  today: string,
+  policies: readonly Policy[],
+): BaselineEntry[] {
+  if (assessed.errors.length) {
+    throw new UsageError(
+      `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
+      "baseline",
+    );
+  }
+  if (old) return pruned(old, assessed);
+  return entriesFor(assessed, today).map(({ item, entry }) => ({
+    ...entry,
+    summary: entrySummary(item, policies),
+  }));
+}
+
+async function write(io: Io, output: string, text: string, createNew: boolean): Promise<void> {
+  try {
+    await io.writeFile(output, [text], { createNew });
+  } catch (e) {
+    if ((e as Error).name !== "AlreadyExists") throw e;
+    throw new UsageError(
+      `"${output}" already exists; pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere`,
+      "baseline",
+    );
+  }
 }

@@ -72,9 +72,62 @@ export function auditSince(a: Assessment, keyIds: readonly string[]): number {
 /** Why an asked-for read has no data: the check did not complete, so it was never sent. */
 const NOT_READ = "not read: the check did not complete";
 
+/** What the audit log says of an item's key: its creation (or latest change), or why not. */
+function attributionOf(x: Drift | Finding, at: EnrichData["attribution"]): Enriched {
+  if (!at) return { attribution: null, attributionError: NOT_READ };
+  if ("error" in at) return { attribution: null, attributionError: at.error };
+  const unknown = at.events.unknown.get(x.keyId as string);
+  if (unknown !== undefined) return { attribution: null, attributionError: unknown };
+  const hit = at.events.byKey.get(x.keyId as string);
+  if (!hit) {
+    return {
+      attribution: null,
+      attributionError: `no api_key.created or api_key.updated event for the key in the audit log${
+        at.since ? ` since ${isoDate(at.since)}` : ""
+      }`,
+    };
+  }
+  return { attribution: hit.created ?? hit.updated, lastUpdate: hit.updated };
+}
+
+/**
+ * What the usage API says of an item's key, or why not; a finding whose policy reads
+ * `last_used_at` is marked where the usage contradicts it.
+ */
+function usageOf(
+  x: Drift | Finding,
+  u: EnrichData["usage"],
+  readsLastUsedAt: (policy: string) => boolean,
+): Enriched {
+  if (!u) return { usage: null, usageError: NOT_READ };
+  if ("error" in u) return { usage: null, usageError: u.error };
+  const t = u.totals.get(x.keyId as string);
+  if (!t) return { usage: null, usageError: "usage was not read for this key" };
+  if ("unknown" in t) return { usage: null, usageError: t.unknown };
+  const usage = { days: u.days, ...t };
+  const contradicts = "policy" in x && t.requests > 0 && readsLastUsedAt(x.policy);
+  return { usage, ...(contradicts ? { usageContradicts: true } : {}) };
+}
+
+/** Per enrichment asked for, whether it was read; absent when neither was asked for. */
+function status(data: EnrichData, req: EnrichRequest): { enrichment?: EnrichmentStatus } {
+  const { attribution: at, usage: u } = data;
+  if (!req.attribute && req.usageDays === null) return {};
+  return {
+    enrichment: {
+      attribution: req.attribute
+        ? { error: !at ? NOT_READ : "error" in at ? at.error : null }
+        : null,
+      usage: req.usageDays !== null
+        ? { days: req.usageDays, error: !u ? NOT_READ : "error" in u ? u.error : null }
+        : null,
+    },
+  };
+}
+
 /**
  * The assessment with enrichment merged in: attribution and usage on the items that need them, a
- * note where usage contradicts `last_used_at`, and a remediation on every item. Drift and the
+ * mark where usage contradicts `last_used_at`, and a remediation on every item. Drift and the
  * findings' verdicts are those of `a`, unchanged.
  */
 export function enrich<A extends Assessment>(
@@ -82,68 +135,21 @@ export function enrich<A extends Assessment>(
   data: EnrichData,
   req: EnrichRequest,
 ): A & { enrichment?: EnrichmentStatus } {
-  const ctx = a.facts;
-  const at = data.attribution;
-  const u = data.usage;
   const policies = new Map(a.policies.map((p) => [p.id, p]));
-  const attributed = (x: Drift | Finding): Enriched => {
-    if (!req.attribute || !needsAttribution(x)) return {};
-    if (!at) return { attribution: null, attributionError: NOT_READ };
-    if ("error" in at) return { attribution: null, attributionError: at.error };
-    const unknown = at.events.unknown.get(x.keyId as string);
-    if (unknown !== undefined) return { attribution: null, attributionError: unknown };
-    const hit = at.events.byKey.get(x.keyId as string);
-    if (!hit) {
-      return {
-        attribution: null,
-        attributionError:
-          `no api_key.created or api_key.updated event for the key in the audit log${
-            at.since ? ` since ${isoDate(at.since)}` : ""
-          }`,
-      };
-    }
-    return { attribution: hit.created ?? hit.updated, lastUpdate: hit.updated };
-  };
-  const used = (x: Drift | Finding): Enriched => {
-    if (req.usageDays === null || !needsUsage(x)) return {};
-    if (!u) return { usage: null, usageError: NOT_READ };
-    if ("error" in u) return { usage: null, usageError: u.error };
-    const t = u.totals.get(x.keyId as string);
-    if (!t) return { usage: null, usageError: "usage was not read for this key" };
-    if ("unknown" in t) return { usage: null, usageError: t.unknown };
-    const usage = { days: u.days, ...t };
-    const contradicts = "policy" in x && t.requests > 0 &&
-      policies.get(x.policy)?.readsLastUsedAt === true;
-    return { usage, ...(contradicts ? { usageContradicts: true } : {}) };
-  };
+  const reads = (policy: string) => policies.get(policy)?.readsLastUsedAt === true;
+  const known = (x: Drift | Finding): Enriched => ({
+    ...(req.attribute && needsAttribution(x) ? attributionOf(x, data.attribution) : {}),
+    ...(req.usageDays !== null && needsUsage(x) ? usageOf(x, data.usage, reads) : {}),
+  });
   const drift = a.drift.map((d) => ({
     ...d,
-    ...attributed(d),
-    ...used(d),
-    remediation: remediateDrift(d, ctx),
+    ...known(d),
+    remediation: remediateDrift(d, a.facts),
   }));
   const findings = a.findings.map((f) => ({
     ...f,
-    ...attributed(f),
-    ...used(f),
-    remediation: remediateFinding(f, policies.get(f.policy), ctx),
+    ...known(f),
+    remediation: remediateFinding(f, policies.get(f.policy), a.facts),
   }));
-  const asked = req.attribute || req.usageDays !== null;
-  return {
-    ...a,
-    drift,
-    findings,
-    ...(asked
-      ? {
-        enrichment: {
-          attribution: req.attribute
-            ? { error: !at ? NOT_READ : "error" in at ? at.error : null }
-            : null,
-          usage: req.usageDays !== null
-            ? { days: req.usageDays, error: !u ? NOT_READ : "error" in u ? u.error : null }
-            : null,
-        },
-      }
-      : {}),
-  };
+  return { ...a, drift, findings, ...status(data, req) };
 }

@@ -148,20 +148,8 @@ export function loadState(
   const root = doc.value as Obj;
   const bad = (o: object, f: string | undefined, msg: string) =>
     problems.push({ ...doc.locate(o, f), message: msg });
-  let now = clock;
-  if (root.now !== undefined) {
-    const n = parseTimestamp(root.now, clock);
-    if (typeof n === "number") now = n;
-    else bad(root, "now", `"now" is not a timestamp`);
-  }
-  const time = (o: Obj, f: string, fallback: number | null): number | null => {
-    if (!(f in o)) return fallback;
-    const v = parseTimestamp(o[f], now);
-    if (v === undefined) {
-      bad(o, f, `"${f}" is not a timestamp (use Unix seconds, YYYY-MM-DD, now, or -30d/+2h)`);
-    }
-    return v ?? null;
-  };
+  const now = stateClock(root, clock, bad);
+  const time = timeReader(now, bad);
   const users: FakeUser[] = (root.users ?? []).map((u: Obj) => ({
     id: u.id,
     name: u.name,
@@ -169,22 +157,10 @@ export function loadState(
     created_at: time(u, "created_at", now - 400 * 86400)!,
   }));
   if (!withinCap((root.projects ?? []) as Obj[], bad)) return { state: null, problems };
-  const owners = new Map<string, "user" | "service_account">(users.map((u) => [u.id, "user"]));
-  const projects: FakeProject[] = [];
-  const seenProjects = new Set<string>();
-  for (const p of (root.projects ?? []) as Obj[]) {
-    if (seenProjects.has(p.id)) bad(p, "id", `project "${p.id}" appears twice`);
-    seenProjects.add(p.id);
-    projects.push(buildProject(p, owners, time, bad, now));
-  }
+  const projects = buildProjects(root, users, time, bad, now);
   const admin_keys = buildAdminKeys(root.admin_keys ?? [], users, time, bad, now);
-  const audit_log = buildAuditLog(root.audit_log, {
-    users,
-    projects,
-    adminKeys: admin_keys,
-    time,
-    bad,
-  });
+  const ctx = { users, projects, adminKeys: admin_keys, time, bad };
+  const audit_log = buildAuditLog(root.audit_log, ctx);
   const faults = (root.faults ?? []) as Fault[];
   const options: FakeOptions = {
     expires_at: true,
@@ -197,11 +173,53 @@ export function loadState(
   return { state: problems.length ? null : state, problems };
 }
 
+type Bad = (o: object, f: string | undefined, msg: string) => void;
+type TimeReader = (o: Obj, f: string, fallback: number | null) => number | null;
+
+/** The state's clock: its `now`, else the fake's. */
+function stateClock(root: Obj, clock: number, bad: Bad): number {
+  if (root.now === undefined) return clock;
+  const n = parseTimestamp(root.now, clock);
+  if (typeof n === "number") return n;
+  bad(root, "now", `"now" is not a timestamp`);
+  return clock;
+}
+
+/** Reads a timestamp field relative to `now`; a bad one is a located problem (and null). */
+function timeReader(now: number, bad: Bad): TimeReader {
+  return (o, f, fallback) => {
+    if (!(f in o)) return fallback;
+    const v = parseTimestamp(o[f], now);
+    if (v === undefined) {
+      bad(o, f, `"${f}" is not a timestamp (use Unix seconds, YYYY-MM-DD, now, or -30d/+2h)`);
+    }
+    return v ?? null;
+  };
+}
+
+function buildProjects(
+  root: Obj,
+  users: readonly FakeUser[],
+  time: TimeReader,
+  bad: Bad,
+  now: number,
+): FakeProject[] {
+  const owners = new Map<string, "user" | "service_account">(users.map((u) => [u.id, "user"]));
+  const projects: FakeProject[] = [];
+  const seen = new Set<string>();
+  for (const p of (root.projects ?? []) as Obj[]) {
+    if (seen.has(p.id)) bad(p, "id", `project "${p.id}" appears twice`);
+    seen.add(p.id);
+    projects.push(buildProject(p, owners, time, bad, now));
+  }
+  return projects;
+}
+
 function buildProject(
   p: Obj,
   orgOwners: Map<string, "user" | "service_account">,
-  time: (o: Obj, f: string, fallback: number | null) => number | null,
-  bad: (o: object, f: string, msg: string) => void,
+  time: TimeReader,
+  bad: Bad,
   now: number,
 ): FakeProject {
   const status = p.status ?? "active";
@@ -215,41 +233,14 @@ function buildProject(
   for (const sa of sas) owners.set(sa.id, "service_account");
   const keys: FakeKey[] = [];
   const ids = new Set<string>();
-  const addKey = (k: Obj, id: string, name: string, src: Obj) => {
+  for (const [k, id, name] of keyEntries(p)) {
     const type = owners.get(k.owner);
     if (!type) {
-      bad(
-        src,
-        "owner",
-        `owner "${k.owner}" is neither an org user nor a service account of ${p.id}`,
-      );
+      bad(k, "owner", `owner "${k.owner}" is neither an org user nor a service account of ${p.id}`);
     }
-    if (ids.has(id)) bad(src, "id", `key "${id}" appears twice in ${p.id}`);
+    if (ids.has(id)) bad(k, "id", `key "${id}" appears twice in ${p.id}`);
     ids.add(id);
-    keys.push({
-      id,
-      name,
-      owner: k.owner,
-      created_at: time(k, "created_at", now - 100 * 86400)!,
-      last_used_at: time(k, "last_used_at", null),
-      expires_at: time(k, "expires_at", null),
-      redacted_value: k.redacted_value ?? redactFor(id, type ?? "user"),
-      usage: buildUsage(k, time, now),
-      ...(k.created_by ? { created_by: k.created_by } : {}),
-    });
-  };
-  for (const k of (p.keys ?? []) as Obj[]) addKey(k, k.id, k.name, k);
-  if (p.generate) {
-    const g = p.generate as Obj;
-    for (let n = 1; n <= g.count; n++) {
-      const num = String(n).padStart(String(g.count).length, "0");
-      addKey(
-        g,
-        `key_${p.id.replace(/^proj_/, "")}_${num}`,
-        (g.name ?? "generated-{n}").replace("{n}", num),
-        g,
-      );
-    }
+    keys.push(fakeKey(k, id, name, type ?? "user", time, now));
   }
   return {
     id: p.id,
@@ -260,5 +251,41 @@ function buildProject(
     members: p.members ?? [],
     service_accounts: sas,
     keys,
+  };
+}
+
+/** A project's keys as written, then those its `generate:` makes (`key_<project>_<n>`). */
+function* keyEntries(p: Obj): Generator<[Obj, string, string]> {
+  for (const k of (p.keys ?? []) as Obj[]) yield [k, k.id, k.name];
+  if (!p.generate) return;
+  const g = p.generate as Obj;
+  for (let n = 1; n <= g.count; n++) {
+    const num = String(n).padStart(String(g.count).length, "0");
+    yield [
+      g,
+      `key_${p.id.replace(/^proj_/, "")}_${num}`,
+      (g.name ?? "generated-{n}").replace("{n}", num),
+    ];
+  }
+}
+
+function fakeKey(
+  k: Obj,
+  id: string,
+  name: string,
+  type: "user" | "service_account",
+  time: TimeReader,
+  now: number,
+): FakeKey {
+  return {
+    id,
+    name,
+    owner: k.owner,
+    created_at: time(k, "created_at", now - 100 * 86400)!,
+    last_used_at: time(k, "last_used_at", null),
+    expires_at: time(k, "expires_at", null),
+    redacted_value: k.redacted_value ?? redactFor(id, type),
+    usage: buildUsage(k, time, now),
+    ...(k.created_by ? { created_by: k.created_by } : {}),
   };
 }

@@ -111,18 +111,7 @@ function buildPart(
       loc: doc.locate(root.defaults, "unmanaged"),
     };
   }
-  const byId = new Map(policies.map((p) => [p.id, p]));
-  for (const [id, raw] of Object.entries((root.policies ?? {}) as Obj)) {
-    if (!raw || typeof raw !== "object") continue;
-    const { severity, ...options } = raw as Obj;
-    for (const [name, value] of Object.entries(options)) {
-      const problem = byId.get(id)?.options[name]?.check?.(value);
-      if (problem) {
-        problems.push(at(doc.locate(raw, name), `policy ${id} option "${name}": ${problem}`));
-      }
-    }
-    part.policies.set(id, { severity, options, location: doc.locate(root.policies, id) });
-  }
+  part.policies = policySettings(doc, root, policies, problems);
   for (const p of (root.projects ?? []) as Obj[]) {
     if (p && typeof p === "object" && typeof p.id === "string") {
       const project = buildProject(doc, p, problems);
@@ -136,22 +125,46 @@ function buildPart(
       location: doc.locate(root, "admin_keys"),
     };
   }
+  part.waivers = waivers(doc, root);
+  return part;
+}
+
+/** The `policies:` settings, each option checked by its policy's own check. */
+function policySettings(
+  doc: CheckedDocument,
+  root: Obj,
+  policies: readonly PolicySchemaSource[],
+  problems: ManifestProblem[],
+): FilePart["policies"] {
+  const out: FilePart["policies"] = new Map();
+  const byId = new Map(policies.map((p) => [p.id, p]));
+  for (const [id, raw] of Object.entries((root.policies ?? {}) as Obj)) {
+    if (!raw || typeof raw !== "object") continue;
+    const { severity, ...options } = raw as Obj;
+    for (const [name, value] of Object.entries(options)) {
+      const problem = byId.get(id)?.options[name]?.check?.(value);
+      if (problem) {
+        problems.push(at(doc.locate(raw, name), `policy ${id} option "${name}": ${problem}`));
+      }
+    }
+    out.set(id, { severity, options, location: doc.locate(root.policies, id) });
+  }
+  return out;
+}
+
+/** The `waivers:` entries that have every field (the schema reports the others). */
+function waivers(doc: CheckedDocument, root: Obj): Waiver[] {
+  const out: Waiver[] = [];
   for (const w of (root.waivers ?? []) as Obj[]) {
     if (
       w && typeof w === "object" &&
       !hasUndefined(w, ["policy", "project", "key", "reason", "expires"])
     ) {
-      part.waivers.push({
-        policy: w.policy,
-        project: w.project,
-        key: w.key,
-        reason: w.reason,
-        expires: w.expires,
-        location: doc.locate(w),
-      });
+      const { policy, project, key, reason, expires } = w;
+      out.push({ policy, project, key, reason, expires, location: doc.locate(w) });
     }
   }
-  return part;
+  return out;
 }
 
 function hasUndefined(o: Obj, fields: string[]): boolean {
@@ -206,52 +219,8 @@ function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]):
     waivers: [],
     adminKeys: null,
   };
-  let unmanagedAt: SourceLocation | null = null;
-  const projectAt = new Map<string, SourceLocation>();
-  for (const part of parts) {
-    if (part.unmanaged) {
-      if (unmanagedAt && part.unmanaged.value !== manifest.unmanaged) {
-        problems.push(
-          at(
-            part.unmanaged.loc,
-            `defaults.unmanaged is already set to "${manifest.unmanaged}" at ${place(unmanagedAt)}`,
-          ),
-        );
-      }
-      manifest.unmanaged = part.unmanaged.value;
-      unmanagedAt = part.unmanaged.loc;
-    }
-    for (const [id, setting] of part.policies) {
-      const prev = manifest.policies.get(id);
-      if (prev) {
-        problems.push(
-          at(setting.location, `policy ${id} is already configured at ${place(prev.location)}`),
-        );
-      } else manifest.policies.set(id, setting);
-    }
-    for (const { project: p } of part.projects) {
-      const prev = projectAt.get(p.id);
-      if (prev) {
-        problems.push(
-          at(p.location, `project "${p.id}" is declared twice: here and at ${place(prev)}`),
-        );
-        continue;
-      }
-      projectAt.set(p.id, p.location);
-      manifest.projects.push(p);
-    }
-    manifest.waivers.push(...part.waivers);
-    if (part.adminKeys) {
-      if (manifest.adminKeys) {
-        problems.push(
-          at(
-            part.adminKeys.location,
-            `admin_keys is declared twice: here and at ${place(manifest.adminKeys.location)}`,
-          ),
-        );
-      } else manifest.adminKeys = part.adminKeys;
-    }
-  }
+  const seen = { unmanagedAt: null as SourceLocation | null, projectAt: new Map() };
+  for (const part of parts) mergePart(manifest, part, seen, problems);
   // A project without its own `unmanaged` follows defaults, which may live in another file.
   for (const part of parts) {
     for (const { project, unmanaged } of part.projects) {
@@ -259,6 +228,49 @@ function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]):
     }
   }
   return manifest;
+}
+
+/** Adds one file's part to `manifest`; what two files both declare is a located problem. */
+function mergePart(
+  manifest: Manifest,
+  part: FilePart,
+  seen: { unmanagedAt: SourceLocation | null; projectAt: Map<string, SourceLocation> },
+  problems: ManifestProblem[],
+): void {
+  const twice = (where: SourceLocation, what: string) => problems.push(at(where, what));
+  if (part.unmanaged) {
+    if (seen.unmanagedAt && part.unmanaged.value !== manifest.unmanaged) {
+      twice(
+        part.unmanaged.loc,
+        `defaults.unmanaged is already set to "${manifest.unmanaged}" at ${
+          place(seen.unmanagedAt)
+        }`,
+      );
+    }
+    manifest.unmanaged = part.unmanaged.value;
+    seen.unmanagedAt = part.unmanaged.loc;
+  }
+  for (const [id, setting] of part.policies) {
+    const prev = manifest.policies.get(id);
+    if (prev) {
+      twice(setting.location, `policy ${id} is already configured at ${place(prev.location)}`);
+    } else manifest.policies.set(id, setting);
+  }
+  for (const { project: p } of part.projects) {
+    const prev = seen.projectAt.get(p.id);
+    if (prev) {
+      twice(p.location, `project "${p.id}" is declared twice: here and at ${place(prev)}`);
+      continue;
+    }
+    seen.projectAt.set(p.id, p.location);
+    manifest.projects.push(p);
+  }
+  manifest.waivers.push(...part.waivers);
+  if (!part.adminKeys) return;
+  if (manifest.adminKeys) {
+    const first = place(manifest.adminKeys.location);
+    twice(part.adminKeys.location, `admin_keys is declared twice: here and at ${first}`);
+  } else manifest.adminKeys = part.adminKeys;
 }
 
 function place(loc: SourceLocation): string {

@@ -105,44 +105,43 @@ export function manifestFor(
   ];
   const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
   if (!sorted.length) out[out.length - 1] = "projects: []";
-  for (const { project, keys } of sorted) {
-    const skip = "leave the project out with --project";
-    refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip);
-    for (const k of keys) {
-      refuseUnwritable(`key ${q(k.id)} of project ${q(project.id)}`, [
-        ["name", k.name],
-        ["id", k.id],
-        ["owner's name", k.owner.name],
-      ], `name it in the dashboard, or ${skip}`);
-    }
-    out.push(`  - id: ${q(project.id)}`);
-    if (project.name !== null) out.push(`    name: ${q(project.name)}`);
-    if (!keys.length) {
-      out.push("    keys: [] # the project has no keys");
-      continue;
-    }
-    out.push("    keys:");
-    // Every key has a name by now (refused above otherwise).
-    const ordered = keys.filter((k): k is LiveKey & { name: string } => k.name !== null)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
-    for (const k of ordered) {
-      out.push(
-        `      - name: ${q(k.name)}`,
-        `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
-        "        owner:",
-      );
-      out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
-      if (k.owner.type === "user" && k.owner.email) {
-        out.push(`          email: ${q(k.owner.email)}`);
-      }
-      if (k.ownerProjectAccess === "inactive") {
-        out[out.length - 1] += " # owner no longer has project access";
-      }
-    }
-  }
+  for (const p of sorted) out.push(...projectSection(p));
   if (adminKeys) out.push("", ...adminSection(adminKeys));
   out.push("", "waivers: []", "");
   return out.join("\n");
+}
+
+/** One project's entry: its id and name, and every key, sorted by name then id, ids pinned. */
+function projectSection({ project, keys }: ImportedProject): string[] {
+  const skip = "leave the project out with --project";
+  refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip);
+  for (const k of keys) {
+    refuseUnwritable(`key ${q(k.id)} of project ${q(project.id)}`, [
+      ["name", k.name],
+      ["id", k.id],
+      ["owner's name", k.owner.name],
+    ], `name it in the dashboard, or ${skip}`);
+  }
+  const out = [`  - id: ${q(project.id)}`];
+  if (project.name !== null) out.push(`    name: ${q(project.name)}`);
+  if (!keys.length) return [...out, "    keys: [] # the project has no keys"];
+  out.push("    keys:");
+  // Every key has a name by now (refused above otherwise).
+  const ordered = keys.filter((k): k is LiveKey & { name: string } => k.name !== null)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+  for (const k of ordered) {
+    out.push(
+      `      - name: ${q(k.name)}`,
+      `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
+      "        owner:",
+    );
+    out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
+    if (k.owner.type === "user" && k.owner.email) out.push(`          email: ${q(k.owner.email)}`);
+    if (k.ownerProjectAccess === "inactive") {
+      out[out.length - 1] += " # owner no longer has project access";
+    }
+  }
+  return out;
 }
 
 /** The `admin_keys:` section: every admin key, sorted by name then id, ids pinned. */
