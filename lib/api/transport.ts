@@ -203,13 +203,18 @@ async function readLimited(
     signal.removeEventListener("abort", onAbort);
   }
   read.bytes = size;
+  return utf8(joined(chunks, size));
+}
+
+/** The chunks as one array of `size` bytes. */
+function joined(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return utf8(all);
+  return all;
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts (for fetches that ignore the signal). */

@@ -110,15 +110,15 @@ export async function baselineCommand(
   const entries = recorded(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
   await write(io, output, text, !v.force && !v.prune);
-  if (!v.quiet) {
-    const what = old
-      ? `kept ${entries.length} of ${old.entries.length} entries (${
-        old.entries.length - entries.length
-      } resolved)`
-      : `${entries.length} entr${entries.length === 1 ? "y" : "ies"}`;
-    await io.err(`keydrift: wrote ${textSafe(output)} (${what})\n`);
-  }
+  if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
   return 0;
+}
+
+/** How many entries were written, and with `--prune` how many of the old ones went. */
+function counted(entries: readonly BaselineEntry[], old: Baseline | null): string {
+  const n = entries.length;
+  if (!old) return `${n} entr${n === 1 ? "y" : "ies"}`;
+  return `kept ${n} of ${old.entries.length} entries (${old.entries.length - n} resolved)`;
 }
 
 /** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */

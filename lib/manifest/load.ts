@@ -238,17 +238,17 @@ function mergePart(
   problems: ManifestProblem[],
 ): void {
   const twice = (where: SourceLocation, what: string) => problems.push(at(where, what));
-  if (part.unmanaged) {
-    if (seen.unmanagedAt && part.unmanaged.value !== manifest.unmanaged) {
+  const u = part.unmanaged;
+  if (u) {
+    const prev = seen.unmanagedAt;
+    if (prev && u.value !== manifest.unmanaged) {
       twice(
-        part.unmanaged.loc,
-        `defaults.unmanaged is already set to "${manifest.unmanaged}" at ${
-          place(seen.unmanagedAt)
-        }`,
+        u.loc,
+        `defaults.unmanaged is already set to "${manifest.unmanaged}" at ${place(prev)}`,
       );
     }
-    manifest.unmanaged = part.unmanaged.value;
-    seen.unmanagedAt = part.unmanaged.loc;
+    manifest.unmanaged = u.value;
+    seen.unmanagedAt = u.loc;
   }
   for (const [id, setting] of part.policies) {
     const prev = manifest.policies.get(id);
@@ -266,11 +266,19 @@ function mergePart(
     manifest.projects.push(p);
   }
   manifest.waivers.push(...part.waivers);
-  if (!part.adminKeys) return;
-  if (manifest.adminKeys) {
+  if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
+}
+
+function mergeAdminKeys(
+  manifest: Manifest,
+  admin: NonNullable<FilePart["adminKeys"]>,
+  problems: ManifestProblem[],
+): void {
+  if (!manifest.adminKeys) manifest.adminKeys = admin;
+  else {
     const first = place(manifest.adminKeys.location);
-    twice(part.adminKeys.location, `admin_keys is declared twice: here and at ${first}`);
-  } else manifest.adminKeys = part.adminKeys;
+    problems.push(at(admin.location, `admin_keys is declared twice: here and at ${first}`));
+  }
 }
 
 function place(loc: SourceLocation): string {

@@ -164,6 +164,37 @@ function waiverSchema(policyIds: string[]): JsonSchema {
   };
 }
 
+/** The `defaults:` section. */
+function defaultsSchema(): JsonSchema {
+  return {
+    title: "defaults",
+    description: "Settings that apply to every project unless it overrides them.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      unmanaged: str("Severity of live keys that no entry declares (default error).", {
+        enum: LEVELS,
+      }),
+    },
+  };
+}
+
+/** `admin_keys:` and `admin_keys_unmanaged:` (issue 14). */
+function adminKeysSchema(): Record<string, JsonSchema> {
+  return {
+    admin_keys: {
+      type: "array",
+      description:
+        "The organisation's admin API keys that should exist (read from GET /organization/admin_api_keys). Absent: admin keys are not checked. [] declares that there are none. The API sends no owner email for admin keys: one declared here is not compared.",
+      items: keySchema(true),
+    },
+    admin_keys_unmanaged: str(
+      "Severity of live admin keys that no admin_keys entry declares (default error); read only with admin_keys.",
+      { enum: LEVELS },
+    ),
+  };
+}
+
 /** Builds the manifest schema for the given policies. */
 export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema {
   const policyProps: Record<string, JsonSchema> = {};
@@ -178,17 +209,7 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
     required: ["version", "projects"],
     properties: {
       version: { type: "integer", description: "Manifest format version.", enum: [1] },
-      defaults: {
-        title: "defaults",
-        description: "Settings that apply to every project unless it overrides them.",
-        type: "object",
-        additionalProperties: false,
-        properties: {
-          unmanaged: str("Severity of live keys that no entry declares (default error).", {
-            enum: LEVELS,
-          }),
-        },
-      },
+      defaults: defaultsSchema(),
       policies: {
         title: "policies",
         description: "Built-in credential-hygiene policies: severity and options per policy id.",
@@ -201,16 +222,7 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
         description: "The projects keydrift checks, each with its expected keys.",
         items: projectSchema(),
       },
-      admin_keys: {
-        type: "array",
-        description:
-          "The organisation's admin API keys that should exist (read from GET /organization/admin_api_keys). Absent: admin keys are not checked. [] declares that there are none. The API sends no owner email for admin keys: one declared here is not compared.",
-        items: keySchema(true),
-      },
-      admin_keys_unmanaged: str(
-        "Severity of live admin keys that no admin_keys entry declares (default error); read only with admin_keys.",
-        { enum: LEVELS },
-      ),
+      ...adminKeysSchema(),
       waivers: {
         type: "array",
         description: "Accepted policy findings, each with a reason and an expiry date.",

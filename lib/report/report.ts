@@ -188,11 +188,6 @@ export interface RunSettings {
  */
 export function buildReport(a: ReportInput, settings: RunSettings): Report {
   const manifest = a.manifest;
-  const declared = (manifest?.projects.reduce((n, p) => n + p.keys.length, 0) ?? 0) +
-    (a.adminKeysChecked ? manifest?.adminKeys?.keys.length ?? 0 : 0);
-  const counts = openCounts(a.drift, a.findings);
-  // A changed key is a managed one, baselined or not.
-  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length;
   const exitCode = exitCodeFor({ ...a, failOn: settings.failOn });
   return {
     tool: { name: "keydrift", version: VERSION },
@@ -200,26 +195,7 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     exitCode,
     failOn: settings.failOn,
     manifestFiles: manifest?.files ?? [],
-    summary: {
-      projects: manifest?.projects.length ?? 0,
-      declared_keys: declared,
-      live_keys: a.liveKeys,
-      in_sync_keys: a.counts.inSync,
-      missing: counts.missing,
-      unexpected: counts.unexpected,
-      changed: counts.changed,
-      ambiguous: counts.ambiguous,
-      project_drift: counts.project_drift,
-      ambiguous_candidates: a.counts.candidates,
-      ignored: a.counts.ignored,
-      in_missing_projects: a.counts.inMissingProjects,
-      policy_errors: counts.policy_errors,
-      policy_warnings: counts.policy_warnings,
-      waived: a.findings.filter((f) => f.waived).length,
-      baselined: counts.baselined,
-      managed_keys: managed,
-      coverage: a.liveKeys === 0 ? 100 : Math.floor((managed / a.liveKeys) * 100),
-    },
+    summary: summaryOf(a),
     drift: a.drift,
     findings: a.findings,
     errors: a.errors,
@@ -238,6 +214,36 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     ...(a.baseline ? { baseline: a.baseline } : {}),
     adminKeysChecked: a.adminKeysChecked,
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
+  };
+}
+
+/** The run's counts: baselined items apart, a changed key managed whether baselined or not. */
+function summaryOf(a: Assessment): Summary {
+  const manifest = a.manifest;
+  const declared = (manifest?.projects.reduce((n, p) => n + p.keys.length, 0) ?? 0) +
+    (a.adminKeysChecked ? manifest?.adminKeys?.keys.length ?? 0 : 0);
+  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length;
+  const open = openCounts(a.drift, a.findings);
+  // In the JSON report's order.
+  return {
+    projects: manifest?.projects.length ?? 0,
+    declared_keys: declared,
+    live_keys: a.liveKeys,
+    in_sync_keys: a.counts.inSync,
+    missing: open.missing,
+    unexpected: open.unexpected,
+    changed: open.changed,
+    ambiguous: open.ambiguous,
+    project_drift: open.project_drift,
+    ambiguous_candidates: a.counts.candidates,
+    ignored: a.counts.ignored,
+    in_missing_projects: a.counts.inMissingProjects,
+    policy_errors: open.policy_errors,
+    policy_warnings: open.policy_warnings,
+    waived: a.findings.filter((f) => f.waived).length,
+    baselined: open.baselined,
+    managed_keys: managed,
+    coverage: a.liveKeys === 0 ? 100 : Math.floor((managed / a.liveKeys) * 100),
   };
 }
 

@@ -146,52 +146,13 @@ class Checker {
   }
 
   checkScalar(node: N, schema: JsonSchema, label: string | Label, where: N) {
-    const expected = schema.type === undefined
-      ? "a value"
-      : schema.type === "string"
-      ? "a string"
-      : schema.type === "boolean"
-      ? "true or false"
-      : schema.type === "integer"
-      ? "a whole number"
-      : "a number";
+    const expected = EXPECTED[schema.type ?? "any"];
     if (node?.kind !== "scalar") return this.wrongType(node, where, label, expected);
     const v = node.value;
-    const ok = schema.type === undefined
-      ? true
-      : schema.type === "string"
-      ? typeof v === "string"
-      : schema.type === "boolean"
-      ? typeof v === "boolean"
-      : schema.type === "integer"
-      ? typeof v === "number" && Number.isInteger(v)
-      : typeof v === "number";
-    if (!ok) return this.wrongType(node, where, label, expected);
-    if (schema.enum && !schema.enum.includes(v as string | number)) {
-      const list = schema.enum.length > 6
-        ? `one of the ${schema.enum.length} known values`
-        : schema.enum.map((e) => JSON.stringify(e)).join(", ");
-      const hint = typeof v === "string" ? suggestion(v, schema.enum.map(String)) : "";
-      this.report(
-        node,
-        `${label} must be ${schema.enum.length > 6 ? "" : "one of "}${list}, not ${
-          JSON.stringify(v)
-        }${hint}`,
-      );
-      return undefined;
-    }
-    if (typeof v === "string") {
-      if (schema.minLength !== undefined && v.length < schema.minLength) {
-        this.report(node, `${label} must not be empty`);
-        return undefined;
-      }
-      if (schema.pattern && !new RegExp(schema.pattern).test(v)) {
-        this.report(node, `${label} must match ${schema.pattern}, not ${JSON.stringify(v)}`);
-        return undefined;
-      }
-    }
-    if (typeof v === "number" && schema.minimum !== undefined && v < schema.minimum) {
-      this.report(node, `${label} must be at least ${schema.minimum}, not ${v}`);
+    if (!hasType(schema, v)) return this.wrongType(node, where, label, expected);
+    const problem = scalarProblem(schema, v, label);
+    if (problem) {
+      this.report(node, problem);
       return undefined;
     }
     return v;
@@ -290,29 +251,88 @@ export function parseAndCheck(
     const root = options.full(file, text, problems);
     return root === undefined ? null : { value: checker.check(root, schema, "the document", null) };
   };
-  let result: { value: unknown } | null;
   const fast = options.reader === "full" ? undefined : parseFast(text);
-  if (fast === undefined) result = full();
-  else {
-    try {
-      result = { value: checker.check(fast, schema, "the document", null) };
-      if (problems.length > mark) result = full();
-    } catch (e) {
-      // An entry the fast reader skimmed turned out to be outside its subset.
-      if (!(e instanceof GiveUp)) throw e;
-      result = full();
-    }
-  }
+  const result = fast === undefined ? full() : fastOrFull(() => {
+    const value = checker.check(fast, schema, "the document", null);
+    return problems.length > mark ? null : { value };
+  }, full);
   if (result === null) return null;
-  const { value } = result;
   return {
-    value,
+    value: result.value,
     locate(obj: object, field?: string): SourceLocation {
       const o = checker.offsets.get(obj);
       const offset = (field && o && Object.hasOwn(o, field) ? o[field] : undefined) ?? o?.[""];
       return offset === undefined ? { file, line: 1, column: 1 } : checker.place(offset);
     },
   };
+}
+
+/**
+ * The fast pass's result; the full pass's when the fast one found a problem (null) or an entry
+ * it skimmed turned out to be outside its subset.
+ */
+function fastOrFull(
+  fast: () => { value: unknown } | null,
+  full: () => { value: unknown } | null,
+): { value: unknown } | null {
+  try {
+    return fast() ?? full();
+  } catch (e) {
+    if (!(e instanceof GiveUp)) throw e;
+    return full();
+  }
+}
+
+/** What a value of each schema type is called in a message. */
+const EXPECTED: Record<NonNullable<JsonSchema["type"]> | "any", string> = {
+  any: "a value",
+  string: "a string",
+  boolean: "true or false",
+  integer: "a whole number",
+  number: "a number",
+  object: "a number",
+  array: "a number",
+};
+
+/** Whether a scalar has the schema's type (a scalar schema: string, boolean, integer, number). */
+function hasType(schema: JsonSchema, v: unknown): boolean {
+  switch (schema.type) {
+    case undefined:
+      return true;
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "integer":
+      return typeof v === "number" && Number.isInteger(v);
+    default:
+      return typeof v === "number";
+  }
+}
+
+/** What is wrong with a scalar of the right type: not in the enum, empty, no match, too small. */
+function scalarProblem(schema: JsonSchema, v: unknown, label: string | Label): string | null {
+  if (schema.enum && !schema.enum.includes(v as string | number)) {
+    const list = schema.enum.length > 6
+      ? `one of the ${schema.enum.length} known values`
+      : schema.enum.map((e) => JSON.stringify(e)).join(", ");
+    const hint = typeof v === "string" ? suggestion(v, schema.enum.map(String)) : "";
+    return `${label} must be ${schema.enum.length > 6 ? "" : "one of "}${list}, not ${
+      JSON.stringify(v)
+    }${hint}`;
+  }
+  if (typeof v === "string") {
+    if (schema.minLength !== undefined && v.length < schema.minLength) {
+      return `${label} must not be empty`;
+    }
+    if (schema.pattern && !new RegExp(schema.pattern).test(v)) {
+      return `${label} must match ${schema.pattern}, not ${JSON.stringify(v)}`;
+    }
+  }
+  if (typeof v === "number" && schema.minimum !== undefined && v < schema.minimum) {
+    return `${label} must be at least ${schema.minimum}, not ${v}`;
+  }
+  return null;
 }
 
 function required(schema: JsonSchema): string {
