@@ -3,7 +3,7 @@
  * fingerprint (issues 14 and 19), so that `check --baseline FILE` fails only on new ones. `--prune`
  * keeps only the entries that still occur; `--no-waivers` records waived findings too.
  */
-import type { Io } from "./io.ts";
+import { type Io, writeOutput } from "./io.ts";
 import type { Deps } from "../core/deps.ts";
 import { ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
@@ -109,7 +109,11 @@ export async function baselineCommand(
   const today = isoDate(io.deps.now() / 1000);
   const entries = recorded(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
-  await write(io, output, text, !v.force && !v.prune);
+  await writeOutput(io, output, text, {
+    createNew: !v.force && !v.prune,
+    command: "baseline",
+    instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
+  });
   if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
   return 0;
 }
@@ -139,16 +143,4 @@ function recorded(
     ...entry,
     summary: entrySummary(item, policies),
   }));
-}
-
-async function write(io: Io, output: string, text: string, createNew: boolean): Promise<void> {
-  try {
-    await io.writeFile(output, [text], { createNew });
-  } catch (e) {
-    if ((e as Error).name !== "AlreadyExists") throw e;
-    throw new UsageError(
-      `"${output}" already exists; pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere`,
-      "baseline",
-    );
-  }
 }

@@ -1,11 +1,11 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
-import { ApiError, UsageError } from "../core/errors.ts";
+import { ApiError } from "../core/errors.ts";
 import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
 import type { AdminClient, WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
-import type { Io } from "./io.ts";
+import { type Io, writeOutput } from "./io.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
 
 /** The help text of `keydrift import` */
@@ -59,23 +59,15 @@ export async function importCommand(
     await io.out(text);
     return 0;
   }
-  await write(io, output, text, !v.force);
+  await writeOutput(io, output, text, {
+    createNew: !v.force,
+    command: "import",
+    instead: "pass --force to overwrite it or -o to write elsewhere",
+  });
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
   const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
   await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin})\n`);
   return 0;
-}
-
-async function write(io: Io, output: string, text: string, createNew: boolean): Promise<void> {
-  try {
-    await io.writeFile(output, [text], { createNew });
-  } catch (e) {
-    if ((e as Error).name !== "AlreadyExists") throw e;
-    throw new UsageError(
-      `"${output}" already exists; pass --force to overwrite it or -o to write elsewhere`,
-      "import",
-    );
-  }
 }
 
 async function projectsToImport(

@@ -139,6 +139,24 @@ class ScrubbedIo implements Io {
   }
 }
 
+/**
+ * Writes a command's one output file; with `createNew`, a file already there is a usage error
+ * that says what to do `instead` (`pass --force to overwrite it or -o to write elsewhere`).
+ */
+export async function writeOutput(
+  io: Io,
+  path: string,
+  text: string,
+  o: { createNew: boolean; command: string; instead: string },
+): Promise<void> {
+  try {
+    await io.writeFile(path, [text], { createNew: o.createNew });
+  } catch (e) {
+    if ((e as Error).name !== "AlreadyExists") throw e;
+    throw new UsageError(`"${path}" already exists; ${o.instead}`, o.command);
+  }
+}
+
 async function exists(deps: Deps, path: string): Promise<boolean> {
   try {
     await deps.fileInfo(path, { follow: false });
