@@ -17,6 +17,7 @@ import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";
 import {
   ADMIN_KEY,
+  assertValidReport,
   CHECK_FAKE,
   DEMO_FILES,
   memDeps,
@@ -234,7 +235,9 @@ testWithTools(
       assertEquals(out.code, 2, stderr);
       const issues = parsed(await Deno.readTextFile(`${dir}/gl-code-quality-report.json`));
       ok(issues.length > 5 && issues.every((i) => i.location.path === "keydrift.yaml"));
-      assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/keydrift.json`)).status, "drift");
+      const json = await Deno.readTextFile(`${dir}/keydrift.json`);
+      await assertValidReport("keydrift.json", json);
+      assertEquals(JSON.parse(json).status, "drift");
       const lint = await new Deno.Command(tools.xmllint, {
         args: ["--noout", "--schema", `${root}tests/fixtures/schemas/junit-10.xsd`, "keydrift.xml"],
         cwd: dir,

@@ -20,6 +20,7 @@ import {
 } from "../lib/render/inert.ts";
 import type { Report } from "../lib/report/report.ts";
 import { reportWith } from "./_reports.ts";
+import { assertValidReport } from "./_helpers.ts";
 import { testWithTools } from "./_tools.ts";
 
 const HOSTILE: [string, string][] = [
@@ -183,10 +184,12 @@ for (const status of ["drift", "error"] as const) {
     }
   });
 
-  Deno.test(`json (${status}): parses, and server strings round-trip unchanged up to the field cap`, () => {
+  Deno.test(`json (${status}): parses, matches the report schema, and server strings round-trip unchanged up to the field cap`, async () => {
     for (const [name, s] of HOSTILE) {
       const r = reportWith(s, status);
-      const doc = JSON.parse(render("json", r));
+      const text = render("json", r);
+      await assertValidReport(name, text);
+      const doc = JSON.parse(text);
       assertEquals(doc.drift[2].key_name, capField(s), name);
       assertEquals(doc.drift[5].owner.name, capField(r.drift[5].live!.owner.name), name);
       assertEquals(doc.drift[5].redacted_value, capField(r.drift[5].live!.redactedValue), name);

@@ -4,13 +4,11 @@ import { findingWords, noteWords } from "../lib/render/words.ts";
 import {
   DAY,
   definePolicy,
-  evaluateProject,
   type OptionValues,
   type Policy,
-  policySetup,
   type ProjectContext,
-  unusedWaiverNotes,
 } from "../lib/assess/policy.ts";
+import { evaluateProject, policySetup, unusedWaiverNotes } from "../lib/assess/evaluate.ts";
 import { loadManifests } from "../lib/manifest/load.ts";
 import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";

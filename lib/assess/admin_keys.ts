@@ -8,8 +8,8 @@
  * An admin key may have no name, and its `last_used_at` may be absent: neither is ever compared
  * or judged.
  */
-import { addCounts, type DiffCounts, diffKeys, emptyDiff } from "./diff.ts";
-import { evaluateKeys, type PolicySetup } from "./policy.ts";
+import { addCounts, type DiffCounts, diffKeys, emptyDiff } from "./keys.ts";
+import { evaluateKeys, type PolicySetup } from "./evaluate.ts";
 import type {
   DeclaredKey,
   Drift,

@@ -6,15 +6,8 @@
  * number of live keys (only drift, findings and one number per key are kept).
  */
 import { addCounts, byOrder, type DiffCounts, diffProject } from "./diff.ts";
-import {
-  effectiveOptions,
-  evaluateProject,
-  type Note,
-  type OptionValues,
-  type Policy,
-  policySetup,
-  unusedWaiverNotes,
-} from "./policy.ts";
+import { effectiveOptions, type Note, type OptionValues, type Policy } from "./policy.ts";
+import { evaluateProject, policySetup, unusedWaiverNotes } from "./evaluate.ts";
 import type { PolicyOptionSpecs } from "../manifest/schema.ts";
 import { assessAdminKeys } from "./admin_keys.ts";
 import type {
