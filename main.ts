@@ -2,11 +2,11 @@
  * keydrift's only shell: builds the injected dependencies from Deno.* and exits with run()'s code.
  * Everything else lives in lib/ and never touches the outside world directly.
  */
-import { run } from "./lib/cli.ts";
-import { type Deps, timerSleep } from "./lib/deps.ts";
+import { run } from "./lib/commands/cli.ts";
+import { type Deps, timerSleep } from "./lib/core/deps.ts";
 import { POLICIES } from "./policies/mod.ts";
-import { redact } from "./lib/redact.ts";
-import { textSafe } from "./lib/render/inert.ts";
+import { redact } from "./lib/secrets/redact.ts";
+import { textSafe } from "./lib/core/inert_text.ts";
 
 const encoder = new TextEncoder();
 

@@ -7,7 +7,7 @@
  * serves them) and `redact()` over its JSON report. Prints `{ "ms": ... }`. A separate process,
  * so that the bench can stop a run that does not end (a quadratic scrubber on 1 MB).
  */
-import { redact, scrubber } from "../lib/redact.ts";
+import { redact, scrubber } from "../lib/secrets/redact.ts";
 
 const KEY = "sk-admin-Zq8VtR3mLp0XwK7s_Nd2YbH5cJf9-GuE4aTq6WrPz1xYk3Lm";
 

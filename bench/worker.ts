@@ -10,8 +10,8 @@
  * - `worker.ts per-key URL PROJECTS KEYS N`: SPEC's naive peer, sequential retrieval of each key,
  *   timed over the first N keys. Prints the time per retrieve.
  */
-import { run } from "../lib/cli.ts";
-import { type Deps, timerSleep } from "../lib/deps.ts";
+import { run } from "../lib/commands/cli.ts";
+import { type Deps, timerSleep } from "../lib/core/deps.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { id, manifest } from "./manifest.ts";
 

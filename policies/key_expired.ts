@@ -1,4 +1,4 @@
-import { definePolicy, isoDate } from "../lib/policy.ts";
+import { definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys past their expiry that the API still lists. */
 export const keyExpired = definePolicy({
@@ -9,10 +9,15 @@ export const keyExpired = definePolicy({
   rationale:
     "An expired key no longer works; whatever still uses it is broken, and the entry is clutter.",
   source: "OpenAI key expiration controls (expired keys cannot be updated)",
+  message:
+    "expired on {expires_at|date} but is still listed: delete it and update whatever used it",
+  remedy: {
+    action: "delete_key",
+    summary: "Delete the expired key; expired keys cannot be updated.",
+  },
+  appliesTo: { projectKeys: true, adminKeys: true },
   forProject: ({ now }) => (key) => {
     if (typeof key.expiresAt !== "number" || key.expiresAt > now) return null;
-    return `expired on ${
-      isoDate(key.expiresAt)
-    } but is still listed: delete it and update whatever used it`;
+    return { expires_at: key.expiresAt };
   },
 });

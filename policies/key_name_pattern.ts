@@ -1,5 +1,5 @@
 import type { RE2JS } from "re2js";
-import { definePolicy } from "../lib/policy.ts";
+import { definePolicy } from "../lib/assess/policy.ts";
 
 /** RE2, once a manifest that names this policy is read (`prepare`): start-up never loads it. */
 let engine: typeof RE2JS | null = null;
@@ -49,11 +49,13 @@ export const keyNamePattern = definePolicy({
   rationale:
     "Names that say what and where (service-env) make an inventory readable and ownership clear.",
   source: "Common naming conventions for machine credentials",
+  message: 'name "{name}" does not match {pattern}: rename the key',
+  remedy: { action: "waiver", summary: "Rename the key in the dashboard" },
   forProject: ({ options }) => {
     const pattern = compile(options.pattern);
     return (key) => {
-      if (pattern.matcher(key.name).find()) return null;
-      return `name "${key.name}" does not match ${options.pattern}: rename the key`;
+      if (key.name === null || pattern.matcher(key.name).find()) return null;
+      return { name: key.name, pattern: options.pattern };
     };
   },
 });

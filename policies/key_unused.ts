@@ -1,4 +1,4 @@
-import { DAY, days, definePolicy } from "../lib/policy.ts";
+import { DAY, days, definePolicy } from "../lib/assess/policy.ts";
 
 /** Keys idle for longer than `max_idle_days`. */
 export const keyUnused = definePolicy({
@@ -16,11 +16,13 @@ export const keyUnused = definePolicy({
   rationale: "Idle credentials are attack surface with no benefit; disable or delete them.",
   source:
     "CIS AWS Foundations 1.2 §1.3 (90 days); AWS Config iam-user-unused-credentials-check (90 days)",
+  message: "last used {days} days ago; the limit is {limit} days: rotate or delete it",
+  remedy: { action: "delete_key", summary: "Delete the idle key if nobody needs it." },
+  appliesTo: { projectKeys: true, adminKeys: true },
+  readsLastUsedAt: true,
   forProject: ({ options, now }) => (key) => {
     const max = options.max_idle_days;
-    if (key.lastUsedAt === null || now - key.lastUsedAt <= max * DAY) return null;
-    return `last used ${
-      days(now - key.lastUsedAt)
-    } days ago; the limit is ${max} days: rotate or delete it`;
+    if (typeof key.lastUsedAt !== "number" || now - key.lastUsedAt <= max * DAY) return null;
+    return { days: days(now - key.lastUsedAt), limit: max };
   },
 });

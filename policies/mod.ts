@@ -1,5 +1,5 @@
 /** The built-in policies, listed explicitly (no directory scanning). main.ts passes this to run(). */
-import type { Policy } from "../lib/policy.ts";
+import type { Policy } from "../lib/assess/policy.ts";
 import { keyUnused } from "./key_unused.ts";
 import { keyNeverUsed } from "./key_never_used.ts";
 import { keyMaxAge } from "./key_max_age.ts";

@@ -1,5 +1,5 @@
-import { definePolicy, ownerLabel } from "../lib/policy.ts";
-import type { LiveKey } from "../lib/types.ts";
+import { definePolicy, ownerFacts } from "../lib/assess/policy.ts";
+import type { LiveKey } from "../lib/core/types.ts";
 
 /** Owners that hold more than `max` keys in one project (flags the older surplus keys). */
 export const multipleKeysPerOwner = definePolicy({
@@ -17,14 +17,18 @@ export const multipleKeysPerOwner = definePolicy({
   rationale:
     "One active key per identity keeps rotation honest; overlap during rotation deserves a waiver.",
   source: "CIS AWS Foundations 1.5 §1.13 (one active access key per user)",
-  forProject: ({ project, options: { max } }) => {
-    const excess = surplus(project.keys, max);
+  message:
+    "{owner|owner} holds {keys} keys in this project; the limit is {limit}: revoke this older one",
+  remedy: {
+    action: "delete_key",
+    summary: "Delete this older key once its owner has moved to the newer one.",
+  },
+  forProject: ({ keys, options: { max } }) => {
+    const excess = surplus(keys, max);
     return (key) => {
       const owned = excess.get(key);
       if (owned === undefined) return null;
-      return `${
-        ownerLabel(key)
-      } holds ${owned} keys in this project; the limit is ${max}: revoke this older one`;
+      return { ...ownerFacts(key), keys: owned, limit: max };
     };
   },
 });

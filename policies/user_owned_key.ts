@@ -1,4 +1,4 @@
-import { definePolicy, ownerLabel } from "../lib/policy.ts";
+import { definePolicy, ownerFacts } from "../lib/assess/policy.ts";
 
 /** User-owned keys where only service accounts should hold keys. */
 export const userOwnedKey = definePolicy({
@@ -17,13 +17,14 @@ export const userOwnedKey = definePolicy({
   rationale:
     "Applications should authenticate as service accounts; a user's key leaves with the user.",
   source: "OpenAI production best practices (service accounts for applications)",
-  forProject: ({ declared, options }) => {
-    const applies = declared.serviceAccountsOnly || options.all_projects;
+  message:
+    "owned by {owner|owner}; this project allows service-account keys only: replace it with a service-account key",
+  remedy: { action: "waiver", summary: "Replace it with a service-account key, then delete it" },
+  forProject: ({ serviceAccountsOnly, options }) => {
+    const applies = serviceAccountsOnly || options.all_projects;
     return (key) => {
       if (!applies || key.owner.type !== "user") return null;
-      return `owned by ${
-        ownerLabel(key)
-      }; this project allows service-account keys only: replace it with a service-account key`;
+      return ownerFacts(key);
     };
   },
 });

@@ -1,13 +1,13 @@
 /** Test helpers: in-memory deps, an in-process CLI runner, and the fake API as a fetch. */
-import type { Deps } from "../lib/deps.ts";
-import { run } from "../lib/cli.ts";
+import type { Deps } from "../lib/core/deps.ts";
+import { run } from "../lib/commands/cli.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { createFakeApi, type FakeApi } from "../lib/fake/mod.ts";
 import { type FakeState, loadState } from "../lib/fake/state.ts";
-import { readFull } from "../lib/yaml_full.ts";
-import { lexicalPath } from "../lib/files.ts";
-import type { Policy } from "../lib/policy.ts";
-import type { LiveKey } from "../lib/types.ts";
+import { readFull } from "../lib/yaml/full.ts";
+import { lexicalPath } from "../lib/commands/files.ts";
+import type { Policy } from "../lib/assess/policy.ts";
+import type { LiveKey } from "../lib/core/types.ts";
 import { Ajv, type ValidateFunction } from "ajv";
 
 /** The fixed clock every test runs at: 2026-11-20T00:00:00Z. */

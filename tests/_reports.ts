@@ -1,6 +1,6 @@
 /** Hand-built reports for renderer tests: every server-supplied field carries a chosen string. */
-import type { Report } from "../lib/report.ts";
-import type { Drift, Finding, OwnerRef, SourceLocation } from "../lib/types.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift, Finding, OwnerRef, SourceLocation } from "../lib/core/types.ts";
 
 const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml", line, column });
 
@@ -79,7 +79,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       projectId: project,
       keyId: `key_u${s}`,
       keyName: s,
-      message: `user "${s}" <${s}@example.test> no longer has access to the project`,
+      facts: { owner_type: "user", owner_name: s, owner_email: `${s}@example.test` },
       waived: false,
       waiver: null,
       location: at(2, 5),
@@ -90,7 +90,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       projectId: project,
       keyId: `key_${s}`,
       keyName: s,
-      message: `last used 120 days ago by ${s}`,
+      facts: { days: 120, who: s },
       waived: true,
       waiver: {
         reason: `reason ${s}`,
@@ -134,18 +134,42 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
         {
           message: `Cannot list keys of project "${project}": the API answered 401: ${s}`,
           projectId: project,
+          kind: "api",
+          status: 401,
+          code: s,
+          requestId: `req_${s}`,
         },
-        { message: `the API answered 500: ${s}`, projectId: null },
+        {
+          message: `the API answered 500: ${s}`,
+          projectId: null,
+          kind: "api",
+          status: 500,
+          code: null,
+          requestId: null,
+        },
       ]
       : [],
-    notes: [{ message: `waiver for "${s}" matches no finding`, location: at(20, 5) }],
+    notes: [{
+      kind: "unused_waiver",
+      waiver: { policy: `"${s}"`, project, key: s },
+      location: at(20, 5),
+    }],
     rules: [{
       id: "owner-lost-access",
       summary: `Owner lost access ${s}`,
+      message: "{owner|owner} no longer has access to the project",
       rationale: `Orphaned keys ${s}`,
       source: `OpenAI ${s}`,
       defaultSeverity: "error",
       severity: "error",
+    }, {
+      id: "key-unused",
+      summary: "Key not used",
+      message: "last used {days} days ago by {who}",
+      rationale: "Idle keys",
+      source: "CIS",
+      defaultSeverity: "warning",
+      severity: "warning",
     }],
     declared: [
       { projectId: project, location: at(1), keys: [{ name: s, id: null, location: at(3) }] },

@@ -3,7 +3,7 @@
  * scratch directory, with a deadline so that a hang fails the test instead of stalling the suite.
  */
 import { ok } from "node:assert/strict";
-import { assertNoSecret, readExample } from "./_helpers.ts";
+import { assertNoSecret, assertValidReport, readExample } from "./_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -67,13 +67,16 @@ export async function keydrift(
   };
   assertNoSecret("stdout", r.stdout);
   assertNoSecret("stderr", r.stderr);
+  await assertValidReport("stdout", r.stdout);
   return r;
 }
 
 export const FAKE = ["check", "--fake", "state.yaml"];
 
 export async function jsonStatus(path: string): Promise<string> {
-  return JSON.parse(await Deno.readTextFile(path)).status;
+  const text = await Deno.readTextFile(path);
+  await assertValidReport(path, text);
+  return JSON.parse(text).status;
 }
 
 export async function mkfifo(path: string): Promise<void> {

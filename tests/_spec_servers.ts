@@ -3,7 +3,7 @@
  * `Request → Response` function written in each test from the spec, sharing nothing with
  * lib/fake/) that records every request, and the spec's validators.
  */
-import { scrubber } from "../lib/redact.ts";
+import { scrubber } from "../lib/secrets/redact.ts";
 import { type ApiCore, createApiCore } from "../lib/api/client.ts";
 import { ADMIN_KEY, seeded, virtualClock } from "./_helpers.ts";
 import { assertOpenapi } from "./_openapi.ts";

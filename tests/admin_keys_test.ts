@@ -3,7 +3,7 @@
  * and against an independent server written here from the OpenAPI spec (sharing nothing with
  * lib/fake/), GET only.
  */
-import { readFull } from "../lib/yaml_full.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
   ADMIN_KEY,
@@ -16,11 +16,17 @@ import {
   stateFrom,
 } from "./_helpers.ts";
 import { assertSpec, envelope, frontDoor, json } from "./_spec_servers.ts";
-import { loadManifests } from "../lib/manifest.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
 import { POLICIES } from "../policies/mod.ts";
-import { buildSchema } from "../lib/schema.ts";
-import { assessAdminKeys } from "../lib/admin_keys.ts";
-import type { Drift, Finding, LiveAdminKey, Manifest } from "../lib/types.ts";
+import { buildSchema } from "../lib/manifest/schema.ts";
+import { assessAdminKeys } from "../lib/assess/admin_keys.ts";
+import { definePolicy, ownerFacts } from "../lib/assess/policy.ts";
+import { policySetup } from "../lib/assess/evaluate.ts";
+import { assessment } from "../lib/assess/assessment.ts";
+import { enrich } from "../lib/enrich/enrich.ts";
+import { buildReport } from "../lib/report/report.ts";
+import { worded } from "../lib/render/words.ts";
+import type { Drift, Finding, LiveAdminKey, Manifest } from "../lib/core/types.ts";
 
 const STATE = readExample("state.yaml");
 
@@ -323,7 +329,8 @@ Deno.test("an admin key whose owner comes without a role is not compared on role
     expiresAt: null,
     owner: { type: "user", id: "user-ana", name: "Ana Ruiz", role: null },
   } as unknown as LiveAdminKey;
-  assessAdminKeys(manifest, [key], [], { now: NOW_S * 1000, noWaivers: false }, out);
+  const setup = policySetup([], manifest, { now: NOW_S * 1000, noWaivers: false });
+  assessAdminKeys(manifest, [key], setup, out);
   assertEquals(out.drift, []);
   assertEquals(out.counts.inSync, 1);
 });
@@ -345,4 +352,51 @@ Deno.test("a pinned admin key the listing lacks is retrieved: the API's 404 make
   }, text);
   assertEquals(broken.code, 1, broken.stderr);
   assertEquals(broken.report.status, "error");
+});
+
+Deno.test("a policy passed in that says it judges admin keys runs on them, and its finding gets its declared remedy; one that does not, does not", () => {
+  const ownedByUser = definePolicy({
+    id: "admin-key-owned-by-user",
+    summary: "An admin key a person owns",
+    defaultSeverity: "error",
+    options: {},
+    rationale: "r",
+    source: "s",
+    message: "owned by {owner|owner}",
+    remedy: { action: "delete_key", summary: "Hand the key to a service account." },
+    appliesTo: { projectKeys: false, adminKeys: true },
+    forProject: () => (key) => key.owner.type === "user" ? ownerFacts(key) : null,
+  });
+  const projectOnly = definePolicy({ ...ownedByUser, id: "project-only", appliesTo: undefined });
+  const policies = [ownedByUser, projectOnly];
+  const { manifest: m } = loadManifests(
+    [{ path: "m.yaml", text: manifest() }],
+    policies,
+    readFull,
+  );
+  const live = {
+    id: "key_admin_ops",
+    name: "ops-automation",
+    redactedValue: "sk-admin...abcd",
+    createdAt: NOW_S - 50 * 86_400,
+    lastUsedAt: undefined,
+    expiresAt: null,
+    owner: { type: "user", id: "user-ana", name: "Ana Ruiz", role: null },
+  } satisfies LiveAdminKey;
+  const run = assessment(m!, policies, { now: NOW_S * 1000, noWaivers: false });
+  run.adminKeys([live]);
+  const a = enrich(run.done([]), {}, { attribute: false, usageDays: null });
+  assertEquals(a.findings.map((f) => [f.policy, f.keyType, f.facts.owner_name]), [
+    ["admin-key-owned-by-user", "admin", "Ana Ruiz"],
+  ]);
+  const fix = a.findings[0].remediation!;
+  assertEquals([fix.action, fix.path], [
+    "delete_admin_key",
+    "/organization/admin_api_keys/key_admin_ops",
+  ]);
+  const said = worded(buildReport(a, { failOn: "error" })).findings[0];
+  assertEquals([said.message, said.remediation?.summary], [
+    'owned by user "Ana Ruiz"',
+    "Hand the key to a service account.",
+  ]);
 });

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:assert/strict";
 import { listAdminKeys } from "../lib/api/admin_keys.ts";
-import { ApiError } from "../lib/errors.ts";
+import { ApiError } from "../lib/core/errors.ts";
 import { ADMIN_KEY, fakeFetch, NOW_S, readExample, stateFrom } from "./_helpers.ts";
 import { assertSpec, envelope, frontDoor, type Handler, json, wire } from "./_spec_servers.ts";
 

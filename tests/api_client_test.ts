@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { checkBaseURL, createAdminClient } from "../lib/api/client.ts";
 import { retryAfterMs } from "../lib/api/retry.ts";
-import { ApiError, UsageError } from "../lib/errors.ts";
+import { ApiError, UsageError } from "../lib/core/errors.ts";
 import type { FakeState, Fault } from "../lib/fake/state.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";
 import { fakeFetch, NOW, readExample, seeded, stateFrom, virtualClock } from "./_helpers.ts";

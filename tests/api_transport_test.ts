@@ -6,7 +6,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { type Attempt, type Clock, getOnce } from "../lib/api/transport.ts";
-import { timerSleep } from "../lib/deps.ts";
+import { timerSleep } from "../lib/core/deps.ts";
 
 const CLOCK: Clock = { now: () => Date.now(), sleep: timerSleep };
 

@@ -7,7 +7,7 @@
 import { deepStrictEqual as assertEquals, ok, rejects, throws } from "node:assert/strict";
 import { CURSOR_RESERVE, UnavailableError, URL_BUDGET } from "../lib/api/enrich.ts";
 import { readKeyUsage, usageWindow } from "../lib/api/usage.ts";
-import { ApiError } from "../lib/errors.ts";
+import { ApiError } from "../lib/core/errors.ts";
 import { ADMIN_KEY, fakeFetch, NOW, NOW_S, readExample, stateFrom } from "./_helpers.ts";
 import { all, assertSpec, envelope, frontDoor, type Handler, json, wire } from "./_spec_servers.ts";
 

@@ -7,7 +7,7 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { check, readKey, readProject } from "../lib/api/wire.ts";
 import { type Field, SHAPES } from "../lib/api/shapes.ts";
-import { ApiError } from "../lib/errors.ts";
+import { ApiError } from "../lib/core/errors.ts";
 
 type Schema = {
   type?: string;

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { parse } from "../lib/commands/args.ts";
 import { CHECK_OPTIONS } from "../lib/commands/check.ts";
-import { UsageError } from "../lib/errors.ts";
+import { UsageError } from "../lib/core/errors.ts";
 
 const RUNS = Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 2000);
 

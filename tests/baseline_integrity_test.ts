@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { CHECK_FAKE, readExample, runCli } from "./_helpers.ts";
-import { type BaselineEntry, parseBaseline, serializeBaseline } from "../lib/baseline.ts";
+import { type BaselineEntry, parseBaseline, serializeBaseline } from "../lib/enrich/baseline.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
 const STATE = readExample("state.yaml");

@@ -14,8 +14,8 @@ import {
   runCli,
   stateFrom,
 } from "./_helpers.ts";
-import { parseBaseline, serializeBaseline } from "../lib/baseline.ts";
-import { ManifestError } from "../lib/errors.ts";
+import { parseBaseline, serializeBaseline } from "../lib/enrich/baseline.ts";
+import { ManifestError } from "../lib/core/errors.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
 const STATE = readExample("state.yaml");

@@ -10,7 +10,8 @@ import {
   runCli,
   stateFrom,
 } from "./_helpers.ts";
-import { run } from "../lib/cli.ts";
+import { run } from "../lib/commands/cli.ts";
+import { RENDERERS } from "../lib/render/mod.ts";
 import { POLICIES } from "../policies/mod.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
@@ -91,8 +92,12 @@ Deno.test("usage errors: unknown command, unknown flag, missing value, bad enum 
   }
 });
 
-Deno.test("--help and --version for every command", async () => {
-  for (const cmd of ["check", "validate", "import", "fake-api", "schema", "policies"]) {
+Deno.test("--help and --version for every command the top-level help lists", async () => {
+  const top = await runCli(["--help"]);
+  const listed = top.stdout.slice(top.stdout.indexOf("Commands:\n") + 10).split("\n\n")[0]
+    .split("\n").map((l) => l.trim().split(/\s/)[0]);
+  assertEquals(listed.length, 8, top.stdout);
+  for (const cmd of listed) {
     const h = await runCli([cmd, "--help"]);
     ok(h.code === 0 && h.stdout.startsWith(`Usage: keydrift ${cmd}`), cmd);
     const v = await runCli([cmd, "--version"]);
@@ -127,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.4", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.5", "drift", 2]);
   await t.assertSnapshot(report);
 });
 
@@ -228,12 +233,26 @@ Deno.test("the admin key never appears in any output, report or error, even with
         )
         : res;
     };
-    const formats = ["--format", "text", "--format", "json=r.json"];
+    // Every format (text to stdout, the others to files) and the step summary.
+    const formats = Object.keys(RENDERERS).flatMap((f) =>
+      f === "text" ? ["--format", "text"] : ["--format", `${f}=r.${f}`]
+    );
     const r = await runCli([
       ...CHECK_API,
       "--verbose",
+      "--summary",
       ...formats,
-    ], { files, fetch: echo, env: { OPENAI_ADMIN_KEY: ADMIN_KEY } });
+    ], {
+      files,
+      fetch: echo,
+      env: { OPENAI_ADMIN_KEY: ADMIN_KEY, GITHUB_STEP_SUMMARY: "summary.md" },
+    });
+    const written = [...r.files.keys()].filter((k) => !Object.hasOwn(files, k)).sort();
+    assertEquals(
+      written,
+      [...Object.keys(RENDERERS).filter((f) => f !== "text").map((f) => `r.${f}`), "summary.md"]
+        .sort(),
+    );
     outputs.push(r.stdout, r.stderr, ...r.files.values());
   }
   const keyFile = await runCli([

@@ -6,11 +6,12 @@
  * `location.positions.begin.line`); no byte order mark. Multiple issues with one fingerprint
  * collapse into one in the merge request widget, so fingerprints must be unique.
  */
+import { worded } from "../lib/render/words.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import AjvModule from "ajv";
-import { run } from "../lib/cli.ts";
-import type { Report } from "../lib/report.ts";
-import type { Drift } from "../lib/types.ts";
+import { run } from "../lib/commands/cli.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift } from "../lib/core/types.ts";
 import { renderCodeclimate } from "../lib/render/codeclimate.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";
@@ -155,8 +156,9 @@ Deno.test("codeclimate: two items with one identity still get distinct fingerpri
     findings: [],
     errors: [],
     notes: [],
+    rules: [],
   } as unknown as Report;
-  const issues = parsed(renderCodeclimate(report));
+  const issues = parsed(renderCodeclimate(worded(report)));
   assertEquals(issues.length, 2);
 });
 

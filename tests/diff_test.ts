@@ -1,10 +1,10 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { addCounts, byOrder, type DiffCounts, diffProject } from "../lib/diff.ts";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
+import { addCounts, byOrder, type DiffCounts, diffProject } from "../lib/assess/diff.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { DeclaredKey, Drift, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
+import type { DeclaredKey, Drift, LiveKey, LiveProject, Manifest } from "../lib/core/types.ts";
 import { live } from "./_helpers.ts";
 
 /** diffProject() over every declared project that has a live state, sorted as the report sorts. */

@@ -6,11 +6,13 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { all, assertSpec, envelope, frontDoor, json, wire } from "./_spec_servers.ts";
 import { NOW, NOW_S } from "./_helpers.ts";
-import { enrich, type EnrichRequest, readEnrichment } from "../lib/enrich.ts";
-import { buildReport } from "../lib/report.ts";
+import { enrich, type EnrichRequest } from "../lib/enrich/enrich.ts";
+import { readEnrichment } from "../lib/commands/enrichment.ts";
+import { type Assessment, emptyAssessment } from "../lib/assess/assessment.ts";
+import { buildReport } from "../lib/report/report.ts";
+import { worded } from "../lib/render/words.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { Drift, Finding } from "../lib/types.ts";
-import type { RemediationContext } from "../lib/remediation.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 
 type Json = Record<string, unknown>;
 const DAY = 86_400;
@@ -30,25 +32,22 @@ const finding = (keyId: string, policy: string): Finding => ({
   projectId: "proj_a",
   keyId,
   keyName: keyId.replace("key_", ""),
-  message: "m",
+  facts: {},
   waived: false,
   waiver: null,
   location: { file: "keydrift.yaml", line: 3, column: 5 },
 });
 
-function report(drift: Drift[], findings: Finding[]) {
-  return buildReport({
-    manifest: null,
+/** An assessment of these items; every key was created 50 days before the clock. */
+function assessed(drift: Drift[], findings: Finding[]): Assessment {
+  const keys = [...drift, ...findings].map((x): [string, number] => [x.keyId!, NOW_S - 50 * DAY]);
+  return {
+    ...emptyAssessment(null, POLICIES),
     drift,
-    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
     findings,
-    notes: [],
-    errors: [],
     liveKeys: 3,
-    failOn: "error",
-    projects: 1,
-    policies: POLICIES,
-  });
+    facts: { now: NOW_S, createdAt: new Map(keys), owners: new Map(), options: new Map() },
+  };
 }
 
 const CARL_SESSION = {
@@ -150,24 +149,20 @@ function server(
   });
 }
 
-const CTX: RemediationContext = {
-  now: NOW_S,
-  createdAt: () => NOW_S - 50 * DAY,
-  declaredOwner: () => undefined,
-  option: () => undefined,
-};
 const REQ: EnrichRequest = { attribute: true, usageDays: 7 };
 const base = () =>
-  report([unexpected("key_old"), unexpected("key_bot")], [finding("key_idle", "key-never-used")]);
+  assessed([unexpected("key_old"), unexpected("key_bot")], [finding("key_idle", "key-never-used")]);
 
 async function run(
   audit: "ok" | "disabled" | "denied",
   tweak: { events?: Json[]; counts?: Record<string, Json> } = {},
 ) {
   const w = wire(server({ audit, ...tweak }));
-  const r = base();
-  const data = await readEnrichment(w.core, r, REQ, { now: NOW, createdAt: CTX.createdAt });
-  return { before: r, after: enrich(r, data, REQ, CTX), requests: w.requests };
+  const a = base();
+  const data = await readEnrichment(w.core, a, REQ, NOW);
+  const enriched = enrich(a, data, REQ);
+  const report = (x: Assessment) => buildReport(x, { failOn: "error" });
+  return { before: report(a), after: report(enriched), requests: w.requests };
 }
 
 Deno.test("against a spec server: attribution from api_key.created (email, time, IP; service account), usage counts, one GET each", async () => {
@@ -206,8 +201,9 @@ Deno.test("against a spec server: attribution from api_key.created (email, time,
   const idle = after.findings[0];
   assertEquals(idle.attribution, null);
   ok(idle.attributionError?.startsWith("no api_key.created or api_key.updated event"));
+  assertEquals(idle.usageContradicts, true);
   assertEquals(
-    idle.usageNote,
+    worded(after).findings[0].usageNote,
     "the usage API counts 12 requests in the last 7 days, which contradicts last_used_at",
   );
   for (const x of [...after.drift, ...after.findings]) ok(x.remediation, JSON.stringify(x));
@@ -265,7 +261,7 @@ Deno.test("against a spec server: an audit event dated in the future (2029) and 
   const idle = after.findings[0];
   assertEquals(idle.usage, null);
   ok(/"input_tokens" is 1152921504606846976/.test(idle.usageError!), idle.usageError);
-  assertEquals(idle.usageNote, undefined, "no note from counts that are unknown");
+  assertEquals(idle.usageContradicts, undefined, "no note from counts that are unknown");
   assertEquals([after.status, after.exitCode, after.summary], [
     before.status,
     before.exitCode,

@@ -6,7 +6,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { MAX_FAKE_RECORDS } from "../lib/fake/cap.ts";
 import { loadState } from "../lib/fake/state.ts";
-import { readFull } from "../lib/yaml_full.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { DEMO_FILES, NOW_S, runCli } from "./_helpers.ts";
 
 const load = (text: string) => loadState("state.yaml", text, NOW_S, readFull);

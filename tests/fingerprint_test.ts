@@ -3,8 +3,13 @@
  * which no field can run into another.
  */
 import { deepStrictEqual as assertEquals, notDeepStrictEqual, ok } from "node:assert/strict";
-import { canonical, fingerprinter, fingerprintOf, type Identity } from "../lib/fingerprint.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import {
+  canonical,
+  fingerprinter,
+  fingerprintOf,
+  type Identity,
+} from "../lib/enrich/fingerprint.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 
 async function webCrypto(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : Uint8Array.from(data);
@@ -64,7 +69,7 @@ function finding(keyId: string | null, keyName: string | null): Finding {
     projectId: "proj_a",
     keyId,
     keyName,
-    message: "unused",
+    facts: {},
     waived: false,
     waiver: null,
     location: null,

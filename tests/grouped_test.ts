@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { grouped } from "../lib/grouped.ts";
+import { grouped } from "../lib/core/grouped.ts";
 
 Deno.test("grouped() writes safe integers as toLocaleString('en-US') does (property, 2,000 samples and edges)", () => {
   for (

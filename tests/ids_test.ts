@@ -7,13 +7,19 @@
  */
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { idProblem, pathSegment } from "../lib/ids.ts";
-import { remediateDrift, remediateFinding, type RemediationContext } from "../lib/remediation.ts";
+import { idProblem, pathSegment } from "../lib/core/ids.ts";
+import {
+  remediateDrift,
+  remediateFinding,
+  type RemediationContext,
+} from "../lib/enrich/remediation.ts";
+import { entryKey } from "../lib/assess/assessment.ts";
 import { readAdminKey } from "../lib/api/admin_keys.ts";
-import { ApiError } from "../lib/errors.ts";
-import { ORG } from "../lib/types.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import { ApiError } from "../lib/core/errors.ts";
+import { ORG } from "../lib/core/types.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";
+import { POLICIES } from "../policies/mod.ts";
 import { assertUnknown, BOT, check, key, KEYS, list, MANIFEST, realApi } from "./_real_api.ts";
 
 const REFUSED: [string, RegExp][] = [
@@ -71,11 +77,14 @@ Deno.test("pathSegment() encodes !'()* too, and a path built from ids that pass 
 
 const CTX: RemediationContext = {
   now: 1_800_000_000,
-  createdAt: () => undefined,
-  declaredOwner: () => ({ type: "service_account", name: "bot", id: "svc!'()*" }),
-  option: () => undefined,
+  createdAt: new Map(),
+  owners: new Map([
+    [entryKey("proj (x)", "ci"), { type: "service_account", name: "bot", id: "svc!'()*" }],
+  ]),
+  options: new Map(),
 };
 const at = { file: "keydrift.yaml", line: 3, column: 5 };
+const policy = (id: string) => POLICIES.find((p) => p.id === id);
 
 Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, POST expiry, POST service-account key, admin key", () => {
   const odd = "key!'()*";
@@ -95,7 +104,7 @@ Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, 
     projectId: "proj (x)",
     keyId: odd,
     keyName: "ci",
-    message: "m",
+    facts: {},
     waived: false,
     waiver: null,
     location: at,
@@ -103,14 +112,21 @@ Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, 
   });
   const keyPath = "/organization/projects/proj%20%28x%29/api_keys/key%21%27%28%29%2A";
   assertEquals(remediateDrift(drift("unexpected"), CTX).path, keyPath);
-  assertEquals(remediateFinding(finding("key-no-expiry"), CTX).path, keyPath);
-  assertEquals(remediateFinding(finding("key-expired"), CTX).path, keyPath);
+  assertEquals(
+    remediateFinding(finding("key-no-expiry"), policy("key-no-expiry"), CTX).path,
+    keyPath,
+  );
+  assertEquals(remediateFinding(finding("key-expired"), policy("key-expired"), CTX).path, keyPath);
   assertEquals(
     remediateDrift(drift("missing", { keyId: null }), CTX).path,
     "/organization/projects/proj%20%28x%29/service_accounts/svc%21%27%28%29%2A/api_keys",
   );
   assertEquals(
-    remediateFinding(finding("key-expired", { projectId: ORG, keyType: "admin" }), CTX).path,
+    remediateFinding(
+      finding("key-expired", { projectId: ORG, keyType: "admin" }),
+      policy("key-expired"),
+      CTX,
+    ).path,
     "/organization/admin_api_keys/key%21%27%28%29%2A",
   );
 });

@@ -7,6 +7,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { RENDERERS } from "../lib/render/mod.ts";
+import { worded } from "../lib/render/words.ts";
 import {
   capField,
   FIELD_MAX,
@@ -17,8 +18,9 @@ import {
   sarifText,
   textSafe,
 } from "../lib/render/inert.ts";
-import type { Report } from "../lib/report.ts";
+import type { Report } from "../lib/report/report.ts";
 import { reportWith } from "./_reports.ts";
+import { assertValidReport } from "./_helpers.ts";
 import { testWithTools } from "./_tools.ts";
 
 const HOSTILE: [string, string][] = [
@@ -182,14 +184,16 @@ for (const status of ["drift", "error"] as const) {
     }
   });
 
-  Deno.test(`json (${status}): parses, and server strings round-trip unchanged up to the field cap`, () => {
+  Deno.test(`json (${status}): parses, matches the report schema, and server strings round-trip unchanged up to the field cap`, async () => {
     for (const [name, s] of HOSTILE) {
       const r = reportWith(s, status);
-      const doc = JSON.parse(render("json", r));
+      const text = render("json", r);
+      await assertValidReport(name, text);
+      const doc = JSON.parse(text);
       assertEquals(doc.drift[2].key_name, capField(s), name);
       assertEquals(doc.drift[5].owner.name, capField(r.drift[5].live!.owner.name), name);
       assertEquals(doc.drift[5].redacted_value, capField(r.drift[5].live!.redactedValue), name);
-      assertEquals(doc.findings[0].message, capField(r.findings[0].message), name);
+      assertEquals(doc.findings[0].message, capField(worded(r).findings[0].message), name);
       assertEquals(
         doc.errors.map((e: { message: string }) => e.message),
         r.errors.map((e) => capField(e.message)),

@@ -5,8 +5,8 @@
  * it may not do ends with a command line that does it.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { VERSION } from "../lib/version.ts";
-import { scopedFlags } from "../lib/permissions.ts";
+import { VERSION } from "../lib/core/version.ts";
+import { scopedFlags } from "../lib/commands/permissions.ts";
 import { readmeLines } from "./_docs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

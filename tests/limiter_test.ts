@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { Limiter, MAX_INTERVAL_MS } from "../lib/limiter.ts";
+import { Limiter, MAX_INTERVAL_MS } from "../lib/api/limiter.ts";
 import { virtualClock } from "./_helpers.ts";
 
 Deno.test("limiter: a throttle halves concurrency and pauses everyone; successes restore both", async () => {

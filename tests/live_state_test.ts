@@ -1,11 +1,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createAdminClient } from "../lib/api/client.ts";
 import { createFakeApi } from "../lib/fake/mod.ts";
-import { readLive } from "../lib/live_state.ts";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
+import { readLive } from "../lib/api/live_state.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { LiveProject, RunError } from "../lib/types.ts";
+import type { LiveProject, RunError } from "../lib/core/types.ts";
 import { seeded, stateFrom, virtualClock } from "./_helpers.ts";
 
 const PROJECTS = 30;

@@ -1,9 +1,9 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
-import { formatProblem, type ManifestProblem } from "../lib/errors.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
+import { formatProblem, type ManifestProblem } from "../lib/core/errors.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { keyNamePattern } from "../policies/key_name_pattern.ts";
 import { readExample } from "./_helpers.ts";

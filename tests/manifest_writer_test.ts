@@ -7,12 +7,12 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { ImportRefused, manifestFor, yamlString } from "../lib/manifest_writer.ts";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
+import { ImportRefused, manifestFor, yamlString } from "../lib/manifest/writer.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { LiveAdminKey, LiveKey } from "../lib/types.ts";
-import { idProblem } from "../lib/ids.ts";
+import type { LiveAdminKey, LiveKey } from "../lib/core/types.ts";
+import { idProblem } from "../lib/core/ids.ts";
 import { runCli } from "./_helpers.ts";
 
 const RUNS = Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 300);

@@ -3,6 +3,7 @@
  * 65,536 characters, say what they left out and where the full report is, and GitHub's renderer
  * (cmark-gfm) accepts them.
  */
+import { worded } from "../lib/render/words.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
   COMMENT_BUDGET,
@@ -10,8 +11,8 @@ import {
   renderMarkdownComment,
   STEP_SUMMARY_BUDGET,
 } from "../lib/render/markdown.ts";
-import type { Report } from "../lib/report.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { owner, reportWith } from "./_reports.ts";
 import { testWithTools } from "./_tools.ts";
 
@@ -60,8 +61,7 @@ function bigReport(projects: number, keys: number): Report {
           projectId,
           keyId,
           keyName,
-          message:
-            "never used since it was created 45 days ago; the grace period is 30 days: delete it if nobody needs it",
+          facts: { days: 45, grace_days: 30 },
           waived: false,
           waiver: null,
           location,
@@ -95,8 +95,8 @@ testWithTools(
     const r = bigReport(300, 100);
     assertEquals(r.drift.length + r.findings.length, 39_000);
     const opts = { color: false, jsonReport: "reports/keydrift.json" };
-    const summary = renderMarkdown(r, opts);
-    const comment = renderMarkdownComment(r, opts);
+    const summary = renderMarkdown(worded(r), opts);
+    const comment = renderMarkdownComment(worded(r), opts);
     ok(bytes(summary) <= STEP_SUMMARY_BUDGET, `${bytes(summary)} bytes`);
     ok(bytes(summary) > STEP_SUMMARY_BUDGET * 0.9, "the budget is used, not wasted");
     ok(comment.length <= COMMENT_BUDGET && bytes(comment) <= COMMENT_BUDGET, `${comment.length}`);
@@ -112,13 +112,13 @@ testWithTools(
     ok(summary.includes("#### More projects, counts only"));
     ok(!summary.includes("not listed"), "the step summary counts every project it does not detail");
     ok(comment.includes("#### More projects, counts only"), "the comment counts projects too");
-    assertEquals(renderMarkdown(r, opts), summary, "a pure function of the report");
+    assertEquals(renderMarkdown(worded(r), opts), summary, "a pure function of the report");
   },
 );
 
 Deno.test("markdown shows one huge project in part and says how many items are not shown", () => {
   const r = bigReport(1, 30_000);
-  const comment = renderMarkdownComment(r, { color: false });
+  const comment = renderMarkdownComment(worded(r), { color: false });
   ok(comment.length <= COMMENT_BUDGET);
   const m = /- … (\d+) more items in this project not shown/.exec(comment);
   ok(m, "a line says how many items are not shown");
@@ -129,7 +129,7 @@ Deno.test("markdown shows one huge project in part and says how many items are n
 
 Deno.test("markdown that fits says nothing about leaving things out", () => {
   const r = reportWith("x");
-  for (const text of [renderMarkdown(r), renderMarkdownComment(r)]) {
+  for (const text of [renderMarkdown(worded(r)), renderMarkdownComment(worded(r))]) {
     ok(!text.includes("Not everything fits"));
     ok(text.includes("#### Project `proj_x`"));
   }
@@ -139,7 +139,10 @@ testWithTools(
   "markdown code spans show ids verbatim: no backslash in `proj_analytics`",
   ["cmark-gfm"],
   async (tools) => {
-    const html = await cmarkGfm(tools["cmark-gfm"], renderMarkdown(reportWith("analytics")));
+    const html = await cmarkGfm(
+      tools["cmark-gfm"],
+      renderMarkdown(worded(reportWith("analytics"))),
+    );
     ok(html.includes("<code>proj_analytics</code>"), html);
     ok(!/<code>[^<]*\\/.test(html), "no backslash inside any code span");
   },
@@ -148,7 +151,7 @@ testWithTools(
 Deno.test("markdown keeps to the budget with a very long report path in the note", () => {
   const r = bigReport(300, 100);
   const jsonReport = `reports/${"deep/".repeat(2_000)}keydrift.json`;
-  const comment = renderMarkdownComment(r, { color: false, jsonReport });
+  const comment = renderMarkdownComment(worded(r), { color: false, jsonReport });
   ok(bytes(comment) <= COMMENT_BUDGET, `${bytes(comment)}`);
   ok(comment.includes(jsonReport));
 });

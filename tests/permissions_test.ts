@@ -1,5 +1,5 @@
 /**
- * Permissions: the scoped set has one source (lib/permissions.ts), and a run the sandbox refused
+ * Permissions: the scoped set has one source (lib/commands/permissions.ts), and a run the sandbox refused
  * ends with the flags it needed and a whole `deno run` line that grants them, which, run as
  * printed, does the job (an installed command or a binary cannot take the flags).
  */
@@ -10,10 +10,10 @@ import {
   scopedFlags,
   shellWord,
   watchPermissions,
-} from "../lib/permissions.ts";
+} from "../lib/commands/permissions.ts";
 import { memDeps } from "./_helpers.ts";
 import { keydrift, scratch } from "./_spawn.ts";
-import { VERSION } from "../lib/version.ts";
+import { VERSION } from "../lib/core/version.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();

@@ -6,7 +6,8 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { keyNamePattern } from "../policies/key_name_pattern.ts";
-import type { LiveProject } from "../lib/types.ts";
+import { fill } from "../lib/render/words.ts";
+import type { LiveProject } from "../lib/core/types.ts";
 import { live, NOW_S, runCli } from "./_helpers.ts";
 
 // RE2 is loaded on demand (`loadFrom` does it when a manifest names the policy); here, directly.
@@ -18,11 +19,13 @@ const project: LiveProject = { id: "p", found: true, name: null, status: "active
 function verdict(pattern: string, name: string): string | null {
   const check = keyNamePattern.forProject({
     options: { pattern },
-    project,
-    declared: { id: "p", keys: [] } as never,
+    scope: { kind: "project", id: project.id },
+    keys: project.keys,
+    serviceAccountsOnly: false,
     now: NOW_S,
   });
-  return check(live("key_1", name, "bot"), null);
+  const facts = check(live("key_1", name, "bot"), null);
+  return facts && fill(keyNamePattern.message, facts);
 }
 
 Deno.test("patterns that backtrack exponentially in JavaScript finish on a hostile name, with the right answer", () => {

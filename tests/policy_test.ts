@@ -1,22 +1,25 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { findingText } from "../lib/render/_shared.ts";
+import { findingWords, noteWords } from "../lib/render/words.ts";
 import {
   DAY,
   definePolicy,
-  evaluateProject,
   type OptionValues,
   type Policy,
-  policySetup,
   type ProjectContext,
-  unusedWaiverNotes,
-} from "../lib/policy.ts";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
+} from "../lib/assess/policy.ts";
+import { evaluateProject, policySetup, unusedWaiverNotes } from "../lib/assess/evaluate.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { multipleKeysPerOwner } from "../policies/multiple_keys_per_owner.ts";
-import type { DeclaredKey, LiveKey, LiveProject, Manifest } from "../lib/types.ts";
+import type { DeclaredKey, Finding, LiveKey, LiveProject, Manifest } from "../lib/core/types.ts";
 import { keyNamePattern } from "../policies/key_name_pattern.ts";
 import { live, NOW, NOW_S } from "./_helpers.ts";
+
+/** A finding's message as the renderers word it: its policy's template over its facts. */
+const message = (f: Finding, policies: readonly Policy[] = POLICIES) =>
+  findingWords(f, policies.find((p) => p.id === f.policy));
 
 // key-name-pattern's RE2 is loaded on demand (`loadFrom` does it for a command that reads a
 // manifest naming the policy); these tests load manifests and run policies directly.
@@ -85,7 +88,8 @@ Deno.test("key-unused: exactly at 90 days is fine; one second more warns; never 
   assertEquals(ids([k({ lastUsedAt: NOW_S - 90 * DAY + 1 })]), []);
   assertEquals(ids([k({ lastUsedAt: NOW_S - 90 * DAY - 1 })]), ["key-unused:warning"]);
   const f = run([k({ lastUsedAt: NOW_S - 97 * DAY })]).findings[0];
-  assertEquals(f.message, "last used 97 days ago; the limit is 90 days: rotate or delete it");
+  assertEquals(message(f), "last used 97 days ago; the limit is 90 days: rotate or delete it");
+  assertEquals(f.facts, { days: 97, limit: 90 });
 });
 
 Deno.test("key-never-used: grace of 30 days from creation, null last_used_at only", () => {
@@ -177,7 +181,8 @@ Deno.test("waivers: active waives; expired and malformed do not, and say so; --n
   assertEquals([old.waived, old.waiver?.state], [false, "expired"]);
   // The finding's message is the policy's; renderers say why the waiver does not apply.
   assertEquals(old.waiver?.expires, "2026-11-19");
-  ok(findingText(old).endsWith("(waiver expired on 2026-11-19)"), findingText(old));
+  const text = findingText({ ...old, remediation: undefined, message: message(old) });
+  ok(text.endsWith("(waiver expired on 2026-11-19)"), text);
   const r = loadManifests(
     [{
       path: "m.yaml",
@@ -195,7 +200,7 @@ Deno.test("waivers: active waives; expired and malformed do not, and say so; --n
 
 Deno.test("a waiver that matches nothing is a warning note", () => {
   const notes = run([k({})], WAIVED("2027-01-01")).notes;
-  assertEquals(notes.map((n) => [n.message, n.location.line]), [[
+  assertEquals(notes.map((n) => [noteWords(n), n.location.line]), [[
     "waiver for key-expired on p/svc-a matches no finding; remove it if it is no longer needed",
     3,
   ]]);
@@ -257,12 +262,13 @@ function probe() {
     options,
     rationale: "r",
     source: "s",
+    message: "{limit} {label} {strict}",
     forProject: (context) => {
       contexts.push(context);
       const { limit, label, strict } = context.options;
       return (key) => {
         keys.push(key.id);
-        return `${limit} ${label.toUpperCase()} ${strict ? "strict" : "lax"}`;
+        return { limit, label: label.toUpperCase(), strict: strict ? "strict" : "lax" };
       };
     },
   });
@@ -292,12 +298,13 @@ Deno.test("forProject runs once per project, with the manifest's options over th
   const second = found([k({ id: "c" })]);
   const one = evaluateProject(setup, { declared, project: first, matched: new Map() });
   evaluateProject(setup, { declared, project: second, matched: new Map() });
-  assertEquals(contexts.map((c) => [c.project, c.declared, c.options, c.now]), [
-    [first, declared, { limit: 3, label: "abc", strict: false }, NOW_S],
-    [second, declared, { limit: 3, label: "abc", strict: false }, NOW_S],
+  const scope = { kind: "project", id: declared.id };
+  assertEquals(contexts.map((c) => [c.scope, c.keys, c.serviceAccountsOnly, c.options, c.now]), [
+    [scope, first.keys, false, { limit: 3, label: "abc", strict: false }, NOW_S],
+    [scope, second.keys, false, { limit: 3, label: "abc", strict: false }, NOW_S],
   ]);
   assertEquals(keys, ["a", "b", "c"]);
-  assertEquals(one.findings.map((f) => f.message), ["3 ABC lax", "3 ABC lax"]);
+  assertEquals(one.findings.map((f) => message(f, [policy])), ["3 ABC lax", "3 ABC lax"]);
 });
 
 Deno.test("policySetup rejects an option value of the wrong type with the policy and option named", () => {
@@ -323,7 +330,7 @@ Deno.test("per-project work follows each run's options: the same keys under anot
       keys,
       manifest(`policies:\n  multiple-keys-per-owner: { severity: warning, max: ${max} }\n`),
     )
-      .findings.map((f) => [f.keyId, f.message]);
+      .findings.map((f) => [f.keyId, message(f)]);
   assertEquals(owners(1).map(([id]) => id), ["old", "mid"]);
   assertEquals(owners(2), [[
     "old",
@@ -335,7 +342,7 @@ Deno.test("per-project work follows each run's options: the same keys under anot
       keys,
       manifest(`policies:\n  key-name-pattern: { severity: warning, pattern: '${pattern}' }\n`),
     )
-      .findings.map((f) => f.message);
+      .findings.map((f) => message(f));
   assertEquals(names("^svc-").length, 0);
   assertEquals(names("^api-"), Array(3).fill('name "svc-a" does not match ^api-: rename the key'));
 });

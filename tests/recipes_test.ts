@@ -9,9 +9,9 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { parse } from "yaml";
 import { createFakeApi } from "../lib/fake/mod.ts";
-import { scopedFlags } from "../lib/permissions.ts";
-import { VERSION } from "../lib/version.ts";
-import { ADMIN_KEY, readExample, stateFrom } from "./_helpers.ts";
+import { scopedFlags } from "../lib/commands/permissions.ts";
+import { VERSION } from "../lib/core/version.ts";
+import { ADMIN_KEY, assertValidReport, readExample, stateFrom } from "./_helpers.ts";
 import { type Block, blocks, blockUnder, docFiles, readmeLines } from "./_docs.ts";
 import { testWithTools } from "./_tools.ts";
 
@@ -127,8 +127,9 @@ testWithTools(
       }).output();
       ok(lint.success, decoder.decode(lint.stderr));
       assertEquals(job.artifacts.paths, ["keydrift-reports/"]);
-      const json = JSON.parse(await Deno.readTextFile(`${dir}/keydrift-reports/keydrift.json`));
-      assertEquals(json.status, "drift");
+      const text = await Deno.readTextFile(`${dir}/keydrift-reports/keydrift.json`);
+      await assertValidReport("keydrift.json", text);
+      assertEquals(JSON.parse(text).status, "drift");
     } finally {
       await Promise.all([raw.close(), fake.close()]);
       await Deno.remove(dir, { recursive: true });
@@ -151,7 +152,9 @@ Deno.test("README's recipe for any other CI, run as written in a clean directory
     });
     assertEquals(r.code, 2, r.stderr);
     ok(!r.stderr.includes("the repository's own yaml ran"));
-    const json = JSON.parse(await Deno.readTextFile(`${dir}/keydrift-reports/keydrift.json`));
+    const text = await Deno.readTextFile(`${dir}/keydrift-reports/keydrift.json`);
+    await assertValidReport("keydrift.json", text);
+    const json = JSON.parse(text);
     assertEquals([json.status, json.exit_code], ["drift", 2]);
     ok((await Deno.readTextFile(`${dir}/keydrift-reports/keydrift.xml`)).startsWith("<?xml"));
   } finally {
@@ -165,10 +168,10 @@ Deno.test("with the committed keydrift.lock, a file changed at the pinned URL fa
   const dir = await consumerRepo();
   try {
     await lockOnce(dir, raw);
-    // The same URL now serves another lib/version.ts, as a moved tag would.
+    // The same URL now serves another lib/core/version.ts, as a moved tag would.
     const copy = await Deno.makeTempDir();
     await sh(`cp -r "${ROOT}main.ts" "${ROOT}deno.json" "${ROOT}lib" "${ROOT}policies" .`, copy);
-    await Deno.writeTextFile(`${copy}/lib/version.ts`, 'export const VERSION = "6.6.6";\n');
+    await Deno.writeTextFile(`${copy}/lib/core/version.ts`, 'export const VERSION = "6.6.6";\n');
     const moved = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
       const name = new URL(req.url).pathname.replace(`/keydrift/keydrift/v${VERSION}/`, "");
       const body = await Deno.readFile(`${copy}/${name}`).catch(() => null);

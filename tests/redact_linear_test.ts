@@ -10,9 +10,14 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { REDACTED, scrubber } from "../lib/redact.ts";
-import { type Meter, Spans } from "../lib/redact_scan.ts";
-import { authCredentials, queryCredentials, skKeys, urlCredentials } from "../lib/redact_shapes.ts";
+import { REDACTED, scrubber } from "../lib/secrets/redact.ts";
+import { type Meter, Spans } from "../lib/secrets/redact_units.ts";
+import {
+  authCredentials,
+  queryCredentials,
+  skKeys,
+  urlCredentials,
+} from "../lib/secrets/redact_shapes.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";
 
 /** Steps per character no input may exceed (the longest NFKC expansion is 18 characters). */

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
-import { PIECE, redact, scrubber, scrubValue } from "../lib/redact.ts";
+import { PIECE, redact, scrubber, scrubValue } from "../lib/secrets/redact.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
 import { reportWith } from "./_reports.ts";
 import { ADMIN_KEY, runCli } from "./_helpers.ts";

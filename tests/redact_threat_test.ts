@@ -8,7 +8,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { XMLValidator } from "fast-xml-parser";
-import { redact, REDACTED, scrubber } from "../lib/redact.ts";
+import { redact, REDACTED, scrubber } from "../lib/secrets/redact.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
 import { reportWith } from "./_reports.ts";
 

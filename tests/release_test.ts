@@ -8,7 +8,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { parse } from "yaml";
 import { testWithModule, testWithTools } from "./_tools.ts";
-import { scopedFlags } from "../lib/permissions.ts";
+import { scopedFlags } from "../lib/commands/permissions.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PATH = `${ROOT}.github/workflows/release.yml`;
@@ -129,7 +129,10 @@ Deno.test("the release workflow compiles every target with the compile task, who
       task.endsWith(" $KEYDRIFT_COMPILE_FLAGS -o dist/keydrift main.ts"),
     task,
   );
-  ok(steps("build").some((s) => s.run?.includes('"v$version" != "$TAG"')), "tag = lib/version.ts");
+  ok(
+    steps("build").some((s) => s.run?.includes('"v$version" != "$TAG"')),
+    "tag = lib/core/version.ts",
+  );
 });
 
 Deno.test("the release workflow smoke-tests every binary on a runner of its platform: --version and validate, check --fake of the demo on Linux", () => {

@@ -3,10 +3,12 @@
  * piece ends at an item boundary, so the CLI's secret scrubbing (piece by piece) sees every server
  * string whole.
  */
+import { worded } from "../lib/render/words.ts";
 import { sarifText, textSafe } from "../lib/render/inert.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { buildReport, type Report } from "../lib/report.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import { buildReport, type Report } from "../lib/report/report.ts";
+import { emptyAssessment } from "../lib/assess/assessment.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { CHUNKED, type FormatName, renderChunks, RENDERERS } from "../lib/render/mod.ts";
 import { toJson } from "../lib/render/json.ts";
 import { POLICIES } from "../policies/mod.ts";
@@ -37,7 +39,7 @@ function report(
     projectId: `proj_${i % 4}`,
     keyId: `key_${i}`,
     keyName: name(i),
-    message: `idle; the server said ${SECRET}`,
+    facts: { days: 120, limit: `90; the server said ${SECRET}` },
     waived: i % 5 === 0,
     waiver: i % 5 === 0
       ? { reason: `because ${SECRET}`, expires: "2099-01-01", state: "active", location: loc(1) }
@@ -45,17 +47,20 @@ function report(
     location: loc(i + 1),
   }));
   return buildReport({
-    policies: POLICIES,
-    manifest: null,
+    ...emptyAssessment(null, POLICIES, [
+      {
+        message: error,
+        projectId: "proj_1",
+        kind: "api",
+        status: 500,
+        code: null,
+        requestId: null,
+      },
+    ]),
     drift,
-    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
     findings,
-    notes: [],
-    errors: [{ message: error, projectId: "proj_1" }],
     liveKeys: n,
-    failOn: "error",
-    projects: 4,
-  });
+  }, { failOn: "error" });
 }
 
 const opts = { color: false, root: "/repo" };
@@ -69,7 +74,7 @@ Deno.test("renderChunks: text, json, sarif, junit and codeclimate in pieces are 
       assertEquals([...renderChunks(f, r, opts, 1)].join(""), whole, f);
       assertEquals([...renderChunks(f, r, opts)].join(""), whole, f);
     }
-    assertEquals(RENDERERS.json(r), JSON.stringify(toJson(r), null, 2) + "\n");
+    assertEquals(RENDERERS.json(r), JSON.stringify(toJson(worded(r)), null, 2) + "\n");
   }
 });
 

@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { worded } from "../lib/render/words.ts";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { escapeData, escapeProperty } from "../lib/render/github.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
@@ -13,7 +14,7 @@ import {
 } from "./_helpers.ts";
 import { sarifValidator } from "./_openapi.ts";
 import { renderText, summaryLine, wrap } from "../lib/render/text.ts";
-import type { Report } from "../lib/report.ts";
+import type { Report } from "../lib/report/report.ts";
 import { owner, reportWith } from "./_reports.ts";
 import { POLICIES } from "../policies/mod.ts";
 
@@ -210,7 +211,7 @@ function findingsOnly(): Report {
 }
 
 Deno.test("text starts with a legend of the symbols it uses, once", () => {
-  const text = renderText(reportWith("x"), { color: false });
+  const text = renderText(worded(reportWith("x")), { color: false });
   const first = text.split("\n")[0];
   assertEquals(
     first,
@@ -218,17 +219,19 @@ Deno.test("text starts with a legend of the symbols it uses, once", () => {
   );
   assertEquals(text.split("Symbols:").length, 2);
   // Only the symbols used: findings alone explain "!" and nothing else.
-  ok(renderText(findingsOnly(), { color: false }).startsWith("Symbols: ! policy finding\n"));
+  ok(
+    renderText(worded(findingsOnly()), { color: false }).startsWith("Symbols: ! policy finding\n"),
+  );
   const inSync = { ...reportWith("x", "in_sync"), drift: [], findings: [] };
-  ok(!renderText(inSync, { color: false }).includes("Symbols:"));
+  ok(!renderText(worded(inSync), { color: false }).includes("Symbols:"));
 });
 
 Deno.test("text wraps at the given width with indented continuation lines, and not without one", () => {
   const r = findingsOnly();
-  const plain = renderText(r, { color: false });
+  const plain = renderText(worded(r), { color: false });
   ok(plain.split("\n").some((l) => l.length > 100), "long lines without a width");
   for (const color of [false, true]) {
-    const wrapped = renderText(r, { color, width: 60 });
+    const wrapped = renderText(worded(r), { color, width: 60 });
     // deno-lint-ignore no-control-regex
     const lines = wrapped.replace(/\x1b\[\d+m/g, "").split("\n");
     ok(lines.every((l) => l.length <= 60), lines.find((l) => l.length > 60));
@@ -251,19 +254,19 @@ Deno.test("text shows redacted values short: sk-proj-...qe6x", () => {
       redactedValue: "sk-proj-************************************qe6x",
     },
   };
-  const text = renderText(r, { color: false });
+  const text = renderText(worded(r), { color: false });
   ok(text.includes('# not in the manifest: user "Carl", sk-proj-...qe6x'), text);
   ok(!text.includes("****"));
 });
 
 Deno.test("text says why it exits 2 when only findings fail, never just 'No drift'", () => {
-  const text = renderText(findingsOnly(), { color: false });
+  const text = renderText(worded(findingsOnly()), { color: false });
   ok(!text.includes("No drift: live keys match the manifest."));
   ok(text.includes("No key drift, but 2 policy errors at or above --fail-on error.\n"), text);
   const warn = { ...findingsOnly(), failOn: "warning" as const };
   warn.findings = warn.findings.map((f) => ({ ...f, severity: "warning" as const, waived: false }));
   ok(
-    renderText(warn, { color: false }).includes(
+    renderText(worded(warn), { color: false }).includes(
       "No key drift, but 3 policy warnings at or above --fail-on warning.",
     ),
   );
@@ -276,13 +279,13 @@ Deno.test("text with drift below --fail-on says nothing fails and why it exits 0
     drift: [{ ...r.drift[5], severity: "warning" as const }],
     findings: [],
   };
-  const text = renderText(below, { color: false });
+  const text = renderText(worded(below), { color: false });
   ok(text.includes("(warning)"));
   ok(text.trimEnd().endsWith("Nothing at or above --fail-on error: exit 0."), text);
 });
 
 Deno.test("text summary names projects and keys apart: 'keys 1 missing ...; projects 1 missing, 1 changed'", () => {
-  const line = summaryLine(reportWith("x"));
+  const line = summaryLine(worded(reportWith("x")));
   ok(
     line.startsWith(
       "Drift: keys 1 missing, 1 unexpected, 1 changed, 1 ambiguous; projects 1 missing, 1 changed · ",
@@ -291,7 +294,7 @@ Deno.test("text summary names projects and keys apart: 'keys 1 missing ...; proj
   );
   const inSync = { ...reportWith("x", "in_sync"), drift: [], findings: [] };
   inSync.summary = { ...inSync.summary, in_sync_keys: 1, projects: 1 };
-  ok(renderText(inSync, { color: false }).includes("1 key in sync across 1 project · "));
+  ok(renderText(worded(inSync), { color: false }).includes("1 key in sync across 1 project · "));
 });
 
 Deno.test("text for an invalid manifest says the check did not complete, not 'Incomplete: 1 error'", async () => {
@@ -305,7 +308,7 @@ Deno.test("text for an invalid manifest says the check did not complete, not 'In
 });
 
 Deno.test("text for unreadable projects names them: 'Incomplete: 1 project could not be read (proj_x)'", () => {
-  const text = renderText(reportWith("x", "error"), { color: false });
+  const text = renderText(worded(reportWith("x", "error")), { color: false });
   ok(
     text.includes(
       "Incomplete: 1 project could not be read (proj_x); nothing is claimed about drift.",
@@ -317,7 +320,7 @@ Deno.test("text for unreadable projects names them: 'Incomplete: 1 project could
 Deno.test("text says why it exits 2 when the drift is below --fail-on but findings are not", () => {
   const r = reportWith("x");
   const mixed = { ...r, drift: [{ ...r.drift[5], severity: "warning" as const }] };
-  const text = renderText(mixed, { color: false });
+  const text = renderText(worded(mixed), { color: false });
   ok(
     text.trimEnd().endsWith(
       "The drift is below --fail-on error, but 1 policy error at or above --fail-on error.",

@@ -1,7 +1,8 @@
 /** The JSON report's schema (`keydrift schema --report`): valid, complete, and able to refuse. */
+import { worded } from "../lib/render/words.ts";
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { Ajv } from "ajv";
-import { DRIFT_KINDS, REPORT_SCHEMA_ID } from "../lib/report_schema.ts";
+import { DRIFT_KINDS, REPORT_SCHEMA_ID } from "../lib/report/schema.ts";
 import { FORMAT_VERSION, renderJson, toJson } from "../lib/render/json.ts";
 import {
   assertValidReport,
@@ -93,17 +94,17 @@ Deno.test("an error run's JSON report (nothing readable) validates against the p
 
 Deno.test("a report with every drift kind, waivers, warnings and errors validates", async () => {
   for (const status of ["drift", "error"] as const) {
-    const report = toJson(reportWith("x", status));
+    const report = toJson(worded(reportWith("x", status)));
     assertEquals(new Set(report.drift.map((d) => d.kind)), new Set(DRIFT_KINDS));
     ok(report.findings.some((f) => f.waiver !== null));
     ok(report.warnings.length > 0);
-    ok(await validate(JSON.parse(renderJson(reportWith("x", status)))), status);
+    ok(await validate(JSON.parse(renderJson(worded(reportWith("x", status))))), status);
   }
 });
 
 /** The demo report with one change made by `edit`. */
 function broken(edit: (r: ReturnType<typeof toJson>) => void): unknown {
-  const report = toJson(reportWith("x"));
+  const report = toJson(worded(reportWith("x")));
   edit(report);
   return JSON.parse(JSON.stringify(report));
 }
@@ -190,5 +191,5 @@ async function staticCodeGraph(): Promise<Set<string>> {
 Deno.test("check never loads the report schema or TypeBox: only schema --report imports them", async () => {
   const loaded = [...await staticCodeGraph()];
   ok(loaded.some((s) => s.endsWith("/lib/render/json.ts")), "the walk reaches the JSON renderer");
-  assertEquals(loaded.filter((s) => /report_schema\.ts$|typebox/.test(s)), []);
+  assertEquals(loaded.filter((s) => /report\/schema\.ts$|typebox/.test(s)), []);
 });

@@ -5,11 +5,12 @@
  * `@microsoft/sarif-multitool@5.7.0` into .ci/tools (tests/_tools.ts looks there, then on PATH);
  * outside CI its test is skipped without it, under CI it fails.
  */
+import { worded } from "../lib/render/words.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import AjvDraft04Module from "ajv-draft-04";
-import { run } from "../lib/cli.ts";
-import type { Report } from "../lib/report.ts";
-import type { Drift, Finding } from "../lib/types.ts";
+import { run } from "../lib/commands/cli.ts";
+import type { Report } from "../lib/report/report.ts";
+import type { Drift, Finding } from "../lib/core/types.ts";
 import { renderSarif, SARIF_MAX_RESULTS } from "../lib/render/sarif.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { CHECK_FAKE, DEMO_FILES, memDeps, runCli } from "./_helpers.ts";
@@ -243,7 +244,7 @@ Deno.test("sarif cap: errors, then warnings, then waived findings, each in repor
     projectId: "p",
     keyId: `k${i}`,
     keyName: `n${i}`,
-    message: "idle",
+    facts: { days: 120, limit: 90 },
     waived,
     waiver: waived
       ? {
@@ -270,21 +271,24 @@ Deno.test("sarif cap: errors, then warnings, then waived findings, each in repor
     declared: [],
   } as unknown as Report;
   const lines = (max: number) =>
-    JSON.parse(renderSarif(report, { maxResults: max })).runs[0].results.map((
+    JSON.parse(renderSarif(worded(report), { maxResults: max })).runs[0].results.map((
       r: { locations: { physicalLocation: { region: { startLine: number } } }[] },
     ) => r.locations[0].physicalLocation.region.startLine);
   assertEquals(lines(2), [2, 4]);
   assertEquals(lines(3), [1, 2, 4]);
   assertEquals(lines(5), [1, 2, 3, 4, 105]);
   assertEquals(lines(6), [1, 2, 3, 4, 104, 105]);
-  const full = JSON.parse(renderSarif(report)).runs[0];
+  const full = JSON.parse(renderSarif(worded(report))).runs[0];
   assertEquals(full.properties, { resultsTotal: 6, resultsOmitted: 0 });
   assertEquals(full.invocations[0].toolExecutionNotifications, []);
   // The same fingerprint for an item whether or not the cap left others out.
   const fp = (max: number) =>
-    JSON.parse(renderSarif(report, { maxResults: max })).runs[0].results.at(-1)
+    JSON.parse(renderSarif(worded(report), { maxResults: max })).runs[0].results.at(-1)
       .partialFingerprints;
-  assertEquals(fp(2), JSON.parse(renderSarif(report)).runs[0].results[3].partialFingerprints);
+  assertEquals(
+    fp(2),
+    JSON.parse(renderSarif(worded(report))).runs[0].results[3].partialFingerprints,
+  );
 });
 
 Deno.test("sarif rules: every rule has a security-severity GitHub accepts, tags with security, and help in text and markdown", async () => {

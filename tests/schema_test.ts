@@ -1,9 +1,10 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
-import { buildSchema, type JsonSchema } from "../lib/schema.ts";
-import { loadManifests } from "../lib/manifest.ts";
-import { readFull } from "../lib/yaml_full.ts";
+import { buildSchema } from "../lib/manifest/schema.ts";
+import type { JsonSchema } from "../lib/yaml/json_schema.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { readExample, runCli } from "./_helpers.ts";
 

@@ -1,7 +1,7 @@
 /** `sha256Hex()` (issue 19): FIPS 180-4's examples, and Web Crypto's answers byte for byte. */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import fc from "fast-check";
-import { sha256Hex } from "../lib/sha256.ts";
+import { sha256Hex } from "../lib/core/sha256.ts";
 
 async function webCrypto(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : Uint8Array.from(data);

@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { loadManifests } from "../lib/manifest.ts";
+import { loadManifests } from "../lib/manifest/load.ts";
 import { loadState } from "../lib/fake/state.ts";
-import { FullReaderNeeded, withFullReader } from "../lib/yaml_check.ts";
-import { readFull } from "../lib/yaml_full.ts";
+import { FullReaderNeeded, withFullReader } from "../lib/yaml/check.ts";
+import { readFull } from "../lib/yaml/full.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { NOW_S, readExample } from "./_helpers.ts";
 

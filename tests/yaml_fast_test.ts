@@ -6,15 +6,15 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { GiveUp, parseFast, resolvePlain } from "../lib/yaml_fast.ts";
-import { parseAndCheck } from "../lib/yaml_check.ts";
-import { readFull } from "../lib/yaml_full.ts";
-import { buildSchema } from "../lib/schema.ts";
+import { GiveUp, parseFast, resolvePlain } from "../lib/yaml/fast.ts";
+import { parseAndCheck } from "../lib/yaml/check.ts";
+import { readFull } from "../lib/yaml/full.ts";
+import { buildSchema } from "../lib/manifest/schema.ts";
 import { POLICIES } from "../policies/mod.ts";
-import type { ManifestProblem } from "../lib/errors.ts";
-import type { YNode } from "../lib/yaml_node.ts";
-import { manifestFor } from "../lib/manifest_writer.ts";
-import type { LiveKey } from "../lib/types.ts";
+import type { ManifestProblem } from "../lib/core/errors.ts";
+import type { YNode } from "../lib/yaml/node.ts";
+import { manifestFor } from "../lib/manifest/writer.ts";
+import type { LiveKey } from "../lib/core/types.ts";
 
 const HEAD = "version: 1\nprojects:\n  - id: proj_a\n    keys:\n";
 const SCHEMA = buildSchema(POLICIES);

@@ -5,11 +5,11 @@
  * sent to name that item; every other listing guard applies (has_more, cursor loops, page size,
  * duplicates, page cap).
  */
-import type { LiveAdminKey, OwnerType } from "../types.ts";
-import type { ApiCore } from "./client.ts";
-import { ApiError } from "../errors.ts";
+import type { LiveAdminKey, OwnerType } from "../core/types.ts";
+import type { ApiCore } from "./contract.ts";
+import { ApiError } from "../core/errors.ts";
 import { check, compared, type Scrub, segment, serverId } from "./wire.ts";
-import { showId } from "../ids.ts";
+import { showId } from "../core/ids.ts";
 import { ADMIN_API_KEY, ADMIN_KEY_OWNER } from "./shapes.ts";
 
 /** The Admin API path that lists the organisation's admin API keys */

@@ -9,8 +9,8 @@
  * event for a key not asked for, of a type not asked for or before the window means the server did
  * not apply the filters: the whole read fails rather than trust the rest of that answer.
  */
-import { ApiError } from "../errors.ts";
-import type { AuditActor, KeyAttribution, KeyEvent } from "../types.ts";
+import { ApiError } from "../core/errors.ts";
+import type { AuditActor, KeyAttribution, KeyEvent } from "../core/types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import { check, type Scrub } from "./wire.ts";
@@ -87,12 +87,7 @@ export const AUDIT_NOT_ENABLED =
  * when an answer cannot be trusted.
  */
 export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<KeyEvents> {
-  const types = q.eventTypes ?? ["api_key.created", "api_key.updated"];
-  if (types.length === 0) throw new RangeError("readKeyEvents(): eventTypes must not be empty");
-  if (!Number.isSafeInteger(q.since) || q.since < 0) {
-    throw new RangeError(`readKeyEvents(): "since" must be Unix seconds, not ${q.since}`);
-  }
-  if (!Number.isFinite(q.now)) throw new RangeError(`readKeyEvents(): "now" is ${q.now}`);
+  const types = eventTypes(q);
   const latest = Math.floor(q.now / 1000) + FUTURE_SKEW_S;
   const fixed: Query = [
     ...types.map((t): [string, string] => ["event_types[]", t]),
@@ -101,13 +96,8 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
     ["limit", 100],
   ];
   const what = "read the audit log";
-  const batches = batchIds(core, {
-    what,
-    path: PATH,
-    fixed,
-    param: "resource_ids[]",
-    budget: q.urlBudget,
-  }, q.keyIds);
+  const batch = { what, path: PATH, fixed, param: "resource_ids[]", budget: q.urlBudget };
+  const batches = batchIds(core, batch, q.keyIds);
   const asError = enrichmentError(core, {
     what,
     feature: "audit logging",
@@ -115,7 +105,6 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
     notEnabled: AUDIT_NOT_ENABLED,
     enable: "an organisation owner can enable it under Data controls, once for good",
   });
-  const byKey = new Map<string, KeyAttribution>();
   // Once one batch fails the read has failed: the others stop at their next page.
   let failed = false;
   const results = await Promise.all(batches.map((ids, i) => {
@@ -132,16 +121,31 @@ export async function readKeyEvents(core: ApiCore, q: KeyEventsQuery): Promise<K
       throw asError(e);
     });
   }));
+  return gather(results.flatMap((r) => r.items), q.keyIds);
+}
+
+/** The event types asked for; a query that cannot be asked is a programming error. */
+function eventTypes(q: KeyEventsQuery): readonly string[] {
+  const types = q.eventTypes ?? ["api_key.created", "api_key.updated"];
+  if (types.length === 0) throw new RangeError("readKeyEvents(): eventTypes must not be empty");
+  if (!Number.isSafeInteger(q.since) || q.since < 0) {
+    throw new RangeError(`readKeyEvents(): "since" must be Unix seconds, not ${q.since}`);
+  }
+  if (!Number.isFinite(q.now)) throw new RangeError(`readKeyEvents(): "now" is ${q.now}`);
+  return types;
+}
+
+/** Each key's events; a key with an event dated out of range is unknown, with why. */
+function gather(reads: readonly ReturnType<typeof readKeyEvent>[], keyIds: readonly string[]) {
+  const byKey = new Map<string, KeyAttribution>();
   const unknown = new Map<string, string>();
-  for (const { items } of results) {
-    for (const read of items) {
-      if ("unknown" in read) {
-        if (!unknown.has(read.keyId)) unknown.set(read.keyId, read.unknown);
-      } else record(byKey, read.keyId, read.event);
-    }
+  for (const read of reads) {
+    if ("unknown" in read) {
+      if (!unknown.has(read.keyId)) unknown.set(read.keyId, read.unknown);
+    } else record(byKey, read.keyId, read.event);
   }
   for (const keyId of unknown.keys()) byKey.delete(keyId);
-  const noEvent = [...new Set(q.keyIds)].filter((id) => !byKey.has(id) && !unknown.has(id));
+  const noEvent = [...new Set(keyIds)].filter((id) => !byKey.has(id) && !unknown.has(id));
   return { byKey, noEvent, unknown };
 }
 
@@ -192,19 +196,8 @@ export function readKeyEvent(
   if (!asked.asked.has(keyId)) {
     bad(label, `it is about key "${scrub(keyId)}", which was not asked for`);
   }
-  const range = at > asked.latest
-    ? "in the future"
-    : at < OPENAI_FOUNDED_S
-    ? "before OpenAI existed"
-    : null;
-  if (range) {
-    const when = new Date(at * 1000).toISOString().replace(".000Z", "Z");
-    return {
-      keyId,
-      unknown:
-        `the audit log dates its ${type} event for the key ${when}, ${range}; who acted is unknown`,
-    };
-  }
+  const unknown = outOfRange(type, at, asked.latest);
+  if (unknown) return { keyId, unknown };
   const actor = e.actor === undefined || e.actor === null ? null : readActor(e.actor, label, scrub);
   return {
     keyId,
@@ -212,7 +205,40 @@ export function readKeyEvent(
   };
 }
 
+/** Why an event's date cannot be right (in the future, before OpenAI existed), or null. */
+function outOfRange(type: string, at: number, latest: number): string | null {
+  const range = at > latest
+    ? "in the future"
+    : at < OPENAI_FOUNDED_S
+    ? "before OpenAI existed"
+    : null;
+  if (!range) return null;
+  const when = new Date(at * 1000).toISOString().replace(".000Z", "Z");
+  return `the audit log dates its ${type} event for the key ${when}, ${range}; who acted is unknown`;
+}
+
 const NOWHERE = { ip_address: null, user_agent: null };
+
+/** A person in the dashboard: who, and where from. */
+function sessionActor(
+  raw: unknown,
+  label: string,
+  s: (v: unknown) => string | null,
+  user: (v: unknown, whose: string) => Record<string, unknown>,
+): { actor: AuditActor; from: { ip_address: string | null; user_agent: string | null } } {
+  const ses = check(raw, AUDIT_SESSION, `the session of ${label}`);
+  const u = user(ses.user, `the session of ${label}`);
+  return {
+    actor: {
+      type: "session",
+      user_id: s(u.id),
+      email: s(u.email),
+      api_key_id: null,
+      service_account_id: null,
+    },
+    from: { ip_address: s(ses.ip_address), user_agent: s(ses.user_agent) },
+  };
+}
 
 function readActor(
   raw: unknown,
@@ -225,20 +251,7 @@ function readActor(
   const user = (v: unknown, whose: string) =>
     v === undefined ? {} : check(v, AUDIT_USER, `the user of ${whose}`);
   if (a[type] === undefined) bad(label, `the actor says "${type}" but has no "${type}" object`);
-  if (type === "session") {
-    const ses = check(a.session, AUDIT_SESSION, `the session of ${label}`);
-    const u = user(ses.user, `the session of ${label}`);
-    return {
-      actor: {
-        type,
-        user_id: s(u.id),
-        email: s(u.email),
-        api_key_id: null,
-        service_account_id: null,
-      },
-      from: { ip_address: s(ses.ip_address), user_agent: s(ses.user_agent) },
-    };
-  }
+  if (type === "session") return sessionActor(a.session, label, s, user);
   const k = check(a.api_key, AUDIT_API_KEY, `the API key of ${label}`);
   const u = user(k.user, `the API key of ${label}`);
   const sa = k.service_account === undefined

@@ -4,7 +4,7 @@
  * `contract.ts` is what it offers). Transport (`transport.ts`), what an answer means (`retry.ts`),
  * paging guards (`paging.ts`) and wire checks (`wire.ts`) are the core's parts.
  */
-import type { LiveAdminKey, LiveKey } from "../types.ts";
+import type { LiveAdminKey, LiveKey } from "../core/types.ts";
 import { listAdminKeys, retrieveAdminKey } from "./admin_keys.ts";
 import type { ApiCore, ClientOptions, ClientStats } from "./contract.ts";
 import { createApiCore } from "./core.ts";
@@ -65,37 +65,8 @@ export function createAdminClient(o: ClientOptions): AdminClient {
         id,
       );
     },
-    async listProjects({ includeArchived, wanted, maxPages }) {
-      const unseen = new Set(wanted ?? []);
-      const r = await core.list(
-        "list projects",
-        "/organization/projects",
-        [["limit", 100], ["include_archived", includeArchived]],
-        (item, what) => {
-          const p = readProject(item, what, o.scrub);
-          unseen.delete(p.id);
-          return p;
-        },
-        {
-          priority: () => 2,
-          stop: (_, n) =>
-            (wanted !== undefined && unseen.size === 0) ||
-            (maxPages !== undefined && n >= maxPages),
-        },
-      );
-      return { projects: r.items, complete: r.complete };
-    },
-    async listKeys(projectId) {
-      const what = `list keys of project "${projectId}"`;
-      const r = await core.list(
-        what,
-        `/organization/projects/${segment(projectId, what)}/api_keys`,
-        [["owner_project_access", "any"], ["limit", 100]],
-        (item, what) => readKey(item, `a key in ${what}`, o.scrub),
-        { priority: (n) => (n === 1 ? 0 : 1) },
-      );
-      return r.items;
-    },
+    listProjects: (opts) => listProjects(core, opts),
+    listKeys: (projectId) => listKeys(core, projectId),
     listAdminKeys: () => listAdminKeys(core),
     retrieveAdminKey: (id) => retrieveAdminKey(core, id),
     retrieveKey(projectId, keyId) {
@@ -108,4 +79,41 @@ export function createAdminClient(o: ClientOptions): AdminClient {
       );
     },
   };
+}
+
+/** Every project (paged), stopping once the `wanted` ids have all been seen or at `maxPages`. */
+async function listProjects(
+  core: ApiCore,
+  { includeArchived, wanted, maxPages }: Parameters<AdminClient["listProjects"]>[0],
+): Promise<{ projects: WireProject[]; complete: boolean }> {
+  const unseen = new Set(wanted ?? []);
+  const r = await core.list(
+    "list projects",
+    "/organization/projects",
+    [["limit", 100], ["include_archived", includeArchived]],
+    (item, what) => {
+      const p = readProject(item, what, core.scrub);
+      unseen.delete(p.id);
+      return p;
+    },
+    {
+      priority: () => 2,
+      stop: (_, n) =>
+        (wanted !== undefined && unseen.size === 0) || (maxPages !== undefined && n >= maxPages),
+    },
+  );
+  return { projects: r.items, complete: r.complete };
+}
+
+/** Every key of a project, `owner_project_access=any`, 100 per page, to the end. */
+async function listKeys(core: ApiCore, projectId: string): Promise<LiveKey[]> {
+  const what = `list keys of project "${projectId}"`;
+  const r = await core.list(
+    what,
+    `/organization/projects/${segment(projectId, what)}/api_keys`,
+    [["owner_project_access", "any"], ["limit", 100]],
+    (item, what) => readKey(item, `a key in ${what}`, core.scrub),
+    { priority: (n) => (n === 1 ? 0 : 1) },
+  );
+  return r.items;
 }

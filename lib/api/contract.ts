@@ -3,7 +3,7 @@
  * the URLs keydrift refuses to send an admin key to, the counts a client keeps, and what the
  * shared core (`core.ts`) offers the readers built on it.
  */
-import { type ApiError, UsageError } from "../errors.ts";
+import { type ApiError, UsageError } from "../core/errors.ts";
 import type { Budget, Cursor } from "./paging.ts";
 import type { Refusal } from "./retry.ts";
 import type { Clock } from "./transport.ts";

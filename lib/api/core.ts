@@ -2,10 +2,14 @@
  * The shared core every Admin API reader is built from: the request gate, the retry loop, the
  * run's deadline, cursor listings, and the rule for absence (a 404 is "no such object" only from
  * a base URL that has proven itself in this run). GET only.
+ *
+ * One {@link ApiSession} owns the run's state: the limiter, the counts, the budget, the fatal
+ * error that ends every read, and the proof of the base URL. Pacing and snapshots (issues 21, 24)
+ * belong here too.
  */
-import { ApiError } from "../errors.ts";
-import { Limiter } from "../limiter.ts";
-import { VERSION } from "../version.ts";
+import { ApiError } from "../core/errors.ts";
+import { Limiter } from "./limiter.ts";
+import { VERSION } from "../core/version.ts";
 import { PageGuard, RunBudget } from "./paging.ts";
 import { classify, Refusal, refusalOf, type Verdict } from "./retry.ts";
 import { getOnce } from "./transport.ts";
@@ -23,155 +27,199 @@ import {
 
 /** The shared core: request gate, retries, deadline, proof of the base URL. */
 export function createApiCore(o: ClientOptions): ApiCore {
-  const base = checkBaseURL(o.baseURL);
-  const stats: ClientStats = { requests: 0, retries: 0 };
-  const limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
-  const deadlineAt = o.clock.now() + o.deadlineMs;
-  const headers = {
-    authorization: `Bearer ${o.adminKey}`,
-    accept: "application/json",
-    "user-agent": `keydrift/${VERSION}`,
-  };
-  let fatal: ApiError | null = null;
-  /** Items and bytes read in this run; past the budget every read fails (no more is read). */
-  const budget = new RunBudget(o.budget);
-  const spend = (what: string, items: number, bytes: number) => {
-    const over = budget.add(items, bytes);
-    if (over) throw (fatal ??= new ApiError(`Cannot ${what}: ${over}`));
-  };
-  let proven = false;
-  let proof: Promise<string | null> | null = null;
-  /** The project ids the proving read listed (an object it lists cannot be absent). */
-  const proofIds = new Set<string>();
+  return new ApiSession(o);
+}
 
-  const url = (path: string, query: Query) => {
-    const u = new URL(base.href.replace(/\/+$/, "") + path);
+type Got = { json: unknown } | { absent: string };
+type Attempt = { verdict: Verdict; refusal: Refusal | null; handedOver: boolean };
+
+/** The run's reads of the Admin API, and the state they share. */
+class ApiSession implements ApiCore {
+  readonly stats: ClientStats = { requests: 0, retries: 0 };
+  readonly concurrency: number;
+  readonly maxPages: number | undefined;
+  readonly scrub: ClientOptions["scrub"];
+  readonly #o: ClientOptions;
+  readonly #base: URL;
+  readonly #limiter: Limiter;
+  readonly #deadlineAt: number;
+  readonly #headers: Record<string, string>;
+  /** Items and bytes read in this run; past the budget every read fails (no more is read). */
+  readonly #budget: RunBudget;
+  /** An error that ends every read of the run (a 401, a 403, the budget). */
+  #fatal: ApiError | null = null;
+  #proven = false;
+  #proof: Promise<string | null> | null = null;
+  /** The project ids the proving read listed (an object it lists cannot be absent). */
+  readonly #proofIds = new Set<string>();
+
+  constructor(o: ClientOptions) {
+    this.#o = o;
+    this.#base = checkBaseURL(o.baseURL);
+    this.#limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
+    this.#deadlineAt = o.clock.now() + o.deadlineMs;
+    this.#headers = {
+      authorization: `Bearer ${o.adminKey}`,
+      accept: "application/json",
+      "user-agent": `keydrift/${VERSION}`,
+    };
+    this.#budget = new RunBudget(o.budget);
+    this.concurrency = this.#limiter.max;
+    this.maxPages = o.maxPages;
+    this.scrub = o.scrub;
+  }
+
+  href(path: string, query: Query): string {
+    return this.#url(path, query).href;
+  }
+
+  proven(): void {
+    this.#proven = true;
+  }
+
+  #url(path: string, query: Query): URL {
+    const u = new URL(this.#base.href.replace(/\/+$/, "") + path);
     for (const [k, v] of query) u.searchParams.append(k, String(v));
     return u;
-  };
+  }
+
+  #spend(what: string, items: number, bytes: number): void {
+    const over = this.#budget.add(items, bytes);
+    if (over) throw (this.#fatal ??= new ApiError(`Cannot ${what}: ${over}`));
+  }
 
   /** One read with retries: the JSON of a 2xx answer, or "absent" for a real 404. */
-  function get(
+  get(
     what: string,
     path: string,
     query: Query,
     priority: Priority,
     opts: { refusals: true },
   ): Promise<{ json: unknown }>;
-  function get(
+  get(
     what: string,
     path: string,
     query: Query,
     priority: Priority,
     opts?: { refusals?: boolean },
-  ): Promise<{ json: unknown } | { absent: string }>;
-  async function get(
+  ): Promise<Got>;
+  async get(
     what: string,
     path: string,
     query: Query,
     priority: Priority,
     opts: { refusals?: boolean } = {},
-  ): Promise<{ json: unknown } | { absent: string }> {
-    const maxRetries = o.maxRetries ?? 4;
-    let attempts = 0;
-    let throttles = 0;
+  ): Promise<Got> {
+    const tries = { attempts: 0, throttles: 0 };
     for (;;) {
-      if (fatal) throw fatal;
-      const { verdict, refusal, handedOver } = await attemptOnce(what, url(path, query), {
-        priority,
-        retried: attempts + throttles,
-        refusals: opts.refusals === true,
-      });
-      if (refusal) throw refusal;
-      switch (verdict.kind) {
-        case "ok":
-          // When a waiting request took the freed slot, one turn of the event loop before this
-          // answer is checked: that request goes out now, not after this page's (and its
-          // project's) processing. A lone chain of pages has nothing to let go first.
-          if (handedOver) await o.clock.sleep(0);
-          return { json: verdict.json };
-        case "absent":
-          return { absent: verdict.reason };
-        case "fatal":
-          fatal = apiError(what, verdict.reason, verdict);
-          throw fatal;
-        case "fail":
-          throw apiError(what, verdict.reason, verdict);
-      }
-      const budget = verdict.throttled ? MAX_THROTTLED_RETRIES : maxRetries;
-      const used = verdict.throttled ? throttles++ : attempts++;
-      const error = apiError(what, verdict.reason, verdict);
-      if (used >= budget) throw error;
-      if (verdict.waitMs >= deadlineAt - o.clock.now()) {
-        throw new ApiError(`${error.message}; no time left to retry before the deadline`, error);
-      }
-      if (verdict.throttled) limiter.throttle(verdict.waitMs);
-      stats.retries++;
-      o.log?.(
-        `retrying ${what} in ${Math.round(verdict.waitMs)} ms (${
-          verdict.throttled ? "throttled" : "retry"
-        } ${used + 1} of ${budget}): ${error.message}`,
-      );
-      await o.clock.sleep(verdict.waitMs);
+      if (this.#fatal) throw this.#fatal;
+      const retried = tries.attempts + tries.throttles;
+      const refusals = opts.refusals === true;
+      const a = await this.#attempt(what, this.#url(path, query), { priority, retried, refusals });
+      if (a.refusal) throw a.refusal;
+      const done = await this.#settle(what, a);
+      if (done) return done;
+      await this.#retryAfter(what, a.verdict as Extract<Verdict, { kind: "retry" }>, tries);
     }
+  }
+
+  /** What an attempt's verdict comes to: the answer, an error thrown, or null to retry. */
+  async #settle(what: string, a: Attempt): Promise<Got | null> {
+    const v = a.verdict;
+    switch (v.kind) {
+      case "ok":
+        // When a waiting request took the freed slot, one turn of the event loop before this
+        // answer is checked: that request goes out now, not after this page's (and its
+        // project's) processing. A lone chain of pages has nothing to let go first.
+        if (a.handedOver) await this.#o.clock.sleep(0);
+        return { json: v.json };
+      case "absent":
+        return { absent: v.reason };
+      case "fatal":
+        this.#fatal = this.#error(what, v.reason, v);
+        throw this.#fatal;
+      case "fail":
+        throw this.#error(what, v.reason, v);
+    }
+    return null;
+  }
+
+  /** Waits out a retryable answer, or throws when the retries or the deadline are spent. */
+  async #retryAfter(
+    what: string,
+    v: Extract<Verdict, { kind: "retry" }>,
+    tries: { attempts: number; throttles: number },
+  ): Promise<void> {
+    const budget = v.throttled ? MAX_THROTTLED_RETRIES : (this.#o.maxRetries ?? 4);
+    const used = v.throttled ? tries.throttles++ : tries.attempts++;
+    const error = this.#error(what, v.reason, v);
+    if (used >= budget) throw error;
+    if (v.waitMs >= this.#deadlineAt - this.#o.clock.now()) {
+      throw new ApiError(`${error.message}; no time left to retry before the deadline`, error);
+    }
+    if (v.throttled) this.#limiter.throttle(v.waitMs);
+    this.stats.retries++;
+    this.#o.log?.(
+      `retrying ${what} in ${Math.round(v.waitMs)} ms (${v.throttled ? "throttled" : "retry"} ${
+        used + 1
+      } of ${budget}): ${error.message}`,
+    );
+    await this.#o.clock.sleep(v.waitMs);
   }
 
   /**
    * One attempt in a request slot: what it means, the refusal it is (with `refusals`), and
    * whether a waiting request took the slot as it was freed.
    */
-  async function attemptOnce(
+  async #attempt(
     what: string,
     target: URL,
     a: { priority: Priority; retried: number; refusals: boolean },
-  ): Promise<{ verdict: Verdict; refusal: Refusal | null; handedOver: boolean }> {
-    await limiter.acquire(a.priority);
+  ): Promise<Attempt> {
+    const o = this.#o;
+    await this.#limiter.acquire(a.priority);
     let verdict: Verdict;
     let refusal: Refusal | null;
     try {
-      const remaining = deadlineAt - o.clock.now();
-      if (remaining <= 0) throw deadlineError(what);
+      const remaining = this.#deadlineAt - o.clock.now();
+      if (remaining <= 0) throw this.#deadlineError(what);
       const timeoutMs = Math.min(o.timeoutMs, remaining);
-      stats.requests++;
+      this.stats.requests++;
+      const headers = this.#headers;
       const attempt = await getOnce(target, { fetch: o.fetch, clock: o.clock, headers, timeoutMs });
-      if (attempt.kind === "response") spend(what, 0, attempt.bytes);
-      if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw deadlineError(what);
-      verdict = classify(attempt, {
-        now: o.clock.now(),
-        attempt: a.retried,
-        random: o.random(),
-        timeoutMs: o.timeoutMs,
-      });
-      if (verdict.kind === "ok") limiter.success();
+      if (attempt.kind === "response") this.#spend(what, 0, attempt.bytes);
+      if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw this.#deadlineError(what);
+      const at = { now: o.clock.now(), attempt: a.retried, random: o.random() };
+      verdict = classify(attempt, { ...at, timeoutMs: o.timeoutMs });
+      if (verdict.kind === "ok") this.#limiter.success();
       refusal = a.refusals ? refusalOf(what, attempt, verdict) : null;
     } catch (e) {
-      limiter.release();
+      this.#limiter.release();
       throw e;
     }
-    return { verdict, refusal, handedOver: limiter.release() };
+    return { verdict, refusal, handedOver: this.#limiter.release() };
   }
 
-  function apiError(
-    what: string,
-    reason: string,
-    v: { status: number | null; requestId?: string | null },
-  ): ApiError {
-    return new ApiError(`Cannot ${what}: ${(o.scrubMessage ?? o.scrub)(reason)}`, {
+  #error(what: string, reason: string, v: { status: number | null; requestId?: string | null }) {
+    return new ApiError(`Cannot ${what}: ${(this.#o.scrubMessage ?? this.scrub)(reason)}`, {
       status: v.status,
-      requestId: v.requestId ? o.scrub(v.requestId) : null,
+      requestId: v.requestId ? this.scrub(v.requestId) : null,
     });
   }
 
-  function refused(r: Refusal): ApiError {
+  refused(r: Refusal): ApiError {
     const v = r.verdict;
     if (v.kind === "absent") {
-      return new ApiError(`Cannot ${r.what}: ${o.scrub(v.reason)}`, { status: 404, absent: true });
+      return new ApiError(`Cannot ${r.what}: ${this.scrub(v.reason)}`, {
+        status: 404,
+        absent: true,
+      });
     }
     if (v.kind === "ok" || v.kind === "retry") {
-      return apiError(r.what, `the API answered ${r.status}`, { status: r.status });
+      return this.#error(r.what, `the API answered ${r.status}`, { status: r.status });
     }
-    const error = apiError(r.what, v.reason, v);
-    if (v.kind === "fatal") fatal = error;
+    const error = this.#error(r.what, v.reason, v);
+    if (v.kind === "fatal") this.#fatal = error;
     return error;
   }
 
@@ -179,18 +227,18 @@ export function createApiCore(o: ClientOptions): ApiCore {
    * `f()`, a check of an answer; the message of an ApiError it throws (it may quote what the
    * server sent) gets the full scrub, as every server string does where it enters.
    */
-  function checked<T>(f: () => T): T {
+  checked<T>(f: () => T): T {
     try {
       return f();
     } catch (e) {
       if (!(e instanceof ApiError) || e instanceof Refusal) throw e;
-      throw new ApiError((o.scrubMessage ?? o.scrub)(e.message), e);
+      throw new ApiError((this.#o.scrubMessage ?? this.scrub)(e.message), e);
     }
   }
 
-  function deadlineError(what: string): ApiError {
+  #deadlineError(what: string): ApiError {
     return new ApiError(
-      `Cannot ${what}: the run's deadline of ${o.deadlineMs / 1000} s passed (--deadline)`,
+      `Cannot ${what}: the run's deadline of ${this.#o.deadlineMs / 1000} s passed (--deadline)`,
     );
   }
 
@@ -199,65 +247,63 @@ export function createApiCore(o: ClientOptions): ApiCore {
    * asked for), else why it could not: the cheapest such read is one page of one project, a list
    * whose items are all projects (SPEC 10.1).
    */
-  function proveBase(): Promise<string | null> {
-    if (proven) return Promise.resolve(null);
-    proof ??= (async () => {
-      const what = "list projects (proving the base URL)";
-      try {
-        const r = await get(what, "/organization/projects", [["limit", 1]], 2);
-        if ("absent" in r) return `${what} answered 404: ${r.absent}`;
-        // A list of projects, not merely something list-shaped: every item must be one.
-        checked(() => {
-          const page = new PageGuard(1, o.scrub).page(r.json, what);
-          for (const item of page.items) {
-            proofIds.add(readProject(item, `an item of ${what}`, o.scrub).id);
-          }
-        });
-        proven = true;
-        return null;
-      } catch (e) {
-        if (e instanceof ApiError) return e.message;
-        throw e;
-      }
-    })();
-    return proof;
+  #proveBase(): Promise<string | null> {
+    if (this.#proven) return Promise.resolve(null);
+    return this.#proof ??= this.#prove();
+  }
+
+  async #prove(): Promise<string | null> {
+    const what = "list projects (proving the base URL)";
+    try {
+      const r = await this.get(what, "/organization/projects", [["limit", 1]], 2);
+      if ("absent" in r) return `${what} answered 404: ${r.absent}`;
+      // A list of projects, not merely something list-shaped: every item must be one.
+      this.checked(() => {
+        const page = new PageGuard(1, this.scrub).page(r.json, what);
+        for (const item of page.items) {
+          this.#proofIds.add(readProject(item, `an item of ${what}`, this.scrub).id);
+        }
+      });
+      this.#proven = true;
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError) return e.message;
+      throw e;
+    }
   }
 
   /** `read` of the answer, or null when the object is absent by the rule above. */
-  async function readOne<T>(
+  async readOne<T>(
     what: string,
     path: string,
     priority: Priority,
     read: (json: unknown) => T,
     listedAs?: string,
   ): Promise<T | null> {
-    const r = await get(what, path, [], priority);
+    const r = await this.get(what, path, [], priority);
     if ("json" in r) {
-      spend(what, 1, 0);
-      const value = checked(() => read(r.json));
-      proven = true;
+      this.#spend(what, 1, 0);
+      const value = this.checked(() => read(r.json));
+      this.#proven = true;
       return value;
     }
-    const unproven = await proveBase();
-    if (listedAs !== undefined && proofIds.has(listedAs)) {
+    const unproven = await this.#proveBase();
+    const absent = this.scrub(r.absent);
+    if (listedAs !== undefined && this.#proofIds.has(listedAs)) {
       throw new ApiError(
-        `Cannot ${what}: ${
-          o.scrub(r.absent)
-        }, but its own project listing holds "${listedAs}"; keydrift cannot tell which answer is true`,
+        `Cannot ${what}: ${absent}, but its own project listing holds "${listedAs}"; keydrift cannot tell which answer is true`,
       );
     }
     if (unproven) {
       throw new ApiError(
-        `Cannot ${what}: ${
-          o.scrub(r.absent)
-        }, but keydrift cannot take that as absence because the base URL did not prove itself: ${unproven}`,
+        `Cannot ${what}: ${absent}, but keydrift cannot take that as absence because the base URL did not prove itself: ${unproven}`,
       );
     }
     return null;
   }
 
   /** Every item of a listing, each checked by `read`; `stop` may end it early. */
-  async function list<T>(
+  async list<T>(
     what: string,
     path: string,
     query: Query,
@@ -265,10 +311,10 @@ export function createApiCore(o: ClientOptions): ApiCore {
     opts: ListOptions<T>,
   ): Promise<{ items: T[]; complete: boolean }> {
     const limit = Number(query.find(([k]) => k === "limit")?.[1] ?? 20);
-    const guard = new PageGuard(limit, o.scrub, o.maxPages, opts.cursor);
+    const guard = new PageGuard(limit, this.scrub, this.maxPages, opts.cursor);
     const items: T[] = [];
     const fetchPage = (n: number, after: string | null) =>
-      get(
+      this.get(
         `${what} (page ${n})`,
         path,
         after === null ? query : [...query, ["after", after]],
@@ -278,41 +324,43 @@ export function createApiCore(o: ClientOptions): ApiCore {
     let next = fetchPage(1, null);
     for (let n = 1;; n++) {
       const page = `${what} (page ${n})`;
-      const r = await next;
-      if ("absent" in r) {
-        throw new ApiError(`Cannot ${page}: ${o.scrub(r.absent)}`, { status: 404, absent: true });
-      }
-      const body = checked(() => guard.page(r.json, page));
-      spend(page, body.items.length, 0);
+      const body = this.#page(page, await next, guard);
       // The next page is asked for before this one's items are read, so that reading them
       // overlaps its round trip (a listing that may stop after them waits instead).
       const ahead = body.next !== null && !opts.stop ? fetchPage(n + 1, body.next) : null;
-      try {
-        checked(() => {
-          for (const item of body.items) items.push(read(item, `an item of ${page}`));
-        });
-      } catch (e) {
-        await ahead?.catch(() => undefined);
-        throw e;
-      }
-      proven = true;
+      await this.#items(page, body.items, read, items, ahead);
+      this.#proven = true;
       if (body.next === null) return { items, complete: true };
       if (opts.stop?.(items, n)) return { items, complete: false };
       next = ahead ?? fetchPage(n + 1, body.next);
     }
   }
 
-  return {
-    get,
-    refused,
-    checked,
-    readOne,
-    list,
-    proven: () => void (proven = true),
-    href: (path, query) => url(path, query).href,
-    scrub: o.scrub,
-    stats,
-    concurrency: limiter.max,
-    maxPages: o.maxPages,
-  };
+  /** One page of a listing, checked and counted against the budget. */
+  #page(page: string, r: Got, guard: PageGuard) {
+    if ("absent" in r) {
+      throw new ApiError(`Cannot ${page}: ${this.scrub(r.absent)}`, { status: 404, absent: true });
+    }
+    const body = this.checked(() => guard.page(r.json, page));
+    this.#spend(page, body.items.length, 0);
+    return body;
+  }
+
+  /** Reads a page's items into `items`; on a bad one, waits for the page asked for ahead. */
+  async #items<T>(
+    page: string,
+    raw: readonly unknown[],
+    read: (item: unknown, what: string) => T,
+    items: T[],
+    ahead: Promise<unknown> | null,
+  ): Promise<void> {
+    try {
+      this.checked(() => {
+        for (const item of raw) items.push(read(item, `an item of ${page}`));
+      });
+    } catch (e) {
+      await ahead?.catch(() => undefined);
+      throw e;
+    }
+  }
 }

@@ -3,7 +3,7 @@
  * a URL-length budget, and a refusal of the endpoint (not enabled, no permission) as a typed,
  * local failure that leaves the run's other reads alone.
  */
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../core/errors.ts";
 import { type ApiCore, type Query, Refusal } from "./client.ts";
 import type { Scrub } from "./wire.ts";
 

@@ -3,7 +3,7 @@
  * page is checked before its items are used, and anything that could end a listing early or
  * make it loop is an error, never a silent stop.
  */
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../core/errors.ts";
 import { check, type Scrub } from "./wire.ts";
 import { LIST } from "./shapes.ts";
 

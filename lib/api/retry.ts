@@ -2,7 +2,7 @@
  * What an attempt means: a value, a retry (with its wait), a fatal credential problem, a claim of
  * absence, or a failure. Pure: the clock's `now` and the jitter come in as arguments.
  */
-import { ApiError } from "../errors.ts";
+import { ApiError } from "../core/errors.ts";
 import { type Attempt, MAX_BODY_BYTES } from "./transport.ts";
 
 /** Longest `retry-after` keydrift will honour; the official SDK uses the same ceiling. */
@@ -121,42 +121,21 @@ function classifyResponse(
   const { status } = a;
   const requestId = a.headers.get("x-request-id");
   const rid = requestId ? ` (request id ${requestId})` : "";
+  const fail = (reason: string): Verdict => ({ kind: "fail", reason, status, requestId });
+  const retry = (reason: string): Verdict => ({
+    kind: "retry",
+    reason,
+    waitMs: backoff,
+    throttled: false,
+    status,
+  });
   if (status > 200 && status < 300) {
     // 201, 204, 206...: not the complete answer to a GET the API gives (always 200).
-    return {
-      kind: "fail",
-      reason: `the API answered ${status}${rid}; keydrift reads only complete 200 answers`,
-      status,
-      requestId,
-    };
+    return fail(`the API answered ${status}${rid}; keydrift reads only complete 200 answers`);
   }
-  if (status === 200) {
-    if (!a.isUtf8) {
-      // Bytes that are not text: not a document cut off on the way (that breaks the framing), so
-      // asking again would bring the same bytes. Read with replacement characters, a key name
-      // would be a change that is not there.
-      return {
-        kind: "fail",
-        reason:
-          `the API answered ${status}${rid} with a body that is not valid UTF-8; keydrift does not guess at text it cannot decode`,
-        status,
-        requestId,
-      };
-    }
-    if (!a.isJson) {
-      return {
-        kind: "retry",
-        reason: `the API answered ${status}${rid} with a body that is not JSON`,
-        waitMs: backoff,
-        throttled: false,
-        status,
-      };
-    }
-    return { kind: "ok", json: a.json };
-  }
+  if (status === 200) return classifyOk(a, rid, fail, retry);
   const envelope = a.isJson ? errorEnvelope(a.json) : null;
-  const detail = envelope ? `: ${envelope.message}` : "";
-  const said = `the API answered ${status}${rid}${detail}`;
+  const said = `the API answered ${status}${rid}${envelope ? `: ${envelope.message}` : ""}`;
   if (status === 401 || status === 403) {
     return {
       kind: "fatal",
@@ -166,40 +145,16 @@ function classifyResponse(
       requestId,
     };
   }
-  if (status === 404) {
-    if (envelope && !isInvalidUrl(envelope)) return { kind: "absent", reason: said, requestId };
-    // Not the API saying "no such object": a proxy, a gateway, a wrong --api-url. Never absence.
-    if (envelope) {
-      return {
-        kind: "fail",
-        reason:
-          `${said}; that is the answer for a path the API does not serve (check --api-url: it must end in /v1)`,
-        status,
-        requestId,
-      };
-    }
-    // No envelope: a proxy page, or a body cut off on the way. Retried, then a failure.
-    return {
-      kind: "retry",
-      reason:
-        `the API answered 404${rid} without the OpenAI error envelope (a proxy or a wrong --api-url?)`,
-      waitMs: backoff,
-      throttled: false,
-      status,
-    };
-  }
+  if (status === 404) return notFound(envelope, said, rid, { fail, retry, requestId });
   const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
-  if (!retryable) return { kind: "fail", reason: said, status, requestId };
+  if (!retryable) return fail(said);
   const asked = retryAfterMs(a.headers, ctx.now);
   if (asked !== null && asked > MAX_RETRY_AFTER_MS) {
-    return {
-      kind: "fail",
-      reason: `${said}; it asked to wait ${Math.round(asked / 1000)} s, over keydrift's ${
+    return fail(
+      `${said}; it asked to wait ${Math.round(asked / 1000)} s, over keydrift's ${
         MAX_RETRY_AFTER_MS / 1000
       } s limit`,
-      status,
-      requestId,
-    };
+    );
   }
   return {
     kind: "retry",
@@ -208,6 +163,49 @@ function classifyResponse(
     throttled: status === 429,
     status,
   };
+}
+
+/** A 200: its JSON, unless the body is not text (a failure) or not JSON (retried). */
+function classifyOk(
+  a: Extract<Attempt, { kind: "response" }>,
+  rid: string,
+  fail: (reason: string) => Verdict,
+  retry: (reason: string) => Verdict,
+): Verdict {
+  // Bytes that are not text: not a document cut off on the way (that breaks the framing), so
+  // asking again would bring the same bytes. Read with replacement characters, a key name would
+  // be a change that is not there.
+  if (!a.isUtf8) {
+    return fail(
+      `the API answered 200${rid} with a body that is not valid UTF-8; keydrift does not guess at text it cannot decode`,
+    );
+  }
+  if (!a.isJson) return retry(`the API answered 200${rid} with a body that is not JSON`);
+  return { kind: "ok", json: a.json };
+}
+
+/**
+ * A 404: absence only when the API says so in its envelope. A proxy, a gateway, a wrong
+ * `--api-url` never make an object absent.
+ */
+function notFound(
+  envelope: ErrorEnvelope | null,
+  said: string,
+  rid: string,
+  v: { fail(reason: string): Verdict; retry(reason: string): Verdict; requestId: string | null },
+): Verdict {
+  if (envelope && !isInvalidUrl(envelope)) {
+    return { kind: "absent", reason: said, requestId: v.requestId };
+  }
+  if (envelope) {
+    return v.fail(
+      `${said}; that is the answer for a path the API does not serve (check --api-url: it must end in /v1)`,
+    );
+  }
+  // No envelope: a proxy page, or a body cut off on the way. Retried, then a failure.
+  return v.retry(
+    `the API answered 404${rid} without the OpenAI error envelope (a proxy or a wrong --api-url?)`,
+  );
 }
 
 /** `retry-after-ms` (ms), else `retry-after` (seconds or HTTP date), as ms; null when absent or unreadable. */

@@ -62,54 +62,63 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
       o.fetch(url, { method: "GET", headers: o.headers, redirect: "manual", signal: abort.signal }),
       abort.signal,
     );
-    if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel().catch(() => undefined);
-      return { kind: "redirect", status: res.status, location: res.headers.get("location") };
-    }
-    const limit = o.maxBytes ?? MAX_BODY_BYTES;
-    const length = res.headers.get("content-length");
-    const declared = length === null || !/^\d+$/.test(length.trim()) ? NaN : Number(length);
-    if (Number.isFinite(declared) && declared > limit) {
-      await res.body?.cancel().catch(() => undefined);
-      return { kind: "too_large", bytes: declared };
-    }
-    // A declared length frames the body (HTTP/1.1 without transfer-encoding; HTTP/2 refuses a
-    // mismatch), so without a content coding it is read in one piece. Anything else (chunked,
-    // compressed, or both a length and a transfer-encoding) is read in parts, counted as it comes.
-    const framed = Number.isFinite(declared) && res.headers.get("content-encoding") === null &&
-      res.headers.get("transfer-encoding") === null;
-    const read = { bytes: framed ? declared : 0 };
-    const body = framed
-      ? await readWhole(res, declared, abort.signal)
-      : await readLimited(res, limit, abort.signal, read);
-    if (typeof body === "number") return { kind: "too_large", bytes: body };
-    const response = { kind: "response", status: res.status, headers: res.headers } as const;
-    if (body === null) {
-      return { ...response, json: undefined, isJson: false, isUtf8: false, bytes: read.bytes };
-    }
-    let json: unknown = undefined;
-    let isJson = false;
-    if (body.trim() !== "") {
-      try {
-        json = JSON.parse(body);
-        isJson = true;
-      } catch {
-        isJson = false;
-      }
-    }
-    return { ...response, json, isJson, isUtf8: true, bytes: read.bytes };
+    return await answer(res, o.maxBytes ?? MAX_BODY_BYTES, abort.signal);
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
-    const err = e instanceof Error ? e : new Error(String(e));
-    const cause = (err as { cause?: unknown }).cause;
-    const notCapable = err.name === "NotCapable" ||
-      (cause instanceof Error && cause.name === "NotCapable");
-    if (err instanceof BodyError) return { kind: "broken_body", message: err.message };
-    return { kind: "network", message: firstLine(err.message), notCapable };
+    return failure(e);
   } finally {
     stopTimer.abort();
     await timer;
   }
+}
+
+/** What an answer is: a redirect, too large, or a response with its body read and parsed. */
+async function answer(res: Response, limit: number, signal: AbortSignal): Promise<Attempt> {
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => undefined);
+    return { kind: "redirect", status: res.status, location: res.headers.get("location") };
+  }
+  const length = res.headers.get("content-length");
+  const declared = length === null || !/^\d+$/.test(length.trim()) ? NaN : Number(length);
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    return { kind: "too_large", bytes: declared };
+  }
+  // A declared length frames the body (HTTP/1.1 without transfer-encoding; HTTP/2 refuses a
+  // mismatch), so without a content coding it is read in one piece. Anything else (chunked,
+  // compressed, or both a length and a transfer-encoding) is read in parts, counted as it comes.
+  const framed = Number.isFinite(declared) && res.headers.get("content-encoding") === null &&
+    res.headers.get("transfer-encoding") === null;
+  const read = { bytes: framed ? declared : 0 };
+  const body = framed
+    ? await readWhole(res, declared, signal)
+    : await readLimited(res, limit, signal, read);
+  if (typeof body === "number") return { kind: "too_large", bytes: body };
+  const response = { kind: "response", status: res.status, headers: res.headers } as const;
+  if (body === null) {
+    return { ...response, json: undefined, isJson: false, isUtf8: false, bytes: read.bytes };
+  }
+  return { ...response, ...parsed(body), isUtf8: true, bytes: read.bytes };
+}
+
+/** The body as JSON, when it is JSON (an empty body is not). */
+function parsed(body: string): { json: unknown; isJson: boolean } {
+  if (body.trim() === "") return { json: undefined, isJson: false };
+  try {
+    return { json: JSON.parse(body), isJson: true };
+  } catch {
+    return { json: undefined, isJson: false };
+  }
+}
+
+/** A request that did not get an answer: a broken body, or a network error. */
+function failure(e: unknown): Attempt {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const cause = (err as { cause?: unknown }).cause;
+  const notCapable = err.name === "NotCapable" ||
+    (cause instanceof Error && cause.name === "NotCapable");
+  if (err instanceof BodyError) return { kind: "broken_body", message: err.message };
+  return { kind: "network", message: firstLine(err.message), notCapable };
 }
 
 class BodyError extends Error {}
@@ -194,13 +203,18 @@ async function readLimited(
     signal.removeEventListener("abort", onAbort);
   }
   read.bytes = size;
+  return utf8(joined(chunks, size));
+}
+
+/** The chunks as one array of `size` bytes. */
+function joined(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     all.set(c, at);
     at += c.byteLength;
   }
-  return utf8(all);
+  return all;
 }
 
 /** `promise`, or a rejection as soon as `signal` aborts (for fetches that ignore the signal). */

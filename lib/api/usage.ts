@@ -14,9 +14,9 @@
  * 2^53 - 1 where numbers stop being exact) or a sum that leaves that range makes that key's usage
  * unknown, with why; the other keys' usage stands.
  */
-import { ApiError } from "../errors.ts";
-import { grouped } from "../grouped.ts";
-import type { KeyUsage } from "../types.ts";
+import { ApiError } from "../core/errors.ts";
+import { grouped } from "../core/grouped.ts";
+import type { KeyUsage } from "../core/types.ts";
 import type { ApiCore, Query } from "./client.ts";
 import { batchIds, batchName, enrichmentError } from "./enrich.ts";
 import { MAX_PAGES } from "./paging.ts";
@@ -79,15 +79,11 @@ export async function readKeyUsage(
     param: "api_key_ids[]",
     budget: q.urlBudget,
   }, q.keyIds);
-  const asError = enrichmentError(core, {
-    what,
-    feature: "usage",
-    permission: "the usage read permission (api.usage.read)",
-  });
-  const totals = new Map<string, KeyUsage | UnknownUsage>();
-  for (const id of new Set(q.keyIds)) {
-    totals.set(id, { requests: 0, input_tokens: 0, output_tokens: 0 });
-  }
+  const permission = "the usage read permission (api.usage.read)";
+  const asError = enrichmentError(core, { what, feature: "usage", permission });
+  const totals = new Map<string, KeyUsage | UnknownUsage>(
+    [...new Set(q.keyIds)].map((id) => [id, { requests: 0, input_tokens: 0, output_tokens: 0 }]),
+  );
   // Once one batch fails the read has failed: the others stop at their next page.
   const run = { failed: false };
   await Promise.all(batches.map((ids, i) => {
@@ -244,20 +240,25 @@ export class UsagePager {
         this.fail(what, `${label} has two results for key "${keyId}"`);
       }
       keys.add(keyId as string);
-      const bad = COUNTS.map(([, wire]) => wire).find((wire) =>
-        !Number.isSafeInteger(c[wire]) || (c[wire] as number) < 0
-      );
-      return {
-        keyId: keyId as string,
-        requests: c.num_model_requests as number,
-        input_tokens: c.input_tokens as number,
-        output_tokens: c.output_tokens as number,
-        unknown: bad === undefined
-          ? null
-          : `the usage API's "${bad}" is ${BigInt(c[bad] as number)} in the bucket of ${
-            new Date(from * 1000).toISOString().slice(0, 10)
-          }, not a count from 0 to 2^53 - 1; the key's usage is unknown`,
-      };
+      return usageResult(keyId as string, c, from);
     });
   }
+}
+
+/** One key's counts in a bucket; a count out of range makes its usage unknown, with why. */
+function usageResult(keyId: string, c: Record<string, unknown>, from: number): UsageResult {
+  const bad = COUNTS.map(([, wire]) => wire).find((wire) =>
+    !Number.isSafeInteger(c[wire]) || (c[wire] as number) < 0
+  );
+  return {
+    keyId,
+    requests: c.num_model_requests as number,
+    input_tokens: c.input_tokens as number,
+    output_tokens: c.output_tokens as number,
+    unknown: bad === undefined
+      ? null
+      : `the usage API's "${bad}" is ${BigInt(c[bad] as number)} in the bucket of ${
+        new Date(from * 1000).toISOString().slice(0, 10)
+      }, not a count from 0 to 2^53 - 1; the key's usage is unknown`,
+  };
 }

@@ -4,13 +4,15 @@
  * evaluates, typed as the spec types them (`tests/api_wire_test.ts` holds every shape to the spec's schemas); a
  * field keydrift uses must be present with that type, or the item is malformed. Fields keydrift
  * does not use are never grounds for failure; a string must be well-formed Unicode. Ids must be
- * ids that can only mean themselves (`ids.ts`). Every string is scrubbed of the admin key here,
+ * ids that can only mean themselves (`core/ids.ts`). Every string is scrubbed of the admin key here,
  * where it enters the program; a value keydrift compares or evaluates is never rewritten: one the
  * scrubber would change fails the read instead (SPEC 11.1).
  */
-import { ApiError } from "../errors.ts";
-import { idProblem, pathSegment, showId } from "../ids.ts";
-import type { LiveKey, LiveOwner, OwnerType } from "../types.ts";
+import { ApiError } from "../core/errors.ts";
+import { idProblem, pathSegment, showId } from "../core/ids.ts";
+import type { LiveKey, LiveOwner, OwnerType, WireProject } from "../core/types.ts";
+
+export type { WireProject } from "../core/types.ts";
 import {
   KEY_OWNER,
   OWNER_SERVICE_ACCOUNT,
@@ -87,7 +89,7 @@ function article(type: string): string {
 }
 
 /**
- * `raw[field]`, an id from the server, when it can only mean itself (`ids.ts`); else the read
+ * `raw[field]`, an id from the server, when it can only mean itself (`core/ids.ts`); else the read
  * fails, naming the item with the id shown safely.
  */
 export function serverId(raw: Obj, field: string, what: What): string {
@@ -109,7 +111,7 @@ export function compared(raw: Obj, field: string, scrub: Scrub, what: What): str
 }
 
 /**
- * An id as one segment of a request path (percent-encoded, `ids.ts`); an id that cannot be one
+ * An id as one segment of a request path (percent-encoded, `core/ids.ts`); an id that cannot be one
  * fails the read `what` before anything is sent.
  */
 export function segment(id: string, what: string): string {
@@ -118,13 +120,6 @@ export function segment(id: string, what: string): string {
     throw new ApiError(`Cannot ${what}: the id ${showId(id)} cannot be sent in a path: ${problem}`);
   }
   return pathSegment(id);
-}
-
-/** A project as keydrift uses it. */
-export interface WireProject {
-  id: string;
-  name: string | null;
-  status: string | null;
 }
 
 /** A project; `expectedId` when it answers a retrieve (another id is an error). */

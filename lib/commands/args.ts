@@ -4,8 +4,8 @@
  * errors are one line users can act on.
  */
 import type { parseArgs, ParseArgsConfig } from "node:util";
-import { suggestion, UsageError } from "../errors.ts";
-import { grouped } from "../grouped.ts";
+import { suggestion, UsageError } from "../core/errors.ts";
+import { grouped } from "../core/grouped.ts";
 
 /** A command's option table, as parseArgs takes it. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -51,6 +51,39 @@ export function parseAll<T extends Options>(
   positionals = 0,
 ): Parsed<T> & { error: UsageError | null } {
   const errors: UsageError[] = [];
+  const values: Record<string, string | boolean | (string | boolean)[]> = Object.create(null);
+  const found: string[] = [];
+  for (const t of tokenize(argv, options)) {
+    if (typeof t === "string") {
+      found.push(t);
+      continue;
+    }
+    const problem = flagProblem(command, t, options);
+    if (problem) {
+      errors.push(problem);
+      continue;
+    }
+    if (t.name === "__proto__") continue;
+    const value = t.value ?? true;
+    if (!options[t.name].multiple) values[t.name] = value;
+    else {
+      const list = values[t.name];
+      if (Array.isArray(list)) list.push(value);
+      else values[t.name] = [value];
+    }
+  }
+  if (found.length > positionals) {
+    errors.push(
+      new UsageError(`unexpected argument "${found[positionals]}" for ${command}`, command),
+    );
+  }
+  return { values, positionals: found, error: errors[0] ?? null } as Parsed<T> & {
+    error: UsageError | null;
+  };
+}
+
+/** The command line as flags (each with its value, if any) and positionals, in order. */
+function tokenize(argv: readonly string[], options: Options): (Token | string)[] {
   const long = (short: string) =>
     Object.keys(options).find((n) => options[n].short === short) ?? short;
   const isString = (name: string) =>
@@ -69,85 +102,62 @@ export function parseAll<T extends Options>(
       const name = long(arg[1]);
       if (isString(name)) {
         tokens.push({ name, raw: `-${arg[1]}`, value: arg.slice(2), inline: true });
-        continue;
-      }
-      // A group of short flags: each stands alone, a string flag takes the rest as its value.
-      const expanded: string[] = [];
-      for (let i = 1; i < arg.length; i++) {
-        if (!isString(long(arg[i])) || i === arg.length - 1) expanded.push(`-${arg[i]}`);
-        else {
-          expanded.push(`-${arg.slice(i)}`);
-          break;
-        }
-      }
-      rest.unshift(...expanded);
+      } else rest.unshift(...shortGroup(arg, (c) => isString(long(c))));
     } else if (arg.length > 2 && arg.startsWith("--")) {
-      const eq = arg.indexOf("=", 3); // "--=x" is a flag named "=x"
-      if (eq < 0) {
-        const name = arg.slice(2);
-        const value = isString(name) && rest.length ? rest.shift() : undefined;
-        tokens.push({ name, raw: arg, value, inline: false });
-      } else {
-        const name = arg.slice(2, eq);
-        tokens.push({ name, raw: `--${name}`, value: arg.slice(eq + 1), inline: true });
-      }
+      tokens.push(longFlag(arg, rest, isString));
     } else tokens.push(arg);
   }
-  const values: Record<string, string | boolean | (string | boolean)[]> = Object.create(null);
-  const found: string[] = [];
-  for (const t of tokens) {
-    if (typeof t === "string") {
-      found.push(t);
-      continue;
-    }
-    if (!Object.hasOwn(options, t.name)) {
-      const names = Object.keys(options).map((n) => `--${n}`);
-      errors.push(
-        new UsageError(
-          `unknown flag "${t.raw}" for ${command}${suggestion(t.raw.split("=")[0], names)}`,
-          command,
-        ),
-      );
-      continue;
-    }
-    const o = options[t.name];
-    if (o.type === "string") {
-      // A value that looks like a flag (`-m --quiet`) is taken for a forgotten value, as in node.
-      if (t.value === undefined || (!t.inline && t.value.length > 1 && t.value[0] === "-")) {
-        const negative = t.value !== undefined && /^-[\d.]/.test(t.value);
-        errors.push(
-          new UsageError(
-            `--${t.name} needs a value${
-              negative
-                ? ` for ${command}: "${t.value}" looks like a flag; to pass it, write --${t.name}=${t.value}`
-                : ""
-            }`,
-            command,
-          ),
-        );
-        continue;
-      }
-    } else if (t.value !== undefined) {
-      errors.push(new UsageError(`--${t.name} takes no value`, command));
-      continue;
-    }
-    if (t.name === "__proto__") continue;
-    const value = t.value ?? true;
-    if (!o.multiple) values[t.name] = value;
+  return tokens;
+}
+
+/** A group of short flags: each stands alone, a string flag takes the rest as its value. */
+function shortGroup(arg: string, isString: (c: string) => boolean): string[] {
+  const expanded: string[] = [];
+  for (let i = 1; i < arg.length; i++) {
+    if (!isString(arg[i]) || i === arg.length - 1) expanded.push(`-${arg[i]}`);
     else {
-      const list = values[t.name];
-      if (Array.isArray(list)) list.push(value);
-      else values[t.name] = [value];
+      expanded.push(`-${arg.slice(i)}`);
+      break;
     }
   }
-  if (found.length > positionals) {
-    errors.push(
-      new UsageError(`unexpected argument "${found[positionals]}" for ${command}`, command),
+  return expanded;
+}
+
+/** `--name value`, `--name=value`, or a boolean `--name`; takes its value from `rest`. */
+function longFlag(arg: string, rest: string[], isString: (name: string) => boolean): Token {
+  const eq = arg.indexOf("=", 3); // "--=x" is a flag named "=x"
+  if (eq < 0) {
+    const name = arg.slice(2);
+    const value = isString(name) && rest.length ? rest.shift() : undefined;
+    return { name, raw: arg, value, inline: false };
+  }
+  const name = arg.slice(2, eq);
+  return { name, raw: `--${name}`, value: arg.slice(eq + 1), inline: true };
+}
+
+/** What is wrong with one flag: unknown, a value missing or one it takes none of; else null. */
+function flagProblem(command: string, t: Token, options: Options): UsageError | null {
+  if (!Object.hasOwn(options, t.name)) {
+    const names = Object.keys(options).map((n) => `--${n}`);
+    return new UsageError(
+      `unknown flag "${t.raw}" for ${command}${suggestion(t.raw.split("=")[0], names)}`,
+      command,
     );
   }
-  return { values, positionals: found, error: errors[0] ?? null } as Parsed<T> & {
-    error: UsageError | null;
-  };
+  if (options[t.name].type !== "string") {
+    return t.value === undefined ? null : new UsageError(`--${t.name} takes no value`, command);
+  }
+  // A value that looks like a flag (`-m --quiet`) is taken for a forgotten value, as in node.
+  if (t.value !== undefined && (t.inline || t.value.length <= 1 || t.value[0] !== "-")) return null;
+  const negative = t.value !== undefined && /^-[\d.]/.test(t.value);
+  return new UsageError(
+    `--${t.name} needs a value${
+      negative
+        ? ` for ${command}: "${t.value}" looks like a flag; to pass it, write --${t.name}=${t.value}`
+        : ""
+    }`,
+    command,
+  );
 }
 
 /** A positive integer flag value. */

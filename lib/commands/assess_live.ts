@@ -1,41 +1,40 @@
 /**
  * The read-and-assess step `check` and `baseline` share: the live state the (scoped) manifest
- * needs, read and assessed (diff, policies, admin keys), as the report before enrichment.
+ * needs, read through the client the command holds and assessed (diff, policies, admin keys) as
+ * it arrives. The result is a value, the {@link Assessment}; nothing climbs back up.
  */
-import type { Io } from "../io.ts";
-import { suggestion, UsageError } from "../errors.ts";
-import { assessment } from "../assess.ts";
-import type { Policy } from "../policy.ts";
-import { readAdminKeys, readLive } from "../live_state.ts";
-import { progress } from "../progress.ts";
-import type { ApiCore } from "../api/client.ts";
-import type { FailOn, Report } from "../report.ts";
-import type { Manifest, RunError } from "../types.ts";
-import { connect, type ConnectOptions } from "./connect.ts";
+import type { Io } from "./io.ts";
+import { suggestion, UsageError } from "../core/errors.ts";
+import { type Assessment, assessment } from "../assess/assessment.ts";
+import type { Policy } from "../assess/policy.ts";
+import { readAdminKeys, readLive } from "../api/live_state.ts";
+import { progress } from "./progress.ts";
+import type { AdminClient } from "../api/client.ts";
+import type { Manifest, RunError } from "../core/types.ts";
+
+/** How a run reads and assesses: its clock, waivers, and what it says on stderr. */
+export interface AssessLiveOptions {
+  /** When the read began (ms since the epoch): the policies' clock. */
+  now: number;
+  noWaivers: boolean;
+  /** Show a progress line on stderr. */
+  progress?: boolean;
+  /** The `--verbose` log. */
+  log?: (message: string) => void;
+}
 
 /**
- * Reads the live state the manifest needs and assesses it (diff, policies): the report before any
- * enrichment. `check` and `baseline` share it. Throws what the run cannot recover from.
+ * Reads the live state the manifest needs and assesses it (diff, policies). Throws what the run
+ * cannot recover from; what could not be read is on the assessment's `errors`.
  */
 export async function assessLive(
   io: Io,
+  client: AdminClient,
   manifest: Manifest,
   policies: readonly Policy[],
-  connection: ConnectOptions,
-  opts: { noWaivers: boolean; failOn: FailOn; progress?: boolean },
-): Promise<{
-  report: Report;
-  /** The API core, for enrichment reads (absent for test doubles). */
-  core: ApiCore | undefined;
-  /** Each live key's created_at (the audit-log window and expiry fixes). */
-  createdAt: Map<string, number>;
-  /** When the read began (ms): the policies' clock. */
-  started: number;
-}> {
-  const started = io.deps.now();
-  const { client, secret } = await connect(io.deps, connection);
-  if (secret) io.addSecret(secret);
-  const assess = assessment(manifest, policies, { now: started, ...opts });
+  opts: AssessLiveOptions,
+): Promise<Assessment> {
+  const assess = assessment(manifest, policies, opts);
   const errors: RunError[] = [];
   // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
   const admin = manifest.adminKeys
@@ -43,10 +42,8 @@ export async function assessLive(
     : null;
   admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const shown = progress(io, manifest.projects.length, opts.progress === true);
-  const createdAt = new Map<string, number>();
   for await (const read of readLive(client, manifest.projects)) {
     if (read.kind === "project") {
-      for (const k of read.project.keys) createdAt.set(k.id, k.createdAt);
       assess.add(read.declared, read.project);
       shown.tick();
     } else errors.push(read.error);
@@ -55,12 +52,12 @@ export async function assessLive(
   const adminRead = await admin;
   if (adminRead?.keys) assess.adminKeys(adminRead.keys);
   else if (adminRead) errors.push(adminRead.error);
-  connection.log?.(
+  opts.log?.(
     `read ${manifest.projects.length} projects in ${
-      Math.round(io.deps.now() - started)
+      Math.round(io.deps.now() - opts.now)
     } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
   );
-  return { report: assess.report(errors), core: client.core, createdAt, started };
+  return assess.done(errors);
 }
 
 /**

@@ -3,21 +3,26 @@
  * fingerprint (issues 14 and 19), so that `check --baseline FILE` fails only on new ones. `--prune`
  * keeps only the entries that still occur; `--no-waivers` records waived findings too.
  */
-import type { Io } from "../io.ts";
-import type { Deps } from "../deps.ts";
-import { ManifestError, UsageError } from "../errors.ts";
-import { readInput, readProblem } from "../files.ts";
-import { isoDate, type Policy } from "../policy.ts";
+import { type Io, writeOutput } from "./io.ts";
+import type { Deps } from "../core/deps.ts";
+import { ManifestError, UsageError } from "../core/errors.ts";
+import { readInput, readProblem } from "./files.ts";
+import type { Policy } from "../assess/policy.ts";
+import { isoDate } from "../core/time.ts";
+import type { Assessment } from "../assess/assessment.ts";
 import {
   type Baseline,
+  type BaselineEntry,
   entriesFor,
   parseBaseline,
   pruned,
   serializeBaseline,
-} from "../baseline.ts";
+} from "../enrich/baseline.ts";
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
+import { entrySummary } from "../render/baseline_entry.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
 
@@ -81,17 +86,8 @@ export async function baselineCommand(
 ): Promise<number> {
   const { values: v } = parse("baseline", argv, BASELINE_OPTIONS);
   if (v.help) return (await io.out(BASELINE_HELP), 0);
-  const output = v.output ?? DEFAULT_BASELINE;
+  const output = outputOf(v);
   const toStdout = output === "-";
-  if (v.prune && v.force) {
-    throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
-  }
-  if (v.prune && toStdout) {
-    throw new UsageError(
-      "--prune rewrites a baseline file in place; name it with -o FILE",
-      "baseline",
-    );
-  }
   const connection = connectOptions("baseline", v, io);
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
@@ -100,41 +96,65 @@ export async function baselineCommand(
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
   const manifest = scope(loaded.manifest, v.project ?? []);
-  const { report } = await assessLive(io, manifest, policies, connection, {
+  const now = io.deps.now();
+  const client = await openClient(io, connection);
+  // Every item is recorded whatever its severity.
+  const assessed = await assessLive(io, client, manifest, policies, {
+    now,
     noWaivers: v["no-waivers"] === true,
-    // Every item is recorded whatever its severity; the level only shapes the report's status.
-    failOn: "warning",
+    log: connection.log,
   });
-  if (report.status === "error") {
+  const today = isoDate(io.deps.now() / 1000);
+  const entries = recorded(assessed, old, today, policies);
+  const text = serializeBaseline(entries, { version: VERSION, created: today });
+  if (toStdout) return (await io.out(text), 0);
+  await writeOutput(io, output, text, {
+    createNew: !v.force && !v.prune,
+    command: "baseline",
+    instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
+  });
+  if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
+  return 0;
+}
+
+/** The baseline file (`-`: stdout), with the flags that cannot go with it refused. */
+function outputOf(v: { output?: string; prune?: boolean; force?: boolean }): string {
+  const output = v.output ?? DEFAULT_BASELINE;
+  if (v.prune && v.force) {
+    throw new UsageError("--prune rewrites the file in place; it needs no --force", "baseline");
+  }
+  if (v.prune && output === "-") {
     throw new UsageError(
-      `the check could not complete, so no baseline was written: ${
-        report.errors[0]?.message ?? "unknown error"
-      }`,
+      "--prune rewrites a baseline file in place; name it with -o FILE",
       "baseline",
     );
   }
-  const today = isoDate(io.deps.now() / 1000);
-  const entries = old ? pruned(old, report) : entriesFor(report, today);
-  const text = serializeBaseline(entries, { version: report.tool.version, created: today });
-  if (toStdout) return (await io.out(text), 0);
-  try {
-    await io.writeFile(output, [text], { createNew: !v.force && !v.prune });
-  } catch (e) {
-    if ((e as Error).name === "AlreadyExists") {
-      throw new UsageError(
-        `"${output}" already exists; pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere`,
-        "baseline",
-      );
-    }
-    throw e;
+  return output;
+}
+
+/** How many entries were written, and with `--prune` how many of the old ones went. */
+function counted(entries: readonly BaselineEntry[], old: Baseline | null): string {
+  const n = entries.length;
+  if (!old) return `${n} entr${n === 1 ? "y" : "ies"}`;
+  return `kept ${n} of ${old.entries.length} entries (${old.entries.length - n} resolved)`;
+}
+
+/** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */
+function recorded(
+  assessed: Assessment,
+  old: Baseline | null,
+  today: string,
+  policies: readonly Policy[],
+): BaselineEntry[] {
+  if (assessed.errors.length) {
+    throw new UsageError(
+      `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
+      "baseline",
+    );
   }
-  if (!v.quiet) {
-    const what = old
-      ? `kept ${entries.length} of ${old.entries.length} entries (${
-        old.entries.length - entries.length
-      } resolved)`
-      : `${entries.length} entr${entries.length === 1 ? "y" : "ies"}`;
-    await io.err(`keydrift: wrote ${textSafe(output)} (${what})\n`);
-  }
-  return 0;
+  if (old) return pruned(old, assessed);
+  return entriesFor(assessed, today).map(({ item, entry }) => ({
+    ...entry,
+    summary: entrySummary(item, policies),
+  }));
 }

@@ -1,19 +1,19 @@
-/** `keydrift check`: read live keys, match, diff, evaluate policies, report, exit code. */
-import type { Io } from "../io.ts";
-import { formatProblem, ManifestError, suggestion, UsageError } from "../errors.ts";
-import type { Policy } from "../policy.ts";
-import { errorReport, type FailOn, type Report } from "../report.ts";
-import { isFormat, renderChunks, RENDERERS } from "../render/mod.ts";
-import type { Manifest } from "../types.ts";
+/** `keydrift check`: read live keys, assess, enrich, mark the baseline, report, exit code. */
+import type { Io } from "./io.ts";
+import { firstLine, type Output, Reports, writeReports } from "./reports.ts";
+import { formatProblem, ManifestError, suggestion, UsageError } from "../core/errors.ts";
+import type { Policy } from "../assess/policy.ts";
+import { buildReport, errorReport, type FailOn, type Report } from "../report/report.ts";
+import { isFormat, RENDERERS } from "../render/mod.ts";
 import { enumFlag, intFlag, parse, parseAll } from "./args.ts";
-import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
-import { applyBaseline } from "../baseline.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import { markBaseline } from "../enrich/baseline.ts";
 import { readBaseline } from "./baseline.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
-import { enrich, type EnrichRequest, readEnrichment, remediationContext } from "../enrich.ts";
+import { enrich, type EnrichRequest } from "../enrich/enrich.ts";
+import { readEnrichment } from "./enrichment.ts";
 
 /** The help text of `keydrift check` */
 export const CHECK_HELP = `Usage: keydrift check [options]
@@ -61,11 +61,7 @@ export const CHECK_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** One requested report: its format and the file it goes to (null for stdout) */
-export interface Output {
-  format: keyof typeof RENDERERS;
-  path: string | null;
-}
+export type { Output } from "./reports.ts";
 
 /**
  * Parses `--format NAME[=PATH]` values; at most one format may go to stdout. A bad value does not
@@ -104,116 +100,102 @@ export function parseFormats(
   return { outputs, error: errors[0] ?? null };
 }
 
-/** The first line of an error's message: what an error report says. */
-const firstLine = (e: unknown) => e instanceof Error ? e.message.split("\n")[0] : String(e);
-
-/** Runs `check`; returns the exit code. */
+/**
+ * Runs `check`; returns the exit code. The chain: flags, load (manifest, baseline), read and
+ * assess, enrich, mark the baseline, build the report (the only place that decides status and exit
+ * code), render and write. Every exit-1 path writes the reports that were asked for (SPEC 10.2).
+ */
 export async function check(argv: string[], io: Io, policies: readonly Policy[]): Promise<number> {
+  const run = await prepare(argv, io, policies);
+  if (typeof run === "number") return run;
+  const { v, flags, out } = run;
+  const { manifest, baseline } = await loadInputs(io, v, policies, out);
+  let report: Report;
+  try {
+    const now = io.deps.now();
+    const client = await openClient(io, flags.connection);
+    const assessed = await assessLive(io, client, manifest, policies, {
+      now,
+      noWaivers: v["no-waivers"] === true,
+      progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
+      log: flags.connection.log,
+    });
+    const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
+    const enriched = enrich(assessed, reads, flags.enrichReq);
+    const marked = baseline ? markBaseline(enriched, baseline) : enriched;
+    report = buildReport(marked, { failOn: flags.failOn });
+  } catch (e) {
+    return out.fail(e);
+  }
+  return out.finish(report);
+}
+
+type CheckValues = ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"];
+
+/**
+ * The flags, checked, and where the reports go; the help text's exit code; or, for a bad flag,
+ * the error report written to every output asked for, then the error thrown.
+ */
+async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
   const { values: v, error: argError } = parseAll("check", argv, CHECK_OPTIONS);
   if (v.help && !argError) return (await io.out(CHECK_HELP), 0);
   const { outputs, error: formatError } = parseFormats(v.format, "check");
   const summaryPath = v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
-  // Every exit-1 path writes the reports that were asked for (SPEC 10.2), usage errors included:
-  // each to its own file, so one that cannot be written does not stop the others.
-  const refuse = async (e: unknown): Promise<never> => {
-    const failOn = v["fail-on"] === "warning" ? "warning" : "error";
-    await writeReports(io, errorReport(firstLine(e), failOn, null, policies), outputs, {
-      color: false,
-      width: undefined,
-      summaryPath,
-      explain: false,
-    }).catch(() => undefined);
-    throw e;
-  };
-  let flags: ReturnType<typeof checkFlags>;
   try {
     if (argError ?? formatError) throw argError ?? formatError;
-    flags = checkFlags(v, io);
+    const flags = checkFlags(v, io);
     // Before any read: a report may not replace a file this run reads.
     for (const path of [...outputs.map((o) => o.path), summaryPath]) {
       if (path) await io.checkTarget(path);
     }
-  } catch (e) {
-    return refuse(e);
-  }
-  const { failOn, enrichReq, useColor, connection } = flags;
-  let manifest: Manifest | null = null;
-  const emit = (report: Report) =>
-    writeReports(io, report, outputs, {
-      color: useColor,
+    const out = new Reports(io, outputs, policies, {
+      color: flags.useColor,
       width: io.deps.columns?.(),
       summaryPath,
       explain: v.explain === true,
+      failOn: flags.failOn,
+      quiet: v.quiet === true,
+      target: flags.connection.fake ? `the fake API (${flags.connection.fake})` : "the Admin API",
     });
-  const target = connection.fake ? `the fake API (${connection.fake})` : "the Admin API";
-  const finish = async (report: Report) => {
-    // A report that cannot be written makes the run an error: the others say so too.
-    await emit(report).catch(failed);
-    if (!v.quiet) await io.err(`${textSafe(statusLine(report, target))}\n`);
-    return report.exitCode;
-  };
-  // Every exit-1 path writes the reports that were asked for (status "error"), then fails.
-  const failed = async (e: unknown, what?: string): Promise<never> => {
-    const message = what ??
-      (e instanceof ManifestError
-        ? `a file is invalid (${e.problems.length} problems): ${
-          e.problems.map(formatProblem).join("; ")
-        }`
-        : firstLine(e));
-    await emit(errorReport(message, failOn, manifest, policies)).catch(() => undefined);
+    return { v, flags, out };
+  } catch (e) {
+    // Each report to its own file, so one that cannot be written does not stop the others.
+    const failOn = v["fail-on"] === "warning" ? "warning" : "error";
+    const opts = { color: false, width: undefined, summaryPath, explain: false };
+    await writeReports(io, errorReport(firstLine(e), failOn, null, policies), outputs, opts)
+      .catch(() => undefined);
     throw e;
-  };
+  }
+}
 
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(failed);
+/** The manifest (scoped to `--project`) and the baseline; on failure, the error reports. */
+async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], out: Reports) {
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(out.fail);
   if (!loaded.manifest) {
     const n = loaded.problems.length;
-    return failed(
+    return out.fail(
       new ManifestError(loaded.problems),
       `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
     );
   }
   const baselinePath = v["no-baseline"] ? undefined : v.baseline;
   const baseline = baselinePath
-    ? await readBaseline(io.deps, baselinePath, "check").catch(failed)
+    ? await readBaseline(io.deps, baselinePath, "check").catch(out.fail)
     : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
   try {
-    manifest = scope(loaded.manifest, v.project ?? []);
+    out.manifest = scope(loaded.manifest, v.project ?? []);
   } catch (e) {
-    return failed(e);
+    return out.fail(e);
   }
-  let report: Report;
-  try {
-    const live = await assessLive(io, manifest, policies, connection, {
-      noWaivers: v["no-waivers"] === true,
-      failOn,
-      progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
-    });
-    report = live.report;
-    // Enrichment: after the diff and the policies; it never changes drift, status or exit code.
-    const facts = { now: io.deps.now(), createdAt: (id: string) => live.createdAt.get(id) };
-    const data = report.status !== "error" && live.core &&
-        (enrichReq.attribute || enrichReq.usageDays !== null)
-      ? await readEnrichment(live.core, report, enrichReq, facts)
-      : {};
-    report = enrich(
-      report,
-      data,
-      enrichReq,
-      remediationContext(manifest, policies, Math.floor(live.started / 1000), facts.createdAt),
-    );
-  } catch (e) {
-    return failed(e);
-  }
-  if (baseline) report = applyBaseline(report, baseline);
-  return finish(report);
+  return { manifest: out.manifest, baseline };
 }
 
 /** The flags of `check` beyond the outputs, checked (a bad value is a UsageError). */
-function checkFlags(v: ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"], io: Io) {
+function checkFlags(v: CheckValues, io: Io) {
   if (v.fake === "-" && (v.manifest ?? []).includes("-")) {
     throw new UsageError(
       "-m - and --fake - cannot both read stdin; pass one of them as a file",
@@ -242,49 +224,4 @@ function enrichRequest(attribute: boolean, usage: string | undefined): EnrichReq
     throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
   }
   return { attribute, usageDays: days };
-}
-
-/**
- * Writes every requested report, and the step summary: each on its own, so that one that cannot
- * be written does not stop the others; the first failure is thrown after all were tried.
- */
-async function writeReports(
-  io: Io,
-  report: Report,
-  outputs: Output[],
-  o: {
-    color: boolean;
-    width: number | undefined;
-    summaryPath: string | undefined;
-    explain: boolean;
-  },
-) {
-  const root = io.deps.cwd?.();
-  const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
-  const failures: unknown[] = [];
-  for (const { format, path } of outputs) {
-    const toTerminal = path === null && format === "text";
-    const opts = {
-      color: toTerminal && o.color,
-      width: toTerminal ? o.width : undefined,
-      root,
-      jsonReport,
-      explain: o.explain,
-    };
-    // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
-    const pieces = renderChunks(format, report, opts);
-    try {
-      if (path !== null) await io.writeFile(path, pieces);
-      else for (const piece of pieces) await io.out(piece);
-    } catch (e) {
-      failures.push(e);
-    }
-  }
-  // The runner creates the summary file and gathers what each step appends: an append. After a
-  // failed write the run turns into an error, whose summary is appended instead of this one.
-  if (o.summaryPath && (!failures.length || report.status === "error")) {
-    const text = RENDERERS.markdown(report, { color: false, jsonReport }) + "\n";
-    await io.append(o.summaryPath, text).catch((e) => failures.push(e));
-  }
-  if (failures.length) throw failures[0];
 }

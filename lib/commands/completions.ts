@@ -2,11 +2,11 @@
  * `keydrift completions bash|zsh|fish`: a completion script generated from the commands' own
  * option tables (the parseArgs configs each command parses with) and their help texts.
  */
-import { UsageError } from "../errors.ts";
-import type { Policy } from "../policy.ts";
+import { UsageError } from "../core/errors.ts";
+import type { Policy } from "../assess/policy.ts";
 import { RENDERERS } from "../render/mod.ts";
 import { type Options, parse } from "./args.ts";
-import type { Io } from "../io.ts";
+import type { Io } from "./io.ts";
 import { CHECK_OPTIONS } from "./check.ts";
 import { FAKE_API_OPTIONS } from "./fake_api.ts";
 import { IMPORT_OPTIONS } from "./import.ts";

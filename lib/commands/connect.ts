@@ -1,13 +1,18 @@
 /** Builds the admin client for check and import: the real API, or the in-process fake (--fake). */
-import { type AdminClient, checkBaseURL, createAdminClient } from "../api/client.ts";
+import {
+  type AdminClient,
+  checkBaseURL,
+  type ClientOptions,
+  createAdminClient,
+} from "../api/client.ts";
 import { type Budget, RUN_BUDGET } from "../api/paging.ts";
-import { scrubber } from "../redact.ts";
-import type { Deps } from "../deps.ts";
-import { ManifestError, UsageError } from "../errors.ts";
-import { FILE_CAPS, readInput, readProblem, readStdinInput } from "../files.ts";
+import { scrubber } from "../secrets/redact.ts";
+import type { Deps } from "../core/deps.ts";
+import { ManifestError, UsageError } from "../core/errors.ts";
+import { FILE_CAPS, readInput, readProblem, readStdinInput } from "./files.ts";
 import { intFlag, secondsFlag } from "./args.ts";
-import { withFullReader } from "../yaml_check.ts";
-import type { Input, Io } from "../io.ts";
+import { withFullReader } from "../yaml/check.ts";
+import type { Input, Io } from "./io.ts";
 import { textSafe } from "../render/inert.ts";
 
 /** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */
@@ -122,16 +127,7 @@ export async function connect(
   };
   if (o.fake) {
     if (o.apiUrl) throw new UsageError("--fake and --api-url cannot be used together", o.command);
-    const fake = await startFake(deps, o.fake, o.command);
-    const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
-    const client = createAdminClient({
-      ...base,
-      baseURL: "http://127.0.0.1/v1",
-      adminKey: FAKE_KEY,
-      fetch,
-      scrub: (s) => s,
-    });
-    return { client, secret: null };
+    return { client: await fakeClient(deps, o.fake, o.command, base), secret: null };
   }
   // Read as the official SDK reads it: trimmed, and empty counts as unset (a CI variable that is
   // declared but not given a value).
@@ -150,6 +146,31 @@ export async function connect(
     ...scrubbers(key),
   });
   return { client, secret: key };
+}
+
+/** A client of the in-process fake, seeded from its state file (`--fake`). */
+async function fakeClient(
+  deps: Deps,
+  path: string,
+  command: string,
+  base: Omit<ClientOptions, "baseURL" | "adminKey" | "fetch" | "scrub">,
+): Promise<AdminClient> {
+  const fake = await startFake(deps, path, command);
+  const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
+  return createAdminClient({
+    ...base,
+    baseURL: "http://127.0.0.1/v1",
+    adminKey: FAKE_KEY,
+    fetch,
+    scrub: (s) => s,
+  });
+}
+
+/** Connects for a command, and has every output scrubbed of the admin key in use. */
+export async function openClient(io: Io, o: ConnectOptions): Promise<AdminClient> {
+  const { client, secret } = await connect(io.deps, o);
+  if (secret) io.addSecret(secret);
+  return client;
 }
 
 /** An admin key file is a few hundred bytes; anything larger is not one. */

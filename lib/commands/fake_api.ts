@@ -1,8 +1,8 @@
 /** `keydrift fake-api`: serve the fake Admin API on 127.0.0.1 until SIGINT/SIGTERM. */
 import { intFlag, parse } from "./args.ts";
-import type { Io } from "../io.ts";
+import type { Io } from "./io.ts";
 import { startFake } from "./connect.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** The help text of `keydrift fake-api` */
 export const FAKE_API_HELP = `Usage: keydrift fake-api --state FILE [--port N]

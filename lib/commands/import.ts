@@ -1,11 +1,12 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
-import { ApiError, UsageError } from "../errors.ts";
-import { type ImportedProject, manifestFor } from "../manifest_writer.ts";
-import { isoDate, type Policy } from "../policy.ts";
-import type { WireProject } from "../api/client.ts";
+import { ApiError } from "../core/errors.ts";
+import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
+import type { Policy } from "../assess/policy.ts";
+import { isoDate } from "../core/time.ts";
+import type { AdminClient, WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
-import type { Io } from "../io.ts";
-import { connect, CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf } from "./connect.ts";
+import { type Io, writeOutput } from "./io.ts";
+import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
 
 /** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -47,33 +48,22 @@ export async function importCommand(
   // Before any read: the manifest written may not replace the key file or the fake state.
   io.protect(inputsOf([], v));
   if (output !== "-") await io.checkTarget(output);
-  const { client, secret } = await connect(io.deps, connection);
-  if (secret) io.addSecret(secret);
+  const client = await openClient(io, connection);
   const wire = await projectsToImport(client, v.project ?? []);
   const projects: ImportedProject[] = await Promise.all(
     wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
   );
   const adminKeys = v["no-admin-keys"] ? null : await client.listAdminKeys();
-  const text = manifestFor(
-    projects,
-    isoDate(io.deps.now() / 1000),
-    adminKeys,
-  );
+  const text = manifestFor(projects, isoDate(io.deps.now() / 1000), adminKeys);
   if (output === "-") {
     await io.out(text);
     return 0;
   }
-  try {
-    await io.writeFile(output, [text], { createNew: !v.force });
-  } catch (e) {
-    if ((e as Error).name === "AlreadyExists") {
-      throw new UsageError(
-        `"${output}" already exists; pass --force to overwrite it or -o to write elsewhere`,
-        "import",
-      );
-    }
-    throw e;
-  }
+  await writeOutput(io, output, text, {
+    createNew: !v.force,
+    command: "import",
+    instead: "pass --force to overwrite it or -o to write elsewhere",
+  });
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
   const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
   await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin})\n`);
@@ -81,7 +71,7 @@ export async function importCommand(
 }
 
 async function projectsToImport(
-  client: Awaited<ReturnType<typeof connect>>["client"],
+  client: AdminClient,
   ids: string[],
 ): Promise<WireProject[]> {
   if (!ids.length) {

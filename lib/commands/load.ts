@@ -1,10 +1,10 @@
 /** Reads manifest files (paths, directories of *.yaml, or stdin) through deps, then loads them. */
-import type { Deps } from "../deps.ts";
-import { loadManifests, type LoadResult, type ManifestSource } from "../manifest.ts";
-import type { PolicySchemaSource } from "../schema.ts";
-import { UsageError } from "../errors.ts";
-import { readInput, readProblem, readStdinInput } from "../files.ts";
-import { withFullReader } from "../yaml_check.ts";
+import type { Deps } from "../core/deps.ts";
+import { loadManifests, type LoadResult, type ManifestSource } from "../manifest/load.ts";
+import type { PolicySchemaSource } from "../manifest/schema.ts";
+import { UsageError } from "../core/errors.ts";
+import { readInput, readProblem, readStdinInput } from "./files.ts";
+import { withFullReader } from "../yaml/check.ts";
 
 /** The manifest read when no `-m` is given */
 export const DEFAULT_MANIFEST = "keydrift.yaml";

@@ -1,9 +1,9 @@
 /** `validate`, `schema` and `policies`: the commands that never touch the network. */
-import { formatProblem, suggestion, UsageError } from "../errors.ts";
-import type { Policy } from "../policy.ts";
-import { buildSchema } from "../schema.ts";
+import { formatProblem, suggestion, UsageError } from "../core/errors.ts";
+import type { Policy } from "../assess/policy.ts";
+import { buildSchema } from "../manifest/schema.ts";
 import { parse } from "./args.ts";
-import type { Io } from "../io.ts";
+import type { Io } from "./io.ts";
 import { loadFrom } from "./load.ts";
 
 /** The help text of `keydrift validate` */
@@ -93,7 +93,7 @@ export async function schema(argv: string[], io: Io, policies: readonly Policy[]
   // Loaded here only: no other command pays for the schema library.
   await io.out(
     v.report
-      ? (await import("../report_schema.ts")).reportSchemaText()
+      ? (await import("../report/schema.ts")).reportSchemaText()
       : JSON.stringify(buildSchema(policies), null, 2) + "\n",
   );
   return 0;

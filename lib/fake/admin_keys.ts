@@ -1,6 +1,6 @@
 /** `GET /organization/admin_api_keys` (list, ordered by creation time) and `.../{key_id}`. */
-import type { FakeAdminKey } from "./org_state.ts";
-import type { Json } from "./wire.ts";
+
+import type { FakeAdminKey, Json } from "./types.ts";
 import { badParam, cursorPage, notFound, type Served } from "./paging.ts";
 
 /** The wire `AdminApiKey`. */

@@ -3,10 +3,10 @@
  * `audit_log.events` plus one `api_key.created` per key with `created_by`), newest first, and
  * served with the spec's filters and `after`/`before` cursor paging.
  */
-import type { FakeAdminKey, FakeAuditLog } from "./org_state.ts";
-import type { FakeProject, FakeUser } from "./state.ts";
+
+import type { FakeAdminKey, FakeAuditLog, FakeProject, FakeUser, Json } from "./types.ts";
 import { AUDIT_EVENT_TYPES } from "./audit_event_types.ts";
-import { errorEnvelope, type Json } from "./wire.ts";
+import { errorEnvelope } from "./wire.ts";
 import { badParam, cursorPage, type Served } from "./paging.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -112,40 +112,42 @@ export function buildAuditLog(raw: Obj | undefined, ctx: AuditContext): FakeAudi
     ids.add(e.id);
     events.push(e);
   };
-  for (const e of (raw?.events ?? []) as Obj[]) {
-    const at = ctx.time(e, "at", 0)!;
-    const out: Json = {
-      id: e.id ?? eventId(e.type, e.details?.id ?? "", at, events.length),
-      type: e.type,
-      effective_at: at,
-    };
-    if (e.project !== undefined) {
-      const p = ctx.projects.find((x) => x.id === e.project);
-      if (!p) ctx.bad(e, "project", `project "${e.project}" is not in this state`);
-      out.project = p?.name ? { id: e.project, name: p.name } : { id: e.project };
-    }
-    out.actor = e.actor ? actorObject(e.actor, ctx) : null;
-    if (e.details) out[e.type] = e.details;
-    add(e, out);
-  }
+  for (const e of (raw?.events ?? []) as Obj[]) add(e, writtenEvent(e, ctx, events.length));
   for (const p of ctx.projects) {
     for (const k of p.keys) {
       if (!k.created_by) continue;
-      const out: Json = {
+      add(k.created_by, {
         id: eventId("api_key.created", k.id, k.created_at, 0),
         type: "api_key.created",
         effective_at: k.created_at,
         project: p.name ? { id: p.id, name: p.name } : { id: p.id },
         actor: actorObject(k.created_by, ctx),
         "api_key.created": { id: k.id },
-      };
-      add(k.created_by, out);
+      });
     }
   }
   events.sort((a, b) =>
     b.effective_at - a.effective_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
   return { enabled: raw?.enabled ?? true, events };
+}
+
+/** An event as `audit_log.events` writes it, as the API sends it; `n` events came before it. */
+function writtenEvent(e: Obj, ctx: AuditContext, n: number): Json {
+  const at = ctx.time(e, "at", 0)!;
+  const out: Json = {
+    id: e.id ?? eventId(e.type, e.details?.id ?? "", at, n),
+    type: e.type,
+    effective_at: at,
+  };
+  if (e.project !== undefined) {
+    const p = ctx.projects.find((x) => x.id === e.project);
+    if (!p) ctx.bad(e, "project", `project "${e.project}" is not in this state`);
+    out.project = p?.name ? { id: e.project, name: p.name } : { id: e.project };
+  }
+  out.actor = e.actor ? actorObject(e.actor, ctx) : null;
+  if (e.details) out[e.type] = e.details;
+  return out;
 }
 
 /** An array query parameter, as the SDK sends it (`name[]=a&name[]=b`) or repeated plain. */
@@ -155,6 +157,15 @@ export function arrayParam(q: URLSearchParams, name: string): string[] {
 
 const TENANT_SCOPED = (t: string) =>
   t.startsWith("tenant.") || t === "role.bound_to_resource" || t === "role.unbound_from_resource";
+
+type Bound = [(a: number, b: number) => boolean, number];
+
+const RANGE: [string, (a: number, b: number) => boolean][] = [
+  ["gt", (a, b) => a > b],
+  ["gte", (a, b) => a >= b],
+  ["lt", (a, b) => a < b],
+  ["lte", (a, b) => a <= b],
+];
 
 /** Answers a listing of the audit log. */
 export function serveAuditLogs(
@@ -170,30 +181,40 @@ export function serveAuditLogs(
       badParam("event_types", `Invalid value for 'event_types': '${unknown}' is not an event type`),
     );
   }
-  const range: [string, (a: number, b: number) => boolean][] = [
-    ["gt", (a, b) => a > b],
-    ["gte", (a, b) => a >= b],
-    ["lt", (a, b) => a < b],
-    ["lte", (a, b) => a <= b],
-  ];
-  const bounds: [(a: number, b: number) => boolean, number][] = [];
-  for (const [op, cmp] of range) {
-    const raw = q.get(`effective_at[${op}]`);
-    if (raw === null) continue;
-    if (!/^-?\d+$/.test(raw)) {
-      return fail(
-        badParam(
-          `effective_at[${op}]`,
-          `Invalid 'effective_at[${op}]': expected an integer, got '${raw}'`,
-        ),
-      );
-    }
-    bounds.push([cmp, Number(raw)]);
-  }
+  const bounds = effectiveAt(q);
+  if (!Array.isArray(bounds)) return fail(bounds);
   const tenant = q.get("tenant_only");
   if (tenant !== null && tenant !== "true" && tenant !== "false") {
     return fail(badParam("tenant_only", `Invalid value for 'tenant_only': expected a boolean`));
   }
+  const matches = filter(q);
+  const items = log.events.filter((e) =>
+    (tenant === "true") === TENANT_SCOPED(e.type) &&
+    (!types.length || types.includes(e.type)) &&
+    bounds.every(([cmp, v]) => cmp(e.effective_at, v)) && matches(e)
+  );
+  return cursorPage(items, q, { before: true });
+}
+
+/** The `effective_at[gt|gte|lt|lte]` bounds, or the 400 for one that is not an integer. */
+function effectiveAt(q: URLSearchParams): Bound[] | Served {
+  const bounds: Bound[] = [];
+  for (const [op, cmp] of RANGE) {
+    const raw = q.get(`effective_at[${op}]`);
+    if (raw === null) continue;
+    if (!/^-?\d+$/.test(raw)) {
+      return badParam(
+        `effective_at[${op}]`,
+        `Invalid 'effective_at[${op}]': expected an integer, got '${raw}'`,
+      );
+    }
+    bounds.push([cmp, Number(raw)]);
+  }
+  return bounds;
+}
+
+/** Whether an event is of the projects, resources, actors and emails the query names. */
+function filter(q: URLSearchParams): (e: Json) => boolean {
   const set = (name: string) => new Set(arrayParam(q, name));
   const sets = {
     projects: set("project_ids"),
@@ -203,17 +224,13 @@ export function serveAuditLogs(
   };
   const hit = (want: Set<string>, have: (string | undefined)[]) =>
     !want.size || have.some((h) => h !== undefined && want.has(h));
-  const items = log.events.filter((e) => {
+  return (e) => {
     const actor = e.actor ?? {};
     const key = actor.api_key ?? {};
     const user = actor.session?.user ?? key.user ?? {};
-    return (tenant === "true") === TENANT_SCOPED(e.type) &&
-      (!types.length || types.includes(e.type)) &&
-      bounds.every(([cmp, v]) => cmp(e.effective_at, v)) &&
-      hit(sets.projects, [e.project?.id]) &&
+    return hit(sets.projects, [e.project?.id]) &&
       hit(sets.resources, [e[e.type]?.id]) &&
       hit(sets.actors, [user.id, key.id, key.service_account?.id]) &&
       hit(sets.emails, [user.email]);
-  });
-  return cursorPage(items, q, { before: true });
+  };
 }

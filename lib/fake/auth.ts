@@ -1,5 +1,6 @@
 /** What the fake answers before routing: the edge's URL limit and bearer authentication. */
-import { errorEnvelope, type Json } from "./wire.ts";
+import type { Json } from "./types.ts";
+import { errorEnvelope } from "./wire.ts";
 
 /** The edge's answer to an over-long URL: an HTML page, no request id (the API never saw it). */
 export function uriTooLong(): Response {

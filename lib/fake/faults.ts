@@ -2,21 +2,8 @@
  * Fault injection for the fake: the faults a state file may declare, the ones that replace a
  * response before the route is served, and the ones that corrupt a successful body.
  */
-import { errorEnvelope, type Json } from "./wire.ts";
-
-/**
- * Where a fault fires. `list` is a key-listing page; `key` a key retrieve; `project` a project
- * retrieve; `audit_logs`, `usage` and `admin_keys` those endpoints (any page, or `page`).
- */
-export type FaultTarget =
-  | "list"
-  | "key"
-  | "project"
-  | "projects"
-  | "audit_logs"
-  | "usage"
-  | "admin_keys"
-  | "any";
+import type { Fault, FaultKind, FaultTarget, Json } from "./types.ts";
+import { errorEnvelope } from "./wire.ts";
 
 /** Every target a fault can name */
 export const FAULT_TARGETS: readonly FaultTarget[] = [
@@ -29,22 +16,6 @@ export const FAULT_TARGETS: readonly FaultTarget[] = [
   "admin_keys",
   "any",
 ];
-
-/** What a fault does to a response */
-export type FaultKind =
-  | "status"
-  | "malformed"
-  | "truncated"
-  | "html"
-  | "wrong_shape"
-  | "no_has_more"
-  | "no_last_id"
-  | "loop_cursor"
-  | "empty_page_has_more"
-  | "duplicate"
-  | "ownerless"
-  | "hang"
-  | "reset";
 
 /** Every kind of fault */
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -63,20 +34,6 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "reset",
 ];
 
-/** A fault injected into the fake's answers: which requests, what kind, and its details */
-export interface Fault {
-  on: FaultTarget;
-  kind: FaultKind;
-  project?: string;
-  /** 1-based page of a listing; default every page. */
-  page?: number;
-  status?: number;
-  retry_after?: string;
-  retry_after_ms?: string;
-  /** How many times the fault fires; default every time. */
-  times?: number;
-}
-
 /** Builds the fake's HTTP response from a status, a body and headers */
 export type Respond = (
   status: number,
@@ -91,20 +48,8 @@ export async function transportFault(
   respond: Respond,
 ): Promise<Response | null> {
   switch (f.kind) {
-    case "status": {
-      const status = f.status ?? 500;
-      const headers: Record<string, string> = {};
-      if (f.retry_after !== undefined) headers["retry-after"] = f.retry_after;
-      if (f.retry_after_ms !== undefined) headers["retry-after-ms"] = f.retry_after_ms;
-      const message = status === 429
-        ? "Rate limit reached for requests"
-        : `Injected fault: status ${status}`;
-      return respond(
-        status,
-        errorEnvelope(message, status === 429 ? "requests" : "server_error", null, null),
-        headers,
-      );
-    }
+    case "status":
+      return statusFault(f, respond);
     case "html":
       return respond(
         f.status ?? 502,
@@ -112,50 +57,62 @@ export async function transportFault(
         { "content-type": "text/html" },
       );
     case "hang":
-      await new Promise<void>((resolve) => {
-        if (req.signal.aborted) return resolve();
-        const t = setTimeout(resolve, 120_000);
-        req.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await hang(req.signal);
       return respond(
         504,
         errorEnvelope("Injected fault: the response never ended", "server_error", null, null),
       );
-    case "reset": {
-      const body = new ReadableStream({
-        start(c) {
-          c.enqueue(new TextEncoder().encode('{"object":"list","da'));
-          c.error(new TypeError("connection reset by peer"));
-        },
-      });
-      return new Response(body, {
-        status: 200,
-        headers: { "content-type": "application/json", "x-request-id": "req_fake_reset" },
-      });
-    }
+    case "reset":
+      return reset();
     default:
       return null;
   }
 }
 
+/** An error status, with the `retry-after` headers the fault names. */
+function statusFault(f: Fault, respond: Respond): Response {
+  const status = f.status ?? 500;
+  const headers: Record<string, string> = {};
+  if (f.retry_after !== undefined) headers["retry-after"] = f.retry_after;
+  if (f.retry_after_ms !== undefined) headers["retry-after-ms"] = f.retry_after_ms;
+  const message = status === 429
+    ? "Rate limit reached for requests"
+    : `Injected fault: status ${status}`;
+  return respond(
+    status,
+    errorEnvelope(message, status === 429 ? "requests" : "server_error", null, null),
+    headers,
+  );
+}
+
+/** Waits until the client gives up (or two minutes). */
+function hang(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, 120_000);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+/** A 200 whose body breaks off: the connection is reset mid-answer. */
+function reset(): Response {
+  const body = new ReadableStream({
+    start(c) {
+      c.enqueue(new TextEncoder().encode('{"object":"list","da'));
+      c.error(new TypeError("connection reset by peer"));
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: { "content-type": "application/json", "x-request-id": "req_fake_reset" },
+  });
+}
+
 /** Faults that corrupt a successful body. */
 export function bodyFault(f: Fault, body: Json, url: URL): Json | string {
   const text = JSON.stringify(body);
-  if (body.object === "page") {
-    // Usage pages carry `next_page` where lists carry `last_id`.
-    switch (f.kind) {
-      case "no_last_id":
-        return { ...body, next_page: null, has_more: true };
-      case "loop_cursor":
-        return {
-          ...body,
-          next_page: url.searchParams.get("page") ?? body.next_page,
-          has_more: true,
-        };
-      case "empty_page_has_more":
-        return { ...body, data: [], has_more: true };
-    }
-  }
+  const page = body.object === "page" ? usagePageFault(f, body, url) : null;
+  if (page) return page;
   switch (f.kind) {
     case "malformed":
       return "{ this is not json";
@@ -182,13 +139,31 @@ export function bodyFault(f: Fault, body: Json, url: URL): Json | string {
         ? { ...body, data: [...body.data, body.data[0]] }
         : body;
     case "ownerless":
-      // Only keys have owners: on other bodies (audit events, usage buckets) it changes nothing.
-      if (Array.isArray(body.data) && body.data.length && body.data[0]?.owner) {
-        const [first, ...rest] = body.data;
-        return { ...body, data: [{ ...first, owner: { type: first.owner.type } }, ...rest] };
-      }
-      return body.owner ? { ...body, owner: { type: body.owner.type } } : body;
+      return ownerless(body);
     default:
       return body;
   }
+}
+
+/** Usage pages carry `next_page` where lists carry `last_id`: their cursor faults. */
+function usagePageFault(f: Fault, body: Json, url: URL): Json | null {
+  switch (f.kind) {
+    case "no_last_id":
+      return { ...body, next_page: null, has_more: true };
+    case "loop_cursor":
+      return { ...body, next_page: url.searchParams.get("page") ?? body.next_page, has_more: true };
+    case "empty_page_has_more":
+      return { ...body, data: [], has_more: true };
+    default:
+      return null;
+  }
+}
+
+/** The first key's owner without its name and id (only keys have owners: others unchanged). */
+function ownerless(body: Json): Json {
+  if (Array.isArray(body.data) && body.data.length && body.data[0]?.owner) {
+    const [first, ...rest] = body.data;
+    return { ...body, data: [{ ...first, owner: { type: first.owner.type } }, ...rest] };
+  }
+  return body.owner ? { ...body, owner: { type: body.owner.type } } : body;
 }

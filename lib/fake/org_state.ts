@@ -3,58 +3,9 @@
  * log (`audit_log:` and each key's `created_by`), and usage (each key's `usage` / `usage_daily`).
  * Schemas for the state-file checker, and the builders that turn checked YAML into state.
  */
-import type { JsonSchema } from "../schema.ts";
+import type { FakeAdminKey, FakeAdminKeyOwner, FakeUsage } from "./types.ts";
+import type { JsonSchema } from "../yaml/json_schema.ts";
 import { AUDIT_EVENT_TYPES } from "./audit_event_types.ts";
-
-/** A usage endpoint the fake serves */
-export type UsageEndpoint = "completions" | "embeddings";
-
-/** Usage of one key at one time (the start of a UTC day for `day:` records). */
-export interface FakeUsage {
-  at: number;
-  endpoint: UsageEndpoint;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-}
-
-/** Who did something, as written in the state file (resolved to a wire actor when loaded). */
-export interface ActorRef {
-  user?: string;
-  service_account?: string;
-  api_key?: string;
-  ip?: string;
-  user_agent?: string;
-}
-
-/** The owner of a fake admin key: a user or a service account */
-export interface FakeAdminKeyOwner {
-  type: "user" | "service_account";
-  id: string;
-  name: string;
-  created_at: number;
-  role: string;
-}
-
-/** An admin API key in the fake organisation */
-export interface FakeAdminKey {
-  id: string;
-  name: string | null;
-  owner: FakeAdminKeyOwner;
-  created_at: number;
-  last_used_at: number | null;
-  expires_at: number | null;
-  redacted_value: string;
-}
-
-/** The fake organisation's audit log: whether it is enabled, and its events */
-export interface FakeAuditLog {
-  /** false: every audit-log request gets the "not enabled" error. */
-  enabled: boolean;
-  /** Wire `AuditLog` objects, newest first. */
-  // deno-lint-ignore no-explicit-any
-  events: Record<string, any>[];
-}
 
 /** A timestamp in a state file. */
 export const ts: JsonSchema = {

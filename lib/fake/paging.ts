@@ -1,5 +1,6 @@
 /** Shared answers of the fake: parameter errors, not-found errors, and cursor paging. */
-import { errorEnvelope, type Json, listEnvelope } from "./wire.ts";
+import type { Json } from "./types.ts";
+import { errorEnvelope, listEnvelope } from "./wire.ts";
 
 /** A route's answer before faults and headers are applied. */
 export interface Served {

@@ -3,20 +3,25 @@
  * members, service accounts, keys, faults), loaded into an in-memory {@link FakeState}.
  * Timestamps may be Unix seconds, ISO dates, or relative to the fake's clock (`-97d`, `+3h`, `now`).
  */
+import type {
+  FakeKey,
+  FakeOptions,
+  FakeProject,
+  FakeServiceAccount,
+  FakeState,
+  FakeUser,
+  Fault,
+} from "./types.ts";
 import { withinCap } from "./cap.ts";
-import type { JsonSchema } from "../schema.ts";
-import { type FullReader, parseAndCheck } from "../yaml_check.ts";
-import type { ManifestProblem } from "../errors.ts";
+import type { JsonSchema } from "../yaml/json_schema.ts";
+import { type FullReader, parseAndCheck } from "../yaml/check.ts";
+import type { ManifestProblem } from "../core/errors.ts";
 import {
   ACTOR_SCHEMA,
-  type ActorRef,
   ADMIN_KEYS_SCHEMA,
   AUDIT_LOG_SCHEMA,
   buildAdminKeys,
   buildUsage,
-  type FakeAdminKey,
-  type FakeAuditLog,
-  type FakeUsage,
   list,
   obj,
   s,
@@ -25,90 +30,11 @@ import {
   USAGE_SCHEMA,
 } from "./org_state.ts";
 import { buildAuditLog } from "./audit_logs.ts";
-import { type Fault, FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
+import { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
 
-export type { FakeAdminKey, FakeAuditLog, FakeUsage } from "./org_state.ts";
+export type * from "./types.ts";
 
-/** A user of the fake organisation */
-export interface FakeUser {
-  id: string;
-  name: string;
-  email: string;
-  created_at: number;
-}
-
-/** A project member: a user and their role */
-export interface FakeMember {
-  user: string;
-  role: string;
-}
-
-/** A service account of a fake project */
-export interface FakeServiceAccount {
-  id: string;
-  name: string;
-  role: string;
-  created_at: number;
-}
-
-/** A project API key in the fake organisation */
-export interface FakeKey {
-  id: string;
-  name: string;
-  owner: string;
-  created_at: number;
-  last_used_at: number | null;
-  expires_at: number | null;
-  redacted_value: string;
-  /** Usage records (the usage endpoints). */
-  usage: FakeUsage[];
-  /** Who created it, as written in the state file (its audit event is built when loaded). */
-  created_by?: ActorRef;
-}
-
-/** A project of the fake organisation, with its members, service accounts and keys */
-export interface FakeProject {
-  id: string;
-  name: string | null;
-  status: "active" | "archived";
-  created_at: number;
-  archived_at: number | null;
-  members: FakeMember[];
-  service_accounts: FakeServiceAccount[];
-  keys: FakeKey[];
-}
-
-export type { Fault, FaultKind, FaultTarget } from "./faults.ts";
 export { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
-
-/** How the fake behaves: optional fields, latency, rate limit and URL length limit */
-export interface FakeOptions {
-  /** Emit `expires_at` on keys (default true); false mimics servers that predate the field. */
-  expires_at: boolean;
-  latency_ms: number;
-  /** Requests per second before 429s; 0 = unlimited. */
-  rate_limit_rps: number;
-  /**
-   * Longest path + query accepted; longer gets the edge's 414 (default 32,768: Cloudflare, in front
-   * of api.openai.com, documents a 414 above 32 KB); 0 = no limit.
-   */
-  max_url_bytes: number;
-}
-
-/**
- * The fake organisation the fake API serves: its clock, users, projects, admin keys, audit log,
- * faults and options
- */
-export interface FakeState {
-  /** The state's clock in Unix seconds (the default `end_time` of usage queries). */
-  now: number;
-  users: FakeUser[];
-  projects: FakeProject[];
-  admin_keys: FakeAdminKey[];
-  audit_log: FakeAuditLog;
-  faults: Fault[];
-  options: FakeOptions;
-}
 
 /** The state file's schema. */
 export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
@@ -222,20 +148,8 @@ export function loadState(
   const root = doc.value as Obj;
   const bad = (o: object, f: string | undefined, msg: string) =>
     problems.push({ ...doc.locate(o, f), message: msg });
-  let now = clock;
-  if (root.now !== undefined) {
-    const n = parseTimestamp(root.now, clock);
-    if (typeof n === "number") now = n;
-    else bad(root, "now", `"now" is not a timestamp`);
-  }
-  const time = (o: Obj, f: string, fallback: number | null): number | null => {
-    if (!(f in o)) return fallback;
-    const v = parseTimestamp(o[f], now);
-    if (v === undefined) {
-      bad(o, f, `"${f}" is not a timestamp (use Unix seconds, YYYY-MM-DD, now, or -30d/+2h)`);
-    }
-    return v ?? null;
-  };
+  const now = stateClock(root, clock, bad);
+  const time = timeReader(now, bad);
   const users: FakeUser[] = (root.users ?? []).map((u: Obj) => ({
     id: u.id,
     name: u.name,
@@ -243,22 +157,10 @@ export function loadState(
     created_at: time(u, "created_at", now - 400 * 86400)!,
   }));
   if (!withinCap((root.projects ?? []) as Obj[], bad)) return { state: null, problems };
-  const owners = new Map<string, "user" | "service_account">(users.map((u) => [u.id, "user"]));
-  const projects: FakeProject[] = [];
-  const seenProjects = new Set<string>();
-  for (const p of (root.projects ?? []) as Obj[]) {
-    if (seenProjects.has(p.id)) bad(p, "id", `project "${p.id}" appears twice`);
-    seenProjects.add(p.id);
-    projects.push(buildProject(p, owners, time, bad, now));
-  }
+  const projects = buildProjects(root, users, time, bad, now);
   const admin_keys = buildAdminKeys(root.admin_keys ?? [], users, time, bad, now);
-  const audit_log = buildAuditLog(root.audit_log, {
-    users,
-    projects,
-    adminKeys: admin_keys,
-    time,
-    bad,
-  });
+  const ctx = { users, projects, adminKeys: admin_keys, time, bad };
+  const audit_log = buildAuditLog(root.audit_log, ctx);
   const faults = (root.faults ?? []) as Fault[];
   const options: FakeOptions = {
     expires_at: true,
@@ -271,11 +173,53 @@ export function loadState(
   return { state: problems.length ? null : state, problems };
 }
 
+type Bad = (o: object, f: string | undefined, msg: string) => void;
+type TimeReader = (o: Obj, f: string, fallback: number | null) => number | null;
+
+/** The state's clock: its `now`, else the fake's. */
+function stateClock(root: Obj, clock: number, bad: Bad): number {
+  if (root.now === undefined) return clock;
+  const n = parseTimestamp(root.now, clock);
+  if (typeof n === "number") return n;
+  bad(root, "now", `"now" is not a timestamp`);
+  return clock;
+}
+
+/** Reads a timestamp field relative to `now`; a bad one is a located problem (and null). */
+function timeReader(now: number, bad: Bad): TimeReader {
+  return (o, f, fallback) => {
+    if (!(f in o)) return fallback;
+    const v = parseTimestamp(o[f], now);
+    if (v === undefined) {
+      bad(o, f, `"${f}" is not a timestamp (use Unix seconds, YYYY-MM-DD, now, or -30d/+2h)`);
+    }
+    return v ?? null;
+  };
+}
+
+function buildProjects(
+  root: Obj,
+  users: readonly FakeUser[],
+  time: TimeReader,
+  bad: Bad,
+  now: number,
+): FakeProject[] {
+  const owners = new Map<string, "user" | "service_account">(users.map((u) => [u.id, "user"]));
+  const projects: FakeProject[] = [];
+  const seen = new Set<string>();
+  for (const p of (root.projects ?? []) as Obj[]) {
+    if (seen.has(p.id)) bad(p, "id", `project "${p.id}" appears twice`);
+    seen.add(p.id);
+    projects.push(buildProject(p, owners, time, bad, now));
+  }
+  return projects;
+}
+
 function buildProject(
   p: Obj,
   orgOwners: Map<string, "user" | "service_account">,
-  time: (o: Obj, f: string, fallback: number | null) => number | null,
-  bad: (o: object, f: string, msg: string) => void,
+  time: TimeReader,
+  bad: Bad,
   now: number,
 ): FakeProject {
   const status = p.status ?? "active";
@@ -289,41 +233,14 @@ function buildProject(
   for (const sa of sas) owners.set(sa.id, "service_account");
   const keys: FakeKey[] = [];
   const ids = new Set<string>();
-  const addKey = (k: Obj, id: string, name: string, src: Obj) => {
+  for (const [k, id, name] of keyEntries(p)) {
     const type = owners.get(k.owner);
     if (!type) {
-      bad(
-        src,
-        "owner",
-        `owner "${k.owner}" is neither an org user nor a service account of ${p.id}`,
-      );
+      bad(k, "owner", `owner "${k.owner}" is neither an org user nor a service account of ${p.id}`);
     }
-    if (ids.has(id)) bad(src, "id", `key "${id}" appears twice in ${p.id}`);
+    if (ids.has(id)) bad(k, "id", `key "${id}" appears twice in ${p.id}`);
     ids.add(id);
-    keys.push({
-      id,
-      name,
-      owner: k.owner,
-      created_at: time(k, "created_at", now - 100 * 86400)!,
-      last_used_at: time(k, "last_used_at", null),
-      expires_at: time(k, "expires_at", null),
-      redacted_value: k.redacted_value ?? redactFor(id, type ?? "user"),
-      usage: buildUsage(k, time, now),
-      ...(k.created_by ? { created_by: k.created_by } : {}),
-    });
-  };
-  for (const k of (p.keys ?? []) as Obj[]) addKey(k, k.id, k.name, k);
-  if (p.generate) {
-    const g = p.generate as Obj;
-    for (let n = 1; n <= g.count; n++) {
-      const num = String(n).padStart(String(g.count).length, "0");
-      addKey(
-        g,
-        `key_${p.id.replace(/^proj_/, "")}_${num}`,
-        (g.name ?? "generated-{n}").replace("{n}", num),
-        g,
-      );
-    }
+    keys.push(fakeKey(k, id, name, type ?? "user", time, now));
   }
   return {
     id: p.id,
@@ -334,5 +251,41 @@ function buildProject(
     members: p.members ?? [],
     service_accounts: sas,
     keys,
+  };
+}
+
+/** A project's keys as written, then those its `generate:` makes (`key_<project>_<n>`). */
+function* keyEntries(p: Obj): Generator<[Obj, string, string]> {
+  for (const k of (p.keys ?? []) as Obj[]) yield [k, k.id, k.name];
+  if (!p.generate) return;
+  const g = p.generate as Obj;
+  for (let n = 1; n <= g.count; n++) {
+    const num = String(n).padStart(String(g.count).length, "0");
+    yield [
+      g,
+      `key_${p.id.replace(/^proj_/, "")}_${num}`,
+      (g.name ?? "generated-{n}").replace("{n}", num),
+    ];
+  }
+}
+
+function fakeKey(
+  k: Obj,
+  id: string,
+  name: string,
+  type: "user" | "service_account",
+  time: TimeReader,
+  now: number,
+): FakeKey {
+  return {
+    id,
+    name,
+    owner: k.owner,
+    created_at: time(k, "created_at", now - 100 * 86400)!,
+    last_used_at: time(k, "last_used_at", null),
+    expires_at: time(k, "expires_at", null),
+    redacted_value: k.redacted_value ?? redactFor(id, type),
+    usage: buildUsage(k, time, now),
+    ...(k.created_by ? { created_by: k.created_by } : {}),
   };
 }

@@ -2,9 +2,8 @@
  * `GET /organization/usage/completions` and `/organization/usage/embeddings`: time buckets over the
  * keys' usage records, with the spec's filters, `group_by`, `limit` and `page` / `next_page`.
  */
-import type { UsageEndpoint } from "./org_state.ts";
-import type { FakeState } from "./state.ts";
-import type { Json } from "./wire.ts";
+
+import type { FakeState, Json, UsageEndpoint } from "./types.ts";
 import { arrayParam } from "./audit_logs.ts";
 import { badParam, intParam, type Served } from "./paging.ts";
 
@@ -91,47 +90,32 @@ function result(endpoint: UsageEndpoint, group: readonly string[], rs: Row[]): J
   };
 }
 
+/** A usage query's parameters, checked. */
+interface UsageQuery {
+  start: number;
+  end: number;
+  width: (typeof WIDTHS)[keyof typeof WIDTHS];
+  limit: number;
+  group: string[];
+}
+
 /** Answers a usage query; the page number (for faults) counts from 1 at `start_time`. */
 export function serveUsage(
   state: FakeState,
   endpoint: UsageEndpoint,
   q: URLSearchParams,
 ): { served: Served; page: number } {
-  const fail = (served: Served) => ({ served, page: 1 });
-  if (q.get("start_time") === null) {
-    return fail(badParam("start_time", "Missing required parameter: 'start_time'."));
-  }
-  const start = intParam(q, "start_time", 0, 0, Number.MAX_SAFE_INTEGER);
-  if (typeof start !== "number") return fail(start);
-  const end = intParam(q, "end_time", state.now, start + 1, Number.MAX_SAFE_INTEGER);
-  if (typeof end !== "number") return fail(end);
-  const widthName = q.get("bucket_width") ?? "1d";
-  if (!Object.hasOwn(WIDTHS, widthName)) {
-    return fail(
-      badParam("bucket_width", `Invalid value for 'bucket_width': expected one of 1m, 1h, 1d`),
-    );
-  }
-  const width = WIDTHS[widthName as keyof typeof WIDTHS];
-  const limit = intParam(q, "limit", width.fallback, 1, width.max);
-  if (typeof limit !== "number") return fail(limit);
-  const group = arrayParam(q, "group_by");
-  const bad = group.find((g) => !(GROUPS as readonly string[]).includes(g));
-  if (bad !== undefined) {
-    const why = SPEC_GROUPS.includes(bad) ? "is not modelled by this fake" : "is not a field";
-    return fail(badParam("group_by", `Invalid value for 'group_by': '${bad}' ${why}`));
-  }
-  for (const f of ["models", "batch"]) {
-    if (q.has(f) || q.has(`${f}[]`)) {
-      return fail(badParam(f, `The '${f}' filter is not modelled by this fake`));
-    }
-  }
-  const first = Math.floor(start / width.seconds) * width.seconds;
+  const query = usageQuery(state, q);
+  if ("status" in query) return { served: query, page: 1 };
+  const { end, width, limit, group } = query;
+  const first = Math.floor(query.start / width.seconds) * width.seconds;
   let from = first;
   const page = q.get("page");
   if (page !== null) {
     const at = readCursor(page);
     if (at === null || at < first || at >= end || (at - first) % width.seconds) {
-      return fail(badParam("page", `Invalid 'page': '${page}' is not a cursor of this query`));
+      const served = badParam("page", `Invalid 'page': '${page}' is not a cursor of this query`);
+      return { served, page: 1 };
     }
     from = at;
   }
@@ -139,14 +123,7 @@ export function serveUsage(
   const data: Json[] = [];
   let b = from;
   for (; b < end && data.length < limit; b += width.seconds) {
-    const inBucket = all.filter((r) => r.at >= b && r.at < b + width.seconds);
-    const groups = new Map<string, Row[]>();
-    for (const r of inBucket) {
-      const k = group.map((g) => r[g as (typeof GROUPS)[number]]).join("\u0000");
-      groups.set(k, [...groups.get(k) ?? [], r]);
-    }
-    const results = [...groups.keys()].sort().map((k) => result(endpoint, group, groups.get(k)!));
-    data.push({ object: "bucket", start_time: b, end_time: b + width.seconds, results });
+    data.push(bucket(endpoint, group, all, b, width.seconds));
   }
   const hasMore = b < end;
   return {
@@ -156,4 +133,51 @@ export function serveUsage(
     },
     page: Math.floor((from - first) / width.seconds / limit) + 1,
   };
+}
+
+/** The query's parameters, or the 400 the API gives for the first bad one. */
+function usageQuery(state: FakeState, q: URLSearchParams): UsageQuery | Served {
+  if (q.get("start_time") === null) {
+    return badParam("start_time", "Missing required parameter: 'start_time'.");
+  }
+  const start = intParam(q, "start_time", 0, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof start !== "number") return start;
+  const end = intParam(q, "end_time", state.now, start + 1, Number.MAX_SAFE_INTEGER);
+  if (typeof end !== "number") return end;
+  const widthName = q.get("bucket_width") ?? "1d";
+  if (!Object.hasOwn(WIDTHS, widthName)) {
+    return badParam("bucket_width", `Invalid value for 'bucket_width': expected one of 1m, 1h, 1d`);
+  }
+  const width = WIDTHS[widthName as keyof typeof WIDTHS];
+  const limit = intParam(q, "limit", width.fallback, 1, width.max);
+  if (typeof limit !== "number") return limit;
+  const group = arrayParam(q, "group_by");
+  const bad = group.find((g) => !(GROUPS as readonly string[]).includes(g));
+  if (bad !== undefined) {
+    const why = SPEC_GROUPS.includes(bad) ? "is not modelled by this fake" : "is not a field";
+    return badParam("group_by", `Invalid value for 'group_by': '${bad}' ${why}`);
+  }
+  for (const f of ["models", "batch"]) {
+    if (q.has(f) || q.has(`${f}[]`)) {
+      return badParam(f, `The '${f}' filter is not modelled by this fake`);
+    }
+  }
+  return { start, end, width, limit, group };
+}
+
+/** One time bucket: the rows in it, grouped. */
+function bucket(
+  endpoint: UsageEndpoint,
+  group: readonly string[],
+  all: readonly Row[],
+  b: number,
+  seconds: number,
+): Json {
+  const groups = new Map<string, Row[]>();
+  for (const r of all.filter((r) => r.at >= b && r.at < b + seconds)) {
+    const k = group.map((g) => r[g as (typeof GROUPS)[number]]).join("\u0000");
+    groups.set(k, [...groups.get(k) ?? [], r]);
+  }
+  const results = [...groups.keys()].sort().map((k) => result(endpoint, group, groups.get(k)!));
+  return { object: "bucket", start_time: b, end_time: b + seconds, results };
 }

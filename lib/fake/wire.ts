@@ -1,9 +1,5 @@
 /** Wire shapes the fake serves, built from its state (official OpenAPI spec + SDK 7.57 shapes). */
-import type { FakeKey, FakeProject, FakeState } from "./state.ts";
-
-/** A JSON object as the fake sends it */
-// deno-lint-ignore no-explicit-any
-export type Json = Record<string, any>;
+import type { FakeKey, FakeProject, FakeState, Json } from "./types.ts";
 
 /** A project as the Admin API sends it */
 export function projectObject(p: FakeProject): Json {

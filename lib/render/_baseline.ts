@@ -2,8 +2,8 @@
  * Baseline outcomes in words, shared by the formats that show them (issue 19). Plain text: each
  * renderer makes it inert for its destination (`textSafe`, `mdText`, ...).
  */
-import type { BaselineMismatch } from "../baseline.ts";
-import type { Identity } from "../fingerprint.ts";
+import type { BaselineMismatch } from "../enrich/baseline_file.ts";
+import type { Identity } from "../enrich/fingerprint.ts";
 
 /** An identity in words: `drift/unexpected, key "ci" (key_1), project proj_a, owner user user-1`. */
 export function identityText(id: Identity): string {

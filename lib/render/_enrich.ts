@@ -5,9 +5,10 @@
  * renderer makes them inert for its format, except `curlLine`, which is safe by construction
  * (printable ASCII, every server string percent-encoded or inside single quotes).
  */
-import { isoDate } from "../policy.ts";
-import type { AuditActor, Drift, Enriched, Finding, KeyEvent, Remediation } from "../types.ts";
-import { grouped } from "../grouped.ts";
+import type { Drift, Enriched, Finding, Remediation } from "./words.ts";
+import { isoDate } from "../core/time.ts";
+import { type AuditActor, type KeyEvent } from "../core/types.ts";
+import { grouped } from "../core/grouped.ts";
 
 /** Who acted, as briefly as the event allows. */
 export function actorText(a: AuditActor | null): string {
@@ -134,7 +135,13 @@ export function enrichedFields(x: Enriched) {
   };
 }
 
-/** SARIF result `properties` for the enrichment and the fix (structured, as in the JSON). */
+/** SARIF result `properties` for the enrichment and the fix (method, path, body, summary). */
 export function enrichedProperties(x: Drift | Finding): Record<string, unknown> {
-  return { ...enrichedFields(x), ...(x.remediation ? { remediation: x.remediation } : {}) };
+  const r = x.remediation;
+  return {
+    ...enrichedFields(x),
+    ...(r
+      ? { remediation: { method: r.method, path: r.path, body: r.body, summary: r.summary } }
+      : {}),
+  };
 }

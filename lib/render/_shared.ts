@@ -1,5 +1,5 @@
 /** Helpers several renderers share: one line per drift, rule text per kind. */
-import type { Drift, Finding, OwnerRef } from "../types.ts";
+import type { Drift, Finding, OwnerRef } from "./words.ts";
 
 /** The title and help text of each kind of drift */
 export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {

@@ -5,10 +5,10 @@
  * character raw).
  * https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format
  */
-import type { Report } from "../report.ts";
-import type { Drift, Finding, RunError, Severity } from "../types.ts";
+import type { Drift, Finding, Report } from "./words.ts";
+import { type RunError, type Severity } from "../core/types.ts";
 import { driftMessage, findingMessage } from "./_shared.ts";
-import { digest, fingerprinter } from "../fingerprint.ts";
+import { digest, fingerprinter } from "../enrich/fingerprint.ts";
 import { enrichedSuffix } from "./_enrich.ts";
 import { repoPath } from "./_repo_path.ts";
 import { Streamed, streamJson } from "./json.ts";
@@ -42,50 +42,44 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
   // left out still take theirs.
   const fps = new Map<Drift | Finding, string>();
   for (const x of [...r.drift, ...r.findings]) fps.set(x, next(x));
-  function* items(): Generator<Item> {
-    // Baselined items and waived findings are left out: GitLab cannot mark an issue accepted.
-    for (const drift of r.drift) if (!drift.baselined) yield { drift };
-    for (const finding of r.findings) if (!finding.waived && !finding.baselined) yield { finding };
-    let n = 0;
-    for (const error of r.errors) yield { error, n: n++ };
-  }
   const issue = (x: Item) => {
-    if ("drift" in x) {
-      const d = x.drift;
-      return {
-        type: "issue",
-        check_name: `keydrift/drift/${d.kind}`,
-        description: textSafe(driftMessage(d) + enrichedSuffix(d)),
-        categories: ["Security"],
-        fingerprint: fps.get(d)!,
-        severity: CODE_QUALITY_SEVERITY[d.severity],
-        location: { path: path(d.location?.file), lines: { begin: d.location?.line ?? 1 } },
-      };
-    }
-    if ("finding" in x) {
-      const f = x.finding;
-      return {
-        type: "issue",
-        check_name: `keydrift/policy/${f.policy}`,
-        description: textSafe(findingMessage(f) + enrichedSuffix(f)),
-        categories: ["Security"],
-        fingerprint: fps.get(f)!,
-        severity: CODE_QUALITY_SEVERITY[f.severity],
-        location: { path: path(f.location?.file), lines: { begin: f.location?.line ?? 1 } },
-      };
-    }
+    if ("error" in x) return errorIssue(x.error, x.n, fallback);
+    const [item, check, text] = "drift" in x
+      ? [x.drift, `drift/${x.drift.kind}`, driftMessage(x.drift)]
+      : [x.finding, `policy/${x.finding.policy}`, findingMessage(x.finding)];
     return {
       type: "issue",
-      check_name: "keydrift/read-error",
-      description: `keydrift could not compare everything: ${textSafe(x.error.message)}`,
+      check_name: `keydrift/${check}`,
+      description: textSafe(text + enrichedSuffix(item)),
       categories: ["Security"],
-      // Not the message (it carries request ids): the project and the error's place in the run.
-      fingerprint: digest(["read-error", x.error.projectId, x.n]),
-      severity: CODE_QUALITY_SEVERITY.run_error,
-      location: { path: fallback, lines: { begin: 1 } },
+      fingerprint: fps.get(item)!,
+      severity: CODE_QUALITY_SEVERITY[item.severity],
+      location: { path: path(item.location?.file), lines: { begin: item.location?.line ?? 1 } },
     };
   };
-  return streamJson(new Streamed(items(), issue, true));
+  return streamJson(new Streamed(items(r), issue, true));
+}
+
+/** Baselined items and waived findings are left out: GitLab cannot mark an issue accepted. */
+function* items(r: Report): Generator<Item> {
+  for (const drift of r.drift) if (!drift.baselined) yield { drift };
+  for (const finding of r.findings) if (!finding.waived && !finding.baselined) yield { finding };
+  let n = 0;
+  for (const error of r.errors) yield { error, n: n++ };
+}
+
+/** A read error as an issue; fingerprinted by its project and place in the run. */
+function errorIssue(error: RunError, n: number, path: string) {
+  return {
+    type: "issue",
+    check_name: "keydrift/read-error",
+    description: `keydrift could not compare everything: ${textSafe(error.message)}`,
+    categories: ["Security"],
+    // Not the message (it carries request ids): the project and the error's place in the run.
+    fingerprint: digest(["read-error", error.projectId, n]),
+    severity: CODE_QUALITY_SEVERITY.run_error,
+    location: { path, lines: { begin: 1 } },
+  };
 }
 
 /** The report as GitLab Code Quality JSON (the Code Climate subset GitLab reads) */

@@ -4,8 +4,7 @@
  * first (controls and bidi characters as visible escapes), then escaped for its place, so a CR or
  * LF from the server can never start a line of its own and each line we write is one command.
  */
-import type { Report } from "../report.ts";
-import type { SourceLocation } from "../types.ts";
+import type { Report, SourceLocation } from "./words.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
 import { escapeData, escapeProperty, textSafe } from "./inert.ts";
 
@@ -34,14 +33,33 @@ function command(a: Annotation, fallbackFile: string): string {
 
 /** The report as GitHub Actions workflow commands (annotations) */
 export function renderGithub(r: Report): string {
-  const all: Annotation[] = [
+  const all = annotations(r);
+  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
+  const shown = { error: 0, warning: 0 };
+  const lines: string[] = [];
+  let hidden = 0;
+  for (const a of all) {
+    if (shown[a.level] >= ANNOTATION_LIMIT) {
+      hidden++;
+      continue;
+    }
+    shown[a.level]++;
+    lines.push(command(a, fallback));
+  }
+  const summary = summaryText(r, hidden);
+  lines.push(`::notice title=keydrift summary::${escapeData(summary)}`);
+  return lines.join("\n") + "\n";
+}
+
+/** Every annotation the report makes, errors first; baselined items are counted, not annotated. */
+function annotations(r: Report): Annotation[] {
+  return [
     ...r.errors.map((e): Annotation => ({
       level: "error",
       title: "keydrift: check incomplete",
       message: e.message,
       location: null,
     })),
-    // Baselined items are known (issue 14): counted in the summary line, not annotated.
     ...r.drift.filter((d) => !d.baselined).map((d): Annotation => ({
       level: d.severity,
       title: `keydrift: ${DRIFT_TEXT[d.kind].title}`,
@@ -61,31 +79,21 @@ export function renderGithub(r: Report): string {
       location: n.location,
     })),
   ];
-  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
-  const shown = { error: 0, warning: 0 };
-  const lines: string[] = [];
-  let hidden = 0;
-  for (const a of all) {
-    if (shown[a.level] >= ANNOTATION_LIMIT) {
-      hidden++;
-      continue;
-    }
-    shown[a.level]++;
-    lines.push(command(a, fallback));
-  }
+}
+
+/** The run's one summary notice: counts, and what was not annotated. */
+function summaryText(r: Report, hidden: number): string {
   const s = r.summary;
-  const summary =
-    `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
+  const mismatched = r.baseline?.mismatched.length ?? 0;
+  return `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
     `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
     (s.baselined ? `; ${s.baselined} baselined` : "") +
-    (r.baseline?.mismatched.length
-      ? `; ${r.baseline.mismatched.length} baseline entr${
-        r.baseline.mismatched.length === 1 ? "y" : "ies"
+    (mismatched
+      ? `; ${mismatched} baseline entr${
+        mismatched === 1 ? "y" : "ies"
       } not applied (fingerprint or identity mismatch: see the json report)`
       : "") +
     (hidden
       ? `; ${hidden} more not annotated (GitHub shows ${ANNOTATION_LIMIT} per level): see the step summary or the json report`
       : "");
-  lines.push(`::notice title=keydrift summary::${escapeData(summary)}`);
-  return lines.join("\n") + "\n";
 }

@@ -15,42 +15,10 @@
  * - `escapeData` and `escapeProperty`: GitHub workflow command data and properties.
  * - `capField` and `capFields`: every string at most {@link FIELD_MAX} characters, cut visibly.
  */
-import { grouped } from "../grouped.ts";
+import { grouped } from "../core/grouped.ts";
+import { textSafe } from "../core/inert_text.ts";
 
-/** Characters that are never shown raw. */
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\" };
-
-function visible(c: string): string {
-  const code = c.charCodeAt(0);
-  return NAMED[c] ??
-    (code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, "0")}`
-      : `\\u${code.toString(16).padStart(4, "0")}`);
-}
-
-/**
- * A string made safe for a terminal, a log line or any plain-text line: every control, bidi and
- * invisible-format character is replaced by a visible escape, and a backslash is doubled so that
- * an escape always means one (a key named `\x1b` shows as `\\x1b`). Other text is unchanged.
- */
-export function textSafe(s: string): string {
-  const out = s.replace(UNSAFE, visible);
-  return ASCII.test(out)
-    ? out
-    : out.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
-}
-
-/** Only ASCII: nothing invisible can be in it. */
-const ASCII = /^[\p{ASCII}]*$/u;
-/**
- * Characters that render as nothing (zero-width spaces and joiners, the soft hyphen, variation
- * selectors, tag characters...): shown, so that no text can hide characters between others.
- */
-const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+export { textSafe } from "../core/inert_text.ts";
 
 /** `s` in double quotes, with `"` escaped and everything as `textSafe` shows it. */
 export function quoteText(s: string): string {

@@ -1,29 +1,30 @@
 /**
  * `json`: the stable, versioned machine format (SPEC section 6). Its shape is the schema in
- * `lib/report_schema.ts` (imported for its types only, so rendering never loads TypeBox).
+ * `lib/report/schema.ts` (imported for its types only, so rendering never loads TypeBox).
  */
-import type { Report, Summary } from "../report.ts";
+import { FORMAT_VERSION } from "../report/format_version.ts";
+import type {
+  Drift,
+  Enriched,
+  Finding,
+  OwnerRef,
+  Remediation,
+  Report,
+  SourceLocation,
+  Summary,
+} from "./words.ts";
 import type {
   JsonDrift,
   JsonFinding,
   JsonOwner,
+  JsonRemediation,
   JsonReport,
   JsonSummary,
-} from "../report_schema.ts";
-import type { Drift, Enriched, Finding, OwnerRef, SourceLocation } from "../types.ts";
+} from "../report/schema.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 import { enrichedFields } from "./_enrich.ts";
 
-/**
- * The report format's version: additive changes bump the minor version (README lists each).
- * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). 1.2 added
- * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
- * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`. 1.3 added
- * `baselined` and `key_type` on drift items and findings (`project_id` null for admin keys),
- * `summary.baselined`, `baseline_file`, `baseline_resolved` and `admin_keys_checked`. 1.4 added
- * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
- */
-export const FORMAT_VERSION = "1.4";
+export { FORMAT_VERSION } from "../report/format_version.ts";
 
 /** True only when A and B are the same type (each assignable to the other). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -70,7 +71,20 @@ function drift(d: Drift): JsonDrift {
 
 /** The enrichment fields (only those the run filled) and the remediation (always). */
 function enriched(x: Enriched) {
-  return { ...enrichedFields(x), remediation: x.remediation ?? null };
+  return { ...enrichedFields(x), remediation: x.remediation ? remediation(x.remediation) : null };
+}
+
+/** A fix as data, with its summary. */
+function remediation(r: Remediation): JsonRemediation {
+  return {
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    summary: r.summary,
+    action: r.action,
+    ids: r.ids,
+    in_published_spec: r.in_published_spec,
+  };
 }
 
 function finding(f: Finding): JsonFinding {
@@ -82,6 +96,7 @@ function finding(f: Finding): JsonFinding {
     key_id: f.keyId,
     key_name: f.keyName,
     message: f.message,
+    facts: f.facts,
     waived: f.waived,
     waiver: f.waiver
       ? {
@@ -115,8 +130,20 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     summary: report.summary,
     drift: driftItems,
     findings: findingItems,
-    errors: report.errors.map((e) => ({ message: e.message, project_id: e.projectId })),
-    warnings: report.notes.map((n) => ({ message: n.message, location: loc(n.location) })),
+    errors: report.errors.map((e) => ({
+      message: e.message,
+      project_id: e.projectId,
+      kind: e.kind,
+      status: e.status,
+      code: e.code,
+      request_id: e.requestId,
+    })),
+    warnings: report.notes.map((n) => ({
+      message: n.message,
+      location: loc(n.location),
+      kind: n.kind,
+      waiver: n.waiver,
+    })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
     admin_keys_checked: report.adminKeysChecked === true,
     baseline_file: report.baseline?.file ?? null,

@@ -6,10 +6,9 @@
  * `file`/`line` attributes: the schema has none (pytest's `xunit2` family made the same choice).
  */
 import { enrichedSuffix } from "./_enrich.ts";
-import type { Report } from "../report.ts";
-import { isFailing } from "../report.ts";
-import type { Drift, Finding } from "../types.ts";
-import { ORG } from "../types.ts";
+import type { Drift, Finding, Report } from "./words.ts";
+import { isFailing } from "../report/report.ts";
+import { ORG } from "../core/types.ts";
 import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
 import { textSafe } from "./inert.ts";
 

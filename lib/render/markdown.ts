@@ -5,8 +5,8 @@
  * what was left out and where the full report is. Server strings are inert: identifiers in code
  * spans, prose escaped (see inert.ts).
  */
-import type { Report } from "../report.ts";
-import { ORG } from "../types.ts";
+import type { Report } from "./words.ts";
+import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
 import { byProject } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";

@@ -1,5 +1,6 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
-import { type Drift, type Finding, ORG } from "../types.ts";
+import type { Drift, Finding } from "./words.ts";
+import { ORG } from "../core/types.ts";
 import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";

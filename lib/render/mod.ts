@@ -3,7 +3,8 @@
  * that grow with the report a `(report, options) => Iterable<string>` that the CLI writes piece by
  * piece (`renderChunks`), so memory holds the report, not every rendered copy of it.
  */
-import type { Report } from "../report.ts";
+import type { Report as ModelReport } from "../report/report.ts";
+import { type Report, worded } from "./words.ts";
 import type { RenderOptions } from "./options.ts";
 import { renderText, textChunks } from "./text.ts";
 import { renderJson } from "./json.ts";
@@ -19,23 +20,24 @@ import { capFields } from "./inert.ts";
 export type { RenderOptions } from "./options.ts";
 
 /** Renders a whole report in one format */
-export type Renderer = (report: Report, opts: RenderOptions) => string;
+export type Renderer = (report: ModelReport, opts: RenderOptions) => string;
 
 /**
- * The report every format renders: each string in it at most `FIELD_MAX` characters, cut with a
- * visible ellipsis (`capFields`), computed once per report however many formats are written.
+ * The report every format renders: worded (`words.ts`), then each string in it at most
+ * `FIELD_MAX` characters, cut with a visible ellipsis (`capFields`); computed once per report
+ * however many formats are written.
  */
-const cappedReports = new WeakMap<Report, Report>();
-function capped(r: Report): Report {
+const cappedReports = new WeakMap<ModelReport, Report>();
+function capped(r: ModelReport): Report {
   let c = cappedReports.get(r);
-  if (!c) cappedReports.set(r, c = capFields(r));
+  if (!c) cappedReports.set(r, c = capFields(worded(r)));
   return c;
 }
 
-/** A renderer (same options) that renders the capped report. */
+/** A renderer (same options) that renders the worded, capped report. */
 function onCapped<A extends unknown[], T>(
   render: (r: Report, ...rest: A) => T,
-): (r: Report, ...rest: A) => T {
+): (r: ModelReport, ...rest: A) => T {
   return (r, ...rest) => render(capped(r), ...rest);
 }
 
@@ -61,7 +63,7 @@ export function isFormat(name: string): name is FormatName {
 }
 
 /** Renders a report in one format a piece at a time */
-export type ChunkRenderer = (report: Report, opts: RenderOptions) => Iterable<string>;
+export type ChunkRenderer = (report: ModelReport, opts: RenderOptions) => Iterable<string>;
 
 /** Formats written piece by piece; each piece ends at an item boundary. */
 export const CHUNKED: { readonly [F in FormatName]?: ChunkRenderer } = {
@@ -81,7 +83,7 @@ export const CHUNKED: { readonly [F in FormatName]?: ChunkRenderer } = {
  */
 export function* renderChunks(
   format: FormatName,
-  report: Report,
+  report: ModelReport,
   opts: RenderOptions,
   size = 1 << 16,
 ): Generator<string> {

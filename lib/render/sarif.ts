@@ -4,10 +4,9 @@
  * per run), most severe first. Message texts are plain text as viewers read it: no embedded link,
  * no placeholder, no control or bidi character (`sarifText`).
  */
-import type { Report } from "../report.ts";
-import type { Drift, Finding, SourceLocation } from "../types.ts";
+import type { Drift, Finding, Report, SourceLocation } from "./words.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
-import { fingerprinter } from "../fingerprint.ts";
+import { fingerprinter } from "../enrich/fingerprint.ts";
 import { mismatchText } from "./_baseline.ts";
 import { enrichedProperties, enrichedSuffix } from "./_enrich.ts";
 import { pathUri, repoPath } from "./_repo_path.ts";

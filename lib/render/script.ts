@@ -5,9 +5,8 @@
  * itself never sends any of these requests. Server strings appear only in comments made
  * `textSafe` (no line break can end a comment) or inside the shell-safe `curlLine`.
  */
-import { ORG } from "../types.ts";
-import type { Report } from "../report.ts";
-import type { Drift, Finding, Remediation } from "../types.ts";
+import { ORG } from "../core/types.ts";
+import type { Drift, Finding, Remediation, Report } from "./words.ts";
 import type { RenderOptions } from "./options.ts";
 import { byProject } from "./_shared.ts";
 import { curlLine, editText } from "./_enrich.ts";

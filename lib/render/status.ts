@@ -2,8 +2,8 @@
  * The one status line every `check` run ends with on stderr (unless `-q`): what was checked, the
  * outcome, and why the exit code is what it is. Pure: a function of the report.
  */
-import { isFailing, type Report } from "../report.ts";
-import { grouped } from "../grouped.ts";
+import { isFailing, type Report } from "../report/report.ts";
+import { grouped } from "../core/grouped.ts";
 import { capField } from "./inert.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -36,46 +36,20 @@ function statusCore(r: Report, target: string): string {
   const checked = `checked ${plural(s.projects, "project")} (${
     plural(s.live_keys, "live key")
   }) against ${target}`;
-  if (r.status === "error") {
-    const unknown = [
-      ...new Set(r.errors.map((e) => e.projectId).filter((p): p is string => p !== null)),
-    ];
-    const which = unknown.length
-      ? `${plural(unknown.length, "project")} could not be read (${
-        unknown.slice(0, 3).map(capField).join(", ")
-      }${unknown.length > 3 ? ", …" : ""})`
-      : "the check could not complete";
-    const first = capField(r.errors[0]?.message ?? "");
-    return `keydrift: ${checked}: incomplete; exit 1: ${which}; nothing is claimed about drift${
-      first ? `. First error: ${first}` : ""
-    }`;
-  }
-  const failingDrift = r.drift.filter((d) => isFailing(d, r.failOn));
-  const failingFindings = r.findings.filter((f) => isFailing(f, r.failOn));
-  const open = r.drift.filter((d) => !d.baselined).length;
+  if (r.status === "error") return `keydrift: ${checked}: ${incomplete(r)}`;
   if (r.status === "in_sync") {
-    const notes = [
-      s.policy_warnings && r.failOn === "error"
-        ? `${plural(s.policy_warnings, "policy warning")} below --fail-on error`
-        : "",
-      s.waived ? `${plural(s.waived, "waived finding")}` : "",
-      open ? `${plural(open, "drift item")} below --fail-on error` : "",
-      s.baselined ? `${plural(s.baselined, "baselined item")}` : "",
-      r.baseline?.resolved.length
-        ? `${plural(r.baseline.resolved.length, "baseline entry", "baseline entries")} resolved`
-        : "",
-      notApplied(r),
-    ].filter(Boolean);
+    const notes = inSyncNotes(r);
     return `keydrift: ${checked}: in sync; exit 0: no drift or finding at or above --fail-on ${r.failOn}${
       notes.length ? ` (${list(notes)})` : ""
     }`;
   }
   const kinds = new Map<string, number>();
-  for (const d of failingDrift) {
+  for (const d of r.drift.filter((d) => isFailing(d, r.failOn))) {
     const label = d.kind.startsWith("project_") ? "project drift" : d.kind;
     kinds.set(label, (kinds.get(label) ?? 0) + 1);
   }
   const parts = [...kinds].map(([k, n]) => `${grouped(n)} ${k}`);
+  const failingFindings = r.findings.filter((f) => isFailing(f, r.failOn));
   const errs = failingFindings.filter((f) => f.severity === "error").length;
   const warns = failingFindings.length - errs;
   if (errs) parts.push(plural(errs, "policy error"));
@@ -84,6 +58,40 @@ function statusCore(r: Report, target: string): string {
   return `keydrift: ${checked}: drift; exit 2: ${list(parts)} at or above --fail-on ${r.failOn}${
     odd ? ` (${odd})` : ""
   }`;
+}
+
+/** An error run: which projects could not be read, and the first error. */
+function incomplete(r: Report): string {
+  const unknown = [
+    ...new Set(r.errors.map((e) => e.projectId).filter((p): p is string => p !== null)),
+  ];
+  const which = unknown.length
+    ? `${plural(unknown.length, "project")} could not be read (${
+      unknown.slice(0, 3).map(capField).join(", ")
+    }${unknown.length > 3 ? ", …" : ""})`
+    : "the check could not complete";
+  const first = capField(r.errors[0]?.message ?? "");
+  return `incomplete; exit 1: ${which}; nothing is claimed about drift${
+    first ? `. First error: ${first}` : ""
+  }`;
+}
+
+/** What an in-sync run still has below the threshold, waived, baselined or resolved. */
+function inSyncNotes(r: Report): string[] {
+  const s = r.summary;
+  const open = r.drift.filter((d) => !d.baselined).length;
+  return [
+    s.policy_warnings && r.failOn === "error"
+      ? `${plural(s.policy_warnings, "policy warning")} below --fail-on error`
+      : "",
+    s.waived ? `${plural(s.waived, "waived finding")}` : "",
+    open ? `${plural(open, "drift item")} below --fail-on error` : "",
+    s.baselined ? `${plural(s.baselined, "baselined item")}` : "",
+    r.baseline?.resolved.length
+      ? `${plural(r.baseline.resolved.length, "baseline entry", "baseline entries")} resolved`
+      : "",
+    notApplied(r),
+  ].filter(Boolean);
 }
 
 /** Baseline entries that hid nothing though they resemble an item (issue 19), or "". */

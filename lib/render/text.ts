@@ -4,9 +4,9 @@
  * code. Every value from the report is made `textSafe`: no control character from the server
  * reaches the terminal.
  */
-import { isFailing, type Report } from "../report.ts";
-import type { Drift, Finding } from "../types.ts";
-import { ORG } from "../types.ts";
+import { isFailing } from "../report/report.ts";
+import type { Drift, Finding, Report } from "./words.ts";
+import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
 import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";

@@ -1,0 +1,273 @@
+/**
+ * Matching and comparing one set of keys (SPEC 4.3 to 4.6): a project's, or the organisation's
+ * admin keys. Pinned ids first, then names narrowed by owner; ambiguous entries list their
+ * candidates; leftovers are unexpected. Pure, linear in the number of keys.
+ */
+import {
+  type Candidate,
+  type Change,
+  type DeclaredKey,
+  type Drift,
+  type LiveKey,
+  ORG,
+  type OwnerRef,
+  type SourceLocation,
+  type UnmanagedLevel,
+} from "../core/types.ts";
+
+/** Per-project tallies the report needs beyond the drift list. */
+export interface DiffCounts {
+  inSync: number;
+  /** Live keys claimed as candidates of an ambiguous entry. */
+  candidates: number;
+  /** Unexpected live keys in projects with `unmanaged: ignore`. */
+  ignored: number;
+  /** Declared keys of projects that do not exist (not reported one by one). */
+  inMissingProjects: number;
+}
+
+/** The report's view of a live key's owner. */
+export function ownerRef(k: LiveKey): OwnerRef {
+  const o = k.owner;
+  return { type: o.type, id: o.id, name: o.name, email: o.email ?? null, role: o.role ?? null };
+}
+
+function ownerMatches(entry: DeclaredKey, k: LiveKey): boolean {
+  const o = entry.owner;
+  return o.type === k.owner.type && o.name === k.owner.name &&
+    (o.id === undefined || o.id === k.owner.id) &&
+    (o.email === undefined || o.email === k.owner.email);
+}
+
+/** One change per differing path; `name` only when the entry is pinned by id. */
+export function compareKey(entry: DeclaredKey, k: LiveKey): Change[] {
+  const changes: Change[] = [];
+  const cmp = (path: string, expected: string | undefined, actual: string | undefined) => {
+    if (expected !== undefined && expected !== actual) {
+      changes.push({ path, expected, actual: actual ?? null });
+    }
+  };
+  // An absent value is never compared (SPEC 10.1): an admin key may have no name.
+  if (entry.id && k.name !== null) cmp("name", entry.name, k.name);
+  cmp("owner.type", entry.owner.type, k.owner.type);
+  cmp("owner.name", entry.owner.name, k.owner.name);
+  cmp("owner.id", entry.owner.id, k.owner.id);
+  cmp("owner.email", entry.owner.email, k.owner.email);
+  // An absent value is never compared (SPEC 10.1): the wire requires a project key owner's role,
+  // so only an admin key whose owner comes without one is skipped here. (A service account's
+  // email is not absent data: it has none, and a user entry's email against it is a change.)
+  if (k.owner.role !== undefined) cmp("owner.role", entry.owner.role, k.owner.role);
+  return changes;
+}
+
+/** What comparing one declared project with its live state gives. */
+export interface ProjectDiff {
+  /** Unsorted (sort the whole list with {@link byOrder} once every project is in). */
+  drift: Drift[];
+  /** Live key id -> the entry it matched. */
+  matched: Map<string, DeclaredKey>;
+  counts: DiffCounts;
+}
+
+/** A diff with nothing in it yet. */
+export function emptyDiff(): ProjectDiff {
+  return {
+    drift: [],
+    matched: new Map(),
+    counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
+  };
+}
+
+/** Adds `b`'s tallies to `a`. */
+export function addCounts(a: DiffCounts, b: DiffCounts): void {
+  a.inSync += b.inSync;
+  a.candidates += b.candidates;
+  a.ignored += b.ignored;
+  a.inMissingProjects += b.inMissingProjects;
+}
+
+/** Where a set of keys lives: a project, or the organisation (its admin keys, issue 14). */
+export type KeyScope = { kind: "project"; id: string } | { kind: "organisation" };
+
+/** One set of declared entries and the live keys of their scope. */
+export interface KeySet {
+  scope: KeyScope;
+  entries: readonly DeclaredKey[];
+  keys: readonly LiveKey[];
+  /** What a live key no entry declares is. */
+  unmanaged: UnmanagedLevel;
+  /** Where an unexpected key is reported: the project's (or `admin_keys:`) place. */
+  location: SourceLocation;
+}
+
+/** The fields that say where an item is: its project, or the organisation's admin keys. */
+export function scopeFields(scope: KeyScope): Pick<Drift, "projectId" | "keyType"> {
+  return scope.kind === "project" ? { projectId: scope.id } : { projectId: ORG, keyType: "admin" };
+}
+
+/** Matches and compares a set of keys (SPEC 4.3 to 4.6) into `out`, which it owns. */
+export function diffKeys(set: KeySet, out: ProjectDiff): void {
+  const where = scopeFields(set.scope);
+  const m = new KeyMatcher(set.keys);
+  const missing = (e: DeclaredKey) =>
+    out.drift.push({
+      kind: "missing",
+      severity: "error",
+      ...where,
+      keyId: e.id ?? null,
+      keyName: e.name,
+      changes: [],
+      location: e.location,
+    });
+  // 1. Pinned ids.
+  for (const e of set.entries) {
+    if (!e.id) continue;
+    const k = m.byId.get(e.id);
+    if (k && !m.taken.has(k.id)) m.take(e, k);
+    else missing(e);
+  }
+  // 2. Names whose owner fits exactly one free key.
+  const rest = set.entries.filter((e) => !e.id && !m.takeOnlyFit(e));
+  // 3. The rest: ambiguous, the one key of that name, or missing.
+  const claimed = new Set<string>();
+  for (const e of rest) {
+    const fits = m.ownerFits(e);
+    const cands = fits.length ? fits : m.freeByName(e.name);
+    if (cands.length === 1) m.take(e, cands[0]);
+    else if (cands.length === 0) missing(e);
+    else {
+      for (const k of cands) claimed.add(k.id);
+      out.drift.push(ambiguous(e, cands, where));
+    }
+  }
+  compared(m.pairs, where, out);
+  out.counts.candidates += claimed.size;
+  unexpected(set, (k) => m.taken.has(k.id) || claimed.has(k.id), out);
+}
+
+/**
+ * The free live keys of one set, indexed by id, by name, and by name + owner (type and name).
+ * Taking a key removes it from the name indexes, so every lookup touches only keys that can still
+ * match. A key without a name (an admin key may have none) matches no entry by name.
+ */
+class KeyMatcher {
+  readonly byId: Map<string, LiveKey>;
+  readonly taken = new Set<string>();
+  readonly pairs: [DeclaredKey, LiveKey][] = [];
+  private readonly byName = new Map<string, Set<LiveKey>>();
+  private readonly byOwner = new Map<string, Set<LiveKey>>();
+
+  constructor(keys: readonly LiveKey[]) {
+    this.byId = new Map(keys.map((k) => [k.id, k]));
+    for (const k of keys) {
+      if (k.name === null) continue;
+      add(this.byName, k.name, k);
+      add(this.byOwner, ownerKey(k.name, k.owner.type, k.owner.name), k);
+    }
+  }
+
+  take(e: DeclaredKey, k: LiveKey): void {
+    this.taken.add(k.id);
+    this.pairs.push([e, k]);
+    if (k.name === null) return;
+    this.byName.get(k.name)!.delete(k);
+    this.byOwner.get(ownerKey(k.name, k.owner.type, k.owner.name))!.delete(k);
+  }
+
+  /** The free keys of the entry's name whose owner fits it. */
+  ownerFits(e: DeclaredKey): LiveKey[] {
+    const named = this.byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? [];
+    return [...named].filter((k) => ownerMatches(e, k));
+  }
+
+  /** Takes the one free key whose owner fits `e`; false when none or several do. */
+  takeOnlyFit(e: DeclaredKey): boolean {
+    let fit: LiveKey | null = null;
+    for (const k of this.byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? []) {
+      if (!ownerMatches(e, k)) continue;
+      if (fit) return false; // a second fit is enough to stop looking
+      fit = k;
+    }
+    if (fit) this.take(e, fit);
+    return fit !== null;
+  }
+
+  freeByName(name: string): LiveKey[] {
+    return [...(this.byName.get(name) ?? [])];
+  }
+}
+
+const ownerKey = (name: string, type: string, owner: string) =>
+  `${name}\u0000${type}\u0000${owner}`;
+
+function add(m: Map<string, Set<LiveKey>>, id: string, k: LiveKey): void {
+  const set = m.get(id);
+  if (set) set.add(k);
+  else m.set(id, new Set([k]));
+}
+
+/** An entry several free keys fit, with them as candidates. */
+function ambiguous(
+  e: DeclaredKey,
+  cands: readonly LiveKey[],
+  where: Pick<Drift, "projectId" | "keyType">,
+): Drift {
+  return {
+    kind: "ambiguous",
+    severity: "error",
+    ...where,
+    keyId: null,
+    keyName: e.name,
+    changes: [],
+    location: e.location,
+    candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name!, owner: ownerRef(k) }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  };
+}
+
+/** Each matched pair: in sync, or changed (an unnamed key's item has no name either). */
+function compared(
+  pairs: readonly [DeclaredKey, LiveKey][],
+  where: Pick<Drift, "projectId" | "keyType">,
+  out: ProjectDiff,
+): void {
+  for (const [e, k] of pairs) {
+    out.matched.set(k.id, e);
+    const changes = compareKey(e, k);
+    if (changes.length === 0) out.counts.inSync++;
+    else {
+      const keyName = k.name === null ? null : e.name;
+      out.drift.push({
+        kind: "changed",
+        severity: "error",
+        ...where,
+        keyId: k.id,
+        keyName,
+        changes,
+        location: e.location,
+      });
+    }
+  }
+}
+
+/** The live keys no entry took: unexpected at the set's level, or counted as ignored. */
+function unexpected(set: KeySet, used: (k: LiveKey) => boolean, out: ProjectDiff): void {
+  const where = scopeFields(set.scope);
+  for (const k of set.keys) {
+    if (used(k)) continue;
+    if (set.unmanaged === "ignore") {
+      out.counts.ignored++;
+      continue;
+    }
+    out.drift.push({
+      kind: "unexpected",
+      severity: set.unmanaged,
+      ...where,
+      keyId: k.id,
+      keyName: k.name,
+      changes: [],
+      location: set.location,
+      live: { owner: ownerRef(k), redactedValue: k.redactedValue },
+    });
+  }
+}

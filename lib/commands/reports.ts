@@ -1,0 +1,116 @@
+/**
+ * The reports of one `check` run: every format asked for, each to its file or stdout, and the
+ * step summary; the final report, or the error report when the run fails (SPEC 10.2).
+ */
+import type { Io } from "./io.ts";
+import { formatProblem, ManifestError } from "../core/errors.ts";
+import type { Policy } from "../assess/policy.ts";
+import { errorReport, type FailOn, type Report } from "../report/report.ts";
+import { renderChunks, RENDERERS } from "../render/mod.ts";
+import type { Manifest } from "../core/types.ts";
+import { statusLine } from "../render/status.ts";
+import { textSafe } from "../render/inert.ts";
+
+/** One requested report: its format and the file it goes to (null for stdout) */
+export interface Output {
+  format: keyof typeof RENDERERS;
+  path: string | null;
+}
+
+/** The first line of an error's message: what an error report says. */
+export const firstLine = (e: unknown) => e instanceof Error ? e.message.split("\n")[0] : String(e);
+
+/** How the reports of one run are written, and what is known of the run when it fails. */
+export interface ReportSettings {
+  color: boolean;
+  width: number | undefined;
+  summaryPath: string | undefined;
+  explain: boolean;
+  failOn: FailOn;
+  quiet: boolean;
+  /** What the status line says was read. */
+  target: string;
+}
+
+/** The reports a run asked for: the final one, or the error one when the run fails. */
+export class Reports {
+  /** The manifest, once loaded and scoped: an error report describes it. */
+  manifest: Manifest | null = null;
+
+  constructor(
+    private readonly io: Io,
+    private readonly outputs: Output[],
+    private readonly policies: readonly Policy[],
+    private readonly o: ReportSettings,
+  ) {}
+
+  /** Writes the reports and the status line; returns the exit code. */
+  finish = async (report: Report): Promise<number> => {
+    // A report that cannot be written makes the run an error: the others say so too.
+    await this.emit(report).catch(this.fail);
+    if (!this.o.quiet) await this.io.err(`${textSafe(statusLine(report, this.o.target))}\n`);
+    return report.exitCode;
+  };
+
+  /** Writes the error report (status "error") to every output, then throws `e`. */
+  fail = async (e: unknown, what?: string): Promise<never> => {
+    const message = what ??
+      (e instanceof ManifestError
+        ? `a file is invalid (${e.problems.length} problems): ${
+          e.problems.map(formatProblem).join("; ")
+        }`
+        : firstLine(e));
+    const report = errorReport(message, this.o.failOn, this.manifest, this.policies);
+    await this.emit(report).catch(() => undefined);
+    throw e;
+  };
+
+  private emit(report: Report): Promise<void> {
+    return writeReports(this.io, report, this.outputs, this.o);
+  }
+}
+
+/**
+ * Writes every requested report, and the step summary: each on its own, so that one that cannot
+ * be written does not stop the others; the first failure is thrown after all were tried.
+ */
+export async function writeReports(
+  io: Io,
+  report: Report,
+  outputs: Output[],
+  o: {
+    color: boolean;
+    width: number | undefined;
+    summaryPath: string | undefined;
+    explain: boolean;
+  },
+) {
+  const root = io.deps.cwd?.();
+  const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
+  const failures: unknown[] = [];
+  for (const { format, path } of outputs) {
+    const toTerminal = path === null && format === "text";
+    const opts = {
+      color: toTerminal && o.color,
+      width: toTerminal ? o.width : undefined,
+      root,
+      jsonReport,
+      explain: o.explain,
+    };
+    // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
+    const pieces = renderChunks(format, report, opts);
+    try {
+      if (path !== null) await io.writeFile(path, pieces);
+      else for (const piece of pieces) await io.out(piece);
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  // The runner creates the summary file and gathers what each step appends: an append. After a
+  // failed write the run turns into an error, whose summary is appended instead of this one.
+  if (o.summaryPath && (!failures.length || report.status === "error")) {
+    const text = RENDERERS.markdown(report, { color: false, jsonReport }) + "\n";
+    await io.append(o.summaryPath, text).catch((e) => failures.push(e));
+  }
+  if (failures.length) throw failures[0];
+}

@@ -1,0 +1,344 @@
+/** Domain types shared by every stage of the pipeline. */
+
+/** Where something was written in a manifest. Lines and columns start at 1. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** How serious a drift item or finding is */
+export type Severity = "error" | "warning";
+/** A policy's configured severity; `off` disables it */
+export type PolicySeverity = Severity | "off";
+/** What unexpected (unmanaged) keys are: an error, a warning, or ignored */
+export type UnmanagedLevel = Severity | "ignore";
+/** What owns a key: a user or a service account */
+export type OwnerType = "user" | "service_account";
+
+/** The owner a manifest declares for a key */
+export interface DeclaredOwner {
+  type: OwnerType;
+  name: string;
+  id?: string;
+  email?: string;
+  role?: string;
+}
+
+/** A key the manifest declares: name, optional pinned id, owner and where it is declared */
+export interface DeclaredKey {
+  name: string;
+  id?: string;
+  owner: DeclaredOwner;
+  location: SourceLocation;
+}
+
+/** A project the manifest declares, with its keys and settings */
+export interface DeclaredProject {
+  id: string;
+  name?: string;
+  unmanaged: UnmanagedLevel;
+  serviceAccountsOnly: boolean;
+  keys: DeclaredKey[];
+  location: SourceLocation;
+}
+
+/** The manifest's setting for one policy: severity, options and location */
+export interface PolicySetting {
+  severity?: PolicySeverity;
+  options: Record<string, unknown>;
+  location: SourceLocation;
+}
+
+/** A manifest waiver: one policy, project and key exempted until a date, with a reason */
+export interface Waiver {
+  policy: string;
+  project: string;
+  key: string;
+  reason: string;
+  /** `YYYY-MM-DD`, the last day the waiver applies (UTC). */
+  expires: string;
+  location: SourceLocation;
+  /** Set when the waiver is malformed; such a waiver never applies. */
+  problem?: string;
+}
+
+/** The manifest's `admin_keys:` section (issue 14). */
+export interface DeclaredAdminKeys {
+  keys: DeclaredKey[];
+  /** `admin_keys_unmanaged` (default error). */
+  unmanaged: UnmanagedLevel;
+  location: SourceLocation;
+}
+
+/**
+ * The project id of admin-key drift and findings (they belong to the organisation, not to a
+ * project): empty, so it sorts before every project. Their `keyType` is `"admin"`.
+ */
+export const ORG = "";
+
+/** A loaded manifest: its files, settings, projects, waivers and admin keys */
+export interface Manifest {
+  files: string[];
+  unmanaged: UnmanagedLevel;
+  policies: Map<string, PolicySetting>;
+  projects: DeclaredProject[];
+  waivers: Waiver[];
+  /** Null when the manifest has no `admin_keys:` section (admin keys are then not read). */
+  adminKeys?: DeclaredAdminKeys | null;
+}
+
+/** The owner of a live key, as read from the API */
+export interface LiveOwner {
+  type: OwnerType;
+  id: string;
+  name: string;
+  email?: string;
+  /** Absent only for admin keys whose owner the API sends without a role: never compared. */
+  role?: string;
+}
+
+/** A live API key, as read from the API: a project key, or an organisation admin key */
+export interface LiveKey {
+  id: string;
+  /** Null for an admin key without a name (the API allows one); a project key always has one. */
+  name: string | null;
+  redactedValue: string;
+  createdAt: number;
+  /** Null when the key was never used; `undefined` when the server did not send it (admin keys). */
+  lastUsedAt: number | null | undefined;
+  /** `undefined` when the server did not send the field (older servers), `null` when it never expires. */
+  expiresAt: number | null | undefined;
+  ownerProjectAccess: "active" | "inactive";
+  owner: LiveOwner;
+}
+
+/** A live project, as read from the API (or found not to exist) */
+export interface LiveProject {
+  id: string;
+  /** False when the API answered 404 for the project. */
+  found: boolean;
+  name: string | null;
+  status: string | null;
+  keys: LiveKey[];
+}
+
+/**
+ * Something that could not be read, and the project it concerns (null for the whole run), with
+ * what the API said when it answered: its HTTP status, error code and request id.
+ */
+export interface RunError {
+  message: string;
+  projectId: string | null;
+  /** `api`: a read failed; `unknown`: a project left unknown by another failure; `run`: the run
+   * stopped before comparing anything (a usage, manifest or file error). */
+  kind: "api" | "unknown" | "run";
+  /** The HTTP status the API answered, when it answered. */
+  status: number | null;
+  /** The API's error code (`error.code`), when it sent one. */
+  code: string | null;
+  /** The API's request id (`x-request-id`), when it sent one. */
+  requestId: string | null;
+}
+
+/** What a policy found about a key, as values (never a sentence): `{ days: 120, limit: 90 }`. */
+export type Facts = Readonly<Record<string, string | number | boolean | null>>;
+
+/** The kinds of drift between the manifest and live state */
+export type DriftKind =
+  | "missing"
+  | "unexpected"
+  | "changed"
+  | "ambiguous"
+  | "project_missing"
+  | "project_changed";
+
+/** A field whose live value differs from the declared one */
+export interface Change {
+  path: string;
+  expected: string | null;
+  actual: string | null;
+}
+
+/** A live key's owner as the report carries it (renderers phrase it). */
+export interface OwnerRef {
+  type: OwnerType;
+  id: string;
+  name: string;
+  /** Users only; null for service accounts. */
+  email: string | null;
+  /** Null only for an admin key whose owner the API sends without a role. */
+  role: string | null;
+}
+
+/** A live key that fits an ambiguous entry. */
+export interface Candidate {
+  id: string;
+  name: string;
+  owner: OwnerRef;
+}
+
+/** A difference between the manifest and live state, with its severity and location */
+export interface Drift extends Enriched {
+  kind: DriftKind;
+  severity: Severity;
+  projectId: string;
+  keyId: string | null;
+  keyName: string | null;
+  changes: Change[];
+  location: SourceLocation | null;
+  /** For `ambiguous`: the live keys that fit the entry. */
+  candidates?: Candidate[];
+  /** For `unexpected`: who owns the live key and its redacted value. */
+  live?: { owner: OwnerRef; redactedValue: string };
+  /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
+  baselined?: boolean;
+  /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
+  keyType?: "admin";
+}
+
+/** The waiver a finding matched, and whether it is active, expired or malformed */
+export interface WaiverRef {
+  reason: string;
+  expires: string;
+  location: SourceLocation;
+  /** `active`, `expired` (past its date) or `malformed`. */
+  state: "active" | "expired" | "malformed";
+}
+
+/** What a policy found about a key, and whether a waiver covers it */
+export interface Finding extends Enriched {
+  policy: string;
+  severity: Severity;
+  projectId: string;
+  keyId: string | null;
+  keyName: string | null;
+  /** What the policy found (its rule's message template says it in words). */
+  facts: Facts;
+  waived: boolean;
+  waiver: WaiverRef | null;
+  location: SourceLocation | null;
+  /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
+  baselined?: boolean;
+  /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
+  keyType?: "admin";
+}
+
+/** The owner of an admin API key, as the Admin API describes it (no email is sent). */
+export interface LiveAdminOwner {
+  type: OwnerType;
+  id: string;
+  name: string;
+  /** Null when the API does not send it. */
+  role: string | null;
+}
+
+/** An organisation admin API key (`sk-admin-…`) as read from the Admin API (issue 14). */
+export interface LiveAdminKey {
+  id: string;
+  /** The API allows a key without a name. */
+  name: string | null;
+  redactedValue: string;
+  createdAt: number;
+  /** `undefined` when the server did not send it, `null` when the key was never used. */
+  lastUsedAt: number | null | undefined;
+  /** Null when the key never expires. */
+  expiresAt: number | null;
+  owner: LiveAdminOwner;
+}
+
+/** Who performed an audit-logged action; the ones the event does not carry are null. */
+export interface AuditActor {
+  /** `session`: a person in the dashboard; `api_key`: a request made with a key. */
+  type: "session" | "api_key";
+  user_id: string | null;
+  email: string | null;
+  api_key_id: string | null;
+  service_account_id: string | null;
+}
+
+/** One audit-log event about a key, in the report's words (SPEC 10.5). */
+export interface KeyEvent {
+  event: "api_key.created" | "api_key.updated";
+  /** Unix seconds. */
+  at: number;
+  /** Null when the log does not say who acted. */
+  actor: AuditActor | null;
+  ip_address: string | null;
+  user_agent: string | null;
+}
+
+/** What the audit log says about one key in the window read. */
+export interface KeyAttribution {
+  /** Its `api_key.created` event, or null when that is outside the window. */
+  created: KeyEvent | null;
+  /** Its latest `api_key.updated` event, or null when there is none in the window. */
+  updated: KeyEvent | null;
+}
+
+/** A key's completions usage summed over a window of whole UTC days (SPEC 10.5). */
+export interface KeyUsage {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+/** What a fix does (SPEC 11.3); `edit_manifest` changes the manifest instead of the API. */
+export type FixAction =
+  | "delete_key"
+  | "delete_service_account"
+  | "delete_admin_key"
+  | "set_expiry"
+  | "create_service_account"
+  | "create_key"
+  | "edit_manifest";
+
+/**
+ * The Admin API call that would fix a drift item or finding, as data; keydrift never sends it
+ * (SPEC 10.5, 11.3). `method: "EDIT"` is a change to the manifest instead: `path` is `file:line` of
+ * the entry (or project) to edit and `body` says what to change (README, "Remediation").
+ */
+export interface Remediation {
+  action: FixAction;
+  method: "DELETE" | "POST" | "EDIT";
+  /** An Admin API path (`/organization/...`), or `file:line` for an edit. */
+  path: string;
+  body: RemediationBody | null;
+  /** The objects the fix acts on (null where it names none: an admin key has no project). */
+  ids: { project_id: string | null; key_id: string | null; service_account_id: string | null };
+  /** Whether the published OpenAPI spec has this endpoint; null for a manifest edit. */
+  in_published_spec: boolean | null;
+  /** For a fix that sets or enforces an expiry: counted from now or from the key's creation. */
+  expiry?: { from: "now" | "created"; days: number };
+}
+
+/** What a fix sends (POST) or writes into the manifest (EDIT); README, "Remediation". */
+export type RemediationBody =
+  | { expires_in_seconds: number }
+  | { name: string }
+  | { add_entry: { name: string | null } }
+  | { remove: "entry" | "project" }
+  | { set: Record<string, string | null> }
+  | { pin_one_of: string[] }
+  | { add_waiver: { policy: string; project: string; key: string | null } };
+
+/** Enrichment a drift item or finding carries after `check --attribute` / `--usage` (SPEC 10.5). */
+export interface Enriched {
+  /** Omitted when not asked for or not applicable; null with `attributionError` when unknown. */
+  attribution?: KeyEvent | null;
+  /** The key's latest `api_key.updated` event in the window (with `attribution`), or null. */
+  lastUpdate?: KeyEvent | null;
+  attributionError?: string;
+  usage?: (KeyUsage & { days: number }) | null;
+  usageError?: string;
+  /** A finding about use (`last_used_at`) that the usage API contradicts: it counts requests. */
+  usageContradicts?: boolean;
+  remediation?: Remediation;
+}
+
+/** A project as the Admin API describes it, in the fields keydrift uses. */
+export interface WireProject {
+  id: string;
+  name: string | null;
+  status: string | null;
+}

@@ -1,0 +1,92 @@
+/**
+ * Identities and fingerprints of drift items and findings (SPEC 11.1), the same across runs (never
+ * a line number, which moves): what baselines record and what SARIF and GitLab Code Quality carry.
+ * A fingerprint is SHA-256 over a canonical encoding of the identity: a JSON array of the fields,
+ * so no field's text can pose as a separator (`"a|b", ""` and `"a", "b|"` encode apart), and a
+ * name chosen to match another item's fingerprint is a SHA-256 second preimage.
+ */
+import type { Drift, Finding, OwnerType } from "../core/types.ts";
+import { sha256Hex } from "../core/sha256.ts";
+
+/**
+ * What an item is about, as a baseline entry records it: two items are the same item exactly when
+ * these fields are equal. When manifests name organisations (SPEC 11.4), the organisation joins
+ * the identity, encoded only when set so that the fingerprints of one organisation stay as they are.
+ */
+export interface Identity {
+  /** `drift/<kind>` or `policy/<id>` (the SARIF rule id). */
+  rule: string;
+  /** The project, or null for an organisation admin key. */
+  project_id: string | null;
+  key_id: string | null;
+  key_name: string | null;
+  /** The live key's owner where the item carries one (unexpected keys), else null. */
+  owner: { type: OwnerType; id: string } | null;
+  /** 1 for the first item of this identity in a report, 2 for the next (same-named keys without ids). */
+  occurrence: number;
+}
+
+/** The first element of every item's encoding: read errors and other things hashed differ there. */
+const ITEM = "keydrift item";
+
+/** SHA-256 as hex over the JSON encoding of `parts`: injective, so fields cannot run together. */
+export function digest(parts: readonly (string | number | null)[]): string {
+  return sha256Hex(JSON.stringify(parts));
+}
+
+/**
+ * The identity's canonical encoding: equal exactly when the identities are equal. JSON escapes lone
+ * surrogates (`"\ud800"`), so two names that `TextEncoder` would both write as U+FFFD stay apart.
+ */
+export function canonical(id: Identity): string {
+  return JSON.stringify(parts(id));
+}
+
+function parts(id: Identity): (string | number | null)[] {
+  const owner = id.owner ? [id.owner.type, id.owner.id] : [null, null];
+  return [ITEM, id.rule, id.project_id, id.key_id, id.key_name, ...owner, id.occurrence];
+}
+
+/** The fingerprint of an identity: 64 lowercase hex digits. */
+export function fingerprintOf(id: Identity): string {
+  return digest(parts(id));
+}
+
+/** The identity of `x` without its occurrence number (0: not yet counted). */
+function identityOf(x: Drift | Finding): Identity {
+  const owner = "kind" in x && x.live ? { type: x.live.owner.type, id: x.live.owner.id } : null;
+  return {
+    rule: "kind" in x ? `drift/${x.kind}` : `policy/${x.policy}`,
+    project_id: x.keyType === "admin" ? null : x.projectId,
+    key_id: x.keyId,
+    key_name: x.keyName,
+    owner,
+    occurrence: 0,
+  };
+}
+
+/**
+ * Identities of a report's items, in report order, each with its fingerprint: a later item with
+ * the same identity as an earlier one (two same-named entries without ids) is its 2nd, 3rd, ...
+ * occurrence. Each item's fields are encoded once (the renderers call this for every item).
+ */
+export function identifier(): (x: Drift | Finding) => { id: Identity; fingerprint: string } {
+  const seen = new Map<string, number>();
+  return (x) => {
+    const id = identityOf(x);
+    // The encoding without its last element, the occurrence: `[..., 0]` less `0]`.
+    const head = canonical(id).slice(0, -2);
+    const n = (seen.get(head) ?? 0) + 1;
+    seen.set(head, n);
+    return { id: { ...id, occurrence: n }, fingerprint: sha256Hex(`${head}${n}]`) };
+  };
+}
+
+/**
+ * Fingerprints unique within one report, in report order (see {@link identifier}). SARIF, Code
+ * Quality and the baseline share it.
+ */
+export function fingerprinter(): (x: Drift | Finding) => string {
+  const next = identifier();
+  return (x) => next(x).fingerprint;
+}

@@ -1,0 +1,177 @@
+/**
+ * Writes a manifest (YAML, commented, sorted, ids pinned) that describes a live state. Pure. Every
+ * string is a YAML double-quoted scalar that `validate` accepts and reads back exactly; a live
+ * value no manifest can declare (an empty key name) is refused with the key named.
+ */
+import type { LiveAdminKey, LiveKey, WireProject } from "../core/types.ts";
+import { idProblem } from "../core/ids.ts";
+import { VERSION } from "../core/version.ts";
+import { textSafe } from "../core/inert_text.ts";
+
+/** A live project and its keys, as `import` writes them to a manifest */
+export interface ImportedProject {
+  project: WireProject;
+  keys: LiveKey[];
+}
+
+/**
+ * Characters written as YAML escapes in a double-quoted scalar: the quote and the backslash, C0
+ * and C1 controls (NEL included), DEL, line and paragraph separators, bidirectional controls, the
+ * BOM, U+FFFE and U+FFFF, lone surrogates, and the characters that render as nothing (so that a
+ * reviewer sees them). The manifest reader refuses most of them raw, and reads every escape back
+ * to the same string.
+ */
+const ESCAPED =
+  // deno-lint-ignore no-control-regex
+  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|\p{Cs}|\p{Default_Ignorable_Code_Point}/gu;
+
+const SHORT: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\t": "\\t",
+  "\r": "\\r",
+};
+
+function escape(c: string): string {
+  const cp = c.codePointAt(0)!;
+  const hex = (width: number) => cp.toString(16).toUpperCase().padStart(width, "0");
+  return SHORT[c] ?? (cp <= 0xff ? `\\x${hex(2)}` : cp <= 0xffff ? `\\u${hex(4)}` : `\\U${hex(8)}`);
+}
+
+/**
+ * A YAML double-quoted scalar that reads back as exactly `s`, whatever it holds (`no`, `0755`,
+ * `: #`, a bidi override, DEL, NEL, a lone surrogate): every character the manifest reader could
+ * refuse or a reviewer could not see is an escape (`\u202E`, `\x7F`, `\x85`).
+ */
+export function yamlString(s: string): string {
+  return `"${s.replace(ESCAPED, escape)}"`;
+}
+
+const q = yamlString;
+
+/** A value in a YAML comment, as `text` shows it (and U+FFFE, U+FFFF, which YAML forbids, escaped). */
+const comment = (s: string) =>
+  textSafe(s).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
+/** A live value a manifest cannot declare: `import` refuses it, naming the key. */
+export class ImportRefused extends Error {
+  override name = "ImportRefused";
+}
+
+/**
+ * Refuses a value no manifest entry can hold: an empty name or owner name, or an id that cannot
+ * stand in a path (`idProblem`: empty, `/`, a control character, a dot segment, a lone
+ * surrogate). The reader already fails on such ids; this keeps the writer honest on its own.
+ */
+function refuseUnwritable(
+  what: string,
+  fields: [string, string | null | undefined][],
+  fix: string,
+) {
+  for (const [field, value] of fields) {
+    if (value === null || value === undefined) continue;
+    const why = value === ""
+      ? "is empty, and a manifest entry needs one"
+      : field.endsWith("id") && idProblem(value) !== null
+      ? `cannot stand in a manifest: ${idProblem(value)}`
+      : null;
+    if (why !== null) throw new ImportRefused(`cannot import ${what}: its ${field} ${why}; ${fix}`);
+  }
+}
+
+/**
+ * The manifest text. `adminKeys` (issue 14): the organisation's admin keys, written as an
+ * `admin_keys:` section; null leaves the section out (admin keys are then not checked).
+ */
+export function manifestFor(
+  projects: readonly ImportedProject[],
+  generatedAt: string,
+  adminKeys: readonly LiveAdminKey[] | null = null,
+): string {
+  const out = [
+    "# yaml-language-server: $schema=./keydrift.schema.json",
+    `# Written by keydrift ${VERSION} import on ${generatedAt}: the live state at that moment.`,
+    "# Review it: every live key is declared here, so unwanted keys now look wanted.",
+    "version: 1",
+    "",
+    "defaults:",
+    "  unmanaged: error # a live key that no entry declares is drift",
+    "",
+    "# Built-in credential-hygiene policies run at their defaults; see `keydrift policies`.",
+    "policies: {}",
+    "",
+    "projects:",
+  ];
+  const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
+  if (!sorted.length) out[out.length - 1] = "projects: []";
+  for (const p of sorted) out.push(...projectSection(p));
+  if (adminKeys) out.push("", ...adminSection(adminKeys));
+  out.push("", "waivers: []", "");
+  return out.join("\n");
+}
+
+/** One project's entry: its id and name, and every key, sorted by name then id, ids pinned. */
+function projectSection({ project, keys }: ImportedProject): string[] {
+  const skip = "leave the project out with --project";
+  refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip);
+  for (const k of keys) {
+    refuseUnwritable(`key ${q(k.id)} of project ${q(project.id)}`, [
+      ["name", k.name],
+      ["id", k.id],
+      ["owner's name", k.owner.name],
+    ], `name it in the dashboard, or ${skip}`);
+  }
+  const out = [`  - id: ${q(project.id)}`];
+  if (project.name !== null) out.push(`    name: ${q(project.name)}`);
+  if (!keys.length) return [...out, "    keys: [] # the project has no keys"];
+  out.push("    keys:");
+  // Every key has a name by now (refused above otherwise).
+  const ordered = keys.filter((k): k is LiveKey & { name: string } => k.name !== null)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+  for (const k of ordered) {
+    out.push(
+      `      - name: ${q(k.name)}`,
+      `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
+      "        owner:",
+    );
+    out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
+    if (k.owner.type === "user" && k.owner.email) out.push(`          email: ${q(k.owner.email)}`);
+    if (k.ownerProjectAccess === "inactive") {
+      out[out.length - 1] += " # owner no longer has project access";
+    }
+  }
+  return out;
+}
+
+/** The `admin_keys:` section: every admin key, sorted by name then id, ids pinned. */
+function adminSection(keys: readonly LiveAdminKey[]): string[] {
+  const out = [
+    "# Organisation admin API keys (sk-admin-…): every one that exists, so an unexpected one is drift.",
+    "admin_keys_unmanaged: error",
+  ];
+  if (!keys.length) return [...out, "admin_keys: [] # the organisation has no admin keys"];
+  out.push("admin_keys:");
+  for (const k of keys) {
+    refuseUnwritable(`admin key ${q(k.id)}`, [
+      ["name", k.name],
+      ["id", k.id],
+      ["owner's name", k.owner.name],
+    ], "name it in the dashboard, or leave admin keys out with --no-admin-keys");
+  }
+  const ordered = [...keys].sort((a, b) => {
+    const an = a.name ?? "", bn = b.name ?? "";
+    return an < bn ? -1 : an > bn ? 1 : a.id < b.id ? -1 : 1;
+  });
+  for (const k of ordered) {
+    // An admin key may have no name; the entry then needs one: its id (pinned, so it matches).
+    out.push(
+      `  - name: ${q(k.name ?? k.id)}${k.name === null ? " # the key has no name" : ""}`,
+      `    id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
+      "    owner:",
+      `      type: ${k.owner.type}`,
+      `      name: ${q(k.owner.name)}`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+/**
+ * The report format's version: additive changes bump the minor version (README lists each).
+ * 1.1 added `owner`, `redacted_value` (unexpected drift) and `owner_ref` (candidates). 1.2 added
+ * `remediation` on every item, `attribution` / `attribution_error` / `last_update` and `usage` /
+ * `usage_error` / `usage_note` on enriched items, and the top-level `enrichment`. 1.3 added
+ * `baselined` and `key_type` on drift items and findings (`project_id` null for admin keys),
+ * `summary.baselined`, `baseline_file`, `baseline_resolved` and `admin_keys_checked`. 1.4 added
+ * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
+ * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
+ * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings.
+ */
+export const FORMAT_VERSION = "1.5";

@@ -1,0 +1,280 @@
+/**
+ * The report: computed once from the diff, the findings and the errors; every renderer reads
+ * it and nothing else. Exit codes are data: one table, one pure function.
+ */
+import type { BaselineOutcome } from "../enrich/baseline_file.ts";
+import type { EnrichmentStatus } from "../enrich/enrich.ts";
+import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
+import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
+import {
+  type DeclaredKey,
+  type Drift,
+  type Finding,
+  type Manifest,
+  ORG,
+  type PolicySeverity,
+  type RunError,
+  type Severity,
+  type SourceLocation,
+} from "../core/types.ts";
+import { VERSION } from "../core/version.ts";
+
+/** The outcome of a run: in sync, drift, or an error */
+export type Status = "in_sync" | "drift" | "error";
+/** The lowest severity that makes a run fail (`--fail-on`) */
+export type FailOn = Severity;
+
+/** Terraform `-detailed-exitcode` order. */
+export const EXIT_CODES = { in_sync: 0, error: 1, drift: 2 } as const satisfies Record<
+  Status,
+  number
+>;
+
+/** The counts of a report: projects, keys, drift by kind, findings, waivers and coverage */
+export interface Summary {
+  projects: number;
+  declared_keys: number;
+  live_keys: number;
+  in_sync_keys: number;
+  missing: number;
+  unexpected: number;
+  changed: number;
+  ambiguous: number;
+  project_drift: number;
+  /** Live keys that fit an ambiguous entry (not reported as unexpected). */
+  ambiguous_candidates: number;
+  /** Unexpected keys in projects with `unmanaged: ignore`. */
+  ignored: number;
+  /** Declared keys of projects that do not exist. */
+  in_missing_projects: number;
+  policy_errors: number;
+  policy_warnings: number;
+  waived: number;
+  /** Drift items and findings acknowledged by `--baseline` (not counted above; issue 14). */
+  baselined: number;
+  /** Live keys matched to an entry. */
+  managed_keys: number;
+  /** managed_keys / live_keys as a whole percentage (rounded down; 100 with no live keys). */
+  coverage: number;
+}
+
+/** A policy as the report describes it (SARIF rules, help text): no code, only words and levels. */
+export interface RuleInfo {
+  id: string;
+  summary: string;
+  /** What a finding says, as a template over its facts (`render/` fills it). */
+  message: string;
+  /** What fixes a finding (absent: a waiver, or fixing the key by hand). */
+  remedy?: Remedy;
+  rationale: string;
+  source: string;
+  defaultSeverity: PolicySeverity;
+  /** The severity this run used (the manifest may override the default). */
+  severity: PolicySeverity;
+}
+
+/** A declared project and its entries, as checked in this run (JUnit shows one test per entry). */
+export interface DeclaredSummary {
+  projectId: string;
+  location: SourceLocation;
+  keys: { name: string; id: string | null; location: SourceLocation }[];
+}
+
+/** Everything a renderer needs, and nothing that is not data. */
+export interface Report {
+  tool: { name: "keydrift"; version: string };
+  status: Status;
+  exitCode: 0 | 1 | 2;
+  failOn: FailOn;
+  manifestFiles: string[];
+  summary: Summary;
+  drift: Drift[];
+  findings: Finding[];
+  errors: RunError[];
+  /** Warnings about the manifest (unmatched or malformed waivers). */
+  notes: Note[];
+  /** The policies this run knew of, for rule descriptions. */
+  rules: RuleInfo[];
+  /** The projects in scope and their declared entries. */
+  declared: DeclaredSummary[];
+  /** Set by `check --baseline`: the file and the entries that no longer occur (issue 14). */
+  baseline?: BaselineOutcome | null;
+  /** Whether this run read the organisation's admin keys (issue 14). */
+  adminKeysChecked?: boolean;
+  /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
+  enrichment?: EnrichmentStatus;
+}
+
+/** Whether a severity reaches `--fail-on`. */
+export function fails(severity: Severity, failOn: FailOn): boolean {
+  return failOn === "warning" || severity === "error";
+}
+
+/**
+ * Whether a drift item or a finding fails the run: not waived, not baselined (known and
+ * acknowledged, issue 14), and at or above `--fail-on`.
+ */
+export function isFailing(
+  x: { severity: Severity; waived?: boolean; baselined?: boolean },
+  failOn: FailOn,
+): boolean {
+  return !x.waived && !x.baselined && fails(x.severity, failOn);
+}
+
+/** The exit code for a report's contents: errors first, then anything at or above fail-on. */
+export function exitCodeFor(
+  input: Pick<Assessment, "errors" | "drift" | "findings"> & RunSettings,
+): 0 | 1 | 2 {
+  if (input.errors.length) return EXIT_CODES.error;
+  const failing = input.drift.some((d) => isFailing(d, input.failOn)) ||
+    input.findings.some((f) => isFailing(f, input.failOn));
+  return failing ? EXIT_CODES.drift : EXIT_CODES.in_sync;
+}
+
+/** The status an exit code stands for. */
+export function statusFor(code: 0 | 1 | 2): Status {
+  return code === 0 ? "in_sync" : code === 1 ? "error" : "drift";
+}
+
+/**
+ * The summary's drift and policy counts: items not baselined (baselined ones are counted apart),
+ * findings neither waived nor baselined.
+ */
+export function openCounts(
+  drift: readonly Drift[],
+  findings: readonly Finding[],
+): Pick<
+  Summary,
+  | "missing"
+  | "unexpected"
+  | "changed"
+  | "ambiguous"
+  | "project_drift"
+  | "policy_errors"
+  | "policy_warnings"
+  | "baselined"
+> {
+  const open = drift.filter((d) => !d.baselined);
+  const count = (...kinds: Drift["kind"][]) => open.filter((d) => kinds.includes(d.kind)).length;
+  const openFindings = findings.filter((f) => !f.waived && !f.baselined);
+  return {
+    missing: count("missing"),
+    unexpected: count("unexpected"),
+    changed: count("changed"),
+    ambiguous: count("ambiguous"),
+    project_drift: count("project_missing", "project_changed"),
+    policy_errors: openFindings.filter((f) => f.severity === "error").length,
+    policy_warnings: openFindings.filter((f) => f.severity === "warning").length,
+    baselined: drift.length - open.length + findings.filter((f) => f.baselined).length,
+  };
+}
+
+/** What the stages after `assess` may have added to the assessment a report is built from. */
+export type ReportInput = Assessment & {
+  /** Set by `enrich` when `--attribute` or `--usage` was asked for. */
+  enrichment?: EnrichmentStatus;
+  /** Set by `markBaseline` (`check --baseline`). */
+  baseline?: BaselineOutcome;
+};
+
+/** The run's settings that decide the verdict. */
+export interface RunSettings {
+  failOn: FailOn;
+}
+
+/**
+ * Builds the one report every renderer reads, from the assessment as the later stages left it:
+ * the only place that decides the run's summary, status and exit code.
+ */
+export function buildReport(a: ReportInput, settings: RunSettings): Report {
+  const manifest = a.manifest;
+  const exitCode = exitCodeFor({ ...a, failOn: settings.failOn });
+  return {
+    tool: { name: "keydrift", version: VERSION },
+    status: statusFor(exitCode),
+    exitCode,
+    failOn: settings.failOn,
+    manifestFiles: manifest?.files ?? [],
+    summary: summaryOf(a),
+    drift: a.drift,
+    findings: a.findings,
+    errors: a.errors,
+    notes: a.notes,
+    rules: a.policies.map((p) => ({
+      id: p.id,
+      summary: p.summary,
+      message: p.message,
+      ...(p.remedy ? { remedy: p.remedy } : {}),
+      rationale: p.rationale,
+      source: p.source,
+      defaultSeverity: p.defaultSeverity,
+      severity: manifest ? effectiveSeverity(p, manifest) : p.defaultSeverity,
+    })),
+    declared: declaredSummary(manifest, a.adminKeysChecked),
+    ...(a.baseline ? { baseline: a.baseline } : {}),
+    adminKeysChecked: a.adminKeysChecked,
+    ...(a.enrichment ? { enrichment: a.enrichment } : {}),
+  };
+}
+
+/** The run's counts: baselined items apart, a changed key managed whether baselined or not. */
+function summaryOf(a: Assessment): Summary {
+  const manifest = a.manifest;
+  const declared = (manifest?.projects.reduce((n, p) => n + p.keys.length, 0) ?? 0) +
+    (a.adminKeysChecked ? manifest?.adminKeys?.keys.length ?? 0 : 0);
+  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length;
+  const open = openCounts(a.drift, a.findings);
+  // In the JSON report's order.
+  return {
+    projects: manifest?.projects.length ?? 0,
+    declared_keys: declared,
+    live_keys: a.liveKeys,
+    in_sync_keys: a.counts.inSync,
+    missing: open.missing,
+    unexpected: open.unexpected,
+    changed: open.changed,
+    ambiguous: open.ambiguous,
+    project_drift: open.project_drift,
+    ambiguous_candidates: a.counts.candidates,
+    ignored: a.counts.ignored,
+    in_missing_projects: a.counts.inMissingProjects,
+    policy_errors: open.policy_errors,
+    policy_warnings: open.policy_warnings,
+    waived: a.findings.filter((f) => f.waived).length,
+    baselined: open.baselined,
+    managed_keys: managed,
+    coverage: a.liveKeys === 0 ? 100 : Math.floor((managed / a.liveKeys) * 100),
+  };
+}
+
+/** The projects in scope and their entries (and the admin keys, when they were checked). */
+function declaredSummary(manifest: Manifest | null, adminKeysChecked: boolean): DeclaredSummary[] {
+  const entries = (keys: readonly DeclaredKey[]) =>
+    keys.map((k) => ({ name: k.name, id: k.id ?? null, location: k.location }));
+  const out: DeclaredSummary[] = (manifest?.projects ?? []).map((p) => ({
+    projectId: p.id,
+    location: p.location,
+    keys: entries(p.keys),
+  }));
+  if (adminKeysChecked && manifest?.adminKeys) {
+    out.push({
+      projectId: ORG,
+      location: manifest.adminKeys.location,
+      keys: entries(manifest.adminKeys.keys),
+    });
+  }
+  return out;
+}
+
+/** A report for a run that failed before it could compare anything. */
+export function errorReport(
+  message: string,
+  failOn: FailOn,
+  manifest: Manifest | null,
+  policies: readonly Policy[],
+): Report {
+  const errors: RunError[] = [
+    { message, projectId: null, kind: "run", status: null, code: null, requestId: null },
+  ];
+  return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
+}
