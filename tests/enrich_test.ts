@@ -188,6 +188,12 @@ Deno.test("every drift item and finding has a remediation: DELETE for unexpected
       assertEquals(f.remediation.method, "DELETE");
       continue;
     }
+    if (f.project_id === "proj_legacy") {
+      // The project is archived: the API changes nothing there.
+      assertEquals(f.remediation.instead_of, { action: "set_expiry", because: "project_archived" });
+      assertEquals(f.remediation.method, "EDIT");
+      continue;
+    }
     if (f.remediation.instead_of) {
       // Another open item deletes the key (old-ci is unexpected): the delete wins.
       assertEquals(f.remediation.instead_of, { action: "set_expiry", because: "key_deleted" });
