@@ -21,7 +21,7 @@ const SCALE = Number(scale);
 const start = performance.now();
 const base = Date.now();
 const now = () => base + (performance.now() - start) * SCALE;
-const sleep = (ms: number, signal?: AbortSignal) => timerSleep(ms / SCALE, signal);
+const sleep = (ms: number, signal?: AbortSignal) => timerSleep(Math.max(0, ms / SCALE), signal);
 
 const lines = [
   `options: { latency_ms: ${Number(latency) * SCALE}, budget: { requests: ${perMinute} } }`,

@@ -263,7 +263,7 @@ export class EndpointPace {
     const stop = new AbortController();
     this.#timer = { at, stop };
     this.env.changed(this, at);
-    this.env.clock.sleep(at - this.env.clock.now(), stop.signal).then(() => {
+    this.env.clock.sleep(Math.max(0, at - this.env.clock.now()), stop.signal).then(() => {
       if (stop.signal.aborted) return;
       this.#timer = null;
       this.#pump();
