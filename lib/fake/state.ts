@@ -49,6 +49,7 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
       retry_after: { type: "boolean", description: "send retry-after with each 429" },
     }),
     max_url_bytes: { type: "integer", minimum: 0, description: "longest path + query (0: any)" },
+    writes: { type: "boolean", description: "serve the write endpoints the fixes call" },
   }),
   users: list(obj("user", ["id", "name", "email"], {
     id: s("id"),
@@ -172,6 +173,7 @@ export function loadState(
     latency_ms: 0,
     rate_limit_rps: 0,
     max_url_bytes: 32768,
+    writes: false,
     ...root.options,
     budget: { requests: 0, window_s: 60, retry_after: false, ...root.options?.budget },
   };
