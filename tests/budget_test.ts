@@ -240,3 +240,42 @@ Deno.test("budget: baseline plans its read too: a --deadline shorter than the pl
   ok(TOO_SHORT.test(r.stderr), r.stderr);
   ok(!r.files.has("b.yaml"));
 });
+
+Deno.test("budget: pages found past the first raise the plan: an explicit --deadline they pass fails then, not at the deadline", async () => {
+  const clock = virtualClock();
+  // 3 projects of 250 keys: 3 pages each (100 a page), where the plan counts 1 each.
+  const projects = Array.from(
+    { length: 3 },
+    (_, p) =>
+      `  - { id: proj_${p}, service_accounts: [{ id: sa_${p}, name: bot }],
+      generate: { count: 250, name: "key-{n}", owner: sa_${p}, last_used_at: -1d } }`,
+  ).join("\n");
+  const fake = stateFrom(
+    `options: { latency_ms: 300, budget: ${NO_HEADERS} }\nprojects:\n${projects}\n`,
+  );
+  const api = createFakeApi(fake, { now: clock.now, sleep: clock.sleep });
+  let refused = 0;
+  const r = await runCli([...CHECK_API, "--max-rpm", "7", "--deadline", "30", "-v"], {
+    files: { "keydrift.yaml": manifest(3) },
+    env: { OPENAI_ADMIN_KEY: ADMIN_KEY },
+    fetch: async (input, init) => {
+      const res = await api.handler(new Request(input, init));
+      if (res.status === 429) refused++;
+      return res;
+    },
+    clock,
+  });
+  assertEquals(r.code, 1, r.stdout + r.stderr);
+  // The first plan fits the budget at once (the projects listing and 3 first pages).
+  ok(
+    r.stderr.includes("keydrift: this read needs 4 requests or more, within the budget"),
+    r.stderr,
+  );
+  // More pages than the budget's 7 a minute: the rest need the next minute, past 30 s.
+  const failed =
+    /Cannot read the Admin API within the deadline: this read needs (\d+) requests or more, about \d+ s at 7 requests a minute per endpoint \(--max-rpm\), past the deadline of 30 s/
+      .exec(r.stderr);
+  ok(failed && Number(failed[1]) > 7, r.stderr);
+  ok(clock.now() - NOW < 2000, `failed after ${clock.now() - NOW} ms`);
+  assertEquals(refused, 0);
+});

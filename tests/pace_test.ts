@@ -6,6 +6,7 @@ import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict
 import { BudgetWait, EndpointPace, type PaceEnv, type Ticket } from "../lib/api/pace.ts";
 import { endpointOf, ENDPOINTS, paceTime } from "../lib/api/plan.ts";
 import { planRead } from "../lib/api/read_plan.ts";
+import { Pacing } from "../lib/api/pacing.ts";
 import { virtualClock } from "./_helpers.ts";
 
 const MINUTE = 60_000;
@@ -193,4 +194,27 @@ Deno.test("planRead() counts the first page of every listing, and endpointOf() n
   assertEquals(endpointOf("/organization/projects/proj_1"), ENDPOINTS.project);
   assertEquals(endpointOf("/organization/admin_api_keys/k"), ENDPOINTS.adminKey);
   assertEquals(endpointOf("/organization/usage/completions"), ENDPOINTS.usage);
+});
+
+Deno.test("pacing: the estimate counts a request in flight within the budget once, and one past a learned budget again", async () => {
+  const clock = virtualClock(0);
+  const o = { clock, concurrency: 8, deadlineMs: 300_000, deadlineExplicit: false };
+  const known = new Pacing({ ...o, maxRpm: 7 });
+  known.plan(new Map([[ENDPOINTS.keys, 7]]));
+  const k = known.endpoint("/organization/projects/p1/api_keys");
+  await Promise.all([1, 2, 3, 4, 5].map(() => start(k)));
+  // 5 in flight and 2 more: the 7 of the first minute, nothing to wait for.
+  assertEquals([known.estimate()?.requests, known.estimate()?.ms], [7, 0]);
+
+  const learned = new Pacing({ ...o, maxRpm: null });
+  learned.plan(new Map([[ENDPOINTS.keys, 15]]));
+  const e = learned.endpoint("/organization/projects/p1/api_keys");
+  for (const t of await Promise.all([1, 2, 3, 4].map(() => start(e)))) e.settle(t, 200, null);
+  const second = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => start(e)));
+  for (const t of second.slice(0, 3)) e.settle(t, 200, null);
+  e.settle(second[3], 429, null);
+  assertEquals(e.budget, 7);
+  // 7 served; the 4 still in flight were sent past the budget and will go again: 8 more to
+  // start, 7 of them a minute on and the last a minute after.
+  assertEquals([learned.estimate()?.requests, learned.estimate()?.ms], [15, 2 * MINUTE]);
 });

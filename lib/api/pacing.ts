@@ -177,12 +177,14 @@ export class Pacing {
       const e = this.#endpoints.get(name);
       const needed = Math.max(this.#plan.get(name) ?? 0, e ? e.served + e.inFlight + e.waiting : 0);
       requests += needed;
-      const state = {
-        budget: e?.budget ?? fallback,
-        window: e?.window(now) ?? [],
-        inFlight: e?.inFlight ?? 0,
-      };
-      ms = Math.max(ms, paceTime(needed - (e?.served ?? 0), state, now));
+      const budget = e?.budget ?? fallback;
+      const window = e?.window(now) ?? [];
+      // Requests in flight that fit the budget's window hold their places and will be served;
+      // those past it (sent before the budget was learned) will be refused and go again.
+      const held = e ? Math.min(e.inFlight, Math.max(0, budget - window.length)) : 0;
+      const state = { budget, window, inFlight: held };
+      const started = (e?.served ?? 0) + held;
+      ms = Math.max(ms, paceTime(needed - started, state, now));
     }
     const source = known.some((e) => e.source === "learned") ? "learned" : "max-rpm";
     return { requests, ms, budget: least, source };
