@@ -8,6 +8,7 @@
  * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings. 1.6 added
- * `instead_of` on remediations and `id` in the `add_entry` edit.
+ * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added `api_requests` (the
+ * requests sent, refused and retried, per endpoint with its budget).
  */
-export const FORMAT_VERSION = "1.6";
+export const FORMAT_VERSION = "1.7";

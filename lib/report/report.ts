@@ -7,6 +7,7 @@ import type { EnrichmentStatus } from "../enrich/enrich.ts";
 import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
 import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
 import {
+  type ApiUse,
   type DeclaredKey,
   type Drift,
   type Finding,
@@ -103,6 +104,8 @@ export interface Report {
   adminKeysChecked?: boolean;
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
+  /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
+  api?: ApiUse | null;
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -175,6 +178,8 @@ export type ReportInput = Assessment & {
   enrichment?: EnrichmentStatus;
   /** Set by `markBaseline` (`check --baseline`). */
   baseline?: BaselineOutcome;
+  /** Set by the command once its reads are done: what it sent to the Admin API (issue 21). */
+  api?: ApiUse | null;
 };
 
 /** The run's settings that decide the verdict. */
@@ -214,6 +219,7 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     ...(a.baseline ? { baseline: a.baseline } : {}),
     adminKeysChecked: a.adminKeysChecked,
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
+    api: a.api ?? null,
   };
 }
 
