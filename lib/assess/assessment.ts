@@ -16,6 +16,7 @@ import type {
   Drift,
   Finding,
   LiveAdminKey,
+  LiveKey,
   LiveProject,
   Manifest,
   RunError,
@@ -35,6 +36,11 @@ export interface RunFacts {
   now: number;
   /** Each live key's `created_at` (Unix seconds), by key id. */
   createdAt: ReadonlyMap<string, number>;
+  /**
+   * Each live project key's `last_used_at` (Unix seconds, null: never used), by key id; keys whose
+   * answer lacks the field are left out (absent: not known for any key).
+   */
+  lastUsedAt?: ReadonlyMap<string, number | null>;
   /** The owner of each declared entry, by {@link entryKey} (the first entry of a name). */
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
@@ -97,7 +103,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
   const waiversUsed = new Set<Waiver>();
   const adminFindings: Finding[] = [];
   const complete = new Set<string>();
-  const createdAt = new Map<string, number>();
+  const keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
@@ -108,7 +114,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       const evaluated = evaluateProject(setup, { declared, project, matched });
       for (const f of evaluated.findings) a.findings.push(f);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);
-      for (const k of project.keys) createdAt.set(k.id, k.createdAt);
+      keyFacts(project.keys, keys);
       if (project.found) a.liveKeys += project.keys.length;
       complete.add(declared.id);
     },
@@ -126,10 +132,21 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       a.findings.push(...adminFindings);
       a.findings.sort(findingOrder);
       a.errors = errors;
-      a.facts = { now: setup.now, createdAt, ...declaredFacts(manifest, policies) };
+      a.facts = { now: setup.now, ...keys, ...declaredFacts(manifest, policies) };
       return a;
     },
   };
+}
+
+/** Each live key's `created_at` and `last_used_at`, by key id (see {@link RunFacts}). */
+type KeyMaps = { createdAt: Map<string, number>; lastUsedAt: Map<string, number | null> };
+
+/** Each key's `created_at` and (when sent) `last_used_at`, into the run's facts. */
+function keyFacts(keys: readonly LiveKey[], into: KeyMaps): void {
+  for (const k of keys) {
+    into.createdAt.set(k.id, k.createdAt);
+    if (k.lastUsedAt !== undefined) into.lastUsedAt.set(k.id, k.lastUsedAt);
+  }
 }
 
 /** Each entry's owner and each policy's options, resolved once per run. */

@@ -11,6 +11,7 @@ import type { Report as ModelReport, RuleInfo } from "../report/report.ts";
 import type { Note as ModelNote, Remedy } from "../assess/policy.ts";
 import { grouped } from "../core/grouped.ts";
 import { isoDate } from "../core/time.ts";
+import { usageNoteOf } from "./_usage.ts";
 
 /** A fix with its one short sentence for people. */
 export type Remediation = model.Remediation & { summary: string };
@@ -70,13 +71,6 @@ export function noteWords(n: ModelNote): string {
   return `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`;
 }
 
-/** The note on a finding about use when the usage API counts requests in the window. */
-export function usageNoteWords(u: model.KeyUsage & { days: number }): string {
-  return `the usage API counts ${grouped(u.requests)} request${
-    u.requests === 1 ? "" : "s"
-  } in the last ${u.days} day${u.days === 1 ? "" : "s"}, which contradicts last_used_at`;
-}
-
 const DRIFT_FIX: Record<model.DriftKind, string> = {
   unexpected: "Delete the key, or declare it in the manifest if it is meant to exist.",
   missing: "No API call creates a user's key: create it in the dashboard, or remove the entry.",
@@ -126,6 +120,12 @@ export function findingFixWords(
   return `${remedy?.summary ?? "Fix the key"}; or accept the finding with a waiver.`;
 }
 
+/** The note where usage contradicts `last_used_at` or the sources disagree, when there is one. */
+function usageNote(x: model.Enriched): { usageNote?: string } {
+  const note = usageNoteOf(x);
+  return note === undefined ? {} : { usageNote: note };
+}
+
 /** An item with its fix's summary, and the note where usage contradicts `last_used_at`. */
 export function said<T extends model.Drift | model.Finding>(
   x: T,
@@ -135,7 +135,7 @@ export function said<T extends model.Drift | model.Finding>(
   return {
     ...rest,
     ...(remediation ? { remediation: { ...remediation, summary: fix(remediation) } } : {}),
-    ...(x.usageContradicts && x.usage ? { usageNote: usageNoteWords(x.usage) } : {}),
+    ...usageNote(x),
   };
 }
 
