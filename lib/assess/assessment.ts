@@ -16,7 +16,6 @@ import type {
   Drift,
   Finding,
   LiveAdminKey,
-  LiveKey,
   LiveProject,
   Manifest,
   RunError,
@@ -45,6 +44,20 @@ export interface RunFacts {
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
   options: ReadonlyMap<string, OptionValues<PolicyOptionSpecs>>;
+  /**
+   * Each service account's live keys in its project (all of them, whatever the run made of each),
+   * by {@link entryKey} of the project and the account id: what deleting the account deletes.
+   */
+  accounts: ReadonlyMap<string, ServiceAccountKeys>;
+  /** The ids of the projects read as archived (the API changes nothing in them). */
+  archived: ReadonlySet<string>;
+}
+
+/** A service account of a project, as the live keys show it: its name and its keys' ids. */
+export interface ServiceAccountKeys {
+  id: string;
+  name: string;
+  keys: readonly string[];
 }
 
 /** The manifest assessed against the live state: every stage after `assess` reads and extends it. */
@@ -89,7 +102,14 @@ export function emptyAssessment(
     errors,
     liveKeys: 0,
     adminKeysChecked: false,
-    facts: { now: 0, createdAt: new Map(), owners: new Map(), options: new Map() },
+    facts: {
+      now: 0,
+      createdAt: new Map(),
+      owners: new Map(),
+      options: new Map(),
+      accounts: new Map(),
+      archived: new Set(),
+    },
   };
 }
 
@@ -104,6 +124,8 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
   const adminFindings: Finding[] = [];
   const complete = new Set<string>();
   const keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
+  const accounts = new Map<string, { id: string; name: string; keys: string[] }>();
+  const archived = new Set<string>();
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
@@ -114,8 +136,9 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       const evaluated = evaluateProject(setup, { declared, project, matched });
       for (const f of evaluated.findings) a.findings.push(f);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);
-      keyFacts(project.keys, keys);
+      keyFacts(project, keys, accounts);
       if (project.found) a.liveKeys += project.keys.length;
+      if (project.status === "archived") archived.add(project.id);
       complete.add(declared.id);
     },
     /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
@@ -132,7 +155,13 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       a.findings.push(...adminFindings);
       a.findings.sort(findingOrder);
       a.errors = errors;
-      a.facts = { now: setup.now, ...keys, ...declaredFacts(manifest, policies) };
+      a.facts = {
+        now: setup.now,
+        ...keys,
+        accounts,
+        archived,
+        ...declaredFacts(manifest, policies),
+      };
       return a;
     },
   };
@@ -141,11 +170,23 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
 /** Each live key's `created_at` and `last_used_at`, by key id (see {@link RunFacts}). */
 type KeyMaps = { createdAt: Map<string, number>; lastUsedAt: Map<string, number | null> };
 
-/** Each key's `created_at` and (when sent) `last_used_at`, into the run's facts. */
-function keyFacts(keys: readonly LiveKey[], into: KeyMaps): void {
-  for (const k of keys) {
+/**
+ * Each key's `created_at` and (when sent) `last_used_at`, and each service account's keys, into
+ * the run's facts.
+ */
+function keyFacts(
+  project: LiveProject,
+  into: KeyMaps,
+  accounts: Map<string, { id: string; name: string; keys: string[] }>,
+): void {
+  for (const k of project.keys) {
     into.createdAt.set(k.id, k.createdAt);
     if (k.lastUsedAt !== undefined) into.lastUsedAt.set(k.id, k.lastUsedAt);
+    if (k.owner.type !== "service_account") continue;
+    const at = entryKey(project.id, k.owner.id);
+    const sa = accounts.get(at) ??
+      accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
+    sa.keys.push(k.id);
   }
 }
 

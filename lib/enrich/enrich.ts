@@ -11,7 +11,7 @@
 import type { KeyEvents } from "../api/audit.ts";
 import { isoDate } from "../core/time.ts";
 import type { Assessment } from "../assess/assessment.ts";
-import { remediateDrift, remediateFinding } from "./remediation.ts";
+import { planFixes } from "./fix_plan.ts";
 import { type UsageData, usageOf, type UsageStatus, usageStatus } from "./usage.ts";
 import type { Drift, Enriched, Finding } from "../core/types.ts";
 
@@ -110,7 +110,8 @@ function status(
 
 /**
  * The assessment with enrichment merged in: attribution and usage on the items that need them, a
- * mark where usage contradicts `last_used_at`, and a remediation on every item. Drift and the
+ * mark where usage contradicts `last_used_at`, and a remediation on every item (the run's fixes
+ * decided as a whole, `fix_plan.ts`). Drift and the
  * findings' verdicts are those of `a`, unchanged.
  */
 export function enrich<A extends Assessment>(
@@ -127,14 +128,14 @@ export function enrich<A extends Assessment>(
     ...(req.attribute && needsAttribution(x) ? attributionOf(x, data.attribution) : {}),
     ...(req.usageDays !== null && needsUsage(x) ? usageOf(x, data.usage, usageFacts) : {}),
   });
-  // The fix is chosen with the enrichment in hand (the usage verdict among it).
-  const drift = a.drift.map((d) => {
-    const e = { ...d, ...known(d) };
-    return { ...e, remediation: remediateDrift(e, a.facts) };
-  });
-  const findings = a.findings.map((f) => {
-    const e = { ...f, ...known(f) };
-    return { ...e, remediation: remediateFinding(e, policies.get(f.policy), a.facts) };
-  });
-  return { ...a, drift, findings, ...status(data, req, drift) };
+  const drift = a.drift.map((d) => ({ ...d, ...known(d) }));
+  const findings = a.findings.map((f) => ({ ...f, ...known(f) }));
+  // The fixes read what enrichment found (a key whose use is in doubt is not deleted).
+  const fixes = planFixes({ ...a, drift, findings });
+  return {
+    ...a,
+    drift: drift.map((d, i) => ({ ...d, remediation: fixes.drift[i] })),
+    findings: findings.map((f, i) => ({ ...f, remediation: fixes.findings[i] })),
+    ...status(data, req, drift),
+  };
 }

@@ -8,7 +8,8 @@
  * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings. 1.6 added
+ * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added
  * `by_family`, `cost_usd`, `complete` and `unknown_families` in `usage`, `usage_verdict` and
  * `cost_error` on enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`.
  */
-export const FORMAT_VERSION = "1.6";
+export const FORMAT_VERSION = "1.7";
