@@ -185,7 +185,7 @@ Deno.test("a key whose usage verdict is unknown or inconsistent is never deleted
   assertEquals(contradicted.drift[0].instead_of?.because, "use_inconsistent");
   ok(
     driftFixWords(unexpected("key_u"), contradicted.drift[0]).includes(
-      "the usage API and last_used_at disagree",
+      "the usage API's counts disagree with its last_used_at or its spend",
     ),
   );
 });

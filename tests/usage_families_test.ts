@@ -52,6 +52,12 @@ async function check(st: string, flags: string[] = ["--usage", "7"], format = "j
 
 type Item = Record<string, unknown> & { key_id: string; usage?: Record<string, unknown> | null };
 
+/** An item's fix: its action, and why it stands in for the item's own remedy. */
+const fix = (i: Item) => {
+  const r = i.remediation as { action: string; instead_of?: { because: string } };
+  return [r.action, r.instead_of?.because];
+};
+
 async function report(st: string, flags?: string[]) {
   const r = await check(st, flags);
   const rep = JSON.parse(r.stdout) as { drift: Item[]; findings: Item[] } & Record<string, unknown>;
@@ -104,6 +110,9 @@ Deno.test("a usage family that fails makes the figure unknown (complete false, a
   ok(/^embeddings: .*answered 500/.test(x.usage_error as string), x.usage_error as string);
   // declared reads zero in the families read: unknown, not unused.
   assertEquals([declared.usage?.requests, declared.usage_verdict], [0, "unknown"]);
+  // The fixes read the verdict: the key in use keeps its delete; the unknown one is not deleted.
+  assertEquals(fix(x), ["delete_key", undefined]);
+  assertEquals(fix(declared), ["edit_manifest", "use_unknown"]);
   assertEquals(
     (rep.enrichment as { usage: { incomplete: unknown[] } }).usage.incomplete.length,
     1,
@@ -149,6 +158,7 @@ Deno.test("every usage read refused: usage null with why, unknown; the status li
 Deno.test("a key whose last_used_at falls in the window but whose usage reads zero is inconsistent, not unused", async () => {
   const { x } = await report(state());
   assertEquals([x.usage?.requests, x.usage?.complete, x.usage_verdict], [0, true, "inconsistent"]);
+  assertEquals(fix(x), ["edit_manifest", "use_inconsistent"]);
   ok(
     (x.usage_note as string).startsWith(
       "usage inconsistent: no usage family counts a request in the last 7 days, but its last_used_at is 2026-11-19",
@@ -168,6 +178,7 @@ Deno.test("a key with no request in any family, read whole, and no last_used_at 
     true,
     "unused",
   ]);
+  assertEquals(fix(declared), ["delete_key", undefined]);
   const text = (await check(state(), ["--usage", "7"], "text")).stdout;
   ok(text.includes("not used in the last 7 days in any usage family; spent $0.00"), text);
 });
