@@ -14,6 +14,7 @@ import type { LiveKey, LiveOwner, OwnerType, WireProject } from "../core/types.t
 
 export type { WireProject } from "../core/types.ts";
 import {
+  type Field,
   KEY_OWNER,
   OWNER_SERVICE_ACCOUNT,
   OWNER_USER,
@@ -58,16 +59,7 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
       if (f.nullable) continue;
       bad(what, `"${name}" is null`);
     }
-    const ok = f.type === "integer"
-      ? (f.anySize ? Number.isInteger(v) : Number.isSafeInteger(v))
-      : f.type === "array"
-      ? Array.isArray(v)
-      : f.type === "object"
-      ? isObj(v)
-      : f.type === "boolean"
-      ? typeof v === "boolean"
-      : typeof v === "string";
-    if (!ok) bad(what, `"${name}" is ${typeName(v)}, not ${article(f.type)}`);
+    if (!hasType(f, v)) bad(what, `"${name}" is ${typeName(v)}, not ${article(f.type)}`);
     if (typeof v === "string" && !v.isWellFormed()) {
       bad(what, `"${name}" is not well-formed Unicode (it holds a lone surrogate)`);
     }
@@ -82,6 +74,24 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
     }
   }
   return raw;
+}
+
+/** Whether `v` (not null or undefined) is of the field's type. */
+function hasType(f: Field, v: unknown): boolean {
+  switch (f.type) {
+    case "integer":
+      return f.anySize ? Number.isInteger(v) : Number.isSafeInteger(v);
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return isObj(v);
+    case "number":
+      return typeof v === "number";
+    case "boolean":
+      return typeof v === "boolean";
+    default:
+      return typeof v === "string";
+  }
 }
 
 function article(type: string): string {

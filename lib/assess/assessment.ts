@@ -35,6 +35,11 @@ export interface RunFacts {
   now: number;
   /** Each live key's `created_at` (Unix seconds), by key id. */
   createdAt: ReadonlyMap<string, number>;
+  /**
+   * Each live project key's `last_used_at` (Unix seconds, null: never used), by key id; keys whose
+   * answer lacks the field are left out (absent: not known for any key).
+   */
+  lastUsedAt?: ReadonlyMap<string, number | null>;
   /** The owner of each declared entry, by {@link entryKey} (the first entry of a name). */
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
@@ -118,7 +123,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
   const waiversUsed = new Set<Waiver>();
   const adminFindings: Finding[] = [];
   const complete = new Set<string>();
-  const createdAt = new Map<string, number>();
+  const keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
   const accounts = new Map<string, { id: string; name: string; keys: string[] }>();
   const archived = new Set<string>();
   return {
@@ -131,14 +136,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       const evaluated = evaluateProject(setup, { declared, project, matched });
       for (const f of evaluated.findings) a.findings.push(f);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);
-      for (const k of project.keys) {
-        createdAt.set(k.id, k.createdAt);
-        if (k.owner.type !== "service_account") continue;
-        const at = entryKey(project.id, k.owner.id);
-        const sa = accounts.get(at) ??
-          accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
-        sa.keys.push(k.id);
-      }
+      keyFacts(project, keys, accounts);
       if (project.found) a.liveKeys += project.keys.length;
       if (project.status === "archived") archived.add(project.id);
       complete.add(declared.id);
@@ -159,7 +157,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       a.errors = errors;
       a.facts = {
         now: setup.now,
-        createdAt,
+        ...keys,
         accounts,
         archived,
         ...declaredFacts(manifest, policies),
@@ -167,6 +165,29 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       return a;
     },
   };
+}
+
+/** Each live key's `created_at` and `last_used_at`, by key id (see {@link RunFacts}). */
+type KeyMaps = { createdAt: Map<string, number>; lastUsedAt: Map<string, number | null> };
+
+/**
+ * Each key's `created_at` and (when sent) `last_used_at`, and each service account's keys, into
+ * the run's facts.
+ */
+function keyFacts(
+  project: LiveProject,
+  into: KeyMaps,
+  accounts: Map<string, { id: string; name: string; keys: string[] }>,
+): void {
+  for (const k of project.keys) {
+    into.createdAt.set(k.id, k.createdAt);
+    if (k.lastUsedAt !== undefined) into.lastUsedAt.set(k.id, k.lastUsedAt);
+    if (k.owner.type !== "service_account") continue;
+    const at = entryKey(project.id, k.owner.id);
+    const sa = accounts.get(at) ??
+      accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
+    sa.keys.push(k.id);
+  }
 }
 
 /** Each entry's owner and each policy's options, resolved once per run. */

@@ -276,12 +276,52 @@ export interface KeyAttribution {
   updated: KeyEvent | null;
 }
 
-/** A key's completions usage summed over a window of whole UTC days (SPEC 10.5). */
+/**
+ * The Usage API's families that attribute use to a key: the paths `/organization/usage/<family>`
+ * whose `group_by` accepts `api_key_id` (SPEC 11.3). `vector_stores` and
+ * `code_interpreter_sessions` group by project only, so they cannot say which key was used.
+ */
+export const USAGE_FAMILIES = [
+  "completions",
+  "embeddings",
+  "moderations",
+  "images",
+  "audio_speeches",
+  "audio_transcriptions",
+  "file_search_calls",
+  "web_search_calls",
+] as const;
+/** One per-key usage family. */
+export type UsageFamily = (typeof USAGE_FAMILIES)[number];
+
+/**
+ * A key's use over a window of whole UTC days, across every usage family, and its spend (SPEC
+ * 10.5, 11.3). When not `complete`, every count is a lower bound.
+ */
 export interface KeyUsage {
+  /** Requests (model requests, and tool calls for the tool families) summed over the families. */
   requests: number;
+  /** Input tokens of the families that count them (completions, embeddings, moderations). */
   input_tokens: number;
+  /** Output tokens (completions). */
   output_tokens: number;
+  /** Requests per family, for the families with use only. */
+  by_family: Partial<Record<UsageFamily, number>>;
+  /** Spend over the window in US dollars, or null when unknown (`costError` says why). */
+  cost_usd: number | null;
+  /** Every family was read over the whole window for this key. */
+  complete: boolean;
+  /** The families whose figure for this key is unknown (empty exactly when `complete`). */
+  unknown_families: UsageFamily[];
 }
+
+/**
+ * What `--usage` concludes of a key's use in the window: `used` (a family counts a request),
+ * `unused` (every family read whole, none counts a request, and nothing else says otherwise),
+ * `unknown` (no request counted, but a family could not be read whole), `inconsistent` (no
+ * request counted, but the key's `last_used_at` falls in the window or it has spend there).
+ */
+export type UsageVerdict = "used" | "unused" | "unknown" | "inconsistent";
 
 /** What a fix does (SPEC 11.3); `edit_manifest` changes the manifest instead of the API. */
 export type FixAction =
@@ -356,7 +396,14 @@ export interface Enriched {
   lastUpdate?: KeyEvent | null;
   attributionError?: string;
   usage?: (KeyUsage & { days: number }) | null;
+  /** Why `usage` is null, or (with `usage.complete` false) which families are unknown and why. */
   usageError?: string;
+  /** Why `usage.cost_usd` is null. */
+  costError?: string;
+  /** With `--usage`, on every item it covers: what the usage says of the key's use. */
+  usageVerdict?: UsageVerdict;
+  /** For an `inconsistent` verdict: what says the key was used in the window. */
+  usageConflict?: { lastUsedAt: number | null; costUsd: number | null };
   /** A finding about use (`last_used_at`) that the usage API contradicts: it counts requests. */
   usageContradicts?: boolean;
   remediation?: Remediation;

@@ -102,6 +102,7 @@ class FakeServer implements FakeApi {
     for (const f of this.state.faults) {
       if (f.on !== "any" && f.on !== route.target) continue;
       if (f.project && f.project !== route.project?.id) continue;
+      if (f.family && f.family !== route.family) continue;
       if (f.page && f.page !== route.page) continue;
       const n = this.#fired.get(f) ?? 0;
       if (f.times !== undefined && n >= f.times) continue;

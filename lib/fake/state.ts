@@ -31,6 +31,7 @@ import {
 } from "./org_state.ts";
 import { buildAuditLog } from "./audit_logs.ts";
 import { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
+import { USAGE_ENDPOINTS } from "./types.ts";
 
 export type * from "./types.ts";
 
@@ -100,6 +101,7 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     on: s("target", { enum: FAULT_TARGETS }),
     kind: s("kind", { enum: FAULT_KINDS }),
     project: s("project id"),
+    family: s("usage family (on: usage)", { enum: [...USAGE_ENDPOINTS] }),
     page: { type: "integer", minimum: 1, description: "page" },
     status: { type: "integer", minimum: 100, description: "status" },
     retry_after: s("retry-after header"),

@@ -94,13 +94,15 @@ export function byProject(
   };
   for (const d of r.drift) group(d.projectId).drift.push(d);
   for (const f of r.findings) group(f.projectId).findings.push(f);
-  // For people, unexpected keys that are in use (--usage) come first in their project: they are
-  // the urgent ones. The machine formats keep the report's order.
-  const urgent = (d: Drift) => d.kind === "unexpected" && (d.usage?.requests ?? 0) > 0;
+  // For people, unexpected keys that are in use or spend (--usage) come first in their project,
+  // largest spend first: they are the urgent ones. The machine formats keep the report's order.
+  const spend = (d: Drift) => d.usage?.cost_usd ?? 0;
+  const urgent = (d: Drift) =>
+    d.kind === "unexpected" && ((d.usage?.requests ?? 0) > 0 || spend(d) > 0);
   for (const g of groups.values()) {
     if (g.drift.some(urgent)) {
       g.drift = [
-        ...g.drift.filter(urgent),
+        ...g.drift.filter(urgent).sort((a, b) => spend(b) - spend(a)),
         ...g.drift.filter((d) => !urgent(d)),
       ];
     }

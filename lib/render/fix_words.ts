@@ -101,7 +101,7 @@ function insteadWords(x: model.Drift | model.Finding, i: model.InsteadOf): strin
     case "use_unknown":
       return `${accept} until its use is known: --usage could not establish it, so the key is not deleted.`;
     case "use_inconsistent":
-      return `${accept} until its use is known: the usage API and last_used_at disagree about it, so the key is not deleted.`;
+      return `${accept} until its use is known: the usage API's counts disagree with its last_used_at or its spend, so the key is not deleted.`;
     case "service_account_holds": {
       const a = i.account ?? { id: "?", keys: [], entries: [] };
       const holds = [

@@ -12,6 +12,7 @@ import { byProject } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
 import { mismatchText } from "./_baseline.ts";
+import { spendLines } from "./_usage.ts";
 
 /** GitHub drops a step summary over 1 MiB. */
 export const STEP_SUMMARY_BUDGET = 1024 * 1024;
@@ -100,7 +101,15 @@ function summaryTable(r: Report): string[] {
     `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
     "",
     ...baselineLine(r),
+    ...spendBlock(r),
   ];
+}
+
+/** With `--usage`: the undeclared keys' spend, and the largest spenders (at most five). */
+function spendBlock(r: Report): string[] {
+  const spend = spendLines(r, 5);
+  if (!spend) return [];
+  return [`**${mdText(spend.head)}**`, "", ...spend.items.map((i) => `- ${mdText(i)}`), ""];
 }
 
 /** With `--baseline`: the known items, counted apart from the table above (issue 14). */

@@ -12,6 +12,7 @@ import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
+import { spendLines } from "./_usage.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -230,7 +231,21 @@ export function summaryLine(r: Report): string {
     `Policy: ${plural(s.policy_errors, "error")}, ${plural(s.policy_warnings, "warning")}` +
     (s.waived ? `, ${s.waived} waived` : "");
   const known = s.baselined ? ` · Baselined: ${s.baselined} known (not failing)` : "";
-  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
+  const spend = spendLines(r);
+  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})${
+    spend ? ` · ${spend.head}` : ""
+  }`;
+}
+
+/** With `--usage`: the undeclared keys' spend, largest first. */
+function spendSection(r: Report): Line[] {
+  const spend = spendLines(r);
+  if (!spend?.items.length) return [];
+  return [
+    line("bold", `${t(spend.head)}, largest first:`),
+    ...spend.items.map((i) => line(null, `  ${t(i)}`, "", 4)),
+    line(null, ""),
+  ];
 }
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
@@ -329,6 +344,7 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
     );
   }
   if (r.notes.length) out.push(line(null, ""));
+  out.push(...spendSection(r));
   out.push(...(r.status === "error" ? errorLines(r) : verdict(r)));
   yield lines(out);
 }

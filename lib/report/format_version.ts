@@ -9,6 +9,8 @@
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings. 1.6 added
  * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added `api_requests` (the
- * requests sent, refused and retried, per endpoint with its budget).
+ * requests sent, refused and retried, per endpoint with its budget). 1.8 added `by_family`,
+ * `cost_usd`, `complete` and `unknown_families` in `usage`, `usage_verdict` and `cost_error` on
+ * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`.
  */
-export const FORMAT_VERSION = "1.7";
+export const FORMAT_VERSION = "1.8";

@@ -20,6 +20,7 @@
  *    removing or renaming a field or changing its meaning would be a new major version).
  * 4. Add a line for the new version to README's "JSON report versions" list.
  */
+import { UsageStatusSchema } from "./schema_usage.ts";
 import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./format_version.ts";
 import {
@@ -317,13 +318,7 @@ export const REPORT_SCHEMA = Type.Object({
       Type.Object({ error: maybeText("why the audit log could not be read") }, closed),
       "--attribute: null when not asked for",
     ),
-    usage: nullable(
-      Type.Object({
-        days: Type.Integer({ minimum: 1, maximum: 90, description: "the window in days" }),
-        error: maybeText("why usage could not be read"),
-      }, closed),
-      "--usage: null when not asked for",
-    ),
+    usage: nullable(UsageStatusSchema, "--usage: null when not asked for"),
   }, {
     ...closed,
     title: "enrichment",
