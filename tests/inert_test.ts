@@ -385,7 +385,7 @@ testWithTools(
   ["xmllint"],
   async (tools) => {
     const name = "k".repeat(15 * 1024 * 1024);
-    const r = reportWith(name, "drift");
+    const r = reportWith(name, "drift", "k");
     const cut = `${"k".repeat(FIELD_MAX)}… (15,724,544 more characters)`;
     assertEquals(capField(name), cut);
     for (const format of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) {

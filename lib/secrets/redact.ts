@@ -153,3 +153,36 @@ const MEMO_SIZE = 4096;
 export function scrubValue(s: string, secrets: readonly string[] = []): string {
   return scrubber(secrets).value(s);
 }
+
+/** The scrubbing every output gets that needs no secret: text shaped like a credential. */
+const SHAPES = scrubber([]);
+
+/**
+ * Whether the scrubbing every output gets would rewrite `s` whatever the admin key: it is (or
+ * holds) text shaped like a credential (an `sk-` key, URL credentials, a `?token=` parameter, a
+ * `Bearer` or `Basic` value), alone or between the path separators a fix puts around an id
+ * (`/projects/<s>/api_keys`, where a trailing `?token=` or `Bearer ` takes in what follows). Such a
+ * value cannot be shown as it is: ids and compared values that are fail the read (SPEC 11.1).
+ */
+export function shapedLikeCredential(s: string): boolean {
+  if (!mayBeShaped(s)) return false;
+  const framed = `/${s}/x`;
+  return SHAPES.value(s) !== s || SHAPES.redact(s) !== s || SHAPES.value(framed) !== framed;
+}
+
+/**
+ * False when no credential shape can be in `s`: none of `% & \ ? :` (escapes, parameters, URLs),
+ * no `sk-`, no `bearer` or `basic` (any case). Most values are passed over here, in one pass.
+ */
+function mayBeShaped(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 || c === 38 || c === 92 || c === 63 || c === 58) return true;
+    if (c === 45 && i >= 2 && s[i - 2] === "s" && s[i - 1] === "k") return true;
+    if ((c | 32) === 98) {
+      const w = s.slice(i, i + 6).toLowerCase();
+      if (w === "bearer" || w.startsWith("basic")) return true;
+    }
+  }
+  return false;
+}
