@@ -14,6 +14,7 @@
  * 2^53 - 1 where numbers stop being exact) or a sum that leaves that range makes that key's usage
  * unknown, with why; the other keys' usage stands.
  */
+import { append } from "../core/arrays.ts";
 import { ApiError } from "../core/errors.ts";
 import { grouped } from "../core/grouped.ts";
 import type { KeyUsage } from "../core/types.ts";
@@ -199,7 +200,7 @@ export class UsagePager {
     }
     const results: UsageResult[] = [];
     data.forEach((raw, i) =>
-      results.push(...this.#bucket(raw, `bucket ${i + 1} of ${what}`, what))
+      append(results, this.#bucket(raw, `bucket ${i + 1} of ${what}`, what))
     );
     if (!b.has_more) return { results, next: null };
     const next = b.next_page;

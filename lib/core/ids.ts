@@ -8,12 +8,22 @@
  * command line fail where they are written. Where the scrubber is known (`api/wire.ts`,
  * `manifest/load.ts`), an id it would rewrite in any output is refused too (`shapedLikeCredential`).
  */
+import { sha256Hex } from "./sha256.ts";
 
 /**
  * The longest id keydrift accepts, in UTF-16 code units. Real ids are about 30 characters; a
  * longer one is data, not an id, and a fix built from it could not be shown whole.
  */
 export const MAX_ID_LENGTH = 256;
+
+/**
+ * SHA-256 (hex) of a set of ids, in any order (an ambiguous item's candidates: its `candidateSet`,
+ * part of its identity in baselines).
+ */
+export function idSetDigest(ids: readonly string[]): string {
+  const sorted = [...ids].sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+  return sha256Hex(JSON.stringify(["candidates", ...sorted]));
+}
 
 /** Why `id` cannot stand as an id in a path, or null when it can. */
 export function idProblem(id: string): string | null {

@@ -200,7 +200,7 @@ export interface Drift extends Enriched {
   candidates?: Candidate[];
   /** For `ambiguous`: how many live keys fit the entry (absent: as many as `candidates` lists). */
   candidatesTotal?: number;
-  /** For `ambiguous`: SHA-256 of the ids of every key that fits (`candidateSetDigest`). */
+  /** For `ambiguous`: SHA-256 of the ids of every key that fits (`idSetDigest`). */
   candidateSet?: string;
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };

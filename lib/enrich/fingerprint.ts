@@ -7,6 +7,7 @@
  */
 import type { Drift, Finding, OwnerType } from "../core/types.ts";
 import { sha256Hex } from "../core/sha256.ts";
+import { idSetDigest } from "../core/ids.ts";
 
 /**
  * What an item is about, as a baseline entry records it: two items are the same item exactly when
@@ -66,11 +67,6 @@ function parts(id: Identity): (string | number | null)[] {
 
 const byCodeUnits = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
 
-/** The SHA-256 of a set of live key ids (an ambiguous item's candidates), in any order. */
-export function candidateSetDigest(ids: readonly string[]): string {
-  return digest(["candidates", ...[...ids].sort(byCodeUnits)]);
-}
-
 /**
  * What `x` says beyond which key it is about, as a SHA-256, or null when it says nothing more.
  * `ambiguous`: every candidate's id (the whole set, also the ones a report does not list).
@@ -87,7 +83,7 @@ export function assertsOf(x: Drift | Finding): string | null {
     return kept.length ? digest(["facts", ...kept.flatMap((k) => [k, x.facts[k]])]) : null;
   }
   if (x.kind === "ambiguous") {
-    return x.candidateSet ?? candidateSetDigest((x.candidates ?? []).map((c) => c.id));
+    return x.candidateSet ?? idSetDigest((x.candidates ?? []).map((c) => c.id));
   }
   if (!x.changes.length) return null;
   const changes = x.changes.map((c) => [c.path, c.expected, c.actual])

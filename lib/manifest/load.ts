@@ -2,6 +2,7 @@
  * Manifest loading: text -> {@link Manifest}, with a location on every entry and every problem
  * collected and located. Pure: callers read the files and pass their text.
  */
+import { append } from "../core/arrays.ts";
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import { type ManifestProblem, suggestion } from "../core/errors.ts";
@@ -258,7 +259,7 @@ function mergePart(
     seen.projectAt.set(p.id, p.location);
     manifest.projects.push(p);
   }
-  manifest.waivers.push(...part.waivers);
+  append(manifest.waivers, part.waivers);
   if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
 }
 

@@ -3,6 +3,7 @@
  * string is a YAML double-quoted scalar that `validate` accepts and reads back exactly; a live
  * value no manifest can declare (an empty key name) is refused with the key named.
  */
+import { append } from "../core/arrays.ts";
 import type { LiveAdminKey, LiveKey, WireProject } from "../core/types.ts";
 import { idProblem } from "../core/ids.ts";
 import { shapedLikeCredential } from "../secrets/redact.ts";
@@ -111,7 +112,7 @@ export function manifestFor(
   ];
   const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
   if (!sorted.length) out[out.length - 1] = "projects: []";
-  for (const p of sorted) out.push(...projectSection(p));
+  for (const p of sorted) append(out, projectSection(p));
   if (adminKeys) out.push("", ...adminSection(adminKeys));
   out.push("", "waivers: []", "");
   return out.join("\n");

@@ -8,5 +8,7 @@
  * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings.
+ * 1.6 added `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose
+ * `candidates` list at most 20).
  */
-export const FORMAT_VERSION = "1.5";
+export const FORMAT_VERSION = "1.6";
