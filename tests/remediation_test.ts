@@ -138,3 +138,20 @@ Deno.test("a finding's fix is its policy's remedy: the words follow the action i
     "Fix the key; or accept the finding with a waiver.",
   );
 });
+
+Deno.test("the ambiguous edit hint quotes each id, so an id holding a comma stays one id", async () => {
+  const { editText } = await import("../lib/render/_enrich.ts");
+  const r: Remediation & { summary: string } = {
+    summary: "Pin one of the keys.",
+    action: "edit_manifest",
+    method: "EDIT",
+    path: "keydrift.yaml:7",
+    body: { pin_one_of: ["key_a1, key_b1", "key_a2"] },
+    ids: { project_id: "proj_a", key_id: null, service_account_id: null },
+    in_published_spec: null,
+  };
+  assertEquals(
+    editText(r),
+    `edit keydrift.yaml:7: set id to one of "key_a1, key_b1", "key_a2"`,
+  );
+});

@@ -96,7 +96,7 @@ export function editText(r: Remediation): string {
     : "set" in b
     ? `set ${Object.entries(b.set).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")}`
     : "pin_one_of" in b
-    ? `set id to one of ${b.pin_one_of.join(", ")}`
+    ? `set id to one of ${b.pin_one_of.map((id) => JSON.stringify(id)).join(", ")}`
     : "remove" in b
     ? `remove the ${b.remove}`
     : "add_waiver" in b
