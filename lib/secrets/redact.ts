@@ -16,7 +16,10 @@
  * character references, wholly or in part (a secret is matched in the text as written and as
  * decoded through those escapes); and the key base64- or base64url-encoded, at any of the three
  * alignments it can have inside a larger encoded blob. A secret under 12 characters is found
- * whole (a document: as a whole word). Besides, `value` and `redact` cut what is shaped like a
+ * whole (a document: as a whole word). In a value, a word drawn to look like the key (fullwidth
+ * or other compatibility forms, invisible characters between its characters) is cut whole, as
+ * written and after each layer of decoding (a percent-encoded UTF-8 sequence decodes to its
+ * character). Besides, `value` and `redact` cut what is shaped like a
  * credential, whoever's it is: `sk-` keys with a long unmasked run, URL credentials, credential
  * query parameters and `Authorization` header values. Not found: pieces under 12 characters, the
  * key interleaved with other characters, reversed, or in any other encoding.
