@@ -171,6 +171,8 @@ Deno.test("import refuses a name or an e-mail shaped like a credential, naming t
   });
   assertEquals(r.code, 1, r.stdout + r.stderr);
   ok(/Cannot read key "key_x" .*"name" is shaped like a credential/.test(r.stderr), r.stderr);
+  // The message's own words are not taken for a credential by the output's scrubbing.
+  ok(!r.stderr.includes("[REDACTED]"), r.stderr);
   assertEquals(r.stdout, "");
   const live = (name: string, email: string): LiveKey => ({
     id: "key_x",

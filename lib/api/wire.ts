@@ -121,7 +121,7 @@ export function compared(raw: Obj, field: string, scrub: Scrub, what: What): str
     bad(
       what,
       `"${field}" is shaped like a credential (an sk- key, URL credentials, a ?token= parameter ` +
-        `or a Bearer or Basic value), which every report would show redacted; rename it in the ` +
+        `or an Authorization header value), which every report would show redacted; rename it in the ` +
         `organisation`,
     );
   }
