@@ -12,6 +12,7 @@
  * the other families and batches stand. A count out of range (negative, or past 2^53 - 1) or a sum
  * that leaves that range makes that key's figure for the family unknown, with why.
  */
+import { append } from "../core/arrays.ts";
 import { ApiError } from "../core/errors.ts";
 import { grouped } from "../core/grouped.ts";
 import { isoDate } from "../core/time.ts";
@@ -103,7 +104,7 @@ export async function readKeyUsage(core: ApiCore, q: KeyUsageQuery): Promise<Usa
     ...USAGE_FAMILIES.map((f) => readFamily(ctx, f)),
     readKeyCosts(core, { window, ids, budget: q.urlBudget }).then((costs) => {
       for (const [id, cost] of costs.byKey) keys.get(id)!.cost = cost;
-      read.failures.push(...costs.failures);
+      append(read.failures, costs.failures);
     }),
   ]);
   // In the families' order (then by why), whatever order the queries ended in.

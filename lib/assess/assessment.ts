@@ -5,6 +5,7 @@
  * and give back, with the facts they need about the run carried on it. Memory stays flat in the
  * number of live keys (only drift, findings and one number per key are kept).
  */
+import { append } from "../core/arrays.ts";
 import { addCounts, byOrder, type DiffCounts, diffProject } from "./diff.ts";
 import { effectiveOptions, type Note, type OptionValues, type Policy } from "./policy.ts";
 import { evaluateProject, policySetup, unusedWaiverNotes } from "./evaluate.ts";
@@ -152,7 +153,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
     done(errors: RunError[]): Assessment {
       a.drift.sort(byOrder);
       a.notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
-      a.findings.push(...adminFindings);
+      append(a.findings, adminFindings);
       a.findings.sort(findingOrder);
       a.errors = errors;
       a.facts = {

@@ -3,6 +3,7 @@
  * importing node:util starts Deno's Node layer, about 40 ms of every command's start-up. Usage
  * errors are one line users can act on.
  */
+import { append } from "../core/arrays.ts";
 import type { parseArgs, ParseArgsConfig } from "node:util";
 import { suggestion, UsageError } from "../core/errors.ts";
 import { grouped } from "../core/grouped.ts";
@@ -93,7 +94,7 @@ function tokenize(argv: readonly string[], options: Options): (Token | string)[]
   while (rest.length) {
     const arg = rest.shift()!;
     if (arg === "--") {
-      tokens.push(...rest.splice(0));
+      append(tokens, rest.splice(0));
     } else if (arg.length === 2 && arg[0] === "-" && arg[1] !== "-") {
       const name = long(arg[1]);
       const value = isString(name) && rest.length ? rest.shift() : undefined;
@@ -102,7 +103,7 @@ function tokenize(argv: readonly string[], options: Options): (Token | string)[]
       const name = long(arg[1]);
       if (isString(name)) {
         tokens.push({ name, raw: `-${arg[1]}`, value: arg.slice(2), inline: true });
-      } else rest.unshift(...shortGroup(arg, (c) => isString(long(c))));
+      } else append(rest, append(shortGroup(arg, (c) => isString(long(c))), rest.splice(0)));
     } else if (arg.length > 2 && arg.startsWith("--")) {
       tokens.push(longFlag(arg, rest, isString));
     } else tokens.push(arg);

@@ -70,6 +70,7 @@ export async function readBaseline(deps: Deps, path: string, command: string): P
   try {
     text = await readInput(deps, path, "baseline");
   } catch (e) {
+    if (e instanceof ManifestError) throw e; // not UTF-8: located
     const hint = (e as Error)?.name === "NotFound"
       ? `; create it with keydrift baseline -o ${path}`
       : "";

@@ -1,6 +1,6 @@
 /** `keydrift check`: read live keys, assess, enrich, mark the baseline, report, exit code. */
 import type { Io } from "./io.ts";
-import { firstLine, type Output, Reports, writeReports } from "./reports.ts";
+import { distinctTargets, firstLine, type Output, Reports, writeReports } from "./reports.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { buildReport, errorReport, type FailOn, type Report } from "../report/report.ts";
@@ -144,11 +144,16 @@ type CheckValues = ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"];
 async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
   const { values: v, error: argError } = parseAll("check", argv, CHECK_OPTIONS);
   if (v.help && !argError) return (await io.out(CHECK_HELP), 0);
-  const { outputs, error: formatError } = parseFormats(v.format, "check");
-  const summaryPath = v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
+  const parsed = parseFormats(v.format, "check");
+  const { outputs, summaryPath, error: clash } = await distinctTargets(
+    io.deps,
+    parsed.outputs,
+    v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined,
+  );
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   try {
-    if (argError ?? formatError) throw argError ?? formatError;
+    const early = argError ?? parsed.error ?? clash;
+    if (early) throw early;
     const flags = checkFlags(v, io);
     // Before any read: a report may not replace a file this run reads.
     for (const path of [...outputs.map((o) => o.path), summaryPath]) {

@@ -201,6 +201,7 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
     try {
       text = await readInput(deps, path, "admin key file");
     } catch (e) {
+      if (e instanceof ManifestError) throw e; // not UTF-8: located
       throw refuse(`cannot be read: ${readProblem(e)}`);
     }
     const key = text.trim();
@@ -237,6 +238,7 @@ export async function startFake(
       ? await readStdinInput(deps, "fake state")
       : await readInput(deps, path, "fake state");
   } catch (e) {
+    if (e instanceof ManifestError) throw e; // not UTF-8: located
     const name = path === "-" ? "<stdin>" : path;
     throw new UsageError(`cannot read fake state "${name}": ${readProblem(e)}`, command);
   }

@@ -5,6 +5,7 @@
  * half-written, and never over a file this run reads. Commands get an {@link Io}; only `cli.ts`
  * makes one.
  */
+import { append } from "../core/arrays.ts";
 import type { Deps } from "../core/deps.ts";
 import { fileProblem, UsageError } from "../core/errors.ts";
 import { scrubber } from "../secrets/redact.ts";
@@ -63,7 +64,7 @@ class ScrubbedIo implements Io {
   err = (t: string) => this.deps.stderr(this.#scrub(t));
 
   protect(more: readonly Input[]): void {
-    this.#inputs.push(...more);
+    append(this.#inputs, more);
     this.#known = null;
   }
 

@@ -2,7 +2,7 @@
 import type { Deps } from "../core/deps.ts";
 import { loadManifests, type LoadResult, type ManifestSource } from "../manifest/load.ts";
 import type { PolicySchemaSource } from "../manifest/schema.ts";
-import { UsageError } from "../core/errors.ts";
+import { ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem, readStdinInput } from "./files.ts";
 import { withFullReader } from "../yaml/check.ts";
 
@@ -43,6 +43,8 @@ const read = (deps: Deps, path: string, command: string) =>
   readInput(deps, path, "manifest").catch((e) => fail(e, path, command));
 
 function fail(e: unknown, path: string, command: string): never {
+  // Bytes that are not UTF-8: already located in the file.
+  if (e instanceof ManifestError) throw e;
   const hint = (e as Error)?.name === "NotFound" && path === DEFAULT_MANIFEST
     ? "; pass -m PATH or create one with keydrift import"
     : "";

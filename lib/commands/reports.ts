@@ -10,6 +10,9 @@ import { renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest } from "../core/types.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
+import { identify, type PathIdentity, sameFile } from "./files.ts";
+import type { Deps } from "../core/deps.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** One requested report: its format and the file it goes to (null for stdout) */
 export interface Output {
@@ -113,4 +116,50 @@ export async function writeReports(
     await io.append(o.summaryPath, text).catch((e) => failures.push(e));
   }
   if (failures.length) throw failures[0];
+}
+
+/**
+ * The outputs and step summary with no two writing one file (by real path, or device and inode):
+ * a later `--format` to a file an earlier one writes is dropped, and so is a step summary that is a
+ * report's file (it would append markdown to that report); the first such problem is returned, so
+ * that the reports that can still be written are, with the run an error.
+ */
+export async function distinctTargets(
+  deps: Deps,
+  outputs: readonly Output[],
+  summaryPath: string | undefined,
+): Promise<{ outputs: Output[]; summaryPath: string | undefined; error: UsageError | null }> {
+  const kept: { output: Output; id: PathIdentity }[] = [];
+  const errors: UsageError[] = [];
+  const flag = (o: Output) => `--format ${o.format}=${o.path}`;
+  for (const output of outputs) {
+    const id = output.path === null ? null : await identify(deps, output.path);
+    const first = id && kept.find((k) => sameFile(k.id, id));
+    if (first) {
+      errors.push(
+        new UsageError(
+          `${flag(output)} writes the same file as ${flag(first.output)}; give each report its ` +
+            "own file",
+          "check",
+        ),
+      );
+    } else if (id) kept.push({ output, id });
+    else kept.push({ output, id: { path: "", id: null } });
+  }
+  let summary = summaryPath;
+  if (summary) {
+    const id = await identify(deps, summary);
+    const report = kept.find((k) => k.output.path !== null && sameFile(k.id, id));
+    if (report) {
+      errors.push(
+        new UsageError(
+          `$GITHUB_STEP_SUMMARY "${summary}" is the file of ${flag(report.output)}, and the ` +
+            "summary would be appended to that report; write the report elsewhere",
+          "check",
+        ),
+      );
+      summary = undefined;
+    }
+  }
+  return { outputs: kept.map((k) => k.output), summaryPath: summary, error: errors[0] ?? null };
 }

@@ -171,6 +171,12 @@ export interface OwnerRef {
   role: string | null;
 }
 
+/**
+ * The most candidates an ambiguous item lists: the rest are counted (`candidatesTotal`), so no
+ * report grows with entries times same-named keys.
+ */
+export const CANDIDATES_SHOWN = 20;
+
 /** A live key that fits an ambiguous entry. */
 export interface Candidate {
   id: string;
@@ -187,8 +193,15 @@ export interface Drift extends Enriched {
   keyName: string | null;
   changes: Change[];
   location: SourceLocation | null;
-  /** For `ambiguous`: the live keys that fit the entry. */
+  /**
+   * For `ambiguous`: the live keys that fit the entry, sorted by id, at most
+   * {@link CANDIDATES_SHOWN} of them (`candidatesTotal` says how many fit in all).
+   */
   candidates?: Candidate[];
+  /** For `ambiguous`: how many live keys fit the entry (absent: as many as `candidates` lists). */
+  candidatesTotal?: number;
+  /** For `ambiguous`: SHA-256 of the ids of every key that fits (`idSetDigest`). */
+  candidateSet?: string;
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };
   /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */

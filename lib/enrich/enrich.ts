@@ -8,6 +8,7 @@
  * (`attribution: null` + `attributionError`, `usage: null` + `usageError`) and in the assessment's
  * `enrichment`, and the run goes on.
  */
+import { minimum } from "../core/arrays.ts";
 import type { KeyEvents } from "../api/audit.ts";
 import { isoDate } from "../core/time.ts";
 import type { Assessment } from "../assess/assessment.ts";
@@ -63,7 +64,7 @@ export function wantedKeys(
 export function auditSince(a: Assessment, keyIds: readonly string[]): number {
   const created = keyIds.map((id) => a.facts.createdAt.get(id));
   return keyIds.length && created.every((c) => c !== undefined)
-    ? Math.max(0, Math.min(...(created as number[])) - SKEW_S)
+    ? Math.max(0, minimum(created as number[]) - SKEW_S)
     : 0;
 }
 

@@ -2,10 +2,11 @@
  * Manifest loading: text -> {@link Manifest}, with a location on every entry and every problem
  * collected and located. Pure: callers read the files and pass their text.
  */
+import { append } from "../core/arrays.ts";
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import { type ManifestProblem, suggestion } from "../core/errors.ts";
-import { escapedId, idProblem } from "../core/ids.ts";
+import { checkId, checkShown } from "./values.ts";
 import type {
   DeclaredAdminKeys,
   DeclaredKey,
@@ -53,16 +54,6 @@ interface FilePart {
 }
 
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
-
-/** `node.id` as a located problem when it cannot be an id (`core/ids.ts`); an empty one is the schema's. */
-function checkId(doc: CheckedDocument, node: Obj, what: string, problems: ManifestProblem[]) {
-  const problem = typeof node.id === "string" && node.id !== "" ? idProblem(node.id) : null;
-  if (problem) {
-    problems.push(
-      at(doc.locate(node, "id"), `${what} ${escapedId(node.id)} cannot be used: ${problem}`),
-    );
-  }
-}
 
 /**
  * Loads and merges one or more manifests. `full` is the full YAML reader (`readFull` in
@@ -173,6 +164,7 @@ function hasUndefined(o: Obj, fields: string[]): boolean {
 
 function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[]): DeclaredProject {
   checkId(doc, p, "project id", problems);
+  checkShown(doc, p, ["name"], problems);
   const keys = buildKeys(doc, (p.keys ?? []) as Obj[], problems);
   return {
     id: p.id,
@@ -193,6 +185,8 @@ function buildKeys(doc: CheckedDocument, list: Obj[], problems: ManifestProblem[
     const owner = k.owner as DeclaredOwner;
     checkId(doc, k, "key id", problems);
     checkId(doc, k.owner, "owner id", problems);
+    checkShown(doc, k, ["name"], problems);
+    checkShown(doc, k.owner, ["name", "email"], problems);
     if (owner.type === "service_account" && owner.email !== undefined) {
       problems.push(
         at(
@@ -265,7 +259,7 @@ function mergePart(
     seen.projectAt.set(p.id, p.location);
     manifest.projects.push(p);
   }
-  manifest.waivers.push(...part.waivers);
+  append(manifest.waivers, part.waivers);
   if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
 }
 

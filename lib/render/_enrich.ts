@@ -7,6 +7,7 @@
  */
 import type { Drift, Enriched, Finding, Remediation } from "./words.ts";
 import { isoDate } from "../core/time.ts";
+import { append } from "../core/arrays.ts";
 import { type AuditActor, type KeyEvent } from "../core/types.ts";
 import { usageParts } from "./_usage.ts";
 
@@ -42,7 +43,7 @@ export function enrichmentParts(x: Drift | Finding): string[] {
   } else if (x.attribution === null) {
     parts.push(`creator unknown: ${x.attributionError ?? "not read"}`);
   }
-  parts.push(...usageParts(x));
+  append(parts, usageParts(x));
   return parts;
 }
 
@@ -85,7 +86,7 @@ export function editText(r: Remediation): string {
     : "set" in b
     ? `set ${Object.entries(b.set).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")}`
     : "pin_one_of" in b
-    ? `set id to one of ${b.pin_one_of.join(", ")}`
+    ? `set id to one of ${b.pin_one_of.map((id) => JSON.stringify(id)).join(", ")}`
     : "remove" in b
     ? `remove the ${b.remove}`
     : "add_waiver" in b

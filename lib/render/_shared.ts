@@ -62,7 +62,7 @@ export function driftMessage(d: Drift): string {
     case "ambiguous":
       return `${key} in ${where} is ambiguous: ${
         (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
-      } fit; pin one with id`;
+      }${moreCandidates(d)} fit; pin one with id`;
     case "project_missing":
       return `project ${d.projectId} does not exist or is not visible to this admin key`;
     case "project_changed":
@@ -119,6 +119,17 @@ export function shortRedacted(detail: string): string {
 }
 
 /** `user "Ana Ruiz"` or `service account "billing-worker"`. */
+/** How many live keys fit an ambiguous item: all of them, also those it does not list. */
+export function candidatesFit(d: Drift): number {
+  return d.candidatesTotal ?? d.candidates?.length ?? 0;
+}
+
+/** `" and 1,234 more"` when an ambiguous item lists fewer candidates than fit, else `""`. */
+export function moreCandidates(d: Drift): string {
+  const more = candidatesFit(d) - (d.candidates?.length ?? 0);
+  return more > 0 ? ` and ${more.toLocaleString("en-US")} more` : "";
+}
+
 export function ownerText(o: OwnerRef): string {
   return o.type === "user" ? `user "${o.name}"` : `service account "${o.name}"`;
 }

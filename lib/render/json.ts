@@ -42,7 +42,7 @@ const loc = (
 
 function drift(d: Drift): JsonDrift {
   // Declared with their types so that the checker also refuses a field the schema lacks.
-  const candidates: Pick<JsonDrift, "candidates"> = d.candidates
+  const candidates: Pick<JsonDrift, "candidates" | "candidates_total"> = d.candidates
     ? {
       candidates: d.candidates.map((c) => ({
         id: c.id,
@@ -50,6 +50,7 @@ function drift(d: Drift): JsonDrift {
         owner: ownerText(c.owner),
         owner_ref: c.owner,
       })),
+      candidates_total: d.candidatesTotal ?? d.candidates.length,
     }
     : {};
   const live: Pick<JsonDrift, "detail" | "owner" | "redacted_value"> = d.live

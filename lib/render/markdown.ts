@@ -5,6 +5,7 @@
  * what was left out and where the full report is. Server strings are inert: identifiers in code
  * spans, prose escaped (see inert.ts).
  */
+import { append } from "../core/arrays.ts";
 import type { Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
@@ -237,13 +238,13 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
     if (mode === "detail") {
       const full = section(title(g.id), all);
       if (fitsDetail(full)) {
-        out.push(...full);
+        append(out, full);
         continue;
       }
       mode = "counts";
       const part = partSection(g.id, all, detail.room);
       if (part && fitsDetail(part.lines)) {
-        out.push(...part.lines);
+        append(out, part.lines);
         left.partial++;
         left.items += part.rest;
         continue;
@@ -327,7 +328,7 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
     if (budget.fits([item])) notes.push(item);
     else left.notes++;
   }
-  body.push(...section({ words: "Manifest warnings" }, notes));
+  append(body, section({ words: "Manifest warnings" }, notes));
   return [...head, ...leftOutNote(left, limitText, opts), ...body, ...foot].join("\n");
 }
 

@@ -1,7 +1,14 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
 import type { Drift, Finding } from "./words.ts";
 import { ORG } from "../core/types.ts";
-import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
+import {
+  type byProject,
+  findingText,
+  liveDetail,
+  moreCandidates,
+  ownerText,
+  shortRedacted,
+} from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 
@@ -46,7 +53,7 @@ function driftBody(d: Drift): string {
         (d.candidates ?? []).map((c) => `${mdCode(c.id)} (${mdText(ownerText(c.owner))})`).join(
           ", ",
         )
-      } fit; pin one with \`id\``;
+      }${moreCandidates(d)} fit; pin one with \`id\``;
     case "project_missing":
       return "the project does not exist or is not visible to this admin key";
     case "project_changed":

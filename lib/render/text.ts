@@ -4,11 +4,20 @@
  * code. Every value from the report is made `textSafe`: no control character from the server
  * reaches the terminal.
  */
+import { append } from "../core/arrays.ts";
 import { isFailing } from "../report/report.ts";
 import type { Drift, Finding, Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
-import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
+import {
+  byProject,
+  candidatesFit,
+  findingText,
+  liveDetail,
+  moreCandidates,
+  ownerText,
+  shortRedacted,
+} from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
@@ -104,12 +113,13 @@ function driftLines(d: Drift): Line[] {
         line(
           "magenta",
           `  ? ${keyRef(d.keyName, null)}`,
-          `  # ${d.candidates?.length ?? 0} live keys fit; pin one with "id"${also(at(d))}`,
+          `  # ${candidatesFit(d)} live keys fit; pin one with "id"${also(at(d))}`,
           6,
         ),
         ...(d.candidates ?? []).map((c) =>
           line("magenta", `      ${t(c.id)}  ${t(ownerText(c.owner))}`, "", 8)
         ),
+        ...(moreCandidates(d) ? [line("magenta", `     ${moreCandidates(d)}`, "", 8)] : []),
       ];
     case "unexpected": {
       const level = d.severity === "warning" ? " (warning)" : "";
@@ -329,8 +339,8 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
   if (head.length) yield lines(head);
   for (const { id, drift, findings } of byProject(r)) {
     const out = [line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`)];
-    for (const d of drift) out.push(...known(d, enriched(driftLines(d), d, opts)));
-    for (const f of findings) out.push(...known(f, enriched([findingLine(f)], f, opts)));
+    for (const d of drift) append(out, known(d, enriched(driftLines(d), d, opts)));
+    for (const f of findings) append(out, known(f, enriched([findingLine(f)], f, opts)));
     out.push(line(null, ""));
     yield lines(out);
   }
@@ -344,8 +354,8 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
     );
   }
   if (r.notes.length) out.push(line(null, ""));
-  out.push(...spendSection(r));
-  out.push(...(r.status === "error" ? errorLines(r) : verdict(r)));
+  append(out, spendSection(r));
+  append(out, r.status === "error" ? errorLines(r) : verdict(r));
   yield lines(out);
 }
 

@@ -11,6 +11,8 @@
  * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added `api_requests` (the
  * requests sent, refused and retried, per endpoint with its budget). 1.8 added `by_family`,
  * `cost_usd`, `complete` and `unknown_families` in `usage`, `usage_verdict` and `cost_error` on
- * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`.
+ * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`. 1.9 added
+ * `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose `candidates`
+ * list at most 20).
  */
-export const FORMAT_VERSION = "1.8";
+export const FORMAT_VERSION = "1.9";

@@ -130,7 +130,11 @@ export const DriftSchema = Type.Object({
     description: "the fields that differ (changed and project_changed; empty otherwise)",
   }),
   candidates: Type.Optional(Type.Array(CandidateSchema, {
-    description: "ambiguous only: the live keys that fit the entry",
+    description: "ambiguous only: the live keys that fit the entry, the first 20 by id",
+  })),
+  candidates_total: Type.Optional(Type.Integer({
+    minimum: 2,
+    description: "ambiguous only: how many live keys fit the entry (candidates lists up to 20)",
   })),
   detail: Type.Optional(text("unexpected only: the owner and redacted value in words")),
   owner: Type.Optional({ ...OwnerSchema, description: "unexpected only: who owns the live key" }),
@@ -145,7 +149,7 @@ export const DriftSchema = Type.Object({
   description: "one difference between manifest and live state",
   allOf: [
     onlyFor("unexpected", ["detail", "owner", "redacted_value"]),
-    onlyFor("ambiguous", ["candidates"]),
+    onlyFor("ambiguous", ["candidates", "candidates_total"]),
   ],
 });
 

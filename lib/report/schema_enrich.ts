@@ -177,6 +177,10 @@ const IDENTITY = {
     }, closed),
     "the live key's owner where the item carries one (unexpected keys), else null",
   ),
+  asserts: nullable(
+    text("SHA-256 (hex)"),
+    "SHA-256 over what the item says beyond its key (an ambiguous item's candidate ids, a change's path, expected and actual values, a finding's facts that are not numbers), or null when it says nothing more",
+  ),
   occurrence: Type.Integer({
     minimum: 1,
     description: "1, or n for the n-th item of one identity in a run (same-named keys without ids)",
