@@ -172,13 +172,7 @@ async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
 /** The manifest (scoped to `--project`) and the baseline; on failure, the error reports. */
 async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], out: Reports) {
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(out.fail);
-  if (!loaded.manifest) {
-    const n = loaded.problems.length;
-    return out.fail(
-      new ManifestError(loaded.problems),
-      `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
-    );
-  }
+  if (!loaded.manifest) return out.fail(new ManifestError(loaded.problems));
   const baselinePath = v["no-baseline"] ? undefined : v.baseline;
   const baseline = baselinePath
     ? await readBaseline(io.deps, baselinePath, "check").catch(out.fail)

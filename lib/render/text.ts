@@ -8,7 +8,14 @@ import { isFailing } from "../report/report.ts";
 import type { Drift, Finding, Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
-import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
+import {
+  byProject,
+  findingText,
+  liveDetail,
+  ownerText,
+  shortRedacted,
+  shownErrors,
+} from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
@@ -266,15 +273,19 @@ function verdict(r: Report): Line[] {
   return out;
 }
 
-function errorLines(r: Report): Line[] {
-  const out = r.errors.map((e) => line("red", "Error: ", t(e.message), 7));
+function errorLines(r: Report, opts: RenderOptions): Line[] {
+  const said = opts.runErrorsOnStderr === true;
+  const out = shownErrors(r).filter((e) => !said || e.kind !== "run").map((e) => {
+    const at = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
+    return line("red", "Error: ", t(at + e.message), 7);
+  });
   const projects = [
     ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
   ];
   const listed = projects.slice(0, 5).map(t).join(", ") +
     (projects.length > 5 ? ` and ${projects.length - 5} more` : "");
+  if (out.length) out.push(line(null, ""));
   out.push(
-    line(null, ""),
     projects.length
       ? line(
         null,
@@ -282,7 +293,12 @@ function errorLines(r: Report): Line[] {
           plural(projects.length, "project")
         } could not be read (${listed}); nothing is claimed about drift.`,
       )
-      : line(null, "The check did not complete; nothing is claimed about drift."),
+      : line(
+        null,
+        `The check did not complete${
+          said ? " (the error is on stderr)" : ""
+        }; nothing is claimed about drift.`,
+      ),
   );
   return out;
 }
@@ -327,7 +343,7 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
     );
   }
   if (r.notes.length) out.push(line(null, ""));
-  out.push(...(r.status === "error" ? errorLines(r) : verdict(r)));
+  out.push(...(r.status === "error" ? errorLines(r, opts) : verdict(r)));
   yield lines(out);
 }
 

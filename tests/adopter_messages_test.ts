@@ -1,0 +1,99 @@
+/**
+ * Issue 23, what an adopter meets first: located annotations for manifest problems, one message
+ * per error, hints only where they help, and errors named for what they are.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { CHECK_API, DEMO_FILES, fakeFetch, runCli, stateFrom } from "./_helpers.ts";
+
+/** A manifest with three located problems, under a name that is not keydrift.yaml. */
+const BAD = "version: 1\nprojects:\n  - id: proj_x\n    keys:\n      - name: a\n" +
+  "        owner: { type: user, id: user_1, name: A }\n        bogus: 1\n      - nme: b\n";
+
+Deno.test("github: one annotation per manifest problem at its own file, line and column (-m other.yaml)", async () => {
+  const r = await runCli([
+    "check",
+    "-m",
+    "other.yaml",
+    "--fake",
+    "state.yaml",
+    "--format",
+    "github",
+  ], {
+    files: { "other.yaml": BAD, "state.yaml": DEMO_FILES["state.yaml"] },
+  });
+  assertEquals(r.code, 1);
+  const lines = r.stdout.trimEnd().split("\n");
+  assertEquals(lines.slice(0, -1), [
+    '::error file=other.yaml,line=7,col=9,title=keydrift%3A manifest problem::unknown field "bogus" in key entry',
+    '::error file=other.yaml,line=8,col=9,title=keydrift%3A manifest problem::unknown field "nme" in key entry (did you mean "name"?)',
+    '::error file=other.yaml,line=8,col=9,title=keydrift%3A manifest problem::missing required field "name" in key entry',
+    '::error file=other.yaml,line=8,col=9,title=keydrift%3A manifest problem::missing required field "owner" in key entry',
+  ]);
+  ok(lines.at(-1)!.startsWith("::notice title=keydrift summary::keydrift: error (exit 1)"));
+  ok(!r.stdout.includes("keydrift.yaml"), "nothing is pinned to a file the run did not read");
+});
+
+Deno.test("github: manifest problems past 10 are counted in the summary line, not annotated", async () => {
+  const keys = Array.from({ length: 12 }, (_, i) => `      - name: k${i}\n        bogus: 1\n`);
+  const many = `version: 1\nprojects:\n  - id: p\n    keys:\n${keys.join("")}`;
+  const r = await runCli(["check", "-m", "m.yaml", "--fake", "s.yaml", "--format", "github"], {
+    files: { "m.yaml": many, "s.yaml": DEMO_FILES["state.yaml"] },
+  });
+  const lines = r.stdout.trimEnd().split("\n");
+  assertEquals(lines.filter((l) => l.startsWith("::error file=m.yaml,line=")).length, 10);
+  ok(/; 14 more not annotated/.test(lines.at(-1)!), lines.at(-1));
+});
+
+Deno.test("github: a usage error is an annotation on the run, at no file", async () => {
+  const r = await runCli(["check", "-m", "other.yaml", "--fail-on", "bogus", "--format", "github"]);
+  assertEquals(r.code, 1);
+  const first = r.stdout.split("\n")[0];
+  assertEquals(
+    first,
+    '::error title=keydrift%3A check incomplete::--fail-on must be one of error, warning, not "bogus"',
+  );
+});
+
+Deno.test("json: a manifest problem that stopped the run is an error with its location", async () => {
+  const r = await runCli(["check", "-m", "other.yaml", "--fake", "s.yaml", "--format", "json"], {
+    files: { "other.yaml": BAD, "s.yaml": DEMO_FILES["state.yaml"] },
+  });
+  const errors = JSON.parse(r.stdout).errors;
+  assertEquals(errors[0].location, { file: "other.yaml", line: 7, column: 9 });
+  assertEquals(errors[0].kind, "run");
+  assertEquals(errors.length, 4);
+});
+
+Deno.test("a bad flag value is said once: on stderr, not again in the text report on stdout", async () => {
+  const r = await runCli(["check", "--usage", "abc"]);
+  assertEquals(r.code, 1);
+  const message = '--usage must be a whole number of at least 1, not "abc"';
+  assertEquals(`${r.stdout}${r.stderr}`.split(message).length - 1, 1, r.stdout + r.stderr);
+  ok(r.stderr.includes(message));
+  assertEquals(
+    r.stdout,
+    "The check did not complete (the error is on stderr); nothing is claimed about drift.\n",
+  );
+});
+
+Deno.test("manifest problems are said once: on stderr, not again in the text report on stdout", async () => {
+  const r = await runCli(["check", "-m", "other.yaml", "--fake", "s.yaml"], {
+    files: { "other.yaml": BAD, "s.yaml": DEMO_FILES["state.yaml"] },
+  });
+  assertEquals(r.stderr.split('unknown field "bogus"').length - 1, 1);
+  ok(!r.stdout.includes("bogus"), r.stdout);
+});
+
+Deno.test("a 401 that ends the run is one error line in the text report, not one per project", async () => {
+  const { fetch } = fakeFetch(stateFrom(DEMO_FILES["state.yaml"]));
+  const r = await runCli(CHECK_API, {
+    files: { "keydrift.yaml": DEMO_FILES["keydrift.yaml"] },
+    env: { OPENAI_ADMIN_KEY: "wrong-key-0123456789" },
+    fetch,
+  });
+  assertEquals(r.code, 1);
+  const errorLines = r.stdout.split("\n").filter((l) => l.startsWith("Error: "));
+  assertEquals(errorLines.length, 1, r.stdout);
+  ok(/answered 401/.test(errorLines[0]), errorLines[0]);
+  ok(r.stdout.includes("Incomplete: 4 projects could not be read"), r.stdout);
+});
