@@ -3,7 +3,17 @@
  * per error, hints only where they help, and errors named for what they are.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { CHECK_API, DEMO_FILES, fakeFetch, runCli, stateFrom } from "./_helpers.ts";
+import {
+  CHECK_API,
+  DEMO_FILES,
+  fakeFetch,
+  memDeps,
+  type MemOptions,
+  runCli,
+  stateFrom,
+} from "./_helpers.ts";
+import { run } from "../lib/commands/cli.ts";
+import { POLICIES } from "../policies/mod.ts";
 
 /** A manifest with three located problems, under a name that is not keydrift.yaml. */
 const BAD = "version: 1\nprojects:\n  - id: proj_x\n    keys:\n      - name: a\n" +
@@ -96,4 +106,92 @@ Deno.test("a 401 that ends the run is one error line in the text report, not one
   assertEquals(errorLines.length, 1, r.stdout);
   ok(/answered 401/.test(errorLines[0]), errorLines[0]);
   ok(r.stdout.includes("Incomplete: 4 projects could not be read"), r.stdout);
+});
+
+Deno.test("errors that are not about usage end without 'Run keydrift --help'", async () => {
+  const cases: [string[], MemOptions, string][] = [
+    [
+      ["check"],
+      {},
+      'keydrift: cannot read manifest "keydrift.yaml": no such file; pass -m PATH or create one with keydrift import\n',
+    ],
+    [
+      ["check", "-m", "m.yaml", "--baseline", "b.json", "--fake", "s.yaml"],
+      { files: { "m.yaml": DEMO_FILES["keydrift.yaml"], "s.yaml": DEMO_FILES["state.yaml"] } },
+      'keydrift: cannot read baseline "b.json": no such file; create it with keydrift baseline -o b.json\n',
+    ],
+    [
+      ["check", "-m", "m.yaml"],
+      { files: { "m.yaml": DEMO_FILES["keydrift.yaml"] } },
+      "keydrift: no admin key: set OPENAI_ADMIN_KEY (an sk-admin-… key with api.management.read) or pass --admin-key-file PATH; for a demo use --fake STATE\n",
+    ],
+    [
+      ["validate", "-m", "conf"],
+      { files: { "conf/notes.txt": "x" } },
+      'keydrift: manifest directory "conf" holds no *.yaml files\n',
+    ],
+  ];
+  for (const [argv, o, stderr] of cases) {
+    const r = await runCli(argv, o);
+    assertEquals([r.code, r.stderr], [1, stderr], argv.join(" "));
+  }
+});
+
+Deno.test("a usage error found outside a command's own flags still points at that command's help", async () => {
+  const r = await runCli(["check", "-m", "m.yaml", "--api-url", "ftp://example.test/v1"], {
+    files: { "m.yaml": DEMO_FILES["keydrift.yaml"] },
+    env: { OPENAI_ADMIN_KEY: "sk-admin-x" },
+  });
+  assertEquals(r.code, 1);
+  ok(r.stderr.endsWith("\nRun 'keydrift check --help' for usage.\n"), r.stderr);
+});
+
+/** Deps whose every file read fails as Deno fails it for `name` (an OS error or the sandbox). */
+function refusingReads(name: "PermissionDenied" | "NotCapable", files: Record<string, string>) {
+  const { deps, out } = memDeps({ files });
+  const refuse = (p: string) =>
+    Promise.reject(Object.assign(new Error(`${name}: readfile '${p}'`), { name }));
+  return { deps: { ...deps, readFile: refuse }, out };
+}
+
+Deno.test("a file the OS refuses (chmod 000: EACCES, Deno's PermissionDenied) is named as such, with no --allow-read advice", async () => {
+  const { deps, out } = refusingReads("PermissionDenied", { "m.yaml": "version: 1\n" });
+  assertEquals(await run(["validate", "-m", "m.yaml"], deps, POLICIES), 1);
+  assertEquals(
+    out.stderr,
+    'keydrift: cannot read manifest "m.yaml": permission denied by the file system (its mode or owner does not let this user in; see ls -l)\n',
+  );
+});
+
+Deno.test("a file Deno's sandbox refuses (NotCapable) names the --allow-read flag that grants it", async () => {
+  const { deps, out } = refusingReads("NotCapable", { "m.yaml": "version: 1\n" });
+  assertEquals(await run(["validate", "-m", "m.yaml"], deps, POLICIES), 1);
+  ok(
+    out.stderr.startsWith(
+      'keydrift: cannot read manifest "m.yaml": permission denied (allow it with --allow-read=m.yaml)\n',
+    ),
+    out.stderr,
+  );
+  ok(out.stderr.includes("keydrift: not permitted: --allow-read=m.yaml"), out.stderr);
+});
+
+Deno.test("a report the OS refuses to write is named as the file system's refusal", async () => {
+  const { deps, out } = memDeps({ files: DEMO_FILES });
+  const refuse = () =>
+    Promise.reject(Object.assign(new Error("Permission denied (os error 13)"), {
+      name: "PermissionDenied",
+    }));
+  const code = await run(
+    ["check", "-m", "keydrift.yaml", "--fake", "state.yaml", "--format", "json=out/r.json"],
+    { ...deps, createFile: refuse },
+    POLICIES,
+  );
+  assertEquals(code, 1);
+  ok(
+    out.stderr.includes(
+      'keydrift: cannot write "out/r.json": permission denied by the file system (its directory\'s mode or owner',
+    ),
+    out.stderr,
+  );
+  ok(!out.stderr.includes("--allow-write"), out.stderr);
 });

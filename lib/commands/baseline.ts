@@ -5,7 +5,7 @@
  */
 import { type Io, writeOutput } from "./io.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
@@ -64,8 +64,8 @@ export const BASELINE_OPTIONS = {
 /** The baseline file written when no `-o` is given */
 export const DEFAULT_BASELINE = "keydrift.baseline.json";
 
-/** Reads and parses a baseline file; an unreadable file is a usage error naming it. */
-export async function readBaseline(deps: Deps, path: string, command: string): Promise<Baseline> {
+/** Reads and parses a baseline file; an unreadable file is an InputError naming it. */
+export async function readBaseline(deps: Deps, path: string): Promise<Baseline> {
   let text: string;
   try {
     text = await readInput(deps, path, "baseline");
@@ -73,7 +73,7 @@ export async function readBaseline(deps: Deps, path: string, command: string): P
     const hint = (e as Error)?.name === "NotFound"
       ? `; create it with keydrift baseline -o ${path}`
       : "";
-    throw new UsageError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`, command);
+    throw new InputError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`);
   }
   return parseBaseline(path, text);
 }
@@ -92,8 +92,8 @@ export async function baselineCommand(
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   if (!toStdout) await io.checkTarget(output);
-  const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
+  const old = v.prune ? await readBaseline(io.deps, output) : null;
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies);
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
   const manifest = scope(loaded.manifest, v.project ?? []);
   const now = io.deps.now();
@@ -147,9 +147,8 @@ function recorded(
   policies: readonly Policy[],
 ): BaselineEntry[] {
   if (assessed.errors.length) {
-    throw new UsageError(
+    throw new InputError(
       `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
-      "baseline",
     );
   }
   if (old) return pruned(old, assessed);

@@ -171,12 +171,10 @@ async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
 
 /** The manifest (scoped to `--project`) and the baseline; on failure, the error reports. */
 async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], out: Reports) {
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(out.fail);
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies).catch(out.fail);
   if (!loaded.manifest) return out.fail(new ManifestError(loaded.problems));
   const baselinePath = v["no-baseline"] ? undefined : v.baseline;
-  const baseline = baselinePath
-    ? await readBaseline(io.deps, baselinePath, "check").catch(out.fail)
-    : null;
+  const baseline = baselinePath ? await readBaseline(io.deps, baselinePath).catch(out.fail) : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }

@@ -29,7 +29,7 @@ export async function fakeApi(argv: string[], io: Io): Promise<number> {
   if (v.help) return (await io.out(FAKE_API_HELP), 0);
   if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
   const port = intFlag("fake-api", "port", v.port, 0, 0);
-  const handler = await startFake(io.deps, v.state, "fake-api");
+  const handler = await startFake(io.deps, v.state);
   const server = await io.deps.serve(handler, port);
   // Listen before announcing the URL: whoever reads it may send SIGTERM at once.
   const shutdown = io.deps.waitForShutdown();

@@ -37,7 +37,6 @@ export async function validate(
     io.deps,
     v.manifest ?? [],
     policies,
-    "validate",
   );
   const all = [...problems, ...waiverProblems].sort((a, b) =>
     a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column
