@@ -195,3 +195,22 @@ Deno.test("a report the OS refuses to write is named as the file system's refusa
   );
   ok(!out.stderr.includes("--allow-write"), out.stderr);
 });
+
+Deno.test("check against a host that does not resolve says DNS, not 'network error (fetch failed)'", async () => {
+  const dns = () =>
+    Promise.reject(
+      new TypeError("fetch failed", {
+        cause: new Error(
+          "error sending request for url (https://api.openai.con/v1/organization/projects): client error (Connect): dns error: failed to lookup address information: Name or service not known",
+        ),
+      }),
+    );
+  const r = await runCli(CHECK_API, {
+    files: { "keydrift.yaml": DEMO_FILES["keydrift.yaml"] },
+    env: { OPENAI_ADMIN_KEY: "sk-admin-x" },
+    fetch: dns,
+  });
+  assertEquals(r.code, 1);
+  ok(r.stderr.includes("DNS lookup failed: the name api.openai.con does not resolve"), r.stderr);
+  ok(!r.stdout.includes("(fetch failed)"), r.stdout);
+});
