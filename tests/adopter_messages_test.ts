@@ -77,7 +77,7 @@ Deno.test("json: a manifest problem that stopped the run is an error with its lo
 Deno.test("a bad flag value is said once: on stderr, not again in the text report on stdout", async () => {
   const r = await runCli(["check", "--usage", "abc"]);
   assertEquals(r.code, 1);
-  const message = '--usage must be a whole number of at least 1, not "abc"';
+  const message = '--usage must be a whole number from 1 to 90, not "abc"';
   assertEquals(`${r.stdout}${r.stderr}`.split(message).length - 1, 1, r.stdout + r.stderr);
   ok(r.stderr.includes(message));
   assertEquals(
@@ -213,4 +213,37 @@ Deno.test("check against a host that does not resolve says DNS, not 'network err
   assertEquals(r.code, 1);
   ok(r.stderr.includes("DNS lookup failed: the name api.openai.con does not resolve"), r.stderr);
   ok(!r.stdout.includes("(fetch failed)"), r.stdout);
+});
+
+Deno.test("a negative number after a numeric flag is its value, refused as a bad value (not 'needs a value')", async () => {
+  const cases: [string[], string][] = [
+    [["check", "--timeout", "-1"], '--timeout must be a positive number of seconds, not "-1"'],
+    [["check", "--timeout=-1"], '--timeout must be a positive number of seconds, not "-1"'],
+    [
+      ["check", "--deadline", "-0.5"],
+      '--deadline must be a positive number of seconds, not "-0.5"',
+    ],
+    [
+      ["check", "--concurrency", "-3"],
+      '--concurrency must be a whole number of at least 1, not "-3"',
+    ],
+    [["check", "--usage", "-7"], '--usage must be a whole number from 1 to 90, not "-7"'],
+    [["check", "--usage", "91"], '--usage must be a whole number from 1 to 90, not "91"'],
+    [
+      ["fake-api", "--state", "s.yaml", "--port", "-1"],
+      '--port must be a whole number from 0 to 65,535, not "-1"',
+    ],
+    [
+      ["fake-api", "--state", "s.yaml", "--port", "70000"],
+      '--port must be a whole number from 0 to 65,535, not "70000"',
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await runCli(argv);
+    assertEquals([r.code, r.stderr.split("\n")[0]], [1, `keydrift: ${message}`], argv.join(" "));
+    ok(r.stderr.includes(`Run 'keydrift ${argv[0]} --help' for usage.`), r.stderr);
+  }
+  // A value that looks like a flag is still a forgotten value.
+  const forgot = await runCli(["check", "--timeout", "--quiet"]);
+  assertEquals(forgot.stderr.split("\n")[0], "keydrift: --timeout needs a value");
 });

@@ -211,9 +211,6 @@ function checkFlags(v: CheckValues, io: Io) {
 
 /** `--attribute` and `--usage DAYS` (1 to 90). */
 function enrichRequest(attribute: boolean, usage: string | undefined): EnrichRequest {
-  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7);
-  if (days !== null && days > 90) {
-    throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
-  }
+  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7, 1, 90);
   return { attribute, usageDays: days };
 }

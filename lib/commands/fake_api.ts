@@ -28,7 +28,7 @@ export async function fakeApi(argv: string[], io: Io): Promise<number> {
   const { values: v } = parse("fake-api", argv, FAKE_API_OPTIONS);
   if (v.help) return (await io.out(FAKE_API_HELP), 0);
   if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
-  const port = intFlag("fake-api", "port", v.port, 0, 0);
+  const port = intFlag("fake-api", "port", v.port, 0, 0, 65535);
   const handler = await startFake(io.deps, v.state);
   const server = await io.deps.serve(handler, port);
   // Listen before announcing the URL: whoever reads it may send SIGTERM at once.
