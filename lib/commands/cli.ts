@@ -12,9 +12,11 @@ import {
 } from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { VERSION } from "../core/version.ts";
+import { grouped } from "../core/grouped.ts";
 import { createIo, type Io } from "./io.ts";
 import { textSafe } from "../core/inert_text.ts";
 import { grantHint, watchPermissions } from "./permissions.ts";
+import { problemCount } from "../manifest/problems.ts";
 
 export type { Deps } from "../core/deps.ts";
 
@@ -147,9 +149,9 @@ async function dispatch(argv: string[], io: Io, policies: readonly Policy[]): Pr
  */
 function describeError(e: unknown, verbose: boolean, command: string): string {
   if (e instanceof ManifestError) {
-    const n = e.problems.length;
+    const n = problemCount(e.problems);
     return e.problems.map((p) => textSafe(formatProblem(p))).join("\n") +
-      `\nkeydrift: ${n} problem${n === 1 ? "" : "s"} found\n`;
+      `\nkeydrift: ${grouped(n)} problem${n === 1 ? "" : "s"} found\n`;
   }
   if (e instanceof UsageError) {
     const of = e.command || command;

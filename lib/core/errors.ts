@@ -4,6 +4,8 @@ import type { SourceLocation } from "./types.ts";
 /** One located problem in a manifest. */
 export interface ManifestProblem extends SourceLocation {
   message: string;
+  /** Set on the one line that stands for this many problems left out (a file's past 50). */
+  omitted?: number;
 }
 
 /** Formats a located problem as `file:line:col: message`. */
