@@ -247,3 +247,45 @@ Deno.test("a negative number after a numeric flag is its value, refused as a bad
   const forgot = await runCli(["check", "--timeout", "--quiet"]);
   assertEquals(forgot.stderr.split("\n")[0], "keydrift: --timeout needs a value");
 });
+
+Deno.test("counts of one are singular: 1 project, 1 key, 1 policy error, 1 more error", async () => {
+  const one =
+    `version: 1\nprojects:\n  - id: proj_x\n    keys:\n      - name: a\n        ${"owner: { type: user, id: user_1, name: A }"}\n`;
+  const v = await runCli(["validate", "-m", "one.yaml"], { files: { "one.yaml": one } });
+  assertEquals(v.stdout, "one.yaml: valid (1 project, 1 key, 0 waivers)\n");
+  const { renderGithub } = await import("../lib/render/github.ts");
+  const { renderMarkdown } = await import("../lib/render/markdown.ts");
+  const { worded } = await import("../lib/render/words.ts");
+  const { reportWith } = await import("./_reports.ts");
+  const r = reportWith("x", "drift");
+  const oneEach = { ...r, summary: { ...r.summary, policy_errors: 1, policy_warnings: 1 } };
+  const gh = renderGithub(worded(oneEach)).trimEnd().split("\n").at(-1)!;
+  ok(gh.includes("; 1 policy error, 1 warning"), gh);
+  const md = renderMarkdown(worded(oneEach), { color: false });
+  ok(!/\b1 (projects|keys|errors|items|policy errors|policy warnings)\b/.test(md), md);
+});
+
+Deno.test("the summary says what the managed share counts, and why it is low (unmanaged: ignore)", async () => {
+  const r = await runCli(["check", "-m", "keydrift.yaml", "--fake", "state.yaml"], {
+    files: DEMO_FILES,
+  });
+  const last = r.stdout.trimEnd().split("\n").at(-1)!;
+  ok(
+    last.endsWith(" · Managed: 7 of 131 live keys (5%; 120 in projects with unmanaged: ignore)"),
+    last,
+  );
+  ok(!r.stdout.includes("Coverage"), last);
+  const json = await runCli([
+    "check",
+    "-m",
+    "keydrift.yaml",
+    "--fake",
+    "state.yaml",
+    "--format",
+    "json",
+  ], {
+    files: DEMO_FILES,
+  });
+  const s = JSON.parse(json.stdout).summary;
+  assertEquals([s.coverage, s.managed_keys, s.live_keys, s.ignored], [5, 7, 131, 120]);
+});

@@ -11,6 +11,7 @@ import { readAdminKeys, readLive } from "../api/live_state.ts";
 import { progress } from "./progress.ts";
 import type { AdminClient } from "../api/client.ts";
 import type { Manifest, RunError } from "../core/types.ts";
+import { counted } from "../core/grouped.ts";
 
 /** How a run reads and assesses: its clock, waivers, and what it says on stderr. */
 export interface AssessLiveOptions {
@@ -53,9 +54,11 @@ export async function assessLive(
   if (adminRead?.keys) assess.adminKeys(adminRead.keys);
   else if (adminRead) errors.push(adminRead.error);
   opts.log?.(
-    `read ${manifest.projects.length} projects in ${
+    `read ${counted(manifest.projects.length, "project")} in ${
       Math.round(io.deps.now() - opts.now)
-    } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
+    } ms with ${counted(client.stats.requests, "request")} (${
+      counted(client.stats.retries, "retry", "retries")
+    })`,
   );
   return assess.done(errors);
 }

@@ -25,6 +25,7 @@ import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } fr
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
+import { counted, grouped } from "../core/grouped.ts";
 
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
@@ -113,7 +114,9 @@ export async function baselineCommand(
     command: "baseline",
     instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
   });
-  if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
+  if (!v.quiet) {
+    await io.err(`keydrift: wrote ${textSafe(output)} (${entriesWritten(entries, old)})\n`);
+  }
   return 0;
 }
 
@@ -133,10 +136,12 @@ function outputOf(v: { output?: string; prune?: boolean; force?: boolean }): str
 }
 
 /** How many entries were written, and with `--prune` how many of the old ones went. */
-function counted(entries: readonly BaselineEntry[], old: Baseline | null): string {
+function entriesWritten(entries: readonly BaselineEntry[], old: Baseline | null): string {
   const n = entries.length;
-  if (!old) return `${n} entr${n === 1 ? "y" : "ies"}`;
-  return `kept ${n} of ${old.entries.length} entries (${old.entries.length - n} resolved)`;
+  if (!old) return counted(n, "entry", "entries");
+  return `kept ${n} of ${counted(old.entries.length, "entry", "entries")} (${
+    grouped(old.entries.length - n)
+  } resolved)`;
 }
 
 /** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */

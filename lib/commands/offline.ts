@@ -6,7 +6,7 @@ import { parse } from "./args.ts";
 import type { Io } from "./io.ts";
 import { loadFrom } from "./load.ts";
 import { problemCount, waiverWarnings } from "../manifest/problems.ts";
-import { grouped } from "../core/grouped.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The help text of `keydrift validate` */
 export const VALIDATE_HELP = `Usage: keydrift validate [-m PATH]...
@@ -62,11 +62,6 @@ export async function validate(
     );
   }
   return 0;
-}
-
-/** `1 project`, `2 projects`, `1,000 keys`. */
-function counted(n: number, one: string): string {
-  return `${grouped(n)} ${one}${n === 1 ? "" : "s"}`;
 }
 
 /** The help text of `keydrift schema` */

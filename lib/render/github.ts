@@ -7,6 +7,7 @@
 import type { Report, SourceLocation } from "./words.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage, shownErrors } from "./_shared.ts";
 import { escapeData, escapeProperty, textSafe } from "./inert.ts";
+import { counted } from "../core/grouped.ts";
 
 export { escapeData, escapeProperty };
 
@@ -93,7 +94,9 @@ function summaryText(r: Report, hidden: number): string {
   const s = r.summary;
   const mismatched = r.baseline?.mismatched.length ?? 0;
   return `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
-    `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
+    `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${
+      counted(s.policy_errors, "policy error")
+    }, ${counted(s.policy_warnings, "warning")}` +
     (s.baselined ? `; ${s.baselined} baselined` : "") +
     (mismatched
       ? `; ${mismatched} baseline entr${

@@ -19,6 +19,7 @@ import {
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
+import { counted as countOf, grouped } from "../core/grouped.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -235,7 +236,19 @@ export function summaryLine(r: Report): string {
     `Policy: ${plural(s.policy_errors, "error")}, ${plural(s.policy_warnings, "warning")}` +
     (s.waived ? `, ${s.waived} waived` : "");
   const known = s.baselined ? ` · Baselined: ${s.baselined} known (not failing)` : "";
-  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
+  return `${drift} · ${policy}${known} · ${managedText(r)}`;
+}
+
+/**
+ * `Managed: 7 of 131 live keys (5%; 120 in projects with unmanaged: ignore)`: what the JSON's
+ * `coverage` counts, said so that a low figure explains itself.
+ */
+export function managedText(r: Report): string {
+  const s = r.summary;
+  const ignored = s.ignored ? `; ${grouped(s.ignored)} in projects with unmanaged: ignore` : "";
+  return `Managed: ${grouped(s.managed_keys)} of ${
+    countOf(s.live_keys, "live key")
+  } (${s.coverage}%${ignored})`;
 }
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
@@ -259,7 +272,7 @@ function verdict(r: Report): Line[] {
       line(
         null,
         `${plural(s.in_sync_keys, "key")} in sync across ${plural(s.projects, "project")} · ` +
-          `Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`,
+          managedText(r),
       ),
     ];
   }

@@ -9,7 +9,7 @@
 import type * as model from "../core/types.ts";
 import type { Report as ModelReport, RuleInfo } from "../report/report.ts";
 import type { Note as ModelNote, Remedy } from "../assess/policy.ts";
-import { grouped } from "../core/grouped.ts";
+import { counted, grouped } from "../core/grouped.ts";
 import { isoDate } from "../core/time.ts";
 
 /** A fix with its one short sentence for people. */
@@ -119,7 +119,7 @@ export function findingFixWords(
     }
     const when = r.expiry?.from === "created"
       ? `at the end of its ${days}-day limit`
-      : `${days} days from now`;
+      : `${counted(days, "day")} from now`;
     const n = r.body && "expires_in_seconds" in r.body ? r.body.expires_in_seconds : 0;
     return `Set the key to expire ${when} (${grouped(n)} seconds).`;
   }
