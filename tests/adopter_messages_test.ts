@@ -289,3 +289,26 @@ Deno.test("the summary says what the managed share counts, and why it is low (un
   const s = JSON.parse(json.stdout).summary;
   assertEquals([s.coverage, s.managed_keys, s.live_keys, s.ignored], [5, 7, 131, 120]);
 });
+
+Deno.test("markdown: a 401 that ends the run is one error item; a manifest problem names its place", async () => {
+  const { fetch } = fakeFetch(stateFrom(DEMO_FILES["state.yaml"]));
+  const r = await runCli([...CHECK_API, "--format", "markdown"], {
+    files: { "keydrift.yaml": DEMO_FILES["keydrift.yaml"] },
+    env: { OPENAI_ADMIN_KEY: "wrong-key-0123456789" },
+    fetch,
+  });
+  const items = r.stdout.split("\n").filter((l) => /^- .*answered 401|is unknown/.test(l));
+  assertEquals(items.length, 1, r.stdout);
+  const bad = await runCli([
+    "check",
+    "-m",
+    "other.yaml",
+    "--fake",
+    "s.yaml",
+    "--format",
+    "markdown",
+  ], {
+    files: { "other.yaml": BAD, "s.yaml": DEMO_FILES["state.yaml"] },
+  });
+  ok(bad.stdout.includes('- `other.yaml:7:9`: unknown field \\"bogus\\" in key entry'), bad.stdout);
+});

@@ -8,7 +8,7 @@
 import type { Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
-import { byProject } from "./_shared.ts";
+import { byProject, shownErrors } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
 import { mismatchText } from "./_baseline.ts";
@@ -155,11 +155,18 @@ function resolvedSection(r: Report, budget: Budget): string[] {
   );
 }
 
-/** Error items that fit, then the count of those that did not. */
+/**
+ * Error items that fit, then the count of those that did not; an admin key the API refused is
+ * one item, not one per project. A manifest problem names its place.
+ */
 function errorSection(r: Report, budget: Budget, left: Left): string[] {
   const items: string[] = [];
-  for (const e of r.errors) {
-    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${mdText(e.message)}`;
+  for (const e of shownErrors(r)) {
+    const l = e.location;
+    const at = l ? `${mdCode(`${l.file}:${l.line}:${l.column}`)}: ` : "";
+    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${at}${
+      mdText(e.message)
+    }`;
     if (budget.fits([item])) items.push(item);
     else left.errors++;
   }
