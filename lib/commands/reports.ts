@@ -74,12 +74,7 @@ export async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: {
-    color: boolean;
-    width: number | undefined;
-    summaryPath: string | undefined;
-    explain: boolean;
-  },
+  o: Pick<ReportSettings, "color" | "width" | "summaryPath" | "explain">,
 ) {
   const root = io.deps.cwd?.();
   const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
@@ -92,8 +87,7 @@ export async function writeReports(
       root,
       jsonReport,
       explain: o.explain,
-      // The run's own errors reach stderr (cli.ts): said once.
-      runErrorsOnStderr: path === null && format === "text",
+      runErrorsOnStderr: toTerminal, // the run's own errors reach stderr (cli.ts): said once
     };
     // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
     const pieces = renderChunks(format, report, opts);

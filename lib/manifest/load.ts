@@ -95,24 +95,7 @@ export function loadManifests(
     }
   }
   const manifest = merge(sources.map((s) => s.path), parts, problems);
-  if (parts.length === sources.length && !parts.some((p) => p.declaresKeys)) {
-    // Every file read, none says which projects to check: a manifest of only waivers is a mistake.
-    problems.push({
-      file: sources[0].path,
-      line: 1,
-      column: 1,
-      message: `no manifest file declares "projects" (or "admin_keys"); add projects: to one ` +
-        "(projects: [] checks none)",
-    });
-  }
-  // A file that could not be read as YAML declares projects nobody can see: a waiver naming one
-  // is not known to be wrong, so the check of waivers' projects waits until every file reads.
-  const everyFileRead = parts.length === sources.length;
-  const refs: Refs = {
-    waivers: parts.flatMap((p) => p.refs.waivers),
-    pins: parts.flatMap((p) => p.refs.pins),
-  };
-  checkReferences(manifest, refs, policies, problems, waiverProblems, everyFileRead);
+  crossCheck(manifest, sources, parts, policies, { problems, waiverProblems });
   problems.sort(byPlace);
   waiverProblems.sort(byPlace);
   return {
@@ -120,6 +103,34 @@ export function loadManifests(
     problems: capPerFile(problems),
     waiverProblems,
   };
+}
+
+/** What only the merged manifest can tell: a file declares projects; references hold. */
+function crossCheck(
+  manifest: Manifest,
+  sources: readonly ManifestSource[],
+  parts: readonly FilePart[],
+  policies: readonly PolicySchemaSource[],
+  out: { problems: ManifestProblem[]; waiverProblems: ManifestProblem[] },
+): void {
+  // A file that could not be read as YAML declares projects nobody can see: a waiver naming one
+  // is not known to be wrong, so the check of waivers' projects waits until every file reads.
+  const everyFileRead = parts.length === sources.length;
+  if (everyFileRead && !parts.some((p) => p.declaresKeys)) {
+    // Every file read, none says which projects to check: a manifest of only waivers is a mistake.
+    out.problems.push({
+      file: sources[0].path,
+      line: 1,
+      column: 1,
+      message: `no manifest file declares "projects" (or "admin_keys"); add projects: to one ` +
+        "(projects: [] checks none)",
+    });
+  }
+  const refs: Refs = {
+    waivers: parts.flatMap((p) => p.refs.waivers),
+    pins: parts.flatMap((p) => p.refs.pins),
+  };
+  checkReferences(manifest, refs, policies, out.problems, out.waiverProblems, everyFileRead);
 }
 
 function byPlace(a: ManifestProblem, b: ManifestProblem): number {
