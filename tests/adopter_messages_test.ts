@@ -312,3 +312,24 @@ Deno.test("markdown: a 401 that ends the run is one error item; a manifest probl
   });
   ok(bad.stdout.includes('- `other.yaml:7:9`: unknown field \\"bogus\\" in key entry'), bad.stdout);
 });
+
+Deno.test("codeclimate: each manifest problem that stopped the run is an issue at its own file and line", async () => {
+  const r = await runCli([
+    "check",
+    "-m",
+    "other.yaml",
+    "--fake",
+    "s.yaml",
+    "--format",
+    "codeclimate",
+  ], {
+    files: { "other.yaml": BAD, "s.yaml": DEMO_FILES["state.yaml"] },
+  });
+  const issues = JSON.parse(r.stdout);
+  assertEquals(
+    issues.map((i: { location: { path: string; lines: { begin: number } } }) =>
+      `${i.location.path}:${i.location.lines.begin}`
+    ),
+    ["other.yaml:7", "other.yaml:8", "other.yaml:8", "other.yaml:8"],
+  );
+});
