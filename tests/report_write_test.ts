@@ -164,7 +164,7 @@ Deno.test("--timeout -1 and --timeout=-1 are usage errors that still write the r
       "junit=r.xml",
     ]);
     assertEquals(r.code, 1, r.stderr);
-    ok(r.stderr.includes('"-1" looks like a flag; to pass it, write --timeout=-1'), r.stderr);
+    ok(r.stderr.includes('--timeout must be a positive number of seconds, not "-1"'), r.stderr);
     assertEquals(await jsonStatus(`${dir}/r.json`), "error");
     ok((await Deno.readTextFile(`${dir}/r.xml`)).includes("<error"));
     await Deno.remove(`${dir}/r.json`);

@@ -5,7 +5,7 @@
  */
 import { type Io, writeOutput } from "./io.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
@@ -25,6 +25,7 @@ import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } fr
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
+import { counted, grouped } from "../core/grouped.ts";
 
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
@@ -64,8 +65,8 @@ export const BASELINE_OPTIONS = {
 /** The baseline file written when no `-o` is given */
 export const DEFAULT_BASELINE = "keydrift.baseline.json";
 
-/** Reads and parses a baseline file; an unreadable file is a usage error naming it. */
-export async function readBaseline(deps: Deps, path: string, command: string): Promise<Baseline> {
+/** Reads and parses a baseline file; an unreadable file is an InputError naming it. */
+export async function readBaseline(deps: Deps, path: string): Promise<Baseline> {
   let text: string;
   try {
     text = await readInput(deps, path, "baseline");
@@ -74,7 +75,7 @@ export async function readBaseline(deps: Deps, path: string, command: string): P
     const hint = (e as Error)?.name === "NotFound"
       ? `; create it with keydrift baseline -o ${path}`
       : "";
-    throw new UsageError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`, command);
+    throw new InputError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`);
   }
   return parseBaseline(path, text);
 }
@@ -93,8 +94,8 @@ export async function baselineCommand(
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   if (!toStdout) await io.checkTarget(output);
-  const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
+  const old = v.prune ? await readBaseline(io.deps, output) : null;
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies);
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
   const manifest = scope(loaded.manifest, v.project ?? []);
   const now = io.deps.now();
@@ -115,7 +116,9 @@ export async function baselineCommand(
     command: "baseline",
     instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
   });
-  if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
+  if (!v.quiet) {
+    await io.err(`keydrift: wrote ${textSafe(output)} (${entriesWritten(entries, old)})\n`);
+  }
   return 0;
 }
 
@@ -135,10 +138,12 @@ function outputOf(v: { output?: string; prune?: boolean; force?: boolean }): str
 }
 
 /** How many entries were written, and with `--prune` how many of the old ones went. */
-function counted(entries: readonly BaselineEntry[], old: Baseline | null): string {
+function entriesWritten(entries: readonly BaselineEntry[], old: Baseline | null): string {
   const n = entries.length;
-  if (!old) return `${n} entr${n === 1 ? "y" : "ies"}`;
-  return `kept ${n} of ${old.entries.length} entries (${old.entries.length - n} resolved)`;
+  if (!old) return counted(n, "entry", "entries");
+  return `kept ${n} of ${counted(old.entries.length, "entry", "entries")} (${
+    grouped(old.entries.length - n)
+  } resolved)`;
 }
 
 /** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */
@@ -149,9 +154,8 @@ function recorded(
   policies: readonly Policy[],
 ): BaselineEntry[] {
   if (assessed.errors.length) {
-    throw new UsageError(
+    throw new InputError(
       `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
-      "baseline",
     );
   }
   if (old) return pruned(old, assessed);

@@ -181,18 +181,10 @@ async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
 
 /** The manifest (scoped to `--project`) and the baseline; on failure, the error reports. */
 async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], out: Reports) {
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(out.fail);
-  if (!loaded.manifest) {
-    const n = loaded.problems.length;
-    return out.fail(
-      new ManifestError(loaded.problems),
-      `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
-    );
-  }
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies).catch(out.fail);
+  if (!loaded.manifest) return out.fail(new ManifestError(loaded.problems));
   const baselinePath = v["no-baseline"] ? undefined : v.baseline;
-  const baseline = baselinePath
-    ? await readBaseline(io.deps, baselinePath, "check").catch(out.fail)
-    : null;
+  const baseline = baselinePath ? await readBaseline(io.deps, baselinePath).catch(out.fail) : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
@@ -229,9 +221,6 @@ function checkFlags(v: CheckValues, io: Io) {
 
 /** `--attribute` and `--usage DAYS` (1 to 90). */
 function enrichRequest(attribute: boolean, usage: string | undefined): EnrichRequest {
-  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7);
-  if (days !== null && days > 90) {
-    throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
-  }
+  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7, 1, 90);
   return { attribute, usageDays: days };
 }

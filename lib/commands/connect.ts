@@ -8,7 +8,7 @@ import {
 import { type Budget, RUN_BUDGET } from "../api/paging.ts";
 import { scrubber } from "../secrets/redact.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { FILE_CAPS, readInput, readProblem, readStdinInput } from "./files.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml/check.ts";
@@ -144,7 +144,7 @@ export async function connect(
   };
   if (o.fake) {
     if (o.apiUrl) throw new UsageError("--fake and --api-url cannot be used together", o.command);
-    return { client: await fakeClient(deps, o.fake, o.command, base), secret: null };
+    return { client: await fakeClient(deps, o.fake, base), secret: null };
   }
   // Read as the official SDK reads it: trimmed, and empty counts as unset (a CI variable that is
   // declared but not given a value).
@@ -169,10 +169,9 @@ export async function connect(
 async function fakeClient(
   deps: Deps,
   path: string,
-  command: string,
   base: Omit<ClientOptions, "baseURL" | "adminKey" | "fetch" | "scrub">,
 ): Promise<AdminClient> {
-  const fake = await startFake(deps, path, command);
+  const fake = await startFake(deps, path);
   const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
   return createAdminClient({
     ...base,
@@ -196,7 +195,7 @@ export const MAX_KEY_FILE_BYTES = FILE_CAPS["admin key file"];
 async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   if (o.adminKeyFile) {
     const path = o.adminKeyFile;
-    const refuse = (why: string) => new UsageError(`--admin-key-file "${path}" ${why}`, o.command);
+    const refuse = (why: string) => new InputError(`--admin-key-file "${path}" ${why}`);
     let text: string;
     try {
       text = await readInput(deps, path, "admin key file");
@@ -211,27 +210,20 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   }
   const key = deps.env("OPENAI_ADMIN_KEY")?.trim();
   if (!key) {
-    throw new UsageError(
+    throw new InputError(
       "no admin key: set OPENAI_ADMIN_KEY (an sk-admin-… key with api.management.read) or pass --admin-key-file PATH; for a demo use --fake STATE",
-      o.command,
     );
   }
   if (/\s/.test(key)) {
-    throw new UsageError(
+    throw new InputError(
       "OPENAI_ADMIN_KEY holds whitespace inside the key; set it to the key alone",
-      o.command,
     );
   }
   return key;
 }
 
 /** Loads a fake state file and returns the fake's handler. */
-export async function startFake(
-  deps: Deps,
-  path: string,
-  command: string,
-  o: { writes?: boolean } = {},
-) {
+export async function startFake(deps: Deps, path: string, o: { writes?: boolean } = {}) {
   let text: string;
   try {
     text = path === "-"
@@ -240,7 +232,7 @@ export async function startFake(
   } catch (e) {
     if (e instanceof ManifestError) throw e; // not UTF-8: located
     const name = path === "-" ? "<stdin>" : path;
-    throw new UsageError(`cannot read fake state "${name}": ${readProblem(e)}`, command);
+    throw new InputError(`cannot read fake state "${name}": ${readProblem(e)}`);
   }
   // The fake is loaded only when asked for: `check` against the real API never pays for it.
   const [{ createFakeApi }, { loadState }] = await Promise.all([

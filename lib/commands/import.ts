@@ -7,6 +7,7 @@ import type { AdminClient, WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import { type Io, writeOutput } from "./io.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -65,8 +66,12 @@ export async function importCommand(
     instead: "pass --force to overwrite it or -o to write elsewhere",
   });
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
-  const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
-  await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin})\n`);
+  const admin = adminKeys ? `, ${counted(adminKeys.length, "admin key")}` : "";
+  await io.err(
+    `keydrift: wrote ${output} (${counted(projects.length, "project")}, ${
+      counted(keys, "key")
+    }${admin})\n`,
+  );
   return 0;
 }
 

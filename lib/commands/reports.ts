@@ -3,7 +3,7 @@
  * step summary; the final report, or the error report when the run fails (SPEC 10.2).
  */
 import type { Io } from "./io.ts";
-import { formatProblem, ManifestError } from "../core/errors.ts";
+import { ManifestError } from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { errorReport, type FailOn, type Report } from "../report/report.ts";
 import { renderChunks, RENDERERS } from "../render/mod.ts";
@@ -56,14 +56,10 @@ export class Reports {
   };
 
   /** Writes the error report (status "error") to every output, then throws `e`. */
-  fail = async (e: unknown, what?: string): Promise<never> => {
-    const message = what ??
-      (e instanceof ManifestError
-        ? `a file is invalid (${e.problems.length} problems): ${
-          e.problems.map(formatProblem).join("; ")
-        }`
-        : firstLine(e));
-    const report = errorReport(message, this.o.failOn, this.manifest, this.policies);
+  fail = async (e: unknown): Promise<never> => {
+    // A manifest's problems are one located error each (an annotation each in `github`).
+    const errors = e instanceof ManifestError ? e.problems : firstLine(e);
+    const report = errorReport(errors, this.o.failOn, this.manifest, this.policies);
     await this.emit(report).catch(() => undefined);
     throw e;
   };
@@ -81,12 +77,7 @@ export async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: {
-    color: boolean;
-    width: number | undefined;
-    summaryPath: string | undefined;
-    explain: boolean;
-  },
+  o: Pick<ReportSettings, "color" | "width" | "summaryPath" | "explain">,
 ) {
   const root = io.deps.cwd?.();
   const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
@@ -99,6 +90,7 @@ export async function writeReports(
       root,
       jsonReport,
       explain: o.explain,
+      runErrorsOnStderr: toTerminal, // the run's own errors reach stderr (cli.ts): said once
     };
     // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
     const pieces = renderChunks(format, report, opts);

@@ -139,6 +139,8 @@ export interface RunError {
   code: string | null;
   /** The API's request id (`x-request-id`), when it sent one. */
   requestId: string | null;
+  /** Where in a manifest (a located manifest problem that stopped the run); absent elsewhere. */
+  location?: SourceLocation;
 }
 
 /** What a policy found about a key, as values (never a sentence): `{ days: 120, limit: 90 }`. */

@@ -1,5 +1,5 @@
 /** Helpers several renderers share: one line per drift, rule text per kind. */
-import type { Drift, Finding, OwnerRef } from "./words.ts";
+import type { Drift, Finding, OwnerRef, Report } from "./words.ts";
 
 /** The title and help text of each kind of drift */
 export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {
@@ -146,4 +146,18 @@ export function findingText(f: Finding): string {
   return w.state === "expired"
     ? `${f.message} (waiver expired on ${w.expires})`
     : `${f.message} (waiver at line ${w.location.line} is malformed and does not apply)`;
+}
+
+/** An error that ends every read: the admin key was refused (401) or lacks a scope (403). */
+const refusesKey = (e: Report["errors"][number]) =>
+  e.kind === "api" && (e.status === 401 || e.status === 403);
+
+/**
+ * The errors worth a line each: when the API refused the admin key, that refusal once (every
+ * other read was refused the same way, and each project is then only "unknown"); else all.
+ */
+export function shownErrors(r: Report): Report["errors"] {
+  const refused = r.errors.find(refusesKey);
+  if (!refused) return r.errors;
+  return [refused, ...r.errors.filter((e) => !refusesKey(e) && e.kind !== "unknown")];
 }

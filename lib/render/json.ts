@@ -141,6 +141,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       status: e.status,
       code: e.code,
       request_id: e.requestId,
+      location: loc(e.location ?? null),
     })),
     warnings: report.notes.map((n) => ({
       message: n.message,

@@ -11,6 +11,7 @@ import {
 } from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The drift and findings of one project */
 export type Group = ReturnType<typeof byProject>[number];
@@ -114,12 +115,13 @@ export function countLine({ id, drift, findings }: Group): string {
     [n("unexpected"), "unexpected"],
     [n("changed"), "changed"],
     [n("ambiguous"), "ambiguous"],
-    [open.filter((f) => f.severity === "error").length, "policy errors"],
-    [open.filter((f) => f.severity === "warning").length, "policy warnings"],
+    [open.filter((f) => f.severity === "error").length, "policy error"],
+    [open.filter((f) => f.severity === "warning").length, "policy warning"],
     [findings.filter((f) => f.waived).length, "waived"],
     [baselined, "baselined"],
   ];
   return `- ${id === ORG ? "admin keys" : mdCode(id)}: ${
-    parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")
+    parts.filter(([k]) => k).map(([k, l]) => l.startsWith("policy ") ? counted(k, l) : `${k} ${l}`)
+      .join(", ")
   }`;
 }

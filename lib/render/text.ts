@@ -17,11 +17,13 @@ import {
   moreCandidates,
   ownerText,
   shortRedacted,
+  shownErrors,
 } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
 import { spendLines } from "./_usage.ts";
+import { counted as countOf, grouped } from "../core/grouped.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -242,9 +244,7 @@ export function summaryLine(r: Report): string {
     (s.waived ? `, ${s.waived} waived` : "");
   const known = s.baselined ? ` · Baselined: ${s.baselined} known (not failing)` : "";
   const spend = spendLines(r);
-  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})${
-    spend ? ` · ${spend.head}` : ""
-  }`;
+  return `${drift} · ${policy}${known} · ${managedText(r)}${spend ? ` · ${spend.head}` : ""}`;
 }
 
 /** With `--usage`: the undeclared keys' spend, largest first. */
@@ -256,6 +256,18 @@ function spendSection(r: Report): Line[] {
     ...spend.items.map((i) => line(null, `  ${t(i)}`, "", 4)),
     line(null, ""),
   ];
+}
+
+/**
+ * `Managed: 7 of 131 live keys (5%; 120 in projects with unmanaged: ignore)`: what the JSON's
+ * `coverage` counts, said so that a low figure explains itself.
+ */
+export function managedText(r: Report): string {
+  const s = r.summary;
+  const ignored = s.ignored ? `; ${grouped(s.ignored)} in projects with unmanaged: ignore` : "";
+  return `Managed: ${grouped(s.managed_keys)} of ${
+    countOf(s.live_keys, "live key")
+  } (${s.coverage}%${ignored})`;
 }
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
@@ -279,7 +291,7 @@ function verdict(r: Report): Line[] {
       line(
         null,
         `${plural(s.in_sync_keys, "key")} in sync across ${plural(s.projects, "project")} · ` +
-          `Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`,
+          managedText(r),
       ),
     ];
   }
@@ -293,15 +305,19 @@ function verdict(r: Report): Line[] {
   return out;
 }
 
-function errorLines(r: Report): Line[] {
-  const out = r.errors.map((e) => line("red", "Error: ", t(e.message), 7));
+function errorLines(r: Report, opts: RenderOptions): Line[] {
+  const said = opts.runErrorsOnStderr === true;
+  const out = shownErrors(r).filter((e) => !said || e.kind !== "run").map((e) => {
+    const at = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
+    return line("red", "Error: ", t(at + e.message), 7);
+  });
   const projects = [
     ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
   ];
   const listed = projects.slice(0, 5).map(t).join(", ") +
     (projects.length > 5 ? ` and ${projects.length - 5} more` : "");
+  if (out.length) out.push(line(null, ""));
   out.push(
-    line(null, ""),
     projects.length
       ? line(
         null,
@@ -309,7 +325,12 @@ function errorLines(r: Report): Line[] {
           plural(projects.length, "project")
         } could not be read (${listed}); nothing is claimed about drift.`,
       )
-      : line(null, "The check did not complete; nothing is claimed about drift."),
+      : line(
+        null,
+        `The check did not complete${
+          said ? " (the error is on stderr)" : ""
+        }; nothing is claimed about drift.`,
+      ),
   );
   return out;
 }
@@ -355,7 +376,7 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
   }
   if (r.notes.length) out.push(line(null, ""));
   append(out, spendSection(r));
-  append(out, r.status === "error" ? errorLines(r) : verdict(r));
+  append(out, r.status === "error" ? errorLines(r, opts) : verdict(r));
   yield lines(out);
 }
 

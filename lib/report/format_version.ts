@@ -13,6 +13,6 @@
  * `cost_usd`, `complete` and `unknown_families` in `usage`, `usage_verdict` and `cost_error` on
  * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`. 1.9 added
  * `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose `candidates`
- * list at most 20).
+ * list at most 20). 1.10 added `location` on errors (an invalid manifest: one error per problem).
  */
-export const FORMAT_VERSION = "1.9";
+export const FORMAT_VERSION = "1.10";

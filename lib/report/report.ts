@@ -19,6 +19,7 @@ import {
   type SourceLocation,
 } from "../core/types.ts";
 import { VERSION } from "../core/version.ts";
+import type { ManifestProblem } from "../core/errors.ts";
 
 /** The outcome of a run: in sync, drift, or an error */
 export type Status = "in_sync" | "drift" | "error";
@@ -272,15 +273,23 @@ function declaredSummary(manifest: Manifest | null, adminKeysChecked: boolean): 
   return out;
 }
 
-/** A report for a run that failed before it could compare anything. */
+/**
+ * A report for a run that failed before it could compare anything: one error, or one located
+ * error per manifest problem.
+ */
 export function errorReport(
-  message: string,
+  what: string | readonly ManifestProblem[],
   failOn: FailOn,
   manifest: Manifest | null,
   policies: readonly Policy[],
 ): Report {
-  const errors: RunError[] = [
-    { message, projectId: null, kind: "run", status: null, code: null, requestId: null },
-  ];
+  const base = { projectId: null, kind: "run", status: null, code: null, requestId: null } as const;
+  const errors: RunError[] = typeof what === "string"
+    ? [{ message: what, ...base }]
+    : what.map(({ message, file, line, column }) => ({
+      message,
+      ...base,
+      location: { file, line, column },
+    }));
   return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
 }

@@ -234,6 +234,9 @@ export const RunErrorSchema = Type.Object({
   ),
   code: maybeText("the API's error code, or null (1.5)"),
   request_id: maybeText("the API's request id, or null (1.5)"),
+  location: location(
+    "where in a manifest, for a manifest problem that stopped the run (kind run), or null (1.6)",
+  ),
 }, { ...closed, title: "error", description: "something the run could not read or do" });
 
 /** A warning about the manifest. */
