@@ -57,7 +57,8 @@ Deno.test("a key id over the limit from the server fails the read (exit 1), neve
 
 Deno.test("a key id of 256 characters gets its whole fix: the JSON path and ids uncut, a curl DELETE in --explain and the script", async () => {
   const id = "\u9375".repeat(MAX_ID_LENGTH); // 鍵: three bytes, nine characters percent-encoded
-  const r = await check(realApi({ keys: [key(id, "stray", BOT), ...KEYS()] }), {
+  // A user's key: its fix is the key delete (a service account's goes with its account).
+  const r = await check(realApi({ keys: [key(id, "stray", ANA), ...KEYS()] }), {
     args: ["--explain", "--format", "script=fix.sh"],
   });
   assertEquals(r.code, 2, r.stdout + r.stderr);
@@ -66,7 +67,9 @@ Deno.test("a key id of 256 characters gets its whole fix: the JSON path and ids 
   assertEquals(item.key_id, id);
   assertEquals(item.remediation.path, path);
   ok(
-    r.stdout.includes(`curl -sS -X DELETE "\${OPENAI_BASE_URL:-https://api.openai.com/v1}${path}"`),
+    r.stdout.includes(
+      `curl -sS --fail-with-body -X DELETE "\${OPENAI_BASE_URL:-https://api.openai.com/v1}${path}"`,
+    ),
   );
   ok(
     r.files.get("fix.sh")!.includes(

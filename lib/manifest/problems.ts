@@ -3,6 +3,7 @@
  * stray line can make a YAML reader report thousands, which bury the first and real one), and the
  * warnings a waiver deserves though the manifest is valid.
  */
+import { append } from "../core/arrays.ts";
 import type { ManifestProblem } from "../core/errors.ts";
 import { grouped } from "../core/grouped.ts";
 import type { Manifest } from "../core/types.ts";
@@ -25,7 +26,7 @@ export function capPerFile(problems: readonly ManifestProblem[]): ManifestProble
     list.push(p);
   }
   for (const list of byFile.values()) {
-    out.push(...list.slice(0, PROBLEMS_PER_FILE));
+    append(out, list.slice(0, PROBLEMS_PER_FILE));
     const rest = list.length - PROBLEMS_PER_FILE;
     if (rest > 0) {
       const { file, line, column } = list[PROBLEMS_PER_FILE];
