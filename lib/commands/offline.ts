@@ -52,11 +52,15 @@ export async function validate(
     return 1;
   }
   if (!v.quiet && manifest) {
-    const keys = manifest.projects.reduce((n, p) => n + p.keys.length, 0);
+    const parts = manifest.orgs?.map((o) => o.manifest) ?? [manifest];
+    const projects = parts.flatMap((m) => m.projects);
+    const keys = projects.reduce((n, p) => n + p.keys.length, 0);
+    const waivers = parts.reduce((n, m) => n + m.waivers.length, 0);
+    const orgs = manifest.orgs ? `${manifest.orgs.length} orgs, ` : "";
     await io.out(
       `${
         manifest.files.join(", ")
-      }: valid (${manifest.projects.length} projects, ${keys} keys, ${manifest.waivers.length} waivers)\n`,
+      }: valid (${orgs}${projects.length} projects, ${keys} keys, ${waivers} waivers)\n`,
     );
   }
   return 0;

@@ -6,15 +6,13 @@ import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import { type ManifestProblem, suggestion } from "../core/errors.ts";
 import { escapedId, idProblem } from "../core/ids.ts";
+import { type FilePart, fleetManifest, type OrgPart } from "./orgs.ts";
 import type {
-  DeclaredAdminKeys,
   DeclaredKey,
   DeclaredOwner,
   DeclaredProject,
   Manifest,
-  PolicySetting,
   SourceLocation,
-  UnmanagedLevel,
   Waiver,
 } from "../core/types.ts";
 
@@ -42,15 +40,6 @@ export interface LoadResult {
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
-
-interface FilePart {
-  unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
-  adminKeys?: DeclaredAdminKeys;
-  policies: Map<string, PolicySetting>;
-  /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
-  projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
-  waivers: Waiver[];
-}
 
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
 
@@ -84,7 +73,14 @@ export function loadManifests(
       parts.push(buildPart(doc, doc.value as Obj, policies, problems));
     }
   }
-  const manifest = merge(sources.map((s) => s.path), parts, problems);
+  const files = sources.map((s) => s.path);
+  const manifest = merge(files, parts, problems);
+  if (parts.some((p) => p.orgs)) {
+    fleetManifest(manifest, parts, problems, (orgParts) => merge(files, orgParts, problems));
+    for (const o of manifest.orgs ?? []) {
+      checkReferences(o.manifest, policies, problems, waiverProblems);
+    }
+  }
   checkReferences(manifest, policies, problems, waiverProblems);
   problems.sort(byPlace);
   waiverProblems.sort(byPlace);
@@ -126,7 +122,30 @@ function buildPart(
     };
   }
   part.waivers = waivers(doc, root);
+  if (root.projects !== undefined) part.flatAt = doc.locate(root, "projects");
+  else if (root.admin_keys !== undefined) part.flatAt = doc.locate(root, "admin_keys");
+  if (Array.isArray(root.orgs)) part.orgs = orgParts(doc, root.orgs, policies, problems);
   return part;
+}
+
+/** The `orgs:` entries that have every required field (the schema reports the others). */
+function orgParts(
+  doc: CheckedDocument,
+  list: Obj[],
+  policies: readonly PolicySchemaSource[],
+  problems: ManifestProblem[],
+): OrgPart[] {
+  const out: OrgPart[] = [];
+  for (const o of list) {
+    if (!o || typeof o !== "object" || hasUndefined(o, ["name", "id", "admin_key_env"])) continue;
+    checkId(doc, o, "org id", problems);
+    const { name, id, admin_key_env: adminKeyEnv, api_url: apiUrl } = o;
+    out.push({
+      org: { name, id, adminKeyEnv, ...(apiUrl ? { apiUrl } : {}), location: doc.locate(o) },
+      part: buildPart(doc, o, policies, problems),
+    });
+  }
+  return out;
 }
 
 /** The `policies:` settings, each option checked by its policy's own check. */
