@@ -5,6 +5,7 @@ import type { PolicySchemaSource } from "../manifest/schema.ts";
 import { UsageError } from "../core/errors.ts";
 import { readInput, readProblem, readStdinInput } from "./files.ts";
 import { withFullReader } from "../yaml/check.ts";
+import { sha256Hex } from "../core/sha256.ts";
 
 /** The manifest read when no `-m` is given */
 export const DEFAULT_MANIFEST = "keydrift.yaml";
@@ -65,7 +66,14 @@ export async function loadFrom(
   command: string,
 ): Promise<LoadResult> {
   const sources = await readSources(deps, paths, command);
-  const load = () => withFullReader((full) => loadManifests(sources, policies, full));
+  const load = async () => {
+    const result = await withFullReader((full) => loadManifests(sources, policies, full));
+    // A fleet's reports carry its manifest's hash: `merge` combines only parts of one manifest.
+    if (result.manifest?.orgs) {
+      result.manifest.sha256 = sha256Hex(JSON.stringify(sources.map((s) => [s.path, s.text])));
+    }
+    return result;
+  };
   const named = (id: string) => sources.some((s) => s.text.includes(id));
   const ready = await prepare(policies, named, new Set());
   const result = await load();

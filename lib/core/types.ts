@@ -92,6 +92,8 @@ export interface Manifest {
    * `projects` is empty and its `adminKeys` null.
    */
   orgs?: DeclaredOrg[];
+  /** A fleet's SHA-256 over its files' paths and texts: reports of one fleet share it. */
+  sha256?: string;
 }
 
 /** One organisation of a fleet manifest (`orgs:`): how to reach it and what it should hold. */

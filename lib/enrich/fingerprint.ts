@@ -24,6 +24,8 @@ export interface Identity {
   owner: { type: OwnerType; id: string } | null;
   /** 1 for the first item of this identity in a report, 2 for the next (same-named keys without ids). */
   occurrence: number;
+  /** The fleet organisation (manifest `orgs:`); absent without `orgs:`. */
+  org?: string;
 }
 
 /** The first element of every item's encoding: read errors and other things hashed differ there. */
@@ -44,7 +46,9 @@ export function canonical(id: Identity): string {
 
 function parts(id: Identity): (string | number | null)[] {
   const owner = id.owner ? [id.owner.type, id.owner.id] : [null, null];
-  return [ITEM, id.rule, id.project_id, id.key_id, id.key_name, ...owner, id.occurrence];
+  // The org only when set (one more element: no encoding without it can equal one with it).
+  const org = id.org === undefined ? [] : [id.org];
+  return [ITEM, id.rule, id.project_id, id.key_id, id.key_name, ...owner, ...org, id.occurrence];
 }
 
 /** The fingerprint of an identity: 64 lowercase hex digits. */
@@ -62,6 +66,7 @@ function identityOf(x: Drift | Finding): Identity {
     key_name: x.keyName,
     owner,
     occurrence: 0,
+    ...(x.org === undefined ? {} : { org: x.org }),
   };
 }
 

@@ -4,7 +4,7 @@
  * `x-request-id`, and fault injection. It shares no code with the client.
  */
 
-import type { FakeProject, FakeState, Fault, Json } from "./types.ts";
+import type { FakeOrg, FakeProject, FakeState, Fault, Json } from "./types.ts";
 import { timerSleep } from "../core/deps.ts";
 import { bodyFault, transportFault } from "./faults.ts";
 import { authenticate, uriTooLong } from "./auth.ts";
@@ -19,6 +19,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   query: string;
+  /** In a fleet (state file `orgs:`): the org whose admin key the request carried, if any. */
+  org?: string;
 }
 
 /** Options of the fake API: its clock and its sleep */
@@ -38,7 +40,41 @@ export interface FakeApi {
 
 /** Creates the fake over `state`. The state is used as is (not copied) and may be changed by DELETE. */
 export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): FakeApi {
-  return new FakeServer(state, opts);
+  return state.orgs ? new FleetServer(state, state.orgs, opts) : new FakeServer(state, opts);
+}
+
+/**
+ * A fleet of organisations (issue 24): the admin key chooses the org, as at the real API, so a
+ * request sees only its own org's state, faults and rate limit. The log names the org.
+ */
+class FleetServer implements FakeApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly #byKey: Map<string, { name: string; server: FakeServer }>;
+  readonly #none: FakeServer;
+
+  constructor(readonly state: FakeState, orgs: readonly FakeOrg[], opts: FakeApiOptions) {
+    this.#byKey = new Map(orgs.map((o) => [o.adminKey, {
+      name: o.name,
+      server: new FakeServer(o.state, opts),
+    }]));
+    this.#none = new FakeServer(state, opts);
+  }
+
+  handler = (req: Request): Promise<Response> => {
+    const header = req.headers.get("authorization") ?? "";
+    const org = this.#byKey.get(header.replace(/^Bearer\s+/, "").trim());
+    if (org) {
+      const url = new URL(req.url);
+      this.requests.push({
+        method: req.method,
+        path: url.pathname,
+        query: url.search,
+        org: org.name,
+      });
+      return org.server.handler(req);
+    }
+    return this.#none.handler(req, true);
+  };
 }
 
 /** The fake's handler and what it keeps between requests: the log, fired faults, the bucket. */
@@ -104,7 +140,7 @@ class FakeServer implements FakeApi {
   }
 
   /** What the edge answers before routing: the URL limit, the rate limit, authentication. */
-  async #edge(req: Request, url: URL): Promise<Response | null> {
+  async #edge(req: Request, url: URL, unknownKey: boolean): Promise<Response | null> {
     const o = this.state.options;
     if (o.latency_ms) await this.#sleep(o.latency_ms, req.signal);
     const max = o.max_url_bytes;
@@ -113,14 +149,15 @@ class FakeServer implements FakeApi {
     }
     const limited = this.#rateLimited();
     if (limited) return limited;
-    const auth = authenticate(req.headers.get("authorization"));
+    const auth = authenticate(req.headers.get("authorization"), unknownKey);
     return auth ? this.#respond(401, auth) : null;
   }
 
-  handler = async (req: Request): Promise<Response> => {
+  /** `unknownKey`: a fleet's answer to an admin key that belongs to none of its orgs. */
+  handler = async (req: Request, unknownKey = false): Promise<Response> => {
     const url = new URL(req.url);
     this.requests.push({ method: req.method, path: url.pathname, query: url.search });
-    const early = await this.#edge(req, url);
+    const early = await this.#edge(req, url, unknownKey);
     if (early) return early;
     const route = resolveRoute(this.state, this.#byId, req.method, url);
     const fault = route ? this.#faultFor(route) : null;

@@ -80,6 +80,23 @@ export interface DeclaredSummary {
   keys: { name: string; id: string | null; location: SourceLocation }[];
 }
 
+/** What a fleet report says of one organisation the manifest declares. */
+export interface OrgOutcome {
+  name: string;
+  id: string;
+  /** Whether this report holds the org's items (false: another run's, or `--org` left it out). */
+  checked: boolean;
+  /** The org's own verdict, when checked. */
+  exitCode: 0 | 1 | 2 | null;
+}
+
+/** The fleet a report belongs to: its orgs and its manifest's SHA-256 (issue 24). */
+export interface Fleet {
+  orgs: OrgOutcome[];
+  /** SHA-256 of the manifest files a fleet report was made from: parts of one merge share it. */
+  manifestSha256: string;
+}
+
 /** Everything a renderer needs, and nothing that is not data. */
 export interface Report {
   tool: { name: "keydrift"; version: string };
@@ -103,6 +120,8 @@ export interface Report {
   adminKeysChecked?: boolean;
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
+  /** A fleet manifest's (`orgs:`) orgs, which of them this report holds, and the manifest's hash. */
+  fleet?: Fleet;
 }
 
 /** Whether a severity reaches `--fail-on`. */
