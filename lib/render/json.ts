@@ -56,6 +56,7 @@ function drift(d: Drift): JsonDrift {
   return {
     kind: d.kind,
     severity: d.severity,
+    ...orgOf(d),
     project_id: d.keyType === "admin" ? null : d.projectId,
     key_type: d.keyType ?? "project",
     key_id: d.keyId,
@@ -91,6 +92,7 @@ function finding(f: Finding): JsonFinding {
   return {
     policy: f.policy,
     severity: f.severity,
+    ...orgOf(f),
     project_id: f.keyType === "admin" ? null : f.projectId,
     key_type: f.keyType ?? "project",
     key_id: f.keyId,
@@ -137,6 +139,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       status: e.status,
       code: e.code,
       request_id: e.requestId,
+      ...orgOf(e),
     })),
     warnings: report.notes.map((n) => ({
       message: n.message,
@@ -154,6 +157,27 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       item: m.item,
       matched_by: m.matchedBy,
     })),
+    ...fleetOf(report),
+  };
+}
+
+/** `org` for an item of a fleet (manifest `orgs:`); nothing otherwise. */
+function orgOf(x: { org?: string }): { org?: string } {
+  return x.org === undefined ? {} : { org: x.org };
+}
+
+/** A fleet report's `orgs` and `manifest_sha256`; nothing otherwise. */
+function fleetOf(report: Report): Pick<JsonReport, "orgs" | "manifest_sha256"> {
+  const f = report.fleet;
+  if (!f) return {};
+  return {
+    orgs: f.orgs.map((o) => ({
+      name: o.name,
+      id: o.id,
+      checked: o.checked,
+      exit_code: o.exitCode,
+    })),
+    manifest_sha256: f.manifestSha256,
   };
 }
 
