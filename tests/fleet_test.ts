@@ -4,15 +4,10 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { CHECK_API, fakeFetch, readExample, runCli, stateFrom } from "./_helpers.ts";
+import { FLEET_KEYS } from "./_fleet.ts";
 
 const MANIFEST = readExample("fleet/keydrift.yaml");
 const STATE = readExample("fleet/state.yaml");
-/** The keys examples/fleet/state.yaml gives its orgs. */
-export const FLEET_KEYS = {
-  ACME_ADMIN_KEY: "sk-admin-fake-acme-7Qm2",
-  BETA_ADMIN_KEY: "sk-admin-fake-beta-4Kx9",
-  GAMMA_ADMIN_KEY: "sk-admin-fake-gamma-2Pz5",
-};
 const PROJECTS = { acme: "proj_acme_web", beta: "proj_beta_api", gamma: "proj_gamma_etl" };
 
 /** `check` of the example fleet over the fake, with the keys in `env`. */

@@ -129,5 +129,6 @@ async function checkOrg(
     report = { ...failed, errors: failed.errors.map((x) => ({ ...x, org: org.name })) };
   }
   const outcome = { name: org.name, id: org.id, checked: true, exitCode: report.exitCode };
-  return { ...report, fleet: { orgs: [outcome], manifestSha256: "" } };
+  const declared = report.declared.map((d) => ({ ...d, org: org.name }));
+  return { ...report, declared, fleet: { orgs: [outcome], manifestSha256: "" } };
 }

@@ -22,6 +22,7 @@ import type {
   JsonSummary,
 } from "../report/schema.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
+import { ORG } from "../core/types.ts";
 import { enrichedFields } from "./_enrich.ts";
 
 export { FORMAT_VERSION } from "../report/format_version.ts";
@@ -167,7 +168,10 @@ function orgOf(x: { org?: string }): { org?: string } {
 }
 
 /** A fleet report's `orgs` and `manifest_sha256`; nothing otherwise. */
-function fleetOf(report: Report): Pick<JsonReport, "orgs" | "manifest_sha256"> {
+function fleetOf(report: Report): Pick<
+  JsonReport,
+  "orgs" | "declared" | "manifest_files" | "manifest_sha256"
+> {
   const f = report.fleet;
   if (!f) return {};
   return {
@@ -177,6 +181,13 @@ function fleetOf(report: Report): Pick<JsonReport, "orgs" | "manifest_sha256"> {
       checked: o.checked,
       exit_code: o.exitCode,
     })),
+    declared: report.declared.map((d) => ({
+      org: d.org ?? "",
+      project_id: d.projectId === ORG ? null : d.projectId,
+      location: d.location,
+      keys: d.keys.map((k) => ({ name: k.name, id: k.id, location: k.location })),
+    })),
+    manifest_files: report.manifestFiles,
     manifest_sha256: f.manifestSha256,
   };
 }

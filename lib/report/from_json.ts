@@ -31,7 +31,7 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     status: j.status,
     exitCode: j.exit_code,
     failOn: j.fail_on,
-    manifestFiles: [],
+    manifestFiles: j.manifest_files ?? [],
     summary: j.summary,
     drift: j.drift.map(drift),
     findings: j.findings.map((f) => finding(f, byId.get(f.policy))),
@@ -46,7 +46,12 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     })),
     notes: j.warnings.map((w) => ({ kind: w.kind, waiver: w.waiver, location: w.location! })),
     rules: [...rules],
-    declared: [],
+    declared: (j.declared ?? []).map((d) => ({
+      projectId: d.project_id ?? ORG,
+      org: d.org,
+      location: d.location,
+      keys: d.keys,
+    })),
     ...(j.baseline_file
       ? {
         baseline: {

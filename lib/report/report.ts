@@ -76,6 +76,8 @@ export interface RuleInfo {
 /** A declared project and its entries, as checked in this run (JUnit shows one test per entry). */
 export interface DeclaredSummary {
   projectId: string;
+  /** The fleet org (manifest `orgs:`) the project belongs to; absent without `orgs:`. */
+  org?: string;
   location: SourceLocation;
   keys: { name: string; id: string | null; location: SourceLocation }[];
 }

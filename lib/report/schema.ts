@@ -29,7 +29,7 @@ import {
   RemediationSchema,
 } from "./schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
-import { FLEET_FIELDS, ORG_FIELD } from "./schema_fleet.ts";
+import { fleetFields, ORG_FIELD } from "./schema_fleet.ts";
 
 export {
   ActorSchema,
@@ -304,7 +304,7 @@ export const REPORT_SCHEMA = Type.Object({
     title: "enrichment",
     description: "what --attribute / --usage read, or why not",
   })),
-  ...FLEET_FIELDS,
+  ...fleetFields(LocationSchema),
 }, {
   ...closed,
   $schema: "http://json-schema.org/draft-07/schema#",
