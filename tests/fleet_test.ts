@@ -5,6 +5,8 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { CHECK_API, fakeFetch, readExample, runCli, stateFrom } from "./_helpers.ts";
 import { FLEET_KEYS } from "./_fleet.ts";
+import { keydrift } from "./_spawn.ts";
+import { scopedFlags } from "../lib/commands/permissions.ts";
 
 const MANIFEST = readExample("fleet/keydrift.yaml");
 const STATE = readExample("fleet/state.yaml");
@@ -105,4 +107,33 @@ Deno.test("the fake serves several orgs: each admin key sees its own org only, a
   const other = await get("sk-admin-not-of-this-fleet", "/organization/projects");
   assertEquals(other.status, 401);
   assertEquals((await other.json()).error.code, "invalid_api_key");
+});
+
+Deno.test("spawned with the scoped set widened to two orgs' variables, the third org's refused variable fails that org only, and the hint's line grants all three", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "keydrift-fleet-" });
+  try {
+    await Deno.writeTextFile(`${dir}/keydrift.yaml`, MANIFEST);
+    await Deno.writeTextFile(`${dir}/state.yaml`, STATE);
+    const granted = new Set(["ACME_ADMIN_KEY", "BETA_ADMIN_KEY"]);
+    const flags = scopedFlags({ read: new Set(), write: new Set(), net: new Set(), env: granted })
+      .slice(1);
+    const r = await keydrift(dir, ["check", "--fake", "state.yaml", "-q", "--format", "json"], {
+      flags,
+      env: FLEET_KEYS,
+    });
+    assertEquals(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assertEquals(report.orgs.map((o: { exit_code: number }) => o.exit_code), [2, 2, 1]);
+    ok(
+      r.stderr.includes("keydrift: not permitted: --allow-env=GAMMA_ADMIN_KEY; this grants it:\n"),
+    );
+    ok(
+      r.stderr.includes(
+        "--allow-env=OPENAI_ADMIN_KEY,OPENAI_BASE_URL,GITHUB_STEP_SUMMARY,ACME_ADMIN_KEY,BETA_ADMIN_KEY,GAMMA_ADMIN_KEY ",
+      ),
+      r.stderr,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -80,8 +80,8 @@ export async function checkFleet(
   if (c.fake && c.apiUrl) {
     throw new UsageError("--fake and --api-url cannot be used together", "check");
   }
-  // Every org's key is a secret of this run, read or not.
-  for (const o of manifest.orgs ?? []) {
+  // Every key the run reads is a secret of the whole run: scrubbed from every org's output.
+  for (const o of orgs) {
     const key = io.deps.env(o.adminKeyEnv)?.trim();
     if (key) io.addSecret(key);
   }
