@@ -160,7 +160,7 @@ async function fakeClient(
   command: string,
   base: Omit<ClientOptions, "baseURL" | "adminKey" | "fetch" | "scrub">,
 ): Promise<AdminClient> {
-  const fake = await startFake(deps, path, command);
+  const { handler: fake } = await startFake(deps, path, command);
   const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
   return createAdminClient({
     ...base,
@@ -284,7 +284,7 @@ export async function startFake(deps: Deps, path: string, command: string) {
   const clock = Math.floor(deps.now() / 1000);
   const { state, problems } = await withFullReader((full) => loadState(file, text, clock, full));
   if (!state) throw new ManifestError(problems);
-  return createFakeApi(state, { now: deps.now }).handler;
+  return { handler: createFakeApi(state, { now: deps.now }).handler, fleet: !!state.orgs };
 }
 
 /** Values are scrubbed of the key only (they are compared); messages of anything secret-shaped. */

@@ -85,7 +85,7 @@ export async function checkFleet(
     const key = io.deps.env(o.adminKeyEnv)?.trim();
     if (key) io.addSecret(key);
   }
-  const fake = c.fake ? await startFake(io.deps, c.fake, c.command) : null;
+  const fake = c.fake ? (await startFake(io.deps, c.fake, c.command)).handler : null;
   const now = io.deps.now();
   const parts = await Promise.all(orgs.map((o) => checkOrg(io, o, fake, run, policies, now)));
   const fleet = {
