@@ -7,16 +7,22 @@ import { CHECK_API, fakeFetch, readExample, runCli, stateFrom } from "./_helpers
 import { FLEET_KEYS } from "./_fleet.ts";
 import { keydrift } from "./_spawn.ts";
 import { scopedFlags } from "../lib/commands/permissions.ts";
+import { canonical, fingerprintOf } from "../lib/enrich/fingerprint.ts";
 
 const MANIFEST = readExample("fleet/keydrift.yaml");
 const STATE = readExample("fleet/state.yaml");
 const PROJECTS = { acme: "proj_acme_web", beta: "proj_beta_api", gamma: "proj_gamma_etl" };
 
 /** `check` of the example fleet over the fake, with the keys in `env`. */
-async function checkFleet(env: Record<string, string>, args: string[] = [], state = STATE) {
+async function checkFleet(
+  env: Record<string, string>,
+  args: string[] = [],
+  state = STATE,
+  files: Record<string, string> = {},
+) {
   const { api, fetch } = fakeFetch(stateFrom(state));
   const r = await runCli([...CHECK_API, ...args], {
-    files: { "keydrift.yaml": MANIFEST },
+    files: { "keydrift.yaml": MANIFEST, ...files },
     env,
     fetch,
   });
@@ -136,4 +142,115 @@ Deno.test("spawned with the scoped set widened to two orgs' variables, the third
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a fingerprint carries the org: the same admin-key item in two orgs has two fingerprints, and without orgs it is as before", () => {
+  const id = {
+    rule: "drift/unexpected",
+    project_id: null,
+    key_id: "key_admin_1",
+    key_name: "ci",
+    owner: null,
+    occurrence: 1,
+  };
+  const plain = fingerprintOf(id);
+  assertEquals(
+    canonical(id),
+    JSON.stringify(["keydrift item", "drift/unexpected", null, "key_admin_1", "ci", null, null, 1]),
+  );
+  const a = fingerprintOf({ ...id, org: "acme" });
+  const b = fingerprintOf({ ...id, org: "beta" });
+  ok(a !== b && a !== plain && b !== plain);
+});
+
+Deno.test("baseline of a fleet records each item with its org, and check with that baseline hides exactly those items", async () => {
+  const { fetch } = fakeFetch(stateFrom(STATE));
+  const files = { "keydrift.yaml": MANIFEST };
+  const b = await runCli([
+    "baseline",
+    "-m",
+    "keydrift.yaml",
+    "--api-url",
+    "http://127.0.0.1/v1",
+    "-o",
+    "-",
+  ], {
+    files,
+    env: FLEET_KEYS,
+    fetch,
+  });
+  assertEquals(b.code, 0, b.stderr);
+  const entries = JSON.parse(b.stdout).entries;
+  assertEquals(entries.map((e: { org: string; rule: string }) => [e.org, e.rule]).sort(), [
+    ["acme", "drift/unexpected"],
+    ["beta", "drift/missing"],
+  ]);
+  const r = await checkFleet(FLEET_KEYS, ["--baseline", "b.json", "--format", "json"], STATE, {
+    "b.json": b.stdout,
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(JSON.parse(r.stdout).drift.map((d: { baselined: boolean }) => d.baselined), [
+    true,
+    true,
+  ]);
+  // The acme entry moved to beta is another item: it hides nothing.
+  const moved = b.stdout.replace('"org":"acme"', '"org":"beta"');
+  const m = await checkFleet(FLEET_KEYS, ["--baseline", "b.json", "--format", "json"], STATE, {
+    "b.json": moved,
+  });
+  assertEquals(m.code, 2);
+});
+
+Deno.test("validate locates every problem of a fleet manifest: orgs beside projects, an org or project twice, a bad variable name, a top-level waiver", async () => {
+  const bad = `version: 1
+orgs:
+  - name: acme
+    id: org-acme
+    admin_key_env: ACME_ADMIN_KEY
+    projects:
+      - { id: proj_a, keys: [] }
+  - name: acme
+    id: org-acme2
+    admin_key_env: ACME2_ADMIN_KEY
+    projects: []
+  - name: beta
+    id: org-beta
+    admin_key_env: BETA_ADMIN_KEY
+    projects:
+      - { id: proj_a, keys: [] }
+  - { name: gamma, id: org-gamma, admin_key_env: "2BAD", projects: [] }
+waivers:
+  - { policy: key-unused, project: proj_a, key: "*", reason: r, expires: 2099-01-01 }
+`;
+  const r = await runCli(["validate", "-m", "a.yaml", "-m", "b.yaml"], {
+    files: { "a.yaml": bad, "b.yaml": "version: 1\nprojects: []\n" },
+  });
+  assertEquals(r.code, 1);
+  assertEquals(
+    r.stderr.split("\n").filter((l) => l.startsWith("a.yaml") || l.startsWith("b.yaml")),
+    [
+      'a.yaml:8:5: org "acme" is declared twice: here and at a.yaml:3:5',
+      'a.yaml:16:9: project "proj_a" is declared under org "acme" too; a project belongs to one org',
+      'a.yaml:17:50: "admin_key_env" in org entry must match ^[A-Za-z_][A-Za-z0-9_]*$, not "2BAD"',
+      "a.yaml:19:5: with orgs:, a waiver goes under the org of its project",
+      "b.yaml:2:1: top-level projects and admin_keys cannot be used with orgs: (a.yaml:3:5); move them under an org",
+    ],
+  );
+  const neither = await runCli(["validate", "-m", "c.yaml"], {
+    files: { "c.yaml": "version: 1\n" },
+  });
+  ok(
+    neither.stderr.includes(
+      'c.yaml:1:1: missing required field "projects" in manifest (or "orgs")',
+    ),
+    neither.stderr,
+  );
+  const both = await runCli(["validate", "-m", "d.yaml"], {
+    files: { "d.yaml": "version: 1\nprojects: []\norgs: []\n" },
+  });
+  ok(both.stderr.includes('"projects" and "orgs" cannot both be given in manifest'), both.stderr);
+  const ok1 = await runCli(["validate", "-m", "keydrift.yaml"], {
+    files: { "keydrift.yaml": MANIFEST },
+  });
+  assertEquals(ok1.stdout, "keydrift.yaml: valid (3 orgs, 3 projects, 3 keys, 0 waivers)\n");
 });

@@ -76,6 +76,7 @@ export function fleetManifest(
   }
   projectsInOneOrg(orgs, problems);
   manifest.orgs = orgs;
+  manifest.waivers = []; // each refused above: not checked again against no projects
 }
 
 /** Records `key` at `loc`; when it was seen before, a located problem and true. */
