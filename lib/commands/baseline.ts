@@ -107,20 +107,15 @@ export async function baselineCommand(
   const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
   const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
-  const now = io.deps.now();
-  const opts = { now, noWaivers: v["no-waivers"] === true, log: connection.log };
-  // Every item is recorded whatever its severity; a fleet's orgs each through their own client.
-  const assessed = loaded.manifest.orgs
-    ? await assessFleet(io, loaded.manifest, v.project ?? [], connection, policies, opts)
-    : [
-      await assessLive(
-        io,
-        await openClient(io, connection),
-        scope(loaded.manifest, v.project ?? []),
-        policies,
-        opts,
-      ),
-    ];
+  const opts = { now: io.deps.now(), noWaivers: v["no-waivers"] === true, log: connection.log };
+  const assessed = await assessAll(
+    io,
+    loaded.manifest,
+    v.project ?? [],
+    connection,
+    policies,
+    opts,
+  );
   const today = isoDate(io.deps.now() / 1000);
   const entries = recordedAll(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
@@ -172,6 +167,20 @@ function recordedAll(
   const kept = each.map((list) => new Set(list.map((e) => e.fingerprint)));
   return old.entries.filter((e) => kept.every((k) => k.has(e.fingerprint)))
     .sort(byFingerprint);
+}
+
+/** Every item, whatever its severity: a fleet's orgs each through their own client, or one. */
+async function assessAll(
+  io: Io,
+  manifest: Manifest,
+  projects: readonly string[],
+  connection: ConnectOptions,
+  policies: readonly Policy[],
+  opts: AssessLiveOptions,
+): Promise<Assessment[]> {
+  if (manifest.orgs) return await assessFleet(io, manifest, projects, connection, policies, opts);
+  const client = await openClient(io, connection);
+  return [await assessLive(io, client, scope(manifest, projects), policies, opts)];
 }
 
 /** Each org of a fleet (narrowed to `--project`) read and assessed through its own client. */

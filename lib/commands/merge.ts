@@ -10,7 +10,6 @@ import type { Policy } from "../assess/policy.ts";
 import { errorReport, type Report } from "../report/report.ts";
 import { combineReports } from "../report/combine.ts";
 import { fromJson, rulesOf } from "../report/from_json.ts";
-import { FORMAT_VERSION } from "../report/format_version.ts";
 import type { JsonReport } from "../report/schema.ts";
 import { enumFlag, parseAll } from "./args.ts";
 import { parseFormats } from "./check.ts";
@@ -122,16 +121,31 @@ export function mergeReports(
   parts: readonly { path: string; json: JsonReport }[],
   policies: readonly Policy[],
 ): Report {
+  const base = checkParts(parts);
+  const rules = rulesOf(policies);
+  return combineReports(
+    parts.map((p) => fromJson(p.json, rules)),
+    { orgs: base.orgs, manifestSha256: base.sha },
+    parts[0].json.fail_on,
+  );
+}
+
+type Part = { path: string; json: JsonReport };
+
+/** A fleet report's orgs and manifest hash; any other report is refused. */
+function fleetOf(p: Part) {
+  if (!p.json.orgs || !p.json.manifest_sha256) {
+    throw new UsageError(
+      `report "${p.path}" is not from a manifest with orgs:; merge combines the per-org reports of one fleet (keydrift check --org NAME)`,
+      "merge",
+    );
+  }
+  return { orgs: p.json.orgs, sha: p.json.manifest_sha256 };
+}
+
+/** The fleet the parts share; a part of another one, or an org in none or two, is refused. */
+function checkParts(parts: readonly Part[]) {
   const first = parts[0];
-  const fleetOf = (p: (typeof parts)[number]) => {
-    if (!p.json.orgs || !p.json.manifest_sha256) {
-      throw new UsageError(
-        `report "${p.path}" is not from a manifest with orgs:; merge combines the per-org reports of one fleet (keydrift check --org NAME)`,
-        "merge",
-      );
-    }
-    return { orgs: p.json.orgs, sha: p.json.manifest_sha256 };
-  };
   const base = fleetOf(first);
   const names = (orgs: { name: string; id: string }[]) =>
     JSON.stringify(orgs.map((o) => [o.name, o.id]));
@@ -166,13 +180,5 @@ export function mergeReports(
       "merge",
     );
   }
-  const rules = rulesOf(policies);
-  return combineReports(
-    parts.map((p) => fromJson(p.json, rules)),
-    { orgs: base.orgs, manifestSha256: base.sha },
-    first.json.fail_on,
-  );
+  return base;
 }
-
-/** This keydrift's format major version: a report of another one cannot be merged. */
-export const FORMAT_MAJOR = FORMAT_VERSION.split(".")[0];

@@ -72,20 +72,7 @@ export function watchPermissions(deps: Deps): { deps: Deps; refused: Grants } {
   const dirOf = (path: string) => (need.read.add(dirname(path)), need.write.add(dirname(path)));
   const watched: Deps = {
     ...deps,
-    // A variable the sandbox refuses reads as unset; the refusal is noted (a fleet org's key).
-    env(name) {
-      try {
-        const value = deps.env(name);
-        if (!(SCOPED.env as readonly string[]).includes(name)) {
-          (need.envRead ??= new Set()).add(name);
-        }
-        return value;
-      } catch (e) {
-        if (!refused(e)) throw e;
-        (need.env ??= new Set()).add(name);
-        return undefined;
-      }
-    },
+    env: watchEnv(deps, need),
     fetch: on(deps.fetch, (input) => need.net.add(hostOf(input))),
     fileInfo: on(
       deps.fileInfo,
@@ -99,6 +86,26 @@ export function watchPermissions(deps: Deps): { deps: Deps; refused: Grants } {
     serve: on(deps.serve, () => need.net.add("127.0.0.1")),
   };
   return { deps: watched, refused: need };
+}
+
+/**
+ * `deps.env`, noting each variable beyond the scoped set that was read and each the sandbox
+ * refused (a fleet org's key); a refused one reads as unset.
+ */
+function watchEnv(deps: Deps, need: Grants): Deps["env"] {
+  return (name) => {
+    try {
+      const value = deps.env(name);
+      if (!(SCOPED.env as readonly string[]).includes(name)) {
+        (need.envRead ??= new Set()).add(name);
+      }
+      return value;
+    } catch (e) {
+      if (!refused(e)) throw e;
+      (need.env ??= new Set()).add(name);
+      return undefined;
+    }
+  };
 }
 
 function hostOf(input: RequestInfo | URL): string {

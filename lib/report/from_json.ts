@@ -52,36 +52,40 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
       location: d.location,
       keys: d.keys,
     })),
-    ...(j.baseline_file
-      ? {
-        baseline: {
-          file: j.baseline_file,
-          resolved: j.baseline_resolved,
-          mismatched: j.baseline_mismatched.map((m) => ({
-            location: m.location,
-            entry: m.entry,
-            item: m.item,
-            matchedBy: m.matched_by,
-          })),
-        },
-      }
-      : {}),
+    ...baselineOf(j),
     adminKeysChecked: j.admin_keys_checked,
     ...(j.enrichment ? { enrichment: j.enrichment } : {}),
-    ...(j.orgs && j.manifest_sha256
-      ? {
-        fleet: {
-          orgs: j.orgs.map((o) => ({
-            name: o.name,
-            id: o.id,
-            checked: o.checked,
-            exitCode: o.exit_code,
-          })),
-          manifestSha256: j.manifest_sha256,
-        },
-      }
-      : {}),
+    ...fleetOf(j),
   };
+}
+
+/** The baseline outcome the report carries, if the run had one. */
+function baselineOf(j: JsonReport): Pick<Report, "baseline"> {
+  if (!j.baseline_file) return {};
+  return {
+    baseline: {
+      file: j.baseline_file,
+      resolved: j.baseline_resolved,
+      mismatched: j.baseline_mismatched.map((m) => ({
+        location: m.location,
+        entry: m.entry,
+        item: m.item,
+        matchedBy: m.matched_by,
+      })),
+    },
+  };
+}
+
+/** A fleet report's orgs and manifest hash, if it is one. */
+function fleetOf(j: JsonReport): Pick<Report, "fleet"> {
+  if (!j.orgs || !j.manifest_sha256) return {};
+  const orgs = j.orgs.map((o) => ({
+    name: o.name,
+    id: o.id,
+    checked: o.checked,
+    exitCode: o.exit_code,
+  }));
+  return { fleet: { orgs, manifestSha256: j.manifest_sha256 } };
 }
 
 const org = (x: { org?: string }) => (x.org === undefined ? {} : { org: x.org });
