@@ -267,7 +267,11 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
     type: "object",
     additionalProperties: false,
     required: ["version"],
-    oneOf: [{ required: ["projects"] }, { required: ["orgs"] }],
+    // `properties: { f: true }` beside each `required` only names the field (Ajv's strictRequired).
+    oneOf: [
+      { properties: { projects: true }, required: ["projects"] },
+      { properties: { orgs: true }, required: ["orgs"] },
+    ],
     properties: {
       version: { type: "integer", description: "Manifest format version.", enum: [1] },
       defaults,

@@ -11,7 +11,7 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   required?: string[];
   /** Alternatives of required fields, exactly one of which must hold (`projects` or `orgs`). */
-  oneOf?: { required: string[] }[];
+  oneOf?: { properties?: Record<string, true>; required: string[] }[];
   additionalProperties?: boolean;
   items?: JsonSchema;
   enum?: readonly (string | number)[];
