@@ -73,7 +73,7 @@ class FleetServer implements FakeApi {
       });
       return org.server.handler(req);
     }
-    return this.#none.handler(req, true);
+    return this.#none.refuse(req);
   };
 }
 
@@ -153,8 +153,12 @@ class FakeServer implements FakeApi {
     return auth ? this.#respond(401, auth) : null;
   }
 
-  /** `unknownKey`: a fleet's answer to an admin key that belongs to none of its orgs. */
-  handler = async (req: Request, unknownKey = false): Promise<Response> => {
+  handler = (req: Request): Promise<Response> => this.#handle(req, false);
+
+  /** A fleet's answer to an admin key that belongs to none of its orgs: refused as unknown. */
+  refuse = (req: Request): Promise<Response> => this.#handle(req, true);
+
+  async #handle(req: Request, unknownKey: boolean): Promise<Response> {
     const url = new URL(req.url);
     this.requests.push({ method: req.method, path: url.pathname, query: url.search });
     const early = await this.#edge(req, url, unknownKey);
@@ -176,5 +180,5 @@ class FakeServer implements FakeApi {
       return this.#respond(res.status, res.body);
     }
     return this.#respond(res.status, bodyFault(fault, res.body, url));
-  };
+  }
 }
