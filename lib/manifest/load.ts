@@ -6,7 +6,7 @@ import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import { type ManifestProblem, suggestion } from "../core/errors.ts";
 import { escapedId, idProblem } from "../core/ids.ts";
-import { type FilePart, fleetManifest, type OrgPart } from "./orgs.ts";
+import { type FilePart, fleetManifest, orgParts } from "./orgs.ts";
 import type {
   DeclaredKey,
   DeclaredOwner,
@@ -124,28 +124,10 @@ function buildPart(
   part.waivers = waivers(doc, root);
   if (root.projects !== undefined) part.flatAt = doc.locate(root, "projects");
   else if (root.admin_keys !== undefined) part.flatAt = doc.locate(root, "admin_keys");
-  if (Array.isArray(root.orgs)) part.orgs = orgParts(doc, root.orgs, policies, problems);
-  return part;
-}
-
-/** The `orgs:` entries that have every required field (the schema reports the others). */
-function orgParts(
-  doc: CheckedDocument,
-  list: Obj[],
-  policies: readonly PolicySchemaSource[],
-  problems: ManifestProblem[],
-): OrgPart[] {
-  const out: OrgPart[] = [];
-  for (const o of list) {
-    if (!o || typeof o !== "object" || hasUndefined(o, ["name", "id", "admin_key_env"])) continue;
-    checkId(doc, o, "org id", problems);
-    const { name, id, admin_key_env: adminKeyEnv, api_url: apiUrl } = o;
-    out.push({
-      org: { name, id, adminKeyEnv, ...(apiUrl ? { apiUrl } : {}), location: doc.locate(o) },
-      part: buildPart(doc, o, policies, problems),
-    });
+  if (Array.isArray(root.orgs)) {
+    part.orgs = orgParts(doc, root.orgs, problems, (o) => buildPart(doc, o, policies, problems));
   }
-  return out;
+  return part;
 }
 
 /** The `policies:` settings, each option checked by its policy's own check. */

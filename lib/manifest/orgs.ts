@@ -3,6 +3,8 @@
  * top-level `defaults:` and `policies:` it does not override. Every problem is located.
  */
 import type { ManifestProblem } from "../core/errors.ts";
+import { escapedId, idProblem } from "../core/ids.ts";
+import type { CheckedDocument } from "../yaml/check.ts";
 import type {
   DeclaredAdminKeys,
   DeclaredOrg,
@@ -32,6 +34,41 @@ export interface FilePart {
 export interface OrgPart {
   org: Omit<DeclaredOrg, "manifest">;
   part: FilePart;
+}
+
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+
+/**
+ * The `orgs:` entries that have every required field (the schema reports the others), each with
+ * its part (`part` builds it as a file's, from the entry).
+ */
+export function orgParts(
+  doc: CheckedDocument,
+  list: Obj[],
+  problems: ManifestProblem[],
+  part: (entry: Obj) => FilePart,
+): OrgPart[] {
+  const out: OrgPart[] = [];
+  for (const o of list) {
+    if (
+      !o || typeof o !== "object" || ["name", "id", "admin_key_env"].some((f) => o[f] === undefined)
+    ) {
+      continue;
+    }
+    const problem = typeof o.id === "string" && o.id !== "" ? idProblem(o.id) : null;
+    if (problem) {
+      problems.push(
+        at(doc.locate(o, "id"), `org id ${escapedId(o.id)} cannot be used: ${problem}`),
+      );
+    }
+    const { name, id, admin_key_env: adminKeyEnv, api_url: apiUrl } = o;
+    out.push({
+      org: { name, id, adminKeyEnv, ...(apiUrl ? { apiUrl } : {}), location: doc.locate(o) },
+      part: part(o),
+    });
+  }
+  return out;
 }
 
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
