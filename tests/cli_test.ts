@@ -96,7 +96,7 @@ Deno.test("--help and --version for every command the top-level help lists", asy
   const top = await runCli(["--help"]);
   const listed = top.stdout.slice(top.stdout.indexOf("Commands:\n") + 10).split("\n\n")[0]
     .split("\n").map((l) => l.trim().split(/\s/)[0]);
-  assertEquals(listed.length, 8, top.stdout);
+  assertEquals(listed.length, 9, top.stdout);
   for (const cmd of listed) {
     const h = await runCli([cmd, "--help"]);
     ok(h.code === 0 && h.stdout.startsWith(`Usage: keydrift ${cmd}`), cmd);
@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.10", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.11", "drift", 2]);
   await t.assertSnapshot(report);
 });
 

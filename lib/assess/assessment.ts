@@ -80,6 +80,19 @@ export interface Assessment {
   /** Whether the organisation's admin keys were read and compared (issue 14). */
   adminKeysChecked: boolean;
   facts: RunFacts;
+  /** The fleet organisation this assessment is of (manifest `orgs:`); absent without `orgs:`. */
+  org?: string;
+}
+
+/** The assessment of one fleet organisation: every item and error carries its `org`. */
+export function ofOrg(a: Assessment, org: string): Assessment {
+  return {
+    ...a,
+    org,
+    drift: a.drift.map((d) => ({ ...d, org })),
+    findings: a.findings.map((f) => ({ ...f, org })),
+    errors: a.errors.map((e) => ({ ...e, org })),
+  };
 }
 
 /** The key of {@link RunFacts.owners}: a project id and an entry name. */

@@ -14,6 +14,7 @@ import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
 import { enrich, type EnrichRequest } from "../enrich/enrich.ts";
 import { readEnrichment } from "./enrichment.ts";
+import { checkFleet } from "./fleet.ts";
 
 /** The help text of `keydrift check` */
 export const CHECK_HELP = `Usage: keydrift check [options]
@@ -29,6 +30,7 @@ Options:
       --summary           also append the markdown report to $GITHUB_STEP_SUMMARY when it is set
 ${connectHelp("run against")}
       --project ID        check only this project (repeatable; admin keys are then not read)
+      --org NAME          with orgs: in the manifest, check only this org (repeatable)
       --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
       --no-waivers        ignore all waivers (audit mode)
       --attribute         say who created each unexpected, changed or flagged key (audit log)
@@ -48,6 +50,7 @@ export const CHECK_OPTIONS = {
   format: { type: "string", multiple: true },
   summary: { type: "boolean" },
   project: { type: "string", multiple: true },
+  org: { type: "string", multiple: true },
   "fail-on": { type: "string" },
   "no-waivers": { type: "boolean" },
   attribute: { type: "boolean" },
@@ -112,6 +115,19 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const { manifest, baseline } = await loadInputs(io, v, policies, out);
   let report: Report;
   try {
+    if (manifest.orgs) {
+      report = await checkFleet(io, manifest, policies, {
+        ...flags,
+        noWaivers: v["no-waivers"] === true,
+        orgs: v.org ?? [],
+        projects: v.project ?? [],
+        baseline,
+      });
+      return out.finish(report);
+    }
+    if (v.org?.length) {
+      throw new UsageError("--org needs a manifest with orgs: (a fleet)", "check");
+    }
     const now = io.deps.now();
     const client = await openClient(io, flags.connection);
     const assessed = await assessLive(io, client, manifest, policies, {
@@ -189,7 +205,8 @@ async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], o
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
   try {
-    out.manifest = scope(loaded.manifest, v.project ?? []);
+    // A fleet scopes each org to --org and --project itself (commands/fleet.ts).
+    out.manifest = loaded.manifest.orgs ? loaded.manifest : scope(loaded.manifest, v.project ?? []);
   } catch (e) {
     return out.fail(e);
   }

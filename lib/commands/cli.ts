@@ -30,6 +30,7 @@ Commands:
   validate   check the manifest offline
   import     write a manifest that describes the live state
   baseline   record current drift and findings so check fails only on new ones
+  merge      combine the JSON reports of a fleet's orgs into one report (worst exit code)
   fake-api   serve the built-in fake Admin API on 127.0.0.1
   schema     print the manifest's (or with --report the JSON report's) JSON Schema
   policies   list built-in policies, their options and defaults
@@ -69,6 +70,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   baseline: async () => {
     const m = await import("./baseline.ts");
     return { run: m.baselineCommand, help: m.BASELINE_HELP };
+  },
+  merge: async () => {
+    const m = await import("./merge.ts");
+    return { run: m.merge, help: m.MERGE_HELP };
   },
   "fake-api": async () => {
     const m = await import("./fake_api.ts");

@@ -125,12 +125,9 @@ export interface ConnectOptions {
   log?: (message: string) => void;
 }
 
-/** Returns the client and the admin key in use (so every output can be scrubbed of it). */
-export async function connect(
-  deps: Deps,
-  o: ConnectOptions,
-): Promise<{ client: AdminClient; secret: string | null }> {
-  const base = {
+/** What every client of a run shares: limits, clock, randomness and the log. */
+function baseOptions(deps: Deps, o: ConnectOptions) {
+  return {
     timeoutMs: o.timeoutS * 1000,
     deadlineMs: o.deadlineS * 1000,
     deadlineExplicit: o.deadlineExplicit,
@@ -142,6 +139,14 @@ export async function connect(
     random: deps.random,
     log: o.log,
   };
+}
+
+/** Returns the client and the admin key in use (so every output can be scrubbed of it). */
+export async function connect(
+  deps: Deps,
+  o: ConnectOptions,
+): Promise<{ client: AdminClient; secret: string | null }> {
+  const base = baseOptions(deps, o);
   if (o.fake) {
     if (o.apiUrl) throw new UsageError("--fake and --api-url cannot be used together", o.command);
     return { client: await fakeClient(deps, o.fake, base), secret: null };
@@ -171,7 +176,7 @@ async function fakeClient(
   path: string,
   base: Omit<ClientOptions, "baseURL" | "adminKey" | "fetch" | "scrub">,
 ): Promise<AdminClient> {
-  const fake = await startFake(deps, path);
+  const { handler: fake } = await startFake(deps, path);
   const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
   return createAdminClient({
     ...base,
@@ -180,6 +185,58 @@ async function fakeClient(
     fetch,
     scrub: (s) => s,
   });
+}
+
+/** One organisation of a fleet manifest, as a run reaches it (issue 24). */
+export interface OrgTarget {
+  name: string;
+  /** The variable that holds its admin key. */
+  adminKeyEnv: string;
+  apiUrl?: string;
+}
+
+/** A fake Admin API's handler, shared by the orgs of a fleet run (`--fake`). */
+export type FakeHandler = (req: Request) => Promise<Response>;
+
+/**
+ * A client of one fleet organisation: its own session (key, base URL, deadline, counts), the key
+ * read from the org's variable. `--api-url` (or `--fake`) takes the place of every org's URL.
+ */
+export function connectOrg(
+  deps: Deps,
+  o: ConnectOptions,
+  org: OrgTarget,
+  fake: FakeHandler | null,
+): { client: AdminClient; secret: string } {
+  const key = deps.env(org.adminKeyEnv)?.trim();
+  const refuse = (why: string) => new UsageError(`org "${org.name}": ${why}`, o.command);
+  if (!key) {
+    throw refuse(
+      `no admin key: set ${org.adminKeyEnv} (its admin_key_env) to an sk-admin-… key with api.management.read`,
+    );
+  }
+  if (/\s/.test(key)) throw refuse(`${org.adminKeyEnv} holds whitespace inside the key`);
+  const fromEnv = deps.env("OPENAI_BASE_URL")?.trim() || undefined;
+  const baseURL = fake
+    ? "http://127.0.0.1/v1"
+    : o.apiUrl ?? org.apiUrl ?? fromEnv ?? DEFAULT_API_URL;
+  if (!fake) {
+    checkBaseURL(
+      baseURL,
+      o.apiUrl ? "--api-url" : org.apiUrl ? `api_url of org "${org.name}"` : "OPENAI_BASE_URL",
+    );
+  }
+  const fetch = fake
+    ? (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init))
+    : deps.fetch;
+  const client = createAdminClient({
+    ...baseOptions(deps, o),
+    baseURL,
+    adminKey: key,
+    fetch,
+    ...scrubbers(key),
+  });
+  return { client, secret: key };
 }
 
 /** Connects for a command, and has every output scrubbed of the admin key in use. */
@@ -245,7 +302,7 @@ export async function startFake(deps: Deps, path: string, o: { writes?: boolean 
   if (!state) throw new ManifestError(problems);
   // `--writes` turns the write endpoints on; the state file's `options.writes` may too.
   if (o.writes) state.options.writes = true;
-  return createFakeApi(state, { now: deps.now }).handler;
+  return { handler: createFakeApi(state, { now: deps.now }).handler, fleet: !!state.orgs };
 }
 
 /** Values are scrubbed of the key only (they are compared); messages of anything secret-shaped. */

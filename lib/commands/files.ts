@@ -17,6 +17,7 @@ export const FILE_CAPS = {
   baseline: 64 * MiB,
   "fake state": 64 * MiB,
   "admin key file": 4096,
+  report: 256 * MiB,
 } as const;
 
 /** A kind of file keydrift reads */

@@ -5,6 +5,7 @@ import type { PolicySchemaSource } from "../manifest/schema.ts";
 import { InputError, ManifestError } from "../core/errors.ts";
 import { readInput, readProblem, readStdinInput } from "./files.ts";
 import { withFullReader } from "../yaml/check.ts";
+import { sha256Hex } from "../core/sha256.ts";
 
 /** The manifest read when no `-m` is given */
 export const DEFAULT_MANIFEST = "keydrift.yaml";
@@ -64,7 +65,14 @@ export async function loadFrom(
   policies: readonly PolicySchemaSource[],
 ): Promise<LoadResult> {
   const sources = await readSources(deps, paths);
-  const load = () => withFullReader((full) => loadManifests(sources, policies, full));
+  const load = async () => {
+    const result = await withFullReader((full) => loadManifests(sources, policies, full));
+    // A fleet's reports carry its manifest's hash: `merge` combines only parts of one manifest.
+    if (result.manifest?.orgs) {
+      result.manifest.sha256 = sha256Hex(JSON.stringify(sources.map((s) => [s.path, s.text])));
+    }
+    return result;
+  };
   const named = (id: string) => sources.some((s) => s.text.includes(id));
   const ready = await prepare(policies, named, new Set());
   const result = await load();

@@ -54,11 +54,15 @@ export async function validate(
   const warnings = v.quiet ? [] : waiverWarnings(manifest, policies, io.deps.now());
   for (const w of warnings) await io.err(`keydrift: warning: ${formatProblem(w)}\n`);
   if (!v.quiet) {
-    const keys = manifest.projects.reduce((n, p) => n + p.keys.length, 0);
+    const parts = manifest.orgs?.map((o) => o.manifest) ?? [manifest];
+    const projects = parts.flatMap((m) => m.projects);
+    const keys = projects.reduce((n, p) => n + p.keys.length, 0);
+    const waivers = parts.reduce((n, m) => n + m.waivers.length, 0);
+    const orgs = manifest.orgs ? `${counted(manifest.orgs.length, "org")}, ` : "";
     await io.out(
-      `${manifest.files.join(", ")}: valid (${counted(manifest.projects.length, "project")}, ${
+      `${manifest.files.join(", ")}: valid (${orgs}${counted(projects.length, "project")}, ${
         counted(keys, "key")
-      }, ${counted(manifest.waivers.length, "waiver")})\n`,
+      }, ${counted(waivers, "waiver")})\n`,
     );
   }
   return 0;

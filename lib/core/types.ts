@@ -86,6 +86,28 @@ export interface Manifest {
   waivers: Waiver[];
   /** Null when the manifest has no `admin_keys:` section (admin keys are then not read). */
   adminKeys?: DeclaredAdminKeys | null;
+  /**
+   * A fleet (issue 24): the manifest's `orgs:`, each a manifest of its own. Absent for a manifest
+   * without `orgs:` (one organisation, `projects` and `adminKeys` above); a fleet's own
+   * `projects` is empty and its `adminKeys` null.
+   */
+  orgs?: DeclaredOrg[];
+  /** A fleet's SHA-256 over its files' paths and texts: reports of one fleet share it. */
+  sha256?: string;
+}
+
+/** One organisation of a fleet manifest (`orgs:`): how to reach it and what it should hold. */
+export interface DeclaredOrg {
+  name: string;
+  /** The organisation id (`org-…`). */
+  id: string;
+  /** The environment variable that holds this organisation's admin key. */
+  adminKeyEnv: string;
+  /** The Admin API base URL for this organisation (absent: the run's). */
+  apiUrl?: string;
+  /** The organisation's projects, admin keys, defaults, policies and waivers. */
+  manifest: Manifest;
+  location: SourceLocation;
 }
 
 /** The owner of a live key, as read from the API */
@@ -141,6 +163,8 @@ export interface RunError {
   requestId: string | null;
   /** Where in a manifest (a located manifest problem that stopped the run); absent elsewhere. */
   location?: SourceLocation;
+  /** The fleet organisation the error concerns; absent without `orgs:`. */
+  org?: string;
 }
 
 /** What a policy found about a key, as values (never a sentence): `{ days: 120, limit: 90 }`. */
@@ -210,6 +234,8 @@ export interface Drift extends Enriched {
   baselined?: boolean;
   /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
   keyType?: "admin";
+  /** The fleet organisation (manifest `orgs:`) the item belongs to; absent without `orgs:`. */
+  org?: string;
 }
 
 /** The waiver a finding matched, and whether it is active, expired or malformed */
@@ -237,6 +263,8 @@ export interface Finding extends Enriched {
   baselined?: boolean;
   /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
   keyType?: "admin";
+  /** The fleet organisation (manifest `orgs:`) the item belongs to; absent without `orgs:`. */
+  org?: string;
 }
 
 /** The owner of an admin API key, as the Admin API describes it (no email is sent). */

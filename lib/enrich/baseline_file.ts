@@ -43,6 +43,7 @@ const FIELDS = [
   "owner",
   "asserts",
   "occurrence",
+  "org",
   "summary",
   "recorded",
   "tool_version",
@@ -66,7 +67,8 @@ export function serializeBaseline(
     `  "created": ${JSON.stringify(meta.created)},`,
   ];
   const rows = [...entries].sort(byFingerprint).map((e) =>
-    "    " + JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, e[f]])))
+    "    " +
+    JSON.stringify(Object.fromEntries(FIELDS.filter((f) => f in e).map((f) => [f, e[f]])))
   );
   const list = rows.length ? ['  "entries": [', rows.join(",\n"), "  ]"] : ['  "entries": []'];
   return [...head, ...list, "}"].join("\n") + "\n";
@@ -195,6 +197,9 @@ function entryProblems(e: unknown, bad: (m: string) => void): boolean {
   }
   if (!Number.isSafeInteger(o.occurrence) || (o.occurrence as number) < 1) {
     no(`"occurrence" must be a whole number from 1`);
+  }
+  if ("org" in o && (typeof o.org !== "string" || o.org === "")) {
+    no(`"org" must be an org name (a fleet manifest's orgs: name), or absent`);
   }
   if (typeof o.recorded !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(o.recorded)) {
     no(`"recorded" must be a date (YYYY-MM-DD)`);

@@ -30,6 +30,8 @@ export interface Identity {
   asserts: string | null;
   /** 1 for the first item of this identity in a report, 2 for the next (same-named keys without ids). */
   occurrence: number;
+  /** The fleet organisation (manifest `orgs:`); absent without `orgs:`. */
+  org?: string;
 }
 
 /** The first element of every item's encoding: read errors and other things hashed differ there. */
@@ -53,6 +55,9 @@ function parts(id: Identity): (string | number | null)[] {
   // Encoded only when set (the array is then one longer, so the encoding stays injective): the
   // fingerprints of items that assert nothing more stay what they were.
   const asserts = id.asserts === null ? [] : [id.asserts];
+  // The org only when set, as two elements: the four combinations have four lengths, so an org
+  // can never read as an `asserts` digest or the other way round.
+  const org = id.org === undefined ? [] : ["org", id.org];
   return [
     ITEM,
     id.rule,
@@ -61,6 +66,7 @@ function parts(id: Identity): (string | number | null)[] {
     id.key_name,
     ...owner,
     ...asserts,
+    ...org,
     id.occurrence,
   ];
 }
@@ -107,6 +113,7 @@ function identityOf(x: Drift | Finding): Identity {
     owner,
     asserts: assertsOf(x),
     occurrence: 0,
+    ...(x.org === undefined ? {} : { org: x.org }),
   };
 }
 

@@ -227,4 +227,18 @@ export interface FakeState {
   audit_log: FakeAuditLog;
   faults: Fault[];
   options: FakeOptions;
+  /**
+   * A fleet (issue 24): each organisation's own state, reached with its own admin key. The top
+   * level then serves nothing: a request with another key is refused as an unknown key.
+   */
+  orgs?: FakeOrg[];
+}
+
+/** One organisation of a fleet state file. */
+export interface FakeOrg {
+  name: string;
+  id: string;
+  /** The admin key that reads this org (an `sk-admin-…` value of the state file, no secret). */
+  adminKey: string;
+  state: FakeState;
 }

@@ -10,15 +10,13 @@ import { checkId, checkShown } from "./values.ts";
 import { capPerFile } from "./problems.ts";
 import { checkReferences, type Refs } from "./references.ts";
 export { isCalendarDate } from "./references.ts";
+import { type FilePart, fleetManifest, orgParts } from "./orgs.ts";
 import type {
-  DeclaredAdminKeys,
   DeclaredKey,
   DeclaredOwner,
   DeclaredProject,
   Manifest,
-  PolicySetting,
   SourceLocation,
-  UnmanagedLevel,
   Waiver,
 } from "../core/types.ts";
 
@@ -47,22 +45,6 @@ export interface LoadResult {
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
 
-interface FilePart {
-  unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
-  adminKeys?: DeclaredAdminKeys;
-  policies: Map<string, PolicySetting>;
-  /**
-   * Entries the schema refused (so not built) that still name a project or pin a key id: their
-   * references are checked in the same pass, so fixing the schema problem reveals no new one.
-   */
-  refs: Refs;
-  /** Whether the file has `projects:` or `admin_keys:` (some file of a manifest must). */
-  declaresKeys: boolean;
-  /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
-  projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
-  waivers: Waiver[];
-}
-
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
 
 /**
@@ -85,7 +67,11 @@ export function loadManifests(
       parts.push(buildPart(doc, doc.value as Obj, policies, problems));
     }
   }
-  const manifest = merge(sources.map((s) => s.path), parts, problems);
+  const files = sources.map((s) => s.path);
+  const manifest = merge(files, parts, problems);
+  if (parts.some((p) => p.orgs)) {
+    fleetManifest(manifest, parts, problems, (orgParts) => merge(files, orgParts, problems));
+  }
   crossCheck(manifest, sources, parts, policies, { problems, waiverProblems });
   problems.sort(byPlace);
   waiverProblems.sort(byPlace);
@@ -113,15 +99,23 @@ function crossCheck(
       file: sources[0].path,
       line: 1,
       column: 1,
-      message: `no manifest file declares "projects" (or "admin_keys"); add projects: to one ` +
+      message:
+        `no manifest file declares "projects" (or "admin_keys" or "orgs"); add projects: to one ` +
         "(projects: [] checks none)",
     });
   }
-  const refs: Refs = {
-    waivers: parts.flatMap((p) => p.refs.waivers),
-    pins: parts.flatMap((p) => p.refs.pins),
-  };
-  checkReferences(manifest, refs, policies, out.problems, out.waiverProblems, everyFileRead);
+  const refsOf = (ps: readonly FilePart[]): Refs => ({
+    waivers: ps.flatMap((p) => p.refs.waivers),
+    pins: ps.flatMap((p) => p.refs.pins),
+  });
+  const check = (m: Manifest, refs: Refs) =>
+    checkReferences(m, refs, policies, out.problems, out.waiverProblems, everyFileRead);
+  check(manifest, refsOf(parts));
+  // Each org of a fleet is a manifest of its own: its references are checked within it.
+  const orgParts = parts.flatMap((p) => p.orgs ?? []);
+  for (const o of manifest.orgs ?? []) {
+    check(o.manifest, refsOf(orgParts.filter((x) => x.org.name === o.name).map((x) => x.part)));
+  }
 }
 
 function byPlace(a: ManifestProblem, b: ManifestProblem): number {
@@ -139,7 +133,8 @@ function buildPart(
     projects: [],
     waivers: [],
     refs: { waivers: [], pins: [] },
-    declaresKeys: root.projects !== undefined || root.admin_keys !== undefined,
+    declaresKeys: root.projects !== undefined || root.admin_keys !== undefined ||
+      root.orgs !== undefined,
   };
   if (root.version !== undefined && root.version !== 1 && typeof root.version === "number") {
     problems.push(at(doc.locate(root, "version"), `unsupported manifest version ${root.version}`));
@@ -165,6 +160,11 @@ function buildPart(
     };
   }
   part.waivers = waivers(doc, root, part.refs.waivers);
+  if (root.projects !== undefined) part.flatAt = doc.locate(root, "projects");
+  else if (root.admin_keys !== undefined) part.flatAt = doc.locate(root, "admin_keys");
+  if (Array.isArray(root.orgs)) {
+    part.orgs = orgParts(doc, root.orgs, problems, (o) => buildPart(doc, o, policies, problems));
+  }
   return part;
 }
 

@@ -33,7 +33,8 @@ export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> 
 
 /** Where an item is: its project id, or the organisation's admin keys (issue 14). */
 export function scopeName(x: Drift | Finding): string {
-  return x.keyType === "admin" ? "the organisation's admin keys" : x.projectId;
+  const scope = x.keyType === "admin" ? "the organisation's admin keys" : x.projectId;
+  return x.org === undefined ? scope : `${scope} (org ${x.org})`;
 }
 
 /** `key "name" (id)`, `admin key "name" (id)`, or an unnamed admin key by its id. */
@@ -85,15 +86,24 @@ export function findingMessage(f: Finding): string {
  */
 export function byProject(
   r: { drift: readonly Drift[]; findings: readonly Finding[] },
-): { id: string; drift: Drift[]; findings: Finding[] }[] {
-  const groups = new Map<string, { id: string; drift: Drift[]; findings: Finding[] }>();
-  const group = (id: string) => {
-    let g = groups.get(id);
-    if (!g) groups.set(id, g = { id, drift: [], findings: [] });
+): { id: string; org?: string; drift: Drift[]; findings: Finding[] }[] {
+  type Group = { id: string; org?: string; drift: Drift[]; findings: Finding[] };
+  const groups = new Map<string, Group>();
+  // A fleet's orgs keep the report's order (the manifest's); projects sort within each.
+  const orgRank = new Map<string | undefined, number>();
+  const group = (x: Drift | Finding) => {
+    if (!orgRank.has(x.org)) orgRank.set(x.org, orgRank.size);
+    const key = x.org === undefined ? x.projectId : `${x.org}\u0000${x.projectId}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { id: x.projectId, drift: [], findings: [] };
+      if (x.org !== undefined) g.org = x.org;
+      groups.set(key, g);
+    }
     return g;
   };
-  for (const d of r.drift) group(d.projectId).drift.push(d);
-  for (const f of r.findings) group(f.projectId).findings.push(f);
+  for (const d of r.drift) group(d).drift.push(d);
+  for (const f of r.findings) group(f).findings.push(f);
   // For people, unexpected keys that are in use or spend (--usage) come first in their project,
   // largest spend first: they are the urgent ones. The machine formats keep the report's order.
   const spend = (d: Drift) => d.usage?.cost_usd ?? 0;
@@ -107,7 +117,9 @@ export function byProject(
       ];
     }
   }
-  return [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...groups.values()].sort((a, b) =>
+    orgRank.get(a.org)! - orgRank.get(b.org)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 /**

@@ -212,6 +212,7 @@ function partSection(
   id: string,
   all: string[],
   room: number,
+  org?: string,
 ): { lines: string[]; rest: number } | null {
   let left = room - 256 - 2 * size(id);
   const shown: string[] = [];
@@ -222,12 +223,15 @@ function partSection(
   if (!shown.length) return null;
   const rest = all.length - shown.length;
   const more = [`- … ${counted(rest, "more item")} in this project not shown`];
-  return { lines: section(title(id), shown, more), rest };
+  return { lines: section(title(id, org), shown, more), rest };
 }
 
-/** A group's section title: a project, or the organisation's admin keys (issue 14). */
-function title(id: string): Title {
-  return id === ORG ? { words: "Admin API keys (organisation)" } : { words: "Project", id };
+/** A group's section title: a project, or the organisation's admin keys (issue 14); its org. */
+function title(id: string, org?: string): Title {
+  const of = org === undefined ? "" : ` (org ${org})`;
+  return id === ORG
+    ? { words: `Admin API keys (organisation${of})` }
+    : { words: `Project${of}`, id };
 }
 
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
@@ -244,13 +248,13 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
   for (const g of groups) {
     const all = groupItems(g);
     if (mode === "detail") {
-      const full = section(title(g.id), all);
+      const full = section(title(g.id, g.org), all);
       if (fitsDetail(full)) {
         append(out, full);
         continue;
       }
       mode = "counts";
-      const part = partSection(g.id, all, detail.room);
+      const part = partSection(g.id, all, detail.room, g.org);
       if (part && fitsDetail(part.lines)) {
         append(out, part.lines);
         left.partial++;

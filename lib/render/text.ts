@@ -311,6 +311,22 @@ function errorLines(r: Report, opts: RenderOptions): Line[] {
     const at = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
     return line("red", "Error: ", t(at + e.message), 7);
   });
+  const orgs = r.fleet?.orgs.filter((o) => o.checked);
+  if (orgs) {
+    const names = (failed: boolean) =>
+      orgs.filter((o) => (o.exitCode === 1) === failed).map((o) => t(o.name)).join(", ");
+    const read = names(false);
+    out.push(
+      line(null, ""),
+      line(
+        null,
+        `Incomplete: org ${names(true)} could not be read; nothing is claimed about ${
+          orgs.filter((o) => o.exitCode === 1).length === 1 ? "it" : "them"
+        }.${read ? ` Shown above: the orgs read (${read}).` : ""}`,
+      ),
+    );
+    return out;
+  }
   const projects = [
     ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
   ];
@@ -358,8 +374,11 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
   const lines = (ls: Line[]) => ls.flatMap((l) => paintLine(l, opts)).map((l) => `${l}\n`).join("");
   const head = legend(r);
   if (head.length) yield lines(head);
-  for (const { id, drift, findings } of byProject(r)) {
-    const out = [line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`)];
+  for (const { id, org, drift, findings } of byProject(r)) {
+    const of = org === undefined ? "" : ` (org ${t(org)})`;
+    const out = [
+      line("bold", id === ORG ? `admin keys (organisation)${of}` : `project ${t(id)}${of}`),
+    ];
     for (const d of drift) append(out, known(d, enriched(driftLines(d), d, opts)));
     for (const f of findings) append(out, known(f, enriched([findingLine(f)], f, opts)));
     out.push(line(null, ""));

@@ -14,5 +14,7 @@
  * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`. 1.9 added
  * `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose `candidates`
  * list at most 20). 1.10 added `location` on errors (an invalid manifest: one error per problem).
+ * 1.11 added, for a manifest with `orgs:` only, `org` on drift items, findings, errors and baseline
+ * entries, and the top-level `orgs`, `declared`, `manifest_files` and `manifest_sha256`.
  */
-export const FORMAT_VERSION = "1.10";
+export const FORMAT_VERSION = "1.11";

@@ -78,8 +78,27 @@ export interface RuleInfo {
 /** A declared project and its entries, as checked in this run (JUnit shows one test per entry). */
 export interface DeclaredSummary {
   projectId: string;
+  /** The fleet org (manifest `orgs:`) the project belongs to; absent without `orgs:`. */
+  org?: string;
   location: SourceLocation;
   keys: { name: string; id: string | null; location: SourceLocation }[];
+}
+
+/** What a fleet report says of one organisation the manifest declares. */
+export interface OrgOutcome {
+  name: string;
+  id: string;
+  /** Whether this report holds the org's items (false: another run's, or `--org` left it out). */
+  checked: boolean;
+  /** The org's own verdict, when checked. */
+  exitCode: 0 | 1 | 2 | null;
+}
+
+/** The fleet a report belongs to: its orgs and its manifest's SHA-256 (issue 24). */
+export interface Fleet {
+  orgs: OrgOutcome[];
+  /** SHA-256 of the manifest files a fleet report was made from: parts of one merge share it. */
+  manifestSha256: string;
 }
 
 /** Everything a renderer needs, and nothing that is not data. */
@@ -107,6 +126,8 @@ export interface Report {
   enrichment?: EnrichmentStatus;
   /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
   api?: ApiUse | null;
+  /** A fleet manifest's (`orgs:`) orgs, which of them this report holds, and the manifest's hash. */
+  fleet?: Fleet;
 }
 
 /** Whether a severity reaches `--fail-on`. */

@@ -30,6 +30,7 @@ import {
   RemediationSchema,
 } from "./schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
+import { fleetFields, ORG_FIELD } from "./schema_fleet.ts";
 
 export {
   ActorSchema,
@@ -143,6 +144,7 @@ export const DriftSchema = Type.Object({
   ),
   location: location("where the manifest declares the key or project; null when nowhere"),
   ...ENRICHED,
+  ...ORG_FIELD,
 }, {
   ...closed,
   title: "drift",
@@ -192,6 +194,7 @@ export const FindingSchema = Type.Object({
   waiver: nullable(WaiverSchema, "the waiver that matched the finding, or null"),
   location: location("where the manifest declares the key; null for undeclared keys"),
   ...ENRICHED,
+  ...ORG_FIELD,
 }, { ...closed, title: "finding", description: "one policy finding" });
 
 /** The counts of a run. */
@@ -235,8 +238,9 @@ export const RunErrorSchema = Type.Object({
   code: maybeText("the API's error code, or null (1.5)"),
   request_id: maybeText("the API's request id, or null (1.5)"),
   location: location(
-    "where in a manifest, for a manifest problem that stopped the run (kind run), or null (1.6)",
+    "where in a manifest, for a manifest problem that stopped the run (kind run), or null (1.10)",
   ),
+  ...ORG_FIELD,
 }, { ...closed, title: "error", description: "something the run could not read or do" });
 
 /** A warning about the manifest. */
@@ -331,6 +335,7 @@ export const REPORT_SCHEMA = Type.Object({
     title: "enrichment",
     description: "what --attribute / --usage read, or why not",
   })),
+  ...fleetFields(LocationSchema),
 }, {
   ...closed,
   $schema: "http://json-schema.org/draft-07/schema#",

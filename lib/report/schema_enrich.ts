@@ -4,6 +4,7 @@
  * 1.4). `report/schema.ts`, where the rules for changing the schema are, holds the rest.
  */
 import { Type } from "@sinclair/typebox";
+import { ORG_FIELD } from "./schema_fleet.ts";
 import { closed, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
 import { USAGE_ITEM_FIELDS, UsageSchema } from "./schema_usage.ts";
 
@@ -185,6 +186,7 @@ const IDENTITY = {
     minimum: 1,
     description: "1, or n for the n-th item of one identity in a run (same-named keys without ids)",
   }),
+  ...ORG_FIELD,
 };
 
 /** One entry of a baseline file (as `keydrift baseline` writes it). */
