@@ -125,7 +125,11 @@ testWithTools(
         { files: { "keydrift.yaml": readExample("fleet/keydrift.yaml") }, env: FLEET_KEYS, fetch },
       );
       assertEquals(single.code, merged.code);
-      assertEquals(JSON.parse(json), JSON.parse(single.stdout));
+      // The verdict and every item are equal; the requests sent are each run's own (a retry of a
+      // request the server dropped is counted where it happened).
+      const { api_requests: _a, ...mergedRest } = JSON.parse(json);
+      const { api_requests: _b, ...singleRest } = JSON.parse(single.stdout);
+      assertEquals(mergedRest, singleRest);
     } finally {
       await Promise.all([raw.close(), fake.close()]);
       await Deno.remove(dir, { recursive: true });

@@ -107,18 +107,13 @@ export async function baselineCommand(
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   if (!toStdout) await io.checkTarget(output);
   const old = v.prune ? await readBaseline(io.deps, output) : null;
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies);
-  if (!loaded.manifest) throw new ManifestError(loaded.problems);
-  const opts = {
-    now: io.deps.now(),
-    noWaivers: v["no-waivers"] === true,
-    log: connection.log,
-    notices: connection.notices,
-  };
+  const manifest = await loadValid(io, v.manifest ?? [], policies);
+  const { log, notices } = connection;
+  const opts = { now: io.deps.now(), noWaivers: v["no-waivers"] === true, log, notices };
   // Every item is recorded whatever its severity.
   const assessed = await assessAll(
     io,
-    loaded.manifest,
+    manifest,
     v.project ?? [],
     connection,
     policies,
@@ -229,4 +224,11 @@ function recorded(
     ...entry,
     summary: entrySummary(item, policies),
   }));
+}
+
+/** The manifest, or its problems thrown. */
+async function loadValid(io: Io, paths: string[], policies: readonly Policy[]): Promise<Manifest> {
+  const loaded = await loadFrom(io.deps, paths, policies);
+  if (!loaded.manifest) throw new ManifestError(loaded.problems);
+  return loaded.manifest;
 }

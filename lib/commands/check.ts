@@ -130,16 +130,13 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     }
     const now = io.deps.now();
     const client = await openClient(io, flags.connection);
+    const { log, notices } = flags.connection;
+    const { attribute, usageDays } = flags.enrichReq;
     const assessed = await assessLive(io, client, manifest, policies, {
       now,
       noWaivers: v["no-waivers"] === true,
       progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
-      log: flags.connection.log,
-      notices: flags.connection.notices,
-      enrichment: {
-        attribute: flags.enrichReq.attribute,
-        usage: flags.enrichReq.usageDays !== null,
-      },
+      ...{ log, notices, enrichment: { attribute, usage: usageDays !== null } },
     });
     const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
     const enriched = enrich(assessed, reads, flags.enrichReq);

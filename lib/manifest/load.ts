@@ -139,12 +139,8 @@ function buildPart(
   if (root.version !== undefined && root.version !== 1 && typeof root.version === "number") {
     problems.push(at(doc.locate(root, "version"), `unsupported manifest version ${root.version}`));
   }
-  if (root.defaults?.unmanaged) {
-    part.unmanaged = {
-      value: root.defaults.unmanaged,
-      loc: doc.locate(root.defaults, "unmanaged"),
-    };
-  }
+  const unmanaged = root.defaults?.unmanaged;
+  if (unmanaged) part.unmanaged = { value: unmanaged, loc: doc.locate(root.defaults, "unmanaged") };
   part.policies = policySettings(doc, root, policies, problems);
   for (const p of (root.projects ?? []) as Obj[]) {
     if (p && typeof p === "object" && typeof p.id === "string") {
@@ -160,12 +156,24 @@ function buildPart(
     };
   }
   part.waivers = waivers(doc, root, part.refs.waivers);
+  fleetPart(part, doc, root, (o) => buildPart(doc, o, policies, problems), problems);
+  return part;
+}
+
+/** Where a file declares flat projects or `orgs:`, and each org's own part (issue 24). */
+function fleetPart(
+  part: FilePart,
+  doc: CheckedDocument,
+  root: Obj,
+  build: (entry: Obj) => FilePart,
+  problems: ManifestProblem[],
+): void {
   if (root.projects !== undefined) part.flatAt = doc.locate(root, "projects");
   else if (root.admin_keys !== undefined) part.flatAt = doc.locate(root, "admin_keys");
   if (Array.isArray(root.orgs)) {
-    part.orgs = orgParts(doc, root.orgs, problems, (o) => buildPart(doc, o, policies, problems));
+    part.orgsAt = doc.locate(root, "orgs");
+    part.orgs = orgParts(doc, root.orgs, problems, build);
   }
-  return part;
 }
 
 /** The `policies:` settings, each option checked by its policy's own check. */

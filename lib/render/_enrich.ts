@@ -126,6 +126,14 @@ export function enrichedFields(x: Enriched) {
     ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
     ...(x.usageVerdict !== undefined ? { usage_verdict: x.usageVerdict } : {}),
     ...(x.costError !== undefined ? { cost_error: x.costError } : {}),
+    ...(x.usageConflict
+      ? {
+        usage_conflict: {
+          last_used_at: x.usageConflict.lastUsedAt,
+          cost_usd: x.usageConflict.costUsd,
+        },
+      }
+      : {}),
   };
 }
 

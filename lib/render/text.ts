@@ -305,6 +305,23 @@ function verdict(r: Report): Line[] {
   return out;
 }
 
+/** A fleet's error run: which orgs could not be read, and which are shown. */
+function fleetIncomplete(orgs: { name: string; exitCode: number | null }[]): Line[] {
+  const names = (failed: boolean) =>
+    orgs.filter((o) => (o.exitCode === 1) === failed).map((o) => t(o.name)).join(", ");
+  const read = names(false);
+  const it = orgs.filter((o) => o.exitCode === 1).length === 1 ? "it" : "them";
+  return [
+    line(null, ""),
+    line(
+      null,
+      `Incomplete: org ${names(true)} could not be read; nothing is claimed about ${it}.${
+        read ? ` Shown above: the orgs read (${read}).` : ""
+      }`,
+    ),
+  ];
+}
+
 function errorLines(r: Report, opts: RenderOptions): Line[] {
   const said = opts.runErrorsOnStderr === true;
   const out = shownErrors(r).filter((e) => !said || e.kind !== "run").map((e) => {
@@ -312,21 +329,7 @@ function errorLines(r: Report, opts: RenderOptions): Line[] {
     return line("red", "Error: ", t(at + e.message), 7);
   });
   const orgs = r.fleet?.orgs.filter((o) => o.checked);
-  if (orgs) {
-    const names = (failed: boolean) =>
-      orgs.filter((o) => (o.exitCode === 1) === failed).map((o) => t(o.name)).join(", ");
-    const read = names(false);
-    out.push(
-      line(null, ""),
-      line(
-        null,
-        `Incomplete: org ${names(true)} could not be read; nothing is claimed about ${
-          orgs.filter((o) => o.exitCode === 1).length === 1 ? "it" : "them"
-        }.${read ? ` Shown above: the orgs read (${read}).` : ""}`,
-      ),
-    );
-    return out;
-  }
+  if (orgs) return append(out, fleetIncomplete(orgs));
   const projects = [
     ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
   ];

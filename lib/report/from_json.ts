@@ -5,7 +5,7 @@
  */
 import type { JsonDrift, JsonFinding, JsonReport } from "./schema.ts";
 import type { Policy } from "../assess/policy.ts";
-import type { Drift, Enriched, Finding, Remediation, RunError } from "../core/types.ts";
+import type { ApiUse, Drift, Enriched, Finding, Remediation, RunError } from "../core/types.ts";
 import { ORG } from "../core/types.ts";
 import type { Report, RuleInfo } from "./report.ts";
 
@@ -35,15 +35,7 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     summary: j.summary,
     drift: j.drift.map(drift),
     findings: j.findings.map((f) => finding(f, byId.get(f.policy))),
-    errors: j.errors.map((e): RunError => ({
-      message: e.message,
-      projectId: e.project_id,
-      kind: e.kind,
-      status: e.status,
-      code: e.code,
-      requestId: e.request_id,
-      ...org(e),
-    })),
+    errors: j.errors.map(runError),
     notes: j.warnings.map((w) => ({ kind: w.kind, waiver: w.waiver, location: w.location! })),
     rules: [...rules],
     declared: (j.declared ?? []).map((d) => ({
@@ -55,8 +47,37 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     ...baselineOf(j),
     adminKeysChecked: j.admin_keys_checked,
     ...(j.enrichment ? { enrichment: j.enrichment } : {}),
+    api: apiOf(j),
     ...fleetOf(j),
   };
+}
+
+/** An error of the report, back in the model. */
+function runError(e: JsonReport["errors"][number]): RunError {
+  return {
+    message: e.message,
+    projectId: e.project_id,
+    kind: e.kind,
+    status: e.status,
+    code: e.code,
+    requestId: e.request_id,
+    ...(e.location ? { location: e.location } : {}),
+    ...org(e),
+  };
+}
+
+/** The requests the run sent, back in the model. */
+function apiOf(j: JsonReport): ApiUse | null {
+  const a = j.api_requests;
+  if (!a) return null;
+  const endpoints = a.endpoints.map((e) => ({
+    endpoint: e.endpoint,
+    requests: e.requests,
+    refused: e.refused,
+    budget: e.budget_per_minute,
+    source: e.budget_source,
+  }));
+  return { requests: a.requests, refused: a.refused, retries: a.retries, endpoints };
 }
 
 /** The baseline outcome the report carries, if the run had one. */
@@ -110,7 +131,10 @@ function drift(d: JsonDrift): Drift {
     changes: d.changes,
     location: d.location,
     ...(d.candidates
-      ? { candidates: d.candidates.map((c) => ({ id: c.id, name: c.name, owner: c.owner_ref })) }
+      ? {
+        candidates: d.candidates.map((c) => ({ id: c.id, name: c.name, owner: c.owner_ref })),
+        candidatesTotal: d.candidates_total,
+      }
       : {}),
     ...(d.owner && d.redacted_value !== undefined
       ? { live: { owner: d.owner, redactedValue: d.redacted_value } }
@@ -153,12 +177,7 @@ function enriched(
       : { from: "now", days: remedy.days };
   }
   return {
-    ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
-    ...(x.attribution ? { lastUpdate: x.last_update ?? null } : {}),
-    ...(x.attribution_error !== undefined ? { attributionError: x.attribution_error } : {}),
-    ...(x.usage !== undefined ? { usage: x.usage } : {}),
-    ...(x.usage_error !== undefined ? { usageError: x.usage_error } : {}),
-    ...(x.usage_note !== undefined ? { usageContradicts: true } : {}),
+    ...enrichment(x),
     ...(r
       ? {
         remediation: {
@@ -169,9 +188,33 @@ function enriched(
           body: r.body as Remediation["body"],
           ids: r.ids,
           in_published_spec: r.in_published_spec,
+          ...(r.instead_of ? { instead_of: r.instead_of } : {}),
           ...(expiry ? { expiry } : {}),
         },
       }
       : {}),
+  };
+}
+
+/** The attribution and usage an item carries. */
+function enrichment(x: JsonDrift | JsonFinding): Enriched {
+  return {
+    ...(x.attribution !== undefined ? { attribution: x.attribution } : {}),
+    ...(x.attribution ? { lastUpdate: x.last_update ?? null } : {}),
+    ...(x.attribution_error !== undefined ? { attributionError: x.attribution_error } : {}),
+    ...(x.usage !== undefined ? { usage: x.usage } : {}),
+    ...(x.usage_error !== undefined ? { usageError: x.usage_error } : {}),
+    ...(x.usage_verdict !== undefined ? { usageVerdict: x.usage_verdict } : {}),
+    ...(x.cost_error !== undefined ? { costError: x.cost_error } : {}),
+    ...(x.usage_conflict
+      ? {
+        usageConflict: {
+          lastUsedAt: x.usage_conflict.last_used_at,
+          costUsd: x.usage_conflict.cost_usd,
+        },
+      }
+      : {}),
+    // A note without a conflict is a finding about use that the usage counts contradict.
+    ...(x.usage_note !== undefined && !x.usage_conflict ? { usageContradicts: true } : {}),
   };
 }

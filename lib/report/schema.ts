@@ -268,7 +268,7 @@ export const EndpointUseSchema = Type.Object({
     stringEnum(["max-rpm", "learned"], "max-rpm: given; learned: from its refusals"),
     "where the budget came from, or null when none was known",
   ),
-}, { ...closed, title: "endpoint", description: "the requests one endpoint was sent (1.6)" });
+}, { ...closed, title: "endpoint", description: "the requests one endpoint was sent (1.7)" });
 
 /** The requests a run sent to the Admin API (issue 21). */
 export const ApiRequestsSchema = Type.Object({
@@ -278,7 +278,7 @@ export const ApiRequestsSchema = Type.Object({
   endpoints: Type.Array(EndpointUseSchema, {
     description: "one per endpoint (path template) the run sent a request to",
   }),
-}, { ...closed, title: "api requests", description: "the requests the run sent (1.6)" });
+}, { ...closed, title: "api requests", description: "the requests the run sent (1.7)" });
 
 /** The whole JSON report (`--format json`). */
 export const REPORT_SCHEMA = Type.Object({
@@ -322,7 +322,7 @@ export const REPORT_SCHEMA = Type.Object({
   }),
   api_requests: nullable(
     ApiRequestsSchema,
-    "the requests the run sent to the Admin API, or null when it sent none (1.6)",
+    "the requests the run sent to the Admin API, or null when it sent none (1.7)",
   ),
   enrichment: Type.Optional(Type.Object({
     attribution: nullable(

@@ -8,7 +8,7 @@ import { closed, nullable, text } from "./schema_kit.ts";
 /** `org` on drift items, findings, errors and baseline entries. */
 export const ORG_FIELD = {
   org: Type.Optional(
-    text("the org (manifest orgs: name) the item belongs to; absent without orgs: (1.6)"),
+    text("the org (manifest orgs: name) the item belongs to; absent without orgs: (1.11)"),
   ),
 };
 
@@ -24,7 +24,7 @@ export const OrgOutcomeSchema = Type.Object({
     Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
     "the org's own verdict (0 in sync, 1 error, 2 drift), or null when not checked",
   ),
-}, { ...closed, title: "org", description: "one org of the fleet (1.6)" });
+}, { ...closed, title: "org", description: "one org of the fleet (1.11)" });
 
 /** A declared project and its entries, as checked (JUnit shows one test per entry). */
 const declaredSchema = <L extends TSchema>(LocationSchema: L) =>
@@ -40,24 +40,24 @@ const declaredSchema = <L extends TSchema>(LocationSchema: L) =>
       }, closed),
       { description: "the project's entries" },
     ),
-  }, { ...closed, title: "declared project", description: "a project the run checked (1.6)" });
+  }, { ...closed, title: "declared project", description: "a project the run checked (1.11)" });
 
 /** The top-level fleet fields; `location` is the report's location schema. */
 export const fleetFields = <L extends TSchema>(location: L) => ({
   orgs: Type.Optional(Type.Array(OrgOutcomeSchema, {
     description:
-      "every org the manifest declares (orgs:), in its order; absent without orgs: (1.6)",
+      "every org the manifest declares (orgs:), in its order; absent without orgs: (1.11)",
   })),
   declared: Type.Optional(Type.Array(declaredSchema(location), {
     description: "the projects and entries the checked orgs declare, so that keydrift merge " +
-      "can write every format (JUnit lists each entry); absent without orgs: (1.6)",
+      "can write every format (JUnit lists each entry); absent without orgs: (1.11)",
   })),
   manifest_files: Type.Optional(Type.Array(text("a manifest file, as given to keydrift"), {
-    description: "the manifest files the run read; absent without orgs: (1.6)",
+    description: "the manifest files the run read; absent without orgs: (1.11)",
   })),
   manifest_sha256: Type.Optional(Type.String({
     pattern: "^[0-9a-f]{64}$",
     description: "SHA-256 of the manifest files' paths and texts: keydrift merge combines only " +
-      "reports that share it; absent without orgs: (1.6)",
+      "reports that share it; absent without orgs: (1.11)",
   })),
 });

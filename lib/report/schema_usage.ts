@@ -28,32 +28,43 @@ export const UsageSchema = Type.Object({
     {
       ...closed,
       description: "requests per usage family, for the families with use only " +
-        "(model requests; file and web search calls for the two tool families) (1.6)",
+        "(model requests; file and web search calls for the two tool families) (1.8)",
     },
   ),
   cost_usd: nullable(
     dollars("spend in US dollars"),
-    "the key's spend in the window, in US dollars, from the Costs API; null when unknown (see cost_error) (1.6)",
+    "the key's spend in the window, in US dollars, from the Costs API; null when unknown (see cost_error) (1.8)",
   ),
   complete: Type.Boolean({
     description:
-      "every family was read over the whole window for the key; false: the counts are lower bounds (1.6)",
+      "every family was read over the whole window for the key; false: the counts are lower bounds (1.8)",
   }),
   unknown_families: Type.Array(family, {
-    description: "the families whose figure for the key is unknown (see usage_error) (1.6)",
+    description: "the families whose figure for the key is unknown (see usage_error) (1.8)",
   }),
 }, { ...closed, title: "usage", description: "how much the key was used (--usage DAYS)" });
 
-/** The usage fields besides `usage` that enriched items carry (1.6). */
+/** The usage fields besides `usage` that enriched items carry (1.8). */
 export const USAGE_ITEM_FIELDS = {
   usage_verdict: Type.Optional(stringEnum(
     ["used", "unused", "unknown", "inconsistent"],
     "--usage: used (a family counts a request); unused (every family read whole, no request, " +
       "no last_used_at or spend in the window); unknown (no request counted, but a family could " +
       "not be read whole); inconsistent (no request counted, but last_used_at or spend falls in " +
-      "the window) (1.6)",
+      "the window) (1.8)",
   )),
-  cost_error: Type.Optional(text("--usage: why usage.cost_usd is null (1.6)")),
+  cost_error: Type.Optional(text("--usage: why usage.cost_usd is null (1.8)")),
+  usage_conflict: Type.Optional(Type.Object({
+    last_used_at: nullable(
+      Type.Integer(),
+      "the key's last_used_at (Unix seconds) when it falls in the window, or null",
+    ),
+    cost_usd: nullable(Type.Number(), "the key's spend in the window in US dollars, or null"),
+  }, {
+    ...closed,
+    description:
+      "--usage, with usage_verdict inconsistent: what says the key was used in the window (1.11)",
+  })),
 };
 
 /** `enrichment.usage`: whether usage was read, what failed in part, the undeclared keys' spend. */
@@ -69,7 +80,7 @@ export const UsageStatusSchema = Type.Object({
       keys: count("how many keys the failed query covered"),
       error: text("why it failed"),
     }, closed),
-    { description: "queries that failed, each leaving its keys' figure unknown (1.6)" },
+    { description: "queries that failed, each leaving its keys' figure unknown (1.8)" },
   )),
   unexpected_spend: Type.Optional(Type.Object({
     cost_usd: dollars("the known spend of the unexpected keys summed, in US dollars"),
@@ -79,6 +90,6 @@ export const UsageStatusSchema = Type.Object({
     ),
   }, {
     ...closed,
-    description: "the spend of the keys nobody declared, over the window (1.6)",
+    description: "the spend of the keys nobody declared, over the window (1.8)",
   })),
 }, { ...closed, description: "--usage" });
