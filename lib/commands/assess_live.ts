@@ -7,10 +7,11 @@ import type { Io } from "./io.ts";
 import { suggestion, UsageError } from "../core/errors.ts";
 import { type Assessment, assessment } from "../assess/assessment.ts";
 import type { Policy } from "../assess/policy.ts";
-import { readAdminKeys, readLive } from "../api/live_state.ts";
+import { readAdminKeys, readLive, type ReadPlan } from "../api/live_state.ts";
 import { progress } from "./progress.ts";
 import type { AdminClient } from "../api/client.ts";
-import type { Manifest, RunError } from "../core/types.ts";
+import type { LiveProject, Manifest, ReadSource, RunError } from "../core/types.ts";
+import { finishSnapshot, prepareSnapshot, type SnapshotFlags } from "./snapshot.ts";
 
 /** How a run reads and assesses: its clock, waivers, and what it says on stderr. */
 export interface AssessLiveOptions {
@@ -21,6 +22,21 @@ export interface AssessLiveOptions {
   progress?: boolean;
   /** The `--verbose` log. */
   log?: (message: string) => void;
+  /** What `--snapshot` spares the read (issue 21): only what changed is read. */
+  plan?: ReadPlan | null;
+  /** Keep every project read, as the next snapshot holds them. */
+  collect?: boolean;
+}
+
+/** The assessment, and with `collect`, every project as it was read (now or from the snapshot). */
+export interface LiveAssessment {
+  assessment: Assessment;
+  delivered: { project: LiveProject; source: ReadSource }[];
+}
+
+/** Whether a run reads the live projects no manifest declares (issue 21). */
+export function readsUndeclared(manifest: Manifest): boolean {
+  return (manifest.unmanagedProjects ?? "error") !== "ignore";
 }
 
 /**
@@ -33,8 +49,10 @@ export async function assessLive(
   manifest: Manifest,
   policies: readonly Policy[],
   opts: AssessLiveOptions,
-): Promise<Assessment> {
-  const assess = assessment(manifest, policies, opts);
+): Promise<LiveAssessment> {
+  const undeclared = readsUndeclared(manifest);
+  const assess = assessment(manifest, policies, { ...opts, undeclared });
+  const delivered: LiveAssessment["delivered"] = [];
   const errors: RunError[] = [];
   // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
   const admin = manifest.adminKeys
@@ -42,11 +60,17 @@ export async function assessLive(
     : null;
   admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const shown = progress(io, manifest.projects.length, opts.progress === true);
-  for await (const read of readLive(client, manifest.projects)) {
-    if (read.kind === "project") {
-      assess.add(read.declared, read.project);
+  for await (const read of readLive(client, manifest.projects, { undeclared, plan: opts.plan })) {
+    if (read.kind === "error") {
+      errors.push(read.error);
+      continue;
+    }
+    if (opts.collect) delivered.push({ project: read.project, source: read.source });
+    if (read.kind === "undeclared") assess.undeclared(read.project, read.source);
+    else {
+      assess.add(read.declared, read.project, read.source);
       shown.tick();
-    } else errors.push(read.error);
+    }
   }
   await shown.done();
   const adminRead = await admin;
@@ -57,12 +81,43 @@ export async function assessLive(
       Math.round(io.deps.now() - opts.now)
     } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
   );
-  return assess.done(errors);
+  return { assessment: assess.done(errors), delivered };
+}
+
+/**
+ * Reads and assesses the live state: with `--snapshot`, only what changed since the snapshot,
+ * which is then rewritten after a complete read (issue 21). `check` and `baseline` share it.
+ */
+export async function readAndAssess(
+  io: Io,
+  client: AdminClient,
+  manifest: Manifest,
+  policies: readonly Policy[],
+  o: Parameters<typeof assessLive>[4] & { snapshot: SnapshotFlags | null; api: string },
+): Promise<Assessment> {
+  if (!o.snapshot) return (await assessLive(io, client, manifest, policies, o)).assessment;
+  const needsAll = readsUndeclared(manifest);
+  const run = await prepareSnapshot(io, client, {
+    flags: o.snapshot,
+    api: o.api,
+    now: o.now,
+    needsAll,
+    needed: manifest.projects.length,
+  });
+  const read = await assessLive(io, client, manifest, policies, {
+    ...o,
+    plan: run.planned?.plan ?? null,
+    collect: true,
+  });
+  const complete = read.assessment.errors.length === 0;
+  const snapshot = await finishSnapshot(io, run, { ...read, complete }, needsAll);
+  return { ...read.assessment, snapshot };
 }
 
 /**
  * Narrows the manifest to `--project` ids; each must be declared. Admin keys belong to no
- * project: a narrowed check does not read them (the report says `admin_keys_checked: false`).
+ * project: a narrowed check does not read them (the report says `admin_keys_checked: false`),
+ * nor the projects no manifest declares (issue 21).
  */
 export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
   if (!ids.length) return manifest;
@@ -79,5 +134,6 @@ export function scope(manifest: Manifest, ids: readonly string[]): Manifest {
     ...manifest,
     projects: manifest.projects.filter((p) => ids.includes(p.id)),
     adminKeys: null,
+    unmanagedProjects: "ignore",
   };
 }

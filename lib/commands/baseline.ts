@@ -21,10 +21,18 @@ import {
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
 import { entrySummary } from "../render/baseline_entry.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import {
+  apiIdentity,
+  CONNECT_OPTIONS,
+  connectHelp,
+  connectOptions,
+  inputsOf,
+  openClient,
+} from "./connect.ts";
+import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, snapshotFlags } from "./snapshot.ts";
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
-import { assessLive, scope } from "./assess_live.ts";
+import { readAndAssess, scope } from "./assess_live.ts";
 
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
@@ -42,6 +50,7 @@ Options:
       --project ID        check only this project (repeatable)
       --no-waivers        ignore the manifest's waivers: record the findings they waive too
                           (the baseline then accepts them after the waivers expire)
+${SNAPSHOT_HELP}
 ${connectHelp("record from")}
   -q, --quiet             only errors on stderr
   -v, --verbose           progress on stderr (never secrets)
@@ -57,6 +66,7 @@ export const BASELINE_OPTIONS = {
   project: { type: "string", multiple: true },
   "no-waivers": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  ...SNAPSHOT_OPTIONS,
   ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -89,6 +99,7 @@ export async function baselineCommand(
   const output = outputOf(v);
   const toStdout = output === "-";
   const connection = connectOptions("baseline", v, io);
+  const snapshot = snapshotFlags("baseline", v);
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   if (!toStdout) await io.checkTarget(output);
@@ -99,10 +110,12 @@ export async function baselineCommand(
   const now = io.deps.now();
   const client = await openClient(io, connection);
   // Every item is recorded whatever its severity.
-  const assessed = await assessLive(io, client, manifest, policies, {
+  const assessed = await readAndAssess(io, client, manifest, policies, {
     now,
     noWaivers: v["no-waivers"] === true,
     log: connection.log,
+    snapshot,
+    api: apiIdentity(io.deps, connection),
   });
   const today = isoDate(io.deps.now() / 1000);
   const entries = recorded(assessed, old, today, policies);

@@ -47,7 +47,7 @@ class FakeServer implements FakeApi {
   readonly #sleep: NonNullable<FakeApiOptions["sleep"]>;
   readonly #now: () => number;
   readonly #fired = new Map<Fault, number>();
-  readonly #byId: Map<string, FakeProject>;
+  #byId: Map<string, FakeProject>;
   #seq = 0;
   readonly #bucket: { tokens: number; at: number };
 
@@ -122,13 +122,18 @@ class FakeServer implements FakeApi {
     this.requests.push({ method: req.method, path: url.pathname, query: url.search });
     const early = await this.#edge(req, url);
     if (early) return early;
+    // Projects created after the fake started (lib/fake/changes.ts) are found too.
+    if (this.#byId.size !== this.state.projects.length) {
+      this.#byId = new Map(this.state.projects.map((p) => [p.id, p]));
+    }
     const route = resolveRoute(this.state, this.#byId, req.method, url);
     const fault = route ? this.#faultFor(route) : null;
     if (fault) {
       const broken = await transportFault(fault, req, this.#respond);
       if (broken) return broken;
     }
-    const res = route ? serveRoute(this.state, req.method, url, route) : null;
+    const at = Math.max(this.state.now, Math.floor(this.#now() / 1000));
+    const res = route ? serveRoute(this.state, req.method, url, route, at) : null;
     if (!res) {
       const message = `Invalid URL (${req.method} ${url.pathname})`;
       return this.#respond(404, errorEnvelope(message, "invalid_request_error", null, null));

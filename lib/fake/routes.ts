@@ -5,6 +5,7 @@
  */
 import type { FakeKey, FakeProject, FakeState, Fault, Json } from "./types.ts";
 import { serveAuditLogs } from "./audit_logs.ts";
+import { deleteKey } from "./changes.ts";
 import { serveAdminKeys } from "./admin_keys.ts";
 import { serveUsage } from "./usage.ts";
 import { badParam, cursorPage, notFound, type Served } from "./paging.ts";
@@ -84,8 +85,17 @@ function orgRoute(state: FakeState, m: RegExpExecArray, q: URLSearchParams): Rou
   return { target: "usage", ...serveUsage(state, m[4] as "completions", q) };
 }
 
-/** The answer to a routed request (it may DELETE a key from the state). */
-export function serveRoute(state: FakeState, method: string, url: URL, route: Route): Served {
+/**
+ * The answer to a routed request (it may DELETE a key from the state, recording its audit event
+ * at `at`, Unix seconds).
+ */
+export function serveRoute(
+  state: FakeState,
+  method: string,
+  url: URL,
+  route: Route,
+  at: number = state.now,
+): Served {
   if (route.served) return route.served;
   const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const q = url.searchParams;
@@ -94,7 +104,7 @@ export function serveRoute(state: FakeState, method: string, url: URL, route: Ro
   if (!p) return notFound(`No project found with id '${parts[3]}'.`);
   if (route.target === "project") return { status: 200, body: projectObject(p) };
   const [sub, id] = [parts[4], parts[5]];
-  if (sub === "api_keys") return id ? key(state, p, method, id) : keys(state, p, q);
+  if (sub === "api_keys") return id ? key(state, p, { method, id, at }) : keys(state, p, q);
   if (p.status === "archived") {
     return {
       status: 400,
@@ -124,11 +134,16 @@ function keys(state: FakeState, p: FakeProject, q: URLSearchParams): Served {
   return page(visibleKeys(state, p, access).map((k) => keyObject(state, p, k)), q);
 }
 
-function key(state: FakeState, p: FakeProject, method: string, id: string): Served {
+function key(
+  state: FakeState,
+  p: FakeProject,
+  { method, id, at }: { method: string; id: string; at: number },
+): Served {
   const idx = p.keys.findIndex((k) => k.id === id);
   if (idx < 0) return notFound(`No API key found with id '${id}' in project '${p.id}'.`);
   if (method === "DELETE") {
-    p.keys.splice(idx, 1);
+    // The request carries an admin key the fake does not tell apart: the event has no actor.
+    deleteKey(state, p.id, id, { at, actor: null });
     return {
       status: 200,
       body: { object: "organization.project.api_key.deleted", id, deleted: true },

@@ -3,18 +3,16 @@
  * collected and located. Pure: callers read the files and pass their text.
  */
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
+import { type FilePart, merge, place } from "./merge.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import { type ManifestProblem, suggestion } from "../core/errors.ts";
 import { escapedId, idProblem } from "../core/ids.ts";
 import type {
-  DeclaredAdminKeys,
   DeclaredKey,
   DeclaredOwner,
   DeclaredProject,
   Manifest,
-  PolicySetting,
   SourceLocation,
-  UnmanagedLevel,
   Waiver,
 } from "../core/types.ts";
 
@@ -42,15 +40,6 @@ export interface LoadResult {
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
-
-interface FilePart {
-  unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
-  adminKeys?: DeclaredAdminKeys;
-  policies: Map<string, PolicySetting>;
-  /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
-  projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
-  waivers: Waiver[];
-}
 
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
 
@@ -111,6 +100,13 @@ function buildPart(
       loc: doc.locate(root.defaults, "unmanaged"),
     };
   }
+  if (root.unmanaged_projects) {
+    part.unmanagedProjects = {
+      value: root.unmanaged_projects,
+      loc: doc.locate(root, "unmanaged_projects"),
+    };
+  }
+  if (root.projects !== undefined) part.projectsAt = doc.locate(root, "projects");
   part.policies = policySettings(doc, root, policies, problems);
   for (const p of (root.projects ?? []) as Obj[]) {
     if (p && typeof p === "object" && typeof p.id === "string") {
@@ -179,6 +175,7 @@ function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[])
     ...(typeof p.name === "string" ? { name: p.name } : {}),
     unmanaged: "error",
     serviceAccountsOnly: p.service_accounts_only === true,
+    ...(p.status === "archived" || p.status === "active" ? { status: p.status } : {}),
     keys,
     location: doc.locate(p),
   };
@@ -208,81 +205,6 @@ function buildKeys(doc: CheckedDocument, list: Obj[], problems: ManifestProblem[
     );
   }
   return keys;
-}
-
-function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]): Manifest {
-  const manifest: Manifest = {
-    files,
-    unmanaged: "error",
-    policies: new Map(),
-    projects: [],
-    waivers: [],
-    adminKeys: null,
-  };
-  const seen = { unmanagedAt: null as SourceLocation | null, projectAt: new Map() };
-  for (const part of parts) mergePart(manifest, part, seen, problems);
-  // A project without its own `unmanaged` follows defaults, which may live in another file.
-  for (const part of parts) {
-    for (const { project, unmanaged } of part.projects) {
-      project.unmanaged = unmanaged ?? manifest.unmanaged;
-    }
-  }
-  return manifest;
-}
-
-/** Adds one file's part to `manifest`; what two files both declare is a located problem. */
-function mergePart(
-  manifest: Manifest,
-  part: FilePart,
-  seen: { unmanagedAt: SourceLocation | null; projectAt: Map<string, SourceLocation> },
-  problems: ManifestProblem[],
-): void {
-  const twice = (where: SourceLocation, what: string) => problems.push(at(where, what));
-  const u = part.unmanaged;
-  if (u) {
-    const prev = seen.unmanagedAt;
-    if (prev && u.value !== manifest.unmanaged) {
-      twice(
-        u.loc,
-        `defaults.unmanaged is already set to "${manifest.unmanaged}" at ${place(prev)}`,
-      );
-    }
-    manifest.unmanaged = u.value;
-    seen.unmanagedAt = u.loc;
-  }
-  for (const [id, setting] of part.policies) {
-    const prev = manifest.policies.get(id);
-    if (prev) {
-      twice(setting.location, `policy ${id} is already configured at ${place(prev.location)}`);
-    } else manifest.policies.set(id, setting);
-  }
-  for (const { project: p } of part.projects) {
-    const prev = seen.projectAt.get(p.id);
-    if (prev) {
-      twice(p.location, `project "${p.id}" is declared twice: here and at ${place(prev)}`);
-      continue;
-    }
-    seen.projectAt.set(p.id, p.location);
-    manifest.projects.push(p);
-  }
-  manifest.waivers.push(...part.waivers);
-  if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
-}
-
-function mergeAdminKeys(
-  manifest: Manifest,
-  admin: NonNullable<FilePart["adminKeys"]>,
-  problems: ManifestProblem[],
-): void {
-  if (!manifest.adminKeys) manifest.adminKeys = admin;
-  else {
-    const first = place(manifest.adminKeys.location);
-    problems.push(at(admin.location, `admin_keys is declared twice: here and at ${first}`));
-  }
-}
-
-function place(loc: SourceLocation): string {
-  return `${loc.file}:${loc.line}:${loc.column}`;
 }
 
 /** Pinned ids used twice; waivers that name unknown projects or impossible dates. */

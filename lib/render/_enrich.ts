@@ -105,6 +105,8 @@ export function editText(r: Remediation): string {
     } (with a reason and an expiry)`
     : "add_entry" in b
     ? "declare the key"
+    : "add_project" in b
+    ? `declare project ${b.add_project.id}`
     : "edit";
   return `edit ${r.path}: ${what}`;
 }

@@ -63,6 +63,15 @@ function drift(d: Drift): JsonDrift {
     changes: d.changes.map((c) => ({ path: c.path, expected: c.expected, actual: c.actual })),
     ...candidates,
     ...live,
+    ...(d.liveProject
+      ? {
+        project: {
+          name: d.liveProject.name,
+          status: d.liveProject.status,
+          key_count: d.liveProject.keyCount,
+        },
+      }
+      : {}),
     location: loc(d.location),
     ...enriched(d),
     baselined: d.baselined === true,
@@ -107,6 +116,7 @@ function finding(f: Finding): JsonFinding {
       }
       : null,
     location: loc(f.location),
+    ...(f.dataAsOf === undefined ? {} : { data_as_of: f.dataAsOf }),
     ...enriched(f),
     baselined: f.baselined === true,
   };
@@ -146,6 +156,8 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
     admin_keys_checked: report.adminKeysChecked === true,
+    undeclared_projects_checked: report.undeclaredChecked === true,
+    ...(report.snapshot ? { snapshot: snapshotJson(report.snapshot) } : {}),
     baseline_file: report.baseline?.file ?? null,
     baseline_resolved: report.baseline?.resolved ?? [],
     baseline_mismatched: (report.baseline?.mismatched ?? []).map((m) => ({
@@ -153,6 +165,21 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       entry: m.entry,
       item: m.item,
       matched_by: m.matchedBy,
+    })),
+  };
+}
+
+/** How the run used `--snapshot` (format 1.6). */
+function snapshotJson(s: NonNullable<Report["snapshot"]>): NonNullable<JsonReport["snapshot"]> {
+  return {
+    file: s.file,
+    full_read: s.fullRead,
+    based_on: s.basedOn,
+    written: s.written,
+    projects: s.projects.map(({ projectId, source }) => ({
+      project_id: projectId,
+      source: source.from,
+      read_at: source.from === "snapshot" ? source.readAt : null,
     })),
   };
 }

@@ -1,7 +1,14 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
 import type { Drift, Finding } from "./words.ts";
 import { ORG } from "../core/types.ts";
-import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
+import {
+  type byProject,
+  findingText,
+  liveDetail,
+  ownerText,
+  projectDetail,
+  shortRedacted,
+} from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 
@@ -51,6 +58,8 @@ function driftBody(d: Drift): string {
       return "the project does not exist or is not visible to this admin key";
     case "project_changed":
       return `the project changed: ${changes(d)}`;
+    case "project_unexpected":
+      return `the project is not in the manifest: ${mdText(projectDetail(d))}`;
   }
 }
 
@@ -103,6 +112,7 @@ export function countLine({ id, drift, findings }: Group): string {
   const parts: [number, string][] = [
     [n("project_missing"), "project missing"],
     [n("project_changed"), "project changed"],
+    [n("project_unexpected"), "project unexpected"],
     [n("missing"), "missing"],
     [n("unexpected"), "unexpected"],
     [n("changed"), "changed"],
