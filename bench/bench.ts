@@ -15,11 +15,12 @@
  * The scrubber section times one scrubbing call on hostile inputs of 60 KB to 1 MB, each in its
  * own process, stopped past `--scrub-cap` seconds (default 30), and a 10,000-key read's scrubbing.
  * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it;
- * "scrubber" for that section)] [--scrub-cap SECONDS]
+ * "scrubber" or "snapshot" for those sections)] [--scrub-cap SECONDS]
  */
 import { parseArgs } from "node:util";
 import { id, manifest } from "./manifest.ts";
 import { scrubTable } from "./scrub.ts";
+import { snapshotTable } from "./snapshot.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -319,6 +320,8 @@ console.log(
     ms(large.bare)
   }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs)`,
 );
+
+if (!values.only || "--snapshot".includes(values.only)) await snapshotTable(LATENCY);
 
 if (!values.only || "scrubber".includes(values.only)) {
   await scrubTable(Number(values["scrub-cap"] ?? 30));
