@@ -6,6 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createKey, deleteKey } from "../lib/fake/changes.ts";
+import type { FakeState } from "../lib/fake/types.ts";
 import { NOW, NOW_S } from "./_helpers.ts";
 import { openapi } from "./_openapi.ts";
 import {
@@ -22,7 +23,12 @@ const SNAP = ["--snapshot", "s.json"];
 const ALL = ["proj_p00", "proj_p01", "proj_p02", "proj_p03", "proj_p04", "proj_p05"];
 const MIN = 60_000;
 
-type Snap = { snapshot: { full_read: { reason: string } | null; projects: { source: string }[] } };
+type Snap = {
+  snapshot: {
+    full_read: { reason: string; detail: string } | null;
+    projects: { source: string }[];
+  };
+};
 const fullRead = (r: OrgRun) => (r.report as unknown as Snap).snapshot.full_read?.reason ?? null;
 
 /** An organisation of 6 projects, its imported manifest, and a first `--snapshot` run. */
@@ -145,4 +151,76 @@ Deno.test("the fake's change events validate against the spec's AuditLog schema"
   });
   deleteKey(state, "proj_p01", "key_x", { at: NOW_S + 3, actor: null });
   for (const e of state.audit_log.events.slice(0, 3)) ok(openapi("AuditLog")(e), JSON.stringify(e));
+});
+
+Deno.test("an audit log that refuses, no longer reaches back to the snapshot, or holds more pages than the projects reads every project", async () => {
+  const at = NOW + 5 * MIN;
+  const cases: [string, (s: FakeState) => void, string][] = [
+    ["disabled since", (s) => (s.audit_log.enabled = false), "audit_unavailable"],
+    ["pruned", (s) => s.audit_log.events.splice(0), "audit_gap"],
+    ["too long", (s) => s.audit_log.events.unshift(...logins(700)), "audit_too_long"],
+  ];
+  for (const [what, change, reason] of cases) {
+    const { state, manifest, first } = await firstRun();
+    change(state);
+    const second = await runAt(state, [...CHECK, ...SNAP], first.files, at);
+    const why = (second.report as unknown as Snap).snapshot.full_read;
+    assertEquals(
+      [what, why?.reason, keyListings(second.requests)],
+      [what, reason, ALL],
+      JSON.stringify(why),
+    );
+    const full = await runAt(state, CHECK, { "keydrift.yaml": manifest }, at);
+    assertEquals(comparable(second.report), comparable(full.report));
+  }
+});
+
+/** `n` sign-in events, newer than the snapshot. */
+function logins(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `audit_log-login${i}`,
+    type: "login.succeeded",
+    effective_at: NOW_S + 60,
+    actor: null,
+    "login.succeeded": {},
+  }));
+}
+
+Deno.test("a snapshot that holds only --project's projects reads every project next time; one that is not a regular file is refused before any request", async () => {
+  const { state, first } = await firstRun();
+  const { "s.json": _, ...none } = first.files;
+  const narrowed = await runAt(state, [...CHECK, ...SNAP, "--project", "proj_p00"], none);
+  assertEquals(keyListings(narrowed.requests), ["proj_p00"]);
+  const next = await runAt(state, [...CHECK, ...SNAP], narrowed.files);
+  assertEquals([fullRead(next), keyListings(next.requests)], ["scope", ALL]);
+  const special = await runAt(state, [...CHECK, "--snapshot", "fifo"], first.files, NOW, {
+    special: ["fifo"],
+  });
+  // It could not be rewritten either: refused before any request.
+  assertEquals([special.result.code, special.requests.length], [1, 0]);
+  ok(
+    /--snapshot "fifo": it is not a regular file/.test(special.result.stderr),
+    special.result.stderr,
+  );
+});
+
+Deno.test("import and baseline with --snapshot read only the changed project, and write what a full read writes", async () => {
+  const { state, first } = await firstRun();
+  deleteKey(state, "proj_p03", "key_p03_ana", { at: NOW_S + 60 });
+  const at = NOW + 5 * MIN;
+  const commands = [["import", "-o", "out.yaml"], [
+    "baseline",
+    "-m",
+    "keydrift.yaml",
+    "-o",
+    "out.json",
+  ]];
+  for (const command of commands) {
+    const out = command.at(-1)!;
+    const partial = await runAt(state, [...command, ...SNAP], first.files, at, { report: false });
+    assertEquals([command[0], keyListings(partial.requests)], [command[0], ["proj_p03"]]);
+    const full = await runAt(state, command, first.files, at, { report: false });
+    ok(partial.files[out], partial.result.stderr);
+    assertEquals(partial.files[out], full.files[out]);
+  }
 });

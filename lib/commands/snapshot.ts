@@ -101,6 +101,14 @@ export async function prepareSnapshot(
   client: AdminClient,
   o: { flags: SnapshotFlags; api: string; now: number; needsAll: boolean; needed: number },
 ): Promise<SnapshotRun> {
+  // A file the run cannot write (a FIFO, an input) is refused before anything is read.
+  await io.checkTarget(o.flags.path, "snapshot");
+  const info = await io.deps.fileInfo(o.flags.path).catch(() => null);
+  if (info && !info.isFile) {
+    throw new UsageError(
+      `cannot use --snapshot "${o.flags.path}": it is not a regular file (a directory, a device, a FIFO?); keydrift reads and rewrites it, so name a regular file`,
+    );
+  }
   const run = { flags: o.flags, api: o.api, now: Math.floor(o.now / 1000) };
   const got = await loadSnapshot(io, o.flags.path, { now: run.now, scrub: client.core?.scrub });
   const early = "reason" in got
