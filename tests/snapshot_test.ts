@@ -5,6 +5,7 @@
  * project, and the report says why.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import * as change from "../lib/fake/changes.ts";
 import { createKey, deleteKey } from "../lib/fake/changes.ts";
 import type { FakeState } from "../lib/fake/types.ts";
 import { NOW, NOW_S } from "./_helpers.ts";
@@ -142,15 +143,30 @@ Deno.test("the snapshot holds redacted values only, a version field and the audi
   }
 });
 
-Deno.test("the fake's change events validate against the spec's AuditLog schema", async () => {
+Deno.test("every change the fake records is an event that validates against the spec's AuditLog schema", async () => {
   const { state } = await firstRun();
-  createKey(state, "proj_p01", { id: "key_x", name: "x", owner: "user-ana" }, { at: NOW_S + 1 });
+  const before = state.audit_log.events.length;
+  const at = NOW_S + 1;
+  createKey(state, "proj_p01", { id: "key_x", name: "x", owner: "user-ana" }, { at });
   createKey(state, "proj_p01", { id: "key_y", name: "y", owner: "user-ana" }, {
-    at: NOW_S + 2,
+    at,
     actor: { adminKey: "key_admin_ops" },
   });
-  deleteKey(state, "proj_p01", "key_x", { at: NOW_S + 3, actor: null });
-  for (const e of state.audit_log.events.slice(0, 3)) ok(openapi("AuditLog")(e), JSON.stringify(e));
+  change.renameKey(state, "proj_p01", "key_x", "x2", { at });
+  deleteKey(state, "proj_p01", "key_x", { at, actor: null });
+  change.createProject(state, { id: "proj_new", name: "new" }, { at });
+  change.renameProject(state, "proj_new", "newer", { at });
+  change.archiveProject(state, "proj_new", { at });
+  change.renameServiceAccount(state, "proj_p02", "sa_p02", "bot-2", { at });
+  change.deleteServiceAccount(state, "proj_p02", "sa_p02", { at });
+  change.removeMember(state, "proj_p03", "user-ben", { at });
+  change.renameUser(state, "user-ben", "Benjamin", { at });
+  const made = state.audit_log.events.slice(0, state.audit_log.events.length - before);
+  assertEquals(made.length, 11);
+  for (const e of made) ok(openapi("AuditLog")(e), JSON.stringify(e));
+  // An admin key's action is logged against the default project (the spec's note).
+  const byAdmin = made.find((e) => e["api_key.created"]?.id === "key_y")!;
+  assertEquals([byAdmin.actor.type, byAdmin.project.id], ["api_key", "proj_p00"]);
 });
 
 Deno.test("an audit log that refuses, no longer reaches back to the snapshot, or holds more pages than the projects reads every project", async () => {
@@ -222,5 +238,23 @@ Deno.test("import and baseline with --snapshot read only the changed project, an
     const full = await runAt(state, command, first.files, at, { report: false });
     ok(partial.files[out], partial.result.stderr);
     assertEquals(partial.files[out], full.files[out]);
+  }
+});
+
+Deno.test("--snapshot-max-age takes a positive age and needs --snapshot; --snapshot needs a file", async () => {
+  const { state, first } = await firstRun();
+  const cases: [string[], RegExp][] = [
+    [["--snapshot-max-age", "7d"], /--snapshot-max-age needs --snapshot FILE/],
+    [
+      [...SNAP, "--snapshot-max-age", "0"],
+      /must be a positive age such as 30m, 12h or 7d, not "0"/,
+    ],
+    [[...SNAP, "--snapshot-max-age", "7w"], /not "7w"/],
+    [["--snapshot", "-"], /--snapshot needs a file path/],
+  ];
+  for (const [args, said] of cases) {
+    const r = await runAt(state, [...CHECK, ...args], first.files, NOW, { report: false });
+    assertEquals([args, r.result.code, r.requests.length], [args, 1, 0]);
+    ok(said.test(r.result.stderr), r.result.stderr);
   }
 });
