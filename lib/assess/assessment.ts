@@ -43,6 +43,20 @@ export interface RunFacts {
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
   options: ReadonlyMap<string, OptionValues<PolicyOptionSpecs>>;
+  /**
+   * Each service account's live keys in its project (all of them, whatever the run made of each),
+   * by {@link entryKey} of the project and the account id: what deleting the account deletes.
+   */
+  accounts: ReadonlyMap<string, ServiceAccountKeys>;
+  /** The ids of the projects read as archived (the API changes nothing in them). */
+  archived: ReadonlySet<string>;
+}
+
+/** A service account of a project, as the live keys show it: its name and its keys' ids. */
+export interface ServiceAccountKeys {
+  id: string;
+  name: string;
+  keys: readonly string[];
 }
 
 /** The manifest assessed against the live state: every stage after `assess` reads and extends it. */
@@ -105,6 +119,8 @@ export function emptyAssessment(
       createdAt: new Map(),
       owners: new Map(),
       options: new Map(),
+      accounts: new Map(),
+      archived: new Set(),
     },
   };
 }
@@ -129,6 +145,8 @@ export class Assessor {
   readonly #adminFindings: Finding[] = [];
   readonly #complete = new Set<string>();
   readonly #createdAt = new Map<string, number>();
+  readonly #accounts = new Map<string, { id: string; name: string; keys: string[] }>();
+  readonly #archived = new Set<string>();
   readonly #sources = new Map<string, ReadSource>();
   /** Policies that read `last_used_at`, which moves without an audit event (issue 21). */
   readonly #dated: ReadonlySet<string>;
@@ -160,9 +178,22 @@ export class Assessor {
       a.findings.push(f);
     }
     for (const w of evaluated.waiversUsed) this.#waiversUsed.add(w);
-    for (const k of project.keys) this.#createdAt.set(k.id, k.createdAt);
+    this.#keyFacts(project);
     if (project.found) a.liveKeys += project.keys.length;
+    if (project.status === "archived") this.#archived.add(project.id);
     this.#complete.add(declared.id);
+  }
+
+  /** Each key's creation time, and each service account's keys (what deleting it deletes). */
+  #keyFacts(project: LiveProject): void {
+    for (const k of project.keys) {
+      this.#createdAt.set(k.id, k.createdAt);
+      if (k.owner.type !== "service_account") continue;
+      const at = entryKey(project.id, k.owner.id);
+      const sa = this.#accounts.get(at) ??
+        this.#accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
+      sa.keys.push(k.id);
+    }
   }
 
   /** A live project no manifest declares (issue 21), read because `unmanaged_projects` is on. */
@@ -193,7 +224,13 @@ export class Assessor {
     a.findings.sort(findingOrder);
     a.errors = errors;
     const declared = declaredFacts(this.manifest, this.policies);
-    a.facts = { now: this.#setup.now, createdAt: this.#createdAt, ...declared };
+    a.facts = {
+      now: this.#setup.now,
+      createdAt: this.#createdAt,
+      accounts: this.#accounts,
+      archived: this.#archived,
+      ...declared,
+    };
     return a;
   }
 }

@@ -100,7 +100,7 @@ export function createKey(
   return key;
 }
 
-/** A key deleted (`api_key.deleted`); the DELETE route records one with no actor. */
+/** A key deleted (`api_key.deleted`); `actor: null` records it without an actor. */
 export function deleteKey(
   state: FakeState,
   projectId: string,
