@@ -33,7 +33,7 @@ export type LiveRead =
 
 /**
  * What the snapshot spares a run (issue 21), decided from the snapshot and the audit log since it
- * (`api/read_plan.ts`): the projects no event named, kept as the snapshot has them; the projects
+ * (`api/snapshot_plan.ts`): the projects no event named, kept as the snapshot has them; the projects
  * whose keys alone changed; every other project the run needs is read whole.
  */
 export interface ReadPlan {

@@ -18,7 +18,7 @@ import {
   type Planned,
   planRead,
   snapshotProblem,
-} from "../api/read_plan.ts";
+} from "../api/snapshot_plan.ts";
 import { UnavailableError } from "../api/enrich.ts";
 import { ApiError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
