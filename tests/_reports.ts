@@ -7,15 +7,16 @@ const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml
 /**
  * A drift report with one item of every drift kind, a finding, a waived finding, a manifest note
  * and, with `status: "error"`, a read error; `s` is in every field the server (or the manifest's
- * author) sets: ids, names, owners, the redacted value, change values, messages, reasons.
+ * author) sets: ids, names, owners, the redacted value, change values, messages, reasons. `id` goes
+ * into the ids instead when given (ids are limited where they are read, and never cut on output).
  */
-export function reportWith(s: string, status: Report["status"] = "drift"): Report {
-  const project = `proj_${s}`;
+export function reportWith(s: string, status: Report["status"] = "drift", id = s): Report {
+  const project = `proj_${id}`;
   const drift: Drift[] = [
     {
       kind: "project_missing",
       severity: "error",
-      projectId: `gone_${s}`,
+      projectId: `gone_${id}`,
       keyId: null,
       keyName: null,
       changes: [],
@@ -43,7 +44,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       kind: "changed",
       severity: "error",
       projectId: project,
-      keyId: `key_${s}`,
+      keyId: `key_${id}`,
       keyName: s,
       changes: [{ path: "owner.name", expected: s, actual: `${s} 2` }],
       location: at(9),
@@ -57,19 +58,19 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       changes: [],
       location: at(11),
       candidates: [
-        { id: `key_a${s}`, name: s, owner: owner("user", s) },
-        { id: `key_b${s}`, name: s, owner: owner("service_account", s) },
+        { id: `key_a${id}`, name: s, owner: owner("user", s, id) },
+        { id: `key_b${id}`, name: s, owner: owner("service_account", s, id) },
       ],
     },
     {
       kind: "unexpected",
       severity: "error",
       projectId: project,
-      keyId: `key_u${s}`,
+      keyId: `key_u${id}`,
       keyName: s,
       changes: [],
       location: at(2, 5),
-      live: { owner: owner("user", s), redactedValue: `sk-proj-****${s}` },
+      live: { owner: owner("user", s, id), redactedValue: `sk-proj-****${s}` },
     },
     {
       kind: "project_unexpected",
@@ -87,7 +88,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       policy: "owner-lost-access",
       severity: "error",
       projectId: project,
-      keyId: `key_u${s}`,
+      keyId: `key_u${id}`,
       keyName: s,
       facts: { owner_type: "user", owner_name: s, owner_email: `${s}@example.test` },
       waived: false,
@@ -98,7 +99,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       policy: "key-unused",
       severity: "warning",
       projectId: project,
-      keyId: `key_${s}`,
+      keyId: `key_${id}`,
       keyName: s,
       facts: { days: 120, who: s },
       waived: true,
@@ -184,12 +185,12 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
     }],
     declared: [
       { projectId: project, location: at(1), keys: [{ name: s, id: null, location: at(3) }] },
-      { projectId: `proj_gone${s}`, location: at(30), keys: [] },
+      { projectId: `proj_gone${id}`, location: at(30), keys: [] },
     ],
   };
 }
 
 /** An owner whose every string is `s` (hostile strings reach every owner field). */
-export function owner(type: "user" | "service_account", s: string): OwnerRef {
-  return { type, id: `id-${s}`, name: s, email: type === "user" ? `${s}@x.test` : null, role: s };
+export function owner(type: "user" | "service_account", s: string, id = s): OwnerRef {
+  return { type, id: `id-${id}`, name: s, email: type === "user" ? `${s}@x.test` : null, role: s };
 }

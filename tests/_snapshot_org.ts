@@ -97,10 +97,11 @@ export function keyListings(requests: FakeApi["requests"]): string[] {
 
 /**
  * A report without what says where its data came from (the `snapshot` block, a finding's
- * `data_as_of`) and without what differs between two runs of the same data (timings).
+ * `data_as_of`) and without what differs between two runs of the same data (timings, and
+ * `api_requests`: the requests the snapshot spared are the point of it).
  */
 export function comparable(report: Record<string, unknown>): unknown {
-  const { snapshot: _s, duration_ms: _d, ...rest } = report as Record<string, unknown>;
+  const { snapshot: _s, duration_ms: _d, api_requests: _r, ...rest } = report;
   const findings = (rest.findings as Record<string, unknown>[] | undefined)?.map((f) => {
     const { data_as_of: _a, ...kept } = f;
     return kept;

@@ -19,12 +19,12 @@ const STATE = readExample("state.yaml");
 const IN_SYNC = fixture("in_sync/state.yaml");
 const files = { "keydrift.yaml": MANIFEST, "state.yaml": STATE, "in_sync.yaml": IN_SYNC };
 
-Deno.test("validate: the example manifest is valid (exit 0)", async () => {
+Deno.test("validate: the example manifest is valid (exit 0), and its expired waiver is a warning", async () => {
   const r = await runCli(["validate", "-m", "keydrift.yaml"], { files });
   assertEquals([r.code, r.stdout, r.stderr], [
     0,
     "keydrift.yaml: valid (4 projects, 8 keys, 2 waivers)\n",
-    "",
+    'keydrift: warning: keydrift.yaml:81:5: waiver for key-expired on "proj_payments" key "refunds" expired on 2026-10-01 and no longer applies: renew its date or remove it\n',
   ]);
 });
 
@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.7", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.11", "drift", 2]);
   await t.assertSnapshot(report);
 });
 

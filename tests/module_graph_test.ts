@@ -90,6 +90,7 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
     "lib/report/schema_enrich.ts",
     "lib/report/schema_kit.ts",
     "lib/report/schema_snapshot.ts",
+    "lib/report/schema_usage.ts",
     "lib/yaml/full.ts",
     "policies/key_name_pattern.ts",
   ]);
@@ -103,7 +104,12 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
   assertEquals(re2, [["policies/key_name_pattern.ts", true]]);
   // The schema's other parts are reached only through it.
   for (
-    const part of ["report/schema_enrich.ts", "report/schema_kit.ts", "report/schema_snapshot.ts"]
+    const part of [
+      "report/schema_enrich.ts",
+      "report/schema_kit.ts",
+      "report/schema_snapshot.ts",
+      "report/schema_usage.ts",
+    ]
   ) {
     const importers = info.modules.filter((m) =>
       (m.dependencies ?? []).some((d) => d.code?.specifier.endsWith(`/lib/${part}`))

@@ -5,6 +5,8 @@
  * what it means (retry, absence, failure) is `retry.ts`'s job.
  */
 
+import { networkProblem } from "./network_error.ts";
+
 /** The one clock of a run: time, and waits that an abort signal can end early. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -45,6 +47,8 @@ export interface GetOptions {
   /** The timer for this attempt: request, status line and body. */
   timeoutMs: number;
   maxBytes?: number;
+  /** Called with the status line and headers as soon as they arrive, before the body is read. */
+  onHead?(status: number, headers: Headers): void;
 }
 
 /** Performs one GET and reads its whole body within `timeoutMs`. Never throws. */
@@ -62,6 +66,7 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
       o.fetch(url, { method: "GET", headers: o.headers, redirect: "manual", signal: abort.signal }),
       abort.signal,
     );
+    o.onHead?.(res.status, res.headers);
     return await answer(res, o.maxBytes ?? MAX_BODY_BYTES, abort.signal);
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };
@@ -118,7 +123,7 @@ function failure(e: unknown): Attempt {
   const notCapable = err.name === "NotCapable" ||
     (cause instanceof Error && cause.name === "NotCapable");
   if (err instanceof BodyError) return { kind: "broken_body", message: err.message };
-  return { kind: "network", message: firstLine(err.message), notCapable };
+  return { kind: "network", message: networkProblem(err), notCapable };
 }
 
 class BodyError extends Error {}

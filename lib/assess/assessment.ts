@@ -5,6 +5,7 @@
  * and give back, with the facts they need about the run carried on it. Memory stays flat in the
  * number of live keys (only drift, findings and one number per key are kept).
  */
+import { append } from "../core/arrays.ts";
 import { addCounts, byOrder, type DiffCounts, diffProject, undeclaredProject } from "./diff.ts";
 import { effectiveOptions, type Note, type OptionValues, type Policy } from "./policy.ts";
 import { evaluateProject, type PolicySetup, policySetup, unusedWaiverNotes } from "./evaluate.ts";
@@ -39,6 +40,11 @@ export interface RunFacts {
   now: number;
   /** Each live key's `created_at` (Unix seconds), by key id. */
   createdAt: ReadonlyMap<string, number>;
+  /**
+   * Each live project key's `last_used_at` (Unix seconds, null: never used), by key id; keys whose
+   * answer lacks the field are left out (absent: not known for any key).
+   */
+  lastUsedAt?: ReadonlyMap<string, number | null>;
   /** The owner of each declared entry, by {@link entryKey} (the first entry of a name). */
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
@@ -144,7 +150,7 @@ export class Assessor {
   readonly #waiversUsed = new Set<Waiver>();
   readonly #adminFindings: Finding[] = [];
   readonly #complete = new Set<string>();
-  readonly #createdAt = new Map<string, number>();
+  readonly #keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
   readonly #accounts = new Map<string, { id: string; name: string; keys: string[] }>();
   readonly #archived = new Set<string>();
   readonly #sources = new Map<string, ReadSource>();
@@ -178,22 +184,10 @@ export class Assessor {
       a.findings.push(f);
     }
     for (const w of evaluated.waiversUsed) this.#waiversUsed.add(w);
-    this.#keyFacts(project);
+    keyFacts(project, this.#keys, this.#accounts);
     if (project.found) a.liveKeys += project.keys.length;
     if (project.status === "archived") this.#archived.add(project.id);
     this.#complete.add(declared.id);
-  }
-
-  /** Each key's creation time, and each service account's keys (what deleting it deletes). */
-  #keyFacts(project: LiveProject): void {
-    for (const k of project.keys) {
-      this.#createdAt.set(k.id, k.createdAt);
-      if (k.owner.type !== "service_account") continue;
-      const at = entryKey(project.id, k.owner.id);
-      const sa = this.#accounts.get(at) ??
-        this.#accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
-      sa.keys.push(k.id);
-    }
   }
 
   /** A live project no manifest declares (issue 21), read because `unmanaged_projects` is on. */
@@ -220,18 +214,41 @@ export class Assessor {
     a.drift.sort(byOrder);
     const used = { used: this.#waiversUsed, complete: this.#complete };
     a.notes = unusedWaiverNotes(this.#setup.waivers, used);
-    a.findings.push(...this.#adminFindings);
+    append(a.findings, this.#adminFindings);
     a.findings.sort(findingOrder);
     a.errors = errors;
     const declared = declaredFacts(this.manifest, this.policies);
     a.facts = {
       now: this.#setup.now,
-      createdAt: this.#createdAt,
+      ...this.#keys,
       accounts: this.#accounts,
       archived: this.#archived,
       ...declared,
     };
     return a;
+  }
+}
+
+/** Each live key's `created_at` and `last_used_at`, by key id (see {@link RunFacts}). */
+type KeyMaps = { createdAt: Map<string, number>; lastUsedAt: Map<string, number | null> };
+
+/**
+ * Each key's `created_at` and (when sent) `last_used_at`, and each service account's keys, into
+ * the run's facts.
+ */
+function keyFacts(
+  project: LiveProject,
+  into: KeyMaps,
+  accounts: Map<string, { id: string; name: string; keys: string[] }>,
+): void {
+  for (const k of project.keys) {
+    into.createdAt.set(k.id, k.createdAt);
+    if (k.lastUsedAt !== undefined) into.lastUsedAt.set(k.id, k.lastUsedAt);
+    if (k.owner.type !== "service_account") continue;
+    const at = entryKey(project.id, k.owner.id);
+    const sa = accounts.get(at) ??
+      accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
+    sa.keys.push(k.id);
   }
 }
 

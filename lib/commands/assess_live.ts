@@ -12,6 +12,9 @@ import { progress } from "./progress.ts";
 import type { AdminClient } from "../api/client.ts";
 import type { LiveProject, Manifest, ReadSource, RunError } from "../core/types.ts";
 import { finishSnapshot, prepareSnapshot, type SnapshotFlags } from "./snapshot.ts";
+import { planRead } from "../api/read_plan.ts";
+import type { Notices } from "./notices.ts";
+import { counted } from "../core/grouped.ts";
 
 /** How a run reads and assesses: its clock, waivers, and what it says on stderr. */
 export interface AssessLiveOptions {
@@ -22,6 +25,10 @@ export interface AssessLiveOptions {
   progress?: boolean;
   /** The `--verbose` log. */
   log?: (message: string) => void;
+  /** Where pacing's notices are said (the progress line shows the waits). */
+  notices?: Notices;
+  /** The enrichment that will follow the read (`check --attribute`, `--usage`): in the plan. */
+  enrichment?: { attribute: boolean; usage: boolean };
   /** What `--snapshot` spares the read (issue 21): only what changed is read. */
   plan?: ReadPlan | null;
   /** Keep every project read, as the next snapshot holds them. */
@@ -54,12 +61,12 @@ export async function assessLive(
   const assess = assessment(manifest, policies, { ...opts, undeclared });
   const delivered: LiveAssessment["delivered"] = [];
   const errors: RunError[] = [];
-  // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
-  const admin = manifest.adminKeys
-    ? readAdminKeys(client, manifest.adminKeys.keys.flatMap((k) => (k.id ? [k.id] : [])))
-    : null;
-  admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+  // The plan, before the first request: a budget known up front (--max-rpm) gives its estimate
+  // now, and an explicit --deadline it passes ends the run here.
+  client.core?.plan(planOf(manifest, opts, undeclared));
+  const admin = startAdminRead(client, manifest);
   const shown = progress(io, manifest.projects.length, opts.progress === true);
+  opts.notices?.attach(shown);
   for await (const read of readLive(client, manifest.projects, { undeclared, plan: opts.plan })) {
     if (read.kind === "error") {
       errors.push(read.error);
@@ -72,16 +79,33 @@ export async function assessLive(
       shown.tick();
     }
   }
+  opts.notices?.attach(null);
   await shown.done();
   const adminRead = await admin;
   if (adminRead?.keys) assess.adminKeys(adminRead.keys);
   else if (adminRead) errors.push(adminRead.error);
-  opts.log?.(
-    `read ${manifest.projects.length} projects in ${
-      Math.round(io.deps.now() - opts.now)
-    } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
-  );
+  opts.log?.(readWords(manifest, client, io.deps.now() - opts.now));
   return { assessment: assess.done(errors), delivered };
+}
+
+/**
+ * Admin keys (issue 14) are read beside the projects, only when the manifest declares them: the
+ * read, started (awaited later; a failure meanwhile does not go unhandled), or null.
+ */
+function startAdminRead(client: AdminClient, manifest: Manifest) {
+  const admin = manifest.adminKeys
+    ? readAdminKeys(client, manifest.adminKeys.keys.flatMap((k) => (k.id ? [k.id] : [])))
+    : null;
+  admin?.catch(() => undefined);
+  return admin;
+}
+
+/** The `--verbose` line of a read: `read 3 projects in 120 ms with 8 requests (…)`. */
+function readWords(manifest: Manifest, client: AdminClient, ms: number): string {
+  const { requests, retries, refused } = client.stats;
+  return `read ${counted(manifest.projects.length, "project")} in ${Math.round(ms)} ms with ${
+    counted(requests, "request")
+  } (${counted(retries, "retry", "retries")}, ${refused} refused with 429)`;
 }
 
 /**
@@ -112,6 +136,25 @@ export async function readAndAssess(
   const complete = read.assessment.errors.length === 0;
   const snapshot = await finishSnapshot(io, run, { ...read, complete }, needsAll);
   return { ...read.assessment, snapshot };
+}
+
+/**
+ * What reading `manifest` (and the enrichment after it) needs at least, per endpoint: with a
+ * snapshot's plan, only the projects it does not keep (issue 21).
+ */
+function planOf(manifest: Manifest, opts: AssessLiveOptions, undeclared: boolean) {
+  const scope = {
+    adminKeys: manifest.adminKeys !== null,
+    attribute: opts.enrichment?.attribute === true,
+    usage: opts.enrichment?.usage === true,
+  };
+  const read = opts.plan;
+  if (!read) return planRead({ ...scope, projects: manifest.projects.length, listAll: undeclared });
+  const ids = new Set(manifest.projects.map((p) => p.id));
+  for (const id of undeclared ? read.org ?? [] : []) ids.add(id);
+  const rest = [...ids].filter((id) => !read.kept.has(id));
+  const lookedUp = rest.filter((id) => !read.keysOnly.has(id)).length;
+  return planRead({ ...scope, projects: rest.length, lookedUp });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { type Io, writeOutput } from "./io.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
@@ -33,6 +33,7 @@ import { SNAPSHOT_HELP, SNAPSHOT_OPTIONS, snapshotFlags } from "./snapshot.ts";
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { readAndAssess, scope } from "./assess_live.ts";
+import { counted, grouped } from "../core/grouped.ts";
 
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
@@ -74,16 +75,17 @@ export const BASELINE_OPTIONS = {
 /** The baseline file written when no `-o` is given */
 export const DEFAULT_BASELINE = "keydrift.baseline.json";
 
-/** Reads and parses a baseline file; an unreadable file is a usage error naming it. */
-export async function readBaseline(deps: Deps, path: string, command: string): Promise<Baseline> {
+/** Reads and parses a baseline file; an unreadable file is an InputError naming it. */
+export async function readBaseline(deps: Deps, path: string): Promise<Baseline> {
   let text: string;
   try {
     text = await readInput(deps, path, "baseline");
   } catch (e) {
+    if (e instanceof ManifestError) throw e; // not UTF-8: located
     const hint = (e as Error)?.name === "NotFound"
       ? `; create it with keydrift baseline -o ${path}`
       : "";
-    throw new UsageError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`, command);
+    throw new InputError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`);
   }
   return parseBaseline(path, text);
 }
@@ -97,16 +99,13 @@ export async function baselineCommand(
   const { values: v } = parse("baseline", argv, BASELINE_OPTIONS);
   if (v.help) return (await io.out(BASELINE_HELP), 0);
   const output = outputOf(v);
-  const toStdout = output === "-";
   const connection = connectOptions("baseline", v, io);
   const snapshot = snapshotFlags("baseline", v);
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
-  if (!toStdout) await io.checkTarget(output);
-  const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
-  if (!loaded.manifest) throw new ManifestError(loaded.problems);
-  const manifest = scope(loaded.manifest, v.project ?? []);
+  if (output !== "-") await io.checkTarget(output);
+  const old = v.prune ? await readBaseline(io.deps, output) : null;
+  const manifest = await scopedManifest(io, v, policies);
   const now = io.deps.now();
   const client = await openClient(io, connection);
   // Every item is recorded whatever its severity.
@@ -116,18 +115,32 @@ export async function baselineCommand(
     log: connection.log,
     snapshot,
     api: apiIdentity(io.deps, connection),
+    notices: connection.notices,
   });
   const today = isoDate(io.deps.now() / 1000);
   const entries = recorded(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
-  if (toStdout) return (await io.out(text), 0);
+  if (output === "-") return (await io.out(text), 0);
   await writeOutput(io, output, text, {
     createNew: !v.force && !v.prune,
     command: "baseline",
     instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
   });
-  if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
+  if (!v.quiet) {
+    await io.err(`keydrift: wrote ${textSafe(output)} (${entriesWritten(entries, old)})\n`);
+  }
   return 0;
+}
+
+/** The manifest, loaded (an invalid one throws its problems) and narrowed to `--project`. */
+async function scopedManifest(
+  io: Io,
+  v: { manifest?: string[]; project?: string[] },
+  policies: readonly Policy[],
+) {
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies);
+  if (!loaded.manifest) throw new ManifestError(loaded.problems);
+  return scope(loaded.manifest, v.project ?? []);
 }
 
 /** The baseline file (`-`: stdout), with the flags that cannot go with it refused. */
@@ -146,10 +159,12 @@ function outputOf(v: { output?: string; prune?: boolean; force?: boolean }): str
 }
 
 /** How many entries were written, and with `--prune` how many of the old ones went. */
-function counted(entries: readonly BaselineEntry[], old: Baseline | null): string {
+function entriesWritten(entries: readonly BaselineEntry[], old: Baseline | null): string {
   const n = entries.length;
-  if (!old) return `${n} entr${n === 1 ? "y" : "ies"}`;
-  return `kept ${n} of ${old.entries.length} entries (${old.entries.length - n} resolved)`;
+  if (!old) return counted(n, "entry", "entries");
+  return `kept ${n} of ${counted(old.entries.length, "entry", "entries")} (${
+    grouped(old.entries.length - n)
+  } resolved)`;
 }
 
 /** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */
@@ -160,9 +175,8 @@ function recorded(
   policies: readonly Policy[],
 ): BaselineEntry[] {
   if (assessed.errors.length) {
-    throw new UsageError(
+    throw new InputError(
       `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
-      "baseline",
     );
   }
   if (old) return pruned(old, assessed);

@@ -1,6 +1,6 @@
 /** `keydrift check`: read live keys, assess, enrich, mark the baseline, report, exit code. */
 import type { Io } from "./io.ts";
-import { firstLine, type Output, Reports, writeReports } from "./reports.ts";
+import { distinctTargets, firstLine, type Output, Reports, writeReports } from "./reports.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { buildReport, errorReport, type FailOn, type Report } from "../report/report.ts";
@@ -131,11 +131,16 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       log: flags.connection.log,
       snapshot: flags.snapshot,
       api: apiIdentity(io.deps, flags.connection),
+      notices: flags.connection.notices,
+      enrichment: {
+        attribute: flags.enrichReq.attribute,
+        usage: flags.enrichReq.usageDays !== null,
+      },
     });
     const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
     const enriched = enrich(assessed, reads, flags.enrichReq);
     const marked = baseline ? markBaseline(enriched, baseline) : enriched;
-    report = buildReport(marked, { failOn: flags.failOn });
+    report = buildReport({ ...marked, api: client.core?.use() ?? null }, { failOn: flags.failOn });
   } catch (e) {
     return out.fail(e);
   }
@@ -151,11 +156,16 @@ type CheckValues = ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"];
 async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
   const { values: v, error: argError } = parseAll("check", argv, CHECK_OPTIONS);
   if (v.help && !argError) return (await io.out(CHECK_HELP), 0);
-  const { outputs, error: formatError } = parseFormats(v.format, "check");
-  const summaryPath = v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
+  const parsed = parseFormats(v.format, "check");
+  const { outputs, summaryPath, error: clash } = await distinctTargets(
+    io.deps,
+    parsed.outputs,
+    v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined,
+  );
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   try {
-    if (argError ?? formatError) throw argError ?? formatError;
+    const early = argError ?? parsed.error ?? clash;
+    if (early) throw early;
     const flags = checkFlags(v, io);
     // Before any read: a report may not replace a file this run reads.
     for (const path of [...outputs.map((o) => o.path), summaryPath]) {
@@ -183,18 +193,10 @@ async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
 
 /** The manifest (scoped to `--project`) and the baseline; on failure, the error reports. */
 async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], out: Reports) {
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(out.fail);
-  if (!loaded.manifest) {
-    const n = loaded.problems.length;
-    return out.fail(
-      new ManifestError(loaded.problems),
-      `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
-    );
-  }
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies).catch(out.fail);
+  if (!loaded.manifest) return out.fail(new ManifestError(loaded.problems));
   const baselinePath = v["no-baseline"] ? undefined : v.baseline;
-  const baseline = baselinePath
-    ? await readBaseline(io.deps, baselinePath, "check").catch(out.fail)
-    : null;
+  const baseline = baselinePath ? await readBaseline(io.deps, baselinePath).catch(out.fail) : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
@@ -232,9 +234,6 @@ function checkFlags(v: CheckValues, io: Io) {
 
 /** `--attribute` and `--usage DAYS` (1 to 90). */
 function enrichRequest(attribute: boolean, usage: string | undefined): EnrichRequest {
-  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7);
-  if (days !== null && days > 90) {
-    throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
-  }
+  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7, 1, 90);
   return { attribute, usageDays: days };
 }

@@ -8,12 +8,13 @@ import {
 import { type Budget, RUN_BUDGET } from "../api/paging.ts";
 import { scrubber } from "../secrets/redact.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { FILE_CAPS, readInput, readProblem, readStdinInput } from "./files.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml/check.ts";
 import type { Input, Io } from "./io.ts";
 import { textSafe } from "../render/inert.ts";
+import { Notices } from "./notices.ts";
 
 /** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
@@ -28,6 +29,7 @@ export const CONNECT_OPTIONS = {
   concurrency: { type: "string" },
   timeout: { type: "string" },
   deadline: { type: "string" },
+  "max-rpm": { type: "string" },
   "max-read-items": { type: "string" },
   "max-read-mib": { type: "string" },
   verbose: { type: "boolean", short: "v" },
@@ -42,7 +44,8 @@ export function connectHelp(verb: string): string {
       --fake STATE        ${verb} the built-in fake Admin API seeded from a state file
       --concurrency N     parallel requests (default 8)
       --timeout SECONDS   per-request timeout (default 30)
-      --deadline SECONDS  overall deadline for reading the API (default 300)
+      --deadline SECONDS  overall deadline for reading the API (default 300, longer when the plan needs it)
+      --max-rpm N         the API's budget: N requests a minute per endpoint (default: learned from its refusals)
       --max-read-items N  stop once the run has read N items from the API (default ${RUN_BUDGET.items})
       --max-read-mib N    stop once the run has read N MiB from the API (default ${MIB})`;
 }
@@ -54,9 +57,11 @@ type ConnectValues = {
   concurrency?: string;
   timeout?: string;
   deadline?: string;
+  "max-rpm"?: string;
   "max-read-items"?: string;
   "max-read-mib"?: string;
   verbose?: boolean;
+  quiet?: boolean;
 };
 
 /** Checks the shared flags' values; with --verbose, log lines go to `io`'s stderr. */
@@ -70,6 +75,9 @@ export function connectOptions(command: string, v: ConnectValues, io: Io): Conne
     adminKeyFile: v["admin-key-file"],
     timeoutS: secondsFlag(command, "timeout", v.timeout, 30),
     deadlineS: secondsFlag(command, "deadline", v.deadline, 300),
+    deadlineExplicit: v.deadline !== undefined,
+    maxRpm: v["max-rpm"] === undefined ? null : intFlag(command, "max-rpm", v["max-rpm"], 1),
+    notices: new Notices(io, v.quiet === true),
     concurrency: intFlag(command, "concurrency", v.concurrency, 8),
     budget: {
       items: intFlag(command, "max-read-items", v["max-read-items"], RUN_BUDGET.items),
@@ -106,6 +114,12 @@ export interface ConnectOptions {
   adminKeyFile?: string;
   timeoutS: number;
   deadlineS: number;
+  /** Whether `--deadline` was given: else the deadline grows with the plan (issue 21). */
+  deadlineExplicit: boolean;
+  /** `--max-rpm`: each endpoint's budget in requests a minute; null: learned from refusals. */
+  maxRpm: number | null;
+  /** Where the estimate of the read and waits for the budget are said. */
+  notices: Notices;
   concurrency: number;
   /** What the run may read from the API in all (`--max-read-items`, `--max-read-mib`). */
   budget: Budget;
@@ -129,6 +143,9 @@ export async function connect(
   const base = {
     timeoutMs: o.timeoutS * 1000,
     deadlineMs: o.deadlineS * 1000,
+    deadlineExplicit: o.deadlineExplicit,
+    maxRpm: o.maxRpm,
+    notice: o.notices.notice,
     concurrency: o.concurrency,
     budget: o.budget,
     clock: { now: deps.now, sleep: deps.sleep },
@@ -137,7 +154,7 @@ export async function connect(
   };
   if (o.fake) {
     if (o.apiUrl) throw new UsageError("--fake and --api-url cannot be used together", o.command);
-    return { client: await fakeClient(deps, o.fake, o.command, base), secret: null };
+    return { client: await fakeClient(deps, o.fake, base), secret: null };
   }
   // Read as the official SDK reads it: trimmed, and empty counts as unset (a CI variable that is
   // declared but not given a value).
@@ -162,10 +179,9 @@ export async function connect(
 async function fakeClient(
   deps: Deps,
   path: string,
-  command: string,
   base: Omit<ClientOptions, "baseURL" | "adminKey" | "fetch" | "scrub">,
 ): Promise<AdminClient> {
-  const fake = await startFake(deps, path, command);
+  const fake = await startFake(deps, path);
   const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
   return createAdminClient({
     ...base,
@@ -189,11 +205,12 @@ export const MAX_KEY_FILE_BYTES = FILE_CAPS["admin key file"];
 async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   if (o.adminKeyFile) {
     const path = o.adminKeyFile;
-    const refuse = (why: string) => new UsageError(`--admin-key-file "${path}" ${why}`, o.command);
+    const refuse = (why: string) => new InputError(`--admin-key-file "${path}" ${why}`);
     let text: string;
     try {
       text = await readInput(deps, path, "admin key file");
     } catch (e) {
+      if (e instanceof ManifestError) throw e; // not UTF-8: located
       throw refuse(`cannot be read: ${readProblem(e)}`);
     }
     const key = text.trim();
@@ -203,35 +220,29 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   }
   const key = deps.env("OPENAI_ADMIN_KEY")?.trim();
   if (!key) {
-    throw new UsageError(
+    throw new InputError(
       "no admin key: set OPENAI_ADMIN_KEY (an sk-admin-… key with api.management.read) or pass --admin-key-file PATH; for a demo use --fake STATE",
-      o.command,
     );
   }
   if (/\s/.test(key)) {
-    throw new UsageError(
+    throw new InputError(
       "OPENAI_ADMIN_KEY holds whitespace inside the key; set it to the key alone",
-      o.command,
     );
   }
   return key;
 }
 
 /** Loads a fake state file and returns the fake's handler. */
-export async function startFake(
-  deps: Deps,
-  path: string,
-  command: string,
-  o: { writes?: boolean } = {},
-) {
+export async function startFake(deps: Deps, path: string, o: { writes?: boolean } = {}) {
   let text: string;
   try {
     text = path === "-"
       ? await readStdinInput(deps, "fake state")
       : await readInput(deps, path, "fake state");
   } catch (e) {
+    if (e instanceof ManifestError) throw e; // not UTF-8: located
     const name = path === "-" ? "<stdin>" : path;
-    throw new UsageError(`cannot read fake state "${name}": ${readProblem(e)}`, command);
+    throw new InputError(`cannot read fake state "${name}": ${readProblem(e)}`);
   }
   // The fake is loaded only when asked for: `check` against the real API never pays for it.
   const [{ createFakeApi }, { loadState }] = await Promise.all([

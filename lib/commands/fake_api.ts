@@ -32,8 +32,8 @@ export async function fakeApi(argv: string[], io: Io): Promise<number> {
   const { values: v } = parse("fake-api", argv, FAKE_API_OPTIONS);
   if (v.help) return (await io.out(FAKE_API_HELP), 0);
   if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
-  const port = intFlag("fake-api", "port", v.port, 0, 0);
-  const handler = await startFake(io.deps, v.state, "fake-api", { writes: v.writes === true });
+  const port = intFlag("fake-api", "port", v.port, 0, 0, 65535);
+  const handler = await startFake(io.deps, v.state, { writes: v.writes === true });
   const server = await io.deps.serve(handler, port);
   // Listen before announcing the URL: whoever reads it may send SIGTERM at once.
   const shutdown = io.deps.waitForShutdown();

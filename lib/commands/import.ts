@@ -24,6 +24,7 @@ import {
   type SnapshotFlags,
   snapshotFlags,
 } from "./snapshot.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -85,8 +86,12 @@ export async function importCommand(
     instead: "pass --force to overwrite it or -o to write elsewhere",
   });
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
-  const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
-  await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin})\n`);
+  const admin = adminKeys ? `, ${counted(adminKeys.length, "admin key")}` : "";
+  await io.err(
+    `keydrift: wrote ${output} (${counted(projects.length, "project")}, ${
+      counted(keys, "key")
+    }${admin})\n`,
+  );
   return 0;
 }
 

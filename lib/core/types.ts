@@ -155,6 +155,8 @@ export interface RunError {
   code: string | null;
   /** The API's request id (`x-request-id`), when it sent one. */
   requestId: string | null;
+  /** Where in a manifest (a located manifest problem that stopped the run); absent elsewhere. */
+  location?: SourceLocation;
 }
 
 /** What a policy found about a key, as values (never a sentence): `{ days: 120, limit: 90 }`. */
@@ -196,6 +198,12 @@ export interface OwnerRef {
   role: string | null;
 }
 
+/**
+ * The most candidates an ambiguous item lists: the rest are counted (`candidatesTotal`), so no
+ * report grows with entries times same-named keys.
+ */
+export const CANDIDATES_SHOWN = 20;
+
 /** A live key that fits an ambiguous entry. */
 export interface Candidate {
   id: string;
@@ -212,8 +220,15 @@ export interface Drift extends Enriched {
   keyName: string | null;
   changes: Change[];
   location: SourceLocation | null;
-  /** For `ambiguous`: the live keys that fit the entry. */
+  /**
+   * For `ambiguous`: the live keys that fit the entry, sorted by id, at most
+   * {@link CANDIDATES_SHOWN} of them (`candidatesTotal` says how many fit in all).
+   */
   candidates?: Candidate[];
+  /** For `ambiguous`: how many live keys fit the entry (absent: as many as `candidates` lists). */
+  candidatesTotal?: number;
+  /** For `ambiguous`: SHA-256 of the ids of every key that fits (`idSetDigest`). */
+  candidateSet?: string;
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };
   /** For `project_unexpected` (issue 21): the live project no manifest declares. */
@@ -338,12 +353,52 @@ export interface KeyAttribution {
   updated: KeyEvent | null;
 }
 
-/** A key's completions usage summed over a window of whole UTC days (SPEC 10.5). */
+/**
+ * The Usage API's families that attribute use to a key: the paths `/organization/usage/<family>`
+ * whose `group_by` accepts `api_key_id` (SPEC 11.3). `vector_stores` and
+ * `code_interpreter_sessions` group by project only, so they cannot say which key was used.
+ */
+export const USAGE_FAMILIES = [
+  "completions",
+  "embeddings",
+  "moderations",
+  "images",
+  "audio_speeches",
+  "audio_transcriptions",
+  "file_search_calls",
+  "web_search_calls",
+] as const;
+/** One per-key usage family. */
+export type UsageFamily = (typeof USAGE_FAMILIES)[number];
+
+/**
+ * A key's use over a window of whole UTC days, across every usage family, and its spend (SPEC
+ * 10.5, 11.3). When not `complete`, every count is a lower bound.
+ */
 export interface KeyUsage {
+  /** Requests (model requests, and tool calls for the tool families) summed over the families. */
   requests: number;
+  /** Input tokens of the families that count them (completions, embeddings, moderations). */
   input_tokens: number;
+  /** Output tokens (completions). */
   output_tokens: number;
+  /** Requests per family, for the families with use only. */
+  by_family: Partial<Record<UsageFamily, number>>;
+  /** Spend over the window in US dollars, or null when unknown (`costError` says why). */
+  cost_usd: number | null;
+  /** Every family was read over the whole window for this key. */
+  complete: boolean;
+  /** The families whose figure for this key is unknown (empty exactly when `complete`). */
+  unknown_families: UsageFamily[];
 }
+
+/**
+ * What `--usage` concludes of a key's use in the window: `used` (a family counts a request),
+ * `unused` (every family read whole, none counts a request, and nothing else says otherwise),
+ * `unknown` (no request counted, but a family could not be read whole), `inconsistent` (no
+ * request counted, but the key's `last_used_at` falls in the window or it has spend there).
+ */
+export type UsageVerdict = "used" | "unused" | "unknown" | "inconsistent";
 
 /** What a fix does (SPEC 11.3); `edit_manifest` changes the manifest instead of the API. */
 export type FixAction =
@@ -419,7 +474,14 @@ export interface Enriched {
   lastUpdate?: KeyEvent | null;
   attributionError?: string;
   usage?: (KeyUsage & { days: number }) | null;
+  /** Why `usage` is null, or (with `usage.complete` false) which families are unknown and why. */
   usageError?: string;
+  /** Why `usage.cost_usd` is null. */
+  costError?: string;
+  /** With `--usage`, on every item it covers: what the usage says of the key's use. */
+  usageVerdict?: UsageVerdict;
+  /** For an `inconsistent` verdict: what says the key was used in the window. */
+  usageConflict?: { lastUsedAt: number | null; costUsd: number | null };
   /** A finding about use (`last_used_at`) that the usage API contradicts: it counts requests. */
   usageContradicts?: boolean;
   remediation?: Remediation;
@@ -430,4 +492,28 @@ export interface WireProject {
   id: string;
   name: string | null;
   status: string | null;
+}
+
+/** Where an endpoint's budget came from: `--max-rpm`, or the API's refusals (issue 21). */
+export type BudgetSource = "max-rpm" | "learned";
+
+/** The requests one endpoint (path template) was sent in a run, and its budget (issue 21). */
+export interface EndpointUse {
+  /** The path template, as the OpenAPI spec names it (`/organization/projects/{project_id}`). */
+  endpoint: string;
+  requests: number;
+  /** Answered 429: refused by the budget (or a `retry-after`). */
+  refused: number;
+  /** Requests a minute, when known. */
+  budget: number | null;
+  source: BudgetSource | null;
+}
+
+/** The requests a run sent to the Admin API, refused ones included (issue 21). */
+export interface ApiUse {
+  requests: number;
+  refused: number;
+  retries: number;
+  /** One per endpoint the run sent a request to, in the order first used. */
+  endpoints: EndpointUse[];
 }

@@ -31,6 +31,7 @@ import {
 } from "./org_state.ts";
 import { buildAuditLog } from "./audit_logs.ts";
 import { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
+import { USAGE_ENDPOINTS } from "./types.ts";
 
 export type * from "./types.ts";
 
@@ -43,6 +44,11 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     expires_at: { type: "boolean", description: "emit expires_at" },
     latency_ms: { type: "integer", minimum: 0, description: "latency per response" },
     rate_limit_rps: { type: "integer", minimum: 0, description: "requests per second" },
+    budget: obj("budget", ["requests"], {
+      requests: { type: "integer", minimum: 0, description: "requests per window per path" },
+      window_s: { type: "integer", minimum: 1, description: "the rolling window in seconds" },
+      retry_after: { type: "boolean", description: "send retry-after with each 429" },
+    }),
     max_url_bytes: { type: "integer", minimum: 0, description: "longest path + query (0: any)" },
     writes: { type: "boolean", description: "serve the write endpoints the fixes call" },
   }),
@@ -95,6 +101,7 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     on: s("target", { enum: FAULT_TARGETS }),
     kind: s("kind", { enum: FAULT_KINDS }),
     project: s("project id"),
+    family: s("usage family (on: usage)", { enum: [...USAGE_ENDPOINTS] }),
     page: { type: "integer", minimum: 1, description: "page" },
     status: { type: "integer", minimum: 100, description: "status" },
     retry_after: s("retry-after header"),
@@ -170,6 +177,7 @@ export function loadState(
     max_url_bytes: 32768,
     writes: false,
     ...root.options,
+    budget: { requests: 0, window_s: 60, retry_after: false, ...root.options?.budget },
   };
   const state = { now, users, projects, admin_keys, audit_log, faults, options };
   return { state: problems.length ? null : state, problems };

@@ -2,7 +2,9 @@
  * Merging the parts of a manifest written in several files (`-m` repeated, or a directory): one
  * value per setting, each project once; what two files both declare is a located problem.
  */
+import { append } from "../core/arrays.ts";
 import type { ManifestProblem } from "../core/errors.ts";
+import type { Refs } from "./references.ts";
 import type {
   DeclaredAdminKeys,
   DeclaredProject,
@@ -24,6 +26,13 @@ export interface FilePart {
   projectsAt?: SourceLocation;
   adminKeys?: DeclaredAdminKeys;
   policies: Map<string, PolicySetting>;
+  /**
+   * Entries the schema refused (so not built) that still name a project or pin a key id: their
+   * references are checked in the same pass, so fixing the schema problem reveals no new one.
+   */
+  refs: Refs;
+  /** Whether the file has `projects:` or `admin_keys:` (some file of a manifest must). */
+  declaresKeys: boolean;
   /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
   projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
   waivers: Waiver[];
@@ -95,7 +104,7 @@ function mergePart(
     seen.projectAt.set(p.id, p.location);
     manifest.projects.push(p);
   }
-  manifest.waivers.push(...part.waivers);
+  append(manifest.waivers, part.waivers);
   if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
 }
 

@@ -210,7 +210,9 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
     description: `keydrift manifest: the OpenAI project API keys that should exist.\n${DOCS_URL}`,
     type: "object",
     additionalProperties: false,
-    required: ["version", "projects"],
+    // A file of a directory of manifests may hold only waivers, policies or defaults; that some
+    // file declares projects (or admin_keys) is checked on the merged manifest (load.ts).
+    required: ["version"],
     properties: {
       version: { type: "integer", description: "Manifest format version.", enum: [1] },
       defaults: defaultsSchema(),
@@ -223,7 +225,8 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
       },
       projects: {
         type: "array",
-        description: "The projects keydrift checks, each with its expected keys.",
+        description:
+          "The projects keydrift checks, each with its expected keys. At least one file of the manifest declares projects or admin_keys (projects: [] is allowed).",
         items: projectSchema(),
       },
       ...adminKeysSchema(),

@@ -3,8 +3,10 @@
  * string is a YAML double-quoted scalar that `validate` accepts and reads back exactly; a live
  * value no manifest can declare (an empty key name) is refused with the key named.
  */
+import { append } from "../core/arrays.ts";
 import type { LiveAdminKey, LiveKey, WireProject } from "../core/types.ts";
 import { idProblem } from "../core/ids.ts";
+import { shapedLikeCredential } from "../secrets/redact.ts";
 import { VERSION } from "../core/version.ts";
 import { textSafe } from "../core/inert_text.ts";
 
@@ -60,21 +62,26 @@ export class ImportRefused extends Error {
 }
 
 /**
- * Refuses a value no manifest entry can hold: an empty name or owner name, or an id that cannot
- * stand in a path (`idProblem`: empty, `/`, a control character, a dot segment, a lone
- * surrogate). The reader already fails on such ids; this keeps the writer honest on its own.
+ * Refuses a value no manifest entry can hold: an empty name or owner name (`fields`; `optional`
+ * ones may be empty), an id that cannot stand in a path (`idProblem`: empty, `/`, a control
+ * character, a dot segment, a lone surrogate), or any of them shaped like a credential, which the
+ * written file would hold redacted (and `validate` refuses). The reader already fails on such
+ * values; this keeps the writer honest on its own.
  */
 function refuseUnwritable(
   what: string,
   fields: [string, string | null | undefined][],
   fix: string,
+  optional: [string, string | null | undefined][] = [],
 ) {
-  for (const [field, value] of fields) {
+  for (const [field, value] of [...fields, ...optional]) {
     if (value === null || value === undefined) continue;
-    const why = value === ""
+    const why = value === "" && fields.some(([f]) => f === field)
       ? "is empty, and a manifest entry needs one"
       : field.endsWith("id") && idProblem(value) !== null
       ? `cannot stand in a manifest: ${idProblem(value)}`
+      : shapedLikeCredential(value)
+      ? "is shaped like a credential, which the written manifest would hold redacted"
       : null;
     if (why !== null) throw new ImportRefused(`cannot import ${what}: its ${field} ${why}; ${fix}`);
   }
@@ -107,7 +114,7 @@ export function manifestFor(
   ];
   const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
   if (!sorted.length) out[out.length - 1] = "projects: []";
-  for (const p of sorted) out.push(...projectSection(p));
+  for (const p of sorted) append(out, projectSection(p));
   if (adminKeys) out.push("", ...adminSection(adminKeys));
   out.push("", "waivers: []", "");
   return out.join("\n");
@@ -116,13 +123,20 @@ export function manifestFor(
 /** One project's entry: its id and name, and every key, sorted by name then id, ids pinned. */
 function projectSection({ project, keys }: ImportedProject): string[] {
   const skip = "leave the project out with --project";
-  refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip);
+  refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip, [
+    ["name", project.name],
+  ]);
   for (const k of keys) {
-    refuseUnwritable(`key ${q(k.id)} of project ${q(project.id)}`, [
-      ["name", k.name],
-      ["id", k.id],
-      ["owner's name", k.owner.name],
-    ], `name it in the dashboard, or ${skip}`);
+    refuseUnwritable(
+      `key ${q(k.id)} of project ${q(project.id)}`,
+      [
+        ["name", k.name],
+        ["id", k.id],
+        ["owner's name", k.owner.name],
+      ],
+      `name it in the dashboard, or ${skip}`,
+      [["owner's email", k.owner.email]],
+    );
   }
   const out = [`  - id: ${q(project.id)}`];
   if (project.name !== null) out.push(`    name: ${q(project.name)}`);

@@ -1,5 +1,5 @@
 /** Helpers several renderers share: one line per drift, rule text per kind. */
-import type { Drift, Finding, OwnerRef } from "./words.ts";
+import type { Drift, Finding, OwnerRef, Report } from "./words.ts";
 import { dataAsOfWords } from "./snapshot_words.ts";
 
 /** The title and help text of each kind of drift */
@@ -68,7 +68,7 @@ export function driftMessage(d: Drift): string {
     case "ambiguous":
       return `${key} in ${where} is ambiguous: ${
         (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
-      } fit; pin one with id`;
+      }${moreCandidates(d)} fit; pin one with id`;
     case "project_missing":
       return `project ${d.projectId} does not exist or is not visible to this admin key`;
     case "project_changed":
@@ -111,13 +111,15 @@ export function byProject(
   };
   for (const d of r.drift) group(d.projectId).drift.push(d);
   for (const f of r.findings) group(f.projectId).findings.push(f);
-  // For people, unexpected keys that are in use (--usage) come first in their project: they are
-  // the urgent ones. The machine formats keep the report's order.
-  const urgent = (d: Drift) => d.kind === "unexpected" && (d.usage?.requests ?? 0) > 0;
+  // For people, unexpected keys that are in use or spend (--usage) come first in their project,
+  // largest spend first: they are the urgent ones. The machine formats keep the report's order.
+  const spend = (d: Drift) => d.usage?.cost_usd ?? 0;
+  const urgent = (d: Drift) =>
+    d.kind === "unexpected" && ((d.usage?.requests ?? 0) > 0 || spend(d) > 0);
   for (const g of groups.values()) {
     if (g.drift.some(urgent)) {
       g.drift = [
-        ...g.drift.filter(urgent),
+        ...g.drift.filter(urgent).sort((a, b) => spend(b) - spend(a)),
         ...g.drift.filter((d) => !urgent(d)),
       ];
     }
@@ -131,6 +133,17 @@ export function byProject(
  */
 export function shortRedacted(detail: string): string {
   return detail.replace(/\*{3,}(?=[A-Za-z0-9_-]*$)/, "...");
+}
+
+/** How many live keys fit an ambiguous item: all of them, also those it does not list. */
+export function candidatesFit(d: Drift): number {
+  return d.candidatesTotal ?? d.candidates?.length ?? 0;
+}
+
+/** `" and 1,234 more"` when an ambiguous item lists fewer candidates than fit, else `""`. */
+export function moreCandidates(d: Drift): string {
+  const more = candidatesFit(d) - (d.candidates?.length ?? 0);
+  return more > 0 ? ` and ${more.toLocaleString("en-US")} more` : "";
 }
 
 /** `user "Ana Ruiz"` or `service account "billing-worker"`. */
@@ -154,4 +167,18 @@ export function findingText(f: Finding): string {
   return w.state === "expired"
     ? `${message} (waiver expired on ${w.expires})`
     : `${message} (waiver at line ${w.location.line} is malformed and does not apply)`;
+}
+
+/** An error that ends every read: the admin key was refused (401) or lacks a scope (403). */
+const refusesKey = (e: Report["errors"][number]) =>
+  e.kind === "api" && (e.status === 401 || e.status === 403);
+
+/**
+ * The errors worth a line each: when the API refused the admin key, that refusal once (every
+ * other read was refused the same way, and each project is then only "unknown"); else all.
+ */
+export function shownErrors(r: Report): Report["errors"] {
+  const refused = r.errors.find(refusesKey);
+  if (!refused) return r.errors;
+  return [refused, ...r.errors.filter((e) => !refusesKey(e) && e.kind !== "unknown")];
 }

@@ -14,6 +14,7 @@ import type {
   Summary,
 } from "./words.ts";
 import type {
+  JsonApiRequests,
   JsonDrift,
   JsonFinding,
   JsonOwner,
@@ -21,6 +22,7 @@ import type {
   JsonReport,
   JsonSummary,
 } from "../report/schema.ts";
+import type { ApiUse } from "../core/types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 import { enrichedFields } from "./_enrich.ts";
 
@@ -40,7 +42,7 @@ const loc = (
 
 function drift(d: Drift): JsonDrift {
   // Declared with their types so that the checker also refuses a field the schema lacks.
-  const candidates: Pick<JsonDrift, "candidates"> = d.candidates
+  const candidates: Pick<JsonDrift, "candidates" | "candidates_total"> = d.candidates
     ? {
       candidates: d.candidates.map((c) => ({
         id: c.id,
@@ -48,6 +50,7 @@ function drift(d: Drift): JsonDrift {
         owner: ownerText(c.owner),
         owner_ref: c.owner,
       })),
+      candidates_total: d.candidatesTotal ?? d.candidates.length,
     }
     : {};
   const live: Pick<JsonDrift, "detail" | "owner" | "redacted_value"> = d.live
@@ -148,6 +151,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       status: e.status,
       code: e.code,
       request_id: e.requestId,
+      location: loc(e.location ?? null),
     })),
     warnings: report.notes.map((n) => ({
       message: n.message,
@@ -156,6 +160,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       waiver: n.waiver,
     })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
+    api_requests: report.api ? apiRequests(report.api) : null,
     admin_keys_checked: report.adminKeysChecked === true,
     undeclared_projects_checked: report.undeclaredChecked === true,
     ...(report.snapshot ? { snapshot: snapshotJson(report.snapshot) } : {}),
@@ -170,7 +175,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
   };
 }
 
-/** How the run used `--snapshot` (format 1.6). */
+/** How the run used `--snapshot` (format 1.11). */
 function snapshotJson(s: NonNullable<Report["snapshot"]>): NonNullable<JsonReport["snapshot"]> {
   return {
     file: s.file,
@@ -181,6 +186,22 @@ function snapshotJson(s: NonNullable<Report["snapshot"]>): NonNullable<JsonRepor
       project_id: projectId,
       source: source.from,
       read_at: source.from === "snapshot" ? source.readAt : null,
+    })),
+  };
+}
+
+/** The requests the run sent, as the report writes them. */
+function apiRequests(api: ApiUse): JsonApiRequests {
+  return {
+    requests: api.requests,
+    refused: api.refused,
+    retries: api.retries,
+    endpoints: api.endpoints.map((e) => ({
+      endpoint: e.endpoint,
+      requests: e.requests,
+      refused: e.refused,
+      budget_per_minute: e.budget,
+      budget_source: e.source,
     })),
   };
 }

@@ -5,14 +5,17 @@
  * what was left out and where the full report is. Server strings are inert: identifiers in code
  * spans, prose escaped (see inert.ts).
  */
+import { append } from "../core/arrays.ts";
 import type { Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
-import { byProject } from "./_shared.ts";
+import { byProject, shownErrors } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
 import { mismatchText } from "./_baseline.ts";
 import { snapshotLine, sourceWords } from "./snapshot_words.ts";
+import { spendLines } from "./_usage.ts";
+import { counted } from "../core/grouped.ts";
 
 /** GitHub drops a step summary over 1 MiB. */
 export const STEP_SUMMARY_BUDGET = 1024 * 1024;
@@ -99,9 +102,9 @@ interface Left {
 function summaryTable(r: Report): string[] {
   const s = r.summary;
   return [
-    "| projects | declared | live | in sync | missing | unexpected | changed | ambiguous | project drift | policy errors | policy warnings | waived | coverage |",
+    "| projects | declared | live | in sync | missing | unexpected | changed | ambiguous | project drift | policy errors | policy warnings | waived | managed |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
+    `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.managed_keys} of ${s.live_keys} (${s.coverage}%) |`,
     "",
     ...baselineLine(r),
     ...(s.unexpected_projects
@@ -111,7 +114,15 @@ function summaryTable(r: Report): string[] {
       ]
       : []),
     ...(r.snapshot ? [mdText(snapshotLine(r.snapshot)), ""] : []),
+    ...spendBlock(r),
   ];
+}
+
+/** With `--usage`: the undeclared keys' spend, and the largest spenders (at most five). */
+function spendBlock(r: Report): string[] {
+  const spend = spendLines(r, 5);
+  if (!spend) return [];
+  return [`**${mdText(spend.head)}**`, "", ...spend.items.map((i) => `- ${mdText(i)}`), ""];
 }
 
 /** With `--baseline`: the known items, counted apart from the table above (issue 14). */
@@ -165,18 +176,25 @@ function resolvedSection(r: Report, budget: Budget): string[] {
   );
 }
 
-/** Error items that fit, then the count of those that did not. */
+/**
+ * Error items that fit, then the count of those that did not; an admin key the API refused is
+ * one item, not one per project. A manifest problem names its place.
+ */
 function errorSection(r: Report, budget: Budget, left: Left): string[] {
   const items: string[] = [];
-  for (const e of r.errors) {
-    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${mdText(e.message)}`;
+  for (const e of shownErrors(r)) {
+    const l = e.location;
+    const at = l ? `${mdCode(`${l.file}:${l.line}:${l.column}`)}: ` : "";
+    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${at}${
+      mdText(e.message)
+    }`;
     if (budget.fits([item])) items.push(item);
     else left.errors++;
   }
   return section(
     { words: "Errors" },
     items,
-    left.errors ? [`- … ${left.errors} more errors not shown`] : [],
+    left.errors ? [`- … ${counted(left.errors, "more error")} not shown`] : [],
   );
 }
 
@@ -214,7 +232,7 @@ function partSection(
   }
   if (!shown.length) return null;
   const rest = all.length - shown.length;
-  const more = [`- … ${rest} more items in this project not shown`];
+  const more = [`- … ${counted(rest, "more item")} in this project not shown`];
   return { lines: section(title(id), shown, more), rest };
 }
 
@@ -244,13 +262,13 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
     if (mode === "detail") {
       const full = section(title(g.id, r), all);
       if (fitsDetail(full)) {
-        out.push(...full);
+        append(out, full);
         continue;
       }
       mode = "counts";
       const part = partSection(g.id, all, detail.room);
       if (part && fitsDetail(part.lines)) {
-        out.push(...part.lines);
+        append(out, part.lines);
         left.partial++;
         left.items += part.rest;
         continue;
@@ -279,11 +297,11 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
 
 function leftOutNote(left: Left, limit: string, opts: RenderOptions): string[] {
   const parts = [
-    left.partial && `${left.partial} project in part`,
-    left.counted && `${left.counted} projects as counts only`,
-    left.unlisted && `${left.unlisted} projects not listed`,
-    left.errors && `${left.errors} errors`,
-    left.notes && `${left.notes} manifest warnings`,
+    left.partial && `${counted(left.partial, "project")} in part`,
+    left.counted && `${counted(left.counted, "project")} as counts only`,
+    left.unlisted && `${counted(left.unlisted, "project")} not listed`,
+    left.errors && counted(left.errors, "error"),
+    left.notes && counted(left.notes, "manifest warning"),
   ].filter(Boolean);
   if (!parts.length) return [];
   const full = opts.jsonReport
@@ -294,9 +312,9 @@ function leftOutNote(left: Left, limit: string, opts: RenderOptions): string[] {
       mdCode("--format json=keydrift.json")
     } and upload it as a workflow artifact`;
   return [
-    `> **Not everything fits in ${limit}.** Left out here: ${
-      parts.join(", ")
-    } (${left.items} items ` +
+    `> **Not everything fits in ${limit}.** Left out here: ${parts.join(", ")} (${
+      counted(left.items, "item")
+    } ` +
     `not shown in detail); the totals above count everything. Every item is in ${full}.`,
     "",
   ];
@@ -334,7 +352,7 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
     if (budget.fits([item])) notes.push(item);
     else left.notes++;
   }
-  body.push(...section({ words: "Manifest warnings" }, notes));
+  append(body, section({ words: "Manifest warnings" }, notes));
   return [...head, ...leftOutNote(left, limitText, opts), ...body, ...foot].join("\n");
 }
 

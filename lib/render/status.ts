@@ -6,6 +6,7 @@ import { isFailing, type Report } from "../report/report.ts";
 import { grouped } from "../core/grouped.ts";
 import { capField } from "./inert.ts";
 import { fullReadWords } from "./snapshot_words.ts";
+import { incompleteText } from "./_usage.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${grouped(n)} ${n === 1 ? one : many}`;
@@ -17,12 +18,16 @@ function list(parts: string[]): string {
     : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }
 
-/** `; attribution unavailable: …; usage unavailable: …` when an enrichment read failed. */
+/**
+ * `; attribution unavailable (…), usage unavailable (…)` when an enrichment read failed, or
+ * `usage incomplete (…)` when some of its queries did.
+ */
 function enrichmentNote(r: Report): string {
   const e = r.enrichment;
   const parts = [
     e?.attribution?.error ? `attribution unavailable (${capField(e.attribution.error)})` : "",
     e?.usage?.error ? `usage unavailable (${capField(e.usage.error)})` : "",
+    incompleteText(r) ? `usage incomplete (${capField(incompleteText(r)!)})` : "",
   ].filter(Boolean);
   return parts.length ? `; ${list(parts)}, which does not change the result` : "";
 }

@@ -8,8 +8,14 @@
  * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings. 1.6 added
- * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added the
- * drift kind `project_unexpected` with its `project`, `summary.unexpected_projects`,
- * `undeclared_projects_checked`, the `add_project` edit, `snapshot` and `data_as_of` on findings.
+ * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added `api_requests` (the
+ * requests sent, refused and retried, per endpoint with its budget). 1.8 added `by_family`,
+ * `cost_usd`, `complete` and `unknown_families` in `usage`, `usage_verdict` and `cost_error` on
+ * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`. 1.9 added
+ * `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose `candidates`
+ * list at most 20). 1.10 added `location` on errors (an invalid manifest: one error per problem).
+ * 1.11 added the drift kind `project_unexpected` with its `project`,
+ * `summary.unexpected_projects`, `undeclared_projects_checked`, the `add_project` edit,
+ * `snapshot` and `data_as_of` on findings.
  */
-export const FORMAT_VERSION = "1.7";
+export const FORMAT_VERSION = "1.11";

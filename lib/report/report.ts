@@ -7,6 +7,7 @@ import type { EnrichmentStatus } from "../enrich/enrich.ts";
 import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
 import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
 import {
+  type ApiUse,
   type DeclaredKey,
   type Drift,
   type Finding,
@@ -20,6 +21,7 @@ import {
   type SourceLocation,
 } from "../core/types.ts";
 import { VERSION } from "../core/version.ts";
+import type { ManifestProblem } from "../core/errors.ts";
 
 /** The outcome of a run: in sync, drift, or an error */
 export type Status = "in_sync" | "drift" | "error";
@@ -111,6 +113,8 @@ export interface Report {
   snapshot?: SnapshotReport;
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
+  /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
+  api?: ApiUse | null;
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -185,6 +189,8 @@ export type ReportInput = Assessment & {
   enrichment?: EnrichmentStatus;
   /** Set by `markBaseline` (`check --baseline`). */
   baseline?: BaselineOutcome;
+  /** Set by the command once its reads are done: what it sent to the Admin API (issue 21). */
+  api?: ApiUse | null;
 };
 
 /** The run's settings that decide the verdict. */
@@ -226,6 +232,7 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     undeclaredChecked: a.undeclaredChecked,
     ...(a.snapshot ? { snapshot: snapshotReport(a.snapshot, a.sources) } : {}),
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
+    api: a.api ?? null,
   };
 }
 
@@ -290,15 +297,23 @@ function declaredSummary(manifest: Manifest | null, adminKeysChecked: boolean): 
   return out;
 }
 
-/** A report for a run that failed before it could compare anything. */
+/**
+ * A report for a run that failed before it could compare anything: one error, or one located
+ * error per manifest problem.
+ */
 export function errorReport(
-  message: string,
+  what: string | readonly ManifestProblem[],
   failOn: FailOn,
   manifest: Manifest | null,
   policies: readonly Policy[],
 ): Report {
-  const errors: RunError[] = [
-    { message, projectId: null, kind: "run", status: null, code: null, requestId: null },
-  ];
+  const base = { projectId: null, kind: "run", status: null, code: null, requestId: null } as const;
+  const errors: RunError[] = typeof what === "string"
+    ? [{ message: what, ...base }]
+    : what.map(({ message, file, line, column }) => ({
+      message,
+      ...base,
+      location: { file, line, column },
+    }));
   return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
 }

@@ -20,6 +20,7 @@
  *    removing or renaming a field or changing its meaning would be a new major version).
  * 4. Add a line for the new version to README's "JSON report versions" list.
  */
+import { UsageStatusSchema } from "./schema_usage.ts";
 import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./format_version.ts";
 import {
@@ -114,7 +115,7 @@ function onlyFor(kind: (typeof DRIFT_KINDS)[number], fields: string[]) {
 export const DriftSchema = Type.Object({
   kind: stringEnum(
     DRIFT_KINDS,
-    "missing: declared but not live; unexpected: live but not declared; changed: a declared key's name or owner differs; ambiguous: several live keys fit one entry; project_missing: a declared project does not exist or is not visible; project_changed: a declared project is archived or renamed; project_unexpected: a live project no manifest declares (1.6)",
+    "missing: declared but not live; unexpected: live but not declared; changed: a declared key's name or owner differs; ambiguous: several live keys fit one entry; project_missing: a declared project does not exist or is not visible; project_changed: a declared project is archived or renamed; project_unexpected: a live project no manifest declares (1.11)",
   ),
   severity: stringEnum(SEVERITY, "the severity of this drift"),
   project_id: nullable(
@@ -131,7 +132,11 @@ export const DriftSchema = Type.Object({
     description: "the fields that differ (changed and project_changed; empty otherwise)",
   }),
   candidates: Type.Optional(Type.Array(CandidateSchema, {
-    description: "ambiguous only: the live keys that fit the entry",
+    description: "ambiguous only: the live keys that fit the entry, the first 20 by id",
+  })),
+  candidates_total: Type.Optional(Type.Integer({
+    minimum: 2,
+    description: "ambiguous only: how many live keys fit the entry (candidates lists up to 20)",
   })),
   detail: Type.Optional(text("unexpected only: the owner and redacted value in words")),
   owner: Type.Optional({ ...OwnerSchema, description: "unexpected only: who owns the live key" }),
@@ -147,7 +152,7 @@ export const DriftSchema = Type.Object({
   description: "one difference between manifest and live state",
   allOf: [
     onlyFor("unexpected", ["detail", "owner", "redacted_value"]),
-    onlyFor("ambiguous", ["candidates"]),
+    onlyFor("ambiguous", ["candidates", "candidates_total"]),
     onlyFor("project_unexpected", ["project"]),
   ],
 });
@@ -194,7 +199,7 @@ export const FindingSchema = Type.Object({
     Type.Integer({
       minimum: 0,
       description:
-        "--snapshot: a policy that reads last_used_at judged the key as the snapshot read it at this Unix time; the API moves last_used_at without an audit event (1.6)",
+        "--snapshot: a policy that reads last_used_at judged the key as the snapshot read it at this Unix time; the API moves last_used_at without an audit event (1.11)",
     }),
   ),
   ...ENRICHED,
@@ -212,7 +217,7 @@ export const SummarySchema = Type.Object({
   ambiguous: count("ambiguous drift items"),
   project_drift: count("project_missing plus project_changed drift items"),
   unexpected_projects: count(
-    "project_unexpected drift items: live projects no manifest declares (1.6)",
+    "project_unexpected drift items: live projects no manifest declares (1.11)",
   ),
   ambiguous_candidates: count("live keys that fit an ambiguous entry (not counted unexpected)"),
   ignored: count("unexpected live keys in projects with unmanaged: ignore"),
@@ -243,6 +248,9 @@ export const RunErrorSchema = Type.Object({
   ),
   code: maybeText("the API's error code, or null (1.5)"),
   request_id: maybeText("the API's request id, or null (1.5)"),
+  location: location(
+    "where in a manifest, for a manifest problem that stopped the run (kind run), or null (1.6)",
+  ),
 }, { ...closed, title: "error", description: "something the run could not read or do" });
 
 /** A warning about the manifest. */
@@ -256,6 +264,31 @@ export const WarningSchema = Type.Object({
     key: text("the waiver's key name, id or *"),
   }, { ...closed, description: "the waiver the warning is about (1.5)" }),
 }, { ...closed, title: "warning", description: "a warning about the manifest" });
+
+/** The requests one endpoint was sent (issue 21). */
+export const EndpointUseSchema = Type.Object({
+  endpoint: text("the path template, as the OpenAPI spec names it"),
+  requests: count("requests sent to it, refused ones included"),
+  refused: count("requests it answered with 429 (its budget, or a retry-after)"),
+  budget_per_minute: nullable(
+    Type.Integer({ minimum: 1, description: "requests a minute" }),
+    "its budget in requests a minute, or null when none was known",
+  ),
+  budget_source: nullable(
+    stringEnum(["max-rpm", "learned"], "max-rpm: given; learned: from its refusals"),
+    "where the budget came from, or null when none was known",
+  ),
+}, { ...closed, title: "endpoint", description: "the requests one endpoint was sent (1.6)" });
+
+/** The requests a run sent to the Admin API (issue 21). */
+export const ApiRequestsSchema = Type.Object({
+  requests: count("requests sent to the Admin API, refused and retried ones included"),
+  refused: count("requests answered with 429"),
+  retries: count("requests sent again after a failure or a refusal"),
+  endpoints: Type.Array(EndpointUseSchema, {
+    description: "one per endpoint (path template) the run sent a request to",
+  }),
+}, { ...closed, title: "api requests", description: "the requests the run sent (1.6)" });
 
 /** The whole JSON report (`--format json`). */
 export const REPORT_SCHEMA = Type.Object({
@@ -291,7 +324,7 @@ export const REPORT_SCHEMA = Type.Object({
   }),
   undeclared_projects_checked: Type.Boolean({
     description:
-      "whether the run read the live projects no manifest declares (not with unmanaged_projects: ignore or --project) (1.6)",
+      "whether the run read the live projects no manifest declares (not with unmanaged_projects: ignore or --project) (1.11)",
   }),
   snapshot: Type.Optional(SnapshotSchema),
   baseline_file: maybeText("the baseline file the run used (--baseline), or null"),
@@ -302,18 +335,16 @@ export const REPORT_SCHEMA = Type.Object({
     description: "baseline entries that share an item's fingerprint or identity but not both: " +
       "they hide nothing (the entry was edited or forged); empty without --baseline",
   }),
+  api_requests: nullable(
+    ApiRequestsSchema,
+    "the requests the run sent to the Admin API, or null when it sent none (1.6)",
+  ),
   enrichment: Type.Optional(Type.Object({
     attribution: nullable(
       Type.Object({ error: maybeText("why the audit log could not be read") }, closed),
       "--attribute: null when not asked for",
     ),
-    usage: nullable(
-      Type.Object({
-        days: Type.Integer({ minimum: 1, maximum: 90, description: "the window in days" }),
-        error: maybeText("why usage could not be read"),
-      }, closed),
-      "--usage: null when not asked for",
-    ),
+    usage: nullable(UsageStatusSchema, "--usage: null when not asked for"),
   }, {
     ...closed,
     title: "enrichment",
@@ -338,6 +369,8 @@ export type JsonFinding = Static<typeof FindingSchema>;
 export type JsonOwner = Static<typeof OwnerSchema>;
 /** The report's `summary`. */
 export type JsonSummary = Static<typeof SummarySchema>;
+/** The report's `api_requests`, when the run sent requests. */
+export type JsonApiRequests = Static<typeof ApiRequestsSchema>;
 /** An item's `remediation`. */
 export type JsonRemediation = Static<typeof RemediationSchema>;
 

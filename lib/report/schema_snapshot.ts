@@ -1,5 +1,5 @@
 /**
- * What format 1.6 added to the JSON report's schema for issue 21: the live project a
+ * What format 1.11 added to the JSON report's schema for issue 21: the live project a
  * `project_unexpected` item describes, and how a run used `--snapshot` (per project: read now, or
  * from the snapshot of a date). `report/schema.ts`, where the rules for changing the schema are,
  * holds the rest.
@@ -16,7 +16,7 @@ export const UndeclaredProjectSchema = Type.Object({
 }, {
   ...closed,
   title: "undeclared project",
-  description: "project_unexpected only: the live project no manifest declares (1.6)",
+  description: "project_unexpected only: the live project no manifest declares (1.11)",
 });
 
 const unixTime = (description: string) => Type.Integer({ minimum: 0, description });
@@ -60,5 +60,5 @@ export const SnapshotSchema = Type.Object({
 }, {
   ...closed,
   title: "snapshot",
-  description: "--snapshot: what the run took from the snapshot and what it read now (1.6)",
+  description: "--snapshot: what the run took from the snapshot and what it read now (1.11)",
 });
