@@ -75,7 +75,7 @@ export function reportWith(s: string, status: Report["status"] = "drift", id = s
     {
       kind: "project_unexpected",
       severity: "error",
-      projectId: `proj_new_${s}`,
+      projectId: `proj_new_${id}`,
       keyId: null,
       keyName: null,
       changes: [],
