@@ -17,11 +17,12 @@
  * The budget section (bench/budget.ts) runs `check` against the fake's budget of 7 requests a
  * minute per path template (issue 21) at an accelerated clock (`--time-scale`, default 20).
  * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it;
- * "scrubber" or "budget" for those sections)] [--scrub-cap SECONDS] [--time-scale N]
+ * "scrubber", "snapshot" or "budget" for those sections)] [--scrub-cap SECONDS] [--time-scale N]
  */
 import { parseArgs } from "node:util";
 import { id, manifest } from "./manifest.ts";
 import { scrubTable } from "./scrub.ts";
+import { snapshotTable } from "./snapshot.ts";
 import { budgetTable } from "./budget.ts";
 
 const { values } = parseArgs({
@@ -323,6 +324,8 @@ console.log(
     ms(large.bare)
   }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs)`,
 );
+
+if (!values.only || "--snapshot".includes(values.only)) await snapshotTable(LATENCY);
 
 await budgetTable(RUNS, LATENCY, Number(values["time-scale"] ?? 20), values.only);
 

@@ -72,6 +72,16 @@ export function reportWith(s: string, status: Report["status"] = "drift", id = s
       location: at(2, 5),
       live: { owner: owner("user", s, id), redactedValue: `sk-proj-****${s}` },
     },
+    {
+      kind: "project_unexpected",
+      severity: "error",
+      projectId: `proj_new_${id}`,
+      keyId: null,
+      keyName: null,
+      changes: [],
+      location: at(1, 1),
+      liveProject: { name: s, status: "active", keyCount: 2 },
+    },
   ];
   const findings: Finding[] = [
     {
@@ -118,6 +128,7 @@ export function reportWith(s: string, status: Report["status"] = "drift", id = s
       changed: 1,
       ambiguous: 1,
       project_drift: 2,
+      unexpected_projects: 1,
       ambiguous_candidates: 2,
       ignored: 0,
       in_missing_projects: 0,

@@ -32,7 +32,9 @@ const STATE = readExample("state.yaml");
 
 /** Declares ops-automation (live) and gone-admin (not live); key_admin_legacy is undeclared. */
 function manifest(extra = ""): string {
+  // The organisation's projects are another matter (issue 21): left out here.
   return `version: 1
+unmanaged_projects: ignore
 projects: []
 admin_keys:
   - name: ops-automation
@@ -152,6 +154,7 @@ Deno.test("check reports an undeclared admin key as unexpected and a gone one as
 Deno.test("admin_keys_unmanaged: warning makes an undeclared admin key a warning; ignore leaves it out", async () => {
   const { api } = fakeFetch(stateFrom(STATE));
   const only = `version: 1
+unmanaged_projects: ignore
 projects: []
 admin_keys:
   - { name: ops-automation, id: key_admin_ops, owner: { type: user, name: Ana Ruiz } }
@@ -175,7 +178,10 @@ admin_keys:
 
 Deno.test("without admin_keys the admin keys are not read at all", async () => {
   const { api } = fakeFetch(stateFrom(STATE));
-  const r = await checkAgainst((req) => api.handler(req), "version: 1\nprojects: []\n");
+  const r = await checkAgainst(
+    (req) => api.handler(req),
+    "version: 1\nunmanaged_projects: ignore\nprojects: []\n",
+  );
   assertEquals(r.code, 0, r.stderr);
   assertEquals(r.paths.filter((p) => p.includes("admin_api_keys")), []);
   assertEquals(r.report.admin_keys_checked, false);
@@ -190,7 +196,7 @@ Deno.test("the key policies judge admin keys: an admin key idle for 120 days is 
   ];
   const r = await checkAgainst(
     specServer(keys),
-    `version: 1\nprojects: []\nadmin_keys:\n  - { name: ops-automation, owner: { type: user, name: Ana Ruiz } }\n`,
+    `version: 1\nunmanaged_projects: ignore\nprojects: []\nadmin_keys:\n  - { name: ops-automation, owner: { type: user, name: Ana Ruiz } }\n`,
   );
   assertEquals(r.report.drift, []);
   assertEquals(

@@ -42,7 +42,9 @@ function schemaAt(pointer: string): Schema {
 }
 
 /** The spec's view of one property, in the terms of a {@link Field}. */
-function asField(s: Schema): Omit<Field, "optional" | "notInSpec" | "narrowed"> {
+function asField(
+  s: Schema,
+): Omit<Field, "optional" | "notInSpec" | "narrowed" | "anyValue"> {
   const variants = s.anyOf ? s.anyOf.map(resolve) : [resolve(s)];
   const nullable = variants.some((v) => v.type === "null");
   const main = variants.find((v) => v.type !== "null")!;
@@ -64,8 +66,16 @@ for (const shape of SHAPES) {
         continue;
       }
       ok(spec, `${shape.schema}.${name} is not in the spec`);
-      const { optional: _, notInSpec: __, anySize: ___, narrowed, ...ours } = field;
+      const { optional: _, notInSpec: __, anySize: ___, narrowed, anyValue, ...ours } = field;
       const theirs = asField(spec);
+      if (anyValue) {
+        // keydrift takes any string where the spec lists values (and handles one it does not know).
+        ok(
+          theirs.enum && !ours.enum,
+          `${shape.schema}.${name} takes any value but the spec has no enum`,
+        );
+        delete theirs.enum;
+      }
       if (narrowed) {
         // keydrift accepts fewer values than the spec allows, all of them the spec's own.
         for (const v of ours.enum ?? []) {

@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.11", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.12", "drift", 2]);
   await t.assertSnapshot(report);
 });
 
@@ -162,7 +162,7 @@ Deno.test("check against a matching state exits 0 with 'No drift'", async () => 
 
 Deno.test("--fail-on warning turns warnings into exit 2; --project narrows the check", async () => {
   const m =
-    "version: 1\nprojects:\n  - id: proj_search\n    unmanaged: ignore\n    keys:\n      - { name: indexer, owner: { type: service_account, name: indexer-v2 } }\n      - { name: dee-notebook, owner: { type: user, name: Dee Park } }\n";
+    "version: 1\nunmanaged_projects: ignore\nprojects:\n  - id: proj_search\n    unmanaged: ignore\n    keys:\n      - { name: indexer, owner: { type: service_account, name: indexer-v2 } }\n      - { name: dee-notebook, owner: { type: user, name: Dee Park } }\n";
   const f = { "m.yaml": m, "state.yaml": STATE };
   assertEquals(
     (await runCli(["check", "-m", "m.yaml", "--fake", "state.yaml"], { files: f })).code,
@@ -302,7 +302,7 @@ Deno.test("import writes a valid manifest that round-trips with no drift, and ov
   const r = await runCli(["import", "--fake", "state.yaml", "-o", "new.yaml"], { files });
   assertEquals([r.code, r.stderr], [
     0,
-    "keydrift: wrote new.yaml (3 projects, 129 keys, 2 admin keys)\n",
+    "keydrift: wrote new.yaml (4 projects, 130 keys, 2 admin keys)\n",
   ]);
   const written = r.files.get("new.yaml")!;
   await t.assertSnapshot(written.split("\n").slice(0, 30).join("\n"));

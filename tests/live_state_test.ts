@@ -57,7 +57,7 @@ async function read(concurrency: number) {
   const errors: RunError[] = [];
   for await (const r of readLive(client, manifest.projects)) {
     if (r.kind === "project") handed.push(r.project);
-    else errors.push(r.error);
+    else if (r.kind === "error") errors.push(r.error);
   }
   return { errors, handed, most, requests: api.requests, elapsed: clock.now() };
 }

@@ -234,7 +234,7 @@ function content(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(content);
   if (v && typeof v === "object") {
     return Object.fromEntries(
-      Object.entries(v).filter(([k]) => k !== "location" && k !== "files").map((
+      Object.entries(v).filter(([k]) => !["location", "projectsAt", "files"].includes(k)).map((
         [k, x],
       ) => [k, content(x)]),
     );

@@ -90,6 +90,7 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
     "lib/report/schema_enrich.ts",
     "lib/report/schema_fleet.ts",
     "lib/report/schema_kit.ts",
+    "lib/report/schema_snapshot.ts",
     "lib/report/schema_usage.ts",
     "lib/report/validate.ts",
     "lib/yaml/full.ts",
@@ -109,6 +110,7 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
       "report/schema_enrich.ts",
       "report/schema_fleet.ts",
       "report/schema_kit.ts",
+      "report/schema_snapshot.ts",
       "report/schema_usage.ts",
     ]
   ) {

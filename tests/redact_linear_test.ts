@@ -210,7 +210,10 @@ function hostileApi(o: { name?: string; message?: string }) {
 }
 
 Deno.test("a hostile server's 60 KB key name of sk- and its 300 KB error message are read and reported within --deadline 20", async () => {
-  const files = { "keydrift.yaml": "version: 1\nprojects: [{ id: proj_a, keys: [] }]\n" };
+  const files = {
+    "keydrift.yaml":
+      "version: 1\nunmanaged_projects: ignore\nprojects: [{ id: proj_a, keys: [] }]\n",
+  };
   const argv = ["check", "-m", "keydrift.yaml", "--api-url", "http://127.0.0.1/v1"];
   const env = { OPENAI_ADMIN_KEY: ADMIN_KEY };
   const named = await runCli([...argv, "--deadline", "20", "--format", "json=r.json"], {

@@ -284,11 +284,11 @@ Deno.test("text with drift below --fail-on says nothing fails and why it exits 0
   ok(text.trimEnd().endsWith("Nothing at or above --fail-on error: exit 0."), text);
 });
 
-Deno.test("text summary names projects and keys apart: 'keys 1 missing ...; projects 1 missing, 1 changed'", () => {
+Deno.test("text summary names projects and keys apart: 'keys 1 missing ...; projects 1 missing, 1 changed, 1 unexpected'", () => {
   const line = summaryLine(worded(reportWith("x")));
   ok(
     line.startsWith(
-      "Drift: keys 1 missing, 1 unexpected, 1 changed, 1 ambiguous; projects 1 missing, 1 changed · ",
+      "Drift: keys 1 missing, 1 unexpected, 1 changed, 1 ambiguous; projects 1 missing, 1 changed, 1 unexpected · ",
     ),
     line,
   );

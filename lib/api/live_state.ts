@@ -1,8 +1,10 @@
 /**
  * Reads exactly what the manifest needs from the Admin API: each declared project (a listing of
  * projects when that takes fewer requests), all its keys (listed at the same time), and a
- * retrieve only for pinned key ids the listing lacks. Per-project failures become errors;
- * nothing is guessed.
+ * retrieve only for pinned key ids the listing lacks; with `undeclared`, every project of the
+ * organisation (issue 21: one that no manifest declares is drift). With a {@link ReadPlan} (from
+ * `--snapshot` and the audit log) it reads only the projects that changed. Per-project failures
+ * become errors; nothing is guessed.
  */
 import type { AdminClient, WireProject } from "./client.ts";
 import { ApiError } from "../core/errors.ts";
@@ -11,16 +13,47 @@ import type {
   LiveAdminKey,
   LiveKey,
   LiveProject,
+  ReadSource,
   RunError,
 } from "../core/types.ts";
+import { AsyncQueue, eachConcurrently } from "./live_queue.ts";
 
 /** With more declared projects than this, projects are read by listing them (100 per request). */
 export const LIST_PROJECTS_THRESHOLD = 2;
 
-/** One step of reading: a project completely read (found or not), or what could not be read. */
+/**
+ * One step of reading: a declared project completely read (found or not), a project no manifest
+ * declares (`undeclared`), or what could not be read. `source` says whether it was read now or
+ * taken from the snapshot.
+ */
 export type LiveRead =
-  | { kind: "project"; declared: DeclaredProject; project: LiveProject }
+  | { kind: "project"; declared: DeclaredProject; project: LiveProject; source: ReadSource }
+  | { kind: "undeclared"; project: LiveProject; source: ReadSource }
   | { kind: "error"; error: RunError };
+
+/**
+ * What the snapshot spares a run (issue 21), decided from the snapshot and the audit log since it
+ * (`api/snapshot_plan.ts`): the projects no event named, kept as the snapshot has them; the projects
+ * whose keys alone changed; every other project the run needs is read whole.
+ */
+export interface ReadPlan {
+  /** Projects no event named: taken from the snapshot, which read them at `readAt`. */
+  kept: ReadonlyMap<string, { project: LiveProject; readAt: number }>;
+  /** Projects whose keys changed, with their name and status as the snapshot has them. */
+  keysOnly: ReadonlyMap<string, WireProject>;
+  /** The organisation's projects (the snapshot's and those created since); null: not known. */
+  org: readonly string[] | null;
+}
+
+/** What to read besides the declared projects, and how. */
+export interface ReadOptions {
+  /** Also read every project no manifest declares (`unmanaged_projects` not `ignore`). */
+  undeclared?: boolean;
+  /** Read only what changed since the snapshot. */
+  plan?: ReadPlan | null;
+  /** Projects to read by id that no manifest declares (`import --project`): `undeclared` reads. */
+  ids?: readonly string[];
+}
 
 /**
  * Reads the live state of `projects`, yielding each one as soon as it is complete, so that the
@@ -31,56 +64,118 @@ export type LiveRead =
 export function readLive(
   client: AdminClient,
   projects: readonly DeclaredProject[],
+  opts: ReadOptions = {},
 ): AsyncIterable<LiveRead> {
   const queue = new AsyncQueue<LiveRead>();
-  readInto(client, projects, (r) => queue.push(r)).then(
+  new LiveReader(client, (r) => queue.push(r)).read(projects, opts).then(
     () => queue.end(),
     (e) => queue.fail(e),
   );
   return queue;
 }
 
-function readInto(
-  client: AdminClient,
-  projects: readonly DeclaredProject[],
-  emit: (r: LiveRead) => void,
-): Promise<void> {
-  return new LiveReader(client, emit).read(projects);
+/** A project to read: declared, or found in the organisation's listing (`declared: null`). */
+interface Target {
+  id: string;
+  declared: DeclaredProject | null;
 }
 
+type Found = Map<string, WireProject | null>;
+type Listing = { keys: LiveKey[]; error: null } | { keys: null; error: unknown };
+
+const NOW: ReadSource = { from: "api" };
+
 /**
- * One read of the projects: what was delivered, what failed, and the listings waiting for the
- * project reads. Key listings start at once, beside the project reads, so the project pages add
- * no round trips. They run as a pool twice as wide as the concurrency (not all at once), so a
- * project's keys live only from its listing to its hand-over, and a freed request slot always
- * has a listing waiting to take it. Listings done before the project reads are parked until then;
- * a listing is used only if its project turns out to exist.
+ * One read of the projects: what was delivered and what failed. Key listings start at once, beside
+ * the project reads, so the project pages add no round trips. They run as a pool twice as wide as
+ * the concurrency (not all at once), so a project's keys live only from its listing to its
+ * hand-over, and a freed request slot always has a listing waiting to take it. Listings done
+ * before the project reads are parked until then; a listing is used only if its project turns out
+ * to exist.
  */
 class LiveReader {
   readonly #delivered = new Set<string>();
   readonly #errors: RunError[] = [];
-  #found: Map<string, WireProject | null> | null = null;
-  readonly #parked: [DeclaredProject, Listing][] = [];
 
   constructor(readonly client: AdminClient, readonly emit: (r: LiveRead) => void) {}
 
-  async read(projects: readonly DeclaredProject[]): Promise<void> {
-    const fail = (e: unknown, projectId: string | null) => this.#fail(e, projectId);
-    const projectReads = readProjects(this.client, projects, fail).then(async (map) => {
-      this.#found = map;
-      await Promise.all(this.#parked.splice(0).map(([d, l]) => this.#settle(d, l)));
+  async read(projects: readonly DeclaredProject[], opts: ReadOptions): Promise<void> {
+    const declared: Target[] = [
+      ...projects.map((d) => ({ id: d.id, declared: d })),
+      ...(opts.ids ?? []).map((id) => ({ id, declared: null })),
+    ];
+    if (opts.plan) await this.#readPlanned(declared, opts.plan, opts.undeclared === true);
+    else if (opts.undeclared) await this.#readOrganisation(declared);
+    else await this.#readTargets(declared, this.#projects(declared.map((t) => t.id)));
+    this.#nameUnknown(declared);
+    for (const error of this.#errors) this.emit({ kind: "error", error });
+  }
+
+  /** Every project of the organisation: the declared ones, then each the listing adds. */
+  async #readOrganisation(declared: Target[]): Promise<void> {
+    const ids = new Set(declared.map((t) => t.id));
+    const found = this.client.listProjects({ includeArchived: true }).then(
+      ({ projects }): Found => {
+        const map: Found = new Map(projects.map((p) => [p.id, p]));
+        for (const id of ids) if (!map.has(id)) map.set(id, null);
+        return map;
+      },
+      (e): Found => (this.#fail(e, null), new Map()),
+    );
+    const others = found.then((map) =>
+      this.#readTargets(
+        [...map.keys()].filter((id) => !ids.has(id)).map((id) => ({ id, declared: null })),
+        Promise.resolve(map),
+      )
+    );
+    await Promise.all([this.#readTargets(declared, found), others]);
+  }
+
+  /** What the plan keeps comes from the snapshot; the rest is read now. */
+  async #readPlanned(declared: Target[], plan: ReadPlan, undeclared: boolean): Promise<void> {
+    const ids = new Set(declared.map((t) => t.id));
+    const targets = [
+      ...declared,
+      ...(undeclared ? plan.org ?? [] : []).filter((id) => !ids.has(id)).map((id) => ({
+        id,
+        declared: null,
+      })),
+    ];
+    const rest: Target[] = [];
+    for (const t of targets) {
+      const kept = plan.kept.get(t.id);
+      if (!kept) rest.push(t);
+      else this.#deliver(t, kept.project, { from: "snapshot", readAt: kept.readAt });
+    }
+    const retrieved = rest.map((t) => t.id).filter((id) => !plan.keysOnly.has(id));
+    const found = this.#projects(retrieved).then((map) => {
+      for (const [id, wire] of plan.keysOnly) map.set(id, wire);
+      return map;
     });
-    await eachConcurrently(projects, this.client.concurrency * 2, async (declared) => {
-      const listing: Listing = await this.client.listKeys(declared.id).then(
+    await this.#readTargets(rest, found);
+  }
+
+  /** Each target's keys, settled once `found` says which projects exist. */
+  async #readTargets(targets: readonly Target[], found: Promise<Found>): Promise<void> {
+    let map: Found | null = null;
+    const parked: [Target, Listing][] = [];
+    const ready = found.then(async (m) => {
+      map = m;
+      await Promise.all(parked.splice(0).map(([t, l]) => this.#settle(m, t, l)));
+    });
+    await eachConcurrently(targets, this.client.concurrency * 2, async (target) => {
+      const listing: Listing = await this.client.listKeys(target.id).then(
         (keys) => ({ keys, error: null }),
         (error: unknown) => ({ keys: null, error }),
       );
-      if (this.#found) await this.#settle(declared, listing);
-      else this.#parked.push([declared, listing]);
+      if (map) await this.#settle(map, target, listing);
+      else parked.push([target, listing]);
     });
-    await projectReads;
-    this.#nameUnknown(projects);
-    for (const error of this.#errors) this.emit({ kind: "error", error });
+    await ready;
+  }
+
+  #projects(ids: readonly string[]): Promise<Found> {
+    return readProjects(this.client, ids, (e, id) => this.#fail(e, id));
   }
 
   #fail(e: unknown, projectId: string | null): void {
@@ -90,59 +185,60 @@ class LiveReader {
     }
   }
 
-  #deliver(declared: DeclaredProject, project: LiveProject): void {
-    this.#delivered.add(declared.id);
-    this.emit({ kind: "project", declared, project });
+  #deliver(target: Target, project: LiveProject, source: ReadSource): void {
+    this.#delivered.add(target.id);
+    if (target.declared) this.emit({ kind: "project", declared: target.declared, project, source });
+    else this.emit({ kind: "undeclared", project, source });
   }
 
-  async #settle(declared: DeclaredProject, listing: Listing): Promise<void> {
-    const wire = this.#found!.get(declared.id);
-    if (wire === null) return this.#settleAbsent(declared, listing);
+  async #settle(found: Found, target: Target, listing: Listing): Promise<void> {
+    const wire = found.get(target.id);
+    if (wire === null) return this.#settleAbsent(target, listing);
     if (!wire) return;
     try {
       if (listing.error !== null) throw listing.error;
       const keys = listing.keys!;
       const listed = new Set(keys.map((k) => k.id));
-      const pinned = declared.keys.filter((k) => k.id && !listed.has(k.id)).map((k) => k.id!);
+      const pinned = (target.declared?.keys ?? []).filter((k) => k.id && !listed.has(k.id));
       const extra = await Promise.all(
-        pinned.map((id) => this.client.retrieveKey(declared.id, id)),
+        pinned.map((k) => this.client.retrieveKey(target.id, k.id!)),
       );
       for (const k of extra) if (k) keys.push(k);
       const { name, status } = wire;
-      this.#deliver(declared, { id: declared.id, found: true, name, status, keys });
+      this.#deliver(target, { id: target.id, found: true, name, status, keys }, NOW);
     } catch (e) {
-      this.#fail(e, declared.id);
+      this.#fail(e, target.id);
     }
   }
 
   /** A project the API says does not exist: missing only when its key listing says so too. */
-  #settleAbsent(declared: DeclaredProject, listing: Listing): void {
+  #settleAbsent(target: Target, listing: Listing): void {
     if (listing.error === null) {
       // The API says the project does not exist, yet listed its keys: neither is trusted.
       this.#fail(
         new ApiError(
-          `Cannot read project "${declared.id}": the API says it does not exist but listed its keys; keydrift cannot tell which answer is true`,
+          `Cannot read project "${target.id}": the API says it does not exist but listed its keys; keydrift cannot tell which answer is true`,
         ),
-        declared.id,
+        target.id,
       );
     } else if (!(listing.error instanceof ApiError && listing.error.absent)) {
       // The keys could not be read for another reason (a 500, a timeout, a proxy): whether
       // the project exists is not settled by that, and nothing is claimed about it.
-      this.#fail(listing.error, declared.id);
+      this.#fail(listing.error, target.id);
     } else {
-      const project = { id: declared.id, found: false, name: null, status: null, keys: [] };
-      this.#deliver(declared, project);
+      const project = { id: target.id, found: false, name: null, status: null, keys: [] };
+      this.#deliver(target, project, NOW);
     }
   }
 
-  /** Names every project whose state stays unknown, even when one failure hid them all. */
-  #nameUnknown(projects: readonly DeclaredProject[]): void {
-    for (const declared of projects) {
-      if (this.#delivered.has(declared.id)) continue;
-      if (this.#errors.some((e) => e.projectId === declared.id)) continue;
+  /** Names every declared project whose state stays unknown, even when one failure hid them all. */
+  #nameUnknown(targets: readonly Target[]): void {
+    for (const { id } of targets) {
+      if (this.#delivered.has(id)) continue;
+      if (this.#errors.some((e) => e.projectId === id)) continue;
       this.#errors.push({
-        message: `Project "${declared.id}" is unknown: it could not be read (see the errors above)`,
-        projectId: declared.id,
+        message: `Project "${id}" is unknown: it could not be read (see the errors above)`,
+        projectId: id,
         kind: "unknown",
         status: null,
         code: null,
@@ -187,70 +283,16 @@ function runError(e: ApiError, projectId: string | null): RunError {
   };
 }
 
-type Listing = { keys: LiveKey[]; error: null } | { keys: null; error: unknown };
-
-/** A push-to-pull queue: the reader pushes as projects complete, the caller pulls with for-await. */
-class AsyncQueue<T> implements AsyncIterable<T> {
-  #items: T[] = [];
-  #done = false;
-  #error: unknown = null;
-  #wake: (() => void) | null = null;
-
-  push(item: T): void {
-    this.#items.push(item);
-    this.#signal();
-  }
-  end(): void {
-    this.#done = true;
-    this.#signal();
-  }
-  fail(e: unknown): void {
-    this.#error = e ?? new Error("reading failed");
-    this.end();
-  }
-  #signal(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      if (this.#items.length) {
-        const batch = this.#items;
-        this.#items = [];
-        yield* batch;
-        continue;
-      }
-      if (this.#error !== null) throw this.#error;
-      if (this.#done) return;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
-  }
-}
-
-/** Runs `f` over `items`, at most `width` at a time, in order of start. */
-async function eachConcurrently<T>(
-  items: readonly T[],
-  width: number,
-  f: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await f(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, width), items.length) }, worker));
-}
-
 /**
  * Project id -> its wire object, null when it does not exist, absent when it could not be read.
  */
 async function readProjects(
   client: AdminClient,
-  projects: readonly DeclaredProject[],
+  ids: readonly string[],
   fail: (e: unknown, projectId: string | null) => void,
-): Promise<Map<string, WireProject | null>> {
-  const out = new Map<string, WireProject | null>();
-  let rest = projects.map((p) => p.id);
+): Promise<Found> {
+  const out: Found = new Map();
+  let rest = [...ids];
   if (rest.length > LIST_PROJECTS_THRESHOLD) {
     try {
       const wanted = new Set(rest);

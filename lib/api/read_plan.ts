@@ -4,7 +4,12 @@ import { LIST_PROJECTS_THRESHOLD } from "./live_state.ts";
 
 /** What a check reads: its declared projects, admin keys, and the enrichment asked for. */
 export interface ReadScope {
+  /** Projects whose keys are read now (with `--snapshot`, those the snapshot cannot keep). */
   projects: number;
+  /** Projects looked up now, when fewer than `projects` (`--snapshot`: keys alone changed). */
+  lookedUp?: number;
+  /** Every project of the organisation is listed (`unmanaged_projects`, issue 21). */
+  listAll?: boolean;
   adminKeys: boolean;
   attribute: boolean;
   usage: boolean;
@@ -12,17 +17,18 @@ export interface ReadScope {
 
 /**
  * The requests a check needs at least, as the live reader reads (api/live_state.ts): projects
- * listed when there are more than two (one page at least), else retrieved; the first page of
- * every project's keys; the first page of the admin keys; one request for each enrichment asked
- * for (it runs only when a key needs it, and may need more when keys are many).
+ * listed when there are more than two or all are read (one page at least), else retrieved; the
+ * first page of every project's keys; the first page of the admin keys; one request for each
+ * enrichment asked for (it runs only when a key needs it, and may need more when keys are many).
  */
 export function planRead(s: ReadScope): Map<string, number> {
   const plan = new Map<string, number>();
   const add = (endpoint: string, n: number) => {
     if (n > 0) plan.set(endpoint, (plan.get(endpoint) ?? 0) + n);
   };
-  if (s.projects > LIST_PROJECTS_THRESHOLD) add(ENDPOINTS.projects, 1);
-  else add(ENDPOINTS.project, s.projects);
+  const lookedUp = s.lookedUp ?? s.projects;
+  if (s.listAll || lookedUp > LIST_PROJECTS_THRESHOLD) add(ENDPOINTS.projects, 1);
+  else add(ENDPOINTS.project, lookedUp);
   add(ENDPOINTS.keys, s.projects);
   if (s.adminKeys) add(ENDPOINTS.adminKeys, 1);
   if (s.attribute) add(ENDPOINTS.auditLogs, 1);

@@ -22,6 +22,11 @@ export interface Field {
   /** Why `enum` accepts only some of the spec's values (keydrift asks the API for only those). */
   narrowed?: string;
   /**
+   * Why keydrift takes any string where the spec lists values: it handles a value it does not
+   * know (an audit event type newer than its spec reads every project) instead of failing.
+   */
+  anyValue?: string;
+  /**
    * An integer of any size: its range is the reader's to judge (a usage count out of range makes
    * that key's usage unknown, not the whole read malformed).
    */
@@ -117,6 +122,36 @@ export const AUDIT_LOG: Shape = {
     "api_key.created": { type: "object", optional: true },
     "api_key.updated": { type: "object", optional: true },
   },
+};
+
+/**
+ * An audit-log event as `--snapshot` reads it (issue 21): every type, each classified by
+ * `audit_classes.ts`; what it names is read from its details (`AUDIT_DETAILS`).
+ */
+export const AUDIT_EVENT: Shape = {
+  schema: "AuditLog",
+  fields: {
+    id: str,
+    type: {
+      type: "string",
+      anyValue: "a type newer than keydrift's spec is not malformed: it reads every project",
+    },
+    effective_at: time,
+    project: { type: "object", optional: true },
+    actor: { type: "object", nullable: true, optional: true },
+  },
+};
+
+/** The project an audit-log event was scoped to. */
+export const AUDIT_PROJECT: Shape = {
+  schema: "AuditLog/properties/project",
+  fields: { id: str },
+};
+
+/** The details of an `api_key.*` or `project.*` event: the id of the key or project it names. */
+export const AUDIT_DETAILS: Shape = {
+  schema: "AuditLog/properties/api_key.deleted",
+  fields: { id: str },
 };
 
 /** The details of an `api_key.created` event: `id` is the key's id. */
@@ -289,6 +324,10 @@ export const SHAPES: readonly Shape[] = [
   LIST,
   { ...LIST, schema: "ProjectListResponse" },
   AUDIT_LOG,
+  AUDIT_EVENT,
+  AUDIT_PROJECT,
+  AUDIT_DETAILS,
+  { ...AUDIT_DETAILS, schema: "AuditLog/properties/project.created" },
   AUDIT_KEY_CREATED,
   AUDIT_KEY_UPDATED,
   AUDIT_ACTOR,

@@ -6,9 +6,9 @@
  * number of live keys (only drift, findings and one number per key are kept).
  */
 import { append } from "../core/arrays.ts";
-import { addCounts, byOrder, type DiffCounts, diffProject } from "./diff.ts";
+import { addCounts, byOrder, type DiffCounts, diffProject, undeclaredProject } from "./diff.ts";
 import { effectiveOptions, type Note, type OptionValues, type Policy } from "./policy.ts";
-import { evaluateProject, policySetup, unusedWaiverNotes } from "./evaluate.ts";
+import { evaluateProject, type PolicySetup, policySetup, unusedWaiverNotes } from "./evaluate.ts";
 import type { PolicyOptionSpecs } from "../manifest/schema.ts";
 import { assessAdminKeys } from "./admin_keys.ts";
 import type {
@@ -19,7 +19,9 @@ import type {
   LiveAdminKey,
   LiveProject,
   Manifest,
+  ReadSource,
   RunError,
+  SnapshotUse,
   Waiver,
 } from "../core/types.ts";
 
@@ -28,6 +30,8 @@ export interface AssessOptions {
   /** The clock for policies, in ms since the epoch (one instant for the whole run). */
   now: number;
   noWaivers: boolean;
+  /** Whether the live projects no manifest declares are read (issue 21). */
+  undeclared?: boolean;
 }
 
 /** What later stages need to know of the run beyond its items: plain data, no callbacks. */
@@ -79,6 +83,15 @@ export interface Assessment {
   liveKeys: number;
   /** Whether the organisation's admin keys were read and compared (issue 14). */
   adminKeysChecked: boolean;
+  /**
+   * Whether the live projects no manifest declares were read (issue 21): not with
+   * `unmanaged_projects: ignore`, nor with `--project`.
+   */
+  undeclaredChecked: boolean;
+  /** Where each project's live state came from (issue 21), by project id. */
+  sources: ReadonlyMap<string, ReadSource>;
+  /** How the run used `--snapshot` (issue 21); absent without it. */
+  snapshot?: SnapshotUse;
   facts: RunFacts;
   /** The fleet organisation this assessment is of (manifest `orgs:`); absent without `orgs:`. */
   org?: string;
@@ -94,6 +107,8 @@ export function ofOrg(a: Assessment, org: string): Assessment {
     errors: a.errors.map((e) => ({ ...e, org })),
   };
 }
+
+const NOW: ReadSource = { from: "api" };
 
 /** The key of {@link RunFacts.owners}: a project id and an entry name. */
 export function entryKey(projectId: string, keyName: string): string {
@@ -116,6 +131,8 @@ export function emptyAssessment(
     errors,
     liveKeys: 0,
     adminKeysChecked: false,
+    undeclaredChecked: false,
+    sources: new Map(),
     facts: {
       now: 0,
       createdAt: new Map(),
@@ -131,54 +148,98 @@ export function emptyAssessment(
  * An assessment of the manifest against live state, fed one project at a time (`add`), then the
  * admin keys (`adminKeys`), that ends in the {@link Assessment} (`done`).
  */
-export function assessment(manifest: Manifest, policies: readonly Policy[], opts: AssessOptions) {
-  const a = emptyAssessment(manifest, policies);
-  const setup = policySetup(policies, manifest, opts);
-  const waiversUsed = new Set<Waiver>();
-  const adminFindings: Finding[] = [];
-  const complete = new Set<string>();
-  const keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
-  const accounts = new Map<string, { id: string; name: string; keys: string[] }>();
-  const archived = new Set<string>();
-  return {
-    /** One project, completely read (found or not). */
-    add(declared: DeclaredProject, project: LiveProject): void {
-      const diffed = diffProject(declared, project);
-      for (const d of diffed.drift) a.drift.push(d);
-      addCounts(a.counts, diffed.counts);
-      const matched = diffed.matched;
-      const evaluated = evaluateProject(setup, { declared, project, matched });
-      for (const f of evaluated.findings) a.findings.push(f);
-      for (const w of evaluated.waiversUsed) waiversUsed.add(w);
-      keyFacts(project, keys, accounts);
-      if (project.found) a.liveKeys += project.keys.length;
-      if (project.status === "archived") archived.add(project.id);
-      complete.add(declared.id);
-    },
-    /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
-    adminKeys(live: readonly LiveAdminKey[]): void {
-      const out = { drift: a.drift, findings: adminFindings, counts: a.counts };
-      assessAdminKeys(manifest, live, setup, out);
-      a.liveKeys += live.length;
-      a.adminKeysChecked = true;
-    },
-    /** The assessment, once every project is in; `errors` name what could not be read. */
-    done(errors: RunError[]): Assessment {
-      a.drift.sort(byOrder);
-      a.notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
-      append(a.findings, adminFindings);
-      a.findings.sort(findingOrder);
-      a.errors = errors;
-      a.facts = {
-        now: setup.now,
-        ...keys,
-        accounts,
-        archived,
-        ...declaredFacts(manifest, policies),
-      };
-      return a;
-    },
-  };
+export function assessment(
+  manifest: Manifest,
+  policies: readonly Policy[],
+  opts: AssessOptions,
+): Assessor {
+  return new Assessor(manifest, policies, opts);
+}
+
+/** The assessment being made: what {@link assessment} returns. */
+export class Assessor {
+  readonly #a: Assessment;
+  readonly #setup: PolicySetup;
+  readonly #waiversUsed = new Set<Waiver>();
+  readonly #adminFindings: Finding[] = [];
+  readonly #complete = new Set<string>();
+  readonly #keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
+  readonly #accounts = new Map<string, { id: string; name: string; keys: string[] }>();
+  readonly #archived = new Set<string>();
+  readonly #sources = new Map<string, ReadSource>();
+  /** Policies that read `last_used_at`, which moves without an audit event (issue 21). */
+  readonly #dated: ReadonlySet<string>;
+
+  constructor(
+    readonly manifest: Manifest,
+    readonly policies: readonly Policy[],
+    opts: AssessOptions,
+  ) {
+    this.#a = emptyAssessment(manifest, policies);
+    this.#a.undeclaredChecked = opts.undeclared === true;
+    this.#a.sources = this.#sources;
+    this.#setup = policySetup(policies, manifest, opts);
+    this.#dated = new Set(policies.filter((p) => p.readsLastUsedAt).map((p) => p.id));
+  }
+
+  /** One project, completely read (found or not), now or from the snapshot (`source`). */
+  add(declared: DeclaredProject, project: LiveProject, source: ReadSource = NOW): void {
+    const a = this.#a;
+    this.#sources.set(declared.id, source);
+    const diffed = diffProject(declared, project);
+    for (const d of diffed.drift) a.drift.push(d);
+    addCounts(a.counts, diffed.counts);
+    const matched = diffed.matched;
+    const evaluated = evaluateProject(this.#setup, { declared, project, matched });
+    for (const f of evaluated.findings) {
+      // `last_used_at` moves without an audit event: such a finding holds as of the snapshot.
+      if (source.from === "snapshot" && this.#dated.has(f.policy)) f.dataAsOf = source.readAt;
+      a.findings.push(f);
+    }
+    for (const w of evaluated.waiversUsed) this.#waiversUsed.add(w);
+    keyFacts(project, this.#keys, this.#accounts);
+    if (project.found) a.liveKeys += project.keys.length;
+    if (project.status === "archived") this.#archived.add(project.id);
+    this.#complete.add(declared.id);
+  }
+
+  /** A live project no manifest declares (issue 21), read because `unmanaged_projects` is on. */
+  undeclared(project: LiveProject, source: ReadSource = NOW): void {
+    const m = this.manifest;
+    const d = undeclaredProject(project, m.unmanagedProjects ?? "error", m.projectsAt ?? null);
+    if (!d) return;
+    this.#sources.set(project.id, source);
+    this.#a.drift.push(d);
+  }
+
+  /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
+  adminKeys(live: readonly LiveAdminKey[]): void {
+    const a = this.#a;
+    const out = { drift: a.drift, findings: this.#adminFindings, counts: a.counts };
+    assessAdminKeys(this.manifest, live, this.#setup, out);
+    a.liveKeys += live.length;
+    a.adminKeysChecked = true;
+  }
+
+  /** The assessment, once every project is in; `errors` name what could not be read. */
+  done(errors: RunError[]): Assessment {
+    const a = this.#a;
+    a.drift.sort(byOrder);
+    const used = { used: this.#waiversUsed, complete: this.#complete };
+    a.notes = unusedWaiverNotes(this.#setup.waivers, used);
+    append(a.findings, this.#adminFindings);
+    a.findings.sort(findingOrder);
+    a.errors = errors;
+    const declared = declaredFacts(this.manifest, this.policies);
+    a.facts = {
+      now: this.#setup.now,
+      ...this.#keys,
+      accounts: this.#accounts,
+      archived: this.#archived,
+      ...declared,
+    };
+    return a;
+  }
 }
 
 /** Each live key's `created_at` and `last_used_at`, by key id (see {@link RunFacts}). */

@@ -2,7 +2,14 @@
  * The diff of one declared project against its live state (SPEC section 4): the project itself
  * (missing, archived, renamed), then its keys (`keys.ts`). Pure, linear in the number of keys.
  */
-import type { Change, DeclaredProject, Drift, LiveProject } from "../core/types.ts";
+import type {
+  Change,
+  DeclaredProject,
+  Drift,
+  LiveProject,
+  SourceLocation,
+  UnmanagedLevel,
+} from "../core/types.ts";
 import { diffKeys, emptyDiff, type ProjectDiff } from "./keys.ts";
 
 export {
@@ -27,8 +34,9 @@ export function diffProject(declared: DeclaredProject, project: LiveProject): Pr
     return out;
   }
   const changes: Change[] = [];
-  if (project.status !== null && project.status !== "active") {
-    changes.push({ path: "status", expected: "active", actual: project.status });
+  const status = declared.status ?? "active";
+  if (project.status !== null && project.status !== status) {
+    changes.push({ path: "status", expected: status, actual: project.status });
   }
   if (declared.name !== undefined && declared.name !== project.name) {
     changes.push({ path: "name", expected: declared.name, actual: project.name });
@@ -42,6 +50,30 @@ export function diffProject(declared: DeclaredProject, project: LiveProject): Pr
     location: declared.location,
   }, out);
   return out;
+}
+
+/**
+ * A live project that no manifest declares (issue 21), at the manifest's `unmanaged_projects`
+ * level: one `project_unexpected` item with its key count; nothing for `ignore`, for a project
+ * the API says does not exist, or for an archived project without keys.
+ */
+export function undeclaredProject(
+  project: LiveProject,
+  level: UnmanagedLevel,
+  location: SourceLocation | null = null,
+): Drift | null {
+  if (level === "ignore" || !project.found) return null;
+  if (project.status === "archived" && project.keys.length === 0) return null;
+  return {
+    kind: "project_unexpected",
+    severity: level,
+    projectId: project.id,
+    keyId: null,
+    keyName: null,
+    changes: [],
+    location,
+    liveProject: { name: project.name, status: project.status, keyCount: project.keys.length },
+  };
 }
 
 function projectDrift(
@@ -61,6 +93,7 @@ function projectDrift(
 }
 
 const KIND_ORDER = [
+  "project_unexpected",
   "project_missing",
   "project_changed",
   "missing",

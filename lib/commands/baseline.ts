@@ -25,6 +25,7 @@ import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
 import { entrySummary } from "../render/baseline_entry.ts";
 import {
+  apiIdentity,
   CONNECT_OPTIONS,
   connectHelp,
   type ConnectOptions,
@@ -34,9 +35,16 @@ import {
   openClient,
   startFake,
 } from "./connect.ts";
+import {
+  SNAPSHOT_HELP,
+  SNAPSHOT_ONE_ORG,
+  SNAPSHOT_OPTIONS,
+  type SnapshotFlags,
+  snapshotFlags,
+} from "./snapshot.ts";
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
-import { assessLive, type AssessLiveOptions, scope } from "./assess_live.ts";
+import { assessLive, type AssessLiveOptions, readAndAssess, scope } from "./assess_live.ts";
 import { counted, grouped } from "../core/grouped.ts";
 
 /** The help text of `keydrift baseline` */
@@ -55,6 +63,7 @@ Options:
       --project ID        check only this project (repeatable)
       --no-waivers        ignore the manifest's waivers: record the findings they waive too
                           (the baseline then accepts them after the waivers expire)
+${SNAPSHOT_HELP}
 ${connectHelp("record from")}
   -q, --quiet             only errors on stderr
   -v, --verbose           progress on stderr (never secrets)
@@ -70,6 +79,7 @@ export const BASELINE_OPTIONS = {
   project: { type: "string", multiple: true },
   "no-waivers": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  ...SNAPSHOT_OPTIONS,
   ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -101,28 +111,25 @@ export async function baselineCommand(
   const { values: v } = parse("baseline", argv, BASELINE_OPTIONS);
   if (v.help) return (await io.out(BASELINE_HELP), 0);
   const output = outputOf(v);
-  const toStdout = output === "-";
   const connection = connectOptions("baseline", v, io);
+  const snapshot = snapshotFlags("baseline", v);
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
-  if (!toStdout) await io.checkTarget(output);
+  if (output !== "-") await io.checkTarget(output);
   const old = v.prune ? await readBaseline(io.deps, output) : null;
   const manifest = await loadValid(io, v.manifest ?? [], policies);
   const { log, notices } = connection;
   const opts = { now: io.deps.now(), noWaivers: v["no-waivers"] === true, log, notices };
   // Every item is recorded whatever its severity.
-  const assessed = await assessAll(
-    io,
-    manifest,
-    v.project ?? [],
-    connection,
-    policies,
-    opts,
-  );
+  const assessed = await assessAll(io, manifest, v.project ?? [], connection, policies, {
+    ...opts,
+    snapshot,
+    api: apiIdentity(io.deps, connection),
+  });
   const today = isoDate(io.deps.now() / 1000);
   const entries = recordedAll(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
-  if (toStdout) return (await io.out(text), 0);
+  if (output === "-") return (await io.out(text), 0);
   await writeOutput(io, output, text, {
     createNew: !v.force && !v.prune,
     command: "baseline",
@@ -183,11 +190,16 @@ async function assessAll(
   projects: readonly string[],
   connection: ConnectOptions,
   policies: readonly Policy[],
-  opts: AssessLiveOptions,
+  opts: AssessLiveOptions & { snapshot: SnapshotFlags | null; api: string },
 ): Promise<Assessment[]> {
-  if (manifest.orgs) return await assessFleet(io, manifest, projects, connection, policies, opts);
+  if (manifest.orgs) {
+    if (opts.snapshot) {
+      throw new UsageError(SNAPSHOT_ONE_ORG, "baseline");
+    }
+    return await assessFleet(io, manifest, projects, connection, policies, opts);
+  }
   const client = await openClient(io, connection);
-  return [await assessLive(io, client, scope(manifest, projects), policies, opts)];
+  return [await readAndAssess(io, client, scope(manifest, projects), policies, opts)];
 }
 
 /** Each org of a fleet (narrowed to `--project`) read and assessed through its own client. */
@@ -204,7 +216,8 @@ async function assessFleet(
   return await Promise.all(orgs.map(async (org) => {
     const { client, secret } = connectOrg(io.deps, connection, org, fake);
     io.addSecret(secret);
-    return ofOrg(await assessLive(io, client, org.manifest, policies, opts), org.name);
+    const { assessment } = await assessLive(io, client, org.manifest, policies, opts);
+    return ofOrg(assessment, org.name);
   }));
 }
 

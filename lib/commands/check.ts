@@ -7,11 +7,19 @@ import { buildReport, errorReport, type FailOn, type Report } from "../report/re
 import { isFormat, RENDERERS } from "../render/mod.ts";
 import { enumFlag, intFlag, parse, parseAll } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import {
+  apiIdentity,
+  CONNECT_OPTIONS,
+  connectHelp,
+  connectOptions,
+  inputsOf,
+  openClient,
+} from "./connect.ts";
 import { markBaseline } from "../enrich/baseline.ts";
 import { readBaseline } from "./baseline.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
-import { assessLive, scope } from "./assess_live.ts";
+import { readAndAssess, scope } from "./assess_live.ts";
+import { SNAPSHOT_HELP, SNAPSHOT_ONE_ORG, SNAPSHOT_OPTIONS, snapshotFlags } from "./snapshot.ts";
 import { enrich, type EnrichRequest } from "../enrich/enrich.ts";
 import { readEnrichment } from "./enrichment.ts";
 import { checkFleet } from "./fleet.ts";
@@ -38,6 +46,7 @@ ${connectHelp("run against")}
       --explain           text: show each fix as a curl command (never run by keydrift)
       --baseline FILE     items recorded in FILE (keydrift baseline) are known: shown, not failing
       --no-baseline       ignore --baseline (audit mode)
+${SNAPSHOT_HELP}
       --color WHEN        auto (default), always or never
   -q, --quiet             only errors on stderr
   -v, --verbose           progress, retries and stack traces on stderr (never secrets)
@@ -58,6 +67,7 @@ export const CHECK_OPTIONS = {
   explain: { type: "boolean" },
   baseline: { type: "string" },
   "no-baseline": { type: "boolean" },
+  ...SNAPSHOT_OPTIONS,
   color: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   ...CONNECT_OPTIONS,
@@ -116,27 +126,27 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   let report: Report;
   try {
     if (manifest.orgs) {
-      report = await checkFleet(io, manifest, policies, {
-        ...flags,
-        noWaivers: v["no-waivers"] === true,
-        orgs: v.org ?? [],
-        projects: v.project ?? [],
-        baseline,
-      });
-      return out.finish(report);
+      if (flags.snapshot) throw new UsageError(SNAPSHOT_ONE_ORG, "check");
+      const orgs = v.org ?? [];
+      const projects = v.project ?? [];
+      const noWaivers = v["no-waivers"] === true;
+      return out.finish(
+        await checkFleet(io, manifest, policies, { ...flags, noWaivers, orgs, projects, baseline }),
+      );
     }
     if (v.org?.length) {
       throw new UsageError("--org needs a manifest with orgs: (a fleet)", "check");
     }
     const now = io.deps.now();
     const client = await openClient(io, flags.connection);
-    const { log, notices } = flags.connection;
+    const { log, notices, snapshot } = { ...flags.connection, snapshot: flags.snapshot };
     const { attribute, usageDays } = flags.enrichReq;
-    const assessed = await assessLive(io, client, manifest, policies, {
+    const assessed = await readAndAssess(io, client, manifest, policies, {
       now,
       noWaivers: v["no-waivers"] === true,
       progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
-      ...{ log, notices, enrichment: { attribute, usage: usageDays !== null } },
+      ...{ log, notices, snapshot, api: apiIdentity(io.deps, flags.connection) },
+      enrichment: { attribute, usage: usageDays !== null },
     });
     const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
     const enriched = enrich(assessed, reads, flags.enrichReq);
@@ -230,7 +240,8 @@ function checkFlags(v: CheckValues, io: Io) {
   const useColor = color === "always" ||
     (color === "auto" && io.deps.isTerminal() && !io.deps.noColor);
   const connection = connectOptions("check", v, io);
-  return { failOn, enrichReq, useColor, connection };
+  const snapshot = snapshotFlags("check", v);
+  return { failOn, enrichReq, useColor, connection, snapshot };
 }
 
 /** `--attribute` and `--usage DAYS` (1 to 90). */

@@ -93,11 +93,12 @@ export function connectOptions(command: string, v: ConnectValues, io: Io): Conne
  */
 export function inputsOf(
   manifests: readonly string[],
-  v: { baseline?: string; "admin-key-file"?: string; fake?: string },
+  v: { baseline?: string; "admin-key-file"?: string; fake?: string; snapshot?: string },
 ): Input[] {
   const named: [string | undefined, string][] = [
     ...manifests.map((m): [string, string] => [m, "manifest"]),
     [v.baseline, "baseline"],
+    [v.snapshot, "snapshot"],
     [v["admin-key-file"], "admin key file"],
     [v.fake, "fake state"],
   ];
@@ -123,6 +124,15 @@ export interface ConnectOptions {
   /** What the run may read from the API in all (`--max-read-items`, `--max-read-mib`). */
   budget: Budget;
   log?: (message: string) => void;
+}
+
+/**
+ * Which API the options reach, as a snapshot records it (issue 21): the base URL as `connect`
+ * resolves it, or `fake:` and the state file.
+ */
+export function apiIdentity(deps: Deps, o: ConnectOptions): string {
+  if (o.fake) return `fake:${o.fake}`;
+  return o.apiUrl ?? (deps.env("OPENAI_BASE_URL")?.trim() || undefined) ?? DEFAULT_API_URL;
 }
 
 /** What every client of a run shares: limits, clock, randomness and the log. */

@@ -16,6 +16,8 @@ export const FILE_CAPS = {
   manifest: 32 * MiB,
   baseline: 64 * MiB,
   "fake state": 64 * MiB,
+  /** `--snapshot` (issue 21): 100,000 keys take about 50 MiB. */
+  snapshot: 256 * MiB,
   "admin key file": 4096,
   report: 256 * MiB,
 } as const;

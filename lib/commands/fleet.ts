@@ -113,12 +113,12 @@ async function checkOrg(
     const { client, secret } = connectOrg(io.deps, run.connection, org, fake);
     io.addSecret(secret);
     const assessed = ofOrg(
-      await assessLive(io, client, org.manifest, policies, {
+      (await assessLive(io, client, org.manifest, policies, {
         now,
         noWaivers: run.noWaivers,
         log: run.connection.log && ((m) => run.connection.log!(`org ${org.name}: ${m}`)),
         notices: run.connection.notices,
-      }),
+      })).assessment,
       org.name,
     );
     const reads = await readEnrichment(client.core, assessed, run.enrichReq, io.deps.now());

@@ -3,24 +3,42 @@ import { ApiError } from "../core/errors.ts";
 import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
-import type { AdminClient, WireProject } from "../api/client.ts";
+import type { LiveProject, ReadSource } from "../core/types.ts";
+import type { AdminClient } from "../api/client.ts";
+import { readLive } from "../api/live_state.ts";
 import { parse } from "./args.ts";
 import { type Io, writeOutput } from "./io.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import {
+  apiIdentity,
+  CONNECT_OPTIONS,
+  connectHelp,
+  connectOptions,
+  inputsOf,
+  openClient,
+} from "./connect.ts";
+import {
+  finishSnapshot,
+  prepareSnapshot,
+  SNAPSHOT_HELP,
+  SNAPSHOT_OPTIONS,
+  type SnapshotFlags,
+  snapshotFlags,
+} from "./snapshot.ts";
 import { counted } from "../core/grouped.ts";
 
 /** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
 
-Write a manifest describing the live keys of all active projects (or --project ones):
-comments, keys sorted by name, ids pinned, owner type, name and email. Round trip:
-import, then check against the same state, exits 0.
+Write a manifest describing the live keys of every project (active ones, and archived ones
+that still hold keys; or the --project ones): comments, keys sorted by name, ids pinned, owner
+type, name and email. Round trip: import, then check against the same state, exits 0.
 
 Options:
   -o, --output PATH       where to write (default keydrift.yaml; - for stdout)
       --force             overwrite an existing file
       --project ID        import only this project (repeatable; archived ones too)
       --no-admin-keys     leave out the admin_keys: section (organisation admin API keys)
+${SNAPSHOT_HELP}
 ${connectHelp("read from")}
   -v, --verbose           progress on stderr
   -h, --help              show this help
@@ -32,6 +50,7 @@ export const IMPORT_OPTIONS = {
   force: { type: "boolean" },
   project: { type: "string", multiple: true },
   "no-admin-keys": { type: "boolean" },
+  ...SNAPSHOT_OPTIONS,
   ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -46,14 +65,15 @@ export async function importCommand(
   if (v.help) return (await io.out(IMPORT_HELP), 0);
   const output = v.output ?? "keydrift.yaml";
   const connection = connectOptions("import", v, io);
+  const snapshot = snapshotFlags("import", v);
   // Before any read: the manifest written may not replace the key file or the fake state.
   io.protect(inputsOf([], v));
   if (output !== "-") await io.checkTarget(output);
   const client = await openClient(io, connection);
-  const wire = await projectsToImport(client, v.project ?? []);
-  const projects: ImportedProject[] = await Promise.all(
-    wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
-  );
+  const projects = await projectsToImport(io, client, v.project ?? [], {
+    snapshot,
+    api: apiIdentity(io.deps, connection),
+  });
   const adminKeys = v["no-admin-keys"] ? null : await client.listAdminKeys();
   const text = manifestFor(projects, isoDate(io.deps.now() / 1000), adminKeys);
   if (output === "-") {
@@ -75,21 +95,44 @@ export async function importCommand(
   return 0;
 }
 
+/**
+ * The projects to write: every active project of the organisation and every archived one that
+ * still holds keys (so that `check` of the manifest is in sync, issue 21), or the `--project`
+ * ones whatever their status. With `--snapshot`, only what changed since it is read.
+ */
 async function projectsToImport(
+  io: Io,
   client: AdminClient,
-  ids: string[],
-): Promise<WireProject[]> {
-  if (!ids.length) {
-    const listed = await client.listProjects({ includeArchived: false });
-    return listed.projects.filter((p) => p.status === null || p.status === "active");
+  ids: readonly string[],
+  o: { snapshot: SnapshotFlags | null; api: string },
+): Promise<ImportedProject[]> {
+  const now = io.deps.now();
+  const all = !ids.length;
+  const run = o.snapshot
+    ? await prepareSnapshot(io, client, {
+      flags: o.snapshot,
+      api: o.api,
+      now,
+      needsAll: all,
+      needed: ids.length,
+    })
+    : null;
+  const delivered: { project: LiveProject; source: ReadSource }[] = [];
+  const read = readLive(client, [], { undeclared: all, ids, plan: run?.planned?.plan ?? null });
+  for await (const r of read) {
+    if (r.kind === "error") throw new ApiError(r.error.message);
+    delivered.push({ project: r.project, source: r.source });
   }
-  return Promise.all(ids.map(async (id) => {
-    const p = await client.retrieveProject(id);
-    if (!p) {
+  if (run) await finishSnapshot(io, run, { delivered, complete: true }, all);
+  const out: ImportedProject[] = [];
+  for (const { project: p } of delivered) {
+    if (!p.found) {
       throw new ApiError(
-        `Cannot import project "${id}": it does not exist or is not visible to this admin key`,
+        `Cannot import project "${p.id}": it does not exist or is not visible to this admin key`,
       );
     }
-    return p;
-  }));
+    if (all && p.status === "archived" && !p.keys.length) continue;
+    out.push({ project: { id: p.id, name: p.name, status: p.status }, keys: p.keys });
+  }
+  return out;
 }

@@ -25,8 +25,11 @@ export interface Io {
   err(text: string): Promise<void>;
   /** Files this run reads (or will): no write may replace or add to them. */
   protect(inputs: readonly Input[]): void;
-  /** Refuses (InputError) a path that is, or would become, a file this run reads. */
-  checkTarget(path: string): Promise<void>;
+  /**
+   * Refuses (InputError) a path that is, or would become, a file this run reads; `replacing`
+   * names the one kind of input the write may replace (the `--snapshot` file rewrites itself).
+   */
+  checkTarget(path: string, replacing?: string): Promise<void>;
   /**
    * Writes a file whole from its pieces: to a new temporary file beside it, then renamed over
    * it. `createNew` refuses (an error named AlreadyExists) when the path exists. A refused write
@@ -35,7 +38,7 @@ export interface Io {
   writeFile(
     path: string,
     pieces: Iterable<string>,
-    opts?: { createNew?: boolean },
+    opts?: { createNew?: boolean; replacing?: string },
   ): Promise<void>;
   /**
    * Appends to a file (the step summary, which the CI runner creates): refused when the path is a
@@ -73,7 +76,7 @@ class ScrubbedIo implements Io {
     this.#scrub = scrubber(this.#secrets).redact;
   }
 
-  async checkTarget(path: string): Promise<void> {
+  async checkTarget(path: string, replacing?: string): Promise<void> {
     const deps = this.deps;
     this.#known ??= Promise.all(this.#inputs.map(async (input) => ({
       input,
@@ -82,6 +85,7 @@ class ScrubbedIo implements Io {
     const target = await identify(deps, path);
     const dir = await identify(deps, dirname(path));
     for (const { input, id } of await this.#known) {
+      if (input.what === replacing && sameFile(target, id)) continue;
       const inside = input.what === "manifest" && /\.ya?ml$/.test(basename(path)) &&
         sameFile(dir, id);
       if (sameFile(target, id) || inside) {
@@ -96,9 +100,9 @@ class ScrubbedIo implements Io {
   async writeFile(
     path: string,
     pieces: Iterable<string>,
-    opts?: { createNew?: boolean },
+    opts?: { createNew?: boolean; replacing?: string },
   ): Promise<void> {
-    await this.checkTarget(path);
+    await this.checkTarget(path, opts?.replacing);
     if (opts?.createNew && await exists(this.deps, path)) {
       throw Object.assign(new Error(`"${path}" exists`), { name: "AlreadyExists" });
     }

@@ -39,6 +39,8 @@ export interface DeclaredProject {
   name?: string;
   unmanaged: UnmanagedLevel;
   serviceAccountsOnly: boolean;
+  /** `status:` as declared: `archived` declares an archived project (absent: active). */
+  status?: "active" | "archived";
   keys: DeclaredKey[];
   location: SourceLocation;
 }
@@ -86,6 +88,13 @@ export interface Manifest {
   waivers: Waiver[];
   /** Null when the manifest has no `admin_keys:` section (admin keys are then not read). */
   adminKeys?: DeclaredAdminKeys | null;
+  /**
+   * `unmanaged_projects` (issue 21; default error): live projects no manifest declares. `ignore`
+   * does not read them; `--project` narrows them out (the scoped manifest says `ignore`).
+   */
+  unmanagedProjects?: UnmanagedLevel;
+  /** Where the first file writes `projects:`: a project no manifest declares is declared there. */
+  projectsAt?: SourceLocation;
   /**
    * A fleet (issue 24): the manifest's `orgs:`, each a manifest of its own. Absent for a manifest
    * without `orgs:` (one organisation, `projects` and `adminKeys` above); a fleet's own
@@ -146,6 +155,13 @@ export interface LiveProject {
 }
 
 /**
+ * Where a project's live state came from in a run (issue 21): read from the API now, or taken
+ * from the snapshot (`--snapshot`), which read it at `readAt` (Unix seconds) and which the audit
+ * log says has not changed since.
+ */
+export type ReadSource = { from: "api" } | { from: "snapshot"; readAt: number };
+
+/**
  * Something that could not be read, and the project it concerns (null for the whole run), with
  * what the API said when it answered: its HTTP status, error code and request id.
  */
@@ -177,7 +193,16 @@ export type DriftKind =
   | "changed"
   | "ambiguous"
   | "project_missing"
-  | "project_changed";
+  | "project_changed"
+  | "project_unexpected";
+
+/** A live project that no manifest declares, as a `project_unexpected` item carries it. */
+export interface UndeclaredProject {
+  name: string | null;
+  status: string | null;
+  /** Its live keys (all of them were listed to count them). */
+  keyCount: number;
+}
 
 /** A field whose live value differs from the declared one */
 export interface Change {
@@ -230,6 +255,8 @@ export interface Drift extends Enriched {
   candidateSet?: string;
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };
+  /** For `project_unexpected` (issue 21): the live project no manifest declares. */
+  liveProject?: UndeclaredProject;
   /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
   baselined?: boolean;
   /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
@@ -265,6 +292,41 @@ export interface Finding extends Enriched {
   keyType?: "admin";
   /** The fleet organisation (manifest `orgs:`) the item belongs to; absent without `orgs:`. */
   org?: string;
+  /**
+   * For a policy that reads `last_used_at` on a key taken from the snapshot (issue 21): when the
+   * snapshot read the key (Unix seconds). The API changes `last_used_at` without an audit event,
+   * so the finding holds as of then.
+   */
+  dataAsOf?: number;
+}
+
+/** Why a `--snapshot` run read every project instead of what changed (issue 21). */
+export const FULL_READ_REASONS = [
+  "no_snapshot",
+  "unreadable",
+  "invalid",
+  "too_old",
+  "other_api",
+  "scope",
+  "no_position",
+  "audit_unavailable",
+  "audit_gap",
+  "audit_too_long",
+  "event",
+] as const;
+
+/** One of {@link FULL_READ_REASONS}. */
+export type FullReadReason = (typeof FULL_READ_REASONS)[number];
+
+/** How a run used `--snapshot FILE` (issue 21), as facts for the report. */
+export interface SnapshotUse {
+  file: string;
+  /** Why every project was read now, with what it concerns (a file problem, an event type); null: the snapshot was used. */
+  fullRead: { reason: FullReadReason; detail: string | null } | null;
+  /** When the snapshot the run used was written (Unix seconds); null when it read everything. */
+  basedOn: number | null;
+  /** Whether the run wrote a new snapshot (it does after a complete read). */
+  written: boolean;
 }
 
 /** The owner of an admin API key, as the Admin API describes it (no email is sent). */
@@ -426,6 +488,7 @@ export type RemediationBody =
   | { expires_in_seconds: number }
   | { name: string }
   | { add_entry: { name: string | null; id: string | null } }
+  | { add_project: { id: string; name: string | null } }
   | { remove: "entry" | "project" }
   | { set: Record<string, string | null> }
   | { pin_one_of: string[] }

@@ -175,6 +175,8 @@ export function remediateDrift(d: Drift, ctx: RemediationContext): Remediation {
       return edit(d, { pin_one_of: (d.candidates ?? []).map((c) => c.id) });
     case "project_missing":
       return edit(d, { remove: "project" });
+    case "project_unexpected":
+      return edit(d, { add_project: { id: d.projectId, name: d.liveProject?.name ?? null } });
   }
 }
 

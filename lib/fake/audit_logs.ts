@@ -96,7 +96,8 @@ function apiKeyActor(a: Obj, ctx: AuditContext): Json {
   return { id, type: "user" };
 }
 
-function eventId(type: string, resource: string, at: number, n: number): string {
+/** A generated event id, `audit_log-<hash>_<yyyymmdd>`, unique by its inputs. */
+export function eventId(type: string, resource: string, at: number, n: number): string {
   let h = 2166136261;
   for (const c of `${type}|${resource}|${at}|${n}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
   const day = new Date(at * 1000).toISOString().slice(0, 10).replaceAll("-", "");

@@ -88,7 +88,7 @@ class FakeServer implements FakeApi {
   readonly #sleep: NonNullable<FakeApiOptions["sleep"]>;
   readonly #now: () => number;
   readonly #fired = new Map<Fault, number>();
-  readonly #byId: Map<string, FakeProject>;
+  #byId: Map<string, FakeProject>;
   #seq = 0;
   #ids = 0;
   readonly #bucket: { tokens: number; at: number };
@@ -203,6 +203,10 @@ class FakeServer implements FakeApi {
     this.requests.push({ method: req.method, path: url.pathname, query: url.search });
     const early = await this.#edge(req, url, unknownKey);
     if (early) return early;
+    // Projects created after the fake started (lib/fake/changes.ts) are found too.
+    if (this.#byId.size !== this.state.projects.length) {
+      this.#byId = new Map(this.state.projects.map((p) => [p.id, p]));
+    }
     if (isWrite(req.method, url.pathname)) return this.#write(req, url);
     const route = resolveRoute(this.state, this.#byId, req.method, url);
     const fault = route ? this.#faultFor(route) : null;

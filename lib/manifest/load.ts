@@ -2,15 +2,15 @@
  * Manifest loading: text -> {@link Manifest}, with a location on every entry and every problem
  * collected and located. Pure: callers read the files and pass their text.
  */
-import { append } from "../core/arrays.ts";
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
+import { type FilePart, merge } from "./merge.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import type { ManifestProblem } from "../core/errors.ts";
 import { checkId, checkShown } from "./values.ts";
 import { capPerFile } from "./problems.ts";
 import { checkReferences, type Refs } from "./references.ts";
 export { isCalendarDate } from "./references.ts";
-import { type FilePart, fleetManifest, orgParts } from "./orgs.ts";
+import { fleetManifest, orgParts } from "./orgs.ts";
 import type {
   DeclaredKey,
   DeclaredOwner,
@@ -139,8 +139,7 @@ function buildPart(
   if (root.version !== undefined && root.version !== 1 && typeof root.version === "number") {
     problems.push(at(doc.locate(root, "version"), `unsupported manifest version ${root.version}`));
   }
-  const unmanaged = root.defaults?.unmanaged;
-  if (unmanaged) part.unmanaged = { value: unmanaged, loc: doc.locate(root.defaults, "unmanaged") };
+  levels(doc, root, part);
   part.policies = policySettings(doc, root, policies, problems);
   for (const p of (root.projects ?? []) as Obj[]) {
     if (p && typeof p === "object" && typeof p.id === "string") {
@@ -174,6 +173,23 @@ function fleetPart(
     part.orgsAt = doc.locate(root, "orgs");
     part.orgs = orgParts(doc, root.orgs, problems, build);
   }
+}
+
+/** The file's `defaults.unmanaged` and `unmanaged_projects` levels, and where it writes `projects:`. */
+function levels(doc: CheckedDocument, root: Obj, part: FilePart): void {
+  if (root.defaults?.unmanaged) {
+    part.unmanaged = {
+      value: root.defaults.unmanaged,
+      loc: doc.locate(root.defaults, "unmanaged"),
+    };
+  }
+  if (root.unmanaged_projects) {
+    part.unmanagedProjects = {
+      value: root.unmanaged_projects,
+      loc: doc.locate(root, "unmanaged_projects"),
+    };
+  }
+  if (root.projects !== undefined) part.projectsAt = doc.locate(root, "projects");
 }
 
 /** The `policies:` settings, each option checked by its policy's own check. */
@@ -233,6 +249,7 @@ function buildProject(
     ...(typeof p.name === "string" ? { name: p.name } : {}),
     unmanaged: "error",
     serviceAccountsOnly: p.service_accounts_only === true,
+    ...(p.status === "archived" || p.status === "active" ? { status: p.status } : {}),
     keys,
     location: doc.locate(p),
   };
@@ -273,79 +290,4 @@ function buildKeys(
     );
   }
   return keys;
-}
-
-function merge(files: string[], parts: FilePart[], problems: ManifestProblem[]): Manifest {
-  const manifest: Manifest = {
-    files,
-    unmanaged: "error",
-    policies: new Map(),
-    projects: [],
-    waivers: [],
-    adminKeys: null,
-  };
-  const seen = { unmanagedAt: null as SourceLocation | null, projectAt: new Map() };
-  for (const part of parts) mergePart(manifest, part, seen, problems);
-  // A project without its own `unmanaged` follows defaults, which may live in another file.
-  for (const part of parts) {
-    for (const { project, unmanaged } of part.projects) {
-      project.unmanaged = unmanaged ?? manifest.unmanaged;
-    }
-  }
-  return manifest;
-}
-
-/** Adds one file's part to `manifest`; what two files both declare is a located problem. */
-function mergePart(
-  manifest: Manifest,
-  part: FilePart,
-  seen: { unmanagedAt: SourceLocation | null; projectAt: Map<string, SourceLocation> },
-  problems: ManifestProblem[],
-): void {
-  const twice = (where: SourceLocation, what: string) => problems.push(at(where, what));
-  const u = part.unmanaged;
-  if (u) {
-    const prev = seen.unmanagedAt;
-    if (prev && u.value !== manifest.unmanaged) {
-      twice(
-        u.loc,
-        `defaults.unmanaged is already set to "${manifest.unmanaged}" at ${place(prev)}`,
-      );
-    }
-    manifest.unmanaged = u.value;
-    seen.unmanagedAt = u.loc;
-  }
-  for (const [id, setting] of part.policies) {
-    const prev = manifest.policies.get(id);
-    if (prev) {
-      twice(setting.location, `policy ${id} is already configured at ${place(prev.location)}`);
-    } else manifest.policies.set(id, setting);
-  }
-  for (const { project: p } of part.projects) {
-    const prev = seen.projectAt.get(p.id);
-    if (prev) {
-      twice(p.location, `project "${p.id}" is declared twice: here and at ${place(prev)}`);
-      continue;
-    }
-    seen.projectAt.set(p.id, p.location);
-    manifest.projects.push(p);
-  }
-  append(manifest.waivers, part.waivers);
-  if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
-}
-
-function mergeAdminKeys(
-  manifest: Manifest,
-  admin: NonNullable<FilePart["adminKeys"]>,
-  problems: ManifestProblem[],
-): void {
-  if (!manifest.adminKeys) manifest.adminKeys = admin;
-  else {
-    const first = place(manifest.adminKeys.location);
-    problems.push(at(admin.location, `admin_keys is declared twice: here and at ${first}`));
-  }
-}
-
-function place(loc: SourceLocation): string {
-  return `${loc.file}:${loc.line}:${loc.column}`;
 }

@@ -5,46 +5,8 @@
 import type { ManifestProblem } from "../core/errors.ts";
 import { escapedId, idProblem } from "../core/ids.ts";
 import type { CheckedDocument } from "../yaml/check.ts";
-import type { Refs } from "./references.ts";
-import type {
-  DeclaredAdminKeys,
-  DeclaredOrg,
-  DeclaredProject,
-  Manifest,
-  PolicySetting,
-  SourceLocation,
-  UnmanagedLevel,
-  Waiver,
-} from "../core/types.ts";
-
-/** What one file (or one `orgs:` entry) declares. */
-export interface FilePart {
-  unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
-  adminKeys?: DeclaredAdminKeys;
-  policies: Map<string, PolicySetting>;
-  /**
-   * Entries the schema refused (so not built) that still name a project or pin a key id: their
-   * references are checked in the same pass, so fixing the schema problem reveals no new one.
-   */
-  refs: Refs;
-  /** Whether the file has `projects:`, `admin_keys:` or `orgs:` (some file of a manifest must). */
-  declaresKeys: boolean;
-  /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
-  projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
-  waivers: Waiver[];
-  /** The file's `orgs:` (issue 24), each with its own part; absent when the file has none. */
-  orgs?: OrgPart[];
-  /** Where the file declares top-level `projects:` or `admin_keys:` (a fleet may not). */
-  flatAt?: SourceLocation;
-  /** Where the file declares `orgs:` (even an empty list). */
-  orgsAt?: SourceLocation;
-}
-
-/** One `orgs:` entry while loading: its settings and its own part. */
-export interface OrgPart {
-  org: Omit<DeclaredOrg, "manifest">;
-  part: FilePart;
-}
+import type { FilePart, OrgPart } from "./merge.ts";
+import type { DeclaredOrg, Manifest, SourceLocation } from "../core/types.ts";
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
@@ -117,6 +79,8 @@ export function fleetManifest(
       ...part,
       unmanaged: part.unmanaged ??
         { value: manifest.unmanaged, loc: org.location },
+      unmanagedProjects: part.unmanagedProjects ??
+        { value: manifest.unmanagedProjects ?? "error", loc: org.location },
       policies: new Map([...manifest.policies, ...part.policies]),
     };
     orgs.push({ ...org, manifest: mergeParts([inherited]) });

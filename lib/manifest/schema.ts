@@ -106,6 +106,10 @@ function projectSchema(): JsonSchema {
       unmanaged: str("Severity of live keys no entry declares; overrides defaults.unmanaged.", {
         enum: LEVELS,
       }),
+      status: str(
+        "Expected project status (default active); archived declares a project that is archived but still holds keys.",
+        { enum: ["active", "archived"] },
+      ),
       service_accounts_only: {
         type: "boolean",
         description:
@@ -220,6 +224,10 @@ function orgBody(policies: readonly PolicySchemaSource[]): Record<string, JsonSc
       items: projectSchema(),
     },
     ...adminKeysSchema(),
+    unmanaged_projects: str(
+      "Severity of live projects that no manifest declares (default error): each is one project_unexpected drift item with its key count. ignore does not read them. Archived projects without keys are never drift.",
+      { enum: LEVELS },
+    ),
     waivers: {
       type: "array",
       description: "Accepted policy findings, each with a reason and an expiry date.",

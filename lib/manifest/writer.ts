@@ -105,6 +105,8 @@ export function manifestFor(
     "defaults:",
     "  unmanaged: error # a live key that no entry declares is drift",
     "",
+    "unmanaged_projects: error # a live project that no manifest declares is drift",
+    "",
     "# Built-in credential-hygiene policies run at their defaults; see `keydrift policies`.",
     "policies: {}",
     "",
@@ -138,6 +140,7 @@ function projectSection({ project, keys }: ImportedProject): string[] {
   }
   const out = [`  - id: ${q(project.id)}`];
   if (project.name !== null) out.push(`    name: ${q(project.name)}`);
+  if (project.status === "archived") out.push("    status: archived");
   if (!keys.length) return [...out, "    keys: [] # the project has no keys"];
   out.push("    keys:");
   // Every key has a name by now (refused above otherwise).

@@ -97,6 +97,8 @@ export function editText(r: Remediation): string {
     ? `declare the key${b.add_entry.name === null ? "" : ` ${JSON.stringify(b.add_entry.name)}`}${
       b.add_entry.id === null ? "" : ` with id ${b.add_entry.id}`
     }`
+    : "add_project" in b
+    ? `declare project ${b.add_project.id}`
     : "edit";
   return `edit ${r.path}: ${what}`;
 }

@@ -1,5 +1,6 @@
 /** Helpers several renderers share: one line per drift, rule text per kind. */
 import type { Drift, Finding, OwnerRef, Report } from "./words.ts";
+import { dataAsOfWords } from "./snapshot_words.ts";
 
 /** The title and help text of each kind of drift */
 export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {
@@ -28,6 +29,11 @@ export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> 
   project_changed: {
     title: "Project changed",
     help: "A declared project is archived or has another name than the manifest says.",
+  },
+  project_unexpected: {
+    title: "Unexpected project",
+    help:
+      "A live project no manifest declares (archived ones only while they hold keys). Declare it, or archive it if nobody needs it.",
   },
 };
 
@@ -68,7 +74,18 @@ export function driftMessage(d: Drift): string {
       return `project ${d.projectId} does not exist or is not visible to this admin key`;
     case "project_changed":
       return `project ${d.projectId} changed: ${changes}`;
+    case "project_unexpected":
+      return `project ${d.projectId} is not in the manifest (${projectDetail(d)})`;
   }
+}
+
+/** What the report knows of a project no manifest declares: `"sandbox", 3 keys, archived`. */
+export function projectDetail(d: Drift): string {
+  const p = d.liveProject;
+  if (!p) return "";
+  const keys = `${p.keyCount} key${p.keyCount === 1 ? "" : "s"}`;
+  const status = p.status && p.status !== "active" ? `, ${p.status}` : "";
+  return `${p.name === null ? "unnamed" : JSON.stringify(p.name)}, ${keys}${status}`;
 }
 
 /** A one-line message for a finding: key, project, what the policy found, and any waiver */
@@ -130,7 +147,6 @@ export function shortRedacted(detail: string): string {
   return detail.replace(/\*{3,}(?=[A-Za-z0-9_-]*$)/, "...");
 }
 
-/** `user "Ana Ruiz"` or `service account "billing-worker"`. */
 /** How many live keys fit an ambiguous item: all of them, also those it does not list. */
 export function candidatesFit(d: Drift): number {
   return d.candidatesTotal ?? d.candidates?.length ?? 0;
@@ -142,6 +158,7 @@ export function moreCandidates(d: Drift): string {
   return more > 0 ? ` and ${more.toLocaleString("en-US")} more` : "";
 }
 
+/** `user "Ana Ruiz"` or `service account "billing-worker"`. */
 export function ownerText(o: OwnerRef): string {
   return o.type === "user" ? `user "${o.name}"` : `service account "${o.name}"`;
 }
@@ -154,10 +171,14 @@ export function liveDetail(d: Drift): string {
 /** A finding's message, with why its waiver does not apply when it has one that does not. */
 export function findingText(f: Finding): string {
   const w = f.waiver;
-  if (!w || w.state === "active") return f.message;
+  // A finding about use judged from the snapshot holds as of then (issue 21).
+  const message = f.dataAsOf === undefined
+    ? f.message
+    : `${f.message} (${dataAsOfWords(f.dataAsOf)})`;
+  if (!w || w.state === "active") return message;
   return w.state === "expired"
-    ? `${f.message} (waiver expired on ${w.expires})`
-    : `${f.message} (waiver at line ${w.location.line} is malformed and does not apply)`;
+    ? `${message} (waiver expired on ${w.expires})`
+    : `${message} (waiver at line ${w.location.line} is malformed and does not apply)`;
 }
 
 /** An error that ends every read: the admin key was refused (401) or lacks a scope (403). */

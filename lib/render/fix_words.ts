@@ -24,6 +24,8 @@ const DRIFT_FIX: Record<model.DriftKind, string> = {
   ambiguous: "Pin the intended key with its id; the others are then unexpected.",
   project_missing: "Remove the project from the manifest, or give the admin key access to it.",
   project_changed: "If the change was intended, write the live values into the project entry.",
+  project_unexpected:
+    "Declare the project in the manifest (keydrift import --project ID writes its entry); if nobody needs it, archive it (POST /organization/projects/ID/archive: the API cannot undo it).",
 };
 
 /** The account a key goes with, and why: `with its service account svc_1, which …`. */

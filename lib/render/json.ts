@@ -41,6 +41,12 @@ const loc = (
   l: SourceLocation | null,
 ) => (l ? { file: l.file, line: l.line, column: l.column } : null);
 
+/** A `project_unexpected` item's live project. */
+function projectOf(d: Drift): Pick<JsonDrift, "project"> {
+  const p = d.liveProject;
+  return p ? { project: { name: p.name, status: p.status, key_count: p.keyCount } } : {};
+}
+
 function drift(d: Drift): JsonDrift {
   // Declared with their types so that the checker also refuses a field the schema lacks.
   const candidates: Pick<JsonDrift, "candidates" | "candidates_total"> = d.candidates
@@ -68,6 +74,7 @@ function drift(d: Drift): JsonDrift {
     changes: d.changes.map((c) => ({ path: c.path, expected: c.expected, actual: c.actual })),
     ...candidates,
     ...live,
+    ...projectOf(d),
     location: loc(d.location),
     ...enriched(d),
     baselined: d.baselined === true,
@@ -114,6 +121,7 @@ function finding(f: Finding): JsonFinding {
       }
       : null,
     location: loc(f.location),
+    ...(f.dataAsOf === undefined ? {} : { data_as_of: f.dataAsOf }),
     ...enriched(f),
     baselined: f.baselined === true,
   };
@@ -156,6 +164,8 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
     api_requests: report.api ? apiRequests(report.api) : null,
     admin_keys_checked: report.adminKeysChecked === true,
+    undeclared_projects_checked: report.undeclaredChecked === true,
+    ...(report.snapshot ? { snapshot: snapshotJson(report.snapshot) } : {}),
     baseline_file: report.baseline?.file ?? null,
     baseline_resolved: report.baseline?.resolved ?? [],
     baseline_mismatched: (report.baseline?.mismatched ?? []).map((m) => ({
@@ -195,6 +205,21 @@ function fleetOf(report: Report): Pick<
     })),
     manifest_files: report.manifestFiles,
     manifest_sha256: f.manifestSha256,
+  };
+}
+
+/** How the run used `--snapshot` (format 1.12). */
+function snapshotJson(s: NonNullable<Report["snapshot"]>): NonNullable<JsonReport["snapshot"]> {
+  return {
+    file: s.file,
+    full_read: s.fullRead,
+    based_on: s.basedOn,
+    written: s.written,
+    projects: s.projects.map(({ projectId, source }) => ({
+      project_id: projectId,
+      source: source.from,
+      read_at: source.from === "snapshot" ? source.readAt : null,
+    })),
   };
 }
 

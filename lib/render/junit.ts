@@ -9,7 +9,14 @@ import { enrichedSuffix } from "./_enrich.ts";
 import type { Drift, Finding, Report } from "./words.ts";
 import { isFailing } from "../report/report.ts";
 import { ORG } from "../core/types.ts";
-import { DRIFT_TEXT, findingText, liveDetail, moreCandidates, ownerText } from "./_shared.ts";
+import {
+  DRIFT_TEXT,
+  findingText,
+  liveDetail,
+  moreCandidates,
+  ownerText,
+  projectDetail,
+} from "./_shared.ts";
 import { textSafe } from "./inert.ts";
 
 /**
@@ -76,6 +83,8 @@ function driftDetail(d: Drift): string {
       return "does not exist or is not visible to this admin key";
     case "project_changed":
       return changes;
+    case "project_unexpected":
+      return `not in the manifest: ${projectDetail(d)}`;
   }
 }
 

@@ -13,6 +13,7 @@ import { byProject, shownErrors } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
 import { mismatchText } from "./_baseline.ts";
+import { snapshotLine, sourceWords } from "./snapshot_words.ts";
 import { spendLines } from "./_usage.ts";
 import { counted } from "../core/grouped.ts";
 
@@ -45,25 +46,28 @@ function size(s: string): number {
   return n;
 }
 
-/** A section title: plain words, then an optional identifier shown as code. */
+/** A section title: plain words, then an optional identifier shown as code, then plain words. */
 interface Title {
   words: string;
   id?: string;
+  after?: string;
 }
 
 function section(title: Title, items: string[], more: string[] = []): string[] {
   const list = [...items, ...more];
   if (!list.length) return [];
   if (list.length <= COLLAPSE_AFTER) {
+    const after = title.after ? ` ${mdText(title.after)}` : "";
     return [
-      `#### ${title.words}${title.id === undefined ? "" : ` ${mdCode(title.id)}`}`,
+      `#### ${title.words}${title.id === undefined ? "" : ` ${mdCode(title.id)}`}${after}`,
       "",
       ...list,
       "",
     ];
   }
   // Inside raw HTML Markdown is not parsed: the identifier is an HTML <code> element.
-  const id = title.id === undefined ? "" : ` <code>${htmlText(title.id)}</code>`;
+  const id = (title.id === undefined ? "" : ` <code>${htmlText(title.id)}</code>`) +
+    (title.after ? ` ${htmlText(title.after)}` : "");
   return [
     `<details><summary>${title.words}${id} (${items.length})</summary>`,
     "",
@@ -103,6 +107,13 @@ function summaryTable(r: Report): string[] {
     `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.managed_keys} of ${s.live_keys} (${s.coverage}%) |`,
     "",
     ...baselineLine(r),
+    ...(s.unexpected_projects
+      ? [
+        `Projects no manifest declares: **${s.unexpected_projects}** (each is drift; listed below)`,
+        "",
+      ]
+      : []),
+    ...(r.snapshot ? [mdText(snapshotLine(r.snapshot)), ""] : []),
     ...spendBlock(r),
   ];
 }
@@ -226,12 +237,15 @@ function partSection(
   return { lines: section(title(id, org), shown, more), rest };
 }
 
-/** A group's section title: a project, or the organisation's admin keys (issue 14); its org. */
-function title(id: string, org?: string): Title {
+/**
+ * A group's section title: a project (and, with `--snapshot`, whether it was read now), or the
+ * organisation's admin keys (issue 14); in a fleet, its org.
+ */
+function title(id: string, org?: string, r?: Report): Title {
   const of = org === undefined ? "" : ` (org ${org})`;
-  return id === ORG
-    ? { words: `Admin API keys (organisation${of})` }
-    : { words: `Project${of}`, id };
+  if (id === ORG) return { words: `Admin API keys (organisation${of})` };
+  const from = sourceWords(r?.snapshot?.projects.find((p) => p.projectId === id)?.source);
+  return { words: `Project${of}`, id, ...(from ? { after: `(${from})` } : {}) };
 }
 
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
@@ -248,7 +262,7 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
   for (const g of groups) {
     const all = groupItems(g);
     if (mode === "detail") {
-      const full = section(title(g.id, g.org), all);
+      const full = section(title(g.id, g.org, r), all);
       if (fitsDetail(full)) {
         append(out, full);
         continue;

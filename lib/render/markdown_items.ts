@@ -7,6 +7,7 @@ import {
   liveDetail,
   moreCandidates,
   ownerText,
+  projectDetail,
   shortRedacted,
 } from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
@@ -59,6 +60,8 @@ function driftBody(d: Drift): string {
       return "the project does not exist or is not visible to this admin key";
     case "project_changed":
       return `the project changed: ${changes(d)}`;
+    case "project_unexpected":
+      return `the project is not in the manifest: ${mdText(projectDetail(d))}`;
   }
 }
 
@@ -111,6 +114,7 @@ export function countLine({ id, drift, findings }: Group): string {
   const parts: [number, string][] = [
     [n("project_missing"), "project missing"],
     [n("project_changed"), "project changed"],
+    [n("project_unexpected"), "project unexpected"],
     [n("missing"), "missing"],
     [n("unexpected"), "unexpected"],
     [n("changed"), "changed"],

@@ -5,6 +5,7 @@
 import { isFailing, type Report } from "../report/report.ts";
 import { grouped } from "../core/grouped.ts";
 import { capField } from "./inert.ts";
+import { fullReadWords } from "./snapshot_words.ts";
 import { incompleteText } from "./_usage.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -33,7 +34,8 @@ function enrichmentNote(r: Report): string {
 
 /** `keydrift: checked …: <outcome>; exit N: <why>` (no trailing newline). */
 export function statusLine(r: Report, target: string): string {
-  return (r.fleet ? fleetStatus(r, target) : statusCore(r, target)) + enrichmentNote(r);
+  return (r.fleet ? fleetStatus(r, target) : statusCore(r, target)) + enrichmentNote(r) +
+    snapshotNote(r);
 }
 
 /**
@@ -75,7 +77,11 @@ function fleetStatus(r: Report, target: string): string {
 function failingParts(r: Report): string[] {
   const kinds = new Map<string, number>();
   for (const d of r.drift.filter((d) => isFailing(d, r.failOn))) {
-    const label = d.kind.startsWith("project_") ? "project drift" : d.kind;
+    const label = d.kind === "project_unexpected"
+      ? "unexpected project"
+      : d.kind.startsWith("project_")
+      ? "project drift"
+      : d.kind;
     kinds.set(label, (kinds.get(label) ?? 0) + 1);
   }
   const parts = [...kinds].map(([k, n]) => `${grouped(n)} ${k}`);
@@ -85,6 +91,17 @@ function failingParts(r: Report): string[] {
   if (errs) parts.push(plural(errs, "policy error"));
   if (warns) parts.push(plural(warns, "policy warning"));
   return parts;
+}
+
+/** `; 3 projects read now, 1,997 from the snapshot` (or why every project was read). */
+function snapshotNote(r: Report): string {
+  const s = r.snapshot;
+  if (!s) return "";
+  if (s.fullRead) return `; every project read now (${capField(fullReadWords(s.fullRead))})`;
+  const now = s.projects.filter((p) => p.source.from === "api").length;
+  return `; ${plural(now, "project")} read now, ${
+    grouped(s.projects.length - now)
+  } from the snapshot`;
 }
 
 function statusCore(r: Report, target: string): string {

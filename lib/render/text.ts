@@ -16,12 +16,14 @@ import {
   liveDetail,
   moreCandidates,
   ownerText,
+  projectDetail,
   shortRedacted,
   shownErrors,
 } from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
+import { snapshotLine, sourceWords } from "./snapshot_words.ts";
 import { spendLines } from "./_usage.ts";
 import { counted as countOf, grouped } from "../core/grouped.ts";
 
@@ -72,6 +74,7 @@ const SYMBOL: Record<Drift["kind"], string> = {
   unexpected: "+",
   changed: "~",
   project_changed: "~",
+  project_unexpected: "+",
   ambiguous: "?",
 };
 
@@ -81,22 +84,34 @@ function changeLines(d: Drift): Line[] {
   );
 }
 
+/** The lines of drift about a project itself: missing, changed, or no manifest declares it. */
+function projectLines(d: Drift): Line[] {
+  if (d.kind === "project_missing") {
+    return [
+      line(
+        "red",
+        `  - project ${t(d.projectId)}`,
+        `  # does not exist or is not visible to this admin key${also(at(d))}`,
+        6,
+      ),
+    ];
+  }
+  if (d.kind === "project_changed") {
+    const head = line("yellow", `  ~ project ${t(d.projectId)}`, at(d) && `  # ${at(d)}`, 6);
+    return [head, ...changeLines(d)];
+  }
+  const level = d.severity === "warning" ? " (warning)" : "";
+  const detail = `  # not in the manifest${level}: ${t(projectDetail(d))}`;
+  return [line("green", `  + project ${t(d.projectId)}`, detail, 6)];
+}
+
 function driftLines(d: Drift): Line[] {
   const ref = (d.keyType === "admin" ? "admin " : "") + keyRef(d.keyName, d.keyId);
   switch (d.kind) {
     case "project_missing":
-      return [
-        line(
-          "red",
-          `  - project ${t(d.projectId)}`,
-          `  # does not exist or is not visible to this admin key${also(at(d))}`,
-          6,
-        ),
-      ];
     case "project_changed":
-      return [line("yellow", `  ~ project ${t(d.projectId)}`, at(d) && `  # ${at(d)}`, 6)].concat(
-        changeLines(d),
-      );
+    case "project_unexpected":
+      return projectLines(d);
     case "changed":
       return [line("yellow", `  ~ ${ref}`, at(d) && `  # ${at(d)}`, 6), ...changeLines(d)];
     case "missing":
@@ -233,10 +248,11 @@ export function summaryLine(r: Report): string {
     [s.changed, "changed"],
     [s.ambiguous, "ambiguous"],
   ]);
-  const projects = counted([[count("project_missing"), "missing"], [
-    count("project_changed"),
-    "changed",
-  ]]);
+  const projects = counted([
+    [count("project_missing"), "missing"],
+    [count("project_changed"), "changed"],
+    [count("project_unexpected"), "unexpected"],
+  ]);
   const parts = [keys && `keys ${keys}`, projects && `projects ${projects}`].filter(Boolean);
   const drift = parts.length ? `Drift: ${parts.join("; ")}` : "No drift";
   const policy =
@@ -377,10 +393,16 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
   const lines = (ls: Line[]) => ls.flatMap((l) => paintLine(l, opts)).map((l) => `${l}\n`).join("");
   const head = legend(r);
   if (head.length) yield lines(head);
+  const sources = new Map(r.snapshot?.projects.map((p) => [p.projectId, p.source]));
   for (const { id, org, drift, findings } of byProject(r)) {
     const of = org === undefined ? "" : ` (org ${t(org)})`;
+    const from = sourceWords(sources.get(id));
     const out = [
-      line("bold", id === ORG ? `admin keys (organisation)${of}` : `project ${t(id)}${of}`),
+      line(
+        "bold",
+        id === ORG ? `admin keys (organisation)${of}` : `project ${t(id)}${of}`,
+        from ? ` (${from})` : "",
+      ),
     ];
     for (const d of drift) append(out, known(d, enriched(driftLines(d), d, opts)));
     for (const f of findings) append(out, known(f, enriched([findingLine(f)], f, opts)));
@@ -399,6 +421,7 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
   if (r.notes.length) out.push(line(null, ""));
   append(out, spendSection(r));
   append(out, r.status === "error" ? errorLines(r, opts) : verdict(r));
+  if (r.snapshot) out.push(line(null, t(snapshotLine(r.snapshot))));
   yield lines(out);
 }
 

@@ -43,6 +43,7 @@ export function combineReports(
     declared: sorted.flatMap((r) => r.declared),
     ...baselineOf(sorted),
     adminKeysChecked: sorted.length > 0 && sorted.every((r) => r.adminKeysChecked === true),
+    undeclaredChecked: sorted.length > 0 && sorted.every((r) => r.undeclaredChecked === true),
     ...enrichmentOf(sorted),
     api: apiOf(sorted),
     fleet: {
@@ -66,6 +67,7 @@ function sumOf(all: readonly Summary[]): Summary {
     }
   }
   const zero: Summary = {
+    unexpected_projects: 0,
     projects: 0,
     declared_keys: 0,
     live_keys: 0,

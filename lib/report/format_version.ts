@@ -15,6 +15,9 @@
  * `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose `candidates`
  * list at most 20). 1.10 added `location` on errors (an invalid manifest: one error per problem).
  * 1.11 added, for a manifest with `orgs:` only, `org` on drift items, findings, errors and baseline
- * entries, and the top-level `orgs`, `declared`, `manifest_files` and `manifest_sha256`.
+ * entries, and the top-level `orgs`, `declared`, `manifest_files` and `manifest_sha256`, and `usage_conflict` on enriched items.
+ * 1.12 added the drift kind `project_unexpected` with its `project`,
+ * `summary.unexpected_projects`, `undeclared_projects_checked`, the `add_project` edit,
+ * `snapshot` and `data_as_of` on findings.
  */
-export const FORMAT_VERSION = "1.11";
+export const FORMAT_VERSION = "1.12";

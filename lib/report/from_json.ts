@@ -46,6 +46,7 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     })),
     ...baselineOf(j),
     adminKeysChecked: j.admin_keys_checked,
+    undeclaredChecked: j.undeclared_projects_checked,
     ...(j.enrichment ? { enrichment: j.enrichment } : {}),
     api: apiOf(j),
     ...fleetOf(j),
@@ -136,6 +137,15 @@ function drift(d: JsonDrift): Drift {
         candidatesTotal: d.candidates_total,
       }
       : {}),
+    ...(d.project
+      ? {
+        liveProject: {
+          name: d.project.name,
+          status: d.project.status,
+          keyCount: d.project.key_count,
+        },
+      }
+      : {}),
     ...(d.owner && d.redacted_value !== undefined
       ? { live: { owner: d.owner, redactedValue: d.redacted_value } }
       : {}),
@@ -151,6 +161,7 @@ function finding(f: JsonFinding, rule: RuleInfo | undefined): Finding {
     waived: f.waived,
     waiver: f.waiver ? { ...f.waiver, location: f.waiver.location! } : null,
     location: f.location,
+    ...(f.data_as_of === undefined ? {} : { dataAsOf: f.data_as_of }),
     ...enriched(f, rule ?? null, f.facts),
   };
 }

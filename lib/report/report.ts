@@ -14,8 +14,10 @@ import {
   type Manifest,
   ORG,
   type PolicySeverity,
+  type ReadSource,
   type RunError,
   type Severity,
+  type SnapshotUse,
   type SourceLocation,
 } from "../core/types.ts";
 import { VERSION } from "../core/version.ts";
@@ -43,6 +45,8 @@ export interface Summary {
   changed: number;
   ambiguous: number;
   project_drift: number;
+  /** Live projects no manifest declares (issue 21). */
+  unexpected_projects: number;
   /** Live keys that fit an ambiguous entry (not reported as unexpected). */
   ambiguous_candidates: number;
   /** Unexpected keys in projects with `unmanaged: ignore`. */
@@ -122,6 +126,10 @@ export interface Report {
   baseline?: BaselineOutcome | null;
   /** Whether this run read the organisation's admin keys (issue 14). */
   adminKeysChecked?: boolean;
+  /** Whether this run read the live projects no manifest declares (issue 21). */
+  undeclaredChecked?: boolean;
+  /** How the run used `--snapshot` (issue 21), and where each project's state came from. */
+  snapshot?: SnapshotReport;
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
   /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
@@ -175,6 +183,7 @@ export function openCounts(
   | "changed"
   | "ambiguous"
   | "project_drift"
+  | "unexpected_projects"
   | "policy_errors"
   | "policy_warnings"
   | "baselined"
@@ -188,6 +197,7 @@ export function openCounts(
     changed: count("changed"),
     ambiguous: count("ambiguous"),
     project_drift: count("project_missing", "project_changed"),
+    unexpected_projects: count("project_unexpected"),
     policy_errors: openFindings.filter((f) => f.severity === "error").length,
     policy_warnings: openFindings.filter((f) => f.severity === "warning").length,
     baselined: drift.length - open.length + findings.filter((f) => f.baselined).length,
@@ -240,9 +250,22 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     declared: declaredSummary(manifest, a.adminKeysChecked),
     ...(a.baseline ? { baseline: a.baseline } : {}),
     adminKeysChecked: a.adminKeysChecked,
+    undeclaredChecked: a.undeclaredChecked,
+    ...(a.snapshot ? { snapshot: snapshotReport(a.snapshot, a.sources) } : {}),
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
     api: a.api ?? null,
   };
+}
+
+/** How a run used `--snapshot`, with each project's source, sorted by project id. */
+export type SnapshotReport = SnapshotUse & {
+  projects: { projectId: string; source: ReadSource }[];
+};
+
+function snapshotReport(use: SnapshotUse, sources: ReadonlyMap<string, ReadSource>) {
+  const projects = [...sources].map(([projectId, source]) => ({ projectId, source }))
+    .sort((a, b) => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0));
+  return { ...use, projects };
 }
 
 /** The run's counts: baselined items apart, a changed key managed whether baselined or not. */
@@ -263,6 +286,7 @@ function summaryOf(a: Assessment): Summary {
     changed: open.changed,
     ambiguous: open.ambiguous,
     project_drift: open.project_drift,
+    unexpected_projects: open.unexpected_projects,
     ambiguous_candidates: a.counts.candidates,
     ignored: a.counts.ignored,
     in_missing_projects: a.counts.inMissingProjects,

@@ -31,6 +31,7 @@ import {
 } from "./schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
 import { fleetFields, ORG_FIELD } from "./schema_fleet.ts";
+import { SnapshotSchema, UndeclaredProjectSchema } from "./schema_snapshot.ts";
 
 export {
   ActorSchema,
@@ -91,6 +92,7 @@ export const DRIFT_KINDS = [
   "ambiguous",
   "project_missing",
   "project_changed",
+  "project_unexpected",
 ] as const;
 
 /**
@@ -114,7 +116,7 @@ function onlyFor(kind: (typeof DRIFT_KINDS)[number], fields: string[]) {
 export const DriftSchema = Type.Object({
   kind: stringEnum(
     DRIFT_KINDS,
-    "missing: declared but not live; unexpected: live but not declared; changed: a declared key's name or owner differs; ambiguous: several live keys fit one entry; project_missing: a declared project does not exist or is not visible; project_changed: a declared project is archived or renamed",
+    "missing: declared but not live; unexpected: live but not declared; changed: a declared key's name or owner differs; ambiguous: several live keys fit one entry; project_missing: a declared project does not exist or is not visible; project_changed: a declared project is archived or renamed; project_unexpected: a live project no manifest declares (1.12)",
   ),
   severity: stringEnum(SEVERITY, "the severity of this drift"),
   project_id: nullable(
@@ -142,6 +144,7 @@ export const DriftSchema = Type.Object({
   redacted_value: Type.Optional(
     text("unexpected only: the key's redacted value as the API shows it (never the secret)"),
   ),
+  project: Type.Optional(UndeclaredProjectSchema),
   location: location("where the manifest declares the key or project; null when nowhere"),
   ...ENRICHED,
   ...ORG_FIELD,
@@ -152,6 +155,7 @@ export const DriftSchema = Type.Object({
   allOf: [
     onlyFor("unexpected", ["detail", "owner", "redacted_value"]),
     onlyFor("ambiguous", ["candidates", "candidates_total"]),
+    onlyFor("project_unexpected", ["project"]),
   ],
 });
 
@@ -193,6 +197,13 @@ export const FindingSchema = Type.Object({
   waived: Type.Boolean({ description: "true when an active waiver accepts the finding" }),
   waiver: nullable(WaiverSchema, "the waiver that matched the finding, or null"),
   location: location("where the manifest declares the key; null for undeclared keys"),
+  data_as_of: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "--snapshot: a policy that reads last_used_at judged the key as the snapshot read it at this Unix time; the API moves last_used_at without an audit event (1.12)",
+    }),
+  ),
   ...ENRICHED,
   ...ORG_FIELD,
 }, { ...closed, title: "finding", description: "one policy finding" });
@@ -208,6 +219,9 @@ export const SummarySchema = Type.Object({
   changed: count("changed drift items"),
   ambiguous: count("ambiguous drift items"),
   project_drift: count("project_missing plus project_changed drift items"),
+  unexpected_projects: count(
+    "project_unexpected drift items: live projects no manifest declares (1.12)",
+  ),
   ambiguous_candidates: count("live keys that fit an ambiguous entry (not counted unexpected)"),
   ignored: count("unexpected live keys in projects with unmanaged: ignore"),
   in_missing_projects: count("declared keys of projects that do not exist"),
@@ -312,6 +326,11 @@ export const REPORT_SCHEMA = Type.Object({
     description:
       "whether the run read the organisation's admin keys (the manifest has admin_keys:)",
   }),
+  undeclared_projects_checked: Type.Boolean({
+    description:
+      "whether the run read the live projects no manifest declares (not with unmanaged_projects: ignore or --project) (1.12)",
+  }),
+  snapshot: Type.Optional(SnapshotSchema),
   baseline_file: maybeText("the baseline file the run used (--baseline), or null"),
   baseline_resolved: Type.Array(BaselineEntrySchema, {
     description: "baseline entries whose item no longer occurs (the file can shrink: --prune)",

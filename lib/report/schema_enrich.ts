@@ -100,6 +100,12 @@ export const RemediationSchema = Type.Object({
         }, { ...closed, description: "EDIT: declare this key" }),
       }, closed),
       Type.Object({
+        add_project: Type.Object({
+          id: text("the project id"),
+          name: maybeText("the live project's name"),
+        }, { ...closed, description: "EDIT: declare this project (1.12)" }),
+      }, closed),
+      Type.Object({
         remove: stringEnum(["entry", "project"], "EDIT: delete the entry or the project block"),
       }, closed),
       Type.Object({
