@@ -310,7 +310,7 @@ Deno.test("the Dockerfile is the official Deno image of the pinned version, with
   ]);
 });
 
-Deno.test("the Dockerfile's steps, carried out without Docker, give a keydrift that runs README's docker run arguments from cache alone", async () => {
+Deno.test("the Dockerfile's steps, carried out without Docker, give a keydrift that runs docs/install.md's docker run arguments from cache alone", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "keydrift-image-" });
   const at = (p: string) =>
     p.replace(/^\/app\b/, `${tmp}/app`).replace(/^\/deno-dir\b/, `${tmp}/deno-dir`).replace(
@@ -346,7 +346,8 @@ Deno.test("the Dockerfile's steps, carried out without Docker, give a keydrift t
       readExample("keydrift.yaml").replace("projects:", "projects: &p"),
     );
     await Deno.writeTextFile(`${tmp}/work/state.yaml`, readExample("state.yaml"));
-    const docker = readmeLines().find((l) => l.startsWith("docker run "))!;
+    const docker = blockUnder("docs/install.md", "## Docker", "sh").text.split("\n")
+      .find((l) => l.startsWith("docker run "))!;
     const args = docker.slice(docker.indexOf(" keydrift ") + " keydrift ".length).split(" ");
     assertEquals(args, ["check", "-m", "keydrift.yaml"]);
     // From the image's cache alone (--cached-only fails rather than fetch what is missing); the
@@ -373,7 +374,10 @@ Deno.test("the Dockerfile's steps, carried out without Docker, give a keydrift t
 Deno.test("every README and docs block tagged remote, release or docker is one this file runs", () => {
   assertEquals(tagged("remote").map((b) => b.heading), ["### GitLab CI", "### Any other CI"]);
   assertEquals(tagged("release").map((b) => b.heading), ["### Release binaries"]);
-  assertEquals(tagged("docker").map((b) => b.heading), ["### Docker"]);
+  assertEquals(tagged("docker").map((b) => [b.file, b.heading]), [[
+    "docs/install.md",
+    "## Docker",
+  ]]);
 });
 
 Deno.test("permission flags have one source: the scoped set in the install line, the CI recipes (writing to keydrift-reports), the Dockerfile, the compile and drift tasks", () => {
