@@ -183,6 +183,32 @@ Deno.test("a key with no request in any family, read whole, and no last_used_at 
   ok(text.includes("not used in the last 7 days in any usage family; spent $0.00"), text);
 });
 
+Deno.test("a key with no request in any family but spend the costs API could not read is unknown, never unused, and is not deleted", async () => {
+  const faults = "  - { on: costs, kind: status, status: 500 }\n";
+  const { declared } = await report(state({ faults }));
+  assertEquals([declared.usage?.requests, declared.usage?.complete, declared.usage_verdict], [
+    0,
+    true,
+    "unknown",
+  ]);
+  ok(/^costs: /.test(declared.usage_error as string), declared.usage_error as string);
+  assertEquals(fix(declared), ["edit_manifest", "use_unknown"]);
+  const text = (await check(state({ faults }), ["--usage", "7"], "text")).stdout;
+  ok(!text.includes("not used in the last 7 days"), text);
+});
+
+Deno.test("spend in another currency makes the spend unknown: the key is unknown, not unused", async () => {
+  const { declared } = await report(state({ declared: "{ day: -1d, cost: 50, currency: eur }" }));
+  assertEquals([declared.usage?.cost_usd, declared.usage_verdict], [null, "unknown"]);
+  assertEquals(fix(declared), ["edit_manifest", "use_unknown"]);
+});
+
+Deno.test("a negative spend (a credit) in the window is activity: inconsistent, not unused", async () => {
+  const { declared } = await report(state({ declared: "{ day: -1d, cost: -3 }" }));
+  assertEquals([declared.usage?.cost_usd, declared.usage_verdict], [-3, "inconsistent"]);
+  assertEquals(fix(declared), ["edit_manifest", "use_inconsistent"]);
+});
+
 Deno.test("spend per key: JSON cost_usd per key, unexpected keys by spend largest first in text and markdown, the undeclared spend in the summary, JSON and SARIF", async () => {
   const st = state({
     x: "{ day: -1d, requests: 3, cost: 0.1 }, { day: -2d, requests: 3, cost: 0.2 }",

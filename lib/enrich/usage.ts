@@ -67,7 +67,8 @@ function usageFrom(c: KeyCounts, days: number): KeyUsage & { days: number } | nu
 /**
  * The verdict on a key's use: a request in any family is use; no request with a family unknown is
  * unknown; no request over every family read whole is unused, unless its `last_used_at` falls in
- * the window or it has spend there: then the sources disagree.
+ * the window or it has spend there (any amount but zero: a credit is activity too): then the
+ * sources disagree. Unused needs the spend known: with it unknown, the verdict is unknown.
  */
 function verdictOf(
   u: KeyUsage,
@@ -77,8 +78,10 @@ function verdictOf(
   if (u.requests > 0) return { usageVerdict: "used" };
   if (!u.complete) return { usageVerdict: "unknown" };
   const seen = typeof lastUsedAt === "number" && lastUsedAt >= windowStart ? lastUsedAt : null;
-  const spent = u.cost_usd !== null && u.cost_usd > 0 ? u.cost_usd : null;
-  if (seen === null && spent === null) return { usageVerdict: "unused" };
+  const spent = u.cost_usd !== null && u.cost_usd !== 0 ? u.cost_usd : null;
+  if (seen === null && spent === null) {
+    return { usageVerdict: u.cost_usd === null ? "unknown" : "unused" };
+  }
   return { usageVerdict: "inconsistent", usageConflict: { lastUsedAt: seen, costUsd: spent } };
 }
 
@@ -113,9 +116,13 @@ export function usageOf(
   const verdict = verdictOf(usage, o.lastUsedAt(id), u.read.window.start);
   const contradicts = "policy" in x && verdict.usageVerdict === "used" &&
     o.readsLastUsedAt(x.policy);
+  // Every family read whole, but the spend unknown: that is why the verdict is unknown.
+  const spendWhy = verdict.usageVerdict === "unknown" && usage.complete && "unknown" in c.cost
+    ? `costs: ${c.cost.unknown}`
+    : null;
   return {
     usage,
-    ...(usage.complete ? {} : { usageError: why }),
+    ...(usage.complete ? (spendWhy ? { usageError: spendWhy } : {}) : { usageError: why }),
     ...costError,
     ...verdict,
     ...(contradicts ? { usageContradicts: true } : {}),
