@@ -75,3 +75,17 @@ Deno.test("limiter: release() is true only when a waiting request took the freed
   await second;
   assertEquals(l.release(), false);
 });
+
+Deno.test("limiter: past the run's deadline, queued requests get their slots at once, not one spacing apart", async () => {
+  const clock = virtualClock(0);
+  const l = new Limiter(1, clock, () => 1_000);
+  l.throttle(1000); // spacing of 1 s, one at a time: twelve waiters would take twelve seconds
+  const starts: number[] = [];
+  await Promise.all(Array.from({ length: 12 }, async () => {
+    await l.acquire();
+    starts.push(clock.now());
+    l.release();
+  }));
+  assertEquals(starts.length, 12);
+  ok(starts.every((t) => t <= 1_000), `started at ${starts}: past the deadline of 1,000 ms`);
+});

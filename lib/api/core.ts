@@ -63,7 +63,7 @@ class ApiSession implements ApiCore {
   constructor(o: ClientOptions) {
     this.#o = o;
     this.#base = checkBaseURL(o.baseURL);
-    this.#limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
+    this.#limiter = new Limiter(Math.max(1, o.concurrency), o.clock, () => this.#pacing.deadline());
     this.#pacing = new Pacing({
       clock: o.clock,
       concurrency: o.concurrency,

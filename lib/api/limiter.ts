@@ -32,7 +32,15 @@ export class Limiter {
   /** Waiters by priority: 0 first reads, 1 follow-up reads, 2 project reads (served first). */
   readonly #waiters: (() => void)[][] = [[], [], []];
 
-  constructor(readonly max: number, readonly clock: LimiterClock) {
+  /**
+   * `deadline` is the run's (ms on `clock`): past it nobody waits for a pause or a spacing slot,
+   * so the requests still queued fail at once with the deadline instead of one spacing apart.
+   */
+  constructor(
+    readonly max: number,
+    readonly clock: LimiterClock,
+    readonly deadline: () => number = () => Infinity,
+  ) {
     this.#limit = max;
   }
 
@@ -58,16 +66,19 @@ export class Limiter {
     this.#active++;
     for (;;) {
       const now = this.clock.now();
+      // Past the deadline the caller fails the request at once: no pause or spacing first.
+      const end = this.deadline();
+      if (now >= end) return;
       if (now < this.#pausedUntil) {
-        await this.clock.sleep(this.#pausedUntil - now);
+        await this.clock.sleep(Math.min(this.#pausedUntil, end) - now);
         continue;
       }
       if (!this.#interval) return;
       // Claim the next start slot; a pause that began meanwhile sends us round again.
       const start = Math.max(now, this.#nextStart);
       this.#nextStart = start + this.#interval;
-      if (start > now) await this.clock.sleep(start - now);
-      if (this.clock.now() >= this.#pausedUntil) return;
+      if (start > now) await this.clock.sleep(Math.min(start, end) - now);
+      if (this.clock.now() >= Math.min(this.#pausedUntil, this.deadline())) return;
     }
   }
 
