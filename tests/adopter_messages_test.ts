@@ -237,6 +237,12 @@ Deno.test("a negative number after a numeric flag is its value, refused as a bad
       ["fake-api", "--state", "s.yaml", "--port", "70000"],
       '--port must be a whole number from 0 to 65,535, not "70000"',
     ],
+    // Decimal digits as written: not what Number() would also read (hex, padding, exponents).
+    [["check", "--usage=0x7"], '--usage must be a whole number from 1 to 90, not "0x7"'],
+    [["check", "--usage= 7"], '--usage must be a whole number from 1 to 90, not " 7"'],
+    [["check", "--usage=1e1"], '--usage must be a whole number from 1 to 90, not "1e1"'],
+    [["check", "--max-rpm=0x10"], '--max-rpm must be a whole number of at least 1, not "0x10"'],
+    [["check", "--timeout=1e1"], '--timeout must be a positive number of seconds, not "1e1"'],
   ];
   for (const [argv, message] of cases) {
     const r = await runCli(argv);

@@ -166,8 +166,9 @@ export function intFlag(
   max = Infinity,
 ): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+  // Decimal digits only: Number() would also take " 7", "0x10" and "1e1".
+  const n = /^-?[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Infinity
       ? `of at least ${grouped(min)}`
       : `from ${grouped(min)} to ${grouped(max)}`;
@@ -187,7 +188,8 @@ export function secondsFlag(
   fallback: number,
 ): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw);
+  // A decimal number as written ("30", "0.5"); not " 30", "0x1e" or "3e1".
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(n) || n <= 0) {
     throw new UsageError(`--${name} must be a positive number of seconds, not "${raw}"`, command);
   }
