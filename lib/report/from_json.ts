@@ -7,20 +7,11 @@ import type { JsonDrift, JsonFinding, JsonReport } from "./schema.ts";
 import type { Policy } from "../assess/policy.ts";
 import type { ApiUse, Drift, Enriched, Finding, Remediation, RunError } from "../core/types.ts";
 import { ORG } from "../core/types.ts";
-import type { Report, RuleInfo } from "./report.ts";
+import { type Report, type RuleInfo, ruleInfo } from "./report.ts";
 
 /** The rules a report of these policies describes (at their default severities). */
 export function rulesOf(policies: readonly Policy[]): RuleInfo[] {
-  return policies.map((p) => ({
-    id: p.id,
-    summary: p.summary,
-    message: p.message,
-    ...(p.remedy ? { remedy: p.remedy } : {}),
-    rationale: p.rationale,
-    source: p.source,
-    defaultSeverity: p.defaultSeverity,
-    severity: p.defaultSeverity,
-  }));
+  return policies.map((p) => ruleInfo(p, p.defaultSeverity));
 }
 
 /** The model of a (validated) JSON report. */

@@ -237,16 +237,9 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     findings: a.findings,
     errors: a.errors,
     notes: a.notes,
-    rules: a.policies.map((p) => ({
-      id: p.id,
-      summary: p.summary,
-      message: p.message,
-      ...(p.remedy ? { remedy: p.remedy } : {}),
-      rationale: p.rationale,
-      source: p.source,
-      defaultSeverity: p.defaultSeverity,
-      severity: manifest ? effectiveSeverity(p, manifest) : p.defaultSeverity,
-    })),
+    rules: a.policies.map((p) =>
+      ruleInfo(p, manifest ? effectiveSeverity(p, manifest) : p.defaultSeverity)
+    ),
     declared: declaredSummary(manifest, a.adminKeysChecked),
     ...(a.baseline ? { baseline: a.baseline } : {}),
     adminKeysChecked: a.adminKeysChecked,
@@ -337,4 +330,18 @@ export function errorReport(
       location: { file, line, column },
     }));
   return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
+}
+
+/** A policy as the report's rule, at `severity` (the run's, or its default). */
+export function ruleInfo(p: Policy, severity: RuleInfo["severity"]): RuleInfo {
+  return {
+    id: p.id,
+    summary: p.summary,
+    message: p.message,
+    ...(p.remedy ? { remedy: p.remedy } : {}),
+    rationale: p.rationale,
+    source: p.source,
+    defaultSeverity: p.defaultSeverity,
+    severity,
+  };
 }
