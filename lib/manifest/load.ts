@@ -3,6 +3,7 @@
  * collected and located. Pure: callers read the files and pass their text.
  */
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
+import { buildFamilies } from "./families.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import { type ManifestProblem, suggestion } from "../core/errors.ts";
 import { escapedId, idProblem } from "../core/ids.ts";
@@ -180,6 +181,7 @@ function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[])
     unmanaged: "error",
     serviceAccountsOnly: p.service_accounts_only === true,
     keys,
+    families: buildFamilies(doc, (p.families ?? []) as Obj[], problems),
     location: doc.locate(p),
   };
 }
