@@ -7,9 +7,16 @@
  */
 import { addCounts, byOrder, type DiffCounts, diffProject } from "./diff.ts";
 import { effectiveOptions, type Note, type OptionValues, type Policy } from "./policy.ts";
-import { evaluateProject, policySetup, unusedWaiverNotes } from "./evaluate.ts";
+import {
+  evaluateProject,
+  type PolicySetup,
+  policySetup,
+  type ProjectEvaluation,
+  unusedWaiverNotes,
+} from "./evaluate.ts";
 import type { PolicyOptionSpecs } from "../manifest/schema.ts";
 import { assessAdminKeys } from "./admin_keys.ts";
+import { type FamilySummary, familySummary } from "./families.ts";
 import type {
   DeclaredOwner,
   DeclaredProject,
@@ -59,6 +66,8 @@ export interface Assessment {
   liveKeys: number;
   /** Whether the organisation's admin keys were read and compared (issue 14). */
   adminKeysChecked: boolean;
+  /** The key families of the projects read (SPEC 11.4), by project id then declared order. */
+  families: FamilySummary[];
   facts: RunFacts;
 }
 
@@ -83,6 +92,7 @@ export function emptyAssessment(
     errors,
     liveKeys: 0,
     adminKeysChecked: false,
+    families: [],
     facts: { now: 0, createdAt: new Map(), owners: new Map(), options: new Map() },
   };
 }
@@ -101,15 +111,9 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
-      const diffed = diffProject(declared, project);
-      for (const d of diffed.drift) a.drift.push(d);
-      addCounts(a.counts, diffed.counts);
-      const matched = diffed.matched;
-      const evaluated = evaluateProject(setup, { declared, project, matched });
-      for (const f of evaluated.findings) a.findings.push(f);
+      const evaluated = assessProject(a, setup, declared, project);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);
       for (const k of project.keys) createdAt.set(k.id, k.createdAt);
-      if (project.found) a.liveKeys += project.keys.length;
       complete.add(declared.id);
     },
     /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
@@ -122,6 +126,7 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
     /** The assessment, once every project is in; `errors` name what could not be read. */
     done(errors: RunError[]): Assessment {
       a.drift.sort(byOrder);
+      a.families.sort(byProject);
       a.notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
       a.findings.push(...adminFindings);
       a.findings.sort(findingOrder);
@@ -130,6 +135,24 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       return a;
     },
   };
+}
+
+/** One project diffed and evaluated into `a`: its drift, counts, families and findings. */
+function assessProject(
+  a: Assessment,
+  setup: PolicySetup,
+  declared: DeclaredProject,
+  project: LiveProject,
+): ProjectEvaluation {
+  const diffed = diffProject(declared, project);
+  for (const d of diffed.drift) a.drift.push(d);
+  addCounts(a.counts, diffed.counts);
+  const { matched, families } = diffed;
+  const evaluated = evaluateProject(setup, { declared, project, matched, families });
+  for (const f of families) a.families.push(familySummary(declared.id, f, setup.now));
+  for (const f of evaluated.findings) a.findings.push(f);
+  if (project.found) a.liveKeys += project.keys.length;
+  return evaluated;
 }
 
 /** Each entry's owner and each policy's options, resolved once per run. */
@@ -148,10 +171,15 @@ function declaredFacts(
   return { owners, options };
 }
 
-/** Findings by project, key name, key id, then policy. */
+/** By project id only: a project's families stay in the order declared (the sort is stable). */
+function byProject(x: FamilySummary, y: FamilySummary): number {
+  return x.projectId < y.projectId ? -1 : x.projectId > y.projectId ? 1 : 0;
+}
+
+/** Findings by project, key name, key id, policy, then family. */
 function findingOrder(a: Finding, b: Finding): number {
   const c = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return c(a.projectId, b.projectId) || c(a.keyName ?? "", b.keyName ?? "") ||
     c(a.keyId ?? "", b.keyId ?? "") ||
-    c(a.policy, b.policy);
+    c(a.policy, b.policy) || c(a.family ?? "", b.family ?? "");
 }

@@ -3,9 +3,11 @@
  * admin keys. Pinned ids first, then names narrowed by owner; ambiguous entries list their
  * candidates; leftovers are unexpected. Pure, linear in the number of keys.
  */
+import { FamilyMatcher, type FamilyState } from "./families.ts";
 import {
   type Candidate,
   type Change,
+  type DeclaredFamily,
   type DeclaredKey,
   type Drift,
   type LiveKey,
@@ -67,6 +69,8 @@ export interface ProjectDiff {
   /** Live key id -> the entry it matched. */
   matched: Map<string, DeclaredKey>;
   counts: DiffCounts;
+  /** The project's families with the live keys each manages (SPEC 11.4), in declared order. */
+  families: FamilyState[];
 }
 
 /** A diff with nothing in it yet. */
@@ -75,6 +79,7 @@ export function emptyDiff(): ProjectDiff {
     drift: [],
     matched: new Map(),
     counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
+    families: [],
   };
 }
 
@@ -98,6 +103,8 @@ export interface KeySet {
   unmanaged: UnmanagedLevel;
   /** Where an unexpected key is reported: the project's (or `admin_keys:`) place. */
   location: SourceLocation;
+  /** The scope's key families (SPEC 11.4); none for admin keys. */
+  families?: readonly DeclaredFamily[];
 }
 
 /** The fields that say where an item is: its project, or the organisation's admin keys. */
@@ -105,10 +112,14 @@ export function scopeFields(scope: KeyScope): Pick<Drift, "projectId" | "keyType
   return scope.kind === "project" ? { projectId: scope.id } : { projectId: ORG, keyType: "admin" };
 }
 
-/** Matches and compares a set of keys (SPEC 4.3 to 4.6) into `out`, which it owns. */
+/**
+ * Matches and compares a set of keys (SPEC 4.3 to 4.6, 11.4) into `out`, which it owns: pinned
+ * ids, then names whose owner fits, then families, then an entry's one same-named key (changed).
+ */
 export function diffKeys(set: KeySet, out: ProjectDiff): void {
   const where = scopeFields(set.scope);
   const m = new KeyMatcher(set.keys);
+  const families = new FamilyMatcher(set.families ?? []);
   const missing = (e: DeclaredKey) =>
     out.drift.push({
       kind: "missing",
@@ -129,20 +140,44 @@ export function diffKeys(set: KeySet, out: ProjectDiff): void {
   // 2. Names whose owner fits exactly one free key.
   const rest = set.entries.filter((e) => !e.id && !m.takeOnlyFit(e));
   // 3. The rest: ambiguous, the one key of that name, or missing.
+  const claimed = byName(rest, { m, families, where, missing }, out);
+  compared(m.pairs, where, out);
+  out.counts.candidates += claimed.size;
+  // 4. Families take what no entry took or claims.
+  const used = (k: LiveKey) => m.taken.has(k.id) || claimed.has(k.id);
+  out.families = families.assign(set.keys, (k) => !used(k));
+  const managed = new Set(out.families.flatMap((f) => f.members.map((k) => k.id)));
+  unexpected(set, (k) => used(k) || managed.has(k.id), out);
+}
+
+/**
+ * Entries left after pinned ids and single owner fits: several fits are ambiguous (their keys
+ * claimed, returned), one fit or the one free key of the name is taken, none is missing. A key a
+ * family fits is never taken by name alone (it is the family's).
+ */
+function byName(
+  rest: readonly DeclaredKey[],
+  ctx: {
+    m: KeyMatcher;
+    families: FamilyMatcher;
+    where: Pick<Drift, "projectId" | "keyType">;
+    missing: (e: DeclaredKey) => void;
+  },
+  out: ProjectDiff,
+): Set<string> {
+  const { m, families } = ctx;
   const claimed = new Set<string>();
   for (const e of rest) {
     const fits = m.ownerFits(e);
-    const cands = fits.length ? fits : m.freeByName(e.name);
+    const cands = fits.length ? fits : m.freeByName(e.name).filter((k) => !families.fits(k));
     if (cands.length === 1) m.take(e, cands[0]);
-    else if (cands.length === 0) missing(e);
+    else if (cands.length === 0) ctx.missing(e);
     else {
       for (const k of cands) claimed.add(k.id);
-      out.drift.push(ambiguous(e, cands, where));
+      out.drift.push(ambiguous(e, cands, ctx.where));
     }
   }
-  compared(m.pairs, where, out);
-  out.counts.candidates += claimed.size;
-  unexpected(set, (k) => m.taken.has(k.id) || claimed.has(k.id), out);
+  return claimed;
 }
 
 /**

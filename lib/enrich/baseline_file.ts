@@ -39,6 +39,7 @@ const FIELDS = [
   "key_id",
   "key_name",
   "owner",
+  "family",
   "occurrence",
   "summary",
   "recorded",
@@ -62,8 +63,14 @@ export function serializeBaseline(
     `  "tool": ${JSON.stringify({ name: "keydrift", version: meta.version })},`,
     `  "created": ${JSON.stringify(meta.created)},`,
   ];
+  // `family` only where set (family policies' findings): other entries stay as they were.
   const rows = [...entries].sort(byFingerprint).map((e) =>
-    "    " + JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, e[f]])))
+    "    " +
+    JSON.stringify(
+      Object.fromEntries(
+        FIELDS.filter((f) => f !== "family" || e.family !== undefined).map((f) => [f, e[f]]),
+      ),
+    )
   );
   const list = rows.length ? ['  "entries": [', rows.join(",\n"), "  ]"] : ['  "entries": []'];
   return [...head, ...list, "}"].join("\n") + "\n";
@@ -178,6 +185,9 @@ function entryProblems(e: unknown, bad: (m: string) => void): boolean {
   }
   for (const f of ["project_id", "key_id", "key_name"] as const) {
     if (o[f] !== null && typeof o[f] !== "string") no(`"${f}" must be a string or null`);
+  }
+  if (o.family !== undefined && typeof o.family !== "string") {
+    no(`"family" must be a string (the key family's name) when present`);
   }
   if (o.owner !== null && !isOwner(o.owner)) {
     no(`"owner" must be null or { "type": "user" or "service_account", "id": string }`);

@@ -22,6 +22,11 @@ export interface Identity {
   key_name: string | null;
   /** The live key's owner where the item carries one (unexpected keys), else null. */
   owner: { type: OwnerType; id: string } | null;
+  /**
+   * The key family a family policy's finding is about (SPEC 11.4); absent on every other item,
+   * and encoded only when set, so that no other item's fingerprint changes.
+   */
+  family?: string;
   /** 1 for the first item of this identity in a report, 2 for the next (same-named keys without ids). */
   occurrence: number;
 }
@@ -44,7 +49,8 @@ export function canonical(id: Identity): string {
 
 function parts(id: Identity): (string | number | null)[] {
   const owner = id.owner ? [id.owner.type, id.owner.id] : [null, null];
-  return [ITEM, id.rule, id.project_id, id.key_id, id.key_name, ...owner, id.occurrence];
+  const family = id.family === undefined ? [] : ["family", id.family];
+  return [ITEM, id.rule, id.project_id, id.key_id, id.key_name, ...owner, ...family, id.occurrence];
 }
 
 /** The fingerprint of an identity: 64 lowercase hex digits. */
@@ -61,6 +67,7 @@ function identityOf(x: Drift | Finding): Identity {
     key_id: x.keyId,
     key_name: x.keyName,
     owner,
+    ...("policy" in x && x.family !== undefined ? { family: x.family } : {}),
     occurrence: 0,
   };
 }

@@ -49,7 +49,7 @@ const project = (ids: Ids) => `/organization/projects/${enc(ids.project_id)}`;
  * place that says which endpoint does what.
  */
 const ENDPOINTS: {
-  readonly [A in Exclude<FixAction, "edit_manifest" | "delete_service_account">]: {
+  readonly [A in Exclude<FixAction, "edit_manifest">]: {
     method: "DELETE" | "POST";
     path: (ids: Ids) => string;
     inPublishedSpec: boolean;
@@ -58,6 +58,12 @@ const ENDPOINTS: {
   delete_key: {
     method: "DELETE",
     path: (ids) => `${project(ids)}/api_keys/${enc(ids.key_id)}`,
+    inPublishedSpec: true,
+  },
+  // Deleting a service account deletes its keys: how secrets managers retire a credential.
+  delete_service_account: {
+    method: "DELETE",
+    path: (ids) => `${project(ids)}/service_accounts/${enc(ids.service_account_id)}`,
     inPublishedSpec: true,
   },
   delete_admin_key: {
@@ -170,6 +176,7 @@ export function remediateFinding(
     return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key: f.keyName } });
   }
   if (remedy.action === "delete_key") return deleteKey(f);
+  if (remedy.action === "delete_service_account") return deleteOwner(f);
   // set_expiry: at the end of the lifetime the finding holds, when it and the key's age are
   // known; else `days` from now.
   const limit = remedy.lifetime === undefined ? undefined : f.facts[remedy.lifetime];
@@ -181,6 +188,16 @@ export function remediateFinding(
     return expire(f, Math.min(left, MAX_EXPIRES_IN), expiry);
   }
   return expire(f, remedy.days * DAY, { from: "now", days: remedy.days });
+}
+
+/**
+ * Deletes the finding's key with its service account when the finding names one it may delete
+ * (`service_account_id`: the account holds nothing else), else the key alone.
+ */
+function deleteOwner(f: Finding): Remediation {
+  const account = f.facts.service_account_id;
+  if (typeof account !== "string" || account === "" || f.projectId === ORG) return deleteKey(f);
+  return call("delete_service_account", idsOf(f, account), null);
 }
 
 function expire(

@@ -32,6 +32,7 @@ export type Report = Omit<ModelReport, "drift" | "findings" | "notes"> & {
 export type Enriched = Omit<model.Enriched, "remediation"> & Said;
 export type { Candidate, OwnerRef, SourceLocation } from "../core/types.ts";
 export type { RuleInfo, Summary } from "../report/report.ts";
+export type { FamilySummary } from "../assess/families.ts";
 
 /**
  * A template filled with facts: `{name}` is a fact as written, `{at|date}` a Unix time as
@@ -107,8 +108,18 @@ export function findingFixWords(
   r: model.Remediation,
   remedy: Remedy | undefined,
 ): string {
-  if (f.keyId === null) return "Accept the finding with a waiver, or fix the key.";
+  if (f.keyId === null) {
+    return remedy?.action === "waiver" && remedy.summary
+      ? `${remedy.summary}; or accept the finding with a waiver.`
+      : "Accept the finding with a waiver, or fix the key.";
+  }
   if (remedy?.action === "delete_key") return remedy.summary;
+  if (remedy?.action === "delete_service_account") {
+    if (r.action === "delete_service_account") return remedy.summary;
+    return f.facts.owner_type === "service_account"
+      ? "Delete this key: its service account also holds keys outside the family, so it stays."
+      : "Delete this key (a user's key: no service account goes with it).";
+  }
   if (remedy?.action === "set_expiry") {
     if (r.action === "delete_admin_key") {
       return "Admin keys cannot be given an expiry after creation: create a replacement with one, then delete this key.";
