@@ -88,6 +88,11 @@ function summaryText(r: Report, hidden: number): string {
   return `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
     `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
     (s.baselined ? `; ${s.baselined} baselined` : "") +
+    (r.families.length
+      ? `; ${r.families.length} key famil${
+        r.families.length === 1 ? "y" : "ies"
+      } (${s.family_keys} live key${s.family_keys === 1 ? "" : "s"}: see the step summary)`
+      : "") +
     (mismatched
       ? `; ${mismatched} baseline entr${
         mismatched === 1 ? "y" : "ies"

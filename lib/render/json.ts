@@ -6,6 +6,7 @@ import { FORMAT_VERSION } from "../report/format_version.ts";
 import type {
   Drift,
   Enriched,
+  FamilySummary,
   Finding,
   OwnerRef,
   Remediation,
@@ -15,6 +16,7 @@ import type {
 } from "./words.ts";
 import type {
   JsonDrift,
+  JsonFamily,
   JsonFinding,
   JsonOwner,
   JsonRemediation,
@@ -95,6 +97,7 @@ function finding(f: Finding): JsonFinding {
     key_type: f.keyType ?? "project",
     key_id: f.keyId,
     key_name: f.keyName,
+    ...(f.family !== undefined ? { family: f.family } : {}),
     message: f.message,
     facts: f.facts,
     waived: f.waived,
@@ -109,6 +112,35 @@ function finding(f: Finding): JsonFinding {
     location: loc(f.location),
     ...enriched(f),
     baselined: f.baselined === true,
+  };
+}
+
+/** A key family (SPEC 11.4): its declaration, members newest first, newest age and capacity. */
+function family(f: FamilySummary): JsonFamily {
+  const d = f.family;
+  const newest = f.members[0];
+  return {
+    project_id: f.projectId,
+    name: d.name,
+    managed_by: d.managedBy,
+    owner: { type: d.owner.type, name_pattern: d.owner.namePattern },
+    key_name_pattern: d.keyNamePattern,
+    live: f.members.length,
+    max_live: d.maxLive,
+    rotate_every_days: d.rotateEveryDays,
+    grace_days: d.graceDays,
+    max_ttl: d.maxTtl?.text ?? null,
+    max_ttl_seconds: d.maxTtl?.seconds ?? null,
+    newest_created_at: newest?.createdAt ?? null,
+    newest_age_days: newest ? Math.floor(newest.ageSeconds / 86_400) : null,
+    members: f.members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      owner: m.owner,
+      created_at: m.createdAt,
+      age_days: Math.floor(m.ageSeconds / 86_400),
+    })),
+    location: loc(d.location),
   };
 }
 
@@ -145,6 +177,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       waiver: n.waiver,
     })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
+    families: report.families.map(family),
     admin_keys_checked: report.adminKeysChecked === true,
     baseline_file: report.baseline?.file ?? null,
     baseline_resolved: report.baseline?.resolved ?? [],

@@ -1,5 +1,6 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
-import type { Drift, Finding } from "./words.ts";
+import type { Drift, FamilySummary, Finding } from "./words.ts";
+import { ageWords, familyState, MEMBERS_SHOWN } from "./_families.ts";
 import { ORG } from "../core/types.ts";
 import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
@@ -115,4 +116,22 @@ export function countLine({ id, drift, findings }: Group): string {
   return `- ${id === ORG ? "admin keys" : mdCode(id)}: ${
     parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")
   }`;
+}
+
+/**
+ * A key family (SPEC 11.4) as a list item: project and name as code, its state in words, then
+ * its members (at most `MEMBERS_SHOWN`) as ids in code with their owners.
+ */
+export function familyItem(f: FamilySummary): string {
+  const by = f.family.managedBy === null ? "" : ` (managed by ${mdText(f.family.managedBy)})`;
+  const shown = f.members.slice(0, MEMBERS_SHOWN).map((m) =>
+    `${mdCode(m.id)} ${mdText(ownerText(m.owner))}, ${ageWords(m.ageSeconds)} old`
+  );
+  const more = f.members.length - shown.length;
+  const members = shown.length
+    ? `: ${shown.join("; ")}${more > 0 ? `; and ${more} more` : ""}`
+    : "";
+  return `- ${mdCode(f.projectId)} family ${mdCode(f.family.name)}${by}: ${
+    mdText(familyState(f))
+  }${members}${where(f.family.location)}`;
 }

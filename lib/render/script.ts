@@ -30,13 +30,19 @@ function counts(all: Remediation[]): string[] {
     return r.method === "EDIT" || (!seen.has(id) && !!seen.add(id));
   });
   const n = (pred: (r: Remediation) => boolean) => items.filter(pred).length;
-  const del = n((r) => r.method === "DELETE");
+  const accounts = n((r) => r.action === "delete_service_account");
+  const del = n((r) => r.method === "DELETE") - accounts;
   const expiry = n((r) => r.method === "POST" && r.body !== null && "expires_in_seconds" in r.body);
   const create = n((r) => r.method === "POST") - expiry;
   const edit = n((r) => r.method === "EDIT");
   const s = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
   return [
     del ? `delete ${s(del, "key")} (DELETE .../api_keys/{id})` : "",
+    accounts
+      ? `delete ${s(accounts, "service account")} with ${
+        accounts === 1 ? "its keys" : "their keys"
+      } (DELETE .../service_accounts/{id})`
+      : "",
     expiry ? `set an expiry on ${s(expiry, "key")} (POST .../api_keys/{id})` : "",
     create ? `create ${s(create, "service-account key")} (POST .../service_accounts...)` : "",
     edit ? `and list ${s(edit, "manifest edit")} to make by hand` : "",

@@ -5,6 +5,7 @@
 import type { BaselineOutcome } from "../enrich/baseline_file.ts";
 import type { EnrichmentStatus } from "../enrich/enrich.ts";
 import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
+import type { FamilySummary } from "../assess/families.ts";
 import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
 import {
   type DeclaredKey,
@@ -52,8 +53,10 @@ export interface Summary {
   waived: number;
   /** Drift items and findings acknowledged by `--baseline` (not counted above; issue 14). */
   baselined: number;
-  /** Live keys matched to an entry. */
+  /** Live keys matched to an entry or managed by a family. */
   managed_keys: number;
+  /** Live keys key families manage (SPEC 11.4; counted in managed_keys too). */
+  family_keys: number;
   /** managed_keys / live_keys as a whole percentage (rounded down; 100 with no live keys). */
   coverage: number;
 }
@@ -101,6 +104,8 @@ export interface Report {
   baseline?: BaselineOutcome | null;
   /** Whether this run read the organisation's admin keys (issue 14). */
   adminKeysChecked?: boolean;
+  /** The key families of the projects read (SPEC 11.4): members, newest first, and limits. */
+  families: FamilySummary[];
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
 }
@@ -213,6 +218,7 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     declared: declaredSummary(manifest, a.adminKeysChecked),
     ...(a.baseline ? { baseline: a.baseline } : {}),
     adminKeysChecked: a.adminKeysChecked,
+    families: a.families,
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
   };
 }
@@ -222,7 +228,9 @@ function summaryOf(a: Assessment): Summary {
   const manifest = a.manifest;
   const declared = (manifest?.projects.reduce((n, p) => n + p.keys.length, 0) ?? 0) +
     (a.adminKeysChecked ? manifest?.adminKeys?.keys.length ?? 0 : 0);
-  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length;
+  const familyKeys = a.families.reduce((n, f) => n + f.members.length, 0);
+  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length +
+    familyKeys;
   const open = openCounts(a.drift, a.findings);
   // In the JSON report's order.
   return {
@@ -243,6 +251,7 @@ function summaryOf(a: Assessment): Summary {
     waived: a.findings.filter((f) => f.waived).length,
     baselined: open.baselined,
     managed_keys: managed,
+    family_keys: familyKeys,
     coverage: a.liveKeys === 0 ? 100 : Math.floor((managed / a.liveKeys) * 100),
   };
 }

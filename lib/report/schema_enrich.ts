@@ -153,6 +153,9 @@ const IDENTITY = {
     }, closed),
     "the live key's owner where the item carries one (unexpected keys), else null",
   ),
+  family: Type.Optional(
+    text("family policies only: the key family the finding is about (1.6)"),
+  ),
   occurrence: Type.Integer({
     minimum: 1,
     description: "1, or n for the n-th item of one identity in a run (same-named keys without ids)",
