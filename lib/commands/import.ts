@@ -1,6 +1,7 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
 import { ApiError } from "../core/errors.ts";
 import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
+import { proposeFamilies } from "../manifest/propose_families.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
 import type { AdminClient, WireProject } from "../api/client.ts";
@@ -12,14 +13,17 @@ import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } fr
 export const IMPORT_HELP = `Usage: keydrift import [options]
 
 Write a manifest describing the live keys of all active projects (or --project ones):
-comments, keys sorted by name, ids pinned, owner type, name and email. Round trip:
-import, then check against the same state, exits 0.
+comments, keys sorted by name, ids pinned, owner type, name and email. Service accounts
+named the way secrets managers name rotated or dynamic credentials (Infisical, Phase,
+Vault, a shared stem with a timestamp or random suffix) are proposed as key families.
+Round trip: import, then check against the same state, exits 0.
 
 Options:
   -o, --output PATH       where to write (default keydrift.yaml; - for stdout)
       --force             overwrite an existing file
       --project ID        import only this project (repeatable; archived ones too)
       --no-admin-keys     leave out the admin_keys: section (organisation admin API keys)
+      --no-families       propose no key families: write every key as a pinned entry
 ${connectHelp("read from")}
   -v, --verbose           progress on stderr
   -h, --help              show this help
@@ -31,6 +35,7 @@ export const IMPORT_OPTIONS = {
   force: { type: "boolean" },
   project: { type: "string", multiple: true },
   "no-admin-keys": { type: "boolean" },
+  "no-families": { type: "boolean" },
   ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -54,7 +59,8 @@ export async function importCommand(
     wire.map(async (project) => ({ project, keys: await client.listKeys(project.id) })),
   );
   const adminKeys = v["no-admin-keys"] ? null : await client.listAdminKeys();
-  const text = manifestFor(projects, isoDate(io.deps.now() / 1000), adminKeys);
+  const families = !v["no-families"];
+  const text = manifestFor(projects, isoDate(io.deps.now() / 1000), adminKeys, { families });
   if (output === "-") {
     await io.out(text);
     return 0;
@@ -66,7 +72,13 @@ export async function importCommand(
   });
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
   const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
-  await io.err(`keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin})\n`);
+  const proposed = families
+    ? projects.reduce((n, p) => n + proposeFamilies(p.keys).families.length, 0)
+    : 0;
+  const fams = proposed ? `, ${proposed} key famil${proposed === 1 ? "y" : "ies"} proposed` : "";
+  await io.err(
+    `keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin}${fams})\n`,
+  );
   return 0;
 }
 
