@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.5", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.6", "drift", 2]);
   await t.assertSnapshot(report);
 });
 
@@ -302,7 +302,7 @@ Deno.test("import writes a valid manifest that round-trips with no drift, and ov
   const r = await runCli(["import", "--fake", "state.yaml", "-o", "new.yaml"], { files });
   assertEquals([r.code, r.stderr], [
     0,
-    "keydrift: wrote new.yaml (3 projects, 129 keys, 2 admin keys)\n",
+    "keydrift: wrote new.yaml (3 projects, 132 keys, 2 admin keys, 2 key families proposed)\n",
   ]);
   const written = r.files.get("new.yaml")!;
   await t.assertSnapshot(written.split("\n").slice(0, 30).join("\n"));
