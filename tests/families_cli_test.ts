@@ -306,3 +306,24 @@ Deno.test("a family finding's identity carries its family: two empty families ar
   assertEquals(report.baseline_resolved.map((e: Json) => e.family), ["other"]);
   assertEquals(r.code, 0);
 });
+
+Deno.test("a family finding names its family in text and markdown, and its waiver fix names the family", async () => {
+  const empty = await check(
+    { "keydrift.yaml": MANIFEST.replace("billing-*", "gone-*"), "state.yaml": state() },
+    NOW,
+    ["json=r.json", "text", "markdown=s.md"],
+  );
+  ok(
+    empty.stdout.includes('! error family-empty: family "billing" family billing has'),
+    empty.stdout,
+  );
+  ok(empty.files.get("s.md")!.includes("(error): family `billing`: family billing has"));
+  const stalled = await check(
+    { "keydrift.yaml": MANIFEST, "state.yaml": state() },
+    Date.UTC(2026, 11, 18),
+  );
+  const fixes = [...empty.report.findings, ...stalled.report.findings].map((f: Json) =>
+    `${f.policy} ${f.remediation.body.add_waiver.key}`
+  );
+  assertEquals(fixes, ["family-empty billing", "family-rotation-stalled billing"]);
+});

@@ -173,7 +173,10 @@ export function remediateFinding(
 ): Remediation {
   const remedy = policy?.remedy;
   if (f.keyId === null || !remedy || remedy.action === "waiver") {
-    return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key: f.keyName } });
+    // A family finding's waiver names the family: its key's name ("Secret Key" for every
+    // service-account key) would waive the policy for every family.
+    const key = f.family ?? f.keyName;
+    return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key } });
   }
   if (remedy.action === "delete_key") return deleteKey(f);
   if (remedy.action === "delete_service_account") return deleteOwner(f);

@@ -89,7 +89,10 @@ export function findingItem(f: Finding): string {
   const waiver = f.waived && f.waiver
     ? ` \\[waived until ${mdText(f.waiver.expires)}: ${mdText(f.waiver.reason)}\\]`
     : "";
-  const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
+  const about = f.keyId === null && f.family !== undefined
+    ? `family ${mdCode(f.family)}`
+    : keyRef(f.keyName, f.keyId);
+  const body = `**${mdText(f.policy)}** (${f.severity}): ${about}: ${
     mdText(findingText(f))
   }${waiver}`;
   return `- ${f.waived ? `~~${body}~~` : body}${known(f)}${where(f.location)}${enriched(f)}`;

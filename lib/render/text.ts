@@ -120,7 +120,9 @@ function driftLines(d: Drift): Line[] {
 }
 
 function findingLine(f: Finding): Line {
-  const ref = (f.keyType === "admin" ? "admin " : "") + keyRef(f.keyName, f.keyId);
+  const ref = f.keyId === null && f.family !== undefined
+    ? `family ${q(f.family)}`
+    : (f.keyType === "admin" ? "admin " : "") + keyRef(f.keyName, f.keyId);
   if (f.waived && f.waiver) {
     return line(
       "dim",
