@@ -10,7 +10,7 @@ export const familyEmpty = defineFamilyPolicy({
   rationale:
     "A rotated credential always has a live key; none means its manager deleted the last one or never issued it, and whatever uses it has no credential. (Dynamic credentials, max_ttl, are issued on demand: such a family may be empty.)",
   source: "Rotation keeps a live credential (Doppler, Infisical, Phase)",
-  message: "family {family} has no live key: {manager} issued none, or every one was deleted",
+  message: "has no live key: {manager} issued none, or every one was deleted",
   remedy: {
     action: "waiver",
     summary: "Have the family's manager issue a key, or remove the family from the manifest",

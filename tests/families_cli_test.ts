@@ -314,10 +314,12 @@ Deno.test("a family finding names its family in text and markdown, and its waive
     ["json=r.json", "text", "markdown=s.md"],
   );
   ok(
-    empty.stdout.includes('! error family-empty: family "billing" family billing has'),
+    empty.stdout.includes(
+      '! error family-empty: family "billing" has no live key: infisical issued none',
+    ),
     empty.stdout,
   );
-  ok(empty.files.get("s.md")!.includes("(error): family `billing`: family billing has"));
+  ok(empty.files.get("s.md")!.includes("(error): family `billing`: has no live key\\: infisical"));
   const stalled = await check(
     { "keydrift.yaml": MANIFEST, "state.yaml": state() },
     Date.UTC(2026, 11, 18),
