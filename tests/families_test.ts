@@ -86,7 +86,7 @@ Deno.test("families: loads every field of the issue's syntax, located, with max_
   assertEquals([leases.keyNamePattern, leases.managedBy, leases.maxLive], [null, null, null]);
 });
 
-Deno.test("families: a bad glob, a duration without unit or of zero, a name used twice and grace_days alone are located problems", () => {
+Deno.test("families: a bad glob, a duration without unit (with examples) or of zero, a name used twice and grace_days alone are located problems", () => {
   const r = load(
     BILLING +
       `      - name: billing\n        owner: { type: user, name_pattern: "ana\\\\" }\n        key_name_pattern: "x\\\\"\n        grace_days: 3\n` +
@@ -100,7 +100,7 @@ Deno.test("families: a bad glob, a duration without unit or of zero, a name used
     '9:9: key_name_pattern "x\\" is not a glob: it ends with a lone \\ (write \\\\ for a backslash)',
     "10:9: grace_days applies only with rotate_every_days: add rotate_every_days or remove grace_days",
     '13:9: max_ttl "0s" is zero; write how long a credential may live (24h)',
-    '16:18: "max_ttl" in family must match ^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$, not "24"',
+    '16:18: "max_ttl" in family must match ^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$ (such as "24h", "7d", "1h30m"), not "24"',
   ]);
 });
 
