@@ -183,7 +183,9 @@ Deno.test("orphaned-dynamic-credential names each key older than max_ttl; a youn
   assertEquals(findings[0].facts.max_ttl, "24h");
 });
 
-Deno.test("a fix deletes only the key when its service account also holds a key outside the family", () => {
+Deno.test("a key whose service account also holds a key outside the family is fixed by a waiver, not a delete the API refuses", () => {
+  // The spec's DELETE .../api_keys/{id} answers an error for a service account's key; deleting
+  // the account would delete the key outside the family too.
   const m = manifest(
     `      - { name: leases, owner: { type: service_account, name_pattern: "vault-*" }, key_name_pattern: "lease-*", max_ttl: 1h }\n`,
   );
@@ -199,10 +201,27 @@ Deno.test("a fix deletes only the key when its service account also holds a key 
     owners: new Map(),
     options: new Map(),
   });
-  assertEquals([fix.action, fix.path], [
-    "delete_key",
-    "/organization/projects/p/api_keys/key_lease",
+  assertEquals([fix.action, fix.body], [
+    "edit_manifest",
+    { add_waiver: { policy: "orphaned-dynamic-credential", project: "p", key: "leases" } },
   ]);
+});
+
+Deno.test("a user's key in a family is deleted alone: no service account goes with it", () => {
+  const m = manifest(
+    `      - { name: laptops, owner: { type: user, name_pattern: "ana*" }, max_ttl: 1h }\n`,
+  );
+  const { findings } = check(m, [live("key_u", "scratch", "ana", "user", {
+    createdAt: NOW_S - 2 * DAY,
+    lastUsedAt: NOW_S - 60,
+  })]);
+  const fix = remediateFinding(findings[0], POLICIES.find((p) => p.id === findings[0].policy), {
+    now: NOW_S,
+    createdAt: new Map(),
+    owners: new Map(),
+    options: new Map(),
+  });
+  assertEquals([fix.action, fix.path], ["delete_key", "/organization/projects/p/api_keys/key_u"]);
 });
 
 Deno.test("family-empty: a rotated family with no live key is a finding about the family; a dynamic one may be empty", () => {

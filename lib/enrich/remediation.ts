@@ -195,12 +195,17 @@ export function remediateFinding(
 
 /**
  * Deletes the finding's key with its service account when the finding names one it may delete
- * (`service_account_id`: the account holds nothing else), else the key alone.
+ * (`service_account_id`: the account holds nothing else); a user's key (or an admin key) alone.
+ * The API deletes a service account's key only with the account (the spec's key delete refuses
+ * one), so a key whose account also holds other keys gets the manifest edit that accepts it.
  */
 function deleteOwner(f: Finding): Remediation {
   const account = f.facts.service_account_id;
-  if (typeof account !== "string" || account === "" || f.projectId === ORG) return deleteKey(f);
-  return call("delete_service_account", idsOf(f, account), null);
+  if (f.projectId === ORG || f.facts.owner_type !== "service_account") return deleteKey(f);
+  if (typeof account === "string" && account !== "") {
+    return call("delete_service_account", idsOf(f, account), null);
+  }
+  return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key: f.family ?? null } });
 }
 
 function expire(

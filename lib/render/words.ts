@@ -117,7 +117,7 @@ export function findingFixWords(
   if (remedy?.action === "delete_service_account") {
     if (r.action === "delete_service_account") return remedy.summary;
     return f.facts.owner_type === "service_account"
-      ? "Delete this key: its service account also holds keys outside the family, so it stays."
+      ? "The API deletes a service account's key only with its account, which also holds keys outside the family: delete the account by hand if those may go; or accept the finding with a waiver."
       : "Delete this key (a user's key: no service account goes with it).";
   }
   if (remedy?.action === "set_expiry") {
