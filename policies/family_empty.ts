@@ -15,8 +15,6 @@ export const familyEmpty = defineFamilyPolicy({
     action: "waiver",
     summary: "Have the family's manager issue a key, or remove the family from the manifest",
   },
-  forFamily: ({ family, members, exclusiveOwners }) =>
-    members.length || family.maxTtl !== null
-      ? []
-      : [{ key: null, facts: familyFacts(family, null, exclusiveOwners) }],
+  forFamily: ({ family, members }) =>
+    members.length || family.maxTtl !== null ? [] : [{ key: null, facts: familyFacts(family) }],
 });

@@ -14,18 +14,18 @@ export const familyOverCapacity = defineFamilyPolicy({
   message:
     "family {family} has {live} live keys, more than its max_live of {max_live}; this one ({owner|owner}, created {created_at|date}) is among the oldest: delete it",
   remedy: {
-    action: "delete_service_account",
+    action: "delete_key",
     summary:
-      "Delete the oldest keys until the family holds max_live, each with its service account, as its manager would (the newest stay).",
+      "Delete the oldest keys until the family holds max_live, as its manager would (the newest stay).",
   },
-  forFamily: ({ family, members, exclusiveOwners }) => {
+  forFamily: ({ family, members }) => {
     const max = family.maxLive;
     if (max === null || members.length <= max) return [];
     // Members come newest first: the surplus is the tail.
     return members.slice(max).map((key) => ({
       key,
       facts: {
-        ...familyFacts(family, key, exclusiveOwners),
+        ...familyFacts(family),
         ...ownerFacts(key),
         live: members.length,
         max_live: max,

@@ -16,7 +16,7 @@ export const familyRotationStalled = defineFamilyPolicy({
     action: "waiver",
     summary: "Rotate the family's credential, and find out why its manager stopped",
   },
-  forFamily: ({ family, members, exclusiveOwners, now }) => {
+  forFamily: ({ family, members, now }) => {
     const every = family.rotateEveryDays;
     const newest = members[0];
     if (every === null || newest === undefined) return [];
@@ -25,7 +25,7 @@ export const familyRotationStalled = defineFamilyPolicy({
     return [{
       key: newest,
       facts: {
-        ...familyFacts(family, newest, exclusiveOwners),
+        ...familyFacts(family),
         days: days(now - newest.createdAt),
         limit,
         rotate_every_days: every,

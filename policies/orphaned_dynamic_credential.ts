@@ -14,17 +14,16 @@ export const orphanedDynamicCredential = defineFamilyPolicy({
   message:
     "created {created_at|date} for {owner|owner}, older than family {family}'s max_ttl of {max_ttl}: nothing will revoke it now; delete it",
   remedy: {
-    action: "delete_service_account",
-    summary:
-      "Delete the orphaned credential: its service account with its keys, as the lease's end would have (a user's key alone).",
+    action: "delete_key",
+    summary: "Delete the orphaned credential, as the lease's end would have.",
   },
-  forFamily: ({ family, members, exclusiveOwners, now }) => {
+  forFamily: ({ family, members, now }) => {
     const ttl = family.maxTtl;
     if (ttl === null) return [];
     return members.filter((k) => now - k.createdAt > ttl.seconds).map((key) => ({
       key,
       facts: {
-        ...familyFacts(family, key, exclusiveOwners),
+        ...familyFacts(family),
         ...ownerFacts(key),
         created_at: key.createdAt,
         age_seconds: now - key.createdAt,

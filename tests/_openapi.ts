@@ -5,6 +5,7 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import AjvDraft04Module from "ajv-draft-04";
+import { parse as parseYaml } from "yaml";
 
 // The package is CommonJS: its default import is the class itself at run time.
 const AjvDraft04 = AjvDraft04Module as unknown as new (o: object) => {
@@ -64,4 +65,80 @@ export function openapi(name: string): (v: unknown) => boolean {
     if (found.length) throw new Error(`${name}: ${found.join("; ")}`);
     return true;
   };
+}
+
+/** The HTTP methods an OpenAPI path item may hold. */
+const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+
+// deno-lint-ignore no-explicit-any
+type PathItems = Record<string, Record<string, any>>;
+let paths: PathItems | null = null;
+
+/**
+ * The `paths` of the official spec, parsed by the YAML parser from the verbatim copy
+ * tests/fixtures/schemas/openai-openapi.yaml (the top-level `paths:` block only: the whole 3 MB
+ * file takes seconds to parse, this part about two). Read once per test process.
+ */
+export function specPaths(): PathItems {
+  if (!paths) {
+    const text = Deno.readTextFileSync(
+      new URL("./fixtures/schemas/openai-openapi.yaml", import.meta.url),
+    );
+    const start = text.indexOf("\npaths:\n");
+    // The next top-level key after `paths:` ends its block.
+    const next = /\n[a-zA-Z]/g;
+    next.lastIndex = start + 1;
+    const stop = next.exec(text)?.index ?? text.length;
+    paths = (parseYaml(text.slice(start, stop)) as { paths: PathItems }).paths;
+  }
+  return paths;
+}
+
+/** Every operation of the spec: each path template with its HTTP methods (lower case, sorted). */
+export function specOperations(): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(specPaths()).map((
+      [p, item],
+    ) => [p, Object.keys(item).filter((m) => HTTP_METHODS.includes(m)).sort()]),
+  );
+}
+
+/**
+ * The spec's operation (a path template and a method, lower case) that a concrete request path
+ * fills, or null when the spec has none. Ids fill the `{…}` segments; literal segments win over
+ * templated ones (`/api_keys/x` is not `/{id}`).
+ */
+export function specOperationFor(
+  method: string,
+  path: string,
+): { template: string; method: string } | null {
+  const m = method.toLowerCase();
+  const segs = path.split("/");
+  const fits = Object.entries(specOperations()).filter(([template, methods]) => {
+    const t = template.split("/");
+    return methods.includes(m) && t.length === segs.length &&
+      t.every((s, i) => /^\{[^}]+\}$/.test(s) ? segs[i] !== "" : s === segs[i]);
+  }).map(([t]) => t).sort((a, b) => (a.match(/\{/g) ?? []).length - (b.match(/\{/g) ?? []).length);
+  return fits.length ? { template: fits[0], method: m } : null;
+}
+
+/**
+ * A validator for the JSON answer the spec documents for `method template` with `status`: the
+ * operation's own response schema (inline or a component), with component references resolved
+ * in the schema fixture. Throws when the spec documents no such answer.
+ */
+export function responseValidator(
+  method: string,
+  template: string,
+  status: number,
+): (value: unknown) => string[] {
+  const op = specPaths()[template]?.[method.toLowerCase()];
+  const schema = op?.responses?.[String(status)]?.content?.["application/json"]?.schema;
+  if (!schema) throw new Error(`the spec documents no ${status} answer for ${method} ${template}`);
+  const absolute = JSON.parse(
+    JSON.stringify(schema).replaceAll('"#/components/', `"${SPEC_ID}#/components/`),
+  );
+  const v = openapiAjv().compile(absolute);
+  return (value) =>
+    v(value) ? [] : (v.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`);
 }

@@ -4,59 +4,14 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { ADMIN_KEY, assertNoSecret, assertValidReport, runCli } from "./_helpers.ts";
+import { startFake, taskFlags } from "./_fake_server.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
-
-/** The permission flags of a deno.json task: everything between `deno run|compile` and `main.ts`. */
-export function taskFlags(task: string): string[] {
-  const def = config.tasks[task];
-  const words = (typeof def === "string" ? def : def.command as string).split(" ");
-  return words.slice(2, words.indexOf("main.ts")).filter((w) =>
-    !w.startsWith("-o") && w !== "dist/keydrift" && w !== "--exclude-unused-npm" &&
-    w !== "$KEYDRIFT_COMPILE_FLAGS"
-  );
-}
-
 const CHECK_FLAGS = taskFlags("drift");
 const E2E_FLAGS = CHECK_FLAGS.map((f) =>
   f.startsWith("--allow-net=") ? "--allow-net=127.0.0.1" : f
 );
-
-/** `keydrift fake-api` on 127.0.0.1:0; with `stdin`, the state comes from it (`--state -`). */
-async function startFake(state = "examples/state.yaml", stdin?: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...taskFlags("fake-api"), "main.ts", "fake-api", "--state", state, "--port", "0"],
-    cwd: ROOT,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    first += value;
-  }
-  const url = first.split("\n")[0];
-  ok(/^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(url), url);
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await reader.cancel();
-      await child.stderr.cancel();
-      return status;
-    },
-  };
-}
 
 async function keydrift(args: string[], env: Record<string, string>, flags = E2E_FLAGS) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -190,7 +145,7 @@ Deno.test("e2e: every report format and log line of a spawned run is free of the
 });
 
 Deno.test("e2e: fake-api --state - reads its state from stdin", async () => {
-  const fake = await startFake("-", "projects:\n  - { id: proj_piped, name: piped }\n");
+  const fake = await startFake("-", { stdin: "projects:\n  - { id: proj_piped, name: piped }\n" });
   try {
     const res = await fetch(`${fake.url}/organization/projects/proj_piped`, {
       headers: { authorization: "Bearer sk-admin-x" },

@@ -46,7 +46,14 @@ function assessed(drift: Drift[], findings: Finding[]): Assessment {
     drift,
     findings,
     liveKeys: 3,
-    facts: { now: NOW_S, createdAt: new Map(keys), owners: new Map(), options: new Map() },
+    facts: {
+      now: NOW_S,
+      createdAt: new Map(keys),
+      owners: new Map(),
+      options: new Map(),
+      accounts: new Map(),
+      archived: new Set(),
+    },
   };
 }
 

@@ -22,7 +22,13 @@ type Item = Record<string, unknown> & {
   key_id: string | null;
   kind?: string;
   policy?: string;
-  remediation: { method: string; path: string; body: unknown; summary: string };
+  remediation: {
+    method: string;
+    path: string;
+    body: unknown;
+    summary: string;
+    instead_of?: unknown;
+  };
 };
 
 async function jsonCheck(flags: string[], state = STATE) {
@@ -150,10 +156,14 @@ Deno.test("every drift item and finding has a remediation: DELETE for unexpected
   const del = `/organization/projects/proj_payments/api_keys/`;
   assertEquals(unexpectedOldCi(report).remediation.method, "DELETE");
   assertEquals(unexpectedOldCi(report).remediation.path, del + "key_old_ci_carl");
-  for (const p of ["key-expired", "owner-lost-access"]) {
-    const f = report.findings.find((f) => f.policy === p)!;
-    assertEquals([f.remediation.method, f.remediation.path], ["DELETE", del + f.key_id]);
-  }
+  const lost = report.findings.find((f) => f.policy === "owner-lost-access")!;
+  assertEquals([lost.remediation.method, lost.remediation.path], ["DELETE", del + lost.key_id]);
+  // refunds is a service account's key, and the account holds nothing else: it goes with it.
+  const expired = report.findings.find((f) => f.policy === "key-expired")!;
+  assertEquals([expired.remediation.method, expired.remediation.path], [
+    "DELETE",
+    "/organization/projects/proj_payments/service_accounts/svc_acct_refunds",
+  ]);
   const missing = report.drift.find((d) => d.kind === "missing")!;
   assertEquals(missing.remediation.method, "POST");
   assertEquals(missing.remediation.path, "/organization/projects/proj_payments/service_accounts");
@@ -178,6 +188,18 @@ Deno.test("every drift item and finding has a remediation: DELETE for unexpected
       assertEquals(f.remediation.method, "DELETE");
       continue;
     }
+    if (f.project_id === "proj_legacy") {
+      // The project is archived: the API changes nothing there.
+      assertEquals(f.remediation.instead_of, { action: "set_expiry", because: "project_archived" });
+      assertEquals(f.remediation.method, "EDIT");
+      continue;
+    }
+    if (f.remediation.instead_of) {
+      // Another open item deletes the key (old-ci is unexpected): the delete wins.
+      assertEquals(f.remediation.instead_of, { action: "set_expiry", because: "key_deleted" });
+      assertEquals(f.remediation.method, "DELETE");
+      continue;
+    }
     assertEquals(f.remediation.method, "POST");
     const n = (f.remediation.body as { expires_in_seconds: number }).expires_in_seconds;
     ok(Number.isInteger(n) && n >= 1 && n <= 31_536_000, String(n));
@@ -195,7 +217,7 @@ Deno.test('--explain prints each fix as a curl line with "$OPENAI_ADMIN_KEY", ne
   ok(api.requests.length > 0);
   ok(
     r.stdout.includes(
-      `curl -sS -X DELETE "\${OPENAI_BASE_URL:-https://api.openai.com/v1}/organization/projects/proj_payments/api_keys/key_old_ci_carl" -H "Authorization: Bearer $OPENAI_ADMIN_KEY"`,
+      `curl -sS --fail-with-body -X DELETE "\${OPENAI_BASE_URL:-https://api.openai.com/v1}/organization/projects/proj_payments/api_keys/key_old_ci_carl" -H "Authorization: Bearer $OPENAI_ADMIN_KEY"`,
     ),
     r.stdout,
   );
@@ -246,16 +268,23 @@ Deno.test("no enrichment request when no key needs it", async () => {
   });
 });
 
-Deno.test("--format script writes a script whose every line is a comment, valid for bash -n, with a header saying what it would do", async () => {
+Deno.test("--format script writes a script whose every line but set -eu is a comment, valid for bash -n, with a header saying what it would do", async () => {
   const r = await runCli([...CHECK_FAKE, ...ALL, "--format", "script=fix.sh"], { files });
   assertEquals(r.code, 2);
   const script = r.files.get("fix.sh")!;
   const lines = script.split("\n");
   assertEquals(lines[0], "#!/bin/sh");
-  for (const l of lines) ok(l === "" || l.startsWith("#"), `a line would run: ${l}`);
-  ok(script.includes("# Uncommented, it would: delete 4 keys"), script); // 3 project keys, 1 admin key
+  for (const l of lines) {
+    ok(l === "" || l === "set -eu" || l.startsWith("#"), `a line would run: ${l}`);
+  }
+  ok(
+    script.includes(
+      "# Uncommented, it would: delete 2 keys (DELETE .../api_keys/{id}); delete 1 service account with its keys (DELETE .../service_accounts/{id}); delete 1 admin key",
+    ),
+    script,
+  );
   ok(script.includes("/organization/admin_api_keys/key_admin_legacy"), script);
-  ok(script.includes("# curl -sS -X DELETE "), script);
+  ok(script.includes("# curl -sS --fail-with-body -X DELETE "), script);
   ok(script.includes("#   (the same call as above)"));
   const path = await Deno.makeTempFile({ suffix: ".sh" });
   try {
@@ -298,7 +327,9 @@ Deno.test("server strings in attribution and key names stay inert in text, markd
     r.stdout.includes("created 2025-07-08 by carl\\x1b[2J\\n::error::pwned@example.test"),
     r.stdout,
   );
-  for (const l of r.files.get("fix.sh")!.split("\n")) ok(l === "" || l.startsWith("#"), l);
+  for (const l of r.files.get("fix.sh")!.split("\n")) {
+    ok(l === "" || l === "set -eu" || l.startsWith("#"), l);
+  }
   ok(!r.files.get("r.md")!.includes("\n::error::"));
 });
 

@@ -163,7 +163,8 @@ Deno.test("unknown routes, paths without /v1 and unsupported methods get the rea
       ["GET", "/v1/organization/projektz"],
       ["GET", "/v1/organization/usage/completionz"],
       ["POST", "/v1/organization/audit_logs"],
-      ["DELETE", "/v1/organization/admin_api_keys/key_admin_ops"],
+      ["DELETE", "/v1/organization/audit_logs"],
+      ["PATCH", "/v1/organization/projects/proj_payments/api_keys/key_old_ci_carl"],
     ]
   ) {
     const r = await fetch(`http://127.0.0.1${path}?limit=1`, {

@@ -134,6 +134,33 @@ Deno.test("done when: a dynamic credential past max_ttl is named with its delete
   ok(stdout.includes('service account "vault-app-ab12cd34"'), stdout);
 });
 
+Deno.test("a family key whose service account holds a key outside the family gets a waiver naming the family, not a delete", async () => {
+  // The spec refuses to delete a service account's key alone, and deleting the account would take
+  // the other key: the fix is the waiver (the other key is declared, so nothing deletes it).
+  const manifest = MANIFEST.replace(
+    "    keys: []\n",
+    "    keys:\n      - { name: other, owner: { type: service_account, name: vault-shared } }\n",
+  ) +
+    `      - { name: leases, owner: { type: service_account, name_pattern: "vault-*" }, key_name_pattern: "lease-*", max_ttl: 1h }\n`;
+  const { report } = await check({
+    "keydrift.yaml": manifest,
+    "state.yaml": state({
+      accounts: "      - { id: svc_v, name: vault-shared, role: member, created_at: 2026-11-17 }\n",
+      keys: "      - { id: key_l, name: lease-1, owner: svc_v, created_at: 2026-11-17 }\n" +
+        "      - { id: key_o, name: other, owner: svc_v, created_at: 2026-11-17 }\n",
+    }),
+  });
+  assertEquals(report.drift, []);
+  assertEquals(policies(report), ["orphaned-dynamic-credential leases key_l"]);
+  const fix = report.findings[0].remediation;
+  assertEquals([fix.action, fix.body, fix.instead_of.because, fix.instead_of.account.keys], [
+    "edit_manifest",
+    { add_waiver: { policy: "orphaned-dynamic-credential", project: "proj_pay", key: "leases" } },
+    "service_account_holds",
+    ["key_o"],
+  ]);
+});
+
 Deno.test("done when: a user-owned key matching the family's pattern stays unexpected", async () => {
   const { code, report } = await check({
     "keydrift.yaml": MANIFEST,

@@ -14,6 +14,7 @@ import {
   type RemediationContext,
 } from "../lib/enrich/remediation.ts";
 import { entryKey } from "../lib/assess/assessment.ts";
+import { planFixes } from "../lib/enrich/fix_plan.ts";
 import { readAdminKey } from "../lib/api/admin_keys.ts";
 import { ApiError } from "../lib/core/errors.ts";
 import { ORG } from "../lib/core/types.ts";
@@ -82,11 +83,13 @@ const CTX: RemediationContext = {
     [entryKey("proj (x)", "ci"), { type: "service_account", name: "bot", id: "svc!'()*" }],
   ]),
   options: new Map(),
+  accounts: new Map(),
+  archived: new Set(),
 };
 const at = { file: "keydrift.yaml", line: 3, column: 5 };
 const policy = (id: string) => POLICIES.find((p) => p.id === id);
 
-Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, POST expiry, POST service-account key, admin key", () => {
+Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, POST expiry, POST service-account key, service account, admin key", () => {
   const odd = "key!'()*";
   const drift = (kind: Drift["kind"], extra: Partial<Drift> = {}): Drift => ({
     kind,
@@ -128,6 +131,18 @@ Deno.test("every fix path percent-encodes each segment, !'()* included: DELETE, 
       CTX,
     ).path,
     "/organization/admin_api_keys/key%21%27%28%29%2A",
+  );
+  const sa = { id: "svc!'()*", name: "bot", keys: [odd] };
+  const accounts = new Map([[entryKey("proj (x)", sa.id), sa]]);
+  const plan = planFixes({
+    drift: [drift("unexpected")],
+    findings: [],
+    policies: POLICIES,
+    facts: { ...CTX, accounts },
+  });
+  assertEquals(
+    plan.drift[0].path,
+    "/organization/projects/proj%20%28x%29/service_accounts/svc%21%27%28%29%2A",
   );
 });
 

@@ -3,9 +3,16 @@
  * tests name, and the validators built on them can fail. That the fixtures match their sources is
  * checked by `extract.ts --check` (the suite never reads outside the checkout).
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { ROOTS } from "./fixtures/schemas/extract.ts";
-import { openapiValidator, sarifValidator, schemaFixture } from "./_openapi.ts";
+import {
+  openapiValidator,
+  responseValidator,
+  sarifValidator,
+  schemaFixture,
+  specOperationFor,
+  specOperations,
+} from "./_openapi.ts";
 
 Deno.test("openapiValidator() accepts the spec's own ProjectApiKey example and rejects broken ones", () => {
   const schemas = (schemaFixture("openai-admin-openapi.json") as {
@@ -52,4 +59,44 @@ Deno.test("sarifValidator() rejects a document without runs and one with a bad l
   const bad = structuredClone(good) as { runs: { results: { level?: string }[] }[] };
   bad.runs[0].results[0].level = "fatal";
   ok(validate(bad).length > 0);
+});
+
+Deno.test("the spec's operations, parsed from the verbatim YAML copy, are the schema fixture's Admin API operations", () => {
+  const fromYaml = Object.fromEntries(
+    Object.entries(specOperations()).filter(([p]) => p.startsWith("/organization/")),
+  );
+  const fixture = (schemaFixture("openai-admin-openapi.json") as {
+    operations: Record<string, string[]>;
+  }).operations;
+  assertEquals(fromYaml, fixture);
+});
+
+Deno.test("specOperationFor() fills templates with ids, prefers literal segments, and finds no operation the spec lacks", () => {
+  assertEquals(specOperationFor("DELETE", "/organization/projects/p/api_keys/k"), {
+    template: "/organization/projects/{project_id}/api_keys/{api_key_id}",
+    method: "delete",
+  });
+  assertEquals(
+    specOperationFor("POST", "/organization/projects/p/archive")?.template,
+    "/organization/projects/{project_id}/archive",
+  );
+  assertEquals(specOperationFor("POST", "/organization/projects/p/api_keys/k"), null);
+  assertEquals(specOperationFor("DELETE", "/organization/projects/p/api_keys/"), null);
+  assertEquals(specOperationFor("GET", "/organization/nothing"), null);
+});
+
+Deno.test("responseValidator() checks an answer against the operation's documented response, inline or a component, and can fail", () => {
+  const adminDelete = responseValidator("delete", "/organization/admin_api_keys/{key_id}", 200);
+  const good = { id: "key_a", object: "organization.admin_api_key.deleted", deleted: true };
+  assertEquals(adminDelete(good), []);
+  ok(adminDelete({ ...good, object: "organization.project.api_key.deleted" }).length > 0);
+  ok(adminDelete({ id: "key_a", deleted: true }).length > 0);
+  const keyDelete = responseValidator(
+    "delete",
+    "/organization/projects/{project_id}/api_keys/{api_key_id}",
+    400,
+  );
+  assertEquals(keyDelete({ error: { message: "m", type: "t", param: null, code: null } }), []);
+  ok(keyDelete({ message: "m" }).length > 0);
+  throws(() => responseValidator("delete", "/organization/admin_api_keys/{key_id}", 400));
 });

@@ -46,6 +46,20 @@ export interface RunFacts {
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
   options: ReadonlyMap<string, OptionValues<PolicyOptionSpecs>>;
+  /**
+   * Each service account's live keys in its project (all of them, whatever the run made of each),
+   * by {@link entryKey} of the project and the account id: what deleting the account deletes.
+   */
+  accounts: ReadonlyMap<string, ServiceAccountKeys>;
+  /** The ids of the projects read as archived (the API changes nothing in them). */
+  archived: ReadonlySet<string>;
+}
+
+/** A service account of a project, as the live keys show it: its name and its keys' ids. */
+export interface ServiceAccountKeys {
+  id: string;
+  name: string;
+  keys: readonly string[];
 }
 
 /** The manifest assessed against the live state: every stage after `assess` reads and extends it. */
@@ -93,7 +107,14 @@ export function emptyAssessment(
     liveKeys: 0,
     adminKeysChecked: false,
     families: [],
-    facts: { now: 0, createdAt: new Map(), owners: new Map(), options: new Map() },
+    facts: {
+      now: 0,
+      createdAt: new Map(),
+      owners: new Map(),
+      options: new Map(),
+      accounts: new Map(),
+      archived: new Set(),
+    },
   };
 }
 
@@ -108,12 +129,22 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
   const adminFindings: Finding[] = [];
   const complete = new Set<string>();
   const createdAt = new Map<string, number>();
+  const accounts = new Map<string, { id: string; name: string; keys: string[] }>();
+  const archived = new Set<string>();
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
       const evaluated = assessProject(a, setup, declared, project);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);
-      for (const k of project.keys) createdAt.set(k.id, k.createdAt);
+      for (const k of project.keys) {
+        createdAt.set(k.id, k.createdAt);
+        if (k.owner.type !== "service_account") continue;
+        const at = entryKey(project.id, k.owner.id);
+        const sa = accounts.get(at) ??
+          accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
+        sa.keys.push(k.id);
+      }
+      if (project.status === "archived") archived.add(project.id);
       complete.add(declared.id);
     },
     /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
@@ -131,7 +162,13 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       a.findings.push(...adminFindings);
       a.findings.sort(findingOrder);
       a.errors = errors;
-      a.facts = { now: setup.now, createdAt, ...declaredFacts(manifest, policies) };
+      a.facts = {
+        now: setup.now,
+        createdAt,
+        accounts,
+        archived,
+        ...declaredFacts(manifest, policies),
+      };
       return a;
     },
   };

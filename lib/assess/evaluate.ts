@@ -205,8 +205,8 @@ function familyFindings(
 ): void {
   const policy = active.policy;
   if (policy.forFamily === undefined) return;
-  const { family, members, exclusiveOwners } = state;
-  const hits = policy.forFamily({ family, members, exclusiveOwners, options: active.options, now });
+  const { family, members } = state;
+  const hits = policy.forFamily({ family, members, options: active.options, now });
   for (const { key, facts } of hits) {
     const names = key ? [key.name, key.id, family.name] : [family.name];
     finding(active, { key, names, family: family.name, location: family.location }, facts);

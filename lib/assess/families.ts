@@ -14,11 +14,6 @@ export interface FamilyState {
   family: DeclaredFamily;
   /** Its live keys, newest first (by `created_at`, then id). */
   members: LiveKey[];
-  /**
-   * The service accounts among its members' owners that hold no live key outside the family: the
-   * ones a fix may delete (deleting a service account deletes all its keys).
-   */
-  exclusiveOwners: Set<string>;
 }
 
 /** A family as the report shows it (facts only): its project, declaration and live members. */
@@ -86,19 +81,14 @@ export class FamilyMatcher {
     const states: FamilyState[] = this.families.map((family) => ({
       family,
       members: [],
-      exclusiveOwners: new Set(),
     }));
     if (!states.length) return states;
-    const family = new Map<LiveKey, number>();
     for (const k of keys) {
       if (!free(k)) continue;
       const i = this.indexOf(k);
-      if (i === -1) continue;
-      states[i].members.push(k);
-      family.set(k, i);
+      if (i !== -1) states[i].members.push(k);
     }
     for (const s of states) s.members.sort(newestFirst);
-    exclusive(keys, family, states);
     return states;
   }
 }
@@ -106,21 +96,4 @@ export class FamilyMatcher {
 /** Newest first: `created_at` descending, then id. */
 function newestFirst(a: LiveKey, b: LiveKey): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-/** Marks each family's service accounts that hold keys of that family only. */
-function exclusive(
-  keys: readonly LiveKey[],
-  family: ReadonlyMap<LiveKey, number>,
-  states: FamilyState[],
-): void {
-  // Per service account: the one family all its keys belong to, or -1 (a key outside it).
-  const holder = new Map<string, number>();
-  for (const k of keys) {
-    if (k.owner.type !== "service_account") continue;
-    const i = family.get(k) ?? -1;
-    const seen = holder.get(k.owner.id);
-    holder.set(k.owner.id, seen === undefined || seen === i ? i : -1);
-  }
-  for (const [account, i] of holder) if (i !== -1) states[i].exclusiveOwners.add(account);
 }

@@ -55,16 +55,11 @@ export type KeyCheck = (key: LiveKey, entry: DeclaredKey | null) => Facts | null
  * - `set_expiry`: give the key an expiry, `days` from now, or at the end of the lifetime the
  *   finding's `lifetime` fact holds (in days from its creation; past it, the fix is a
  *   replacement, then deleting it).
- * - `delete_service_account`: delete the key's service account, which takes its keys with it
- *   (what secrets managers do to retire a credential), when the finding's `service_account_id`
- *   fact names it; a finding without that fact (a user's key, or a service account that also
- *   holds keys the family does not) gets `delete_key`.
  * - `waiver`: no API call fixes it: `summary` says what would (rotate, rename...), or accept the
  *   finding with a waiver.
  */
 export type Remedy =
   | { action: "delete_key"; summary: string }
-  | { action: "delete_service_account"; summary: string }
   | { action: "set_expiry"; days: number; lifetime?: string }
   | { action: "waiver"; summary?: string };
 
@@ -109,8 +104,6 @@ export interface FamilyContext<O> {
   family: DeclaredFamily;
   /** Its live keys, newest first. */
   members: readonly LiveKey[];
-  /** The service accounts among its members' owners that hold no live key outside the family. */
-  exclusiveOwners: ReadonlySet<string>;
   /** The policy's option values for this run. */
   options: O;
   /** The clock, in Unix seconds. */

@@ -208,7 +208,12 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
 }
 
 /** Loads a fake state file and returns the fake's handler. */
-export async function startFake(deps: Deps, path: string, command: string) {
+export async function startFake(
+  deps: Deps,
+  path: string,
+  command: string,
+  o: { writes?: boolean } = {},
+) {
   let text: string;
   try {
     text = path === "-"
@@ -227,6 +232,8 @@ export async function startFake(deps: Deps, path: string, command: string) {
   const clock = Math.floor(deps.now() / 1000);
   const { state, problems } = await withFullReader((full) => loadState(file, text, clock, full));
   if (!state) throw new ManifestError(problems);
+  // `--writes` turns the write endpoints on; the state file's `options.writes` may too.
+  if (o.writes) state.options.writes = true;
   return createFakeApi(state, { now: deps.now }).handler;
 }
 

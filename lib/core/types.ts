@@ -338,13 +338,39 @@ export interface Remediation {
   in_published_spec: boolean | null;
   /** For a fix that sets or enforces an expiry: counted from now or from the key's creation. */
   expiry?: { from: "now" | "created"; days: number };
+  /** Set when the fix is not the item's own remedy: the action it stands in for, and why. */
+  instead_of?: InsteadOf;
+}
+
+/**
+ * Why a fix stands in for the item's own remedy (README, "Remediation"):
+ * - `service_account_holds`: the key belongs to a service account, which goes only as a whole
+ *   (the published spec refuses a plain delete of its keys), and the account holds something else
+ *   this run keeps: its other live keys (`account.keys`) or declared entries (`account.entries`);
+ * - `use_unknown`: `--usage` could not establish the key's use (the read failed, or was incomplete
+ *   and counted nothing), so nothing deletes it;
+ * - `use_inconsistent`: the usage API and `last_used_at` disagree about the key, so nothing
+ *   deletes it;
+ * - `key_deleted`: another open item's fix deletes the key, which wins over this one's call;
+ * - `project_archived`: the key's project is archived, and the API changes nothing in one.
+ */
+export interface InsteadOf {
+  action: FixAction;
+  because:
+    | "service_account_holds"
+    | "use_unknown"
+    | "use_inconsistent"
+    | "key_deleted"
+    | "project_archived";
+  /** For `service_account_holds`: the account, and its other keys and entries that keep it. */
+  account?: { id: string; keys: string[]; entries: string[] };
 }
 
 /** What a fix sends (POST) or writes into the manifest (EDIT); README, "Remediation". */
 export type RemediationBody =
   | { expires_in_seconds: number }
   | { name: string }
-  | { add_entry: { name: string | null } }
+  | { add_entry: { name: string | null; id: string | null } }
   | { remove: "entry" | "project" }
   | { set: Record<string, string | null> }
   | { pin_one_of: string[] }

@@ -12,7 +12,7 @@ import type { KeyEvents } from "../api/audit.ts";
 import type { UnknownUsage } from "../api/usage.ts";
 import { isoDate } from "../core/time.ts";
 import type { Assessment } from "../assess/assessment.ts";
-import { remediateDrift, remediateFinding } from "./remediation.ts";
+import { planFixes } from "./fix_plan.ts";
 import type { Drift, Enriched, Finding, KeyUsage } from "../core/types.ts";
 
 /** Which enrichments a run asked for: audit-log attribution and usage over some days */
@@ -127,7 +127,8 @@ function status(data: EnrichData, req: EnrichRequest): { enrichment?: Enrichment
 
 /**
  * The assessment with enrichment merged in: attribution and usage on the items that need them, a
- * mark where usage contradicts `last_used_at`, and a remediation on every item. Drift and the
+ * mark where usage contradicts `last_used_at`, and a remediation on every item (the run's fixes
+ * decided as a whole, `fix_plan.ts`). Drift and the
  * findings' verdicts are those of `a`, unchanged.
  */
 export function enrich<A extends Assessment>(
@@ -141,15 +142,14 @@ export function enrich<A extends Assessment>(
     ...(req.attribute && needsAttribution(x) ? attributionOf(x, data.attribution) : {}),
     ...(req.usageDays !== null && needsUsage(x) ? usageOf(x, data.usage, reads) : {}),
   });
-  const drift = a.drift.map((d) => ({
-    ...d,
-    ...known(d),
-    remediation: remediateDrift(d, a.facts),
-  }));
-  const findings = a.findings.map((f) => ({
-    ...f,
-    ...known(f),
-    remediation: remediateFinding(f, policies.get(f.policy), a.facts),
-  }));
-  return { ...a, drift, findings, ...status(data, req) };
+  const drift = a.drift.map((d) => ({ ...d, ...known(d) }));
+  const findings = a.findings.map((f) => ({ ...f, ...known(f) }));
+  // The fixes read what enrichment found (a key whose use is in doubt is not deleted).
+  const fixes = planFixes({ ...a, drift, findings });
+  return {
+    ...a,
+    drift: drift.map((d, i) => ({ ...d, remediation: fixes.drift[i] })),
+    findings: findings.map((f, i) => ({ ...f, remediation: fixes.findings[i] })),
+    ...status(data, req),
+  };
 }

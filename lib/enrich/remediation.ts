@@ -4,14 +4,17 @@
  * is what was intended. Pure; keydrift never sends any of these (it sends GET only). The words
  * that go with each fix are `render/`'s.
  *
- * Which endpoint does what is one table, {@link ENDPOINTS}; a finding's fix is its policy's
- * declared `remedy`.
+ * This module gives each item its own fix; `fix_plan.ts` then decides the run's fixes as a whole
+ * (a service-account key goes with its account, a key whose use is in doubt is not deleted, one
+ * call per key). Which endpoint does what is one table, {@link ENDPOINTS}; a finding's fix is its
+ * policy's declared `remedy`.
  *
  * A manifest edit is `{ method: "EDIT", path: "<file>:<line>", body }` where body is one of
  * `{ set: { <field>: <value> } }` (write these values into the entry), `{ remove: "entry" |
  * "project" }` (delete the entry or project block), `{ pin_one_of: [ids] }` (write one of these
- * ids as the entry's `id`) or `{ add_waiver: { policy, project, key } }` (accept the finding with a
- * waiver; its reason and expiry are yours to write).
+ * ids as the entry's `id`), `{ add_entry: { name, id } }` (declare the live key) or
+ * `{ add_waiver: { policy, project, key } }` (accept the finding with a waiver; its reason and
+ * expiry are yours to write).
  */
 import type { Policy } from "../assess/policy.ts";
 import { DAY } from "../core/time.ts";
@@ -34,7 +37,10 @@ export const MAX_EXPIRES_IN = 31_536_000;
 export type RemediationContext = RunFacts;
 
 /** The objects a fix acts on. */
-type Ids = Remediation["ids"];
+export type Ids = Remediation["ids"];
+
+/** The actions that are an Admin API call. */
+export type ApiAction = Exclude<FixAction, "edit_manifest">;
 
 /**
  * One percent-encoded path segment. Every id here passed the id rule where it entered (a server
@@ -46,10 +52,14 @@ const project = (ids: Ids) => `/organization/projects/${enc(ids.project_id)}`;
 
 /**
  * The Admin API call each action makes, and whether the published OpenAPI spec has it: the one
- * place that says which endpoint does what.
+ * place that says which endpoint does what. Chosen by what the spec says each endpoint accepts:
+ * a service-account key is deleted with its account (the spec's key delete answers 400 for one),
+ * an admin key by the admin-key delete; an expiry only through the key update endpoint, which the
+ * official SDK has (openai-node 7.57.0, `admin.organization.projects.apiKeys.update`) and the
+ * published spec does not, and which does not exist for admin keys.
  */
-const ENDPOINTS: {
-  readonly [A in Exclude<FixAction, "edit_manifest">]: {
+export const ENDPOINTS: {
+  readonly [A in ApiAction]: {
     method: "DELETE" | "POST";
     path: (ids: Ids) => string;
     inPublishedSpec: boolean;
@@ -60,7 +70,6 @@ const ENDPOINTS: {
     path: (ids) => `${project(ids)}/api_keys/${enc(ids.key_id)}`,
     inPublishedSpec: true,
   },
-  // Deleting a service account deletes its keys: how secrets managers retire a credential.
   delete_service_account: {
     method: "DELETE",
     path: (ids) => `${project(ids)}/service_accounts/${enc(ids.service_account_id)}`,
@@ -71,7 +80,6 @@ const ENDPOINTS: {
     path: (ids) => `/organization/admin_api_keys/${enc(ids.key_id)}`,
     inPublishedSpec: true,
   },
-  // The key update endpoint is in the official SDK, not in the published spec.
   set_expiry: {
     method: "POST",
     path: (ids) => `${project(ids)}/api_keys/${enc(ids.key_id)}`,
@@ -89,11 +97,12 @@ const ENDPOINTS: {
   },
 };
 
-function call(
-  action: keyof typeof ENDPOINTS,
+/** The fix that is the Admin API call `action` on `ids`. */
+export function apiCall(
+  action: ApiAction,
   ids: Ids,
   body: RemediationBody | null,
-  extra: Pick<Remediation, "expiry"> = {},
+  extra: Pick<Remediation, "expiry" | "instead_of"> = {},
 ): Remediation {
   const e = ENDPOINTS[action];
   return {
@@ -108,7 +117,7 @@ function call(
 }
 
 /** The ids of an item's key: an admin key belongs to no project. */
-function idsOf(x: Drift | Finding, serviceAccount: string | null = null): Ids {
+export function idsOf(x: Drift | Finding, serviceAccount: string | null = null): Ids {
   return {
     project_id: x.projectId === ORG ? null : x.projectId,
     key_id: x.keyId,
@@ -119,7 +128,12 @@ function idsOf(x: Drift | Finding, serviceAccount: string | null = null): Ids {
 const where = (l: SourceLocation | null, projectId: string) =>
   l ? `${l.file}:${l.line}` : `project ${projectId}`;
 
-function edit(x: Drift | Finding, body: RemediationBody): Remediation {
+/** The manifest edit `body` for the item (`instead_of`: the call it stands in for, and why). */
+export function edit(
+  x: Drift | Finding,
+  body: RemediationBody,
+  extra: Pick<Remediation, "instead_of"> = {},
+): Remediation {
   return {
     action: "edit_manifest",
     method: "EDIT",
@@ -127,20 +141,40 @@ function edit(x: Drift | Finding, body: RemediationBody): Remediation {
     body,
     ids: idsOf(x),
     in_published_spec: null,
+    ...extra,
   };
 }
 
-/** Deletes the item's key: a project key, or an admin key. */
-function deleteKey(x: Drift | Finding, extra: Pick<Remediation, "expiry"> = {}): Remediation {
-  return call(x.projectId === ORG ? "delete_admin_key" : "delete_key", idsOf(x), null, extra);
+/**
+ * The manifest edit that accepts the live key as it is: declare an unexpected key (by name and
+ * id), or waive a finding (naming its family, or its key by name, or by id when it has none).
+ */
+export function acceptEdit(x: Drift | Finding): RemediationBody {
+  return "kind" in x
+    ? { add_entry: { name: x.keyName, id: x.keyId } }
+    : { add_waiver: { policy: x.policy, project: x.projectId, key: waiverKey(x) } };
 }
 
-/** The fix for a drift item. */
+/**
+ * What a waiver names to accept the finding: a family finding its family (its key's name, "Secret
+ * Key" for every service-account key, would waive the policy for every family), else the key by
+ * its name, or by its id when it has none.
+ */
+function waiverKey(f: Finding): string | null {
+  return f.family ?? f.keyName ?? f.keyId;
+}
+
+/** Deletes the item's key: a project key (`fix_plan.ts` routes a service account's), or an admin key. */
+function deleteKey(x: Drift | Finding, extra: Pick<Remediation, "expiry"> = {}): Remediation {
+  return apiCall(x.projectId === ORG ? "delete_admin_key" : "delete_key", idsOf(x), null, extra);
+}
+
+/** The item's own fix for a drift item. */
 export function remediateDrift(d: Drift, ctx: RemediationContext): Remediation {
   const live = () => Object.fromEntries(d.changes.map((c) => [c.path, c.actual]));
   switch (d.kind) {
     case "unexpected":
-      return d.keyId ? deleteKey(d) : edit(d, { add_entry: { name: d.keyName } });
+      return d.keyId ? deleteKey(d) : edit(d, acceptEdit(d));
     case "missing":
       return createMissing(d, ctx);
     case "changed":
@@ -157,29 +191,23 @@ export function remediateDrift(d: Drift, ctx: RemediationContext): Remediation {
 function createMissing(d: Drift, ctx: RemediationContext): Remediation {
   const owner = d.keyName === null ? undefined : ctx.owners.get(entryKey(d.projectId, d.keyName));
   if (owner?.type === "service_account" && owner.id) {
-    return call("create_key", idsOf(d, owner.id), { name: d.keyName ?? "" });
+    return apiCall("create_key", idsOf(d, owner.id), { name: d.keyName ?? "" });
   }
   if (owner?.type === "service_account") {
-    return call("create_service_account", idsOf(d), { name: owner.name });
+    return apiCall("create_service_account", idsOf(d), { name: owner.name });
   }
   return edit(d, { remove: "entry" });
 }
 
-/** The fix for a finding: its policy's declared remedy (`policy` absent: a waiver). */
+/** The item's own fix for a finding: its policy's declared remedy (`policy` absent: a waiver). */
 export function remediateFinding(
   f: Finding,
   policy: Policy | undefined,
   ctx: RemediationContext,
 ): Remediation {
   const remedy = policy?.remedy;
-  if (f.keyId === null || !remedy || remedy.action === "waiver") {
-    // A family finding's waiver names the family: its key's name ("Secret Key" for every
-    // service-account key) would waive the policy for every family.
-    const key = f.family ?? f.keyName;
-    return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key } });
-  }
+  if (f.keyId === null || !remedy || remedy.action === "waiver") return edit(f, acceptEdit(f));
   if (remedy.action === "delete_key") return deleteKey(f);
-  if (remedy.action === "delete_service_account") return deleteOwner(f);
   // set_expiry: at the end of the lifetime the finding holds, when it and the key's age are
   // known; else `days` from now.
   const limit = remedy.lifetime === undefined ? undefined : f.facts[remedy.lifetime];
@@ -193,21 +221,6 @@ export function remediateFinding(
   return expire(f, remedy.days * DAY, { from: "now", days: remedy.days });
 }
 
-/**
- * Deletes the finding's key with its service account when the finding names one it may delete
- * (`service_account_id`: the account holds nothing else); a user's key (or an admin key) alone.
- * The API deletes a service account's key only with the account (the spec's key delete refuses
- * one), so a key whose account also holds other keys gets the manifest edit that accepts it.
- */
-function deleteOwner(f: Finding): Remediation {
-  const account = f.facts.service_account_id;
-  if (f.projectId === ORG || f.facts.owner_type !== "service_account") return deleteKey(f);
-  if (typeof account === "string" && account !== "") {
-    return call("delete_service_account", idsOf(f, account), null);
-  }
-  return edit(f, { add_waiver: { policy: f.policy, project: f.projectId, key: f.family ?? null } });
-}
-
 function expire(
   f: Finding,
   seconds: number,
@@ -216,5 +229,5 @@ function expire(
   // The Admin API has no update for admin keys: the fix is a replacement.
   if (f.projectId === ORG) return deleteKey(f, { expiry });
   const n = Math.max(1, Math.min(MAX_EXPIRES_IN, Math.floor(seconds)));
-  return call("set_expiry", idsOf(f), { expires_in_seconds: n }, { expiry });
+  return apiCall("set_expiry", idsOf(f), { expires_in_seconds: n }, { expiry });
 }

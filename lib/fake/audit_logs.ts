@@ -132,6 +132,32 @@ export function buildAuditLog(raw: Obj | undefined, ctx: AuditContext): FakeAudi
   return { enabled: raw?.enabled ?? true, events };
 }
 
+/**
+ * Records an event a write made (`api_key.deleted`, ...): at `at`, about `project` (absent for
+ * organisation-level objects), with `payload` under the type's key and a null actor (the fake
+ * holds no secrets, so it cannot tell which admin key sent the request). Newest first, as served.
+ */
+export function appendEvent(
+  log: FakeAuditLog,
+  e: { type: string; at: number; project?: { id: string; name: string | null }; payload: Json },
+): Json {
+  const event: Json = {
+    id: eventId(e.type, e.payload.id ?? "", e.at, log.events.length),
+    type: e.type,
+    effective_at: e.at,
+    ...(e.project
+      ? {
+        project: e.project.name ? { id: e.project.id, name: e.project.name } : { id: e.project.id },
+      }
+      : {}),
+    actor: null,
+    [e.type]: e.payload,
+  };
+  const at = log.events.findIndex((x) => x.effective_at <= e.at);
+  log.events.splice(at < 0 ? log.events.length : at, 0, event);
+  return event;
+}
+
 /** An event as `audit_log.events` writes it, as the API sends it; `n` events came before it. */
 function writtenEvent(e: Obj, ctx: AuditContext, n: number): Json {
   const at = ctx.time(e, "at", 0)!;

@@ -10,6 +10,7 @@ import { bodyFault, transportFault } from "./faults.ts";
 import { authenticate, uriTooLong } from "./auth.ts";
 import { errorEnvelope } from "./wire.ts";
 import { resolveRoute, type Route, serveRoute } from "./routes.ts";
+import { isWrite, serveWrite, writesOff } from "./writes.ts";
 
 export type { FakeState } from "./state.ts";
 export { loadState } from "./state.ts";
@@ -36,7 +37,10 @@ export interface FakeApi {
   readonly state: FakeState;
 }
 
-/** Creates the fake over `state`. The state is used as is (not copied) and may be changed by DELETE. */
+/**
+ * Creates the fake over `state`. The state is used as is (not copied): with `options.writes` on,
+ * the write endpoints change it.
+ */
 export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): FakeApi {
   return new FakeServer(state, opts);
 }
@@ -49,6 +53,7 @@ class FakeServer implements FakeApi {
   readonly #fired = new Map<Fault, number>();
   readonly #byId: Map<string, FakeProject>;
   #seq = 0;
+  #ids = 0;
   readonly #bucket: { tokens: number; at: number };
 
   constructor(readonly state: FakeState, opts: FakeApiOptions) {
@@ -117,18 +122,45 @@ class FakeServer implements FakeApi {
     return auth ? this.#respond(401, auth) : null;
   }
 
+  /** A write the fixes call: served only with `options.writes`, at the fake's clock. */
+  async #write(req: Request, url: URL): Promise<Response> {
+    if (!this.state.options.writes) {
+      const off = writesOff(req.method, url.pathname);
+      return this.#respond(off.status, off.body);
+    }
+    const ctx = {
+      state: this.state,
+      now: Math.max(this.state.now, Math.floor(this.#now() / 1000)),
+      newId: (prefix: string) => this.#newId(prefix),
+    };
+    const res = serveWrite(ctx, req.method, url.pathname, await req.text());
+    return this.#respond(res.status, res.body);
+  }
+
+  /** An id no object of the state has yet: `key_fake_1`, `svc_acct_fake_2`, ... */
+  #newId(prefix: string): string {
+    const taken = (id: string) =>
+      this.state.projects.some((p) =>
+        p.keys.some((k) => k.id === id) || p.service_accounts.some((s) => s.id === id)
+      );
+    let id: string;
+    do id = `${prefix}fake_${++this.#ids}`; while (taken(id));
+    return id;
+  }
+
   handler = async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     this.requests.push({ method: req.method, path: url.pathname, query: url.search });
     const early = await this.#edge(req, url);
     if (early) return early;
+    if (isWrite(req.method, url.pathname)) return this.#write(req, url);
     const route = resolveRoute(this.state, this.#byId, req.method, url);
     const fault = route ? this.#faultFor(route) : null;
     if (fault) {
       const broken = await transportFault(fault, req, this.#respond);
       if (broken) return broken;
     }
-    const res = route ? serveRoute(this.state, req.method, url, route) : null;
+    const res = route ? serveRoute(this.state, url, route) : null;
     if (!res) {
       const message = `Invalid URL (${req.method} ${url.pathname})`;
       return this.#respond(404, errorEnvelope(message, "invalid_request_error", null, null));

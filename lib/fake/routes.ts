@@ -1,7 +1,7 @@
 /**
- * The fake's routes: which object a request names (for fault targeting), and the answer the
- * state gives it. Project listings and reads, key listings, reads and DELETE, members and
- * service accounts; the organisation's audit logs, admin keys and usage (GET only).
+ * The fake's read routes: which object a request names (for fault targeting), and the answer the
+ * state gives it. Project listings and reads, key listings and reads, members and service
+ * accounts; the organisation's audit logs, admin keys and usage. The writes are `writes.ts`'s.
  */
 import type { FakeKey, FakeProject, FakeState, Fault, Json } from "./types.ts";
 import { serveAuditLogs } from "./audit_logs.ts";
@@ -41,9 +41,7 @@ export function resolveRoute(
   const org = ORG_ROUTE.exec(url.pathname);
   if (org) return method === "GET" ? orgRoute(state, org, url.searchParams) : null;
   const m = PROJECT_ROUTE.exec(url.pathname);
-  if (!m || (method !== "GET" && !(method === "DELETE" && m[2] === "api_keys" && m[3]))) {
-    return null;
-  }
+  if (!m || method !== "GET") return null;
   const project = m[1] ? byId.get(decodeURIComponent(m[1])) : undefined;
   if (!m[1]) {
     const all = url.searchParams.get("include_archived") === "true";
@@ -84,8 +82,8 @@ function orgRoute(state: FakeState, m: RegExpExecArray, q: URLSearchParams): Rou
   return { target: "usage", ...serveUsage(state, m[4] as "completions", q) };
 }
 
-/** The answer to a routed request (it may DELETE a key from the state). */
-export function serveRoute(state: FakeState, method: string, url: URL, route: Route): Served {
+/** The answer to a routed (GET) request. Writes are `writes.ts`'s. */
+export function serveRoute(state: FakeState, url: URL, route: Route): Served {
   if (route.served) return route.served;
   const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const q = url.searchParams;
@@ -94,7 +92,7 @@ export function serveRoute(state: FakeState, method: string, url: URL, route: Ro
   if (!p) return notFound(`No project found with id '${parts[3]}'.`);
   if (route.target === "project") return { status: 200, body: projectObject(p) };
   const [sub, id] = [parts[4], parts[5]];
-  if (sub === "api_keys") return id ? key(state, p, method, id) : keys(state, p, q);
+  if (sub === "api_keys") return id ? key(state, p, id) : keys(state, p, q);
   if (p.status === "archived") {
     return {
       status: 400,
@@ -124,17 +122,10 @@ function keys(state: FakeState, p: FakeProject, q: URLSearchParams): Served {
   return page(visibleKeys(state, p, access).map((k) => keyObject(state, p, k)), q);
 }
 
-function key(state: FakeState, p: FakeProject, method: string, id: string): Served {
-  const idx = p.keys.findIndex((k) => k.id === id);
-  if (idx < 0) return notFound(`No API key found with id '${id}' in project '${p.id}'.`);
-  if (method === "DELETE") {
-    p.keys.splice(idx, 1);
-    return {
-      status: 200,
-      body: { object: "organization.project.api_key.deleted", id, deleted: true },
-    };
-  }
-  return { status: 200, body: keyObject(state, p, p.keys[idx]) };
+function key(state: FakeState, p: FakeProject, id: string): Served {
+  const k = p.keys.find((k) => k.id === id);
+  if (!k) return notFound(`No API key found with id '${id}' in project '${p.id}'.`);
+  return { status: 200, body: keyObject(state, p, k) };
 }
 
 function users(state: FakeState, p: FakeProject, id: string | undefined, q: URLSearchParams) {

@@ -44,6 +44,7 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     latency_ms: { type: "integer", minimum: 0, description: "latency per response" },
     rate_limit_rps: { type: "integer", minimum: 0, description: "requests per second" },
     max_url_bytes: { type: "integer", minimum: 0, description: "longest path + query (0: any)" },
+    writes: { type: "boolean", description: "serve the write endpoints the fixes call" },
   }),
   users: list(obj("user", ["id", "name", "email"], {
     id: s("id"),
@@ -167,6 +168,7 @@ export function loadState(
     latency_ms: 0,
     rate_limit_rps: 0,
     max_url_bytes: 32768,
+    writes: false,
     ...root.options,
   };
   const state = { now, users, projects, admin_keys, audit_log, faults, options };

@@ -159,6 +159,8 @@ export interface FakeOptions {
    * of api.openai.com, documents a 414 above 32 KB); 0 = no limit.
    */
   max_url_bytes: number;
+  /** Serve the write endpoints the fixes call (default false: the fake is read-only). */
+  writes: boolean;
 }
 
 /**

@@ -85,7 +85,8 @@ export function curlLine(r: Remediation): string | null {
   const body = r.body === null
     ? ""
     : ` -H "Content-Type: application/json" -d ${shellQuote(asciiJson(r.body))}`;
-  return `curl -sS -X ${r.method} "${BASE}${r.path}" -H "Authorization: Bearer $OPENAI_ADMIN_KEY"${body}`;
+  // --fail-with-body: an HTTP error is a failing command (exit 22) that still prints the answer.
+  return `curl -sS --fail-with-body -X ${r.method} "${BASE}${r.path}" -H "Authorization: Bearer $OPENAI_ADMIN_KEY"${body}`;
 }
 
 /** A manifest edit in words: `edit keydrift.yaml:48: set owner.name = "indexer-v2"`. */
@@ -104,7 +105,9 @@ export function editText(r: Remediation): string {
       b.add_waiver.key ?? "*"
     } (with a reason and an expiry)`
     : "add_entry" in b
-    ? "declare the key"
+    ? `declare the key${b.add_entry.name === null ? "" : ` ${JSON.stringify(b.add_entry.name)}`}${
+      b.add_entry.id === null ? "" : ` with id ${b.add_entry.id}`
+    }`
     : "edit";
   return `edit ${r.path}: ${what}`;
 }
@@ -135,13 +138,25 @@ export function enrichedFields(x: Enriched) {
   };
 }
 
-/** SARIF result `properties` for the enrichment and the fix (method, path, body, summary). */
+/**
+ * SARIF result `properties` for the enrichment and the fix (method, path, body, summary, action,
+ * and whether the published OpenAPI spec has the endpoint).
+ */
 export function enrichedProperties(x: Drift | Finding): Record<string, unknown> {
   const r = x.remediation;
   return {
     ...enrichedFields(x),
     ...(r
-      ? { remediation: { method: r.method, path: r.path, body: r.body, summary: r.summary } }
+      ? {
+        remediation: {
+          method: r.method,
+          path: r.path,
+          body: r.body,
+          summary: r.summary,
+          action: r.action,
+          in_published_spec: r.in_published_spec,
+        },
+      }
       : {}),
   };
 }

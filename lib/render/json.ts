@@ -86,6 +86,7 @@ function remediation(r: Remediation): JsonRemediation {
     action: r.action,
     ids: r.ids,
     in_published_spec: r.in_published_spec,
+    ...(r.instead_of ? { instead_of: r.instead_of } : {}),
   };
 }
 

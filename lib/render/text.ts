@@ -192,10 +192,12 @@ function enriched(lines: Line[], x: Drift | Finding, opts: RenderOptions): Line[
   if (opts.explain && x.remediation) {
     const r = x.remediation;
     out.push(line("dim", `      # fix: ${t(r.summary)}`, "", 8));
-    // curlLine is printable ASCII with every server string encoded or single-quoted.
+    // curlLine is printable ASCII with every server string encoded or single-quoted. A waived
+    // finding's call is shown commented out: it is not in the script either.
     const cmd = curlLine(r);
+    const waived = "waived" in x && x.waived ? "# waived: " : "";
     out.push({
-      ...line(null, `      ${cmd ?? `# ${t(editText(r))}`}`, "", 8),
+      ...line(null, `      ${cmd ? `${waived}${cmd}` : `# ${t(editText(r))}`}`, "", 8),
       nowrap: cmd !== null,
     });
   }

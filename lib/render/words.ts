@@ -8,7 +8,8 @@
  */
 import type * as model from "../core/types.ts";
 import type { Report as ModelReport, RuleInfo } from "../report/report.ts";
-import type { Note as ModelNote, Remedy } from "../assess/policy.ts";
+import type { Note as ModelNote } from "../assess/policy.ts";
+import { driftFixWords, findingFixWords } from "./fix_words.ts";
 import { grouped } from "../core/grouped.ts";
 import { isoDate } from "../core/time.ts";
 
@@ -33,6 +34,7 @@ export type Enriched = Omit<model.Enriched, "remediation"> & Said;
 export type { Candidate, OwnerRef, SourceLocation } from "../core/types.ts";
 export type { RuleInfo, Summary } from "../report/report.ts";
 export type { FamilySummary } from "../assess/families.ts";
+export { driftFixWords, findingFixWords } from "./fix_words.ts";
 
 /**
  * A template filled with facts: `{name}` is a fact as written, `{at|date}` a Unix time as
@@ -76,65 +78,6 @@ export function usageNoteWords(u: model.KeyUsage & { days: number }): string {
   return `the usage API counts ${grouped(u.requests)} request${
     u.requests === 1 ? "" : "s"
   } in the last ${u.days} day${u.days === 1 ? "" : "s"}, which contradicts last_used_at`;
-}
-
-const DRIFT_FIX: Record<model.DriftKind, string> = {
-  unexpected: "Delete the key, or declare it in the manifest if it is meant to exist.",
-  missing: "No API call creates a user's key: create it in the dashboard, or remove the entry.",
-  changed:
-    "If the change was intended, write the live values into the entry; otherwise revert the key.",
-  ambiguous: "Pin the intended key with its id; the others are then unexpected.",
-  project_missing: "Remove the project from the manifest, or give the admin key access to it.",
-  project_changed: "If the change was intended, write the live values into the project entry.",
-};
-
-/** A drift item's fix in one sentence. */
-export function driftFixWords(d: model.Drift, r: model.Remediation): string {
-  switch (r.action) {
-    case "edit_manifest":
-      return d.kind === "unexpected" ? "Declare the key in the manifest." : DRIFT_FIX[d.kind];
-    case "create_key":
-      return "Create the key for its service account (this endpoint is in the official SDK, not yet in the published OpenAPI spec), or remove the entry.";
-    case "create_service_account":
-      return "Create the service account with its first key (if it already exists, pin its id in the manifest to get the call that adds a key to it), or remove the entry.";
-    default:
-      return DRIFT_FIX[d.kind];
-  }
-}
-
-/** A finding's fix in one sentence: by what its policy's remedy came to for this key. */
-export function findingFixWords(
-  f: model.Finding,
-  r: model.Remediation,
-  remedy: Remedy | undefined,
-): string {
-  if (f.keyId === null) {
-    return remedy?.action === "waiver" && remedy.summary
-      ? `${remedy.summary}; or accept the finding with a waiver.`
-      : "Accept the finding with a waiver, or fix the key.";
-  }
-  if (remedy?.action === "delete_key") return remedy.summary;
-  if (remedy?.action === "delete_service_account") {
-    if (r.action === "delete_service_account") return remedy.summary;
-    return f.facts.owner_type === "service_account"
-      ? "The API deletes a service account's key only with its account, which also holds keys outside the family: delete the account by hand if those may go; or accept the finding with a waiver."
-      : "Delete this key (a user's key: no service account goes with it).";
-  }
-  if (remedy?.action === "set_expiry") {
-    if (r.action === "delete_admin_key") {
-      return "Admin keys cannot be given an expiry after creation: create a replacement with one, then delete this key.";
-    }
-    const days = r.expiry?.days ?? remedy.days;
-    if (r.action === "delete_key") {
-      return `The key is older than the ${days}-day limit: create a replacement, then delete it.`;
-    }
-    const when = r.expiry?.from === "created"
-      ? `at the end of its ${days}-day limit`
-      : `${days} days from now`;
-    const n = r.body && "expires_in_seconds" in r.body ? r.body.expires_in_seconds : 0;
-    return `Set the key to expire ${when} (${grouped(n)} seconds).`;
-  }
-  return `${remedy?.summary ?? "Fix the key"}; or accept the finding with a waiver.`;
 }
 
 /** An item with its fix's summary, and the note where usage contradicts `last_used_at`. */

@@ -57,6 +57,29 @@ export const FIX_ACTIONS = [
   "edit_manifest",
 ] as const;
 
+/** Why a fix stands in for the item's own remedy (1.6). */
+const InsteadOfSchema = Type.Object({
+  action: stringEnum(FIX_ACTIONS, "the item's own remedy, which this fix stands in for"),
+  because: stringEnum(
+    ["service_account_holds", "use_unknown", "use_inconsistent", "key_deleted", "project_archived"],
+    "service_account_holds: the key goes only with its service account, which holds more; " +
+      "use_unknown / use_inconsistent: --usage left the key's use in doubt, so it is not deleted; " +
+      "key_deleted: another item's fix deletes the key; " +
+      "project_archived: the API changes nothing in an archived project",
+  ),
+  account: Type.Optional(Type.Object({
+    id: text("the service account"),
+    keys: Type.Array(text("a live key id"), { description: "its other keys this run keeps" }),
+    entries: Type.Array(text("an entry name"), {
+      description: "declared entries still missing that name it",
+    }),
+  }, { ...closed, description: "service_account_holds: what the account holds" })),
+}, {
+  ...closed,
+  title: "instead of",
+  description: "set when the fix is not the item's own remedy: what that was, and why (1.6)",
+});
+
 /** The Admin API call (or manifest edit) that would fix an item; keydrift never sends it. */
 export const RemediationSchema = Type.Object({
   method: stringEnum(
@@ -77,6 +100,7 @@ export const RemediationSchema = Type.Object({
       Type.Object({
         add_entry: Type.Object({
           name: nullable(text("the key name"), "the name of the entry to add"),
+          id: nullable(text("the key id"), "the id of the live key to pin in the entry (1.6)"),
         }, { ...closed, description: "EDIT: declare this key" }),
       }, closed),
       Type.Object({
@@ -116,6 +140,7 @@ export const RemediationSchema = Type.Object({
     Type.Boolean({ description: "whether the endpoint is in the published OpenAPI spec" }),
     "whether the published OpenAPI spec has this endpoint; null for a manifest edit (1.5)",
   ),
+  instead_of: Type.Optional(InsteadOfSchema),
 }, { ...closed, title: "remediation", description: "the fix, as data; never executed" });
 
 /** The enrichment fields drift items and findings may carry (1.2). */
