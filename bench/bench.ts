@@ -14,12 +14,15 @@
  * ratio is (wall - bare deno run) / read bound.
  * The scrubber section times one scrubbing call on hostile inputs of 60 KB to 1 MB, each in its
  * own process, stopped past `--scrub-cap` seconds (default 30), and a 10,000-key read's scrubbing.
+ * The budget section (bench/budget.ts) runs `check` against the fake's budget of 7 requests a
+ * minute per path template (issue 21) at an accelerated clock (`--time-scale`, default 20).
  * Usage: deno task bench [--latency MS] [--runs N] [--quick] [--only TEXT (scenario names with it;
- * "scrubber" for that section)] [--scrub-cap SECONDS]
+ * "scrubber" or "budget" for those sections)] [--scrub-cap SECONDS] [--time-scale N]
  */
 import { parseArgs } from "node:util";
 import { id, manifest } from "./manifest.ts";
 import { scrubTable } from "./scrub.ts";
+import { budgetTable } from "./budget.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     quick: { type: "boolean" },
     only: { type: "string" },
     "scrub-cap": { type: "string" },
+    "time-scale": { type: "string" },
   },
 });
 const LATENCY = Number(values.latency ?? 20);
@@ -319,6 +323,8 @@ console.log(
     ms(large.bare)
   }; keydrift's own ${ms(large.own)}; median of ${Math.max(RUNS, 5)} pairs)`,
 );
+
+await budgetTable(RUNS, LATENCY, Number(values["time-scale"] ?? 20), values.only);
 
 if (!values.only || "scrubber".includes(values.only)) {
   await scrubTable(Number(values["scrub-cap"] ?? 30));

@@ -376,6 +376,31 @@ Deno.test("the action's baseline input (a path with a space and shell syntax) ma
   }
 });
 
+Deno.test("the action's max-rpm input passes --max-rpm: the read is paced to it from the first request and says its estimate", async () => {
+  const ws = await workspace();
+  try {
+    const r = await runAction(ws, { args: "--fake state.yaml", "max-rpm": "7" });
+    assertEquals([r.code, r.outputs.status], [2, "drift"], r.log);
+    ok(
+      r.log.includes(
+        "keydrift: this read needs 6 requests or more, within the budget of 7 requests a minute per endpoint (--max-rpm)",
+      ),
+      r.log,
+    );
+    const json = JSON.parse(await Deno.readTextFile(`${ws}/${r.outputs["json-report"]}`));
+    ok(json.api_requests.endpoints.length > 0);
+    for (const e of json.api_requests.endpoints) {
+      assertEquals([e.budget_per_minute, e.budget_source], [7, "max-rpm"], JSON.stringify(e));
+    }
+    const bad = await runAction(ws, { args: "--fake state.yaml", "max-rpm": "$(touch pwned-rpm)" });
+    assertEquals(bad.code, 1, bad.log);
+    ok(bad.stdout.includes("--max-rpm must be a whole number of at least 1"), bad.stdout);
+    ok(!(await exists(`${ws}/pwned-rpm`)), "the input was executed");
+  } finally {
+    await Deno.remove(ws, { recursive: true });
+  }
+});
+
 /** The lines of the log's stdout between `::stop-commands::TOKEN` and `::TOKEN::`, and after. */
 function stopped(stdout: string): { token: string; inside: string; after: string } {
   const start = /^::stop-commands::([0-9a-f]{32})$/m.exec(stdout);

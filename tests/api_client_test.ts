@@ -195,7 +195,9 @@ Deno.test("the client sends GET only and refuses plain http to non-loopback host
 Deno.test("a 429 halves concurrency for everyone and pauses every worker for its retry-after", async () => {
   const state = structuredClone(BASE);
   state.options.latency_ms = 10;
-  state.faults = [{ on: "list", kind: "status", status: 429, retry_after: "1", times: 1 }];
+  // On a second page: the first answers have opened the endpoint's first wave (half the
+  // concurrency until it answers), so the throttle meets the full concurrency.
+  state.faults = [{ on: "list", kind: "status", status: 429, retry_after: "1", times: 1, page: 2 }];
   const clock = virtualClock();
   const api = createFakeApi(state, clock);
   let inFlight = 0;

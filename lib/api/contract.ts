@@ -4,6 +4,7 @@
  * shared core (`core.ts`) offers the readers built on it.
  */
 import { type ApiError, UsageError } from "../core/errors.ts";
+import type { ApiUse, BudgetSource } from "../core/types.ts";
 import type { Budget, Cursor } from "./paging.ts";
 import type { Refusal } from "./retry.ts";
 import type { Clock } from "./transport.ts";
@@ -22,6 +23,15 @@ export interface ClientOptions {
   concurrency: number;
   /** Overall deadline in ms from creation. */
   deadlineMs: number;
+  /**
+   * Whether the deadline was given (`--deadline`): then a plan past it ends the run at once; else
+   * it is a floor, and the deadline grows to the plan's estimate (issue 21).
+   */
+  deadlineExplicit?: boolean;
+  /** Each endpoint's budget in requests a minute (`--max-rpm`); else learned from refusals. */
+  maxRpm?: number | null;
+  /** Where the run hears what pacing learns: the estimate of the read, and waits for the budget. */
+  notice?: (n: PaceNotice) => void;
   /** Applied to every string the server sends, where it enters (removes the admin key). */
   scrub: Scrub;
   /**
@@ -38,11 +48,22 @@ export interface ClientOptions {
   log?: (message: string) => void;
 }
 
-/** Counts of the requests an Admin API client has sent and the retries among them */
+/** Counts of the requests an Admin API client has sent, the retries among them, and the 429s */
 export interface ClientStats {
   requests: number;
   retries: number;
+  /** Requests answered 429 (refused by a budget or a rate limit). */
+  refused: number;
 }
+
+/**
+ * What pacing tells the run (issue 21), as data: the estimate of the read once a budget is known
+ * (requests it needs at least, about how long from now), and that requests at an endpoint now
+ * wait for its budget until `untilMs`.
+ */
+export type PaceNotice =
+  | { kind: "plan"; requests: number; ms: number; budget: number; source: BudgetSource }
+  | { kind: "wait"; endpoint: string; untilMs: number; budget: number | null };
 
 /** A read may be throttled (429) this many times before it fails; the deadline bounds it too. */
 export const MAX_THROTTLED_RETRIES = 30;
@@ -151,6 +172,13 @@ export interface ApiCore {
   href(path: string, query: Query): string;
   /** Marks the base URL proven (a reader accepted an answer from it). */
   proven(): void;
+  /**
+   * Adds what a read needs, per endpoint (issue 21): states the estimate once a budget is known,
+   * and throws when it passes an explicit deadline.
+   */
+  plan(more: ReadonlyMap<string, number>): void;
+  /** The requests sent so far, per endpoint, with each endpoint's budget. */
+  use(): ApiUse;
   /** Scrubs a server string of the admin key. */
   readonly scrub: Scrub;
   readonly stats: ClientStats;

@@ -3,16 +3,18 @@
  * run's deadline, cursor listings, and the rule for absence (a 404 is "no such object" only from
  * a base URL that has proven itself in this run). GET only.
  *
- * One {@link ApiSession} owns the run's state: the limiter, the counts, the budget, the fatal
- * error that ends every read, and the proof of the base URL. Pacing and snapshots (issues 21, 24)
- * belong here too.
+ * One {@link ApiSession} owns the run's state: the limiter, the pacing to the API's budget per
+ * endpoint (`pacing.ts`), the counts, the run budget, the fatal error that ends every read, and
+ * the proof of the base URL.
  */
 import { ApiError } from "../core/errors.ts";
 import { Limiter } from "./limiter.ts";
 import { VERSION } from "../core/version.ts";
 import { PageGuard, RunBudget } from "./paging.ts";
-import { classify, Refusal, refusalOf, type Verdict } from "./retry.ts";
+import { type Got, listAll } from "./listing.ts";
+import { classify, Refusal, refusalOf, retryAfterMs, type Verdict } from "./retry.ts";
 import { getOnce } from "./transport.ts";
+import { Pacing } from "./pacing.ts";
 import { readProject } from "./wire.ts";
 import {
   type ApiCore,
@@ -30,19 +32,24 @@ export function createApiCore(o: ClientOptions): ApiCore {
   return new ApiSession(o);
 }
 
-type Got = { json: unknown } | { absent: string };
-type Attempt = { verdict: Verdict; refusal: Refusal | null; handedOver: boolean };
+type Attempt = {
+  verdict: Verdict;
+  refusal: Refusal | null;
+  handedOver: boolean;
+  /** Refused by the endpoint's budget: it waits for the budget, then asks again. */
+  budgeted: boolean;
+};
 
 /** The run's reads of the Admin API, and the state they share. */
 class ApiSession implements ApiCore {
-  readonly stats: ClientStats = { requests: 0, retries: 0 };
+  readonly stats: ClientStats = { requests: 0, retries: 0, refused: 0 };
   readonly concurrency: number;
   readonly maxPages: number | undefined;
   readonly scrub: ClientOptions["scrub"];
   readonly #o: ClientOptions;
   readonly #base: URL;
   readonly #limiter: Limiter;
-  readonly #deadlineAt: number;
+  readonly #pacing: Pacing;
   readonly #headers: Record<string, string>;
   /** Items and bytes read in this run; past the budget every read fails (no more is read). */
   readonly #budget: RunBudget;
@@ -57,7 +64,15 @@ class ApiSession implements ApiCore {
     this.#o = o;
     this.#base = checkBaseURL(o.baseURL);
     this.#limiter = new Limiter(Math.max(1, o.concurrency), o.clock);
-    this.#deadlineAt = o.clock.now() + o.deadlineMs;
+    this.#pacing = new Pacing({
+      clock: o.clock,
+      concurrency: o.concurrency,
+      maxRpm: o.maxRpm ?? null,
+      deadlineMs: o.deadlineMs,
+      deadlineExplicit: o.deadlineExplicit ?? true,
+      notice: o.notice,
+      log: o.log,
+    });
     this.#headers = {
       authorization: `Bearer ${o.adminKey}`,
       accept: "application/json",
@@ -77,13 +92,22 @@ class ApiSession implements ApiCore {
     this.#proven = true;
   }
 
+  plan(more: ReadonlyMap<string, number>): void {
+    this.#pacing.plan(more);
+  }
+
+  use() {
+    return this.#pacing.use(this.stats.retries);
+  }
+
   #url(path: string, query: Query): URL {
     const u = new URL(this.#base.href.replace(/\/+$/, "") + path);
     for (const [k, v] of query) u.searchParams.append(k, String(v));
     return u;
   }
 
-  #spend(what: string, items: number, bytes: number): void {
+  /** Counts what a read brought against the run's budget; past it, every read fails. */
+  spend(what: string, items: number, bytes: number): void {
     const over = this.#budget.add(items, bytes);
     if (over) throw (this.#fatal ??= new ApiError(`Cannot ${what}: ${over}`));
   }
@@ -115,11 +139,16 @@ class ApiSession implements ApiCore {
       if (this.#fatal) throw this.#fatal;
       const retried = tries.attempts + tries.throttles;
       const refusals = opts.refusals === true;
-      const a = await this.#attempt(what, this.#url(path, query), { priority, retried, refusals });
+      const target = this.#url(path, query);
+      const a = await this.#attempt(what, target, path, { priority, retried, refusals });
       if (a.refusal) throw a.refusal;
       const done = await this.#settle(what, a);
       if (done) return done;
-      await this.#retryAfter(what, a.verdict as Extract<Verdict, { kind: "retry" }>, tries);
+      if (a.budgeted) {
+        // Refused by the endpoint's budget: the read waits in the endpoint's queue.
+        this.stats.retries++;
+        this.#pacing.refused(what, path);
+      } else await this.#retryAfter(what, a.verdict as Extract<Verdict, { kind: "retry" }>, tries);
     }
   }
 
@@ -154,7 +183,7 @@ class ApiSession implements ApiCore {
     const used = v.throttled ? tries.throttles++ : tries.attempts++;
     const error = this.#error(what, v.reason, v);
     if (used >= budget) throw error;
-    if (v.waitMs >= this.#deadlineAt - this.#o.clock.now()) {
+    if (v.waitMs >= this.#pacing.deadline() - this.#o.clock.now()) {
       throw new ApiError(`${error.message}; no time left to retry before the deadline`, error);
     }
     if (v.throttled) this.#limiter.throttle(v.waitMs);
@@ -168,36 +197,69 @@ class ApiSession implements ApiCore {
   }
 
   /**
-   * One attempt in a request slot: what it means, the refusal it is (with `refusals`), and
-   * whether a waiting request took the slot as it was freed.
+   * One attempt in a request slot, once the endpoint's budget lets it start: what it means, the
+   * refusal it is (with `refusals`), whether the budget refused it, and whether a waiting request
+   * took the slot as it was freed.
    */
   async #attempt(
     what: string,
     target: URL,
+    path: string,
     a: { priority: Priority; retried: number; refusals: boolean },
   ): Promise<Attempt> {
     const o = this.#o;
-    await this.#limiter.acquire(a.priority);
+    const place = await this.#slot(what, path, a.priority);
     let verdict: Verdict;
     let refusal: Refusal | null;
     try {
-      const remaining = this.#deadlineAt - o.clock.now();
+      const remaining = this.#pacing.deadline() - o.clock.now();
       if (remaining <= 0) throw this.#deadlineError(what);
+      place.sent = true;
       const timeoutMs = Math.min(o.timeoutMs, remaining);
       this.stats.requests++;
-      const headers = this.#headers;
-      const attempt = await getOnce(target, { fetch: o.fetch, clock: o.clock, headers, timeoutMs });
-      if (attempt.kind === "response") this.#spend(what, 0, attempt.bytes);
+      const got = { fetch: o.fetch, clock: o.clock, headers: this.#headers, timeoutMs };
+      const attempt = await getOnce(target, { ...got, onHead: place.onHead });
+      place.endpoint.settle(place.ticket, null, null);
+      if (attempt.kind === "response") this.spend(what, 0, attempt.bytes);
       if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw this.#deadlineError(what);
       const at = { now: o.clock.now(), attempt: a.retried, random: o.random() };
       verdict = classify(attempt, { ...at, timeoutMs: o.timeoutMs });
       if (verdict.kind === "ok") this.#limiter.success();
       refusal = a.refusals ? refusalOf(what, attempt, verdict) : null;
     } catch (e) {
+      if (place.sent) place.endpoint.settle(place.ticket, null, null);
+      else place.endpoint.cancel(place.ticket);
       this.#limiter.release();
       throw e;
     }
-    return { verdict, refusal, handedOver: this.#limiter.release() };
+    const handedOver = this.#limiter.release();
+    return { verdict, refusal, handedOver, budgeted: place.budgeted };
+  }
+
+  /**
+   * A request slot for a read of `path` once its endpoint's budget lets it start, and what settles
+   * its place there: the status line, before the body is read (so a refusal stops the next request
+   * to that endpoint even when answers arrive together).
+   */
+  async #slot(what: string, path: string, priority: Priority) {
+    if (this.#fatal) throw this.#fatal;
+    const { endpoint, ticket } = await this.#pacing.slot(what, path, priority, this.#limiter)
+      .catch((e) => {
+        if (e === this.#pacing.overdue) this.#fatal = e;
+        throw e;
+      });
+    const place = {
+      endpoint,
+      ticket,
+      sent: false,
+      budgeted: false,
+      onHead: (status: number, headers: Headers) => {
+        if (status === 429) this.stats.refused++;
+        const asked = status === 429 ? retryAfterMs(headers, this.#o.clock.now()) : null;
+        place.budgeted = endpoint.settle(ticket, status, asked);
+      },
+    };
+    return place;
   }
 
   #error(what: string, reason: string, v: { status: number | null; requestId?: string | null }) {
@@ -237,8 +299,9 @@ class ApiSession implements ApiCore {
   }
 
   #deadlineError(what: string): ApiError {
+    if (this.#pacing.overdue) return (this.#fatal ??= this.#pacing.overdue);
     return new ApiError(
-      `Cannot ${what}: the run's deadline of ${this.#o.deadlineMs / 1000} s passed (--deadline)`,
+      `Cannot ${what}: the run's deadline of ${this.#pacing.deadlineSeconds()} s passed (--deadline)`,
     );
   }
 
@@ -282,7 +345,7 @@ class ApiSession implements ApiCore {
   ): Promise<T | null> {
     const r = await this.get(what, path, [], priority);
     if ("json" in r) {
-      this.#spend(what, 1, 0);
+      this.spend(what, 1, 0);
       const value = this.checked(() => read(r.json));
       this.#proven = true;
       return value;
@@ -303,64 +366,22 @@ class ApiSession implements ApiCore {
   }
 
   /** Every item of a listing, each checked by `read`; `stop` may end it early. */
-  async list<T>(
+  list<T>(
     what: string,
     path: string,
     query: Query,
     read: (item: unknown, what: string) => T,
     opts: ListOptions<T>,
   ): Promise<{ items: T[]; complete: boolean }> {
-    const limit = Number(query.find(([k]) => k === "limit")?.[1] ?? 20);
-    const guard = new PageGuard(limit, this.scrub, this.maxPages, opts.cursor);
-    const items: T[] = [];
-    const fetchPage = (n: number, after: string | null) =>
-      this.get(
-        `${what} (page ${n})`,
-        path,
-        after === null ? query : [...query, ["after", after]],
-        opts.priority(n),
-        { refusals: opts.refusals },
-      );
-    let next = fetchPage(1, null);
-    for (let n = 1;; n++) {
-      const page = `${what} (page ${n})`;
-      const body = this.#page(page, await next, guard);
-      // The next page is asked for before this one's items are read, so that reading them
-      // overlaps its round trip (a listing that may stop after them waits instead).
-      const ahead = body.next !== null && !opts.stop ? fetchPage(n + 1, body.next) : null;
-      await this.#items(page, body.items, read, items, ahead);
-      this.#proven = true;
-      if (body.next === null) return { items, complete: true };
-      if (opts.stop?.(items, n)) return { items, complete: false };
-      next = ahead ?? fetchPage(n + 1, body.next);
-    }
+    return listAll(this, { what, path, query, read, opts });
   }
 
-  /** One page of a listing, checked and counted against the budget. */
-  #page(page: string, r: Got, guard: PageGuard) {
-    if ("absent" in r) {
-      throw new ApiError(`Cannot ${page}: ${this.scrub(r.absent)}`, { status: 404, absent: true });
-    }
-    const body = this.checked(() => guard.page(r.json, page));
-    this.#spend(page, body.items.length, 0);
-    return body;
-  }
-
-  /** Reads a page's items into `items`; on a bad one, waits for the page asked for ahead. */
-  async #items<T>(
-    page: string,
-    raw: readonly unknown[],
-    read: (item: unknown, what: string) => T,
-    items: T[],
-    ahead: Promise<unknown> | null,
-  ): Promise<void> {
+  /** A listing has one more page than its plan counted: the plan grows (it may now end the run). */
+  morePages(path: string): void {
     try {
-      this.checked(() => {
-        for (const item of raw) items.push(read(item, `an item of ${page}`));
-      });
+      this.#pacing.plan(new Map([[this.#pacing.endpoint(path).name, 1]]));
     } catch (e) {
-      await ahead?.catch(() => undefined);
-      throw e;
+      throw (this.#fatal ??= e as ApiError);
     }
   }
 }

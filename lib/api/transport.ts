@@ -45,6 +45,8 @@ export interface GetOptions {
   /** The timer for this attempt: request, status line and body. */
   timeoutMs: number;
   maxBytes?: number;
+  /** Called with the status line and headers as soon as they arrive, before the body is read. */
+  onHead?(status: number, headers: Headers): void;
 }
 
 /** Performs one GET and reads its whole body within `timeoutMs`. Never throws. */
@@ -62,6 +64,7 @@ export async function getOnce(url: URL, o: GetOptions): Promise<Attempt> {
       o.fetch(url, { method: "GET", headers: o.headers, redirect: "manual", signal: abort.signal }),
       abort.signal,
     );
+    o.onHead?.(res.status, res.headers);
     return await answer(res, o.maxBytes ?? MAX_BODY_BYTES, abort.signal);
   } catch (e) {
     if (timedOut) return { kind: "timeout", ms: o.timeoutMs };

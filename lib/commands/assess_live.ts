@@ -11,6 +11,8 @@ import { readAdminKeys, readLive } from "../api/live_state.ts";
 import { progress } from "./progress.ts";
 import type { AdminClient } from "../api/client.ts";
 import type { Manifest, RunError } from "../core/types.ts";
+import { planRead } from "../api/read_plan.ts";
+import type { Notices } from "./notices.ts";
 
 /** How a run reads and assesses: its clock, waivers, and what it says on stderr. */
 export interface AssessLiveOptions {
@@ -21,6 +23,10 @@ export interface AssessLiveOptions {
   progress?: boolean;
   /** The `--verbose` log. */
   log?: (message: string) => void;
+  /** Where pacing's notices are said (the progress line shows the waits). */
+  notices?: Notices;
+  /** The enrichment that will follow the read (`check --attribute`, `--usage`): in the plan. */
+  enrichment?: { attribute: boolean; usage: boolean };
 }
 
 /**
@@ -36,28 +42,44 @@ export async function assessLive(
 ): Promise<Assessment> {
   const assess = assessment(manifest, policies, opts);
   const errors: RunError[] = [];
+  // The plan, before the first request: a budget known up front (--max-rpm) gives its estimate
+  // now, and an explicit --deadline it passes ends the run here.
+  client.core?.plan(planOf(manifest, opts.enrichment));
   // Admin keys (issue 14) are read beside the projects, only when the manifest declares them.
   const admin = manifest.adminKeys
     ? readAdminKeys(client, manifest.adminKeys.keys.flatMap((k) => (k.id ? [k.id] : [])))
     : null;
   admin?.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const shown = progress(io, manifest.projects.length, opts.progress === true);
+  opts.notices?.attach(shown);
   for await (const read of readLive(client, manifest.projects)) {
     if (read.kind === "project") {
       assess.add(read.declared, read.project);
       shown.tick();
     } else errors.push(read.error);
   }
+  opts.notices?.attach(null);
   await shown.done();
   const adminRead = await admin;
   if (adminRead?.keys) assess.adminKeys(adminRead.keys);
   else if (adminRead) errors.push(adminRead.error);
+  const { requests, retries, refused } = client.stats;
   opts.log?.(
     `read ${manifest.projects.length} projects in ${
       Math.round(io.deps.now() - opts.now)
-    } ms with ${client.stats.requests} requests (${client.stats.retries} retries)`,
+    } ms with ${requests} requests (${retries} retries, ${refused} refused with 429)`,
   );
   return assess.done(errors);
+}
+
+/** What reading `manifest` (and the enrichment after it) needs at least, per endpoint. */
+function planOf(manifest: Manifest, enrichment: AssessLiveOptions["enrichment"]) {
+  return planRead({
+    projects: manifest.projects.length,
+    adminKeys: manifest.adminKeys !== null,
+    attribute: enrichment?.attribute === true,
+    usage: enrichment?.usage === true,
+  });
 }
 
 /**

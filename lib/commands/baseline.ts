@@ -103,6 +103,7 @@ export async function baselineCommand(
     now,
     noWaivers: v["no-waivers"] === true,
     log: connection.log,
+    notices: connection.notices,
   });
   const today = isoDate(io.deps.now() / 1000);
   const entries = recorded(assessed, old, today, policies);

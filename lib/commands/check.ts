@@ -119,11 +119,16 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
       noWaivers: v["no-waivers"] === true,
       progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
       log: flags.connection.log,
+      notices: flags.connection.notices,
+      enrichment: {
+        attribute: flags.enrichReq.attribute,
+        usage: flags.enrichReq.usageDays !== null,
+      },
     });
     const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
     const enriched = enrich(assessed, reads, flags.enrichReq);
     const marked = baseline ? markBaseline(enriched, baseline) : enriched;
-    report = buildReport(marked, { failOn: flags.failOn });
+    report = buildReport({ ...marked, api: client.core?.use() ?? null }, { failOn: flags.failOn });
   } catch (e) {
     return out.fail(e);
   }

@@ -14,6 +14,7 @@ import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml/check.ts";
 import type { Input, Io } from "./io.ts";
 import { textSafe } from "../render/inert.ts";
+import { Notices } from "./notices.ts";
 
 /** The Admin API base URL used when neither `--api-url` nor `OPENAI_BASE_URL` is set */
 export const DEFAULT_API_URL = "https://api.openai.com/v1";
@@ -28,6 +29,7 @@ export const CONNECT_OPTIONS = {
   concurrency: { type: "string" },
   timeout: { type: "string" },
   deadline: { type: "string" },
+  "max-rpm": { type: "string" },
   "max-read-items": { type: "string" },
   "max-read-mib": { type: "string" },
   verbose: { type: "boolean", short: "v" },
@@ -42,7 +44,8 @@ export function connectHelp(verb: string): string {
       --fake STATE        ${verb} the built-in fake Admin API seeded from a state file
       --concurrency N     parallel requests (default 8)
       --timeout SECONDS   per-request timeout (default 30)
-      --deadline SECONDS  overall deadline for reading the API (default 300)
+      --deadline SECONDS  overall deadline for reading the API (default 300, longer when the plan needs it)
+      --max-rpm N         the API's budget: N requests a minute per endpoint (default: learned from its refusals)
       --max-read-items N  stop once the run has read N items from the API (default ${RUN_BUDGET.items})
       --max-read-mib N    stop once the run has read N MiB from the API (default ${MIB})`;
 }
@@ -54,9 +57,11 @@ type ConnectValues = {
   concurrency?: string;
   timeout?: string;
   deadline?: string;
+  "max-rpm"?: string;
   "max-read-items"?: string;
   "max-read-mib"?: string;
   verbose?: boolean;
+  quiet?: boolean;
 };
 
 /** Checks the shared flags' values; with --verbose, log lines go to `io`'s stderr. */
@@ -70,6 +75,9 @@ export function connectOptions(command: string, v: ConnectValues, io: Io): Conne
     adminKeyFile: v["admin-key-file"],
     timeoutS: secondsFlag(command, "timeout", v.timeout, 30),
     deadlineS: secondsFlag(command, "deadline", v.deadline, 300),
+    deadlineExplicit: v.deadline !== undefined,
+    maxRpm: v["max-rpm"] === undefined ? null : intFlag(command, "max-rpm", v["max-rpm"], 1),
+    notices: new Notices(io, v.quiet === true),
     concurrency: intFlag(command, "concurrency", v.concurrency, 8),
     budget: {
       items: intFlag(command, "max-read-items", v["max-read-items"], RUN_BUDGET.items),
@@ -105,6 +113,12 @@ export interface ConnectOptions {
   adminKeyFile?: string;
   timeoutS: number;
   deadlineS: number;
+  /** Whether `--deadline` was given: else the deadline grows with the plan (issue 21). */
+  deadlineExplicit: boolean;
+  /** `--max-rpm`: each endpoint's budget in requests a minute; null: learned from refusals. */
+  maxRpm: number | null;
+  /** Where the estimate of the read and waits for the budget are said. */
+  notices: Notices;
   concurrency: number;
   /** What the run may read from the API in all (`--max-read-items`, `--max-read-mib`). */
   budget: Budget;
@@ -119,6 +133,9 @@ export async function connect(
   const base = {
     timeoutMs: o.timeoutS * 1000,
     deadlineMs: o.deadlineS * 1000,
+    deadlineExplicit: o.deadlineExplicit,
+    maxRpm: o.maxRpm,
+    notice: o.notices.notice,
     concurrency: o.concurrency,
     budget: o.budget,
     clock: { now: deps.now, sleep: deps.sleep },

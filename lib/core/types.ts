@@ -396,3 +396,27 @@ export interface WireProject {
   name: string | null;
   status: string | null;
 }
+
+/** Where an endpoint's budget came from: `--max-rpm`, or the API's refusals (issue 21). */
+export type BudgetSource = "max-rpm" | "learned";
+
+/** The requests one endpoint (path template) was sent in a run, and its budget (issue 21). */
+export interface EndpointUse {
+  /** The path template, as the OpenAPI spec names it (`/organization/projects/{project_id}`). */
+  endpoint: string;
+  requests: number;
+  /** Answered 429: refused by the budget (or a `retry-after`). */
+  refused: number;
+  /** Requests a minute, when known. */
+  budget: number | null;
+  source: BudgetSource | null;
+}
+
+/** The requests a run sent to the Admin API, refused ones included (issue 21). */
+export interface ApiUse {
+  requests: number;
+  refused: number;
+  retries: number;
+  /** One per endpoint the run sent a request to, in the order first used. */
+  endpoints: EndpointUse[];
+}

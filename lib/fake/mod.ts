@@ -10,6 +10,7 @@ import { bodyFault, transportFault } from "./faults.ts";
 import { authenticate, uriTooLong } from "./auth.ts";
 import { errorEnvelope } from "./wire.ts";
 import { resolveRoute, type Route, serveRoute } from "./routes.ts";
+import { Budgets } from "./budget.ts";
 import { isWrite, serveWrite, writesOff } from "./writes.ts";
 
 export type { FakeState } from "./state.ts";
@@ -55,12 +56,14 @@ class FakeServer implements FakeApi {
   #seq = 0;
   #ids = 0;
   readonly #bucket: { tokens: number; at: number };
+  readonly #budgets: Budgets;
 
   constructor(readonly state: FakeState, opts: FakeApiOptions) {
     this.#sleep = opts.sleep ?? timerSleep;
     this.#now = opts.now ?? (() => 0);
     this.#byId = new Map(state.projects.map((p) => [p.id, p]));
     this.#bucket = { tokens: state.options.rate_limit_rps, at: this.#now() };
+    this.#budgets = new Budgets(state.options.budget, this.#now);
   }
 
   #respond = (status: number, body: Json | string, headers: Record<string, string> = {}) => {
@@ -108,7 +111,10 @@ class FakeServer implements FakeApi {
     return null;
   }
 
-  /** What the edge answers before routing: the URL limit, the rate limit, authentication. */
+  /**
+   * What the edge answers before routing: the URL limit, the rate limit, the budget of the path's
+   * template, authentication.
+   */
   async #edge(req: Request, url: URL): Promise<Response | null> {
     const o = this.state.options;
     if (o.latency_ms) await this.#sleep(o.latency_ms, req.signal);
@@ -118,6 +124,8 @@ class FakeServer implements FakeApi {
     }
     const limited = this.#rateLimited();
     if (limited) return limited;
+    const refused = this.#budgets.take(url.pathname);
+    if (refused) return this.#respond(refused.status, refused.body, refused.headers);
     const auth = authenticate(req.headers.get("authorization"));
     return auth ? this.#respond(401, auth) : null;
   }

@@ -43,6 +43,11 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     expires_at: { type: "boolean", description: "emit expires_at" },
     latency_ms: { type: "integer", minimum: 0, description: "latency per response" },
     rate_limit_rps: { type: "integer", minimum: 0, description: "requests per second" },
+    budget: obj("budget", ["requests"], {
+      requests: { type: "integer", minimum: 0, description: "requests per window per path" },
+      window_s: { type: "integer", minimum: 1, description: "the rolling window in seconds" },
+      retry_after: { type: "boolean", description: "send retry-after with each 429" },
+    }),
     max_url_bytes: { type: "integer", minimum: 0, description: "longest path + query (0: any)" },
     writes: { type: "boolean", description: "serve the write endpoints the fixes call" },
   }),
@@ -170,6 +175,7 @@ export function loadState(
     max_url_bytes: 32768,
     writes: false,
     ...root.options,
+    budget: { requests: 0, window_s: 60, retry_after: false, ...root.options?.budget },
   };
   const state = { now, users, projects, admin_keys, audit_log, faults, options };
   return { state: problems.length ? null : state, problems };

@@ -147,13 +147,27 @@ export interface FakeProject {
   keys: FakeKey[];
 }
 
-/** How the fake behaves: optional fields, latency, rate limit and URL length limit */
+/**
+ * The Admin API's budget (issue 21): `requests` per rolling window of `window_s` seconds, per path
+ * template; past it a 429, with `retry-after` only when `retry_after` is true
+ */
+export interface FakeBudget {
+  /** Requests each path template serves per window; 0 = no budget. */
+  requests: number;
+  window_s: number;
+  /** Send `retry-after` (whole seconds until the window has room) with each refusal. */
+  retry_after: boolean;
+}
+
+/** How the fake behaves: optional fields, latency, rate limit, budget and URL length limit */
 export interface FakeOptions {
   /** Emit `expires_at` on keys (default true); false mimics servers that predate the field. */
   expires_at: boolean;
   latency_ms: number;
   /** Requests per second before 429s; 0 = unlimited. */
   rate_limit_rps: number;
+  /** The per-path-template budget of the real API (default none). */
+  budget: FakeBudget;
   /**
    * Longest path + query accepted; longer gets the edge's 414 (default 32,768: Cloudflare, in front
    * of api.openai.com, documents a 414 above 32 KB); 0 = no limit.

@@ -15,6 +15,7 @@ import type {
   Summary,
 } from "./words.ts";
 import type {
+  JsonApiRequests,
   JsonDrift,
   JsonFamily,
   JsonFinding,
@@ -23,6 +24,7 @@ import type {
   JsonReport,
   JsonSummary,
 } from "../report/schema.ts";
+import type { ApiUse } from "../core/types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
 import { enrichedFields } from "./_enrich.ts";
 
@@ -178,6 +180,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       waiver: n.waiver,
     })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
+    api_requests: report.api ? apiRequests(report.api) : null,
     families: report.families.map(family),
     admin_keys_checked: report.adminKeysChecked === true,
     baseline_file: report.baseline?.file ?? null,
@@ -187,6 +190,22 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       entry: m.entry,
       item: m.item,
       matched_by: m.matchedBy,
+    })),
+  };
+}
+
+/** The requests the run sent, as the report writes them. */
+function apiRequests(api: ApiUse): JsonApiRequests {
+  return {
+    requests: api.requests,
+    refused: api.refused,
+    retries: api.retries,
+    endpoints: api.endpoints.map((e) => ({
+      endpoint: e.endpoint,
+      requests: e.requests,
+      refused: e.refused,
+      budget_per_minute: e.budget,
+      budget_source: e.source,
     })),
   };
 }

@@ -8,8 +8,9 @@
  * `owner` and `occurrence` on baseline entries (SHA-256 fingerprints) and `baseline_mismatched`.
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings. 1.6 added
- * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added the top-level
- * `families` (key families: members, newest age, capacity), `summary.family_keys`, and `family`
- * on the findings of family policies and on their baseline entries.
+ * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added `api_requests` (the
+ * requests sent, refused and retried, per endpoint with its budget). 1.8 added the
+ * top-level `families` (key families: members, newest age, capacity), `summary.family_keys`, and
+ * `family` on the findings of family policies and on their baseline entries.
  */
-export const FORMAT_VERSION = "1.7";
+export const FORMAT_VERSION = "1.8";

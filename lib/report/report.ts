@@ -8,6 +8,7 @@ import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
 import type { FamilySummary } from "../assess/families.ts";
 import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
 import {
+  type ApiUse,
   type DeclaredKey,
   type Drift,
   type Finding,
@@ -108,6 +109,8 @@ export interface Report {
   families: FamilySummary[];
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
+  /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
+  api?: ApiUse | null;
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -180,6 +183,8 @@ export type ReportInput = Assessment & {
   enrichment?: EnrichmentStatus;
   /** Set by `markBaseline` (`check --baseline`). */
   baseline?: BaselineOutcome;
+  /** Set by the command once its reads are done: what it sent to the Admin API (issue 21). */
+  api?: ApiUse | null;
 };
 
 /** The run's settings that decide the verdict. */
@@ -220,6 +225,7 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     adminKeysChecked: a.adminKeysChecked,
     families: a.families,
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
+    api: a.api ?? null,
   };
 }
 

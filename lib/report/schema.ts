@@ -248,6 +248,31 @@ export const WarningSchema = Type.Object({
   }, { ...closed, description: "the waiver the warning is about (1.5)" }),
 }, { ...closed, title: "warning", description: "a warning about the manifest" });
 
+/** The requests one endpoint was sent (issue 21). */
+export const EndpointUseSchema = Type.Object({
+  endpoint: text("the path template, as the OpenAPI spec names it"),
+  requests: count("requests sent to it, refused ones included"),
+  refused: count("requests it answered with 429 (its budget, or a retry-after)"),
+  budget_per_minute: nullable(
+    Type.Integer({ minimum: 1, description: "requests a minute" }),
+    "its budget in requests a minute, or null when none was known",
+  ),
+  budget_source: nullable(
+    stringEnum(["max-rpm", "learned"], "max-rpm: given; learned: from its refusals"),
+    "where the budget came from, or null when none was known",
+  ),
+}, { ...closed, title: "endpoint", description: "the requests one endpoint was sent (1.6)" });
+
+/** The requests a run sent to the Admin API (issue 21). */
+export const ApiRequestsSchema = Type.Object({
+  requests: count("requests sent to the Admin API, refused and retried ones included"),
+  refused: count("requests answered with 429"),
+  retries: count("requests sent again after a failure or a refusal"),
+  endpoints: Type.Array(EndpointUseSchema, {
+    description: "one per endpoint (path template) the run sent a request to",
+  }),
+}, { ...closed, title: "api requests", description: "the requests the run sent (1.6)" });
+
 /** The whole JSON report (`--format json`). */
 export const REPORT_SCHEMA = Type.Object({
   format_version: Type.Literal(FORMAT_VERSION, {
@@ -295,6 +320,10 @@ export const REPORT_SCHEMA = Type.Object({
     description: "baseline entries that share an item's fingerprint or identity but not both: " +
       "they hide nothing (the entry was edited or forged); empty without --baseline",
   }),
+  api_requests: nullable(
+    ApiRequestsSchema,
+    "the requests the run sent to the Admin API, or null when it sent none (1.6)",
+  ),
   enrichment: Type.Optional(Type.Object({
     attribution: nullable(
       Type.Object({ error: maybeText("why the audit log could not be read") }, closed),
@@ -331,6 +360,8 @@ export type JsonFinding = Static<typeof FindingSchema>;
 export type JsonOwner = Static<typeof OwnerSchema>;
 /** The report's `summary`. */
 export type JsonSummary = Static<typeof SummarySchema>;
+/** The report's `api_requests`, when the run sent requests. */
+export type JsonApiRequests = Static<typeof ApiRequestsSchema>;
 /** An item's `remediation`. */
 export type JsonRemediation = Static<typeof RemediationSchema>;
 /** One item of the report's `families` array. */
