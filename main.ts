@@ -59,8 +59,10 @@ const stderr = serialWriter(Deno.stderr.writable);
 function env(name: string): string | undefined {
   try {
     return Deno.env.get(name);
-  } catch {
-    return undefined; // not permitted: treated as unset
+  } catch (e) {
+    // Not permitted: the permission watcher (commands/permissions.ts) notes it and reads unset.
+    if ((e as Error)?.name === "NotCapable") throw e;
+    return undefined;
   }
 }
 

@@ -6,16 +6,18 @@ const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml
 
 /**
  * A drift report with one item of every drift kind, a finding, a waived finding, a manifest note,
- * a key family with a member and, with `status: "error"`, a read error; `s` is in every field the server (or the manifest's
- * author) sets: ids, names, owners, the redacted value, change values, messages, reasons.
+ * a key family with a member and, with `status: "error"`, a read error; `s` is in every field the
+ * server (or the manifest's author) sets: ids, names, owners, the redacted value, change values,
+ * messages, reasons. `id` goes into the ids instead when given (ids are limited where they are
+ * read, and never cut on output).
  */
-export function reportWith(s: string, status: Report["status"] = "drift"): Report {
-  const project = `proj_${s}`;
+export function reportWith(s: string, status: Report["status"] = "drift", id = s): Report {
+  const project = `proj_${id}`;
   const drift: Drift[] = [
     {
       kind: "project_missing",
       severity: "error",
-      projectId: `gone_${s}`,
+      projectId: `gone_${id}`,
       keyId: null,
       keyName: null,
       changes: [],
@@ -43,7 +45,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       kind: "changed",
       severity: "error",
       projectId: project,
-      keyId: `key_${s}`,
+      keyId: `key_${id}`,
       keyName: s,
       changes: [{ path: "owner.name", expected: s, actual: `${s} 2` }],
       location: at(9),
@@ -57,19 +59,19 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       changes: [],
       location: at(11),
       candidates: [
-        { id: `key_a${s}`, name: s, owner: owner("user", s) },
-        { id: `key_b${s}`, name: s, owner: owner("service_account", s) },
+        { id: `key_a${id}`, name: s, owner: owner("user", s, id) },
+        { id: `key_b${id}`, name: s, owner: owner("service_account", s, id) },
       ],
     },
     {
       kind: "unexpected",
       severity: "error",
       projectId: project,
-      keyId: `key_u${s}`,
+      keyId: `key_u${id}`,
       keyName: s,
       changes: [],
       location: at(2, 5),
-      live: { owner: owner("user", s), redactedValue: `sk-proj-****${s}` },
+      live: { owner: owner("user", s, id), redactedValue: `sk-proj-****${s}` },
     },
   ];
   const findings: Finding[] = [
@@ -77,7 +79,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       policy: "owner-lost-access",
       severity: "error",
       projectId: project,
-      keyId: `key_u${s}`,
+      keyId: `key_u${id}`,
       keyName: s,
       facts: { owner_type: "user", owner_name: s, owner_email: `${s}@example.test` },
       waived: false,
@@ -88,7 +90,7 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
       policy: "key-unused",
       severity: "warning",
       projectId: project,
-      keyId: `key_${s}`,
+      keyId: `key_${id}`,
       keyName: s,
       facts: { days: 120, who: s },
       waived: true,
@@ -186,21 +188,21 @@ export function reportWith(s: string, status: Report["status"] = "drift"): Repor
         location: at(40, 7),
       },
       members: [{
-        id: `key_family_${s}`,
+        id: `key_family_${id}`,
         name: s,
-        owner: owner("service_account", s),
+        owner: owner("service_account", s, id),
         createdAt: 1_790_000_000,
         ageSeconds: 3 * 86_400,
       }],
     }],
     declared: [
       { projectId: project, location: at(1), keys: [{ name: s, id: null, location: at(3) }] },
-      { projectId: `proj_gone${s}`, location: at(30), keys: [] },
+      { projectId: `proj_gone${id}`, location: at(30), keys: [] },
     ],
   };
 }
 
 /** An owner whose every string is `s` (hostile strings reach every owner field). */
-export function owner(type: "user" | "service_account", s: string): OwnerRef {
-  return { type, id: `id-${s}`, name: s, email: type === "user" ? `${s}@x.test` : null, role: s };
+export function owner(type: "user" | "service_account", s: string, id = s): OwnerRef {
+  return { type, id: `id-${id}`, name: s, email: type === "user" ? `${s}@x.test` : null, role: s };
 }

@@ -7,11 +7,43 @@ import { UsageError } from "../lib/core/errors.ts";
 
 const RUNS = Number(Deno.env.get("KEYDRIFT_FUZZ_RUNS") ?? 2000);
 
+const isString = (name: string) =>
+  Object.hasOwn(CHECK_OPTIONS, name) &&
+  CHECK_OPTIONS[name as keyof typeof CHECK_OPTIONS].type === "string";
+const longOf = (c: string) =>
+  Object.entries(CHECK_OPTIONS).find(([, o]) => "short" in o && o.short === c)?.[0] ?? c;
+
+/** Whether node takes the next word as `arg`'s value (a string flag without its value). */
+function takesNext(arg: string): boolean {
+  if (arg.startsWith("--")) return !arg.includes("=") && isString(arg.slice(2));
+  if (arg.length < 2 || arg[0] !== "-") return false;
+  for (let i = 1; i < arg.length; i++) if (isString(longOf(arg[i]))) return i === arg.length - 1;
+  return false;
+}
+
+/**
+ * The one place keydrift parts from node on purpose: a negative number after a string flag is
+ * its value (`--timeout -1` as `--timeout=-1`, then refused as a bad value), where node takes it
+ * for a flag and says the value is missing. As node would read it, written inline.
+ */
+function negativesInline(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--") return [...out, ...argv.slice(i)];
+    const next = argv[i + 1];
+    if (takesNext(argv[i]) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(argv[i].startsWith("--") ? `${argv[i]}=${next}` : `${argv[i]}${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
 /** What parse() must say when node:util parseArgs refuses `argv` (its error as a one-line usage error). */
 function nodeVerdict(argv: string[], positionals: number): unknown {
   try {
     const out = parseArgs({
-      args: argv,
+      args: negativesInline(argv),
       options: CHECK_OPTIONS,
       strict: true,
       allowPositionals: true,

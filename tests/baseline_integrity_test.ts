@@ -130,8 +130,8 @@ Deno.test("an entry that reads as another project's harmless key, with a new key
 Deno.test("baseline --prune drops an entry of a checked project that shares only a fingerprint with an item", async () => {
   const file = await recorded();
   const entries = parseBaseline("b.json", file).entries;
-  const forged = { ...entries[0], fingerprint: await newKeyFingerprint(), key_id: "key_gone" };
-  ok(forged.project_id === "proj_payments");
+  const payments = entries.find((e) => e.project_id === "proj_payments")!;
+  const forged = { ...payments, fingerprint: await newKeyFingerprint(), key_id: "key_gone" };
   const r = await runCli([...BASELINE, "--prune"], {
     files: {
       "keydrift.yaml": MANIFEST,

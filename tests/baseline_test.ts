@@ -220,13 +220,13 @@ Deno.test("a malformed baseline file is a located error, exit 1, with the reques
 
 Deno.test("parseBaseline() collects every problem with its place", () => {
   try {
-    parseBaseline("b.json", '{"keydrift_baseline": 3, "entries": [1, {"fingerprint": "x"}]}');
+    parseBaseline("b.json", '{"keydrift_baseline": 4, "entries": [1, {"fingerprint": "x"}]}');
     ok(false, "must throw");
   } catch (e) {
     ok(e instanceof ManifestError);
     const messages = e.problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
     ok(
-      messages.some((m) => m.startsWith('1:2: "keydrift_baseline" must be 2')),
+      messages.some((m) => m.startsWith('1:2: "keydrift_baseline" must be 3')),
       messages.join("\n"),
     );
     ok(messages.some((m) => m.includes("baseline entry 1: must be an object")));

@@ -14,7 +14,12 @@ const EARLY: [string, string[], Record<string, string>, string][] = [
   ["a flag without its value", [...CHECK_FAKE, ...REPORTS, "--project"], {}, "--project needs"],
   ["a value given to a switch", [...CHECK_FAKE, "--quiet=yes", ...REPORTS], {}, "takes no value"],
   ["a stray argument", [...CHECK_FAKE, "extra", ...REPORTS], {}, 'unexpected argument "extra"'],
-  ["a negative --timeout", [...CHECK_FAKE, "--timeout", "-1", ...REPORTS], {}, "--timeout=-1"],
+  [
+    "a negative --timeout",
+    [...CHECK_FAKE, "--timeout", "-1", ...REPORTS],
+    {},
+    '--timeout must be a positive number of seconds, not "-1"',
+  ],
   ["a negative --concurrency", [...CHECK_FAKE, "--concurrency=-3", ...REPORTS], {}, "must be"],
   ["an unknown format", [...CHECK_FAKE, "--format", "nope", ...REPORTS], {}, 'format "nope"'],
   ["an empty format path", [...CHECK_FAKE, "--format", "sarif=", ...REPORTS], {}, "needs a file"],

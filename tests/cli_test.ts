@@ -19,12 +19,12 @@ const STATE = readExample("state.yaml");
 const IN_SYNC = fixture("in_sync/state.yaml");
 const files = { "keydrift.yaml": MANIFEST, "state.yaml": STATE, "in_sync.yaml": IN_SYNC };
 
-Deno.test("validate: the example manifest is valid (exit 0)", async () => {
+Deno.test("validate: the example manifest is valid (exit 0), and its expired waiver is a warning", async () => {
   const r = await runCli(["validate", "-m", "keydrift.yaml"], { files });
   assertEquals([r.code, r.stdout, r.stderr], [
     0,
     "keydrift.yaml: valid (4 projects, 8 keys, 2 waivers)\n",
-    "",
+    'keydrift: warning: keydrift.yaml:97:5: waiver for key-expired on "proj_payments" key "refunds" expired on 2026-10-01 and no longer applies: renew its date or remove it\n',
   ]);
 });
 
@@ -96,7 +96,7 @@ Deno.test("--help and --version for every command the top-level help lists", asy
   const top = await runCli(["--help"]);
   const listed = top.stdout.slice(top.stdout.indexOf("Commands:\n") + 10).split("\n\n")[0]
     .split("\n").map((l) => l.trim().split(/\s/)[0]);
-  assertEquals(listed.length, 8, top.stdout);
+  assertEquals(listed.length, 9, top.stdout);
   for (const cmd of listed) {
     const h = await runCli([cmd, "--help"]);
     ok(h.code === 0 && h.stdout.startsWith(`Usage: keydrift ${cmd}`), cmd);
@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.8", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.12", "drift", 2]);
   await t.assertSnapshot(report);
 });
 

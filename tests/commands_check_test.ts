@@ -39,7 +39,9 @@ Deno.test("an invalid --fake state file writes every requested report with statu
   assertEquals(r.code, 1, r.stderr);
   const json = JSON.parse(r.files.get("r.json")!);
   assertEquals(json.status, "error");
-  ok(/invalid/.test(json.errors[0].message), json.errors[0].message);
+  // One located error per problem of the state file.
+  assertEquals(json.errors[0].location.file, "state.yaml");
+  ok(/"id" in project must be a string/.test(json.errors[0].message), json.errors[0].message);
   assertEquals(
     JSON.parse(r.files.get("r.sarif")!).runs[0].invocations[0].executionSuccessful,
     false,

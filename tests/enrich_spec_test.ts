@@ -5,6 +5,8 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { all, assertSpec, envelope, frontDoor, json, wire } from "./_spec_servers.ts";
+import { resultOf, usageRoutes } from "./_usage_server.ts";
+import { USAGE_FAMILIES } from "../lib/core/types.ts";
 import { NOW, NOW_S } from "./_helpers.ts";
 import { enrich, type EnrichRequest } from "../lib/enrich/enrich.ts";
 import { readEnrichment } from "../lib/commands/enrichment.ts";
@@ -132,24 +134,37 @@ function server(
       assertSpec("ListAuditLogsResponse", page);
       return json(200, page);
     },
+    ...usageRoutes([], NOW_S),
     "/organization/usage/completions": (url) => {
-      const ids = all(url, "api_key_ids");
-      ok(all(url, "group_by").includes("api_key_id"));
+      const byKey = all(url, "group_by").includes("api_key_id");
       const start = Number(url.searchParams.get("start_time"));
-      const results = ids.filter((k) => USES[k]).map((k) => ({
-        object: "organization.usage.completions.result",
-        input_tokens: USES[k] * 10,
-        output_tokens: USES[k],
-        num_model_requests: USES[k],
-        api_key_id: k,
-        ...o.counts?.[k],
+      const used = Object.keys(USES).filter((k) => USES[k]);
+      const results = byKey
+        ? all(url, "api_key_ids").filter((k) => USES[k]).map((k) => ({
+          ...resultOf("completions", k, [{
+            key: k,
+            at: start,
+            requests: USES[k],
+            input: USES[k] * 10,
+            output: USES[k],
+          }]),
+          ...o.counts?.[k],
+        }))
+        : [
+          resultOf(
+            "completions",
+            null,
+            used.map((k) => ({ key: k, at: start, requests: USES[k] })),
+          ),
+        ];
+      // Daily buckets from start_time to the clock (today's has not begun); the use yesterday.
+      const data = Array.from({ length: (NOW_S - start) / DAY }, (_, i) => ({
+        object: "bucket",
+        start_time: start + i * DAY,
+        end_time: start + (i + 1) * DAY,
+        results: start + (i + 1) * DAY === NOW_S ? results : [],
       }));
-      const body = {
-        object: "page",
-        data: [{ object: "bucket", start_time: start, end_time: start + DAY, results }],
-        has_more: false,
-        next_page: null,
-      };
+      const body = { object: "page", data, has_more: false, next_page: null };
       assertSpec("UsageResponse", body);
       return json(200, body);
     },
@@ -172,12 +187,17 @@ async function run(
   return { before: report(a), after: report(enriched), requests: w.requests };
 }
 
-Deno.test("against a spec server: attribution from api_key.created (email, time, IP; service account), usage counts, one GET each", async () => {
+Deno.test("against a spec server: attribution from api_key.created (email, time, IP; service account), usage counts per family, one GET per family and one grouped GET for the family with use", async () => {
   const { before, after, requests } = await run("ok");
-  assertEquals(requests.map((q) => `${q.method} ${q.url.pathname}`).sort(), [
-    "GET /v1/organization/audit_logs",
-    "GET /v1/organization/usage/completions",
-  ]);
+  assertEquals(
+    requests.map((q) => `${q.method} ${q.url.pathname}`).sort(),
+    [
+      "GET /v1/organization/audit_logs",
+      "GET /v1/organization/costs",
+      ...USAGE_FAMILIES.map((f) => `GET /v1/organization/usage/${f}`),
+      "GET /v1/organization/usage/completions",
+    ].sort(),
+  );
   const [old, bot] = [
     after.drift.find((d) => d.keyId === "key_old")!,
     after.drift.find((d) => d.keyId === "key_bot")!,
@@ -196,8 +216,17 @@ Deno.test("against a spec server: attribution from api_key.created (email, time,
     user_agent: "curl/8.5.0",
   });
   assertEquals(bot.attribution?.actor?.service_account_id, "svc_ops");
-  assertEquals(old.usage, { days: 7, requests: 1234, input_tokens: 12340, output_tokens: 1234 });
-  assertEquals(bot.usage?.requests, 0);
+  assertEquals(old.usage, {
+    days: 7,
+    requests: 1234,
+    input_tokens: 12340,
+    output_tokens: 1234,
+    by_family: { completions: 1234 },
+    cost_usd: 0,
+    complete: true,
+    unknown_families: [],
+  });
+  assertEquals([bot.usage?.requests, bot.usageVerdict], [0, "unused"]);
   // The used unexpected key comes first; verdicts are unchanged.
   assertEquals(after.drift.map((d) => d.keyId), ["key_old", "key_bot"]);
   assertEquals([after.status, after.exitCode, after.summary], [
@@ -211,7 +240,7 @@ Deno.test("against a spec server: attribution from api_key.created (email, time,
   assertEquals(idle.usageContradicts, true);
   assertEquals(
     worded(after).findings[0].usageNote,
-    "the usage API counts 12 requests in the last 7 days, which contradicts last_used_at",
+    "the usage API counts 12 requests (completions 12) in the last 7 days, which contradicts last_used_at",
   );
   for (const x of [...after.drift, ...after.findings]) ok(x.remediation, JSON.stringify(x));
 });
@@ -238,7 +267,12 @@ Deno.test("against a spec server: audit log refused (not enabled, permission den
     assertEquals(after.drift.find((d) => d.keyId === "key_old")!.usage?.requests, 1234);
     assertEquals(after.enrichment, {
       attribution: { error: why },
-      usage: { days: 7, error: null },
+      usage: {
+        days: 7,
+        error: null,
+        incomplete: [],
+        unexpected_spend: { cost_usd: 0, keys: 2, unknown_keys: 0 },
+      },
     });
   }
 });
@@ -260,13 +294,19 @@ Deno.test("against a spec server: an audit event dated in the future (2029) and 
     "the audit log dates its api_key.created event for the key 2029-01-01T00:00:00Z, in the future; who acted is unknown",
   ]);
   assertEquals(bot.attribution?.actor?.service_account_id, "svc_ops");
-  assertEquals([old.usage, old.usageError], [
-    null,
-    `the usage API's "num_model_requests" is -4 in the bucket of 2026-11-14, not a count from 0 to 2^53 - 1; the key's usage is unknown`,
+  // The other families read zero: a lower bound of 0 with completions unknown is not "unused".
+  assertEquals([old.usage?.complete, old.usage?.unknown_families, old.usageVerdict], [
+    false,
+    ["completions"],
+    "unknown",
   ]);
-  assertEquals(bot.usage?.requests, 0);
+  assertEquals(
+    old.usageError,
+    `completions: the usage API's "num_model_requests" is -4 in the bucket of 2026-11-19, not a count from 0 to 2^53 - 1`,
+  );
+  assertEquals([bot.usage?.requests, bot.usageVerdict], [0, "unused"]);
   const idle = after.findings[0];
-  assertEquals(idle.usage, null);
+  assertEquals([idle.usage?.complete, idle.usageVerdict], [false, "unknown"]);
   ok(/"input_tokens" is 1152921504606846976/.test(idle.usageError!), idle.usageError);
   assertEquals(idle.usageContradicts, undefined, "no note from counts that are unknown");
   assertEquals([after.status, after.exitCode, after.summary], [
@@ -275,5 +315,13 @@ Deno.test("against a spec server: an audit event dated in the future (2029) and 
     before.summary,
   ]);
   // The reads themselves succeeded: the report says so, the items say what is unknown.
-  assertEquals(after.enrichment, { attribution: { error: null }, usage: { days: 7, error: null } });
+  assertEquals(after.enrichment, {
+    attribution: { error: null },
+    usage: {
+      days: 7,
+      error: null,
+      incomplete: [],
+      unexpected_spend: { cost_usd: 0, keys: 2, unknown_keys: 0 },
+    },
+  });
 });

@@ -12,6 +12,7 @@ import {
   stateFrom,
 } from "./_helpers.ts";
 import { RENDERERS } from "../lib/render/mod.ts";
+import { USAGE_FAMILIES } from "../lib/core/types.ts";
 
 const MANIFEST = readExample("keydrift.yaml");
 const STATE = readExample("state.yaml");
@@ -92,15 +93,21 @@ Deno.test("--attribute with audit logging disabled: attribution null with the re
   );
 });
 
-Deno.test("--usage 7 fills usage with the server's request counts; unexpected keys in use come first in their project", async () => {
+Deno.test("--usage 7 fills usage with the server's request counts per family and the key's spend; unexpected keys in use come first in their project", async () => {
   const { report } = await jsonCheck(["--usage", "7"]);
-  // examples/state.yaml: old-ci has 42 + 17 + 8 requests in the last 7 days.
+  // examples/state.yaml: old-ci has 42 + 17 + 8 completions and 500 embeddings requests in the
+  // last 7 days, costing 0.84 + 0.34 + 0.16 + 0.0008.
   assertEquals(unexpectedOldCi(report).usage, {
     days: 7,
-    requests: 67,
-    input_tokens: 12600 + 5100 + 2000,
+    requests: 567,
+    input_tokens: 12600 + 5100 + 2000 + 40000,
     output_tokens: 3100 + 900 + 450,
+    by_family: { completions: 67, embeddings: 500 },
+    cost_usd: 1.3408,
+    complete: true,
+    unknown_families: [],
   });
+  assertEquals(unexpectedOldCi(report).usage_verdict, "used");
   // The JSON report keeps its order (project id, key name, key id): enrichment reorders nothing.
   const plain = await jsonCheck([]);
   assertEquals(
@@ -111,7 +118,12 @@ Deno.test("--usage 7 fills usage with the server's request counts; unexpected ke
   ok(!("usage" in report.drift.find((d) => d.kind === "changed")!));
   // For people (text), the unexpected key in use is listed first in its project.
   const text = await runCli([...CHECK_FAKE, "--usage", "7"], { files });
-  ok(text.stdout.includes("used 67 times in the last 7 days"), text.stdout);
+  ok(
+    text.stdout.includes(
+      "used 567 times in the last 7 days (completions 67, embeddings 500); spent $1.34",
+    ),
+    text.stdout,
+  );
   const section = text.stdout.slice(text.stdout.indexOf("project proj_payments"));
   const firstItem = section.split("\n")[1];
   ok(firstItem.includes("old-ci"), section.slice(0, 400));
@@ -136,7 +148,7 @@ Deno.test("key-never-used says when the usage API counts requests against last_u
   const f = report.findings.find((f) => f.policy === "key-never-used")!;
   assertEquals(
     f.usage_note,
-    "the usage API counts 12 requests in the last 7 days, which contradicts last_used_at",
+    "the usage API counts 12 requests (completions 12) in the last 7 days, which contradicts last_used_at",
   );
   const plain = await jsonCheck(["--usage", "7"]);
   ok(!("usage_note" in plain.report.findings.find((f) => f.policy === "key-never-used")!));
@@ -227,7 +239,7 @@ Deno.test('--explain prints each fix as a curl line with "$OPENAI_ADMIN_KEY", ne
   ok(r.stdout.includes("created 2025-07-08 by carl@example.test (203.0.113.7)"), r.stdout);
 });
 
-Deno.test("with every new flag and every format on, keydrift sends GET only, and enrichment adds one audit and one usage request", async () => {
+Deno.test("with every new flag and every format on, keydrift sends GET only, and enrichment adds one audit query, one query per usage family, one per family with use, and one costs query", async () => {
   const check = async (flags: string[]) => {
     const { api, fetch } = fakeFetch(stateFrom(STATE));
     const formats = Object.keys(RENDERERS).filter((n) => n !== "text")
@@ -244,8 +256,18 @@ Deno.test("with every new flag and every format on, keydrift sends GET only, and
   const plain = await check([]);
   assertEquals([...new Set(enriched.map((q) => q.method))], ["GET"]);
   const extra = enriched.map((q) => q.path).filter((p) => !plain.some((q) => q.path === p));
-  assertEquals(extra.sort(), ["/v1/organization/audit_logs", "/v1/organization/usage/completions"]);
-  assertEquals(enriched.length, plain.length + 2);
+  assertEquals(
+    extra.sort(),
+    [
+      "/v1/organization/audit_logs",
+      "/v1/organization/costs",
+      ...USAGE_FAMILIES.map((f) => `/v1/organization/usage/${f}`),
+      // The families with use in the window are read per key too.
+      "/v1/organization/usage/completions",
+      "/v1/organization/usage/embeddings",
+    ].sort(),
+  );
+  assertEquals(enriched.length, plain.length + 1 + USAGE_FAMILIES.length + 2 + 1);
 });
 
 Deno.test("no enrichment request when no key needs it", async () => {
@@ -264,7 +286,12 @@ Deno.test("no enrichment request when no key needs it", async () => {
   ok(!api.requests.some((q) => q.path.endsWith("/audit_logs") || q.path.includes("/usage/")));
   assertEquals(report.enrichment, {
     attribution: { error: null },
-    usage: { days: 7, error: null },
+    usage: {
+      days: 7,
+      error: null,
+      incomplete: [],
+      unexpected_spend: { cost_usd: 0, keys: 0, unknown_keys: 0 },
+    },
   });
 });
 

@@ -104,8 +104,11 @@ Deno.test("usage/embeddings: embeddings records only, as UsageEmbeddingsResult",
   const results = emb.flatMap((b) => b.results);
   ok(results.every((r) => r.object === "organization.usage.embeddings.result"));
   for (const r of results) ok(openapi("UsageEmbeddingsResult")(r));
-  assertEquals(new Set(results.map((r) => r.api_key_id)), new Set(["key_indexer_01"]));
-  assertEquals(total(emb, "input_tokens"), 7 * 90000);
+  assertEquals(
+    new Set(results.map((r) => r.api_key_id)),
+    new Set(["key_indexer_01", "key_old_ci_carl"]),
+  );
+  assertEquals(total(emb, "input_tokens"), 7 * 90000 + 40000);
   const comp = await buckets(get, `/organization/usage/completions?${q}`);
   ok(!comp.flatMap((b) => b.results).some((r) => r.api_key_id === "key_indexer_01"));
 });
@@ -156,4 +159,114 @@ Deno.test("usage: no_last_id nulls next_page with has_more true; empty_page_has_
   const b = await get(q);
   assertEquals([b.body.has_more, b.body.data], [true, []]);
   ok(b.body.next_page);
+});
+
+/** Every family of the spec, as the official SDK names its method. */
+const FAMILIES = {
+  completions: "completions",
+  embeddings: "embeddings",
+  moderations: "moderations",
+  images: "images",
+  audio_speeches: "audioSpeeches",
+  audio_transcriptions: "audioTranscriptions",
+  vector_stores: "vectorStores",
+  code_interpreter_sessions: "codeInterpreterSessions",
+  file_search_calls: "fileSearchCalls",
+  web_search_calls: "webSearchCalls",
+} as const;
+const SCHEMA = (f: string) =>
+  `Usage${f.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")}Result`;
+const PROJECT_ONLY = ["vector_stores", "code_interpreter_sessions"];
+
+/** One key with one record per family (7 requests, 5 units, a cost) yesterday, and one in eur. */
+const EVERY_FAMILY = stateFrom(`users:
+  - { id: u1, name: Ana, email: a@x.test, created_at: -300d }
+projects:
+  - id: proj_a
+    name: a
+    members: [{ user: u1, role: owner }]
+    keys:
+      - id: key_a
+        name: a
+        owner: u1
+        usage:
+${
+  Object.keys(FAMILIES).map((f) =>
+    `          - { day: -1d, endpoint: ${f}, requests: 7, units: 5, input_tokens: 3, cost: 0.1 }`
+  ).join("\n")
+}
+      - id: key_eur
+        name: eur
+        owner: u1
+        usage: [{ day: -1d, requests: 1, cost: 2, currency: eur }]
+`);
+
+Deno.test("usage: every family of the spec answers through the official SDK with its own result, valid against the spec's schema, grouped as the spec allows", async () => {
+  const client = sdk(fakeFetch(structuredClone(EVERY_FAMILY)).fetch);
+  for (const [family, method] of Object.entries(FAMILIES)) {
+    const byKey = !PROJECT_ONLY.includes(family);
+    // deno-lint-ignore no-explicit-any
+    const page = await (client.admin.organization.usage as any)[method]({
+      start_time: NOW_S - 2 * DAY,
+      group_by: [byKey ? "api_key_id" : "project_id"],
+      ...(byKey ? { api_key_ids: ["key_a"] } : {}),
+    });
+    ok(openapi("UsageResponse")(page), family);
+    const results = page.data.flatMap((b: Body) => b.results);
+    assertEquals(results.length, 1, family);
+    ok(openapi(SCHEMA(family))(results[0]), family);
+    if (byKey) assertEquals(results[0].api_key_id, "key_a", family);
+    else assertEquals([results[0].project_id, "api_key_id" in results[0]], ["proj_a", false]);
+    const count = results[0].num_requests ?? results[0].num_model_requests;
+    if (family === "web_search_calls") assertEquals(results[0].num_model_requests, 5);
+    if (byKey) assertEquals(count, 7, family);
+  }
+});
+
+Deno.test("usage: vector_stores and code_interpreter_sessions group by project only: group_by api_key_id and a key filter are 400s", async () => {
+  const get = getter(fakeFetch(structuredClone(EVERY_FAMILY)).fetch);
+  for (const f of PROJECT_ONLY) {
+    for (const q of ["group_by[]=api_key_id", "api_key_ids[]=key_a"]) {
+      const r = await get(`/organization/usage/${f}?start_time=${NOW_S - DAY}&${q}`);
+      assertEquals(r.status, 400, `${f} ${q}`);
+      ok(openapi("ErrorResponse")(r.body));
+    }
+  }
+  assertEquals((await get(`/organization/usage/decisionz?start_time=${NOW_S}`)).status, 404);
+});
+
+Deno.test("costs: the official SDK's group_by api_key_id query gives each key's amount per currency as CostsResult; costs of project-only families carry no key", async () => {
+  const { fetch, api } = fakeFetch(structuredClone(EVERY_FAMILY));
+  const page = await sdk(fetch).admin.organization.usage.costs({
+    start_time: NOW_S - 2 * DAY,
+    group_by: ["api_key_id"],
+    limit: 180,
+  });
+  ok(openapi("UsageResponse")(page));
+  ok(decodeURIComponent(api.requests[0].query).includes("group_by[]=api_key_id"));
+  const results = page.data.flatMap((b) => b.results) as Body[];
+  for (const r of results) ok(openapi("CostsResult")(r));
+  const by = (k: string | null) =>
+    results.filter((r) => r.api_key_id === k).map((r) => [r.amount.currency, r.amount.value]);
+  // Eight per-key families at 0.1 each: 0.8, summed without floating error.
+  assertEquals(by("key_a"), [["usd", 0.8]]);
+  assertEquals(by("key_eur"), [["eur", 2]]);
+  assertEquals(by(null), [["usd", 0.2]]);
+  const filtered = await getter(fetch)(
+    `/organization/costs?start_time=${NOW_S - DAY}&group_by[]=api_key_id&api_key_ids[]=key_a`,
+  );
+  assertEquals(filtered.body.data[0].results.map((r: Body) => r.api_key_id), ["key_a"]);
+  for (const bad of ["limit=181", "bucket_width=1h", "group_by[]=user_id"]) {
+    const r = await getter(fetch)(`/organization/costs?start_time=${NOW_S - DAY}&${bad}`);
+    assertEquals(r.status, 400, bad);
+  }
+});
+
+Deno.test("usage faults: family names the one family a fault fires on; missing_bucket drops a page's first bucket", async () => {
+  const state = structuredClone(EVERY_FAMILY);
+  state.faults = [{ on: "usage", family: "embeddings", kind: "missing_bucket" }];
+  const get = getter(fakeFetch(state).fetch);
+  const q = `?start_time=${NOW_S - 3 * DAY}`;
+  assertEquals((await get(`/organization/usage/embeddings${q}`)).body.data.length, 2);
+  assertEquals((await get(`/organization/usage/completions${q}`)).body.data.length, 3);
 });

@@ -123,3 +123,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a byte that is not UTF-8 in a manifest, a baseline, a fake state, stdin or an admin key file is a located error (file:line:column), exit 1, never read as U+FFFD", async () => {
+  const dir = await scratch();
+  try {
+    const text = await Deno.readTextFile(`${dir}/keydrift.yaml`);
+    // `billing-worker-prod` with 0xFF for its `-`: as U+FFFD it would be a missing and an
+    // unexpected key (exit 2), which validate would call valid.
+    const at = text.indexOf("billing-worker-prod");
+    const bad = (t: string, i: number) => {
+      const b = new TextEncoder().encode(t.slice(0, i) + "X" + t.slice(i + 1));
+      b[new TextEncoder().encode(t.slice(0, i)).length] = 0xff;
+      return b;
+    };
+    const line = text.slice(0, at).split("\n").length;
+    const column = at - text.lastIndexOf("\n", at - 1) + 7; // the 8th character of the name
+    await Deno.writeFile(`${dir}/bad.yaml`, bad(text, at + 7));
+    const where = `bad.yaml:${line}:${column}: not valid UTF-8 (byte 0xFF)`;
+    const v = await keydrift(dir, ["validate", "-m", "bad.yaml"]);
+    assertEquals(v.code, 1, v.stderr);
+    ok(v.stderr.includes(where), v.stderr);
+    const c = await keydrift(dir, [...FAKE, "-m", "bad.yaml", "--format", "json=r.json"]);
+    assertEquals(c.code, 1, c.stderr);
+    ok(c.stderr.includes(where), c.stderr);
+    assertEquals(await jsonStatus(`${dir}/r.json`), "error");
+    const s = await keydrift(dir, ["validate", "-m", "-"], { stdin: bad(text, at + 7) });
+    assertEquals(s.code, 1, s.stderr);
+    ok(s.stderr.includes(`<stdin>:${line}:${column}: not valid UTF-8`), s.stderr);
+    // The other files keydrift reads, each with a bad byte on its second line.
+    await Deno.writeFile(`${dir}/b.json`, new Uint8Array([0x7b, 0x0a, 0x20, 0x22, 0xc0, 0x22]));
+    await Deno.writeFile(`${dir}/s.yaml`, new Uint8Array([0x23, 0x0a, 0x61, 0xe0, 0x80, 0x3a]));
+    await Deno.writeFile(`${dir}/k`, new Uint8Array([0x0a, 0x73, 0x6b, 0xed, 0xa0, 0x80]));
+    const others: [string[], string][] = [
+      [[...FAKE, "--baseline", "b.json"], "b.json:2:3: not valid UTF-8 (byte 0xC0)"],
+      [["check", "--fake", "s.yaml"], "s.yaml:2:2: not valid UTF-8 (byte 0xE0)"],
+      [["check", "--admin-key-file", "k"], "k:2:3: not valid UTF-8 (byte 0xED)"],
+    ];
+    for (const [args, message] of others) {
+      const r = await keydrift(dir, [...args, "--format", "json=r.json"]);
+      assertEquals(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      ok(r.stderr.includes(message), r.stderr);
+      assertEquals(await jsonStatus(`${dir}/r.json`), "error");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -23,6 +23,7 @@ const BASE: Identity = {
   key_id: "key_1",
   key_name: "ci",
   owner: { type: "user", id: "user-1" },
+  asserts: null,
   occurrence: 1,
 };
 

@@ -7,7 +7,13 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { planFixes } from "../lib/enrich/fix_plan.ts";
 import { entryKey, type RunFacts, type ServiceAccountKeys } from "../lib/assess/assessment.ts";
 import { driftFixWords, findingFixWords } from "../lib/render/words.ts";
-import type { DeclaredOwner, Drift, Finding, Remediation } from "../lib/core/types.ts";
+import type {
+  DeclaredOwner,
+  Drift,
+  Finding,
+  Remediation,
+  UsageVerdict,
+} from "../lib/core/types.ts";
 import { POLICIES } from "../policies/mod.ts";
 
 const NOW = 1_800_000_000;
@@ -133,9 +139,13 @@ Deno.test("a finding's delete through the account counts only when it is open: a
   );
 });
 
-Deno.test("a key whose use is unknown or inconsistent is never deleted, by any of its items; a known use is no doubt", () => {
-  const used = (usage: Drift["usage"]) =>
-    plan([unexpected("key_u", { usage })], [finding("key_u", "key-unused")], facts()).drift;
+Deno.test("a key whose usage verdict is unknown or inconsistent is never deleted, by any of its items; a known use, or none, is no doubt", () => {
+  const withUsage = (usage: Drift["usage"], usageVerdict: UsageVerdict) =>
+    plan(
+      [unexpected("key_u", { usage, usageVerdict })],
+      [finding("key_u", "key-unused", { usage, usageVerdict })],
+      facts(),
+    );
   const unknown = plan(
     [unexpected("key_u", { usage: null, usageError: "the usage API answered 500" })],
     [finding("key_u", "key-unused")],
@@ -147,11 +157,26 @@ Deno.test("a key whose use is unknown or inconsistent is never deleted, by any o
   assertEquals(unknown.findings[0].body, {
     add_waiver: { policy: "key-unused", project: P, key: "u" },
   });
-  // `complete: false` is the usage reader's "a lower bound" (SPEC 11.3): zero of it is unknown.
-  const partial = (requests: number) =>
-    ({ days: 7, requests, input_tokens: 0, output_tokens: 0, complete: false }) as Drift["usage"];
-  assertEquals(used(partial(0))[0].instead_of?.because, "use_unknown");
-  assertEquals(used(partial(3))[0].action, "delete_key");
+  // The verdict `--usage` puts on the item (SPEC 11.3): zero of an incomplete read is unknown,
+  // zero that `last_used_at` or spend contradicts is inconsistent.
+  const usage = (requests: number, complete: boolean) => ({
+    days: 7,
+    requests,
+    input_tokens: 0,
+    output_tokens: 0,
+    by_family: requests ? { embeddings: requests } : {},
+    cost_usd: 0,
+    complete,
+    unknown_families: complete ? [] : ["images" as const],
+  });
+  for (const r of Object.values(withUsage(usage(0, false), "unknown")).flat()) {
+    assertEquals([r.action, r.instead_of?.because], ["edit_manifest", "use_unknown"]);
+  }
+  for (const r of Object.values(withUsage(usage(0, true), "inconsistent")).flat()) {
+    assertEquals([r.action, r.instead_of?.because], ["edit_manifest", "use_inconsistent"]);
+  }
+  assertEquals(withUsage(usage(3, false), "used").drift[0].action, "delete_key");
+  assertEquals(withUsage(usage(0, true), "unused").findings[0].action, "delete_key");
   const contradicted = plan(
     [unexpected("key_u")],
     [finding("key_u", "key-unused", { usageContradicts: true })],
@@ -160,7 +185,7 @@ Deno.test("a key whose use is unknown or inconsistent is never deleted, by any o
   assertEquals(contradicted.drift[0].instead_of?.because, "use_inconsistent");
   ok(
     driftFixWords(unexpected("key_u"), contradicted.drift[0]).includes(
-      "the usage API and last_used_at disagree",
+      "the usage API's counts disagree with its last_used_at or its spend",
     ),
   );
 });

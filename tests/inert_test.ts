@@ -47,6 +47,10 @@ const HOSTILE: [string, string][] = [
   ["underscores in ids", "proj_analytics"],
   ["very long", "L".repeat(20_000) + " \x1b[2J " + "w ".repeat(5_000)],
   ["zero-width and format characters", "a\u200bb\u200cc\u200dd\u2060e\u00adf\ufeffg"],
+  [
+    "format characters that are not default-ignorable, and private use",
+    "a\ufff9b\ufffac\ufffbd\u0600e\u06ddf\u070fg\u08e2h\u{110bd}i\u{13430}j\ue000k",
+  ],
   ["GitHub references", "see #1, GH-2 and owner/repo#3"],
   ["mentions and commit SHAs", "@ana cc @org/team; fixed in a5c3785 (ana@a5c3785ed8d6)"],
   ["SARIF embedded link and placeholder", "[click me](https://evil.example/) {0} \\[x\\]"],
@@ -72,8 +76,12 @@ function render(format: keyof typeof RENDERERS, r: Report): string {
 /** Raw control, bidi and invisible format characters, lone surrogates excepted. */
 // deno-lint-ignore no-control-regex
 const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-/** Characters that render as nothing (zero-width spaces and joiners, the soft hyphen, the BOM...). */
-const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+/**
+ * Characters that render as nothing or have no agreed look: format characters (`Cf`: zero-width
+ * spaces and joiners, the BOM, U+FFF9 interlinear annotations...), private use, line and paragraph
+ * separators, and every default-ignorable code point (the soft hyphen, variation selectors...).
+ */
+const INVISIBLE = /[\p{Cf}\p{Co}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 
 /** GitHub's renderer; `unsafe` keeps the raw HTML we write (`<details>`, `<summary>`, `<code>`). */
 async function cmarkGfm(bin: string, markdown: string, unsafe = false): Promise<string> {
@@ -319,6 +327,25 @@ Deno.test("textSafe() shows controls, bidi characters and lone surrogates as vis
   assertEquals(quoteText('say "hi"\\\n'), '"say \\"hi\\"\\\\\\n"');
 });
 
+Deno.test("every format but JSON shows no character of category Cf, Co, Zl or Zp, and none that renders as nothing, raw from the server", () => {
+  const hidden = /[\p{Cf}\p{Co}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+  // Ours: the markdown heading's warning sign asks for its emoji form (U+FE0F).
+  const shown = (format: keyof typeof RENDERERS, r: Report) =>
+    render(format, r).replaceAll("\u26a0\ufe0f", "");
+  for (const format of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) {
+    // JSON carries strings as they are; SARIF's message texts are held below.
+    if (format === "json" || format === "sarif") continue;
+    for (const status of ["drift", "error"] as const) {
+      ok(!hidden.test(shown(format, reportWith(BENIGN, status))), `${format}: ours`);
+      for (const [name, s] of HOSTILE) {
+        const out = shown(format, reportWith(s, status));
+        const m = out.match(hidden);
+        ok(!m, `${format} (${status}), ${name}: U+${m?.[0].codePointAt(0)?.toString(16)}`);
+      }
+    }
+  }
+});
+
 Deno.test("textSafe() shows characters that render as nothing (zero-width space and joiner, soft hyphen, variation selector, tag characters) as escapes, and leaves other text alone", () => {
   assertEquals(
     textSafe("a\u200bb\u00adc\u200dd\ufe0fe\u{e0041}f\u2060g"),
@@ -358,7 +385,7 @@ testWithTools(
   ["xmllint"],
   async (tools) => {
     const name = "k".repeat(15 * 1024 * 1024);
-    const r = reportWith(name, "drift");
+    const r = reportWith(name, "drift", "k");
     const cut = `${"k".repeat(FIELD_MAX)}… (15,724,544 more characters)`;
     assertEquals(capField(name), cut);
     for (const format of Object.keys(RENDERERS) as (keyof typeof RENDERERS)[]) {

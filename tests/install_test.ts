@@ -168,7 +168,7 @@ Deno.test("the installed keydrift adopts against its own fake-api: import -o, ba
       assertEquals(recorded.code, 0, recorded.stderr);
       const toStdout = await run(["baseline", "-o", "-"]);
       assertEquals(toStdout.code, 0, toStdout.stderr);
-      assertEquals(JSON.parse(toStdout.stdout).keydrift_baseline, 2);
+      assertEquals(JSON.parse(toStdout.stdout).keydrift_baseline, 3);
       const checked = await run([
         "check",
         "--baseline",

@@ -79,7 +79,7 @@ const CASES: { name: string; yaml: string; want: string[] }[] = [
   {
     name: "empty file",
     yaml: "# only a comment\n",
-    want: ['keydrift.yaml:1:1: the file is empty; it needs at least "version" and "projects"'],
+    want: ['keydrift.yaml:1:1: the file is empty; it needs at least "version"'],
   },
   {
     name: "wrong version",

@@ -120,10 +120,10 @@ Deno.test("markdown shows one huge project in part and says how many items are n
   const r = bigReport(1, 30_000);
   const comment = renderMarkdownComment(worded(r), { color: false });
   ok(comment.length <= COMMENT_BUDGET);
-  const m = /- … (\d+) more items in this project not shown/.exec(comment);
+  const m = /- … ([\d,]+) more items in this project not shown/.exec(comment);
   ok(m, "a line says how many items are not shown");
   const shown = comment.split("\n").filter((l) => l.startsWith("- **")).length;
-  assertEquals(shown + Number(m[1]), r.drift.length + r.findings.length);
+  assertEquals(shown + Number(m[1].replace(/,/g, "")), r.drift.length + r.findings.length);
   ok(comment.includes("`--format json=keydrift.json`"), "says how to get the full report");
 });
 

@@ -68,13 +68,13 @@ Deno.test("validate's module loads no npm or node: module, renderer, API client 
   assertEquals([...mods].filter((m) => /^lib\/(render|api|fake)\/|yaml\/full/.test(m)), []);
 });
 
-Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, TypeBox through report/schema.ts (schema --report), RE2 through key-name-pattern", async () => {
+Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, TypeBox through report/schema.ts (schema --report), RE2 through key-name-pattern, Ajv through report/validate.ts (merge)", async () => {
   const all = await reached("main.ts", true);
   assertEquals(
     [...all].filter((m) => m.startsWith("npm:")).map((m) =>
       m.replace(/^npm:\/?/, "npm:").replace(/@[^@]*$/, "")
     ).sort(),
-    ["npm:@sinclair/typebox", "npm:re2js", "npm:yaml"],
+    ["npm:@sinclair/typebox", "npm:ajv", "npm:re2js", "npm:yaml"],
   );
   const info = await graph("main.ts");
   const importers = info.modules.flatMap((m) =>
@@ -89,7 +89,10 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
     "lib/report/schema.ts",
     "lib/report/schema_enrich.ts",
     "lib/report/schema_families.ts",
+    "lib/report/schema_fleet.ts",
     "lib/report/schema_kit.ts",
+    "lib/report/schema_usage.ts",
+    "lib/report/validate.ts",
     "lib/yaml/full.ts",
     "policies/key_name_pattern.ts",
   ]);
@@ -102,7 +105,14 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
   );
   assertEquals(re2, [["policies/key_name_pattern.ts", true]]);
   // The schema's other parts are reached only through it.
-  for (const part of ["report/schema_enrich.ts", "report/schema_kit.ts"]) {
+  for (
+    const part of [
+      "report/schema_enrich.ts",
+      "report/schema_fleet.ts",
+      "report/schema_kit.ts",
+      "report/schema_usage.ts",
+    ]
+  ) {
     const importers = info.modules.filter((m) =>
       (m.dependencies ?? []).some((d) => d.code?.specifier.endsWith(`/lib/${part}`))
     ).map((m) => m.specifier.replace(ROOT.href, ""));
@@ -112,7 +122,16 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
     (m.dependencies ?? []).filter((d) => d.code?.specifier.endsWith("/lib/report/schema.ts"))
       .map((d) => [m.specifier.replace(ROOT.href, ""), d.isDynamic === true])
   );
-  assertEquals(schemaImporters, [["lib/commands/offline.ts", true]]);
+  assertEquals(schemaImporters.sort(), [
+    ["lib/commands/offline.ts", true],
+    ["lib/report/validate.ts", false],
+  ]);
+  // Ajv and the schema it checks reports with: only when `merge` reads reports.
+  const validateImporters = info.modules.flatMap((m) =>
+    (m.dependencies ?? []).filter((d) => d.code?.specifier.endsWith("/lib/report/validate.ts"))
+      .map((d) => [m.specifier.replace(ROOT.href, ""), d.isDynamic === true])
+  );
+  assertEquals(validateImporters, [["lib/commands/merge.ts", true]]);
 });
 
 Deno.test("check's module loads no npm or node: module and not the fake", async () => {

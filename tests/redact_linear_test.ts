@@ -218,12 +218,10 @@ Deno.test("a hostile server's 60 KB key name of sk- and its 300 KB error message
     env,
     fetch: hostileApi({ name: "sk-".repeat(20_000) }),
   });
-  assertEquals(named.code, 2, named.stderr);
-  const drift = JSON.parse(named.files.get("r.json")!).drift;
-  // Read whole (a value is compared, so only the admin key would fail it), cut to the renderers'
-  // field cap with the rest counted, and the run that looks like an sk- key redacted.
-  assertEquals(drift[0].key_id, "key_long");
-  assertEquals(drift[0].key_name, `sk-${REDACTED}… (55,904 more characters)`);
+  // Read whole and judged in linear time: a name shaped like a credential, which every report
+  // would show redacted, fails the read naming the key by id (SPEC 11.1).
+  assertEquals(named.code, 1, named.stderr);
+  ok(/key "key_long".*"name" is shaped like a credential/.test(named.stderr), named.stderr);
   const message = `${"sk-".repeat(100_000)} ${ADMIN_KEY}`;
   const failed = await runCli([...argv, "--deadline", "20"], {
     files,

@@ -15,7 +15,7 @@ import {
 import { entryKey, type RunFacts } from "../lib/assess/assessment.ts";
 import { driftFixWords, findingFixWords } from "../lib/render/words.ts";
 import { editText } from "../lib/render/_enrich.ts";
-import { type Drift, type Finding, ORG } from "../lib/core/types.ts";
+import { type Drift, type Finding, ORG, type Remediation } from "../lib/core/types.ts";
 import { POLICIES } from "../policies/mod.ts";
 import { specOperationFor, specOperations } from "./_openapi.ts";
 import { sdk } from "./_fake_clients.ts";
@@ -198,4 +198,20 @@ Deno.test("creating a key for a declared service account is not said to be missi
   const r = remediateDrift(d, facts(owners));
   assertEquals([r.action, r.in_published_spec], ["create_key", true]);
   assertEquals(driftFixWords(d, r), "Create the key for its service account, or remove the entry.");
+});
+
+Deno.test("the ambiguous edit hint quotes each id, so an id holding a comma stays one id", () => {
+  const r: Remediation & { summary: string } = {
+    summary: "Pin one of the keys.",
+    action: "edit_manifest",
+    method: "EDIT",
+    path: "keydrift.yaml:7",
+    body: { pin_one_of: ["key_a1, key_b1", "key_a2"] },
+    ids: { project_id: "proj_a", key_id: null, service_account_id: null },
+    in_published_spec: null,
+  };
+  assertEquals(
+    editText(r),
+    `edit keydrift.yaml:7: set id to one of "key_a1, key_b1", "key_a2"`,
+  );
 });

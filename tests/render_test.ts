@@ -303,8 +303,13 @@ Deno.test("text for an invalid manifest says the check did not complete, not 'In
   });
   assertEquals(r.code, 1);
   ok(!r.stdout.includes("Incomplete"), r.stdout);
-  ok(r.stdout.includes("Error: the manifest is invalid"), r.stdout);
-  ok(r.stdout.includes("The check did not complete; nothing is claimed about drift."), r.stdout);
+  ok(r.stderr.includes("bad.yaml:2:11: "), r.stderr);
+  ok(
+    r.stdout.includes(
+      "The check did not complete (the error is on stderr); nothing is claimed about drift.",
+    ),
+    r.stdout,
+  );
 });
 
 Deno.test("text for unreadable projects names them: 'Incomplete: 1 project could not be read (proj_x)'", () => {

@@ -164,13 +164,61 @@ Deno.test("--timeout -1 and --timeout=-1 are usage errors that still write the r
       "junit=r.xml",
     ]);
     assertEquals(r.code, 1, r.stderr);
-    ok(r.stderr.includes('"-1" looks like a flag; to pass it, write --timeout=-1'), r.stderr);
+    ok(r.stderr.includes('--timeout must be a positive number of seconds, not "-1"'), r.stderr);
     assertEquals(await jsonStatus(`${dir}/r.json`), "error");
     ok((await Deno.readTextFile(`${dir}/r.xml`)).includes("<error"));
     await Deno.remove(`${dir}/r.json`);
     const inline = await keydrift(dir, [...FAKE, "--timeout=-1", "--format", "json=r.json"]);
     assertEquals(inline.code, 1, inline.stderr);
     ok(inline.stderr.includes('--timeout must be a positive number of seconds, not "-1"'));
+    assertEquals(await jsonStatus(`${dir}/r.json`), "error");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("two --format targets that are one file (same path, ./path, a symlink) are refused: the first report is written with status error, the second never", async () => {
+  const dir = await scratch();
+  try {
+    await Deno.writeTextFile(`${dir}/keep.json`, "");
+    await Deno.symlink("keep.json", `${dir}/alias.out`);
+    for (const second of ["keep.json", "./keep.json", "alias.out"]) {
+      const r = await keydrift(dir, [
+        ...FAKE,
+        "--format",
+        "json=keep.json",
+        "--format",
+        `sarif=${second}`,
+      ]);
+      assertEquals(r.code, 1, `${second}: ${r.stderr}`);
+      ok(
+        r.stderr.includes(
+          `--format sarif=${second} writes the same file as --format json=keep.json; give each report its own file`,
+        ),
+        r.stderr,
+      );
+      // The JSON report, not a SARIF log over it.
+      assertEquals(await jsonStatus(`${dir}/keep.json`), "error", second);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a $GITHUB_STEP_SUMMARY that is the file of a --format report is refused: the report is written whole (status error), nothing appended to it", async () => {
+  const dir = await scratch();
+  try {
+    const r = await keydrift(dir, [...FAKE, "--summary", "--format", "json=r.json"], {
+      env: { GITHUB_STEP_SUMMARY: "./r.json" },
+    });
+    assertEquals(r.code, 1, r.stderr);
+    ok(
+      r.stderr.includes(
+        '$GITHUB_STEP_SUMMARY "./r.json" is the file of --format json=r.json, and the summary would be appended to that report',
+      ),
+      r.stderr,
+    );
+    // Valid JSON alone: no markdown after it.
     assertEquals(await jsonStatus(`${dir}/r.json`), "error");
   } finally {
     await Deno.remove(dir, { recursive: true });

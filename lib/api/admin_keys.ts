@@ -57,7 +57,7 @@ export function readAdminKey(raw: unknown, what: string, scrub: Scrub): LiveAdmi
     : null;
   const label = rawId === null ? what : `admin key ${showId(scrub(rawId))} (${what})`;
   const k = check(raw, ADMIN_API_KEY, label);
-  serverId(k, "id", label);
+  serverId(k, "id", label, scrub);
   const whose = `the owner of ${label}`;
   const o = check(k.owner, ADMIN_KEY_OWNER, whose);
   if (o.type !== "user" && o.type !== "service_account") {
@@ -67,7 +67,7 @@ export function readAdminKey(raw: unknown, what: string, scrub: Scrub): LiveAdmi
       }, not "user" or "service_account"; keydrift cannot trust this answer`,
     );
   }
-  serverId(o, "id", whose);
+  serverId(o, "id", whose, scrub);
   return {
     id: compared(k, "id", scrub, label),
     name: typeof k.name === "string" ? compared(k, "name", scrub, label) : null,

@@ -136,3 +136,13 @@ export function enrichmentError(core: Pick<ApiCore, "scrub" | "refused">, rules:
   return (e: unknown): unknown =>
     e instanceof Refusal ? claimRefusal(e, { scrub: core.scrub, rules }) ?? core.refused(e) : e;
 }
+
+/**
+ * Why an enrichment read failed, in a few words for a report: a refusal's short summary, or the
+ * first line of the error's message. Anything but an `ApiError` is a programming error: rethrown.
+ */
+export function readFailure(e: unknown): string {
+  if (e instanceof UnavailableError) return e.summary;
+  if (e instanceof ApiError) return e.message.split("\n")[0];
+  throw e;
+}

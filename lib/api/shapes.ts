@@ -4,9 +4,11 @@
  * every shape to the spec's schemas). Data only; `wire.ts` checks answers against them.
  */
 
+import type { UsageFamily } from "../core/types.ts";
+
 /** How the spec types one field keydrift uses. */
 export interface Field {
-  type: "string" | "integer" | "boolean" | "array" | "object";
+  type: "string" | "integer" | "number" | "boolean" | "array" | "object";
   /** The spec allows `null` (`anyOf: [..., {type: "null"}]`). */
   nullable?: boolean;
   /** The spec's `enum` (a one-value enum is an `object` constant). */
@@ -220,16 +222,61 @@ export const USAGE_BUCKET: Shape = {
   },
 };
 
-/** One completions result; `api_key_id` is required because keydrift groups by it. */
-export const USAGE_COMPLETIONS: Shape = {
-  schema: "UsageCompletionsResult",
+const count: Field = { type: "integer", anySize: true };
+const byKey: Field = { type: "string", nullable: true };
+const usageResult = (schema: string, object: string, counts: string[]): Shape => ({
+  schema,
   fields: {
-    object: { type: "string", enum: ["organization.usage.completions.result"] },
-    num_model_requests: { type: "integer", anySize: true },
-    input_tokens: { type: "integer", anySize: true },
-    output_tokens: { type: "integer", anySize: true },
-    api_key_id: { type: "string", nullable: true },
+    object: { type: "string", enum: [`organization.usage.${object}.result`] },
+    ...Object.fromEntries(counts.map((c) => [c, count])),
+    api_key_id: byKey,
   },
+});
+
+/**
+ * One result of each per-key usage family, in the counts keydrift sums: `num_model_requests`, or
+ * `num_requests` for the tool-call families (file and web searches), and the tokens of the
+ * families that count them. `api_key_id` is required because keydrift groups by it.
+ */
+export const USAGE_RESULTS: Readonly<Record<UsageFamily, Shape>> = {
+  completions: usageResult("UsageCompletionsResult", "completions", [
+    "num_model_requests",
+    "input_tokens",
+    "output_tokens",
+  ]),
+  embeddings: usageResult("UsageEmbeddingsResult", "embeddings", [
+    "num_model_requests",
+    "input_tokens",
+  ]),
+  moderations: usageResult("UsageModerationsResult", "moderations", [
+    "num_model_requests",
+    "input_tokens",
+  ]),
+  images: usageResult("UsageImagesResult", "images", ["num_model_requests"]),
+  audio_speeches: usageResult("UsageAudioSpeechesResult", "audio_speeches", [
+    "num_model_requests",
+  ]),
+  audio_transcriptions: usageResult("UsageAudioTranscriptionsResult", "audio_transcriptions", [
+    "num_model_requests",
+  ]),
+  file_search_calls: usageResult("UsageFileSearchCallsResult", "file_searches", ["num_requests"]),
+  web_search_calls: usageResult("UsageWebSearchCallsResult", "web_searches", ["num_requests"]),
+};
+
+/** One result of the Costs API; `amount` is required because keydrift sums it. */
+export const COSTS_RESULT: Shape = {
+  schema: "CostsResult",
+  fields: {
+    object: { type: "string", enum: ["organization.costs.result"] },
+    amount: { type: "object" },
+    api_key_id: byKey,
+  },
+};
+
+/** A cost's amount: a decimal value in a lowercase ISO-4217 currency. */
+export const COSTS_AMOUNT: Shape = {
+  schema: "CostsResult/properties/amount",
+  fields: { value: { type: "number" }, currency: str },
 };
 
 /** Every shape, for the test that holds them to the spec. */
@@ -255,5 +302,7 @@ export const SHAPES: readonly Shape[] = [
   { ...LIST, schema: "ApiKeyList" },
   USAGE_PAGE,
   USAGE_BUCKET,
-  USAGE_COMPLETIONS,
+  ...Object.values(USAGE_RESULTS),
+  COSTS_RESULT,
+  COSTS_AMOUNT,
 ];

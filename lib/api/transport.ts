@@ -5,6 +5,8 @@
  * what it means (retry, absence, failure) is `retry.ts`'s job.
  */
 
+import { networkProblem } from "./network_error.ts";
+
 /** The one clock of a run: time, and waits that an abort signal can end early. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -121,7 +123,7 @@ function failure(e: unknown): Attempt {
   const notCapable = err.name === "NotCapable" ||
     (cause instanceof Error && cause.name === "NotCapable");
   if (err instanceof BodyError) return { kind: "broken_body", message: err.message };
-  return { kind: "network", message: firstLine(err.message), notCapable };
+  return { kind: "network", message: networkProblem(err), notCapable };
 }
 
 class BodyError extends Error {}

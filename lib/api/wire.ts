@@ -6,14 +6,17 @@
  * does not use are never grounds for failure; a string must be well-formed Unicode. Ids must be
  * ids that can only mean themselves (`core/ids.ts`). Every string is scrubbed of the admin key here,
  * where it enters the program; a value keydrift compares or evaluates is never rewritten: one the
- * scrubber would change fails the read instead (SPEC 11.1).
+ * scrubber would change fails the read instead (SPEC 11.1), and so does one any output's scrubbing
+ * would change (text shaped like a credential), which no report could show as it is.
  */
 import { ApiError } from "../core/errors.ts";
 import { idProblem, pathSegment, showId } from "../core/ids.ts";
+import { shapedLikeCredential } from "../secrets/redact.ts";
 import type { LiveKey, LiveOwner, OwnerType, WireProject } from "../core/types.ts";
 
 export type { WireProject } from "../core/types.ts";
 import {
+  type Field,
   KEY_OWNER,
   OWNER_SERVICE_ACCOUNT,
   OWNER_USER,
@@ -58,16 +61,7 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
       if (f.nullable) continue;
       bad(what, `"${name}" is null`);
     }
-    const ok = f.type === "integer"
-      ? (f.anySize ? Number.isInteger(v) : Number.isSafeInteger(v))
-      : f.type === "array"
-      ? Array.isArray(v)
-      : f.type === "object"
-      ? isObj(v)
-      : f.type === "boolean"
-      ? typeof v === "boolean"
-      : typeof v === "string";
-    if (!ok) bad(what, `"${name}" is ${typeName(v)}, not ${article(f.type)}`);
+    if (!hasType(f, v)) bad(what, `"${name}" is ${typeName(v)}, not ${article(f.type)}`);
     if (typeof v === "string" && !v.isWellFormed()) {
       bad(what, `"${name}" is not well-formed Unicode (it holds a lone surrogate)`);
     }
@@ -84,20 +78,46 @@ export function check(raw: unknown, shape: Shape, what: What): Obj {
   return raw;
 }
 
+/** Whether `v` (not null or undefined) is of the field's type. */
+function hasType(f: Field, v: unknown): boolean {
+  switch (f.type) {
+    case "integer":
+      return f.anySize ? Number.isInteger(v) : Number.isSafeInteger(v);
+    case "array":
+      return Array.isArray(v);
+    case "object":
+      return isObj(v);
+    case "number":
+      return typeof v === "number";
+    case "boolean":
+      return typeof v === "boolean";
+    default:
+      return typeof v === "string";
+  }
+}
+
 function article(type: string): string {
   return type === "integer" || type === "array" || type === "object" ? `an ${type}` : `a ${type}`;
 }
 
 /**
  * `raw[field]`, an id from the server, when it can only mean itself (`core/ids.ts`); else the read
- * fails, naming the item with the id shown safely.
+ * fails, naming the item with the id shown safely. The admin key echoed into it is said as such.
  */
-export function serverId(raw: Obj, field: string, what: What): string {
+export function serverId(raw: Obj, field: string, what: What, scrub: Scrub): string {
   const id = raw[field] as string;
-  const problem = idProblem(id);
+  const problem = idProblem(id) ?? (shapedLikeCredential(id) ? SHAPED_ID : null);
+  // The admin key is said as such (`compared` says it of the other fields, later).
+  if (problem === SHAPED_ID && scrub(id) !== id) {
+    bad(what, `the server echoed the admin key into data ("${field}")`);
+  }
   if (problem) bad(what, `"${field}" ${showId(id)} cannot be an id: ${problem}`);
   return id;
 }
+
+/** Why an id shaped like a credential is refused: no output could show it, or a fix built on it. */
+const SHAPED_ID = "it is shaped like a credential, so every report would show it redacted " +
+  "(and a fix would name another key)";
 
 /**
  * `raw[field]`, a string keydrift compares or evaluates, as the server sent it. When the scrubber
@@ -107,6 +127,14 @@ export function serverId(raw: Obj, field: string, what: What): string {
 export function compared(raw: Obj, field: string, scrub: Scrub, what: What): string {
   const v = raw[field] as string;
   if (scrub(v) !== v) bad(what, `the server echoed the admin key into data ("${field}")`);
+  if (shapedLikeCredential(v)) {
+    bad(
+      what,
+      `"${field}" is shaped like a credential (an sk- key, URL credentials, a ?token= parameter ` +
+        `or an Authorization header value), which every report would show redacted; rename it in the ` +
+        `organisation`,
+    );
+  }
   return v;
 }
 
@@ -130,7 +158,7 @@ export function readProject(
   expectedId?: string,
 ): WireProject {
   const p = check(raw, PROJECT, what);
-  const id = serverId(p, "id", what);
+  const id = serverId(p, "id", what, scrub);
   if (expectedId !== undefined && id !== expectedId) {
     bad(what, `it is project ${showId(scrub(id))}, not the one asked for`);
   }
@@ -155,7 +183,7 @@ export function readKey(raw: unknown, what: string, scrub: Scrub, expectedId?: s
     return rawId === null ? what : `key ${showId(scrub(rawId))} (${what})`;
   };
   const k = check(raw, PROJECT_API_KEY, label);
-  const id = serverId(k, "id", label);
+  const id = serverId(k, "id", label, scrub);
   if (expectedId !== undefined && id !== expectedId) {
     bad(what, `it is key ${showId(scrub(id))}, not the one asked for`);
   }
@@ -184,13 +212,13 @@ function readOwner(raw: unknown, label: () => string, scrub: Scrub): LiveOwner {
   if (type === "user") {
     const whose = () => `the user owning ${label()}`;
     const u = check(o.user, OWNER_USER, whose);
-    serverId(u, "id", whose);
+    serverId(u, "id", whose, scrub);
     const v = (field: string) => compared(u, field, scrub, whose);
     return { type, id: v("id"), name: v("name"), email: v("email"), role: v("role") };
   }
   const whose = () => `the service account owning ${label()}`;
   const s = check(o.service_account, OWNER_SERVICE_ACCOUNT, whose);
-  serverId(s, "id", whose);
+  serverId(s, "id", whose, scrub);
   const v = (field: string) => compared(s, field, scrub, whose);
   return { type, id: v("id"), name: v("name"), role: v("role") };
 }

@@ -8,6 +8,7 @@
  * An admin key may have no name, and its `last_used_at` may be absent: neither is ever compared
  * or judged.
  */
+import { append } from "../core/arrays.ts";
 import { addCounts, type DiffCounts, diffKeys, emptyDiff } from "./keys.ts";
 import { evaluateKeys, type PolicySetup } from "./evaluate.ts";
 import type {
@@ -68,7 +69,7 @@ export function assessAdminKeys(
     unmanaged: a.unmanaged,
     location: a.location,
   }, diffed);
-  out.drift.push(...diffed.drift);
+  append(out.drift, diffed.drift);
   addCounts(out.counts, diffed.counts);
   const { findings } = evaluateKeys(setup, {
     scope,
@@ -77,5 +78,5 @@ export function assessAdminKeys(
     serviceAccountsOnly: false,
     location: a.location,
   });
-  out.findings.push(...findings);
+  append(out.findings, findings);
 }

@@ -5,6 +5,7 @@
  * and give back, with the facts they need about the run carried on it. Memory stays flat in the
  * number of live keys (only drift, findings and one number per key are kept).
  */
+import { append } from "../core/arrays.ts";
 import { addCounts, byOrder, type DiffCounts, diffProject } from "./diff.ts";
 import { effectiveOptions, type Note, type OptionValues, type Policy } from "./policy.ts";
 import {
@@ -42,6 +43,11 @@ export interface RunFacts {
   now: number;
   /** Each live key's `created_at` (Unix seconds), by key id. */
   createdAt: ReadonlyMap<string, number>;
+  /**
+   * Each live project key's `last_used_at` (Unix seconds, null: never used), by key id; keys whose
+   * answer lacks the field are left out (absent: not known for any key).
+   */
+  lastUsedAt?: ReadonlyMap<string, number | null>;
   /** The owner of each declared entry, by {@link entryKey} (the first entry of a name). */
   owners: ReadonlyMap<string, DeclaredOwner>;
   /** Each policy's option values as this run used them (manifest over defaults), by policy id. */
@@ -83,6 +89,19 @@ export interface Assessment {
   /** The key families of the projects read (SPEC 11.4), by project id then declared order. */
   families: FamilySummary[];
   facts: RunFacts;
+  /** The fleet organisation this assessment is of (manifest `orgs:`); absent without `orgs:`. */
+  org?: string;
+}
+
+/** The assessment of one fleet organisation: every item and error carries its `org`. */
+export function ofOrg(a: Assessment, org: string): Assessment {
+  return {
+    ...a,
+    org,
+    drift: a.drift.map((d) => ({ ...d, org })),
+    findings: a.findings.map((f) => ({ ...f, org })),
+    errors: a.errors.map((e) => ({ ...e, org })),
+  };
 }
 
 /** The key of {@link RunFacts.owners}: a project id and an entry name. */
@@ -128,23 +147,18 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
   const waiversUsed = new Set<Waiver>();
   const adminFindings: Finding[] = [];
   const complete = new Set<string>();
-  const createdAt = new Map<string, number>();
-  const accounts = new Map<string, { id: string; name: string; keys: string[] }>();
-  const archived = new Set<string>();
+  const live: LiveFacts = {
+    createdAt: new Map(),
+    lastUsedAt: new Map(),
+    accounts: new Map(),
+    archived: new Set(),
+  };
   return {
     /** One project, completely read (found or not). */
     add(declared: DeclaredProject, project: LiveProject): void {
       const evaluated = assessProject(a, setup, declared, project);
       for (const w of evaluated.waiversUsed) waiversUsed.add(w);
-      for (const k of project.keys) {
-        createdAt.set(k.id, k.createdAt);
-        if (k.owner.type !== "service_account") continue;
-        const at = entryKey(project.id, k.owner.id);
-        const sa = accounts.get(at) ??
-          accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
-        sa.keys.push(k.id);
-      }
-      if (project.status === "archived") archived.add(project.id);
+      liveFacts(project, live);
       complete.add(declared.id);
     },
     /** The organisation's admin keys, read because the manifest has `admin_keys:` (issue 14). */
@@ -159,16 +173,10 @@ export function assessment(manifest: Manifest, policies: readonly Policy[], opts
       a.drift.sort(byOrder);
       a.families.sort(byProject);
       a.notes = unusedWaiverNotes(setup.waivers, { used: waiversUsed, complete });
-      a.findings.push(...adminFindings);
+      append(a.findings, adminFindings);
       a.findings.sort(findingOrder);
       a.errors = errors;
-      a.facts = {
-        now: setup.now,
-        createdAt,
-        accounts,
-        archived,
-        ...declaredFacts(manifest, policies),
-      };
+      a.facts = { now: setup.now, ...live, ...declaredFacts(manifest, policies) };
       return a;
     },
   };
@@ -190,6 +198,32 @@ function assessProject(
   for (const f of evaluated.findings) a.findings.push(f);
   if (project.found) a.liveKeys += project.keys.length;
   return evaluated;
+}
+
+/** What the run's facts hold of the live projects (see {@link RunFacts}). */
+type LiveFacts = {
+  createdAt: Map<string, number>;
+  lastUsedAt: Map<string, number | null>;
+  accounts: Map<string, { id: string; name: string; keys: string[] }>;
+  archived: Set<string>;
+};
+
+/**
+ * Each key's `created_at` and (when sent) `last_used_at`, each service account's keys, and
+ * whether the project is archived, into the run's facts.
+ */
+function liveFacts(project: LiveProject, into: LiveFacts): void {
+  if (project.status === "archived") into.archived.add(project.id);
+  const accounts = into.accounts;
+  for (const k of project.keys) {
+    into.createdAt.set(k.id, k.createdAt);
+    if (k.lastUsedAt !== undefined) into.lastUsedAt.set(k.id, k.lastUsedAt);
+    if (k.owner.type !== "service_account") continue;
+    const at = entryKey(project.id, k.owner.id);
+    const sa = accounts.get(at) ??
+      accounts.set(at, { id: k.owner.id, name: k.owner.name, keys: [] }).get(at)!;
+    sa.keys.push(k.id);
+  }
 }
 
 /** Each entry's owner and each policy's options, resolved once per run. */

@@ -1,18 +1,18 @@
 /**
  * Matching and comparing one set of keys (SPEC 4.3 to 4.6): a project's, or the organisation's
  * admin keys. Pinned ids first, then names narrowed by owner; ambiguous entries list their
- * candidates; leftovers are unexpected. Pure, linear in the number of keys.
+ * candidates (the first `CANDIDATES_SHOWN`, the rest counted); leftovers are unexpected. Pure,
+ * linear in the number of entries plus keys.
  */
 import { FamilyMatcher, type FamilyState } from "./families.ts";
+import { type CandidateGroup, KeyMatcher, ownerRef } from "./matcher.ts";
 import {
-  type Candidate,
   type Change,
   type DeclaredFamily,
   type DeclaredKey,
   type Drift,
   type LiveKey,
   ORG,
-  type OwnerRef,
   type SourceLocation,
   type UnmanagedLevel,
 } from "../core/types.ts";
@@ -28,18 +28,7 @@ export interface DiffCounts {
   inMissingProjects: number;
 }
 
-/** The report's view of a live key's owner. */
-export function ownerRef(k: LiveKey): OwnerRef {
-  const o = k.owner;
-  return { type: o.type, id: o.id, name: o.name, email: o.email ?? null, role: o.role ?? null };
-}
-
-function ownerMatches(entry: DeclaredKey, k: LiveKey): boolean {
-  const o = entry.owner;
-  return o.type === k.owner.type && o.name === k.owner.name &&
-    (o.id === undefined || o.id === k.owner.id) &&
-    (o.email === undefined || o.email === k.owner.email);
-}
+export { ownerRef } from "./matcher.ts";
 
 /** One change per differing path; `name` only when the entry is pinned by id. */
 export function compareKey(entry: DeclaredKey, k: LiveKey): Change[] {
@@ -118,8 +107,9 @@ export function scopeFields(scope: KeyScope): Pick<Drift, "projectId" | "keyType
  */
 export function diffKeys(set: KeySet, out: ProjectDiff): void {
   const where = scopeFields(set.scope);
-  const m = new KeyMatcher(set.keys);
   const families = new FamilyMatcher(set.families ?? []);
+  // A key a family fits is never taken by name alone (it is the family's).
+  const m = new KeyMatcher(set.keys, (k) => !families.fits(k));
   const missing = (e: DeclaredKey) =>
     out.drift.push({
       kind: "missing",
@@ -140,7 +130,7 @@ export function diffKeys(set: KeySet, out: ProjectDiff): void {
   // 2. Names whose owner fits exactly one free key.
   const rest = set.entries.filter((e) => !e.id && !m.takeOnlyFit(e));
   // 3. The rest: ambiguous, the one key of that name, or missing.
-  const claimed = byName(rest, { m, families, where, missing }, out);
+  const claimed = byName(rest, { m, where, missing }, out);
   compared(m.pairs, where, out);
   out.counts.candidates += claimed.size;
   // 4. Families take what no entry took or claims.
@@ -153,98 +143,39 @@ export function diffKeys(set: KeySet, out: ProjectDiff): void {
 /**
  * Entries left after pinned ids and single owner fits: several fits are ambiguous (their keys
  * claimed, returned), one fit or the one free key of the name is taken, none is missing. A key a
- * family fits is never taken by name alone (it is the family's).
+ * family fits is never taken by name alone (the matcher leaves it out of `freeByName`).
  */
 function byName(
   rest: readonly DeclaredKey[],
   ctx: {
     m: KeyMatcher;
-    families: FamilyMatcher;
     where: Pick<Drift, "projectId" | "keyType">;
     missing: (e: DeclaredKey) => void;
   },
   out: ProjectDiff,
 ): Set<string> {
-  const { m, families } = ctx;
+  const { m } = ctx;
+  // Entries of one name and owner share their group of keys, worked out once: the work is entries
+  // plus keys, not their product.
   const claimed = new Set<string>();
   for (const e of rest) {
     const fits = m.ownerFits(e);
-    const cands = fits.length ? fits : m.freeByName(e.name).filter((k) => !families.fits(k));
+    const cands = fits.length ? fits : m.freeByName(e.name);
     if (cands.length === 1) m.take(e, cands[0]);
     else if (cands.length === 0) ctx.missing(e);
     else {
-      for (const k of cands) claimed.add(k.id);
-      out.drift.push(ambiguous(e, cands, ctx.where));
+      const group = m.candidates(cands);
+      if (group.fresh) { for (const k of cands) claimed.add(k.id); }
+      out.drift.push(ambiguous(e, group, ctx.where));
     }
   }
   return claimed;
 }
 
-/**
- * The free live keys of one set, indexed by id, by name, and by name + owner (type and name).
- * Taking a key removes it from the name indexes, so every lookup touches only keys that can still
- * match. A key without a name (an admin key may have none) matches no entry by name.
- */
-class KeyMatcher {
-  readonly byId: Map<string, LiveKey>;
-  readonly taken = new Set<string>();
-  readonly pairs: [DeclaredKey, LiveKey][] = [];
-  private readonly byName = new Map<string, Set<LiveKey>>();
-  private readonly byOwner = new Map<string, Set<LiveKey>>();
-
-  constructor(keys: readonly LiveKey[]) {
-    this.byId = new Map(keys.map((k) => [k.id, k]));
-    for (const k of keys) {
-      if (k.name === null) continue;
-      add(this.byName, k.name, k);
-      add(this.byOwner, ownerKey(k.name, k.owner.type, k.owner.name), k);
-    }
-  }
-
-  take(e: DeclaredKey, k: LiveKey): void {
-    this.taken.add(k.id);
-    this.pairs.push([e, k]);
-    if (k.name === null) return;
-    this.byName.get(k.name)!.delete(k);
-    this.byOwner.get(ownerKey(k.name, k.owner.type, k.owner.name))!.delete(k);
-  }
-
-  /** The free keys of the entry's name whose owner fits it. */
-  ownerFits(e: DeclaredKey): LiveKey[] {
-    const named = this.byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? [];
-    return [...named].filter((k) => ownerMatches(e, k));
-  }
-
-  /** Takes the one free key whose owner fits `e`; false when none or several do. */
-  takeOnlyFit(e: DeclaredKey): boolean {
-    let fit: LiveKey | null = null;
-    for (const k of this.byOwner.get(ownerKey(e.name, e.owner.type, e.owner.name)) ?? []) {
-      if (!ownerMatches(e, k)) continue;
-      if (fit) return false; // a second fit is enough to stop looking
-      fit = k;
-    }
-    if (fit) this.take(e, fit);
-    return fit !== null;
-  }
-
-  freeByName(name: string): LiveKey[] {
-    return [...(this.byName.get(name) ?? [])];
-  }
-}
-
-const ownerKey = (name: string, type: string, owner: string) =>
-  `${name}\u0000${type}\u0000${owner}`;
-
-function add(m: Map<string, Set<LiveKey>>, id: string, k: LiveKey): void {
-  const set = m.get(id);
-  if (set) set.add(k);
-  else m.set(id, new Set([k]));
-}
-
-/** An entry several free keys fit, with them as candidates. */
+/** An entry several free keys fit, with the first of them as candidates and the rest counted. */
 function ambiguous(
   e: DeclaredKey,
-  cands: readonly LiveKey[],
+  group: CandidateGroup,
   where: Pick<Drift, "projectId" | "keyType">,
 ): Drift {
   return {
@@ -255,8 +186,9 @@ function ambiguous(
     keyName: e.name,
     changes: [],
     location: e.location,
-    candidates: cands.map((k): Candidate => ({ id: k.id, name: k.name!, owner: ownerRef(k) }))
-      .sort((a, b) => a.id.localeCompare(b.id)),
+    candidates: group.shown,
+    candidatesTotal: group.total,
+    candidateSet: group.set,
   };
 }
 

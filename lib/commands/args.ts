@@ -3,6 +3,7 @@
  * importing node:util starts Deno's Node layer, about 40 ms of every command's start-up. Usage
  * errors are one line users can act on.
  */
+import { append } from "../core/arrays.ts";
 import type { parseArgs, ParseArgsConfig } from "node:util";
 import { suggestion, UsageError } from "../core/errors.ts";
 import { grouped } from "../core/grouped.ts";
@@ -93,7 +94,7 @@ function tokenize(argv: readonly string[], options: Options): (Token | string)[]
   while (rest.length) {
     const arg = rest.shift()!;
     if (arg === "--") {
-      tokens.push(...rest.splice(0));
+      append(tokens, rest.splice(0));
     } else if (arg.length === 2 && arg[0] === "-" && arg[1] !== "-") {
       const name = long(arg[1]);
       const value = isString(name) && rest.length ? rest.shift() : undefined;
@@ -102,7 +103,7 @@ function tokenize(argv: readonly string[], options: Options): (Token | string)[]
       const name = long(arg[1]);
       if (isString(name)) {
         tokens.push({ name, raw: `-${arg[1]}`, value: arg.slice(2), inline: true });
-      } else rest.unshift(...shortGroup(arg, (c) => isString(long(c))));
+      } else append(rest, append(shortGroup(arg, (c) => isString(long(c))), rest.splice(0)));
     } else if (arg.length > 2 && arg.startsWith("--")) {
       tokens.push(longFlag(arg, rest, isString));
     } else tokens.push(arg);
@@ -147,34 +148,30 @@ function flagProblem(command: string, t: Token, options: Options): UsageError | 
   if (options[t.name].type !== "string") {
     return t.value === undefined ? null : new UsageError(`--${t.name} takes no value`, command);
   }
-  // A value that looks like a flag (`-m --quiet`) is taken for a forgotten value, as in node.
+  // A value that looks like a flag (`-m --quiet`) is taken for a forgotten value, as in node; a
+  // negative number is no flag (none is named with a digit): it is the value, and the flag's own
+  // check refuses it as a bad value (`--timeout -1` as `--timeout=-1`).
   if (t.value !== undefined && (t.inline || t.value.length <= 1 || t.value[0] !== "-")) return null;
-  const negative = t.value !== undefined && /^-[\d.]/.test(t.value);
-  return new UsageError(
-    `--${t.name} needs a value${
-      negative
-        ? ` for ${command}: "${t.value}" looks like a flag; to pass it, write --${t.name}=${t.value}`
-        : ""
-    }`,
-    command,
-  );
+  if (t.value !== undefined && /^-\.?\d/.test(t.value)) return null;
+  return new UsageError(`--${t.name} needs a value`, command);
 }
 
-/** A positive integer flag value. */
+/** A whole-number flag value from `min` (to `max`, when given). */
 export function intFlag(
   command: string,
   name: string,
   raw: string | undefined,
   fallback: number,
   min = 1,
+  max = Infinity,
 ): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(
-      `--${name} must be a whole number of at least ${min}, not "${raw}"`,
-      command,
-    );
+  if (raw.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Infinity
+      ? `of at least ${grouped(min)}`
+      : `from ${grouped(min)} to ${grouped(max)}`;
+    throw new UsageError(`--${name} must be a whole number ${range}, not "${raw}"`, command);
   }
   return n;
 }

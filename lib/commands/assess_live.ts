@@ -13,6 +13,7 @@ import type { AdminClient } from "../api/client.ts";
 import type { Manifest, RunError } from "../core/types.ts";
 import { planRead } from "../api/read_plan.ts";
 import type { Notices } from "./notices.ts";
+import { counted } from "../core/grouped.ts";
 
 /** How a run reads and assesses: its clock, waivers, and what it says on stderr. */
 export interface AssessLiveOptions {
@@ -65,9 +66,11 @@ export async function assessLive(
   else if (adminRead) errors.push(adminRead.error);
   const { requests, retries, refused } = client.stats;
   opts.log?.(
-    `read ${manifest.projects.length} projects in ${
+    `read ${counted(manifest.projects.length, "project")} in ${
       Math.round(io.deps.now() - opts.now)
-    } ms with ${requests} requests (${retries} retries, ${refused} refused with 429)`,
+    } ms with ${counted(requests, "request")} (${
+      counted(retries, "retry", "retries")
+    }, ${refused} refused with 429)`,
   );
   return assess.done(errors);
 }

@@ -5,11 +5,14 @@
  */
 import { type Io, writeOutput } from "./io.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { readInput, readProblem } from "./files.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
-import type { Assessment } from "../assess/assessment.ts";
+import { type Assessment, ofOrg } from "../assess/assessment.ts";
+import type { Manifest } from "../core/types.ts";
+import { fleetScope } from "./fleet.ts";
+import { byFingerprint } from "../enrich/baseline_file.ts";
 import {
   type Baseline,
   type BaselineEntry,
@@ -21,10 +24,20 @@ import {
 import { parse } from "./args.ts";
 import { textSafe } from "../render/inert.ts";
 import { entrySummary } from "../render/baseline_entry.ts";
-import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import {
+  CONNECT_OPTIONS,
+  connectHelp,
+  type ConnectOptions,
+  connectOptions,
+  connectOrg,
+  inputsOf,
+  openClient,
+  startFake,
+} from "./connect.ts";
 import { VERSION } from "../core/version.ts";
 import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
-import { assessLive, scope } from "./assess_live.ts";
+import { assessLive, type AssessLiveOptions, scope } from "./assess_live.ts";
+import { counted, grouped } from "../core/grouped.ts";
 
 /** The help text of `keydrift baseline` */
 export const BASELINE_HELP = `Usage: keydrift baseline -o FILE [options]
@@ -64,16 +77,17 @@ export const BASELINE_OPTIONS = {
 /** The baseline file written when no `-o` is given */
 export const DEFAULT_BASELINE = "keydrift.baseline.json";
 
-/** Reads and parses a baseline file; an unreadable file is a usage error naming it. */
-export async function readBaseline(deps: Deps, path: string, command: string): Promise<Baseline> {
+/** Reads and parses a baseline file; an unreadable file is an InputError naming it. */
+export async function readBaseline(deps: Deps, path: string): Promise<Baseline> {
   let text: string;
   try {
     text = await readInput(deps, path, "baseline");
   } catch (e) {
+    if (e instanceof ManifestError) throw e; // not UTF-8: located
     const hint = (e as Error)?.name === "NotFound"
       ? `; create it with keydrift baseline -o ${path}`
       : "";
-    throw new UsageError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`, command);
+    throw new InputError(`cannot read baseline "${path}": ${readProblem(e)}${hint}`);
   }
   return parseBaseline(path, text);
 }
@@ -92,21 +106,26 @@ export async function baselineCommand(
   // Before any read: the baseline may not replace a file this run reads.
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   if (!toStdout) await io.checkTarget(output);
-  const old = v.prune ? await readBaseline(io.deps, output, "baseline") : null;
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "baseline");
+  const old = v.prune ? await readBaseline(io.deps, output) : null;
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies);
   if (!loaded.manifest) throw new ManifestError(loaded.problems);
-  const manifest = scope(loaded.manifest, v.project ?? []);
-  const now = io.deps.now();
-  const client = await openClient(io, connection);
-  // Every item is recorded whatever its severity.
-  const assessed = await assessLive(io, client, manifest, policies, {
-    now,
+  const opts = {
+    now: io.deps.now(),
     noWaivers: v["no-waivers"] === true,
     log: connection.log,
     notices: connection.notices,
-  });
+  };
+  // Every item is recorded whatever its severity.
+  const assessed = await assessAll(
+    io,
+    loaded.manifest,
+    v.project ?? [],
+    connection,
+    policies,
+    opts,
+  );
   const today = isoDate(io.deps.now() / 1000);
-  const entries = recorded(assessed, old, today, policies);
+  const entries = recordedAll(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
   if (toStdout) return (await io.out(text), 0);
   await writeOutput(io, output, text, {
@@ -114,7 +133,9 @@ export async function baselineCommand(
     command: "baseline",
     instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
   });
-  if (!v.quiet) await io.err(`keydrift: wrote ${textSafe(output)} (${counted(entries, old)})\n`);
+  if (!v.quiet) {
+    await io.err(`keydrift: wrote ${textSafe(output)} (${entriesWritten(entries, old)})\n`);
+  }
   return 0;
 }
 
@@ -134,13 +155,64 @@ function outputOf(v: { output?: string; prune?: boolean; force?: boolean }): str
 }
 
 /** How many entries were written, and with `--prune` how many of the old ones went. */
-function counted(entries: readonly BaselineEntry[], old: Baseline | null): string {
+function entriesWritten(entries: readonly BaselineEntry[], old: Baseline | null): string {
   const n = entries.length;
-  if (!old) return `${n} entr${n === 1 ? "y" : "ies"}`;
-  return `kept ${n} of ${old.entries.length} entries (${old.entries.length - n} resolved)`;
+  if (!old) return counted(n, "entry", "entries");
+  return `kept ${n} of ${counted(old.entries.length, "entry", "entries")} (${
+    grouped(old.entries.length - n)
+  } resolved)`;
 }
 
 /** The entries to write: `old`'s that still occur (`--prune`), or every item of this run. */
+/**
+ * The entries of every assessment (a fleet's orgs, or one); with `--prune`, an old entry stays
+ * when each assessment keeps it (its own org's saw it again, the others did not read it).
+ */
+function recordedAll(
+  assessed: readonly Assessment[],
+  old: Baseline | null,
+  today: string,
+  policies: readonly Policy[],
+): BaselineEntry[] {
+  const each = assessed.map((a) => recorded(a, old, today, policies));
+  if (!old) return each.flat();
+  const kept = each.map((list) => new Set(list.map((e) => e.fingerprint)));
+  return old.entries.filter((e) => kept.every((k) => k.has(e.fingerprint)))
+    .sort(byFingerprint);
+}
+
+/** Every item, whatever its severity: a fleet's orgs each through their own client, or one. */
+async function assessAll(
+  io: Io,
+  manifest: Manifest,
+  projects: readonly string[],
+  connection: ConnectOptions,
+  policies: readonly Policy[],
+  opts: AssessLiveOptions,
+): Promise<Assessment[]> {
+  if (manifest.orgs) return await assessFleet(io, manifest, projects, connection, policies, opts);
+  const client = await openClient(io, connection);
+  return [await assessLive(io, client, scope(manifest, projects), policies, opts)];
+}
+
+/** Each org of a fleet (narrowed to `--project`) read and assessed through its own client. */
+async function assessFleet(
+  io: Io,
+  manifest: Manifest,
+  projects: readonly string[],
+  connection: ConnectOptions,
+  policies: readonly Policy[],
+  opts: AssessLiveOptions,
+): Promise<Assessment[]> {
+  const orgs = fleetScope(manifest, { orgs: [], projects });
+  const fake = connection.fake ? (await startFake(io.deps, connection.fake)).handler : null;
+  return await Promise.all(orgs.map(async (org) => {
+    const { client, secret } = connectOrg(io.deps, connection, org, fake);
+    io.addSecret(secret);
+    return ofOrg(await assessLive(io, client, org.manifest, policies, opts), org.name);
+  }));
+}
+
 function recorded(
   assessed: Assessment,
   old: Baseline | null,
@@ -148,9 +220,8 @@ function recorded(
   policies: readonly Policy[],
 ): BaselineEntry[] {
   if (assessed.errors.length) {
-    throw new UsageError(
+    throw new InputError(
       `the check could not complete, so no baseline was written: ${assessed.errors[0].message}`,
-      "baseline",
     );
   }
   if (old) return pruned(old, assessed);

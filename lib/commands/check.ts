@@ -1,6 +1,6 @@
 /** `keydrift check`: read live keys, assess, enrich, mark the baseline, report, exit code. */
 import type { Io } from "./io.ts";
-import { firstLine, type Output, Reports, writeReports } from "./reports.ts";
+import { distinctTargets, firstLine, type Output, Reports, writeReports } from "./reports.ts";
 import { formatProblem, ManifestError, suggestion, UsageError } from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { buildReport, errorReport, type FailOn, type Report } from "../report/report.ts";
@@ -14,6 +14,7 @@ import { DEFAULT_MANIFEST, loadFrom } from "./load.ts";
 import { assessLive, scope } from "./assess_live.ts";
 import { enrich, type EnrichRequest } from "../enrich/enrich.ts";
 import { readEnrichment } from "./enrichment.ts";
+import { checkFleet } from "./fleet.ts";
 
 /** The help text of `keydrift check` */
 export const CHECK_HELP = `Usage: keydrift check [options]
@@ -29,6 +30,7 @@ Options:
       --summary           also append the markdown report to $GITHUB_STEP_SUMMARY when it is set
 ${connectHelp("run against")}
       --project ID        check only this project (repeatable; admin keys are then not read)
+      --org NAME          with orgs: in the manifest, check only this org (repeatable)
       --fail-on LEVEL     error (default) or warning: the lowest severity that fails the run
       --no-waivers        ignore all waivers (audit mode)
       --attribute         say who created each unexpected, changed or flagged key (audit log)
@@ -48,6 +50,7 @@ export const CHECK_OPTIONS = {
   format: { type: "string", multiple: true },
   summary: { type: "boolean" },
   project: { type: "string", multiple: true },
+  org: { type: "string", multiple: true },
   "fail-on": { type: "string" },
   "no-waivers": { type: "boolean" },
   attribute: { type: "boolean" },
@@ -112,6 +115,19 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
   const { manifest, baseline } = await loadInputs(io, v, policies, out);
   let report: Report;
   try {
+    if (manifest.orgs) {
+      report = await checkFleet(io, manifest, policies, {
+        ...flags,
+        noWaivers: v["no-waivers"] === true,
+        orgs: v.org ?? [],
+        projects: v.project ?? [],
+        baseline,
+      });
+      return out.finish(report);
+    }
+    if (v.org?.length) {
+      throw new UsageError("--org needs a manifest with orgs: (a fleet)", "check");
+    }
     const now = io.deps.now();
     const client = await openClient(io, flags.connection);
     const assessed = await assessLive(io, client, manifest, policies, {
@@ -144,11 +160,16 @@ type CheckValues = ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"];
 async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
   const { values: v, error: argError } = parseAll("check", argv, CHECK_OPTIONS);
   if (v.help && !argError) return (await io.out(CHECK_HELP), 0);
-  const { outputs, error: formatError } = parseFormats(v.format, "check");
-  const summaryPath = v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined;
+  const parsed = parseFormats(v.format, "check");
+  const { outputs, summaryPath, error: clash } = await distinctTargets(
+    io.deps,
+    parsed.outputs,
+    v.summary ? io.deps.env("GITHUB_STEP_SUMMARY") : undefined,
+  );
   io.protect(inputsOf(v.manifest ?? [DEFAULT_MANIFEST], v));
   try {
-    if (argError ?? formatError) throw argError ?? formatError;
+    const early = argError ?? parsed.error ?? clash;
+    if (early) throw early;
     const flags = checkFlags(v, io);
     // Before any read: a report may not replace a file this run reads.
     for (const path of [...outputs.map((o) => o.path), summaryPath]) {
@@ -176,23 +197,16 @@ async function prepare(argv: string[], io: Io, policies: readonly Policy[]) {
 
 /** The manifest (scoped to `--project`) and the baseline; on failure, the error reports. */
 async function loadInputs(io: Io, v: CheckValues, policies: readonly Policy[], out: Reports) {
-  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies, "check").catch(out.fail);
-  if (!loaded.manifest) {
-    const n = loaded.problems.length;
-    return out.fail(
-      new ManifestError(loaded.problems),
-      `the manifest is invalid (${n} problem${n === 1 ? "" : "s"})`,
-    );
-  }
+  const loaded = await loadFrom(io.deps, v.manifest ?? [], policies).catch(out.fail);
+  if (!loaded.manifest) return out.fail(new ManifestError(loaded.problems));
   const baselinePath = v["no-baseline"] ? undefined : v.baseline;
-  const baseline = baselinePath
-    ? await readBaseline(io.deps, baselinePath, "check").catch(out.fail)
-    : null;
+  const baseline = baselinePath ? await readBaseline(io.deps, baselinePath).catch(out.fail) : null;
   for (const p of loaded.waiverProblems) {
     if (!v.quiet) await io.err(`keydrift: warning: ${textSafe(formatProblem(p))}\n`);
   }
   try {
-    out.manifest = scope(loaded.manifest, v.project ?? []);
+    // A fleet scopes each org to --org and --project itself (commands/fleet.ts).
+    out.manifest = loaded.manifest.orgs ? loaded.manifest : scope(loaded.manifest, v.project ?? []);
   } catch (e) {
     return out.fail(e);
   }
@@ -224,9 +238,6 @@ function checkFlags(v: CheckValues, io: Io) {
 
 /** `--attribute` and `--usage DAYS` (1 to 90). */
 function enrichRequest(attribute: boolean, usage: string | undefined): EnrichRequest {
-  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7);
-  if (days !== null && days > 90) {
-    throw new UsageError(`--usage must be 1 to 90 days, not "${usage}"`, "check");
-  }
+  const days = usage === undefined ? null : intFlag("check", "usage", usage, 7, 1, 90);
   return { attribute, usageDays: days };
 }

@@ -3,12 +3,20 @@
  * code. Every byte the program writes goes through here, scrubbed of secrets.
  */
 import type { Deps } from "../core/deps.ts";
-import { formatProblem, ManifestError, suggestion, UsageError } from "../core/errors.ts";
+import {
+  formatProblem,
+  InputError,
+  ManifestError,
+  suggestion,
+  UsageError,
+} from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { VERSION } from "../core/version.ts";
+import { grouped } from "../core/grouped.ts";
 import { createIo, type Io } from "./io.ts";
 import { textSafe } from "../core/inert_text.ts";
 import { grantHint, watchPermissions } from "./permissions.ts";
+import { problemCount } from "../manifest/problems.ts";
 
 export type { Deps } from "../core/deps.ts";
 
@@ -22,6 +30,7 @@ Commands:
   validate   check the manifest offline
   import     write a manifest that describes the live state
   baseline   record current drift and findings so check fails only on new ones
+  merge      combine the JSON reports of a fleet's orgs into one report (worst exit code)
   fake-api   serve the built-in fake Admin API on 127.0.0.1
   schema     print the manifest's (or with --report the JSON report's) JSON Schema
   policies   list built-in policies, their options and defaults
@@ -61,6 +70,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   baseline: async () => {
     const m = await import("./baseline.ts");
     return { run: m.baselineCommand, help: m.BASELINE_HELP };
+  },
+  merge: async () => {
+    const m = await import("./merge.ts");
+    return { run: m.merge, help: m.MERGE_HELP };
   },
   "fake-api": async () => {
     const m = await import("./fake_api.ts");
@@ -129,21 +142,28 @@ async function dispatch(argv: string[], io: Io, policies: readonly Policy[]): Pr
     }
     return await (await load()).run(rest, io, policies);
   } catch (e) {
-    await io.err(describeError(e, verbose));
+    const command = Object.hasOwn(COMMANDS, name) ? name : "";
+    await io.err(describeError(e, verbose, command));
     return 1;
   }
 }
 
-function describeError(e: unknown, verbose: boolean): string {
+/**
+ * What an error says on stderr. Only a usage error ends with where the usage is (the command's
+ * help): after a file or API error, the help would not help.
+ */
+function describeError(e: unknown, verbose: boolean, command: string): string {
   if (e instanceof ManifestError) {
-    const n = e.problems.length;
+    const n = problemCount(e.problems);
     return e.problems.map((p) => textSafe(formatProblem(p))).join("\n") +
-      `\nkeydrift: ${n} problem${n === 1 ? "" : "s"} found\n`;
+      `\nkeydrift: ${grouped(n)} problem${n === 1 ? "" : "s"} found\n`;
   }
   if (e instanceof UsageError) {
-    const help = e.command ? `keydrift ${e.command} --help` : "keydrift --help";
+    const of = e.command || command;
+    const help = of ? `keydrift ${of} --help` : "keydrift --help";
     return `keydrift: ${textSafe(e.message)}\nRun '${help}' for usage.\n`;
   }
+  if (e instanceof InputError) return `keydrift: ${textSafe(e.message)}\n`;
   const err = e instanceof Error ? e : new Error(String(e));
   if (err.name === "NotCapable" && /LOG_TOKENS|LOG_STREAM/.test(err.message)) {
     // The yaml package (used for manifests outside the plain subset) probes two debug variables.

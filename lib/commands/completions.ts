@@ -11,6 +11,7 @@ import { CHECK_OPTIONS } from "./check.ts";
 import { FAKE_API_OPTIONS } from "./fake_api.ts";
 import { IMPORT_OPTIONS } from "./import.ts";
 import { BASELINE_OPTIONS } from "./baseline.ts";
+import { MERGE_OPTIONS } from "./merge.ts";
 import { HELP_OPTIONS, SCHEMA_OPTIONS, VALIDATE_OPTIONS } from "./offline.ts";
 
 /** The shells keydrift can print a completion script for */
@@ -35,6 +36,7 @@ const OPTIONS: Record<string, Options> = {
   validate: VALIDATE_OPTIONS,
   import: IMPORT_OPTIONS,
   baseline: BASELINE_OPTIONS,
+  merge: MERGE_OPTIONS,
   "fake-api": FAKE_API_OPTIONS,
   schema: SCHEMA_OPTIONS,
   policies: HELP_OPTIONS,

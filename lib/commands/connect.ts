@@ -8,7 +8,7 @@ import {
 import { type Budget, RUN_BUDGET } from "../api/paging.ts";
 import { scrubber } from "../secrets/redact.ts";
 import type { Deps } from "../core/deps.ts";
-import { ManifestError, UsageError } from "../core/errors.ts";
+import { InputError, ManifestError, UsageError } from "../core/errors.ts";
 import { FILE_CAPS, readInput, readProblem, readStdinInput } from "./files.ts";
 import { intFlag, secondsFlag } from "./args.ts";
 import { withFullReader } from "../yaml/check.ts";
@@ -125,12 +125,9 @@ export interface ConnectOptions {
   log?: (message: string) => void;
 }
 
-/** Returns the client and the admin key in use (so every output can be scrubbed of it). */
-export async function connect(
-  deps: Deps,
-  o: ConnectOptions,
-): Promise<{ client: AdminClient; secret: string | null }> {
-  const base = {
+/** What every client of a run shares: limits, clock, randomness and the log. */
+function baseOptions(deps: Deps, o: ConnectOptions) {
+  return {
     timeoutMs: o.timeoutS * 1000,
     deadlineMs: o.deadlineS * 1000,
     deadlineExplicit: o.deadlineExplicit,
@@ -142,9 +139,17 @@ export async function connect(
     random: deps.random,
     log: o.log,
   };
+}
+
+/** Returns the client and the admin key in use (so every output can be scrubbed of it). */
+export async function connect(
+  deps: Deps,
+  o: ConnectOptions,
+): Promise<{ client: AdminClient; secret: string | null }> {
+  const base = baseOptions(deps, o);
   if (o.fake) {
     if (o.apiUrl) throw new UsageError("--fake and --api-url cannot be used together", o.command);
-    return { client: await fakeClient(deps, o.fake, o.command, base), secret: null };
+    return { client: await fakeClient(deps, o.fake, base), secret: null };
   }
   // Read as the official SDK reads it: trimmed, and empty counts as unset (a CI variable that is
   // declared but not given a value).
@@ -169,10 +174,9 @@ export async function connect(
 async function fakeClient(
   deps: Deps,
   path: string,
-  command: string,
   base: Omit<ClientOptions, "baseURL" | "adminKey" | "fetch" | "scrub">,
 ): Promise<AdminClient> {
-  const fake = await startFake(deps, path, command);
+  const { handler: fake } = await startFake(deps, path);
   const fetch = (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init));
   return createAdminClient({
     ...base,
@@ -181,6 +185,58 @@ async function fakeClient(
     fetch,
     scrub: (s) => s,
   });
+}
+
+/** One organisation of a fleet manifest, as a run reaches it (issue 24). */
+export interface OrgTarget {
+  name: string;
+  /** The variable that holds its admin key. */
+  adminKeyEnv: string;
+  apiUrl?: string;
+}
+
+/** A fake Admin API's handler, shared by the orgs of a fleet run (`--fake`). */
+export type FakeHandler = (req: Request) => Promise<Response>;
+
+/**
+ * A client of one fleet organisation: its own session (key, base URL, deadline, counts), the key
+ * read from the org's variable. `--api-url` (or `--fake`) takes the place of every org's URL.
+ */
+export function connectOrg(
+  deps: Deps,
+  o: ConnectOptions,
+  org: OrgTarget,
+  fake: FakeHandler | null,
+): { client: AdminClient; secret: string } {
+  const key = deps.env(org.adminKeyEnv)?.trim();
+  const refuse = (why: string) => new UsageError(`org "${org.name}": ${why}`, o.command);
+  if (!key) {
+    throw refuse(
+      `no admin key: set ${org.adminKeyEnv} (its admin_key_env) to an sk-admin-… key with api.management.read`,
+    );
+  }
+  if (/\s/.test(key)) throw refuse(`${org.adminKeyEnv} holds whitespace inside the key`);
+  const fromEnv = deps.env("OPENAI_BASE_URL")?.trim() || undefined;
+  const baseURL = fake
+    ? "http://127.0.0.1/v1"
+    : o.apiUrl ?? org.apiUrl ?? fromEnv ?? DEFAULT_API_URL;
+  if (!fake) {
+    checkBaseURL(
+      baseURL,
+      o.apiUrl ? "--api-url" : org.apiUrl ? `api_url of org "${org.name}"` : "OPENAI_BASE_URL",
+    );
+  }
+  const fetch = fake
+    ? (input: RequestInfo | URL, init?: RequestInit) => fake(new Request(input, init))
+    : deps.fetch;
+  const client = createAdminClient({
+    ...baseOptions(deps, o),
+    baseURL,
+    adminKey: key,
+    fetch,
+    ...scrubbers(key),
+  });
+  return { client, secret: key };
 }
 
 /** Connects for a command, and has every output scrubbed of the admin key in use. */
@@ -196,11 +252,12 @@ export const MAX_KEY_FILE_BYTES = FILE_CAPS["admin key file"];
 async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   if (o.adminKeyFile) {
     const path = o.adminKeyFile;
-    const refuse = (why: string) => new UsageError(`--admin-key-file "${path}" ${why}`, o.command);
+    const refuse = (why: string) => new InputError(`--admin-key-file "${path}" ${why}`);
     let text: string;
     try {
       text = await readInput(deps, path, "admin key file");
     } catch (e) {
+      if (e instanceof ManifestError) throw e; // not UTF-8: located
       throw refuse(`cannot be read: ${readProblem(e)}`);
     }
     const key = text.trim();
@@ -210,35 +267,29 @@ async function adminKey(deps: Deps, o: ConnectOptions): Promise<string> {
   }
   const key = deps.env("OPENAI_ADMIN_KEY")?.trim();
   if (!key) {
-    throw new UsageError(
+    throw new InputError(
       "no admin key: set OPENAI_ADMIN_KEY (an sk-admin-… key with api.management.read) or pass --admin-key-file PATH; for a demo use --fake STATE",
-      o.command,
     );
   }
   if (/\s/.test(key)) {
-    throw new UsageError(
+    throw new InputError(
       "OPENAI_ADMIN_KEY holds whitespace inside the key; set it to the key alone",
-      o.command,
     );
   }
   return key;
 }
 
 /** Loads a fake state file and returns the fake's handler. */
-export async function startFake(
-  deps: Deps,
-  path: string,
-  command: string,
-  o: { writes?: boolean } = {},
-) {
+export async function startFake(deps: Deps, path: string, o: { writes?: boolean } = {}) {
   let text: string;
   try {
     text = path === "-"
       ? await readStdinInput(deps, "fake state")
       : await readInput(deps, path, "fake state");
   } catch (e) {
+    if (e instanceof ManifestError) throw e; // not UTF-8: located
     const name = path === "-" ? "<stdin>" : path;
-    throw new UsageError(`cannot read fake state "${name}": ${readProblem(e)}`, command);
+    throw new InputError(`cannot read fake state "${name}": ${readProblem(e)}`);
   }
   // The fake is loaded only when asked for: `check` against the real API never pays for it.
   const [{ createFakeApi }, { loadState }] = await Promise.all([
@@ -251,7 +302,7 @@ export async function startFake(
   if (!state) throw new ManifestError(problems);
   // `--writes` turns the write endpoints on; the state file's `options.writes` may too.
   if (o.writes) state.options.writes = true;
-  return createFakeApi(state, { now: deps.now }).handler;
+  return { handler: createFakeApi(state, { now: deps.now }).handler, fleet: !!state.orgs };
 }
 
 /** Values are scrubbed of the key only (they are compared); messages of anything secret-shaped. */

@@ -1,24 +1,17 @@
 /**
- * The one IO step of `check`'s enrichment (SPEC 10.5): one batched audit-log query and one batched
- * usage query for the keys the assessment says need them (each split only to stay within the URL
- * budget), through the client the command already holds; nothing for a read no key needs, and
+ * The one IO step of `check`'s enrichment (SPEC 10.5, 11.3): one batched audit-log query, and the
+ * usage of every per-key family and the costs (`api/usage.ts`) for the keys the assessment says
+ * need them (each split only to stay within the URL budget), through the client the command
+ * already holds; nothing for a read no key needs, and
  * nothing at all when the check did not complete. What came back, or why it failed, is data for
  * `enrich`; nothing here throws but a programming error.
  */
 import type { ApiCore } from "../api/client.ts";
 import { readKeyEvents } from "../api/audit.ts";
-import { readKeyUsage } from "../api/usage.ts";
-import { UnavailableError } from "../api/enrich.ts";
-import { ApiError } from "../core/errors.ts";
+import { readKeyUsage, usageWindow } from "../api/usage.ts";
+import { readFailure } from "../api/enrich.ts";
 import type { Assessment } from "../assess/assessment.ts";
 import { auditSince, type EnrichData, type EnrichRequest, wantedKeys } from "../enrich/enrich.ts";
-
-/** Why a read failed, for the report: the refusal's short summary, or the error's message. */
-function reason(e: unknown): string {
-  if (e instanceof UnavailableError) return e.summary;
-  if (e instanceof ApiError) return e.message.split("\n")[0];
-  throw e;
-}
 
 /**
  * Reads what `req` asks for the keys of `a` that need it, through the client's core (absent in
@@ -42,19 +35,20 @@ export async function readEnrichment(
       jobs.push(
         readKeyEvents(core, { keyIds: want.attribution, since, now }).then(
           (events) => void (out.attribution = { events, since }),
-          (e) => void (out.attribution = { error: reason(e) }),
+          (e) => void (out.attribution = { error: readFailure(e) }),
         ),
       );
     }
   }
   if (req.usageDays !== null) {
     const days = req.usageDays;
-    if (!want.usage.length) out.usage = { days, totals: new Map() };
-    else {
+    if (!want.usage.length) {
+      out.usage = { days, read: { window: usageWindow(days, now), keys: new Map(), failures: [] } };
+    } else {
       jobs.push(
         readKeyUsage(core, { keyIds: want.usage, days, now }).then(
-          (totals) => void (out.usage = { days, totals }),
-          (e) => void (out.usage = { days, error: reason(e) }),
+          (read) => void (out.usage = { days, read }),
+          (e) => void (out.usage = { days, error: readFailure(e) }),
         ),
       );
     }

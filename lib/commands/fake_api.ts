@@ -32,16 +32,17 @@ export async function fakeApi(argv: string[], io: Io): Promise<number> {
   const { values: v } = parse("fake-api", argv, FAKE_API_OPTIONS);
   if (v.help) return (await io.out(FAKE_API_HELP), 0);
   if (!v.state) throw new UsageError("--state FILE is required", "fake-api");
-  const port = intFlag("fake-api", "port", v.port, 0, 0);
-  const handler = await startFake(io.deps, v.state, "fake-api", { writes: v.writes === true });
+  const port = intFlag("fake-api", "port", v.port, 0, 0, 65535);
+  const { handler, fleet } = await startFake(io.deps, v.state, { writes: v.writes === true });
   const server = await io.deps.serve(handler, port);
   // Listen before announcing the URL: whoever reads it may send SIGTERM at once.
   const shutdown = io.deps.waitForShutdown();
   await io.out(`${server.url}\n`);
+  const key = fleet ? "each org's admin_key from the state file" : "OPENAI_ADMIN_KEY=sk-admin-fake";
   await io.err(
     `keydrift: fake Admin API serving ${v.state}${
       v.writes ? " (writes on)" : ""
-    }; export OPENAI_BASE_URL=${server.url} OPENAI_ADMIN_KEY=sk-admin-fake; Ctrl-C stops it\n`,
+    }; export OPENAI_BASE_URL=${server.url} ${key}; Ctrl-C stops it\n`,
   );
   await shutdown;
   await server.close();

@@ -7,6 +7,7 @@
 import type { Deps, FileInfo } from "../core/deps.ts";
 import { grouped } from "../core/grouped.ts";
 import { fileProblem } from "../core/errors.ts";
+import { decodeUtf8 } from "../core/utf8.ts";
 
 const MiB = 1024 * 1024;
 
@@ -16,6 +17,7 @@ export const FILE_CAPS = {
   baseline: 64 * MiB,
   "fake state": 64 * MiB,
   "admin key file": 4096,
+  report: 256 * MiB,
 } as const;
 
 /** A kind of file keydrift reads */
@@ -34,7 +36,8 @@ export function capText(bytes: number): string {
 /**
  * The text of a file of `kind`: refused (FileRefused) when it is not a regular file after
  * following symlinks, when it is over the kind's cap, or when it grows past the cap while read.
- * Other failures (NotFound, NotCapable) reject as `deps` does.
+ * Bytes that are not UTF-8 are a located ManifestError (`file:line:column`). Other failures
+ * (NotFound, NotCapable) reject as `deps` does.
  */
 export async function readInput(deps: Deps, path: string, kind: InputKind): Promise<string> {
   const cap = FILE_CAPS[kind];
@@ -62,10 +65,10 @@ export async function readInput(deps: Deps, path: string, kind: InputKind): Prom
     throw e;
   }
   if (bytes.length > cap) throw new FileRefused(`it grew past ${capText(cap)} while it was read`);
-  return new TextDecoder().decode(bytes);
+  return decodeUtf8(bytes, path);
 }
 
-/** stdin as a file of `kind`: at most the kind's cap. */
+/** stdin as a file of `kind`: at most the kind's cap, UTF-8 (as {@link readInput}). */
 export async function readStdinInput(deps: Deps, kind: InputKind): Promise<string> {
   const cap = FILE_CAPS[kind];
   const bytes = await deps.readStdin(cap);
@@ -75,7 +78,7 @@ export async function readStdinInput(deps: Deps, kind: InputKind): Promise<strin
         "at most that",
     );
   }
-  return new TextDecoder().decode(bytes);
+  return decodeUtf8(bytes, "<stdin>");
 }
 
 /** The directory part of a path (`.` for a bare name). */

@@ -8,6 +8,7 @@ import type { AdminClient, WireProject } from "../api/client.ts";
 import { parse } from "./args.ts";
 import { type Io, writeOutput } from "./io.ts";
 import { CONNECT_OPTIONS, connectHelp, connectOptions, inputsOf, openClient } from "./connect.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The help text of `keydrift import` */
 export const IMPORT_HELP = `Usage: keydrift import [options]
@@ -70,16 +71,23 @@ export async function importCommand(
     command: "import",
     instead: "pass --force to overwrite it or -o to write elsewhere",
   });
+  await io.err(`keydrift: wrote ${output} (${wroteWhat(projects, adminKeys, families)})\n`);
+  return 0;
+}
+
+/** `2 projects, 7 keys, 1 admin key, 1 key family proposed`: what `import` wrote. */
+function wroteWhat(
+  projects: readonly ImportedProject[],
+  adminKeys: readonly unknown[] | null,
+  families: boolean,
+): string {
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
-  const admin = adminKeys ? `, ${adminKeys.length} admin keys` : "";
+  const admin = adminKeys ? `, ${counted(adminKeys.length, "admin key")}` : "";
   const proposed = families
     ? projects.reduce((n, p) => n + proposeFamilies(p.keys).families.length, 0)
     : 0;
-  const fams = proposed ? `, ${proposed} key famil${proposed === 1 ? "y" : "ies"} proposed` : "";
-  await io.err(
-    `keydrift: wrote ${output} (${projects.length} projects, ${keys} keys${admin}${fams})\n`,
-  );
-  return 0;
+  const fams = proposed ? `, ${counted(proposed, "key family", "key families")} proposed` : "";
+  return `${counted(projects.length, "project")}, ${counted(keys, "key")}${admin}${fams}`;
 }
 
 async function projectsToImport(

@@ -5,8 +5,9 @@
  * half-written, and never over a file this run reads. Commands get an {@link Io}; only `cli.ts`
  * makes one.
  */
+import { append } from "../core/arrays.ts";
 import type { Deps } from "../core/deps.ts";
-import { fileProblem, UsageError } from "../core/errors.ts";
+import { fileProblem, InputError, OS_DENIED } from "../core/errors.ts";
 import { scrubber } from "../secrets/redact.ts";
 import { basename, dirname, identify, type PathIdentity, sameFile } from "./files.ts";
 
@@ -24,12 +25,12 @@ export interface Io {
   err(text: string): Promise<void>;
   /** Files this run reads (or will): no write may replace or add to them. */
   protect(inputs: readonly Input[]): void;
-  /** Refuses (UsageError) a path that is, or would become, a file this run reads. */
+  /** Refuses (InputError) a path that is, or would become, a file this run reads. */
   checkTarget(path: string): Promise<void>;
   /**
    * Writes a file whole from its pieces: to a new temporary file beside it, then renamed over
    * it. `createNew` refuses (an error named AlreadyExists) when the path exists. A refused write
-   * is a UsageError naming the path.
+   * is an InputError naming the path.
    */
   writeFile(
     path: string,
@@ -63,7 +64,7 @@ class ScrubbedIo implements Io {
   err = (t: string) => this.deps.stderr(this.#scrub(t));
 
   protect(more: readonly Input[]): void {
-    this.#inputs.push(...more);
+    append(this.#inputs, more);
     this.#known = null;
   }
 
@@ -84,7 +85,7 @@ class ScrubbedIo implements Io {
       const inside = input.what === "manifest" && /\.ya?ml$/.test(basename(path)) &&
         sameFile(dir, id);
       if (sameFile(target, id) || inside) {
-        throw new UsageError(
+        throw new InputError(
           `cannot write "${path}": it ${inside ? "would be read as a manifest from" : "is"} ` +
             `the ${input.what} "${input.path}" this run reads; write it elsewhere`,
         );
@@ -105,7 +106,7 @@ class ScrubbedIo implements Io {
     // through nor replaced: replacing /dev/null would break the system.
     const target = await this.deps.fileInfo(path).catch(() => null);
     if (target && !target.isFile) {
-      throw new UsageError(
+      throw new InputError(
         `cannot write "${path}": it is not a regular file (a directory, a device, a FIFO?); ` +
           "keydrift writes reports to regular files only (--format NAME alone writes to stdout)",
       );
@@ -113,7 +114,7 @@ class ScrubbedIo implements Io {
     try {
       await replace(this.deps, path, pieces, this.#scrub);
     } catch (e) {
-      throw e instanceof UsageError ? e : new UsageError(writeProblem(path, e));
+      throw e instanceof InputError ? e : new InputError(writeProblem(path, e));
     }
   }
 
@@ -122,10 +123,10 @@ class ScrubbedIo implements Io {
     const info = await this.deps.fileInfo(path, { follow: false }).catch((e) => {
       // Absent: created. Not permitted to look: the CI runner's file, appended as it expects.
       if (e?.name === "NotFound" || e?.name === "NotCapable") return null;
-      throw new UsageError(`cannot append to "${path}": ${fileProblem(e)}`);
+      throw new InputError(`cannot append to "${path}": ${fileProblem(e)}`);
     });
     if (info && (info.isSymlink || !info.isFile)) {
-      throw new UsageError(
+      throw new InputError(
         `cannot append to "${path}": it is ${
           info.isSymlink ? "a symlink" : "not a regular file"
         }; keydrift appends only to a regular file`,
@@ -134,7 +135,7 @@ class ScrubbedIo implements Io {
     try {
       await this.deps.appendTextFile(path, this.#scrub(text));
     } catch (e) {
-      throw new UsageError(writeProblem(path, e, "append"));
+      throw new InputError(writeProblem(path, e, "append"));
     }
   }
 }
@@ -153,7 +154,7 @@ export async function writeOutput(
     await io.writeFile(path, [text], { createNew: o.createNew });
   } catch (e) {
     if ((e as Error).name !== "AlreadyExists") throw e;
-    throw new UsageError(`"${path}" already exists; ${o.instead}`, o.command);
+    throw new InputError(`"${path}" already exists; ${o.instead}`);
   }
 }
 
@@ -163,7 +164,7 @@ async function exists(deps: Deps, path: string): Promise<boolean> {
     return true;
   } catch (e) {
     if ((e as Error)?.name === "NotFound") return false;
-    throw new UsageError(writeProblem(path, e));
+    throw new InputError(writeProblem(path, e));
   }
 }
 
@@ -203,10 +204,15 @@ async function replace(
 function writeProblem(path: string, e: unknown, mode: "replace" | "append" = "replace"): string {
   const name = (e as Error)?.name;
   if (name === "NotFound") return `cannot write "${path}": its directory does not exist`;
-  if ((name === "NotCapable" || name === "PermissionDenied") && mode === "append") {
+  if (name === "PermissionDenied") {
+    return `cannot write "${path}": ${
+      mode === "append" ? OS_DENIED : OS_DENIED.replace("its mode", "its directory's mode")
+    }`;
+  }
+  if (name === "NotCapable" && mode === "append") {
     return `cannot write "${path}": permission denied (allow it with --allow-write=${path})`;
   }
-  if (name === "NotCapable" || name === "PermissionDenied") {
+  if (name === "NotCapable") {
     const dir = dirname(path);
     return `cannot write "${path}": permission denied (keydrift writes a file through a ` +
       `temporary file in its directory, then renames it: allow it with --allow-read=${dir} ` +

@@ -5,6 +5,8 @@ import { buildSchema } from "../manifest/schema.ts";
 import { parse } from "./args.ts";
 import type { Io } from "./io.ts";
 import { loadFrom } from "./load.ts";
+import { problemCount, waiverWarnings } from "../manifest/problems.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The help text of `keydrift validate` */
 export const VALIDATE_HELP = `Usage: keydrift validate [-m PATH]...
@@ -37,26 +39,30 @@ export async function validate(
     io.deps,
     v.manifest ?? [],
     policies,
-    "validate",
   );
   const all = [...problems, ...waiverProblems].sort((a, b) =>
     a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column
   );
   if (all.length) {
+    const n = problemCount(all);
     await io.err(all.map(formatProblem).join("\n") + "\n");
-    await io.err(
-      `keydrift: ${all.length} problem${
-        all.length === 1 ? "" : "s"
-      } found; the manifest is invalid\n`,
-    );
+    await io.err(`keydrift: ${counted(n, "problem")} found; the manifest is invalid\n`);
     return 1;
   }
-  if (!v.quiet && manifest) {
-    const keys = manifest.projects.reduce((n, p) => n + p.keys.length, 0);
+  if (!manifest) return 1;
+  // Valid, but a waiver that does nothing is worth a word (not with -q, which prints nothing).
+  const warnings = v.quiet ? [] : waiverWarnings(manifest, policies, io.deps.now());
+  for (const w of warnings) await io.err(`keydrift: warning: ${formatProblem(w)}\n`);
+  if (!v.quiet) {
+    const parts = manifest.orgs?.map((o) => o.manifest) ?? [manifest];
+    const projects = parts.flatMap((m) => m.projects);
+    const keys = projects.reduce((n, p) => n + p.keys.length, 0);
+    const waivers = parts.reduce((n, m) => n + m.waivers.length, 0);
+    const orgs = manifest.orgs ? `${counted(manifest.orgs.length, "org")}, ` : "";
     await io.out(
-      `${
-        manifest.files.join(", ")
-      }: valid (${manifest.projects.length} projects, ${keys} keys, ${manifest.waivers.length} waivers)\n`,
+      `${manifest.files.join(", ")}: valid (${orgs}${counted(projects.length, "project")}, ${
+        counted(keys, "key")
+      }, ${counted(waivers, "waiver")})\n`,
     );
   }
   return 0;

@@ -29,6 +29,10 @@ export interface Grants {
   read: Set<string>;
   write: Set<string>;
   net: Set<string>;
+  /** Variables beyond the scoped set: a fleet manifest's `admin_key_env` names (issue 24). */
+  env?: Set<string>;
+  /** Variables beyond the scoped set that the run read (granted): kept in the line's grant. */
+  envRead?: Set<string>;
 }
 
 /** The flags of the scoped set with `extra` grants added, in the order the recipes use. */
@@ -38,7 +42,7 @@ export function scopedFlags(extra?: Grants): string[] {
   return [
     "--no-prompt",
     `--allow-net=${join(SCOPED.net, extra?.net)}`,
-    `--allow-env=${SCOPED.env.join(",")}`,
+    `--allow-env=${join(SCOPED.env, extra?.env)}`,
     `--ignore-env=${SCOPED.ignoreEnv.join(",")}`,
     `--allow-read=${join(SCOPED.read, extra?.read)}`,
     `--allow-write=${join(SCOPED.write, extra?.write)}`,
@@ -53,6 +57,7 @@ const refused = (e: unknown) => (e as Error)?.name === "NotCapable";
  * an `lstat` of the step summary) are not recorded.
  */
 export function watchPermissions(deps: Deps): { deps: Deps; refused: Grants } {
+  // `env` and `envRead` appear once a variable beyond the scoped set is read (a fleet's keys).
   const need: Grants = { read: new Set(), write: new Set(), net: new Set() };
   const on =
     <A extends unknown[], R>(f: (...a: A) => Promise<R>, note: (...a: A) => void) =>
@@ -67,6 +72,7 @@ export function watchPermissions(deps: Deps): { deps: Deps; refused: Grants } {
   const dirOf = (path: string) => (need.read.add(dirname(path)), need.write.add(dirname(path)));
   const watched: Deps = {
     ...deps,
+    env: watchEnv(deps, need),
     fetch: on(deps.fetch, (input) => need.net.add(hostOf(input))),
     fileInfo: on(
       deps.fileInfo,
@@ -80,6 +86,26 @@ export function watchPermissions(deps: Deps): { deps: Deps; refused: Grants } {
     serve: on(deps.serve, () => need.net.add("127.0.0.1")),
   };
   return { deps: watched, refused: need };
+}
+
+/**
+ * `deps.env`, noting each variable beyond the scoped set that was read and each the sandbox
+ * refused (a fleet org's key); a refused one reads as unset.
+ */
+function watchEnv(deps: Deps, need: Grants): Deps["env"] {
+  return (name) => {
+    try {
+      const value = deps.env(name);
+      if (!(SCOPED.env as readonly string[]).includes(name)) {
+        (need.envRead ??= new Set()).add(name);
+      }
+      return value;
+    } catch (e) {
+      if (!refused(e)) throw e;
+      (need.env ??= new Set()).add(name);
+      return undefined;
+    }
+  };
 }
 
 function hostOf(input: RequestInfo | URL): string {
@@ -136,6 +162,7 @@ function outermost(paths: Set<string>): Set<string> {
 const flagsOf = (g: Grants) =>
   [
     ...(g.net.size ? [`--allow-net=${[...g.net].join(",")}`] : []),
+    ...(g.env?.size ? [`--allow-env=${[...g.env].join(",")}`] : []),
     ...(g.read.size ? [`--allow-read=${[...g.read].join(",")}`] : []),
     ...(g.write.size ? [`--allow-write=${[...g.write].join(",")}`] : []),
   ].join(" ");
@@ -146,9 +173,12 @@ const flagsOf = (g: Grants) =>
  * command or a binary cannot take flags. Empty when nothing was refused.
  */
 export function grantHint(need: Grants, argv: readonly string[], program?: Program): string {
-  if (!need.read.size && !need.write.size && !need.net.size) return "";
-  need = { net: need.net, read: outermost(need.read), write: outermost(need.write) };
-  const line = ["deno", "run", ...scopedFlags(need), ...source(program), ...argv].map(shellWord);
+  if (!need.read.size && !need.write.size && !need.net.size && !need.env?.size) return "";
+  const envRead = need.envRead;
+  need = { net: need.net, read: outermost(need.read), write: outermost(need.write), env: need.env };
+  // The line grants the variables the run did read beyond the scoped set too (a fleet's keys).
+  const grant = { ...need, env: new Set([...(envRead ?? []), ...(need.env ?? [])]) };
+  const line = ["deno", "run", ...scopedFlags(grant), ...source(program), ...argv].map(shellWord);
   const fixed = program?.standalone
     ? "this keydrift binary's permissions were fixed when it was built: run that line " +
       "(Deno 2.9 or later), or keep the files it reads and writes under the working directory"

@@ -3,13 +3,16 @@
  * step summary; the final report, or the error report when the run fails (SPEC 10.2).
  */
 import type { Io } from "./io.ts";
-import { formatProblem, ManifestError } from "../core/errors.ts";
+import { ManifestError } from "../core/errors.ts";
 import type { Policy } from "../assess/policy.ts";
 import { errorReport, type FailOn, type Report } from "../report/report.ts";
 import { renderChunks, RENDERERS } from "../render/mod.ts";
 import type { Manifest } from "../core/types.ts";
 import { statusLine } from "../render/status.ts";
 import { textSafe } from "../render/inert.ts";
+import { identify, type PathIdentity, sameFile } from "./files.ts";
+import type { Deps } from "../core/deps.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** One requested report: its format and the file it goes to (null for stdout) */
 export interface Output {
@@ -53,14 +56,10 @@ export class Reports {
   };
 
   /** Writes the error report (status "error") to every output, then throws `e`. */
-  fail = async (e: unknown, what?: string): Promise<never> => {
-    const message = what ??
-      (e instanceof ManifestError
-        ? `a file is invalid (${e.problems.length} problems): ${
-          e.problems.map(formatProblem).join("; ")
-        }`
-        : firstLine(e));
-    const report = errorReport(message, this.o.failOn, this.manifest, this.policies);
+  fail = async (e: unknown): Promise<never> => {
+    // A manifest's problems are one located error each (an annotation each in `github`).
+    const errors = e instanceof ManifestError ? e.problems : firstLine(e);
+    const report = errorReport(errors, this.o.failOn, this.manifest, this.policies);
     await this.emit(report).catch(() => undefined);
     throw e;
   };
@@ -78,12 +77,7 @@ export async function writeReports(
   io: Io,
   report: Report,
   outputs: Output[],
-  o: {
-    color: boolean;
-    width: number | undefined;
-    summaryPath: string | undefined;
-    explain: boolean;
-  },
+  o: Pick<ReportSettings, "color" | "width" | "summaryPath" | "explain">,
 ) {
   const root = io.deps.cwd?.();
   const jsonReport = outputs.find((x) => x.format === "json" && x.path !== null)?.path ?? undefined;
@@ -96,6 +90,7 @@ export async function writeReports(
       root,
       jsonReport,
       explain: o.explain,
+      runErrorsOnStderr: toTerminal, // the run's own errors reach stderr (cli.ts): said once
     };
     // Piece by piece (each piece whole items, so scrubbing sees every secret whole).
     const pieces = renderChunks(format, report, opts);
@@ -113,4 +108,50 @@ export async function writeReports(
     await io.append(o.summaryPath, text).catch((e) => failures.push(e));
   }
   if (failures.length) throw failures[0];
+}
+
+/**
+ * The outputs and step summary with no two writing one file (by real path, or device and inode):
+ * a later `--format` to a file an earlier one writes is dropped, and so is a step summary that is a
+ * report's file (it would append markdown to that report); the first such problem is returned, so
+ * that the reports that can still be written are, with the run an error.
+ */
+export async function distinctTargets(
+  deps: Deps,
+  outputs: readonly Output[],
+  summaryPath: string | undefined,
+): Promise<{ outputs: Output[]; summaryPath: string | undefined; error: UsageError | null }> {
+  const kept: { output: Output; id: PathIdentity }[] = [];
+  const errors: UsageError[] = [];
+  const flag = (o: Output) => `--format ${o.format}=${o.path}`;
+  for (const output of outputs) {
+    const id = output.path === null ? null : await identify(deps, output.path);
+    const first = id && kept.find((k) => sameFile(k.id, id));
+    if (first) {
+      errors.push(
+        new UsageError(
+          `${flag(output)} writes the same file as ${flag(first.output)}; give each report its ` +
+            "own file",
+          "check",
+        ),
+      );
+    } else if (id) kept.push({ output, id });
+    else kept.push({ output, id: { path: "", id: null } });
+  }
+  let summary = summaryPath;
+  if (summary) {
+    const id = await identify(deps, summary);
+    const report = kept.find((k) => k.output.path !== null && sameFile(k.id, id));
+    if (report) {
+      errors.push(
+        new UsageError(
+          `$GITHUB_STEP_SUMMARY "${summary}" is the file of ${flag(report.output)}, and the ` +
+            "summary would be appended to that report; write the report elsewhere",
+          "check",
+        ),
+      );
+      summary = undefined;
+    }
+  }
+  return { outputs: kept.map((k) => k.output), summaryPath: summary, error: errors[0] ?? null };
 }

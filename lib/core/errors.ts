@@ -4,6 +4,8 @@ import type { SourceLocation } from "./types.ts";
 /** One located problem in a manifest. */
 export interface ManifestProblem extends SourceLocation {
   message: string;
+  /** Set on the one line that stands for this many problems left out (a file's past 50). */
+  omitted?: number;
 }
 
 /** Formats a located problem as `file:line:col: message`. */
@@ -28,6 +30,18 @@ export class UsageError extends TypeError {
     super(message);
     this.name = "UsageError";
     this.command = command;
+  }
+}
+
+/**
+ * A file or setting keydrift cannot use (a manifest that cannot be read, a report that cannot be
+ * written, a missing admin key): exit 1 with a one-line message that says what to do, and no
+ * usage hint (the command was called right).
+ */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
   }
 }
 
@@ -88,13 +102,24 @@ export function suggestion(word: string, candidates: readonly string[]): string 
   return m ? ` (did you mean "${m}"?)` : "";
 }
 
-/** Why a file operation failed, for a message: `no such file`, `permission denied (…)`, … */
+/**
+ * What the operating system's EACCES means for a file (Deno's PermissionDenied): its mode or owner
+ * refuses this user. Not Deno's sandbox, whose refusal is NotCapable (a missing --allow flag).
+ */
+export const OS_DENIED =
+  "permission denied by the file system (its mode or owner does not let this user in; see ls -l)";
+
+/**
+ * Why a file operation failed, for a message: `no such file`, a missing `--allow-*` flag (Deno's
+ * NotCapable), the file system's own refusal (EACCES, Deno's PermissionDenied), …
+ */
 export function fileProblem(e: unknown, allowFlag?: string): string {
   const name = (e as Error)?.name;
   if (name === "NotFound") return "no such file";
-  if (name === "NotCapable" || name === "PermissionDenied") {
+  if (name === "NotCapable") {
     return allowFlag ? `permission denied (allow it with ${allowFlag})` : "permission denied";
   }
+  if (name === "PermissionDenied") return OS_DENIED;
   if (name === "IsADirectory") return "it is a directory";
   return "unreadable";
 }

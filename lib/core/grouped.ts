@@ -9,3 +9,8 @@ export function grouped(n: number): string {
   for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
   return n < 0 || Object.is(n, -0) ? `-${out}` : out;
 }
+
+/** `1 project`, `2 projects`, `12,345 keys`: a count and its noun, singular for one. */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${grouped(n)} ${n === 1 ? one : many}`;
+}

@@ -34,7 +34,12 @@ export function textSafe(s: string): string {
 /** Only ASCII: nothing invisible can be in it. */
 const ASCII = /^[\p{ASCII}]*$/u;
 /**
- * Characters that render as nothing (zero-width spaces and joiners, the soft hyphen, variation
- * selectors, tag characters...): shown, so that no text can hide characters between others.
+ * What is shown escaped besides {@link UNSAFE}, by Unicode property rather than by list, so that
+ * no character of a kind slips through: every character of general category Other (`C`: control,
+ * format such as U+FFF9 interlinear annotations, U+0600 Arabic number signs or U+110BD; surrogate;
+ * private use, which has no agreed look; unassigned, which a later Unicode may make a format
+ * character), the line and paragraph separators (`Zl`, `Zp`), and the characters that render as
+ * nothing (`Default_Ignorable_Code_Point`: zero-width spaces and joiners, the soft hyphen,
+ * variation selectors, tag characters...). No text can hide characters between others.
  */
-const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+const INVISIBLE = /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/gu;

@@ -112,6 +112,28 @@ export interface Manifest {
   waivers: Waiver[];
   /** Null when the manifest has no `admin_keys:` section (admin keys are then not read). */
   adminKeys?: DeclaredAdminKeys | null;
+  /**
+   * A fleet (issue 24): the manifest's `orgs:`, each a manifest of its own. Absent for a manifest
+   * without `orgs:` (one organisation, `projects` and `adminKeys` above); a fleet's own
+   * `projects` is empty and its `adminKeys` null.
+   */
+  orgs?: DeclaredOrg[];
+  /** A fleet's SHA-256 over its files' paths and texts: reports of one fleet share it. */
+  sha256?: string;
+}
+
+/** One organisation of a fleet manifest (`orgs:`): how to reach it and what it should hold. */
+export interface DeclaredOrg {
+  name: string;
+  /** The organisation id (`org-…`). */
+  id: string;
+  /** The environment variable that holds this organisation's admin key. */
+  adminKeyEnv: string;
+  /** The Admin API base URL for this organisation (absent: the run's). */
+  apiUrl?: string;
+  /** The organisation's projects, admin keys, defaults, policies and waivers. */
+  manifest: Manifest;
+  location: SourceLocation;
 }
 
 /** The owner of a live key, as read from the API */
@@ -165,6 +187,10 @@ export interface RunError {
   code: string | null;
   /** The API's request id (`x-request-id`), when it sent one. */
   requestId: string | null;
+  /** Where in a manifest (a located manifest problem that stopped the run); absent elsewhere. */
+  location?: SourceLocation;
+  /** The fleet organisation the error concerns; absent without `orgs:`. */
+  org?: string;
 }
 
 /** What a policy found about a key, as values (never a sentence): `{ days: 120, limit: 90 }`. */
@@ -197,6 +223,12 @@ export interface OwnerRef {
   role: string | null;
 }
 
+/**
+ * The most candidates an ambiguous item lists: the rest are counted (`candidatesTotal`), so no
+ * report grows with entries times same-named keys.
+ */
+export const CANDIDATES_SHOWN = 20;
+
 /** A live key that fits an ambiguous entry. */
 export interface Candidate {
   id: string;
@@ -213,14 +245,23 @@ export interface Drift extends Enriched {
   keyName: string | null;
   changes: Change[];
   location: SourceLocation | null;
-  /** For `ambiguous`: the live keys that fit the entry. */
+  /**
+   * For `ambiguous`: the live keys that fit the entry, sorted by id, at most
+   * {@link CANDIDATES_SHOWN} of them (`candidatesTotal` says how many fit in all).
+   */
   candidates?: Candidate[];
+  /** For `ambiguous`: how many live keys fit the entry (absent: as many as `candidates` lists). */
+  candidatesTotal?: number;
+  /** For `ambiguous`: SHA-256 of the ids of every key that fits (`idSetDigest`). */
+  candidateSet?: string;
   /** For `unexpected`: who owns the live key and its redacted value. */
   live?: { owner: OwnerRef; redactedValue: string };
   /** Set by `check --baseline` when the item was acknowledged in the baseline (issue 14). */
   baselined?: boolean;
   /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
   keyType?: "admin";
+  /** The fleet organisation (manifest `orgs:`) the item belongs to; absent without `orgs:`. */
+  org?: string;
 }
 
 /** The waiver a finding matched, and whether it is active, expired or malformed */
@@ -250,6 +291,8 @@ export interface Finding extends Enriched {
   keyType?: "admin";
   /** The key family a family policy's finding is about (SPEC 11.4); absent on other findings. */
   family?: string;
+  /** The fleet organisation (manifest `orgs:`) the item belongs to; absent without `orgs:`. */
+  org?: string;
 }
 
 /** The owner of an admin API key, as the Admin API describes it (no email is sent). */
@@ -304,12 +347,52 @@ export interface KeyAttribution {
   updated: KeyEvent | null;
 }
 
-/** A key's completions usage summed over a window of whole UTC days (SPEC 10.5). */
+/**
+ * The Usage API's families that attribute use to a key: the paths `/organization/usage/<family>`
+ * whose `group_by` accepts `api_key_id` (SPEC 11.3). `vector_stores` and
+ * `code_interpreter_sessions` group by project only, so they cannot say which key was used.
+ */
+export const USAGE_FAMILIES = [
+  "completions",
+  "embeddings",
+  "moderations",
+  "images",
+  "audio_speeches",
+  "audio_transcriptions",
+  "file_search_calls",
+  "web_search_calls",
+] as const;
+/** One per-key usage family. */
+export type UsageFamily = (typeof USAGE_FAMILIES)[number];
+
+/**
+ * A key's use over a window of whole UTC days, across every usage family, and its spend (SPEC
+ * 10.5, 11.3). When not `complete`, every count is a lower bound.
+ */
 export interface KeyUsage {
+  /** Requests (model requests, and tool calls for the tool families) summed over the families. */
   requests: number;
+  /** Input tokens of the families that count them (completions, embeddings, moderations). */
   input_tokens: number;
+  /** Output tokens (completions). */
   output_tokens: number;
+  /** Requests per family, for the families with use only. */
+  by_family: Partial<Record<UsageFamily, number>>;
+  /** Spend over the window in US dollars, or null when unknown (`costError` says why). */
+  cost_usd: number | null;
+  /** Every family was read over the whole window for this key. */
+  complete: boolean;
+  /** The families whose figure for this key is unknown (empty exactly when `complete`). */
+  unknown_families: UsageFamily[];
 }
+
+/**
+ * What `--usage` concludes of a key's use in the window: `used` (a family counts a request),
+ * `unused` (every family read whole, none counts a request, and nothing else says otherwise),
+ * `unknown` (no request counted, but a family could not be read whole), `inconsistent` (no
+ * request counted, but the key's `last_used_at` falls in the window or it has spend there).
+ */
+export type UsageVerdict = "used" | "unused" | "unknown" | "inconsistent";
 
 /** What a fix does (SPEC 11.3); `edit_manifest` changes the manifest instead of the API. */
 export type FixAction =
@@ -384,7 +467,14 @@ export interface Enriched {
   lastUpdate?: KeyEvent | null;
   attributionError?: string;
   usage?: (KeyUsage & { days: number }) | null;
+  /** Why `usage` is null, or (with `usage.complete` false) which families are unknown and why. */
   usageError?: string;
+  /** Why `usage.cost_usd` is null. */
+  costError?: string;
+  /** With `--usage`, on every item it covers: what the usage says of the key's use. */
+  usageVerdict?: UsageVerdict;
+  /** For an `inconsistent` verdict: what says the key was used in the window. */
+  usageConflict?: { lastUsedAt: number | null; costUsd: number | null };
   /** A finding about use (`last_used_at`) that the usage API contradicts: it counts requests. */
   usageContradicts?: boolean;
   remediation?: Remediation;

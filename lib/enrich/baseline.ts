@@ -73,10 +73,14 @@ export function pruned(old: Baseline, a: Assessment): BaselineEntry[] {
   return old.entries.filter((e, i) => hits.has(i) || !checked(e)).sort(byFingerprint);
 }
 
-/** Whether a run read what an entry is about (its project, or the admin keys). */
+/**
+ * Whether a run read what an entry is about (its project, or the admin keys, of its org: a fleet's
+ * org is assessed on its own, `a.org`, and an entry of another org is not its to resolve).
+ */
 function inScope(a: Assessment): (e: BaselineEntry) => boolean {
   const scope = new Set(a.manifest?.projects.map((p) => p.id));
-  return (e) => e.project_id === null ? a.adminKeysChecked : scope.has(e.project_id);
+  return (e) =>
+    e.org === a.org && (e.project_id === null ? a.adminKeysChecked : scope.has(e.project_id));
 }
 
 /**

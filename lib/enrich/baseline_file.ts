@@ -1,8 +1,10 @@
 /**
  * The baseline file (issue 14, SPEC 10.6 and 11.1): its entries, how it is written (sorted, one
  * entry per line, so diffs stay small) and how it is read (every problem located, all at once).
- * Format 2 records each item's identity beside its SHA-256 fingerprint; format 1 (64-bit FNV-1a
- * fingerprints, which a chosen key name can match) is refused with how to rewrite it. Pure.
+ * Format 3 records each item's identity, what the item asserts included, beside its SHA-256
+ * fingerprint; format 1 (64-bit FNV-1a fingerprints, which a chosen key name can match) and format
+ * 2 (identities without what the item asserts, so new drift of a known kind passed as known) are
+ * refused with how to rewrite them. Pure.
  */
 import { ManifestError, type ManifestProblem } from "../core/errors.ts";
 import type { SourceLocation } from "../core/types.ts";
@@ -10,7 +12,7 @@ import type { Identity } from "./fingerprint.ts";
 import { canonical } from "./fingerprint.ts";
 
 /** The baseline file format's version (the `keydrift_baseline` field). */
-export const BASELINE_VERSION = 2;
+export const BASELINE_VERSION = 3;
 
 /** One acknowledged item: its identity, its fingerprint, and notes for people reading the file. */
 export interface BaselineEntry extends Identity {
@@ -40,7 +42,9 @@ const FIELDS = [
   "key_name",
   "owner",
   "family",
+  "asserts",
   "occurrence",
+  "org",
   "summary",
   "recorded",
   "tool_version",
@@ -63,13 +67,11 @@ export function serializeBaseline(
     `  "tool": ${JSON.stringify({ name: "keydrift", version: meta.version })},`,
     `  "created": ${JSON.stringify(meta.created)},`,
   ];
-  // `family` only where set (family policies' findings): other entries stay as they were.
+  // `family` and `org` only where set (family policies' findings, fleets): others stay as they were.
   const rows = [...entries].sort(byFingerprint).map((e) =>
     "    " +
     JSON.stringify(
-      Object.fromEntries(
-        FIELDS.filter((f) => f !== "family" || e.family !== undefined).map((f) => [f, e[f]]),
-      ),
+      Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])),
     )
   );
   const list = rows.length ? ['  "entries": [', rows.join(",\n"), "  ]"] : ['  "entries": []'];
@@ -102,9 +104,10 @@ export function parseBaseline(file: string, text: string): Baseline {
   const top = raw as Record<string, unknown>;
   const { keys, entries: places } = placesIn(text);
   const [vl, vc] = keys.get("keydrift_baseline") ?? [1, 1];
-  if (top.keydrift_baseline === 1) {
-    // Format 1: 64-bit FNV-1a fingerprints matched alone. Its entries are not read at all.
-    at(vl, vc, oldFormat(file));
+  if (top.keydrift_baseline === 1 || top.keydrift_baseline === 2) {
+    // Format 1: 64-bit FNV-1a fingerprints matched alone; format 2: identities that leave out
+    // what an item asserts. Their entries are not read at all.
+    at(vl, vc, oldFormat(file, top.keydrift_baseline));
     throw fail();
   }
   for (const k of Object.keys(top)) {
@@ -126,11 +129,15 @@ export function parseBaseline(file: string, text: string): Baseline {
   return { file, entries, places };
 }
 
-/** What to do with a format 1 file. */
-function oldFormat(file: string): string {
-  return `this baseline is format 1, whose 64-bit fingerprints a chosen key name can match, and ` +
-    `keydrift no longer reads it; review the drift (keydrift check without --baseline), then ` +
-    `rewrite the file with keydrift baseline --force -o ${file}`;
+/** What to do with a format 1 or 2 file. */
+function oldFormat(file: string, version: 1 | 2): string {
+  const why = version === 1
+    ? "whose 64-bit fingerprints a chosen key name can match"
+    : "whose entries leave out what an item asserts (its candidates, its changes), so later " +
+      "drift of the same kind would pass as known";
+  return `this baseline is format ${version}, ${why}, and keydrift no longer reads it; review ` +
+    `the drift (keydrift check without --baseline), then rewrite the file with keydrift ` +
+    `baseline --force -o ${file}`;
 }
 
 type At = (line: number, column: number, message: string) => void;
@@ -186,19 +193,30 @@ function entryProblems(e: unknown, bad: (m: string) => void): boolean {
   for (const f of ["project_id", "key_id", "key_name"] as const) {
     if (o[f] !== null && typeof o[f] !== "string") no(`"${f}" must be a string or null`);
   }
-  if (o.family !== undefined && typeof o.family !== "string") {
-    no(`"family" must be a string (the key family's name) when present`);
-  }
   if (o.owner !== null && !isOwner(o.owner)) {
     no(`"owner" must be null or { "type": "user" or "service_account", "id": string }`);
+  }
+  if (o.asserts !== null && (typeof o.asserts !== "string" || !/^[0-9a-f]{64}$/.test(o.asserts))) {
+    no(`"asserts" must be null or 64 lowercase hex digits (SHA-256)`);
   }
   if (!Number.isSafeInteger(o.occurrence) || (o.occurrence as number) < 1) {
     no(`"occurrence" must be a whole number from 1`);
   }
+  optionalProblems(o, no);
   if (typeof o.recorded !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(o.recorded)) {
     no(`"recorded" must be a date (YYYY-MM-DD)`);
   }
   return ok;
+}
+
+/** The fields only some entries carry: `family` (family policies) and `org` (fleets). */
+function optionalProblems(o: Record<string, unknown>, no: (m: string) => void): void {
+  if ("family" in o && (typeof o.family !== "string" || o.family === "")) {
+    no(`"family" must be a key family's name (a family policy's finding), or absent`);
+  }
+  if ("org" in o && (typeof o.org !== "string" || o.org === "")) {
+    no(`"org" must be an org name (a fleet manifest's orgs: name), or absent`);
+  }
 }
 
 function isOwner(v: unknown): boolean {

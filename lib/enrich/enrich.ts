@@ -8,12 +8,13 @@
  * (`attribution: null` + `attributionError`, `usage: null` + `usageError`) and in the assessment's
  * `enrichment`, and the run goes on.
  */
+import { minimum } from "../core/arrays.ts";
 import type { KeyEvents } from "../api/audit.ts";
-import type { UnknownUsage } from "../api/usage.ts";
 import { isoDate } from "../core/time.ts";
 import type { Assessment } from "../assess/assessment.ts";
 import { planFixes } from "./fix_plan.ts";
-import type { Drift, Enriched, Finding, KeyUsage } from "../core/types.ts";
+import { type UsageData, usageOf, type UsageStatus, usageStatus } from "./usage.ts";
+import type { Drift, Enriched, Finding } from "../core/types.ts";
 
 /** Which enrichments a run asked for: audit-log attribution and usage over some days */
 export interface EnrichRequest {
@@ -25,15 +26,13 @@ export interface EnrichRequest {
 /** What the enrichment reads brought back (or why they failed). */
 export interface EnrichData {
   attribution?: { events: KeyEvents; since: number } | { error: string };
-  usage?:
-    | { days: number; totals: Map<string, KeyUsage | UnknownUsage> }
-    | { days: number; error: string };
+  usage?: UsageData;
 }
 
 /** Per enrichment asked for: null error when it was read, else why it could not be. */
 export interface EnrichmentStatus {
   attribution: { error: string | null } | null;
-  usage: { days: number; error: string | null } | null;
+  usage: UsageStatus | null;
 }
 
 /** Slack before the oldest key's `created_at` when reading the audit log (clock skew). */
@@ -65,7 +64,7 @@ export function wantedKeys(
 export function auditSince(a: Assessment, keyIds: readonly string[]): number {
   const created = keyIds.map((id) => a.facts.createdAt.get(id));
   return keyIds.length && created.every((c) => c !== undefined)
-    ? Math.max(0, Math.min(...(created as number[])) - SKEW_S)
+    ? Math.max(0, minimum(created as number[]) - SKEW_S)
     : 0;
 }
 
@@ -90,28 +89,13 @@ function attributionOf(x: Drift | Finding, at: EnrichData["attribution"]): Enric
   return { attribution: hit.created ?? hit.updated, lastUpdate: hit.updated };
 }
 
-/**
- * What the usage API says of an item's key, or why not; a finding whose policy reads
- * `last_used_at` is marked where the usage contradicts it.
- */
-function usageOf(
-  x: Drift | Finding,
-  u: EnrichData["usage"],
-  readsLastUsedAt: (policy: string) => boolean,
-): Enriched {
-  if (!u) return { usage: null, usageError: NOT_READ };
-  if ("error" in u) return { usage: null, usageError: u.error };
-  const t = u.totals.get(x.keyId as string);
-  if (!t) return { usage: null, usageError: "usage was not read for this key" };
-  if ("unknown" in t) return { usage: null, usageError: t.unknown };
-  const usage = { days: u.days, ...t };
-  const contradicts = "policy" in x && t.requests > 0 && readsLastUsedAt(x.policy);
-  return { usage, ...(contradicts ? { usageContradicts: true } : {}) };
-}
-
 /** Per enrichment asked for, whether it was read; absent when neither was asked for. */
-function status(data: EnrichData, req: EnrichRequest): { enrichment?: EnrichmentStatus } {
-  const { attribution: at, usage: u } = data;
+function status(
+  data: EnrichData,
+  req: EnrichRequest,
+  drift: readonly Drift[],
+): { enrichment?: EnrichmentStatus } {
+  const at = data.attribution;
   if (!req.attribute && req.usageDays === null) return {};
   return {
     enrichment: {
@@ -119,7 +103,7 @@ function status(data: EnrichData, req: EnrichRequest): { enrichment?: Enrichment
         ? { error: !at ? NOT_READ : "error" in at ? at.error : null }
         : null,
       usage: req.usageDays !== null
-        ? { days: req.usageDays, error: !u ? NOT_READ : "error" in u ? u.error : null }
+        ? usageStatus(data.usage, req.usageDays, drift, NOT_READ)
         : null,
     },
   };
@@ -137,10 +121,13 @@ export function enrich<A extends Assessment>(
   req: EnrichRequest,
 ): A & { enrichment?: EnrichmentStatus } {
   const policies = new Map(a.policies.map((p) => [p.id, p]));
-  const reads = (policy: string) => policies.get(policy)?.readsLastUsedAt === true;
+  const usageFacts = {
+    readsLastUsedAt: (policy: string) => policies.get(policy)?.readsLastUsedAt === true,
+    lastUsedAt: (id: string) => a.facts.lastUsedAt?.get(id),
+  };
   const known = (x: Drift | Finding): Enriched => ({
     ...(req.attribute && needsAttribution(x) ? attributionOf(x, data.attribution) : {}),
-    ...(req.usageDays !== null && needsUsage(x) ? usageOf(x, data.usage, reads) : {}),
+    ...(req.usageDays !== null && needsUsage(x) ? usageOf(x, data.usage, usageFacts) : {}),
   });
   const drift = a.drift.map((d) => ({ ...d, ...known(d) }));
   const findings = a.findings.map((f) => ({ ...f, ...known(f) }));
@@ -150,6 +137,6 @@ export function enrich<A extends Assessment>(
     ...a,
     drift: drift.map((d, i) => ({ ...d, remediation: fixes.drift[i] })),
     findings: findings.map((f, i) => ({ ...f, remediation: fixes.findings[i] })),
-    ...status(data, req),
+    ...status(data, req, drift),
   };
 }

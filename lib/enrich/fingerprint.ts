@@ -7,6 +7,7 @@
  */
 import type { Drift, Finding, OwnerType } from "../core/types.ts";
 import { sha256Hex } from "../core/sha256.ts";
+import { idSetDigest } from "../core/ids.ts";
 
 /**
  * What an item is about, as a baseline entry records it: two items are the same item exactly when
@@ -23,19 +24,26 @@ export interface Identity {
   /** The live key's owner where the item carries one (unexpected keys), else null. */
   owner: { type: OwnerType; id: string } | null;
   /**
+   * SHA-256 over what the item says beyond which key it is about, or null when it says nothing
+   * more ({@link assertsOf}): later, different drift of the same kind is then another item.
+   */
+  asserts: string | null;
+  /**
    * The key family a family policy's finding is about (SPEC 11.4); absent on every other item,
    * and encoded only when set, so that no other item's fingerprint changes.
    */
   family?: string;
   /** 1 for the first item of this identity in a report, 2 for the next (same-named keys without ids). */
   occurrence: number;
+  /** The fleet organisation (manifest `orgs:`); absent without `orgs:`. */
+  org?: string;
 }
 
 /** The first element of every item's encoding: read errors and other things hashed differ there. */
 const ITEM = "keydrift item";
 
 /** SHA-256 as hex over the JSON encoding of `parts`: injective, so fields cannot run together. */
-export function digest(parts: readonly (string | number | null)[]): string {
+export function digest(parts: readonly (string | number | boolean | null)[]): string {
   return sha256Hex(JSON.stringify(parts));
 }
 
@@ -49,8 +57,53 @@ export function canonical(id: Identity): string {
 
 function parts(id: Identity): (string | number | null)[] {
   const owner = id.owner ? [id.owner.type, id.owner.id] : [null, null];
+  // Encoded only when set (the array is then one longer, so the encoding stays injective): the
+  // fingerprints of items that assert nothing more stay what they were.
+  const asserts = id.asserts === null ? [] : [id.asserts];
+  // The family and the org only when set, each as two elements led by its tag, in this order:
+  // what follows `owner` is then 0 to 5 elements long; lengths 0, 1, 4 and 5 have one
+  // combination each, and at 2 (`family` or `org`) and 3 (`asserts` then one of them) the tag
+  // in its fixed place tells them apart, so no name can read as a digest or as the other's name.
   const family = id.family === undefined ? [] : ["family", id.family];
-  return [ITEM, id.rule, id.project_id, id.key_id, id.key_name, ...owner, ...family, id.occurrence];
+  const org = id.org === undefined ? [] : ["org", id.org];
+  return [
+    ITEM,
+    id.rule,
+    id.project_id,
+    id.key_id,
+    id.key_name,
+    ...owner,
+    ...asserts,
+    ...family,
+    ...org,
+    id.occurrence,
+  ];
+}
+
+const byCodeUnits = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+
+/**
+ * What `x` says beyond which key it is about, as a SHA-256, or null when it says nothing more.
+ * `ambiguous`: every candidate's id (the whole set, also the ones a report does not list).
+ * `changed`, `project_changed`: every change, its path, expected and actual value. A finding: its
+ * facts that are not numbers (the owner, the name and pattern a policy judged); numbers are
+ * measures (days, times, limits, counts) that move from day to day while the finding stays one.
+ * `missing`, `unexpected`, `project_missing`: their key or project is all they say (an unexpected
+ * key's owner is part of every identity already).
+ */
+export function assertsOf(x: Drift | Finding): string | null {
+  if (!("kind" in x)) {
+    const kept = Object.keys(x.facts).filter((k) => typeof x.facts[k] !== "number")
+      .sort(byCodeUnits);
+    return kept.length ? digest(["facts", ...kept.flatMap((k) => [k, x.facts[k]])]) : null;
+  }
+  if (x.kind === "ambiguous") {
+    return x.candidateSet ?? idSetDigest((x.candidates ?? []).map((c) => c.id));
+  }
+  if (!x.changes.length) return null;
+  const changes = x.changes.map((c) => [c.path, c.expected, c.actual])
+    .sort((a, b) => byCodeUnits(JSON.stringify(a), JSON.stringify(b)));
+  return digest(["changes", ...changes.flat()]);
 }
 
 /** The fingerprint of an identity: 64 lowercase hex digits. */
@@ -67,8 +120,10 @@ function identityOf(x: Drift | Finding): Identity {
     key_id: x.keyId,
     key_name: x.keyName,
     owner,
+    asserts: assertsOf(x),
     ...("policy" in x && x.family !== undefined ? { family: x.family } : {}),
     occurrence: 0,
+    ...(x.org === undefined ? {} : { org: x.org }),
   };
 }
 

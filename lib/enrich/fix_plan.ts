@@ -2,8 +2,9 @@
  * The run's fixes, decided as a whole (SPEC 11.3): each item starts from its own fix
  * (`remediation.ts`), then, in this order,
  *
- * 1. a key whose use `--usage` left in doubt (unknown, or inconsistent with `last_used_at`) is
- *    not deleted: its fix becomes the manifest edit that accepts it;
+ * 1. a key whose use `--usage` left in doubt (its `usage_verdict` unknown or inconsistent, or a
+ *    finding about use that the usage counts contradict) is not deleted: its fix becomes the
+ *    manifest edit that accepts it;
  * 2. a service-account key is deleted with its account (the published spec answers a plain delete
  *    of one with 400), and only when the account holds nothing else the run keeps: no other live
  *    key that no open item deletes (a declared key, an ambiguous entry's candidate, a key left
@@ -70,15 +71,15 @@ export function planFixes(a: PlanInput): { drift: Remediation[]; findings: Remed
 const keyOf = (x: Drift | Finding) => entryKey(x.projectId, x.keyId ?? "");
 
 /**
- * Why the item's key's use is in doubt, or null: the usage read failed for it, or was incomplete
- * and counted nothing (`usage.complete: false`), or a finding about use is contradicted by it.
+ * Why the item's key's use is in doubt, or null: by the usage verdict on the item (SPEC 11.3), its
+ * use is unknown (a family failed or answered short and none counted a request, or no usage was
+ * read for it) or inconsistent (usage reads zero while its `last_used_at` or its spend falls in
+ * the window), or a finding about use is contradicted by requests the usage API counts.
  */
 function doubtOf(x: Enriched): InsteadOf["because"] | null {
-  if (x.usage === null) return "use_unknown";
-  if (x.usageContradicts) return "use_inconsistent";
-  // `complete` is the usage reader's verdict (SPEC 11.3); absent, the read covered the window.
-  const u = x.usage as { requests: number; complete?: boolean } | undefined;
-  return u?.complete === false && u.requests === 0 ? "use_unknown" : null;
+  if (x.usage === null || x.usageVerdict === "unknown") return "use_unknown";
+  if (x.usageVerdict === "inconsistent" || x.usageContradicts) return "use_inconsistent";
+  return null;
 }
 
 /** No call in an archived project: the API changes nothing there. */

@@ -10,8 +10,11 @@ export function uriTooLong(): Response {
   );
 }
 
-/** Returns a JSON error envelope for a bad or missing bearer token, or null when it is an admin key. */
-export function authenticate(header: string | null): Json | null {
+/**
+ * Returns a JSON error envelope for a bad or missing bearer token, or null when it is an admin key.
+ * `unknownKey`: a fleet refuses an admin-shaped key that belongs to none of its orgs.
+ */
+export function authenticate(header: string | null, unknownKey = false): Json | null {
   if (!header || !/^Bearer\s+\S/.test(header)) {
     return errorEnvelope(
       "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
@@ -21,7 +24,7 @@ export function authenticate(header: string | null): Json | null {
     );
   }
   const key = header.replace(/^Bearer\s+/, "").trim();
-  if (key.startsWith("sk-admin-")) return null;
+  if (key.startsWith("sk-admin-") && !unknownKey) return null;
   if (key.startsWith("sk-proj-") || key.startsWith("sk-svcacct-")) {
     return errorEnvelope(
       "You have insufficient permissions for this operation. Missing scopes: api.management.read. Check that you have the correct role in your organization.",

@@ -13,6 +13,7 @@ export const FAULT_TARGETS: readonly FaultTarget[] = [
   "projects",
   "audit_logs",
   "usage",
+  "costs",
   "admin_keys",
   "any",
 ];
@@ -32,6 +33,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "ownerless",
   "hang",
   "reset",
+  "missing_bucket",
 ];
 
 /** Builds the fake's HTTP response from a status, a body and headers */
@@ -145,7 +147,10 @@ export function bodyFault(f: Fault, body: Json, url: URL): Json | string {
   }
 }
 
-/** Usage pages carry `next_page` where lists carry `last_id`: their cursor faults. */
+/**
+ * Usage and costs pages carry `next_page` where lists carry `last_id`: their cursor faults, and a
+ * page without its first day's bucket (an answer short of the window).
+ */
 function usagePageFault(f: Fault, body: Json, url: URL): Json | null {
   switch (f.kind) {
     case "no_last_id":
@@ -154,6 +159,8 @@ function usagePageFault(f: Fault, body: Json, url: URL): Json | null {
       return { ...body, next_page: url.searchParams.get("page") ?? body.next_page, has_more: true };
     case "empty_page_has_more":
       return { ...body, data: [], has_more: true };
+    case "missing_bucket":
+      return { ...body, data: body.data.slice(1) };
     default:
       return null;
   }

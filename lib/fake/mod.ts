@@ -4,7 +4,7 @@
  * `x-request-id`, and fault injection. It shares no code with the client.
  */
 
-import type { FakeProject, FakeState, Fault, Json } from "./types.ts";
+import type { FakeOrg, FakeProject, FakeState, Fault, Json } from "./types.ts";
 import { timerSleep } from "../core/deps.ts";
 import { bodyFault, transportFault } from "./faults.ts";
 import { authenticate, uriTooLong } from "./auth.ts";
@@ -21,6 +21,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   query: string;
+  /** In a fleet (state file `orgs:`): the org whose admin key the request carried, if any. */
+  org?: string;
 }
 
 /** Options of the fake API: its clock and its sleep */
@@ -43,7 +45,41 @@ export interface FakeApi {
  * the write endpoints change it.
  */
 export function createFakeApi(state: FakeState, opts: FakeApiOptions = {}): FakeApi {
-  return new FakeServer(state, opts);
+  return state.orgs ? new FleetServer(state, state.orgs, opts) : new FakeServer(state, opts);
+}
+
+/**
+ * A fleet of organisations (issue 24): the admin key chooses the org, as at the real API, so a
+ * request sees only its own org's state, faults and rate limit. The log names the org.
+ */
+class FleetServer implements FakeApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly #byKey: Map<string, { name: string; server: FakeServer }>;
+  readonly #none: FakeServer;
+
+  constructor(readonly state: FakeState, orgs: readonly FakeOrg[], opts: FakeApiOptions) {
+    this.#byKey = new Map(orgs.map((o) => [o.adminKey, {
+      name: o.name,
+      server: new FakeServer(o.state, opts),
+    }]));
+    this.#none = new FakeServer(state, opts);
+  }
+
+  handler = (req: Request): Promise<Response> => {
+    const header = req.headers.get("authorization") ?? "";
+    const org = this.#byKey.get(header.replace(/^Bearer\s+/, "").trim());
+    if (org) {
+      const url = new URL(req.url);
+      this.requests.push({
+        method: req.method,
+        path: url.pathname,
+        query: url.search,
+        org: org.name,
+      });
+      return org.server.handler(req);
+    }
+    return this.#none.refuse(req);
+  };
 }
 
 /** The fake's handler and what it keeps between requests: the log, fired faults, the bucket. */
@@ -102,6 +138,7 @@ class FakeServer implements FakeApi {
     for (const f of this.state.faults) {
       if (f.on !== "any" && f.on !== route.target) continue;
       if (f.project && f.project !== route.project?.id) continue;
+      if (f.family && f.family !== route.family) continue;
       if (f.page && f.page !== route.page) continue;
       const n = this.#fired.get(f) ?? 0;
       if (f.times !== undefined && n >= f.times) continue;
@@ -115,7 +152,7 @@ class FakeServer implements FakeApi {
    * What the edge answers before routing: the URL limit, the rate limit, the budget of the path's
    * template, authentication.
    */
-  async #edge(req: Request, url: URL): Promise<Response | null> {
+  async #edge(req: Request, url: URL, unknownKey: boolean): Promise<Response | null> {
     const o = this.state.options;
     if (o.latency_ms) await this.#sleep(o.latency_ms, req.signal);
     const max = o.max_url_bytes;
@@ -126,7 +163,7 @@ class FakeServer implements FakeApi {
     if (limited) return limited;
     const refused = this.#budgets.take(url.pathname);
     if (refused) return this.#respond(refused.status, refused.body, refused.headers);
-    const auth = authenticate(req.headers.get("authorization"));
+    const auth = authenticate(req.headers.get("authorization"), unknownKey);
     return auth ? this.#respond(401, auth) : null;
   }
 
@@ -156,10 +193,15 @@ class FakeServer implements FakeApi {
     return id;
   }
 
-  handler = async (req: Request): Promise<Response> => {
+  handler = (req: Request): Promise<Response> => this.#handle(req, false);
+
+  /** A fleet's answer to an admin key that belongs to none of its orgs: refused as unknown. */
+  refuse = (req: Request): Promise<Response> => this.#handle(req, true);
+
+  async #handle(req: Request, unknownKey: boolean): Promise<Response> {
     const url = new URL(req.url);
     this.requests.push({ method: req.method, path: url.pathname, query: url.search });
-    const early = await this.#edge(req, url);
+    const early = await this.#edge(req, url, unknownKey);
     if (early) return early;
     if (isWrite(req.method, url.pathname)) return this.#write(req, url);
     const route = resolveRoute(this.state, this.#byId, req.method, url);
@@ -179,5 +221,5 @@ class FakeServer implements FakeApi {
       return this.#respond(res.status, res.body);
     }
     return this.#respond(res.status, bodyFault(fault, res.body, url));
-  };
+  }
 }

@@ -3,7 +3,12 @@
  * log (`audit_log:` and each key's `created_by`), and usage (each key's `usage` / `usage_daily`).
  * Schemas for the state-file checker, and the builders that turn checked YAML into state.
  */
-import type { FakeAdminKey, FakeAdminKeyOwner, FakeUsage } from "./types.ts";
+import {
+  type FakeAdminKey,
+  type FakeAdminKeyOwner,
+  type FakeUsage,
+  USAGE_ENDPOINTS,
+} from "./types.ts";
 import type { JsonSchema } from "../yaml/json_schema.ts";
 import { AUDIT_EVENT_TYPES } from "./audit_event_types.ts";
 
@@ -52,18 +57,24 @@ export const ACTOR_SCHEMA: JsonSchema = obj("actor", [], {
 });
 
 const usageFields = {
-  endpoint: s("usage endpoint", { enum: ["completions", "embeddings"] }),
-  requests: int("model requests"),
-  input_tokens: int("input tokens"),
+  endpoint: s("usage family (default completions)", { enum: [...USAGE_ENDPOINTS] }),
+  requests: int("model requests, or calls for file_search_calls and web_search_calls"),
+  input_tokens: int("input tokens (completions, embeddings, moderations)"),
   output_tokens: int("output tokens (completions only)"),
+  units: int(
+    "the family's own count: images, characters, seconds, usage_bytes, num_sessions, or " +
+      "web_search_calls' num_model_requests",
+  ),
+  cost: { type: "number", description: "what the record cost (the Costs API)" } as JsonSchema,
+  currency: s("the cost's currency, lowercase ISO-4217 (default usd)", { minLength: 1 }),
 };
 
 /** `usage:` on a key: explicit records. */
 export const USAGE_SCHEMA: JsonSchema = list(
-  obj("usage record", ["day", "requests"], { day: ts, ...usageFields }),
+  obj("usage record", ["day"], { day: ts, ...usageFields }),
 );
 /** `usage_daily:` on a key: the same usage on each of the last `days` days (today included). */
-export const USAGE_DAILY_SCHEMA: JsonSchema = obj("usage_daily", ["days", "requests"], {
+export const USAGE_DAILY_SCHEMA: JsonSchema = obj("usage_daily", ["days"], {
   days: int("how many days, today included", 1),
   ...usageFields,
 });
@@ -121,9 +132,12 @@ export function buildUsage(k: Obj, time: Time, now: number): FakeUsage[] {
   const rec = (u: Obj, at: number): FakeUsage => ({
     at,
     endpoint: u.endpoint ?? "completions",
-    requests: u.requests,
+    requests: u.requests ?? 0,
     input_tokens: u.input_tokens ?? 0,
-    output_tokens: u.endpoint === "embeddings" ? 0 : u.output_tokens ?? 0,
+    output_tokens: (u.endpoint ?? "completions") === "completions" ? u.output_tokens ?? 0 : 0,
+    units: u.units ?? 0,
+    cost: u.cost ?? 0,
+    currency: u.currency ?? "usd",
   });
   const out = ((k.usage ?? []) as Obj[]).map((u) => rec(u, dayStart(time(u, "day", now)!)));
   const d = k.usage_daily as Obj | undefined;

@@ -3,10 +3,19 @@
  * state gives it. Project listings and reads, key listings and reads, members and service
  * accounts; the organisation's audit logs, admin keys and usage. The writes are `writes.ts`'s.
  */
-import type { FakeKey, FakeProject, FakeState, Fault, Json } from "./types.ts";
+import {
+  type FakeKey,
+  type FakeProject,
+  type FakeState,
+  type Fault,
+  type Json,
+  USAGE_ENDPOINTS,
+  type UsageEndpoint,
+} from "./types.ts";
 import { serveAuditLogs } from "./audit_logs.ts";
 import { serveAdminKeys } from "./admin_keys.ts";
 import { serveUsage } from "./usage.ts";
+import { serveCosts } from "./costs.ts";
 import { badParam, cursorPage, notFound, type Served } from "./paging.ts";
 import {
   errorEnvelope,
@@ -24,10 +33,12 @@ export interface Route {
   page?: number;
   /** The answer of a read-only organisation route, computed when the route is resolved. */
   served?: Served;
+  /** The usage family a usage route serves (for faults that name one). */
+  family?: string;
 }
 
 const ORG_ROUTE =
-  /^\/v1\/organization\/(?:(audit_logs)|(admin_api_keys)(?:\/([^/]+))?|usage\/(completions|embeddings))\/?$/;
+  /^\/v1\/organization\/(?:(audit_logs)|(admin_api_keys)(?:\/([^/]+))?|usage\/([a-z_]+)|(costs))\/?$/;
 const PROJECT_ROUTE =
   /^\/v1\/organization\/projects(?:\/([^/]+)(?:\/(api_keys|users|service_accounts)(?:\/([^/]+))?)?)?\/?$/;
 
@@ -72,14 +83,20 @@ function visibleKeys(state: FakeState, p: FakeProject, access: string | null): F
   return p.keys.filter((k) => ownerAccess(state, p, k) === want);
 }
 
-/** Audit logs, admin keys and usage: GET only, answered from the state without side effects. */
-function orgRoute(state: FakeState, m: RegExpExecArray, q: URLSearchParams): Route {
+/**
+ * Audit logs, admin keys, usage (every family of the spec; another name is no route) and costs:
+ * GET only, answered from the state without side effects.
+ */
+function orgRoute(state: FakeState, m: RegExpExecArray, q: URLSearchParams): Route | null {
   if (m[1]) return { target: "audit_logs", ...serveAuditLogs(state.audit_log, q) };
   if (m[2]) {
     const id = m[3] === undefined ? undefined : decodeURIComponent(m[3]);
     return { target: "admin_keys", ...serveAdminKeys(state.admin_keys, q, id) };
   }
-  return { target: "usage", ...serveUsage(state, m[4] as "completions", q) };
+  if (m[5]) return { target: "costs", ...serveCosts(state, q) };
+  const family = m[4] as UsageEndpoint;
+  if (!USAGE_ENDPOINTS.includes(family)) return null;
+  return { target: "usage", family, ...serveUsage(state, family, q) };
 }
 
 /** The answer to a routed (GET) request. Writes are `writes.ts`'s. */

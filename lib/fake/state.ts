@@ -6,6 +6,7 @@
 import type {
   FakeKey,
   FakeOptions,
+  FakeOrg,
   FakeProject,
   FakeServiceAccount,
   FakeState,
@@ -31,13 +32,14 @@ import {
 } from "./org_state.ts";
 import { buildAuditLog } from "./audit_logs.ts";
 import { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
+import { USAGE_ENDPOINTS } from "./types.ts";
 
 export type * from "./types.ts";
 
 export { FAULT_KINDS, FAULT_TARGETS } from "./faults.ts";
 
-/** The state file's schema. */
-export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
+/** One organisation's state: what a state file without `orgs:` holds. */
+const ORG_FIELDS: Record<string, JsonSchema> = {
   now: ts,
   options: obj("options", [], {
     expires_at: { type: "boolean", description: "emit expires_at" },
@@ -100,13 +102,30 @@ export const STATE_SCHEMA: JsonSchema = obj("state", ["projects"], {
     on: s("target", { enum: FAULT_TARGETS }),
     kind: s("kind", { enum: FAULT_KINDS }),
     project: s("project id"),
+    family: s("usage family (on: usage)", { enum: [...USAGE_ENDPOINTS] }),
     page: { type: "integer", minimum: 1, description: "page" },
     status: { type: "integer", minimum: 100, description: "status" },
     retry_after: s("retry-after header"),
     retry_after_ms: s("retry-after-ms header"),
     times: { type: "integer", minimum: 1, description: "times" },
   })),
-});
+};
+
+/** The state file's schema: one organisation, or several under `orgs:` (issue 24). */
+export const STATE_SCHEMA: JsonSchema = {
+  ...obj("state", [], {
+    ...ORG_FIELDS,
+    orgs: list(obj("org", ["name", "id", "admin_key", "projects"], {
+      name: s("the org's name"),
+      id: s("org id", { minLength: 1 }),
+      admin_key: s("the admin key that reads this org (sk-admin-…)", {
+        pattern: "^sk-admin-\\S+$",
+      }),
+      ...ORG_FIELDS,
+    })),
+  }),
+  oneOf: [{ required: ["projects"] }, { required: ["orgs"] }],
+};
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
@@ -154,6 +173,27 @@ export function loadState(
   const root = doc.value as Obj;
   const bad = (o: object, f: string | undefined, msg: string) =>
     problems.push({ ...doc.locate(o, f), message: msg });
+  const state = root.orgs ? fleetState(root, clock, bad) : orgState(root, clock, bad);
+  return { state: problems.length ? null : state, problems };
+}
+
+/** A fleet's state: each org's own, reached by its own admin key; the top holds none. */
+function fleetState(root: Obj, clock: number, bad: Bad): FakeState | null {
+  const top = orgState({ projects: [] }, stateClock(root, clock, bad), bad);
+  if (!top) return null;
+  const orgs: FakeOrg[] = [];
+  const keys = new Set<string>();
+  for (const o of root.orgs as Obj[]) {
+    if (keys.has(o.admin_key)) bad(o, "admin_key", "two orgs have the same admin_key");
+    keys.add(o.admin_key);
+    const state = orgState({ now: root.now, options: root.options, ...o }, clock, bad);
+    if (state) orgs.push({ name: o.name, id: o.id, adminKey: o.admin_key, state });
+  }
+  return { ...top, orgs };
+}
+
+/** One organisation's state, from its part of the file. */
+function orgState(root: Obj, clock: number, bad: Bad): FakeState | null {
   const now = stateClock(root, clock, bad);
   const time = timeReader(now, bad);
   const users: FakeUser[] = (root.users ?? []).map((u: Obj) => ({
@@ -162,7 +202,7 @@ export function loadState(
     email: u.email,
     created_at: time(u, "created_at", now - 400 * 86400)!,
   }));
-  if (!withinCap((root.projects ?? []) as Obj[], bad)) return { state: null, problems };
+  if (!withinCap((root.projects ?? []) as Obj[], bad)) return null;
   const projects = buildProjects(root, users, time, bad, now);
   const admin_keys = buildAdminKeys(root.admin_keys ?? [], users, time, bad, now);
   const ctx = { users, projects, adminKeys: admin_keys, time, bad };
@@ -177,8 +217,7 @@ export function loadState(
     ...root.options,
     budget: { requests: 0, window_s: 60, retry_after: false, ...root.options?.budget },
   };
-  const state = { now, users, projects, admin_keys, audit_log, faults, options };
-  return { state: problems.length ? null : state, problems };
+  return { now, users, projects, admin_keys, audit_log, faults, options };
 }
 
 type Bad = (o: object, f: string | undefined, msg: string) => void;

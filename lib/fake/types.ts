@@ -4,16 +4,48 @@
 // deno-lint-ignore no-explicit-any
 export type Json = Record<string, any>;
 
+/** Every usage family of the spec (`/organization/usage/<family>`), which the fake serves */
+export const USAGE_ENDPOINTS = [
+  "completions",
+  "embeddings",
+  "moderations",
+  "images",
+  "audio_speeches",
+  "audio_transcriptions",
+  "vector_stores",
+  "code_interpreter_sessions",
+  "file_search_calls",
+  "web_search_calls",
+] as const;
 /** A usage endpoint the fake serves */
-export type UsageEndpoint = "completions" | "embeddings";
+export type UsageEndpoint = (typeof USAGE_ENDPOINTS)[number];
 
-/** Usage of one key at one time (the start of a UTC day for `day:` records). */
+/** Usage of one key at one time (the start of a UTC day for `day:` records), and its cost. */
 export interface FakeUsage {
   at: number;
   endpoint: UsageEndpoint;
+  /** Model requests, or calls for the tool families (file and web searches). */
   requests: number;
   input_tokens: number;
   output_tokens: number;
+  /** The family's own count: images, characters, seconds, bytes, sessions, web-search model requests. */
+  units: number;
+  /** What the record cost (the Costs API), in `currency`. */
+  cost: number;
+  currency: string;
+}
+
+/** The dimensions the fake's usage and costs results group and filter by. */
+export type UsageDim = "project_id" | "user_id" | "api_key_id";
+
+/**
+ * A usage record with the dimensions it is grouped and filtered by; `api_key_id` is null for the
+ * families that cannot be attributed to a key (`vector_stores`, `code_interpreter_sessions`).
+ */
+export interface UsageRow extends FakeUsage {
+  project_id: string;
+  user_id: string;
+  api_key_id: string | null;
 }
 
 /** Who did something, as written in the state file (resolved to a wire actor when loaded). */
@@ -56,7 +88,8 @@ export interface FakeAuditLog {
 
 /**
  * Where a fault fires. `list` is a key-listing page; `key` a key retrieve; `project` a project
- * retrieve; `audit_logs`, `usage` and `admin_keys` those endpoints (any page, or `page`).
+ * retrieve; `audit_logs`, `usage` (every family, or `family`), `costs` and `admin_keys` those
+ * endpoints (any page, or `page`).
  */
 export type FaultTarget =
   | "list"
@@ -65,6 +98,7 @@ export type FaultTarget =
   | "projects"
   | "audit_logs"
   | "usage"
+  | "costs"
   | "admin_keys"
   | "any";
 
@@ -82,13 +116,16 @@ export type FaultKind =
   | "duplicate"
   | "ownerless"
   | "hang"
-  | "reset";
+  | "reset"
+  | "missing_bucket";
 
 /** A fault injected into the fake's answers: which requests, what kind, and its details */
 export interface Fault {
   on: FaultTarget;
   kind: FaultKind;
   project?: string;
+  /** For `usage`: the family (`completions`, ...) it fires on; default every family. */
+  family?: string;
   /** 1-based page of a listing; default every page. */
   page?: number;
   status?: number;
@@ -190,4 +227,18 @@ export interface FakeState {
   audit_log: FakeAuditLog;
   faults: Fault[];
   options: FakeOptions;
+  /**
+   * A fleet (issue 24): each organisation's own state, reached with its own admin key. The top
+   * level then serves nothing: a request with another key is refused as an unknown key.
+   */
+  orgs?: FakeOrg[];
+}
+
+/** One organisation of a fleet state file. */
+export interface FakeOrg {
+  name: string;
+  id: string;
+  /** The admin key that reads this org (an `sk-admin-…` value of the state file, no secret). */
+  adminKey: string;
+  state: FakeState;
 }

@@ -2,20 +2,22 @@
  * Manifest loading: text -> {@link Manifest}, with a location on every entry and every problem
  * collected and located. Pure: callers read the files and pass their text.
  */
+import { append } from "../core/arrays.ts";
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { buildFamilies } from "./families.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
-import { type ManifestProblem, suggestion } from "../core/errors.ts";
-import { escapedId, idProblem } from "../core/ids.ts";
+import type { ManifestProblem } from "../core/errors.ts";
+import { checkId, checkShown } from "./values.ts";
+import { capPerFile } from "./problems.ts";
+import { checkReferences, type Refs } from "./references.ts";
+export { isCalendarDate } from "./references.ts";
+import { type FilePart, fleetManifest, orgParts } from "./orgs.ts";
 import type {
-  DeclaredAdminKeys,
   DeclaredKey,
   DeclaredOwner,
   DeclaredProject,
   Manifest,
-  PolicySetting,
   SourceLocation,
-  UnmanagedLevel,
   Waiver,
 } from "../core/types.ts";
 
@@ -32,7 +34,7 @@ export interface ManifestSource {
 export interface LoadResult {
   /** Null when any problem was found. */
   manifest: Manifest | null;
-  /** Every problem, sorted by file, line and column. */
+  /** Every problem, sorted by file, line and column; past 50 in a file, one line counts the rest. */
   problems: ManifestProblem[];
   /**
    * Waivers that are malformed (an impossible date, a blank reason). `validate` treats them as
@@ -44,26 +46,7 @@ export interface LoadResult {
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
 
-interface FilePart {
-  unmanaged?: { value: UnmanagedLevel; loc: SourceLocation };
-  adminKeys?: DeclaredAdminKeys;
-  policies: Map<string, PolicySetting>;
-  /** Each project with its own `unmanaged` setting, if any; the rest follow the merged defaults. */
-  projects: { project: DeclaredProject; unmanaged?: UnmanagedLevel }[];
-  waivers: Waiver[];
-}
-
 const at = (loc: SourceLocation, message: string): ManifestProblem => ({ ...loc, message });
-
-/** `node.id` as a located problem when it cannot be an id (`core/ids.ts`); an empty one is the schema's. */
-function checkId(doc: CheckedDocument, node: Obj, what: string, problems: ManifestProblem[]) {
-  const problem = typeof node.id === "string" && node.id !== "" ? idProblem(node.id) : null;
-  if (problem) {
-    problems.push(
-      at(doc.locate(node, "id"), `${what} ${escapedId(node.id)} cannot be used: ${problem}`),
-    );
-  }
-}
 
 /**
  * Loads and merges one or more manifests. `full` is the full YAML reader (`readFull` in
@@ -85,11 +68,55 @@ export function loadManifests(
       parts.push(buildPart(doc, doc.value as Obj, policies, problems));
     }
   }
-  const manifest = merge(sources.map((s) => s.path), parts, problems);
-  checkReferences(manifest, policies, problems, waiverProblems);
+  const files = sources.map((s) => s.path);
+  const manifest = merge(files, parts, problems);
+  if (parts.some((p) => p.orgs)) {
+    fleetManifest(manifest, parts, problems, (orgParts) => merge(files, orgParts, problems));
+  }
+  crossCheck(manifest, sources, parts, policies, { problems, waiverProblems });
   problems.sort(byPlace);
   waiverProblems.sort(byPlace);
-  return { manifest: problems.length ? null : manifest, problems, waiverProblems };
+  return {
+    manifest: problems.length ? null : manifest,
+    problems: capPerFile(problems),
+    waiverProblems,
+  };
+}
+
+/** What only the merged manifest can tell: a file declares projects; references hold. */
+function crossCheck(
+  manifest: Manifest,
+  sources: readonly ManifestSource[],
+  parts: readonly FilePart[],
+  policies: readonly PolicySchemaSource[],
+  out: { problems: ManifestProblem[]; waiverProblems: ManifestProblem[] },
+): void {
+  // A file that could not be read as YAML declares projects nobody can see: a waiver naming one
+  // is not known to be wrong, so the check of waivers' projects waits until every file reads.
+  const everyFileRead = parts.length === sources.length;
+  if (everyFileRead && !parts.some((p) => p.declaresKeys)) {
+    // Every file read, none says which projects to check: a manifest of only waivers is a mistake.
+    out.problems.push({
+      file: sources[0].path,
+      line: 1,
+      column: 1,
+      message:
+        `no manifest file declares "projects" (or "admin_keys" or "orgs"); add projects: to one ` +
+        "(projects: [] checks none)",
+    });
+  }
+  const refsOf = (ps: readonly FilePart[]): Refs => ({
+    waivers: ps.flatMap((p) => p.refs.waivers),
+    pins: ps.flatMap((p) => p.refs.pins),
+  });
+  const check = (m: Manifest, refs: Refs) =>
+    checkReferences(m, refs, policies, out.problems, out.waiverProblems, everyFileRead);
+  check(manifest, refsOf(parts));
+  // Each org of a fleet is a manifest of its own: its references are checked within it.
+  const orgParts = parts.flatMap((p) => p.orgs ?? []);
+  for (const o of manifest.orgs ?? []) {
+    check(o.manifest, refsOf(orgParts.filter((x) => x.org.name === o.name).map((x) => x.part)));
+  }
 }
 
 function byPlace(a: ManifestProblem, b: ManifestProblem): number {
@@ -102,7 +129,14 @@ function buildPart(
   policies: readonly PolicySchemaSource[],
   problems: ManifestProblem[],
 ): FilePart {
-  const part: FilePart = { policies: new Map(), projects: [], waivers: [] };
+  const part: FilePart = {
+    policies: new Map(),
+    projects: [],
+    waivers: [],
+    refs: { waivers: [], pins: [] },
+    declaresKeys: root.projects !== undefined || root.admin_keys !== undefined ||
+      root.orgs !== undefined,
+  };
   if (root.version !== undefined && root.version !== 1 && typeof root.version === "number") {
     problems.push(at(doc.locate(root, "version"), `unsupported manifest version ${root.version}`));
   }
@@ -115,18 +149,23 @@ function buildPart(
   part.policies = policySettings(doc, root, policies, problems);
   for (const p of (root.projects ?? []) as Obj[]) {
     if (p && typeof p === "object" && typeof p.id === "string") {
-      const project = buildProject(doc, p, problems);
+      const project = buildProject(doc, p, problems, part.refs.pins);
       part.projects.push(p.unmanaged ? { project, unmanaged: p.unmanaged } : { project });
     }
   }
   if (Array.isArray(root.admin_keys)) {
     part.adminKeys = {
-      keys: buildKeys(doc, root.admin_keys, problems),
+      keys: buildKeys(doc, root.admin_keys, problems, part.refs.pins),
       unmanaged: root.admin_keys_unmanaged ?? "error",
       location: doc.locate(root, "admin_keys"),
     };
   }
-  part.waivers = waivers(doc, root);
+  part.waivers = waivers(doc, root, part.refs.waivers);
+  if (root.projects !== undefined) part.flatAt = doc.locate(root, "projects");
+  else if (root.admin_keys !== undefined) part.flatAt = doc.locate(root, "admin_keys");
+  if (Array.isArray(root.orgs)) {
+    part.orgs = orgParts(doc, root.orgs, problems, (o) => buildPart(doc, o, policies, problems));
+  }
   return part;
 }
 
@@ -153,17 +192,18 @@ function policySettings(
   return out;
 }
 
-/** The `waivers:` entries that have every field (the schema reports the others). */
-function waivers(doc: CheckedDocument, root: Obj): Waiver[] {
+/**
+ * The `waivers:` entries that have every field (the schema reports the others); those that lack
+ * one but name a project go to `incomplete`, for the reference check only.
+ */
+function waivers(doc: CheckedDocument, root: Obj, incomplete: Waiver[]): Waiver[] {
   const out: Waiver[] = [];
-  for (const w of (root.waivers ?? []) as Obj[]) {
-    if (
-      w && typeof w === "object" &&
-      !hasUndefined(w, ["policy", "project", "key", "reason", "expires"])
-    ) {
-      const { policy, project, key, reason, expires } = w;
-      out.push({ policy, project, key, reason, expires, location: doc.locate(w) });
-    }
+  for (const w of (Array.isArray(root.waivers) ? root.waivers : []) as Obj[]) {
+    if (!w || typeof w !== "object") continue;
+    const { policy, project, key, reason, expires } = w;
+    const waiver = { policy, project, key, reason, expires, location: doc.locate(w) };
+    if (!hasUndefined(w, ["policy", "project", "key", "reason", "expires"])) out.push(waiver);
+    else if (typeof project === "string") incomplete.push(waiver);
   }
   return out;
 }
@@ -172,9 +212,15 @@ function hasUndefined(o: Obj, fields: string[]): boolean {
   return fields.some((f) => o[f] === undefined);
 }
 
-function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[]): DeclaredProject {
+function buildProject(
+  doc: CheckedDocument,
+  p: Obj,
+  problems: ManifestProblem[],
+  pins: Refs["pins"],
+): DeclaredProject {
   checkId(doc, p, "project id", problems);
-  const keys = buildKeys(doc, (p.keys ?? []) as Obj[], problems);
+  checkShown(doc, p, ["name"], problems);
+  const keys = buildKeys(doc, (Array.isArray(p.keys) ? p.keys : []) as Obj[], problems, pins);
   return {
     id: p.id,
     ...(typeof p.name === "string" ? { name: p.name } : {}),
@@ -186,15 +232,26 @@ function buildProject(doc: CheckedDocument, p: Obj, problems: ManifestProblem[])
   };
 }
 
-/** Key entries (of a project or of `admin_keys:`), each located. */
-function buildKeys(doc: CheckedDocument, list: Obj[], problems: ManifestProblem[]): DeclaredKey[] {
+/** Key entries (of a project or of `admin_keys:`), each located; an unbuilt one's pin to `pins`. */
+function buildKeys(
+  doc: CheckedDocument,
+  list: Obj[],
+  problems: ManifestProblem[],
+  pins: Refs["pins"],
+): DeclaredKey[] {
   const keys: DeclaredKey[] = [];
   for (const k of list) {
-    if (!k || typeof k !== "object" || typeof k.name !== "string" || !k.owner?.type) continue;
+    if (!k || typeof k !== "object") continue;
+    if (typeof k.name !== "string" || !k.owner?.type) {
+      if (typeof k.id === "string" && k.id) pins.push({ id: k.id, location: doc.locate(k) });
+      continue;
+    }
     // The checked owner has exactly DeclaredOwner's shape (the schema allows nothing else).
     const owner = k.owner as DeclaredOwner;
     checkId(doc, k, "key id", problems);
     checkId(doc, k.owner, "owner id", problems);
+    checkShown(doc, k, ["name"], problems);
+    checkShown(doc, k.owner, ["name", "email"], problems);
     if (owner.type === "service_account" && owner.email !== undefined) {
       problems.push(
         at(
@@ -267,7 +324,7 @@ function mergePart(
     seen.projectAt.set(p.id, p.location);
     manifest.projects.push(p);
   }
-  manifest.waivers.push(...part.waivers);
+  append(manifest.waivers, part.waivers);
   if (part.adminKeys) mergeAdminKeys(manifest, part.adminKeys, problems);
 }
 
@@ -285,53 +342,4 @@ function mergeAdminKeys(
 
 function place(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;
-}
-
-/** Pinned ids used twice; waivers that name unknown projects or impossible dates. */
-function checkReferences(
-  manifest: Manifest,
-  policies: readonly PolicySchemaSource[],
-  problems: ManifestProblem[],
-  waiverProblems: ManifestProblem[],
-): void {
-  const pinned = new Map<string, SourceLocation>();
-  for (const keys of [...manifest.projects.map((p) => p.keys), manifest.adminKeys?.keys ?? []]) {
-    for (const k of keys) {
-      if (!k.id) continue;
-      const prev = pinned.get(k.id);
-      if (prev) {
-        problems.push(
-          at(k.location, `key id "${k.id}" is pinned by two entries: here and at ${place(prev)}`),
-        );
-      } else pinned.set(k.id, k.location);
-    }
-  }
-  const projects = new Set(manifest.projects.map((p) => p.id));
-  const ids = policies.map((p) => p.id);
-  for (const w of manifest.waivers) {
-    if (!projects.has(w.project)) {
-      problems.push(
-        at(
-          w.location,
-          `waiver names project "${w.project}", which no manifest declares${
-            suggestion(w.project, [...projects])
-          }`,
-        ),
-      );
-    }
-    if (!ids.includes(w.policy)) continue;
-    if (!isCalendarDate(w.expires)) w.problem = `expires "${w.expires}" is not a real date`;
-    else if (w.reason.trim() === "") w.problem = "the reason is blank";
-    if (w.problem) {
-      waiverProblems.push(at(w.location, `malformed waiver for ${w.policy}: ${w.problem}`));
-    }
-  }
-}
-
-/** True for a real `YYYY-MM-DD` date. */
-export function isCalendarDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-  return d.getUTCFullYear() === +m[1] && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3];
 }

@@ -43,7 +43,7 @@ const SECONDS = [1_000_000_000, 4_102_444_800] as const;
 
 /** A service account name's stem and suffix scheme, or null when it follows none. */
 export function namingScheme(name: string): { stem: string; scheme: NamingScheme } | null {
-  const cut = Math.max(...SEPARATORS.map((s) => name.lastIndexOf(s)));
+  const cut = SEPARATORS.reduce((at, s) => Math.max(at, name.lastIndexOf(s)), -1);
   if (cut < 1) return null;
   const stem = name.slice(0, cut + 1);
   const suffix = name.slice(cut + 1);

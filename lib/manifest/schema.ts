@@ -202,10 +202,71 @@ function adminKeysSchema(): Record<string, JsonSchema> {
   };
 }
 
-/** Builds the manifest schema for the given policies. */
-export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema {
+/** The pattern of an org's `name`: it names report files and CI matrix jobs. */
+export const ORG_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+/** The pattern of an environment variable's name (`admin_key_env`). */
+export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/** What a manifest and each of its `orgs:` declare alike. */
+function orgBody(policies: readonly PolicySchemaSource[]): Record<string, JsonSchema> {
   const policyProps: Record<string, JsonSchema> = {};
   for (const p of policies) policyProps[p.id] = policySchema(p);
+  return {
+    defaults: defaultsSchema(),
+    policies: {
+      title: "policies",
+      description: "Built-in credential-hygiene policies: severity and options per policy id.",
+      type: "object",
+      additionalProperties: false,
+      properties: policyProps,
+    },
+    projects: {
+      type: "array",
+      description:
+        "The projects keydrift checks, each with its expected keys. At least one file of the manifest declares projects, admin_keys or orgs (projects: [] is allowed).",
+      items: projectSchema(),
+    },
+    ...adminKeysSchema(),
+    waivers: {
+      type: "array",
+      description: "Accepted policy findings, each with a reason and an expiry date.",
+      items: waiverSchema(policies.map((p) => p.id)),
+    },
+  };
+}
+
+/** One entry of `orgs:` (issue 24): an organisation, its admin key's variable, its projects. */
+function orgSchema(policies: readonly PolicySchemaSource[]): JsonSchema {
+  const { defaults, policies: policyProps, ...rest } = orgBody(policies);
+  return {
+    title: "org entry",
+    description:
+      "One OpenAI organisation of a fleet: read with its own admin key, budget and deadline.",
+    type: "object",
+    additionalProperties: false,
+    required: ["name", "id", "admin_key_env", "projects"],
+    properties: {
+      name: str("Short name of the organisation, shown on every item and used by --org.", {
+        pattern: ORG_NAME_PATTERN,
+      }),
+      id: str("Organisation id (org-…).", { minLength: 1 }),
+      admin_key_env: str(
+        "Name of the environment variable that holds this organisation's admin key.",
+        { pattern: ENV_NAME_PATTERN },
+      ),
+      api_url: str("Admin API base URL for this organisation (default: as without orgs:).", {
+        minLength: 1,
+      }),
+      defaults: { ...defaults, description: "Overrides the top-level defaults for this org." },
+      policies: { ...policyProps, description: "Overrides top-level policy settings by id." },
+      ...rest,
+    },
+  };
+}
+
+/** Builds the manifest schema for the given policies. */
+export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema {
+  const { defaults, policies: policyProps, ...rest } = orgBody(policies);
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://keydrift.dev/schema/manifest-v1.json",
@@ -213,27 +274,20 @@ export function buildSchema(policies: readonly PolicySchemaSource[]): JsonSchema
     description: `keydrift manifest: the OpenAI project API keys that should exist.\n${DOCS_URL}`,
     type: "object",
     additionalProperties: false,
-    required: ["version", "projects"],
+    // A file of a directory of manifests may hold only waivers, policies or defaults; that some
+    // file declares projects, admin_keys or orgs is checked on the merged manifest (load.ts), and
+    // that no file declares both projects and orgs, with both places (orgs.ts).
+    required: ["version"],
     properties: {
       version: { type: "integer", description: "Manifest format version.", enum: [1] },
-      defaults: defaultsSchema(),
-      policies: {
-        title: "policies",
-        description: "Built-in credential-hygiene policies: severity and options per policy id.",
-        type: "object",
-        additionalProperties: false,
-        properties: policyProps,
-      },
-      projects: {
+      defaults,
+      policies: policyProps,
+      ...rest,
+      orgs: {
         type: "array",
-        description: "The projects keydrift checks, each with its expected keys.",
-        items: projectSchema(),
-      },
-      ...adminKeysSchema(),
-      waivers: {
-        type: "array",
-        description: "Accepted policy findings, each with a reason and an expiry date.",
-        items: waiverSchema(policies.map((p) => p.id)),
+        description:
+          "Several organisations in one run (instead of projects): each read in parallel with its own admin key; defaults and policies here apply to every org that does not override them.",
+        items: orgSchema(policies),
       },
     },
   };

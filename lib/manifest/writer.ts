@@ -3,8 +3,10 @@
  * string is a YAML double-quoted scalar that `validate` accepts and reads back exactly; a live
  * value no manifest can declare (an empty key name) is refused with the key named.
  */
+import { append } from "../core/arrays.ts";
 import type { LiveAdminKey, LiveKey, WireProject } from "../core/types.ts";
 import { idProblem } from "../core/ids.ts";
+import { shapedLikeCredential } from "../secrets/redact.ts";
 import { VERSION } from "../core/version.ts";
 import { comment, yamlString } from "./yaml_string.ts";
 import { familySection } from "./writer_families.ts";
@@ -26,21 +28,26 @@ export class ImportRefused extends Error {
 }
 
 /**
- * Refuses a value no manifest entry can hold: an empty name or owner name, or an id that cannot
- * stand in a path (`idProblem`: empty, `/`, a control character, a dot segment, a lone
- * surrogate). The reader already fails on such ids; this keeps the writer honest on its own.
+ * Refuses a value no manifest entry can hold: an empty name or owner name (`fields`; `optional`
+ * ones may be empty), an id that cannot stand in a path (`idProblem`: empty, `/`, a control
+ * character, a dot segment, a lone surrogate), or any of them shaped like a credential, which the
+ * written file would hold redacted (and `validate` refuses). The reader already fails on such
+ * values; this keeps the writer honest on its own.
  */
 function refuseUnwritable(
   what: string,
   fields: [string, string | null | undefined][],
   fix: string,
+  optional: [string, string | null | undefined][] = [],
 ) {
-  for (const [field, value] of fields) {
+  for (const [field, value] of [...fields, ...optional]) {
     if (value === null || value === undefined) continue;
-    const why = value === ""
+    const why = value === "" && fields.some(([f]) => f === field)
       ? "is empty, and a manifest entry needs one"
       : field.endsWith("id") && idProblem(value) !== null
       ? `cannot stand in a manifest: ${idProblem(value)}`
+      : shapedLikeCredential(value)
+      ? "is shaped like a credential, which the written manifest would hold redacted"
       : null;
     if (why !== null) throw new ImportRefused(`cannot import ${what}: its ${field} ${why}; ${fix}`);
   }
@@ -72,7 +79,7 @@ export function manifestFor(
   ];
   const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
   if (!sorted.length) out[out.length - 1] = "projects: []";
-  for (const p of sorted) out.push(...projectSection(p, opts.families));
+  for (const p of sorted) append(out, projectSection(p, opts.families));
   if (adminKeys) out.push("", ...adminSection(adminKeys));
   out.push("", "waivers: []", "");
   return out.join("\n");
@@ -84,16 +91,23 @@ export function manifestFor(
  */
 function projectSection({ project, keys: all }: ImportedProject, families: boolean): string[] {
   const skip = "leave the project out with --project";
-  refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip);
+  refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip, [
+    ["name", project.name],
+  ]);
   // A family's keys are not written one by one: only the others need a name an entry can hold.
   const proposed = families ? proposeFamilies(all) : { families: [], rest: all };
   const keys = proposed.rest;
   for (const k of keys) {
-    refuseUnwritable(`key ${q(k.id)} of project ${q(project.id)}`, [
-      ["name", k.name],
-      ["id", k.id],
-      ["owner's name", k.owner.name],
-    ], `name it in the dashboard, or ${skip}`);
+    refuseUnwritable(
+      `key ${q(k.id)} of project ${q(project.id)}`,
+      [
+        ["name", k.name],
+        ["id", k.id],
+        ["owner's name", k.owner.name],
+      ],
+      `name it in the dashboard, or ${skip}`,
+      [["owner's email", k.owner.email]],
+    );
   }
   const out = [`  - id: ${q(project.id)}`];
   if (project.name !== null) out.push(`    name: ${q(project.name)}`);
@@ -106,19 +120,24 @@ function projectSection({ project, keys: all }: ImportedProject, families: boole
   // Every key has a name by now (refused above otherwise).
   const ordered = keys.filter((k): k is LiveKey & { name: string } => k.name !== null)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
-  for (const k of ordered) {
-    out.push(
-      `      - name: ${q(k.name)}`,
-      `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
-      "        owner:",
-    );
-    out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
-    if (k.owner.type === "user" && k.owner.email) out.push(`          email: ${q(k.owner.email)}`);
-    if (k.ownerProjectAccess === "inactive") {
-      out[out.length - 1] += " # owner no longer has project access";
-    }
-  }
+  for (const k of ordered) append(out, keyEntry(k));
   return [...out, ...fams];
+}
+
+/** One key's entry under `keys:`, its id pinned. */
+function keyEntry(k: LiveKey & { name: string }): string[] {
+  const out = [
+    `      - name: ${q(k.name)}`,
+    `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
+    "        owner:",
+    `          type: ${k.owner.type}`,
+    `          name: ${q(k.owner.name)}`,
+  ];
+  if (k.owner.type === "user" && k.owner.email) out.push(`          email: ${q(k.owner.email)}`);
+  if (k.ownerProjectAccess === "inactive") {
+    out[out.length - 1] += " # owner no longer has project access";
+  }
+  return out;
 }
 
 /** The `admin_keys:` section: every admin key, sorted by name then id, ids pinned. */

@@ -1,14 +1,15 @@
 /**
  * The words for enrichment and remediation, shared by every renderer (one phrasing place):
- * `created 2026-09-03 by carl@example.test (203.0.113.7)`, `used 1,234 times in the last 7 days`,
+ * `created 2026-09-03 by carl@example.test (203.0.113.7)`, the usage words of `_usage.ts`,
  * and a remediation as a copy-pasteable `curl` line. Returned strings hold server data raw: each
  * renderer makes them inert for its format, except `curlLine`, which is safe by construction
  * (printable ASCII, every server string percent-encoded or inside single quotes).
  */
 import type { Drift, Enriched, Finding, Remediation } from "./words.ts";
 import { isoDate } from "../core/time.ts";
+import { append } from "../core/arrays.ts";
 import { type AuditActor, type KeyEvent } from "../core/types.ts";
-import { grouped } from "../core/grouped.ts";
+import { usageParts } from "./_usage.ts";
 
 /** Who acted, as briefly as the event allows. */
 export function actorText(a: AuditActor | null): string {
@@ -42,21 +43,9 @@ export function enrichmentParts(x: Drift | Finding): string[] {
   } else if (x.attribution === null) {
     parts.push(`creator unknown: ${x.attributionError ?? "not read"}`);
   }
-  if (x.usageNote) parts.push(x.usageNote);
-  else if (x.usage) {
-    const n = x.usage.requests;
-    parts.push(
-      n === 0
-        ? `not used in the last ${days(x.usage.days)}`
-        : `used ${grouped(n)} time${n === 1 ? "" : "s"} in the last ${days(x.usage.days)}`,
-    );
-  } else if (x.usage === null) {
-    parts.push(`usage unknown: ${x.usageError ?? "not read"}`);
-  }
+  append(parts, usageParts(x));
   return parts;
 }
-
-const days = (n: number) => (n === 1 ? "day" : `${n} days`);
 
 /** The base URL a printed command uses: the caller's `OPENAI_BASE_URL`, else the public API. */
 const BASE = "${OPENAI_BASE_URL:-https://api.openai.com/v1}";
@@ -97,7 +86,7 @@ export function editText(r: Remediation): string {
     : "set" in b
     ? `set ${Object.entries(b.set).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ")}`
     : "pin_one_of" in b
-    ? `set id to one of ${b.pin_one_of.join(", ")}`
+    ? `set id to one of ${b.pin_one_of.map((id) => JSON.stringify(id)).join(", ")}`
     : "remove" in b
     ? `remove the ${b.remove}`
     : "add_waiver" in b
@@ -135,6 +124,8 @@ export function enrichedFields(x: Enriched) {
     ...(x.usage !== undefined ? { usage: x.usage } : {}),
     ...(x.usageError !== undefined ? { usage_error: x.usageError } : {}),
     ...(x.usageNote !== undefined ? { usage_note: x.usageNote } : {}),
+    ...(x.usageVerdict !== undefined ? { usage_verdict: x.usageVerdict } : {}),
+    ...(x.costError !== undefined ? { cost_error: x.costError } : {}),
   };
 }
 

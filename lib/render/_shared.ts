@@ -1,5 +1,5 @@
 /** Helpers several renderers share: one line per drift, rule text per kind. */
-import type { Drift, Finding, OwnerRef } from "./words.ts";
+import type { Drift, Finding, OwnerRef, Report } from "./words.ts";
 
 /** The title and help text of each kind of drift */
 export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> = {
@@ -33,7 +33,8 @@ export const DRIFT_TEXT: Record<Drift["kind"], { title: string; help: string }> 
 
 /** Where an item is: its project id, or the organisation's admin keys (issue 14). */
 export function scopeName(x: Drift | Finding): string {
-  return x.keyType === "admin" ? "the organisation's admin keys" : x.projectId;
+  const scope = x.keyType === "admin" ? "the organisation's admin keys" : x.projectId;
+  return x.org === undefined ? scope : `${scope} (org ${x.org})`;
 }
 
 /** `key "name" (id)`, `admin key "name" (id)`, or an unnamed admin key by its id. */
@@ -64,7 +65,7 @@ export function driftMessage(d: Drift): string {
     case "ambiguous":
       return `${key} in ${where} is ambiguous: ${
         (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
-      } fit; pin one with id`;
+      }${moreCandidates(d)} fit; pin one with id`;
     case "project_missing":
       return `project ${d.projectId} does not exist or is not visible to this admin key`;
     case "project_changed":
@@ -87,27 +88,40 @@ export function findingMessage(f: Finding): string {
  */
 export function byProject(
   r: { drift: readonly Drift[]; findings: readonly Finding[] },
-): { id: string; drift: Drift[]; findings: Finding[] }[] {
-  const groups = new Map<string, { id: string; drift: Drift[]; findings: Finding[] }>();
-  const group = (id: string) => {
-    let g = groups.get(id);
-    if (!g) groups.set(id, g = { id, drift: [], findings: [] });
+): { id: string; org?: string; drift: Drift[]; findings: Finding[] }[] {
+  type Group = { id: string; org?: string; drift: Drift[]; findings: Finding[] };
+  const groups = new Map<string, Group>();
+  // A fleet's orgs keep the report's order (the manifest's); projects sort within each.
+  const orgRank = new Map<string | undefined, number>();
+  const group = (x: Drift | Finding) => {
+    if (!orgRank.has(x.org)) orgRank.set(x.org, orgRank.size);
+    const key = x.org === undefined ? x.projectId : `${x.org}\u0000${x.projectId}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { id: x.projectId, drift: [], findings: [] };
+      if (x.org !== undefined) g.org = x.org;
+      groups.set(key, g);
+    }
     return g;
   };
-  for (const d of r.drift) group(d.projectId).drift.push(d);
-  for (const f of r.findings) group(f.projectId).findings.push(f);
-  // For people, unexpected keys that are in use (--usage) come first in their project: they are
-  // the urgent ones. The machine formats keep the report's order.
-  const urgent = (d: Drift) => d.kind === "unexpected" && (d.usage?.requests ?? 0) > 0;
+  for (const d of r.drift) group(d).drift.push(d);
+  for (const f of r.findings) group(f).findings.push(f);
+  // For people, unexpected keys that are in use or spend (--usage) come first in their project,
+  // largest spend first: they are the urgent ones. The machine formats keep the report's order.
+  const spend = (d: Drift) => d.usage?.cost_usd ?? 0;
+  const urgent = (d: Drift) =>
+    d.kind === "unexpected" && ((d.usage?.requests ?? 0) > 0 || spend(d) > 0);
   for (const g of groups.values()) {
     if (g.drift.some(urgent)) {
       g.drift = [
-        ...g.drift.filter(urgent),
+        ...g.drift.filter(urgent).sort((a, b) => spend(b) - spend(a)),
         ...g.drift.filter((d) => !urgent(d)),
       ];
     }
   }
-  return [...groups.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...groups.values()].sort((a, b) =>
+    orgRank.get(a.org)! - orgRank.get(b.org)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 /**
@@ -119,6 +133,17 @@ export function shortRedacted(detail: string): string {
 }
 
 /** `user "Ana Ruiz"` or `service account "billing-worker"`. */
+/** How many live keys fit an ambiguous item: all of them, also those it does not list. */
+export function candidatesFit(d: Drift): number {
+  return d.candidatesTotal ?? d.candidates?.length ?? 0;
+}
+
+/** `" and 1,234 more"` when an ambiguous item lists fewer candidates than fit, else `""`. */
+export function moreCandidates(d: Drift): string {
+  const more = candidatesFit(d) - (d.candidates?.length ?? 0);
+  return more > 0 ? ` and ${more.toLocaleString("en-US")} more` : "";
+}
+
 export function ownerText(o: OwnerRef): string {
   return o.type === "user" ? `user "${o.name}"` : `service account "${o.name}"`;
 }
@@ -135,4 +160,18 @@ export function findingText(f: Finding): string {
   return w.state === "expired"
     ? `${f.message} (waiver expired on ${w.expires})`
     : `${f.message} (waiver at line ${w.location.line} is malformed and does not apply)`;
+}
+
+/** An error that ends every read: the admin key was refused (401) or lacks a scope (403). */
+const refusesKey = (e: Report["errors"][number]) =>
+  e.kind === "api" && (e.status === 401 || e.status === 403);
+
+/**
+ * The errors worth a line each: when the API refused the admin key, that refusal once (every
+ * other read was refused the same way, and each project is then only "unknown"); else all.
+ */
+export function shownErrors(r: Report): Report["errors"] {
+  const refused = r.errors.find(refusesKey);
+  if (!refused) return r.errors;
+  return [refused, ...r.errors.filter((e) => !refusesKey(e) && e.kind !== "unknown")];
 }

@@ -43,7 +43,7 @@ export function codeclimateChunks(r: Report, opts: CodeclimateOptions = {}): Ite
   const fps = new Map<Drift | Finding, string>();
   for (const x of [...r.drift, ...r.findings]) fps.set(x, next(x));
   const issue = (x: Item) => {
-    if ("error" in x) return errorIssue(x.error, x.n, fallback);
+    if ("error" in x) return errorIssue(x.error, x.n, path(x.error.location?.file));
     const [item, check, text] = "drift" in x
       ? [x.drift, `drift/${x.drift.kind}`, driftMessage(x.drift)]
       : [x.finding, `policy/${x.finding.policy}`, findingMessage(x.finding)];
@@ -68,7 +68,10 @@ function* items(r: Report): Generator<Item> {
   for (const error of r.errors) yield { error, n: n++ };
 }
 
-/** A read error as an issue; fingerprinted by its project and place in the run. */
+/**
+ * A read error as an issue, at its place in the manifest when it has one (a manifest problem);
+ * fingerprinted by its project and place in the run.
+ */
 function errorIssue(error: RunError, n: number, path: string) {
   return {
     type: "issue",
@@ -78,7 +81,7 @@ function errorIssue(error: RunError, n: number, path: string) {
     // Not the message (it carries request ids): the project and the error's place in the run.
     fingerprint: digest(["read-error", error.projectId, n]),
     severity: CODE_QUALITY_SEVERITY.run_error,
-    location: { path, lines: { begin: 1 } },
+    location: { path, lines: { begin: error.location?.line ?? 1 } },
   };
 }
 

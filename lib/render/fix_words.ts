@@ -6,7 +6,7 @@
  */
 import type * as model from "../core/types.ts";
 import type { Remedy } from "../assess/policy.ts";
-import { grouped } from "../core/grouped.ts";
+import { counted, grouped } from "../core/grouped.ts";
 
 /** Where the key update endpoint comes from, said wherever a fix calls it. */
 export const UPDATE_ENDPOINT_NOTE =
@@ -80,7 +80,7 @@ function remedyWords(r: model.Remediation, remedy: Remedy | undefined): string {
     }
     const when = r.expiry?.from === "created"
       ? `at the end of its ${days}-day limit`
-      : `${days} days from now`;
+      : `${counted(days, "day")} from now`;
     const n = r.body && "expires_in_seconds" in r.body ? r.body.expires_in_seconds : 0;
     return `Set the key to expire ${when} (${grouped(n)} seconds), ${UPDATE_ENDPOINT_NOTE}.`;
   }
@@ -106,7 +106,7 @@ function insteadWords(x: model.Drift | model.Finding, i: model.InsteadOf): strin
     case "use_unknown":
       return `${accept} until its use is known: --usage could not establish it, so the key is not deleted.`;
     case "use_inconsistent":
-      return `${accept} until its use is known: the usage API and last_used_at disagree about it, so the key is not deleted.`;
+      return `${accept} until its use is known: the usage API's counts disagree with its last_used_at or its spend, so the key is not deleted.`;
     case "service_account_holds": {
       const a = i.account ?? { id: "?", keys: [], entries: [] };
       const holds = [

@@ -5,8 +5,9 @@
  * LF from the server can never start a line of its own and each line we write is one command.
  */
 import type { Report, SourceLocation } from "./words.ts";
-import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
+import { DRIFT_TEXT, driftMessage, findingMessage, shownErrors } from "./_shared.ts";
 import { escapeData, escapeProperty, textSafe } from "./inert.ts";
+import { counted } from "../core/grouped.ts";
 
 export { escapeData, escapeProperty };
 
@@ -20,12 +21,19 @@ interface Annotation {
   location: SourceLocation | null;
 }
 
-function command(a: Annotation, fallbackFile: string): string {
+/**
+ * One workflow command. Without a location it sits at `fallbackFile` (the first manifest) line 1,
+ * or, when there is none (a usage error), on the run with no file at all: never at a file the run
+ * did not read.
+ */
+function command(a: Annotation, fallbackFile: string | undefined): string {
   const file = a.location?.file ?? fallbackFile;
   const props = [
-    `file=${escapeProperty(textSafe(file))}`,
-    `line=${a.location?.line ?? 1}`,
-    `col=${a.location?.column ?? 1}`,
+    ...(file === undefined ? [] : [
+      `file=${escapeProperty(textSafe(file))}`,
+      `line=${a.location?.line ?? 1}`,
+      `col=${a.location?.column ?? 1}`,
+    ]),
     `title=${escapeProperty(textSafe(a.title))}`,
   ];
   return `::${a.level} ${props.join(",")}::${escapeData(textSafe(a.message))}`;
@@ -34,7 +42,7 @@ function command(a: Annotation, fallbackFile: string): string {
 /** The report as GitHub Actions workflow commands (annotations) */
 export function renderGithub(r: Report): string {
   const all = annotations(r);
-  const fallback = r.manifestFiles[0] ?? "keydrift.yaml";
+  const fallback: string | undefined = r.manifestFiles[0];
   const shown = { error: 0, warning: 0 };
   const lines: string[] = [];
   let hidden = 0;
@@ -54,11 +62,11 @@ export function renderGithub(r: Report): string {
 /** Every annotation the report makes, errors first; baselined items are counted, not annotated. */
 function annotations(r: Report): Annotation[] {
   return [
-    ...r.errors.map((e): Annotation => ({
+    ...shownErrors(r).map((e): Annotation => ({
       level: "error",
-      title: "keydrift: check incomplete",
+      title: e.location ? "keydrift: manifest problem" : "keydrift: check incomplete",
       message: e.message,
-      location: null,
+      location: e.location ?? null,
     })),
     ...r.drift.filter((d) => !d.baselined).map((d): Annotation => ({
       level: d.severity,
@@ -86,7 +94,9 @@ function summaryText(r: Report, hidden: number): string {
   const s = r.summary;
   const mismatched = r.baseline?.mismatched.length ?? 0;
   return `keydrift: ${r.status} (exit ${r.exitCode}): ${s.missing} missing, ${s.unexpected} unexpected, ${s.changed} changed, ` +
-    `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${s.policy_errors} policy errors, ${s.policy_warnings} warnings` +
+    `${s.ambiguous} ambiguous, ${s.project_drift} project drift; ${
+      counted(s.policy_errors, "policy error")
+    }, ${counted(s.policy_warnings, "warning")}` +
     (s.baselined ? `; ${s.baselined} baselined` : "") +
     (r.families.length
       ? `; ${r.families.length} key famil${

@@ -116,9 +116,17 @@ export function capField(s: string): string {
 }
 
 /**
- * A value with every string in it passed through {@link capField}: the same value (not a copy)
- * when nothing is too long, else a copy that shares every part that did not change. The registry
- * of renderers applies it to the whole report, so every format caps the same fields the same way.
+ * The fields a program acts on, never cut: ids (at most `MAX_ID_LENGTH` characters where they
+ * enter), the ids a fix acts on, and a fix's path, built from percent-encoded ids (three segments
+ * of up to 256 characters each can pass {@link FIELD_MAX}, and a cut path would name no object).
+ */
+const EXACT = new Set(["id", "keyId", "projectId", "ids", "path", "pin_one_of"]);
+
+/**
+ * A value with every string in it passed through {@link capField}, except the fields in
+ * {@link EXACT}: the same value (not a copy) when nothing is too long, else a copy that shares
+ * every part that did not change. The registry of renderers applies it to the whole report, so
+ * every format caps the same fields the same way.
  */
 export function capFields<T>(value: T): T {
   if (typeof value === "string") return capField(value) as T;
@@ -133,6 +141,7 @@ export function capFields<T>(value: T): T {
   }
   let copy: Record<string, unknown> | null = null;
   for (const k in value) {
+    if (EXACT.has(k)) continue;
     const old = (value as Record<string, unknown>)[k];
     const v = capFields(old);
     if (v !== old) (copy ??= { ...value } as Record<string, unknown>)[k] = v;

@@ -26,6 +26,7 @@ import type {
 } from "../report/schema.ts";
 import type { ApiUse } from "../core/types.ts";
 import { liveDetail, ownerText } from "./_shared.ts";
+import { ORG } from "../core/types.ts";
 import { enrichedFields } from "./_enrich.ts";
 
 export { FORMAT_VERSION } from "../report/format_version.ts";
@@ -44,7 +45,7 @@ const loc = (
 
 function drift(d: Drift): JsonDrift {
   // Declared with their types so that the checker also refuses a field the schema lacks.
-  const candidates: Pick<JsonDrift, "candidates"> = d.candidates
+  const candidates: Pick<JsonDrift, "candidates" | "candidates_total"> = d.candidates
     ? {
       candidates: d.candidates.map((c) => ({
         id: c.id,
@@ -52,6 +53,7 @@ function drift(d: Drift): JsonDrift {
         owner: ownerText(c.owner),
         owner_ref: c.owner,
       })),
+      candidates_total: d.candidatesTotal ?? d.candidates.length,
     }
     : {};
   const live: Pick<JsonDrift, "detail" | "owner" | "redacted_value"> = d.live
@@ -60,6 +62,7 @@ function drift(d: Drift): JsonDrift {
   return {
     kind: d.kind,
     severity: d.severity,
+    ...orgOf(d),
     project_id: d.keyType === "admin" ? null : d.projectId,
     key_type: d.keyType ?? "project",
     key_id: d.keyId,
@@ -96,6 +99,7 @@ function finding(f: Finding): JsonFinding {
   return {
     policy: f.policy,
     severity: f.severity,
+    ...orgOf(f),
     project_id: f.keyType === "admin" ? null : f.projectId,
     key_type: f.keyType ?? "project",
     key_id: f.keyId,
@@ -172,6 +176,8 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       status: e.status,
       code: e.code,
       request_id: e.requestId,
+      location: loc(e.location ?? null),
+      ...orgOf(e),
     })),
     warnings: report.notes.map((n) => ({
       message: n.message,
@@ -191,6 +197,37 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       item: m.item,
       matched_by: m.matchedBy,
     })),
+    ...fleetOf(report),
+  };
+}
+
+/** `org` for an item of a fleet (manifest `orgs:`); nothing otherwise. */
+function orgOf(x: { org?: string }): { org?: string } {
+  return x.org === undefined ? {} : { org: x.org };
+}
+
+/** A fleet report's `orgs` and `manifest_sha256`; nothing otherwise. */
+function fleetOf(report: Report): Pick<
+  JsonReport,
+  "orgs" | "declared" | "manifest_files" | "manifest_sha256"
+> {
+  const f = report.fleet;
+  if (!f) return {};
+  return {
+    orgs: f.orgs.map((o) => ({
+      name: o.name,
+      id: o.id,
+      checked: o.checked,
+      exit_code: o.exitCode,
+    })),
+    declared: report.declared.map((d) => ({
+      org: d.org ?? "",
+      project_id: d.projectId === ORG ? null : d.projectId,
+      location: d.location,
+      keys: d.keys.map((k) => ({ name: k.name, id: k.id, location: k.location })),
+    })),
+    manifest_files: report.manifestFiles,
+    manifest_sha256: f.manifestSha256,
   };
 }
 

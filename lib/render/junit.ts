@@ -9,7 +9,7 @@ import { enrichedSuffix } from "./_enrich.ts";
 import type { Drift, Finding, Report } from "./words.ts";
 import { isFailing } from "../report/report.ts";
 import { ORG } from "../core/types.ts";
-import { DRIFT_TEXT, findingText, liveDetail, ownerText } from "./_shared.ts";
+import { DRIFT_TEXT, findingText, liveDetail, moreCandidates, ownerText } from "./_shared.ts";
 import { textSafe } from "./inert.ts";
 import { familyState } from "./_families.ts";
 
@@ -70,8 +70,8 @@ function driftDetail(d: Drift): string {
     case "changed":
       return changes;
     case "ambiguous":
-      return `${
-        (d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")
+      return `${(d.candidates ?? []).map((c) => `${c.id} (${ownerText(c.owner)})`).join(", ")}${
+        moreCandidates(d)
       } fit; pin one with id`;
     case "project_missing":
       return "does not exist or is not visible to this admin key";

@@ -5,10 +5,11 @@
  * what was left out and where the full report is. Server strings are inert: identifiers in code
  * spans, prose escaped (see inert.ts).
  */
+import { append } from "../core/arrays.ts";
 import type { Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
-import { byProject } from "./_shared.ts";
+import { byProject, shownErrors } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
 import {
   countLine,
@@ -19,6 +20,8 @@ import {
   where,
 } from "./markdown_items.ts";
 import { mismatchText } from "./_baseline.ts";
+import { spendLines } from "./_usage.ts";
+import { counted } from "../core/grouped.ts";
 
 /** GitHub drops a step summary over 1 MiB. */
 export const STEP_SUMMARY_BUDGET = 1024 * 1024;
@@ -102,12 +105,20 @@ interface Left {
 function summaryTable(r: Report): string[] {
   const s = r.summary;
   return [
-    "| projects | declared | live | in sync | missing | unexpected | changed | ambiguous | project drift | policy errors | policy warnings | waived | coverage |",
+    "| projects | declared | live | in sync | missing | unexpected | changed | ambiguous | project drift | policy errors | policy warnings | waived | managed |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.coverage}% |`,
+    `| ${s.projects} | ${s.declared_keys} | ${s.live_keys} | ${s.in_sync_keys} | ${s.missing} | ${s.unexpected} | ${s.changed} | ${s.ambiguous} | ${s.project_drift} | ${s.policy_errors} | ${s.policy_warnings} | ${s.waived} | ${s.managed_keys} of ${s.live_keys} (${s.coverage}%) |`,
     "",
     ...baselineLine(r),
+    ...spendBlock(r),
   ];
+}
+
+/** With `--usage`: the undeclared keys' spend, and the largest spenders (at most five). */
+function spendBlock(r: Report): string[] {
+  const spend = spendLines(r, 5);
+  if (!spend) return [];
+  return [`**${mdText(spend.head)}**`, "", ...spend.items.map((i) => `- ${mdText(i)}`), ""];
 }
 
 /** With `--baseline`: the known items, counted apart from the table above (issue 14). */
@@ -177,18 +188,25 @@ function familySection(r: Report, budget: Budget): string[] {
   );
 }
 
-/** Error items that fit, then the count of those that did not. */
+/**
+ * Error items that fit, then the count of those that did not; an admin key the API refused is
+ * one item, not one per project. A manifest problem names its place.
+ */
 function errorSection(r: Report, budget: Budget, left: Left): string[] {
   const items: string[] = [];
-  for (const e of r.errors) {
-    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${mdText(e.message)}`;
+  for (const e of shownErrors(r)) {
+    const l = e.location;
+    const at = l ? `${mdCode(`${l.file}:${l.line}:${l.column}`)}: ` : "";
+    const item = `- ${e.projectId === null ? "" : `${mdCode(e.projectId)}: `}${at}${
+      mdText(e.message)
+    }`;
     if (budget.fits([item])) items.push(item);
     else left.errors++;
   }
   return section(
     { words: "Errors" },
     items,
-    left.errors ? [`- … ${left.errors} more errors not shown`] : [],
+    left.errors ? [`- … ${counted(left.errors, "more error")} not shown`] : [],
   );
 }
 
@@ -217,6 +235,7 @@ function partSection(
   id: string,
   all: string[],
   room: number,
+  org?: string,
 ): { lines: string[]; rest: number } | null {
   let left = room - 256 - 2 * size(id);
   const shown: string[] = [];
@@ -226,13 +245,16 @@ function partSection(
   }
   if (!shown.length) return null;
   const rest = all.length - shown.length;
-  const more = [`- … ${rest} more items in this project not shown`];
-  return { lines: section(title(id), shown, more), rest };
+  const more = [`- … ${counted(rest, "more item")} in this project not shown`];
+  return { lines: section(title(id, org), shown, more), rest };
 }
 
-/** A group's section title: a project, or the organisation's admin keys (issue 14). */
-function title(id: string): Title {
-  return id === ORG ? { words: "Admin API keys (organisation)" } : { words: "Project", id };
+/** A group's section title: a project, or the organisation's admin keys (issue 14); its org. */
+function title(id: string, org?: string): Title {
+  const of = org === undefined ? "" : ` (org ${org})`;
+  return id === ORG
+    ? { words: `Admin API keys (organisation${of})` }
+    : { words: `Project${of}`, id };
 }
 
 function projectSections(r: Report, budget: Budget, left: Left): string[] {
@@ -249,15 +271,15 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
   for (const g of groups) {
     const all = groupItems(g);
     if (mode === "detail") {
-      const full = section(title(g.id), all);
+      const full = section(title(g.id, g.org), all);
       if (fitsDetail(full)) {
-        out.push(...full);
+        append(out, full);
         continue;
       }
       mode = "counts";
-      const part = partSection(g.id, all, detail.room);
+      const part = partSection(g.id, all, detail.room, g.org);
       if (part && fitsDetail(part.lines)) {
-        out.push(...part.lines);
+        append(out, part.lines);
         left.partial++;
         left.items += part.rest;
         continue;
@@ -286,11 +308,11 @@ function projectSections(r: Report, budget: Budget, left: Left): string[] {
 
 function leftOutNote(left: Left, limit: string, opts: RenderOptions): string[] {
   const parts = [
-    left.partial && `${left.partial} project in part`,
-    left.counted && `${left.counted} projects as counts only`,
-    left.unlisted && `${left.unlisted} projects not listed`,
-    left.errors && `${left.errors} errors`,
-    left.notes && `${left.notes} manifest warnings`,
+    left.partial && `${counted(left.partial, "project")} in part`,
+    left.counted && `${counted(left.counted, "project")} as counts only`,
+    left.unlisted && `${counted(left.unlisted, "project")} not listed`,
+    left.errors && counted(left.errors, "error"),
+    left.notes && counted(left.notes, "manifest warning"),
   ].filter(Boolean);
   if (!parts.length) return [];
   const full = opts.jsonReport
@@ -301,9 +323,9 @@ function leftOutNote(left: Left, limit: string, opts: RenderOptions): string[] {
       mdCode("--format json=keydrift.json")
     } and upload it as a workflow artifact`;
   return [
-    `> **Not everything fits in ${limit}.** Left out here: ${
-      parts.join(", ")
-    } (${left.items} items ` +
+    `> **Not everything fits in ${limit}.** Left out here: ${parts.join(", ")} (${
+      counted(left.items, "item")
+    } ` +
     `not shown in detail); the totals above count everything. Every item is in ${full}.`,
     "",
   ];
@@ -342,7 +364,7 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
     if (budget.fits([item])) notes.push(item);
     else left.notes++;
   }
-  body.push(...section({ words: "Manifest warnings" }, notes));
+  append(body, section({ words: "Manifest warnings" }, notes));
   return [...head, ...leftOutNote(left, limitText, opts), ...body, ...foot].join("\n");
 }
 

@@ -2,9 +2,17 @@
 import type { Drift, FamilySummary, Finding } from "./words.ts";
 import { ageWords, familyState, MEMBERS_SHOWN } from "./_families.ts";
 import { ORG } from "../core/types.ts";
-import { type byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
+import {
+  type byProject,
+  findingText,
+  liveDetail,
+  moreCandidates,
+  ownerText,
+  shortRedacted,
+} from "./_shared.ts";
 import { htmlText, mdCode, mdText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
+import { counted } from "../core/grouped.ts";
 
 /** The drift and findings of one project */
 export type Group = ReturnType<typeof byProject>[number];
@@ -47,7 +55,7 @@ function driftBody(d: Drift): string {
         (d.candidates ?? []).map((c) => `${mdCode(c.id)} (${mdText(ownerText(c.owner))})`).join(
           ", ",
         )
-      } fit; pin one with \`id\``;
+      }${moreCandidates(d)} fit; pin one with \`id\``;
     case "project_missing":
       return "the project does not exist or is not visible to this admin key";
     case "project_changed":
@@ -111,13 +119,14 @@ export function countLine({ id, drift, findings }: Group): string {
     [n("unexpected"), "unexpected"],
     [n("changed"), "changed"],
     [n("ambiguous"), "ambiguous"],
-    [open.filter((f) => f.severity === "error").length, "policy errors"],
-    [open.filter((f) => f.severity === "warning").length, "policy warnings"],
+    [open.filter((f) => f.severity === "error").length, "policy error"],
+    [open.filter((f) => f.severity === "warning").length, "policy warning"],
     [findings.filter((f) => f.waived).length, "waived"],
     [baselined, "baselined"],
   ];
   return `- ${id === ORG ? "admin keys" : mdCode(id)}: ${
-    parts.filter(([k]) => k).map(([k, l]) => `${k} ${l}`).join(", ")
+    parts.filter(([k]) => k).map(([k, l]) => l.startsWith("policy ") ? counted(k, l) : `${k} ${l}`)
+      .join(", ")
   }`;
 }
 

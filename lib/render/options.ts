@@ -18,4 +18,9 @@ export interface RenderOptions {
   jsonReport?: string;
   /** Show each remediation as the command that would apply it (text, markdown). */
   explain?: boolean;
+  /**
+   * The run's own errors (kind `run`: usage, manifest, file) are printed on stderr: text for the
+   * terminal does not say them twice (text only; the CLI sets it for text on stdout).
+   */
+  runErrorsOnStderr?: boolean;
 }

@@ -209,6 +209,12 @@ function familyProperties(f: FamilySummary) {
   };
 }
 
+/** With `--usage`: the spend of the keys nobody declared, over the window (run properties). */
+function undeclaredSpend(r: Report): Record<string, unknown> {
+  const u = r.enrichment?.usage;
+  return u?.unexpected_spend ? { undeclaredSpend: { days: u.days, ...u.unexpected_spend } } : {};
+}
+
 /** The SARIF log in pieces (one per result); see `streamJson`. */
 export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string> {
   const ruleList = rules(r);
@@ -242,6 +248,7 @@ export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string
         resultsOmitted: omitted,
         ...(omitted ? { fullReport: "the JSON report (--format json=PATH)" } : {}),
         ...(r.families.length ? { families: r.families.map(familyProperties) } : {}),
+        ...undeclaredSpend(r),
       },
       results: new Streamed(kept(all, max), ([x, fp]) => resultOf(x, fp, ctx)),
     }],

@@ -102,10 +102,11 @@ function header(r: Report): string[] {
 function body(r: Report): string[] {
   const out: string[] = [];
   const written = new Set<string>();
-  for (const { id, drift, findings } of byProject({ drift: r.drift, findings: r.findings })) {
+  for (const { id, org, drift, findings } of byProject({ drift: r.drift, findings: r.findings })) {
     const open = [...drift, ...findings].filter((x) => !("waived" in x && x.waived));
     if (!open.length) continue;
-    out.push("", id === ORG ? "# admin keys (organisation)" : `# project ${t(id)}`);
+    const of = org === undefined ? "" : ` (org ${t(org)}: its admin key in OPENAI_ADMIN_KEY)`;
+    out.push("", id === ORG ? `# admin keys (organisation)${of}` : `# project ${t(id)}${of}`);
     for (const x of open) {
       if (!x.remediation) continue;
       out.push(`# ${label(x)}: ${t(x.remediation.summary)}`);

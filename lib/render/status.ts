@@ -5,6 +5,7 @@
 import { isFailing, type Report } from "../report/report.ts";
 import { grouped } from "../core/grouped.ts";
 import { capField } from "./inert.ts";
+import { incompleteText } from "./_usage.ts";
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${grouped(n)} ${n === 1 ? one : many}`;
@@ -16,19 +17,74 @@ function list(parts: string[]): string {
     : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
 }
 
-/** `; attribution unavailable: …; usage unavailable: …` when an enrichment read failed. */
+/**
+ * `; attribution unavailable (…), usage unavailable (…)` when an enrichment read failed, or
+ * `usage incomplete (…)` when some of its queries did.
+ */
 function enrichmentNote(r: Report): string {
   const e = r.enrichment;
   const parts = [
     e?.attribution?.error ? `attribution unavailable (${capField(e.attribution.error)})` : "",
     e?.usage?.error ? `usage unavailable (${capField(e.usage.error)})` : "",
+    incompleteText(r) ? `usage incomplete (${capField(incompleteText(r)!)})` : "",
   ].filter(Boolean);
   return parts.length ? `; ${list(parts)}, which does not change the result` : "";
 }
 
 /** `keydrift: checked …: <outcome>; exit N: <why>` (no trailing newline). */
 export function statusLine(r: Report, target: string): string {
-  return statusCore(r, target) + enrichmentNote(r);
+  return (r.fleet ? fleetStatus(r, target) : statusCore(r, target)) + enrichmentNote(r);
+}
+
+/**
+ * A fleet's status line (issue 24): which orgs were read, what they show, and that nothing is
+ * claimed about the orgs that could not be read or were not checked in this run.
+ */
+function fleetStatus(r: Report, target: string): string {
+  const orgs = r.fleet!.orgs;
+  const names = (pick: (o: (typeof orgs)[number]) => boolean) =>
+    orgs.filter(pick).map((o) => capField(o.name));
+  const read = names((o) => o.checked && o.exitCode !== 1);
+  const failed = names((o) => o.checked && o.exitCode === 1);
+  const skipped = names((o) => !o.checked);
+  const checked = `checked ${grouped(read.length)} of ${plural(orgs.length, "org")}${
+    read.length ? ` (${list(read)})` : ""
+  }, ${plural(r.summary.live_keys, "live key")}, against ${target}`;
+  const parts = failingParts(r);
+  const shows = parts.length
+    ? `${list(parts)} at or above --fail-on ${r.failOn}`
+    : `no drift or finding at or above --fail-on ${r.failOn}`;
+  const aside = skipped.length
+    ? `; nothing is claimed about ${
+      skipped.length === 1 ? "the org" : "the orgs"
+    } not checked in this run (${list(skipped)})`
+    : "";
+  if (failed.length) {
+    const first = capField(r.errors[0]?.message ?? "");
+    return `keydrift: ${checked}: incomplete; exit 1: ${
+      plural(failed.length, "org")
+    } could not be read (${list(failed)}), nothing is claimed about ${
+      failed.length === 1 ? "it" : "them"
+    }; the orgs read show ${shows}${aside}${first ? `. First error: ${first}` : ""}`;
+  }
+  const outcome = r.status === "drift" ? "drift; exit 2" : "in sync; exit 0";
+  return `keydrift: ${checked}: ${outcome}: ${shows}${aside}`;
+}
+
+/** The failing drift by kind and the failing findings by severity, counted. */
+function failingParts(r: Report): string[] {
+  const kinds = new Map<string, number>();
+  for (const d of r.drift.filter((d) => isFailing(d, r.failOn))) {
+    const label = d.kind.startsWith("project_") ? "project drift" : d.kind;
+    kinds.set(label, (kinds.get(label) ?? 0) + 1);
+  }
+  const parts = [...kinds].map(([k, n]) => `${grouped(n)} ${k}`);
+  const failingFindings = r.findings.filter((f) => isFailing(f, r.failOn));
+  const errs = failingFindings.filter((f) => f.severity === "error").length;
+  const warns = failingFindings.length - errs;
+  if (errs) parts.push(plural(errs, "policy error"));
+  if (warns) parts.push(plural(warns, "policy warning"));
+  return parts;
 }
 
 function statusCore(r: Report, target: string): string {
@@ -43,17 +99,7 @@ function statusCore(r: Report, target: string): string {
       notes.length ? ` (${list(notes)})` : ""
     }`;
   }
-  const kinds = new Map<string, number>();
-  for (const d of r.drift.filter((d) => isFailing(d, r.failOn))) {
-    const label = d.kind.startsWith("project_") ? "project drift" : d.kind;
-    kinds.set(label, (kinds.get(label) ?? 0) + 1);
-  }
-  const parts = [...kinds].map(([k, n]) => `${grouped(n)} ${k}`);
-  const failingFindings = r.findings.filter((f) => isFailing(f, r.failOn));
-  const errs = failingFindings.filter((f) => f.severity === "error").length;
-  const warns = failingFindings.length - errs;
-  if (errs) parts.push(plural(errs, "policy error"));
-  if (warns) parts.push(plural(warns, "policy warning"));
+  const parts = failingParts(r);
   const odd = notApplied(r);
   return `keydrift: ${checked}: drift; exit 2: ${list(parts)} at or above --fail-on ${r.failOn}${
     odd ? ` (${odd})` : ""

@@ -4,15 +4,27 @@
  * code. Every value from the report is made `textSafe`: no control character from the server
  * reaches the terminal.
  */
+import { append } from "../core/arrays.ts";
 import { isFailing } from "../report/report.ts";
 import type { Drift, Finding, Report } from "./words.ts";
 import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
-import { byProject, findingText, liveDetail, ownerText, shortRedacted } from "./_shared.ts";
+import {
+  byProject,
+  candidatesFit,
+  findingText,
+  liveDetail,
+  moreCandidates,
+  ownerText,
+  shortRedacted,
+  shownErrors,
+} from "./_shared.ts";
 import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
 import { familyState, familyTitle, MEMBERS_SHOWN, memberWords } from "./_families.ts";
+import { spendLines } from "./_usage.ts";
+import { counted as countOf, grouped } from "../core/grouped.ts";
 
 const CODES = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Style = keyof typeof CODES;
@@ -104,12 +116,13 @@ function driftLines(d: Drift): Line[] {
         line(
           "magenta",
           `  ? ${keyRef(d.keyName, null)}`,
-          `  # ${d.candidates?.length ?? 0} live keys fit; pin one with "id"${also(at(d))}`,
+          `  # ${candidatesFit(d)} live keys fit; pin one with "id"${also(at(d))}`,
           6,
         ),
         ...(d.candidates ?? []).map((c) =>
           line("magenta", `      ${t(c.id)}  ${t(ownerText(c.owner))}`, "", 8)
         ),
+        ...(moreCandidates(d) ? [line("magenta", `     ${moreCandidates(d)}`, "", 8)] : []),
       ];
     case "unexpected": {
       const level = d.severity === "warning" ? " (warning)" : "";
@@ -233,7 +246,31 @@ export function summaryLine(r: Report): string {
     `Policy: ${plural(s.policy_errors, "error")}, ${plural(s.policy_warnings, "warning")}` +
     (s.waived ? `, ${s.waived} waived` : "");
   const known = s.baselined ? ` · Baselined: ${s.baselined} known (not failing)` : "";
-  return `${drift} · ${policy}${known} · Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`;
+  const spend = spendLines(r);
+  return `${drift} · ${policy}${known} · ${managedText(r)}${spend ? ` · ${spend.head}` : ""}`;
+}
+
+/** With `--usage`: the undeclared keys' spend, largest first. */
+function spendSection(r: Report): Line[] {
+  const spend = spendLines(r);
+  if (!spend?.items.length) return [];
+  return [
+    line("bold", `${t(spend.head)}, largest first:`),
+    ...spend.items.map((i) => line(null, `  ${t(i)}`, "", 4)),
+    line(null, ""),
+  ];
+}
+
+/**
+ * `Managed: 7 of 131 live keys (5%; 120 in projects with unmanaged: ignore)`: what the JSON's
+ * `coverage` counts, said so that a low figure explains itself.
+ */
+export function managedText(r: Report): string {
+  const s = r.summary;
+  const ignored = s.ignored ? `; ${grouped(s.ignored)} in projects with unmanaged: ignore` : "";
+  return `Managed: ${grouped(s.managed_keys)} of ${
+    countOf(s.live_keys, "live key")
+  } (${s.coverage}%${ignored})`;
 }
 
 /** Why the run fails or passes, when the summary line alone does not say it. */
@@ -258,8 +295,7 @@ function verdict(r: Report): Line[] {
         null,
         `${plural(s.in_sync_keys, "key")} in sync${
           s.family_keys ? `, ${plural(s.family_keys, "key")} in families` : ""
-        } across ${plural(s.projects, "project")} · ` +
-          `Coverage: ${s.coverage}% (${s.managed_keys}/${s.live_keys})`,
+        } across ${plural(s.projects, "project")} · ` + managedText(r),
       ),
     ];
   }
@@ -273,15 +309,35 @@ function verdict(r: Report): Line[] {
   return out;
 }
 
-function errorLines(r: Report): Line[] {
-  const out = r.errors.map((e) => line("red", "Error: ", t(e.message), 7));
+function errorLines(r: Report, opts: RenderOptions): Line[] {
+  const said = opts.runErrorsOnStderr === true;
+  const out = shownErrors(r).filter((e) => !said || e.kind !== "run").map((e) => {
+    const at = e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : "";
+    return line("red", "Error: ", t(at + e.message), 7);
+  });
+  const orgs = r.fleet?.orgs.filter((o) => o.checked);
+  if (orgs) {
+    const names = (failed: boolean) =>
+      orgs.filter((o) => (o.exitCode === 1) === failed).map((o) => t(o.name)).join(", ");
+    const read = names(false);
+    out.push(
+      line(null, ""),
+      line(
+        null,
+        `Incomplete: org ${names(true)} could not be read; nothing is claimed about ${
+          orgs.filter((o) => o.exitCode === 1).length === 1 ? "it" : "them"
+        }.${read ? ` Shown above: the orgs read (${read}).` : ""}`,
+      ),
+    );
+    return out;
+  }
   const projects = [
     ...new Set(r.errors.flatMap((e) => (e.projectId === null ? [] : [e.projectId]))),
   ];
   const listed = projects.slice(0, 5).map(t).join(", ") +
     (projects.length > 5 ? ` and ${projects.length - 5} more` : "");
+  if (out.length) out.push(line(null, ""));
   out.push(
-    line(null, ""),
     projects.length
       ? line(
         null,
@@ -289,7 +345,12 @@ function errorLines(r: Report): Line[] {
           plural(projects.length, "project")
         } could not be read (${listed}); nothing is claimed about drift.`,
       )
-      : line(null, "The check did not complete; nothing is claimed about drift."),
+      : line(
+        null,
+        `The check did not complete${
+          said ? " (the error is on stderr)" : ""
+        }; nothing is claimed about drift.`,
+      ),
   );
   return out;
 }
@@ -335,10 +396,13 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
   const lines = (ls: Line[]) => ls.flatMap((l) => paintLine(l, opts)).map((l) => `${l}\n`).join("");
   const head = legend(r);
   if (head.length) yield lines(head);
-  for (const { id, drift, findings } of byProject(r)) {
-    const out = [line("bold", id === ORG ? "admin keys (organisation)" : `project ${t(id)}`)];
-    for (const d of drift) out.push(...known(d, enriched(driftLines(d), d, opts)));
-    for (const f of findings) out.push(...known(f, enriched([findingLine(f)], f, opts)));
+  for (const { id, org, drift, findings } of byProject(r)) {
+    const of = org === undefined ? "" : ` (org ${t(org)})`;
+    const out = [
+      line("bold", id === ORG ? `admin keys (organisation)${of}` : `project ${t(id)}${of}`),
+    ];
+    for (const d of drift) append(out, known(d, enriched(driftLines(d), d, opts)));
+    for (const f of findings) append(out, known(f, enriched([findingLine(f)], f, opts)));
     out.push(line(null, ""));
     yield lines(out);
   }
@@ -352,7 +416,8 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
     );
   }
   if (r.notes.length) out.push(line(null, ""));
-  out.push(...(r.status === "error" ? errorLines(r) : verdict(r)));
+  append(out, spendSection(r));
+  append(out, r.status === "error" ? errorLines(r, opts) : verdict(r));
   yield lines(out);
 }
 

@@ -10,8 +10,8 @@ import type * as model from "../core/types.ts";
 import type { Report as ModelReport, RuleInfo } from "../report/report.ts";
 import type { Note as ModelNote } from "../assess/policy.ts";
 import { driftFixWords, findingFixWords } from "./fix_words.ts";
-import { grouped } from "../core/grouped.ts";
 import { isoDate } from "../core/time.ts";
+import { usageNoteOf } from "./_usage.ts";
 
 /** A fix with its one short sentence for people. */
 export type Remediation = model.Remediation & { summary: string };
@@ -73,11 +73,10 @@ export function noteWords(n: ModelNote): string {
   return `waiver for ${w.policy} on ${w.project}/${w.key} matches no finding; remove it if it is no longer needed`;
 }
 
-/** The note on a finding about use when the usage API counts requests in the window. */
-export function usageNoteWords(u: model.KeyUsage & { days: number }): string {
-  return `the usage API counts ${grouped(u.requests)} request${
-    u.requests === 1 ? "" : "s"
-  } in the last ${u.days} day${u.days === 1 ? "" : "s"}, which contradicts last_used_at`;
+/** The note where usage contradicts `last_used_at` or the sources disagree, when there is one. */
+function usageNote(x: model.Enriched): { usageNote?: string } {
+  const note = usageNoteOf(x);
+  return note === undefined ? {} : { usageNote: note };
 }
 
 /** An item with its fix's summary, and the note where usage contradicts `last_used_at`. */
@@ -89,7 +88,7 @@ export function said<T extends model.Drift | model.Finding>(
   return {
     ...rest,
     ...(remediation ? { remediation: { ...remediation, summary: fix(remediation) } } : {}),
-    ...(x.usageContradicts && x.usage ? { usageNote: usageNoteWords(x.usage) } : {}),
+    ...usageNote(x),
   };
 }
 

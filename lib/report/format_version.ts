@@ -9,8 +9,15 @@
  * 1.5 added `facts` on findings, `action`, `ids` and `in_published_spec` on remediations, `kind`,
  * `status`, `code` and `request_id` on errors, and `kind` and `waiver` on warnings. 1.6 added
  * `instead_of` on remediations and `id` in the `add_entry` edit. 1.7 added `api_requests` (the
- * requests sent, refused and retried, per endpoint with its budget). 1.8 added the
- * top-level `families` (key families: members, newest age, capacity), `summary.family_keys`, and
- * `family` on the findings of family policies and on their baseline entries.
+ * requests sent, refused and retried, per endpoint with its budget). 1.8 added `by_family`,
+ * `cost_usd`, `complete` and `unknown_families` in `usage`, `usage_verdict` and `cost_error` on
+ * enriched items, and `incomplete` and `unexpected_spend` in `enrichment.usage`. 1.9 added
+ * `asserts` on baseline entries and `candidates_total` on ambiguous drift items (whose `candidates`
+ * list at most 20). 1.10 added `location` on errors (an invalid manifest: one error per problem).
+ * 1.11 added, for a manifest with `orgs:` only, `org` on drift items, findings, errors and baseline
+ * entries, and the top-level `orgs`, `declared`, `manifest_files` and `manifest_sha256`. 1.12
+ * added the top-level `families` (key families: members, newest age, capacity),
+ * `summary.family_keys`, and `family` on the findings of family policies and on their baseline
+ * entries.
  */
-export const FORMAT_VERSION = "1.8";
+export const FORMAT_VERSION = "1.12";

@@ -20,6 +20,7 @@ import {
   type SourceLocation,
 } from "../core/types.ts";
 import { VERSION } from "../core/version.ts";
+import type { ManifestProblem } from "../core/errors.ts";
 
 /** The outcome of a run: in sync, drift, or an error */
 export type Status = "in_sync" | "drift" | "error";
@@ -80,8 +81,27 @@ export interface RuleInfo {
 /** A declared project and its entries, as checked in this run (JUnit shows one test per entry). */
 export interface DeclaredSummary {
   projectId: string;
+  /** The fleet org (manifest `orgs:`) the project belongs to; absent without `orgs:`. */
+  org?: string;
   location: SourceLocation;
   keys: { name: string; id: string | null; location: SourceLocation }[];
+}
+
+/** What a fleet report says of one organisation the manifest declares. */
+export interface OrgOutcome {
+  name: string;
+  id: string;
+  /** Whether this report holds the org's items (false: another run's, or `--org` left it out). */
+  checked: boolean;
+  /** The org's own verdict, when checked. */
+  exitCode: 0 | 1 | 2 | null;
+}
+
+/** The fleet a report belongs to: its orgs and its manifest's SHA-256 (issue 24). */
+export interface Fleet {
+  orgs: OrgOutcome[];
+  /** SHA-256 of the manifest files a fleet report was made from: parts of one merge share it. */
+  manifestSha256: string;
 }
 
 /** Everything a renderer needs, and nothing that is not data. */
@@ -111,6 +131,8 @@ export interface Report {
   enrichment?: EnrichmentStatus;
   /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
   api?: ApiUse | null;
+  /** A fleet manifest's (`orgs:`) orgs, which of them this report holds, and the manifest's hash. */
+  fleet?: Fleet;
 }
 
 /** Whether a severity reaches `--fail-on`. */
@@ -281,15 +303,23 @@ function declaredSummary(manifest: Manifest | null, adminKeysChecked: boolean): 
   return out;
 }
 
-/** A report for a run that failed before it could compare anything. */
+/**
+ * A report for a run that failed before it could compare anything: one error, or one located
+ * error per manifest problem.
+ */
 export function errorReport(
-  message: string,
+  what: string | readonly ManifestProblem[],
   failOn: FailOn,
   manifest: Manifest | null,
   policies: readonly Policy[],
 ): Report {
-  const errors: RunError[] = [
-    { message, projectId: null, kind: "run", status: null, code: null, requestId: null },
-  ];
+  const base = { projectId: null, kind: "run", status: null, code: null, requestId: null } as const;
+  const errors: RunError[] = typeof what === "string"
+    ? [{ message: what, ...base }]
+    : what.map(({ message, file, line, column }) => ({
+      message,
+      ...base,
+      location: { file, line, column },
+    }));
   return buildReport(emptyAssessment(manifest, policies, errors), { failOn });
 }

@@ -20,6 +20,7 @@
  *    removing or renaming a field or changing its meaning would be a new major version).
  * 4. Add a line for the new version to README's "JSON report versions" list.
  */
+import { UsageStatusSchema } from "./schema_usage.ts";
 import { type Static, Type } from "@sinclair/typebox";
 import { FORMAT_VERSION } from "./format_version.ts";
 import {
@@ -30,6 +31,7 @@ import {
 } from "./schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
 import { familySchema } from "./schema_families.ts";
+import { fleetFields, ORG_FIELD } from "./schema_fleet.ts";
 
 export {
   ActorSchema,
@@ -130,7 +132,11 @@ export const DriftSchema = Type.Object({
     description: "the fields that differ (changed and project_changed; empty otherwise)",
   }),
   candidates: Type.Optional(Type.Array(CandidateSchema, {
-    description: "ambiguous only: the live keys that fit the entry",
+    description: "ambiguous only: the live keys that fit the entry, the first 20 by id",
+  })),
+  candidates_total: Type.Optional(Type.Integer({
+    minimum: 2,
+    description: "ambiguous only: how many live keys fit the entry (candidates lists up to 20)",
   })),
   detail: Type.Optional(text("unexpected only: the owner and redacted value in words")),
   owner: Type.Optional({ ...OwnerSchema, description: "unexpected only: who owns the live key" }),
@@ -139,13 +145,14 @@ export const DriftSchema = Type.Object({
   ),
   location: location("where the manifest declares the key or project; null when nowhere"),
   ...ENRICHED,
+  ...ORG_FIELD,
 }, {
   ...closed,
   title: "drift",
   description: "one difference between manifest and live state",
   allOf: [
     onlyFor("unexpected", ["detail", "owner", "redacted_value"]),
-    onlyFor("ambiguous", ["candidates"]),
+    onlyFor("ambiguous", ["candidates", "candidates_total"]),
   ],
 });
 
@@ -185,12 +192,13 @@ export const FindingSchema = Type.Object({
     },
   ),
   family: Type.Optional(
-    text("family policies only: the key family the finding is about (1.6)"),
+    text("family policies only: the key family the finding is about (1.12)"),
   ),
   waived: Type.Boolean({ description: "true when an active waiver accepts the finding" }),
   waiver: nullable(WaiverSchema, "the waiver that matched the finding, or null"),
   location: location("where the manifest declares the key; null for undeclared keys"),
   ...ENRICHED,
+  ...ORG_FIELD,
 }, { ...closed, title: "finding", description: "one policy finding" });
 
 /** The counts of a run. */
@@ -212,7 +220,7 @@ export const SummarySchema = Type.Object({
   waived: count("policy findings accepted by an active waiver"),
   baselined: count("drift items and findings the baseline file records (not counted above)"),
   managed_keys: count("live keys matched to a manifest entry or managed by a family"),
-  family_keys: count("live keys key families manage, counted in managed_keys too (1.6)"),
+  family_keys: count("live keys key families manage, counted in managed_keys too (1.12)"),
   coverage: Type.Integer({
     minimum: 0,
     maximum: 100,
@@ -234,6 +242,10 @@ export const RunErrorSchema = Type.Object({
   ),
   code: maybeText("the API's error code, or null (1.5)"),
   request_id: maybeText("the API's request id, or null (1.5)"),
+  location: location(
+    "where in a manifest, for a manifest problem that stopped the run (kind run), or null (1.10)",
+  ),
+  ...ORG_FIELD,
 }, { ...closed, title: "error", description: "something the run could not read or do" });
 
 /** A warning about the manifest. */
@@ -305,7 +317,7 @@ export const REPORT_SCHEMA = Type.Object({
     familySchema(OwnerSchema, location("where the manifest declares the family")),
     {
       description:
-        "the key families of the projects read, by project then as declared: members, newest age, capacity (1.6)",
+        "the key families of the projects read, by project then as declared: members, newest age, capacity (1.12)",
     },
   ),
   admin_keys_checked: Type.Boolean({
@@ -329,18 +341,13 @@ export const REPORT_SCHEMA = Type.Object({
       Type.Object({ error: maybeText("why the audit log could not be read") }, closed),
       "--attribute: null when not asked for",
     ),
-    usage: nullable(
-      Type.Object({
-        days: Type.Integer({ minimum: 1, maximum: 90, description: "the window in days" }),
-        error: maybeText("why usage could not be read"),
-      }, closed),
-      "--usage: null when not asked for",
-    ),
+    usage: nullable(UsageStatusSchema, "--usage: null when not asked for"),
   }, {
     ...closed,
     title: "enrichment",
     description: "what --attribute / --usage read, or why not",
   })),
+  ...fleetFields(LocationSchema),
 }, {
   ...closed,
   $schema: "http://json-schema.org/draft-07/schema#",

@@ -4,7 +4,11 @@
  * 1.4). `report/schema.ts`, where the rules for changing the schema are, holds the rest.
  */
 import { Type } from "@sinclair/typebox";
-import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
+import { ORG_FIELD } from "./schema_fleet.ts";
+import { closed, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
+import { USAGE_ITEM_FIELDS, UsageSchema } from "./schema_usage.ts";
+
+export { UsageSchema } from "./schema_usage.ts";
 
 /** The fields a `changed` or `project_changed` drift item can name (and an EDIT can set). */
 const CHANGE_PATHS = [
@@ -37,14 +41,6 @@ export const KeyEventSchema = Type.Object({
   ip_address: maybeText("the IP address the action came from"),
   user_agent: maybeText("the user agent of the action"),
 }, { ...closed, title: "key event", description: "an audit-log event about a key" });
-
-/** A key's completions usage over the last `days` days. */
-export const UsageSchema = Type.Object({
-  days: Type.Integer({ minimum: 1, maximum: 90, description: "the window, in whole UTC days" }),
-  requests: count("requests made with the key in the window"),
-  input_tokens: count("input tokens in the window"),
-  output_tokens: count("output tokens in the window"),
-}, { ...closed, title: "usage", description: "how much the key was used (--usage DAYS)" });
 
 /** What a fix does (SPEC 11.3). */
 export const FIX_ACTIONS = [
@@ -160,8 +156,12 @@ export const ENRICHED = {
   ),
   usage_error: Type.Optional(text("--usage: why the usage is null")),
   usage_note: Type.Optional(
-    text("--usage: where the usage API contradicts last_used_at (policies that read it)"),
+    text(
+      "--usage: where the usage API contradicts last_used_at (policies that read it), or the " +
+        "sources disagree (usage_verdict inconsistent)",
+    ),
   ),
+  ...USAGE_ITEM_FIELDS,
   remediation: nullable(RemediationSchema, "the fix; null only outside check"),
 };
 
@@ -179,12 +179,17 @@ const IDENTITY = {
     "the live key's owner where the item carries one (unexpected keys), else null",
   ),
   family: Type.Optional(
-    text("family policies only: the key family the finding is about (1.6)"),
+    text("family policies only: the key family the finding is about (1.12)"),
+  ),
+  asserts: nullable(
+    text("SHA-256 (hex)"),
+    "SHA-256 over what the item says beyond its key (an ambiguous item's candidate ids, a change's path, expected and actual values, a finding's facts that are not numbers), or null when it says nothing more",
   ),
   occurrence: Type.Integer({
     minimum: 1,
     description: "1, or n for the n-th item of one identity in a run (same-named keys without ids)",
   }),
+  ...ORG_FIELD,
 };
 
 /** One entry of a baseline file (as `keydrift baseline` writes it). */

@@ -16,7 +16,10 @@
  * character references, wholly or in part (a secret is matched in the text as written and as
  * decoded through those escapes); and the key base64- or base64url-encoded, at any of the three
  * alignments it can have inside a larger encoded blob. A secret under 12 characters is found
- * whole (a document: as a whole word). Besides, `value` and `redact` cut what is shaped like a
+ * whole (a document: as a whole word). In a value, a word drawn to look like the key (fullwidth
+ * or other compatibility forms, invisible characters between its characters) is cut whole, as
+ * written and after each layer of decoding (a percent-encoded UTF-8 sequence decodes to its
+ * character). Besides, `value` and `redact` cut what is shaped like a
  * credential, whoever's it is: `sk-` keys with a long unmasked run, URL credentials, credential
  * query parameters and `Authorization` header values. Not found: pieces under 12 characters, the
  * key interleaved with other characters, reversed, or in any other encoding.
@@ -152,4 +155,37 @@ const MEMO_SIZE = 4096;
  */
 export function scrubValue(s: string, secrets: readonly string[] = []): string {
   return scrubber(secrets).value(s);
+}
+
+/** The scrubbing every output gets that needs no secret: text shaped like a credential. */
+const SHAPES = scrubber([]);
+
+/**
+ * Whether the scrubbing every output gets would rewrite `s` whatever the admin key: it is (or
+ * holds) text shaped like a credential (an `sk-` key, URL credentials, a `?token=` parameter, a
+ * `Bearer` or `Basic` value), alone or between the path separators a fix puts around an id
+ * (`/projects/<s>/api_keys`, where a trailing `?token=` or `Bearer ` takes in what follows). Such a
+ * value cannot be shown as it is: ids and compared values that are fail the read (SPEC 11.1).
+ */
+export function shapedLikeCredential(s: string): boolean {
+  if (!mayBeShaped(s)) return false;
+  const framed = `/${s}/x`;
+  return SHAPES.value(s) !== s || SHAPES.redact(s) !== s || SHAPES.value(framed) !== framed;
+}
+
+/**
+ * False when no credential shape can be in `s`: none of `% & \ ? :` (escapes, parameters, URLs),
+ * no `sk-`, no `bearer` or `basic` (any case). Most values are passed over here, in one pass.
+ */
+function mayBeShaped(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 || c === 38 || c === 92 || c === 63 || c === 58) return true;
+    if (c === 45 && i >= 2 && s[i - 2] === "s" && s[i - 1] === "k") return true;
+    if ((c | 32) === 98) {
+      const w = s.slice(i, i + 6).toLowerCase();
+      if (w === "bearer" || w.startsWith("basic")) return true;
+    }
+  }
+  return false;
 }

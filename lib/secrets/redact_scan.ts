@@ -165,7 +165,13 @@ export function scanValue(text: string, n: Needles, o: ScanOptions, meter: Meter
   }
   shortSecrets(text, same, n, found, meter);
   if (d) shortSecrets(read, at, n, found, meter);
-  if (wide && o.lookalikes !== false) lookalikes(text, n, push(found), meter);
+  // Look-alike forms after each layer of decoding too: a fullwidth key percent-encoded
+  // (`%EF%BD%93%EF%BD%8B…`), JSON-escaped (`\uff53\uff4b…`), or as HTML references.
+  if (o.lookalikes !== false) {
+    if (wide) lookalikes(text, same, n, push(found), meter);
+    if (d && hasWide(d.text)) lookalikes(d.text, at, n, push(found), meter);
+    if (twice && hasWide(twice.text)) lookalikes(twice.text, through(twice), n, push(found), meter);
+  }
   if (o.shapes) {
     skKeys(read, at, push(found), meter);
     urlCredentials(text, push(found), meter);
@@ -216,6 +222,12 @@ export function widen(spans: Spans, d: Decoded, meter: Meter): Spans {
   return out;
 }
 
+/** Whether `s` holds a character outside ASCII. */
+function hasWide(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return true;
+  return false;
+}
+
 /** Characters that render as nothing. */
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 
@@ -230,7 +242,13 @@ function endsWord(c: number): boolean {
  * Words of `text` outside ASCII whose compatibility form, without invisible characters, holds a
  * secret: where the piece was in the word cannot be told, so the whole word goes.
  */
-function lookalikes(text: string, n: Needles, spans: Spans, meter: Meter): void {
+function lookalikes(
+  text: string,
+  at: (k: number) => number,
+  n: Needles,
+  spans: Spans,
+  meter: Meter,
+): void {
   let start = 0;
   let wide = false;
   for (let i = 0; i <= text.length; i++) {
@@ -243,7 +261,7 @@ function lookalikes(text: string, n: Needles, spans: Spans, meter: Meter): void 
       const skeleton = text.slice(start, i).normalize("NFKC").replace(IGNORABLE, "");
       meter.steps += 2 * (i - start) + skeleton.length;
       const inner = scanValue(skeleton, n, { shapes: false, lookalikes: false }, meter);
-      if (inner.some((s) => s.flat.length > 0)) spans.add(start, i);
+      if (inner.some((s) => s.flat.length > 0)) spans.add(at(start), at(i));
     }
     start = i + 1;
     wide = false;

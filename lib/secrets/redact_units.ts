@@ -198,7 +198,15 @@ export function decode(text: string, from: number, to: number, xml = false): Dec
     const c = text.charCodeAt(i);
     const u = c === 37 || c === 38 || c === 92 ? unitAt(text, i, xml) : NONE;
     const length = u.length && i + u.length <= to ? u.length : 1;
+    const utf8 = c === 37 && length === 3 && u.code >= 0xc2 ? utf8At(text, i, to, u.code) : null;
     at[n] = i;
+    if (utf8) {
+      // A character percent-encoded as UTF-8 (`%EF%BD%93`) decodes to itself, one or two units.
+      codes[n++] = utf8.units[0];
+      if (utf8.units.length === 2) (at[n] = i, codes[n++] = utf8.units[1]);
+      i += utf8.length;
+      continue;
+    }
     codes[n++] = length > 1 ? u.code : c;
     i += length;
   }
@@ -209,6 +217,27 @@ export function decode(text: string, from: number, to: number, xml = false): Dec
     out += String.fromCharCode(...codes.subarray(k, Math.min(n, k + 8192)));
   }
   return { text: out, at: at.subarray(0, n + 1) };
+}
+
+/**
+ * The character a run of percent-encoded bytes at `i` spells in UTF-8 (`lead` is its first byte,
+ * 0xC2 to 0xF4), as UTF-16 units with the run's length in the text; null when the bytes are not a
+ * whole, shortest-form UTF-8 sequence ending before `to`. Reads at most 12 characters.
+ */
+function utf8At(text: string, i: number, to: number, lead: number) {
+  const more = lead < 0xe0 ? 1 : lead < 0xf0 ? 2 : lead <= 0xf4 ? 3 : -1;
+  if (more < 0 || i + 3 * (more + 1) > to) return null;
+  let cp = lead & (0x3f >> more);
+  for (let k = 1; k <= more; k++) {
+    const j = i + 3 * k;
+    const b = text.charCodeAt(j) === 37 ? hexRun(text, j + 1, 2) : -1;
+    if (b < 0x80 || b > 0xbf) return null;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  const least = more === 1 ? 0x80 : more === 2 ? 0x800 : 0x10000;
+  if (cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
+  const units = cp > 0xffff ? [0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + (cp & 0x3ff)] : [cp];
+  return { units, length: 3 * (more + 1) };
 }
 
 /**

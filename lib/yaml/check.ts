@@ -141,6 +141,8 @@ class Checker {
         this.report(node, `missing required field "${req}" in ${title}`);
       }
     }
+    const oneOf = oneOfProblem(schema, fields, String(title));
+    if (oneOf) this.report(node, oneOf);
     this.offsets.set(out, fields);
     return out;
   }
@@ -339,5 +341,17 @@ function scalarProblem(schema: JsonSchema, v: unknown, label: string | Label): s
 }
 
 function required(schema: JsonSchema): string {
-  return (schema.required ?? []).map((r) => `"${r}"`).join(" and ");
+  const first = schema.oneOf?.[0]?.required ?? [];
+  return [...(schema.required ?? []), ...first].map((r) => `"${r}"`).join(" and ");
+}
+
+/** When not exactly one `oneOf` alternative's fields are all present: what is wrong, else null. */
+function oneOfProblem(schema: JsonSchema, fields: object, title: string): string | null {
+  if (!schema.oneOf?.length) return null;
+  const held = schema.oneOf.filter((alt) => alt.required.every((r) => Object.hasOwn(fields, r)));
+  const names = schema.oneOf.map((alt) => alt.required.map((r) => `"${r}"`).join(" and "));
+  if (held.length === 1) return null;
+  return held.length
+    ? `${names.join(" and ")} cannot both be given in ${title}; use one of them`
+    : `missing required field ${names[0]} in ${title} (or ${names.slice(1).join(" or ")})`;
 }

@@ -4,6 +4,7 @@
  * fast reader's subset (see `withFullReader` in `yaml/check.ts`): importing `yaml` costs about
  * 95 ms of start-up, which a plain manifest never pays.
  */
+import { append } from "../core/arrays.ts";
 import { isAlias, isMap, isScalar, isSeq, type ParsedNode, parseDocument } from "yaml";
 import type { ManifestProblem } from "../core/errors.ts";
 import { LineIndex, MAX_DEPTH, type YNode } from "./node.ts";
@@ -158,7 +159,7 @@ export function readFull(
 ): YNode | null | undefined {
   const early = [...characterProblems(file, text), ...depthProblems(file, text)];
   if (early.length) {
-    problems.push(...early);
+    append(problems, early);
     return undefined;
   }
   try {

@@ -10,6 +10,8 @@ export interface JsonSchema {
   type?: "object" | "array" | "string" | "integer" | "boolean" | "number";
   properties?: Record<string, JsonSchema>;
   required?: string[];
+  /** Alternatives of required fields, exactly one of which must hold (`projects` or `orgs`). */
+  oneOf?: { properties?: Record<string, true>; required: string[] }[];
   additionalProperties?: boolean;
   items?: JsonSchema;
   enum?: readonly (string | number)[];
