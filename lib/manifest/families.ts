@@ -9,6 +9,7 @@ import type { ManifestProblem } from "../core/errors.ts";
 import type { DeclaredFamily, OwnerType } from "../core/types.ts";
 import { globProblem } from "../core/glob.ts";
 import { DURATION_PATTERN, parseDuration } from "./duration.ts";
+import { checkShown } from "./values.ts";
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
@@ -96,6 +97,9 @@ export function buildFamilies(
     if (!f.owner || typeof f.owner.type !== "string" || typeof f.owner.name_pattern !== "string") {
       continue;
     }
+    // Shown in every report and named by waivers: none may be one the scrubbing rewrites.
+    checkShown(doc, f, ["name", "managed_by", "key_name_pattern"], problems);
+    checkShown(doc, f.owner, ["name_pattern"], problems);
     const family = buildFamily(doc, f, problems);
     const prev = seen.get(family.name);
     if (prev) {
