@@ -249,14 +249,21 @@ waivers:
   });
   ok(
     neither.stderr.includes(
-      'c.yaml:1:1: missing required field "projects" in manifest (or "orgs")',
+      'c.yaml:1:1: no manifest file declares "projects" (or "admin_keys" or "orgs"); add projects: to one (projects: [] checks none)',
     ),
     neither.stderr,
   );
   const both = await runCli(["validate", "-m", "d.yaml"], {
     files: { "d.yaml": "version: 1\nprojects: []\norgs: []\n" },
   });
-  ok(both.stderr.includes('"projects" and "orgs" cannot both be given in manifest'), both.stderr);
+  // `orgs: []` is still a fleet: projects beside it would go unchecked, so they are refused.
+  assertEquals(both.code, 1, both.stderr);
+  ok(
+    both.stderr.includes(
+      "d.yaml:2:1: top-level projects and admin_keys cannot be used with orgs: (d.yaml:3:1)",
+    ),
+    both.stderr,
+  );
   const ok1 = await runCli(["validate", "-m", "keydrift.yaml"], {
     files: { "keydrift.yaml": MANIFEST },
   });

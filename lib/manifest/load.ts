@@ -165,6 +165,7 @@ function buildPart(
   else if (root.admin_keys !== undefined) part.flatAt = doc.locate(root, "admin_keys");
   if (Array.isArray(root.orgs)) {
     part.orgs = orgParts(doc, root.orgs, problems, (o) => buildPart(doc, o, policies, problems));
+    part.orgsAt = doc.locate(root, "orgs");
   }
   return part;
 }

@@ -36,6 +36,8 @@ export interface FilePart {
   orgs?: OrgPart[];
   /** Where the file declares top-level `projects:` or `admin_keys:` (a fleet may not). */
   flatAt?: SourceLocation;
+  /** Where the file declares `orgs:` (an empty list too: it is still a fleet). */
+  orgsAt?: SourceLocation;
 }
 
 /** One `orgs:` entry while loading: its settings and its own part. */
@@ -92,7 +94,9 @@ export function fleetManifest(
   problems: ManifestProblem[],
   mergeParts: (parts: FilePart[]) => Manifest,
 ): void {
-  const orgsAt = parts.flatMap((p) => p.orgs ?? [])[0]?.org.location;
+  // The first org, or `orgs:` itself when it lists none (`orgs: []` beside projects is refused).
+  const orgsAt = parts.flatMap((p) => p.orgs ?? [])[0]?.org.location ??
+    parts.find((p) => p.orgsAt)?.orgsAt;
   for (const p of parts) {
     if (p.flatAt && orgsAt) {
       problems.push(at(
