@@ -5,7 +5,15 @@
  */
 import type { JsonDrift, JsonFamily, JsonFinding, JsonReport } from "./schema.ts";
 import type { Policy } from "../assess/policy.ts";
-import type { Drift, Enriched, Finding, Remediation, RunError } from "../core/types.ts";
+import type {
+  ApiUse,
+  Drift,
+  Enriched,
+  Finding,
+  InsteadOf,
+  Remediation,
+  RunError,
+} from "../core/types.ts";
 import { ORG } from "../core/types.ts";
 import type { Report, RuleInfo } from "./report.ts";
 import type { FamilySummary } from "../assess/families.ts";
@@ -57,6 +65,7 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     ...baselineOf(j),
     adminKeysChecked: j.admin_keys_checked,
     ...(j.enrichment ? { enrichment: j.enrichment } : {}),
+    api: apiOf(j.api_requests),
     ...fleetOf(j),
   };
 }
@@ -75,6 +84,23 @@ function baselineOf(j: JsonReport): Pick<Report, "baseline"> {
         matchedBy: m.matched_by,
       })),
     },
+  };
+}
+
+/** The requests the run sent (`api_requests`), or null when it sent none. */
+function apiOf(a: JsonReport["api_requests"]): ApiUse | null {
+  if (!a) return null;
+  return {
+    requests: a.requests,
+    refused: a.refused,
+    retries: a.retries,
+    endpoints: a.endpoints.map((e) => ({
+      endpoint: e.endpoint,
+      requests: e.requests,
+      refused: e.refused,
+      budget: e.budget_per_minute,
+      source: e.budget_source,
+    })),
   };
 }
 
@@ -202,6 +228,7 @@ function enriched(
           body: r.body as Remediation["body"],
           ids: r.ids,
           in_published_spec: r.in_published_spec,
+          ...(r.instead_of ? { instead_of: r.instead_of as InsteadOf } : {}),
           ...(expiry ? { expiry } : {}),
         },
       }
