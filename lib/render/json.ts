@@ -169,16 +169,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     summary: report.summary,
     drift: driftItems,
     findings: findingItems,
-    errors: report.errors.map((e) => ({
-      message: e.message,
-      project_id: e.projectId,
-      kind: e.kind,
-      status: e.status,
-      code: e.code,
-      request_id: e.requestId,
-      location: loc(e.location ?? null),
-      ...orgOf(e),
-    })),
+    errors: report.errors.map(runError),
     warnings: report.notes.map((n) => ({
       message: n.message,
       location: loc(n.location),
@@ -198,6 +189,20 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       matched_by: m.matchedBy,
     })),
     ...fleetOf(report),
+  };
+}
+
+/** A run error: what could not be read, and where when it is a manifest problem. */
+function runError(e: Report["errors"][number]): JsonReport["errors"][number] {
+  return {
+    message: e.message,
+    project_id: e.projectId,
+    kind: e.kind,
+    status: e.status,
+    code: e.code,
+    request_id: e.requestId,
+    location: loc(e.location ?? null),
+    ...orgOf(e),
   };
 }
 
