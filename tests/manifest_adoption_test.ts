@@ -128,6 +128,6 @@ Deno.test("a manifest none of whose files declares projects or admin_keys is sti
   assertEquals(r.code, 1);
   assertEquals(
     r.stderr.split("\n")[0],
-    'w.yaml:1:1: no manifest file declares "projects" (or "admin_keys"); add projects: to one (projects: [] checks none)',
+    'w.yaml:1:1: no manifest file declares "projects" (or "admin_keys" or "orgs"); add projects: to one (projects: [] checks none)',
   );
 });
