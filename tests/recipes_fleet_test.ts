@@ -125,7 +125,15 @@ testWithTools(
         { files: { "keydrift.yaml": readExample("fleet/keydrift.yaml") }, env: FLEET_KEYS, fetch },
       );
       assertEquals(single.code, merged.code);
-      assertEquals(JSON.parse(json), JSON.parse(single.stdout));
+      // What was found is equal; what was sent is not always: over the network a request may be
+      // retried (counted in api_requests), in one run or in another.
+      const { api_requests: sentByParts, ...found } = JSON.parse(json);
+      const { api_requests: sentByOne, ...foundByOne } = JSON.parse(single.stdout);
+      assertEquals(found, foundByOne);
+      ok(
+        sentByParts.requests >= 6 && sentByOne.requests >= 6,
+        JSON.stringify([sentByParts, sentByOne]),
+      );
     } finally {
       await Promise.all([raw.close(), fake.close()]);
       await Deno.remove(dir, { recursive: true });

@@ -224,8 +224,7 @@ function enriched(
           action: r.action,
           method: r.method,
           path: r.path,
-          // The schema's record type admits undefined values; JSON holds none.
-          body: r.body as Remediation["body"],
+          body: r.body as Remediation["body"], // the schema's record admits undefined; JSON not
           ids: r.ids,
           in_published_spec: r.in_published_spec,
           ...(r.instead_of ? { instead_of: r.instead_of as InsteadOf } : {}),
