@@ -124,7 +124,7 @@ testWithTools(
         ["check", "-m", "keydrift.yaml", "--api-url", fake.url, "-q", "--format", "json"],
         { files: { "keydrift.yaml": readExample("fleet/keydrift.yaml") }, env: FLEET_KEYS, fetch },
       );
-      assertEquals(single.code, merged.code);
+      assertEquals(single.code, merged.code, single.stderr);
       // What was found is equal; what was sent is not always: over the network a request may be
       // retried (counted in api_requests), in one run or in another.
       const { api_requests: sentByParts, ...found } = JSON.parse(json);
