@@ -11,6 +11,10 @@ import { ownerLostAccess } from "./owner_lost_access.ts";
 import { userOwnedKey } from "./user_owned_key.ts";
 import { multipleKeysPerOwner } from "./multiple_keys_per_owner.ts";
 import { keyNamePattern } from "./key_name_pattern.ts";
+import { familyOverCapacity } from "./family_over_capacity.ts";
+import { familyRotationStalled } from "./family_rotation_stalled.ts";
+import { familyEmpty } from "./family_empty.ts";
+import { orphanedDynamicCredential } from "./orphaned_dynamic_credential.ts";
 
 /** Every built-in policy, in the order `keydrift policies` lists them. */
 export const POLICIES: readonly Policy[] = [
@@ -25,4 +29,8 @@ export const POLICIES: readonly Policy[] = [
   userOwnedKey,
   multipleKeysPerOwner,
   keyNamePattern,
+  familyOverCapacity,
+  familyRotationStalled,
+  familyEmpty,
+  orphanedDynamicCredential,
 ];

@@ -5,10 +5,11 @@ import type { Drift, Finding, OwnerRef, SourceLocation } from "../lib/core/types
 const at = (line: number, column = 9): SourceLocation => ({ file: "keydrift.yaml", line, column });
 
 /**
- * A drift report with one item of every drift kind, a finding, a waived finding, a manifest note
- * and, with `status: "error"`, a read error; `s` is in every field the server (or the manifest's
- * author) sets: ids, names, owners, the redacted value, change values, messages, reasons. `id` goes
- * into the ids instead when given (ids are limited where they are read, and never cut on output).
+ * A drift report with one item of every drift kind, a finding, a waived finding, a manifest note,
+ * a key family with a member and, with `status: "error"`, a read error; `s` is in every field the
+ * server (or the manifest's author) sets: ids, names, owners, the redacted value, change values,
+ * messages, reasons. `id` goes into the ids instead when given (ids are limited where they are
+ * read, and never cut on output).
  */
 export function reportWith(s: string, status: Report["status"] = "drift", id = s): Report {
   const project = `proj_${id}`;
@@ -137,6 +138,7 @@ export function reportWith(s: string, status: Report["status"] = "drift", id = s
       waived: 1,
       baselined: 0,
       managed_keys: 1,
+      family_keys: 1,
       coverage: 20,
     },
     drift,
@@ -182,6 +184,27 @@ export function reportWith(s: string, status: Report["status"] = "drift", id = s
       source: "CIS",
       defaultSeverity: "warning",
       severity: "warning",
+    }],
+    families: [{
+      projectId: project,
+      family: {
+        name: s,
+        owner: { type: "service_account", namePattern: `${s}-*` },
+        keyNamePattern: s,
+        managedBy: s,
+        maxLive: 2,
+        rotateEveryDays: 30,
+        graceDays: 7,
+        maxTtl: null,
+        location: at(40, 7),
+      },
+      members: [{
+        id: `key_family_${id}`,
+        name: s,
+        owner: owner("service_account", s, id),
+        createdAt: 1_790_000_000,
+        ageSeconds: 3 * 86_400,
+      }],
     }],
     declared: [
       { projectId: project, location: at(1), keys: [{ name: s, id: null, location: at(3) }] },

@@ -277,7 +277,7 @@ Deno.test("the summary says what the managed share counts, and why it is low (un
   });
   const last = r.stdout.trimEnd().split("\n").at(-1)!;
   ok(
-    last.endsWith(" · Managed: 7 of 131 live keys (5%; 120 in projects with unmanaged: ignore)"),
+    last.endsWith(" · Managed: 10 of 134 live keys (7%; 120 in projects with unmanaged: ignore)"),
     last,
   );
   ok(!r.stdout.includes("Coverage"), last);
@@ -293,7 +293,7 @@ Deno.test("the summary says what the managed share counts, and why it is low (un
     files: DEMO_FILES,
   });
   const s = JSON.parse(json.stdout).summary;
-  assertEquals([s.coverage, s.managed_keys, s.live_keys, s.ignored], [5, 7, 131, 120]);
+  assertEquals([s.coverage, s.managed_keys, s.live_keys, s.ignored], [7, 10, 134, 120]);
 });
 
 Deno.test("markdown: a 401 that ends the run is one error item; a manifest problem names its place", async () => {

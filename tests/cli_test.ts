@@ -24,7 +24,7 @@ Deno.test("validate: the example manifest is valid (exit 0), and its expired wai
   assertEquals([r.code, r.stdout, r.stderr], [
     0,
     "keydrift.yaml: valid (4 projects, 8 keys, 2 waivers)\n",
-    'keydrift: warning: keydrift.yaml:81:5: waiver for key-expired on "proj_payments" key "refunds" expired on 2026-10-01 and no longer applies: renew its date or remove it\n',
+    'keydrift: warning: keydrift.yaml:97:5: waiver for key-expired on "proj_payments" key "refunds" expired on 2026-10-01 and no longer applies: renew its date or remove it\n',
   ]);
 });
 
@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.12", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.13", "drift", 2]);
   await t.assertSnapshot(report);
 });
 
@@ -302,7 +302,7 @@ Deno.test("import writes a valid manifest that round-trips with no drift, and ov
   const r = await runCli(["import", "--fake", "state.yaml", "-o", "new.yaml"], { files });
   assertEquals([r.code, r.stderr], [
     0,
-    "keydrift: wrote new.yaml (4 projects, 130 keys, 2 admin keys)\n",
+    "keydrift: wrote new.yaml (4 projects, 133 keys, 2 admin keys, 2 key families proposed)\n",
   ]);
   const written = r.files.get("new.yaml")!;
   await t.assertSnapshot(written.split("\n").slice(0, 30).join("\n"));

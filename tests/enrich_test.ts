@@ -306,7 +306,8 @@ Deno.test("--format script writes a script whose every line but set -eu is a com
   }
   ok(
     script.includes(
-      "# Uncommented, it would: delete 2 keys (DELETE .../api_keys/{id}); delete 1 service account with its keys (DELETE .../service_accounts/{id}); delete 1 admin key",
+      // The refunds key's account, and the demo's orphaned Vault lease (a key family's).
+      "# Uncommented, it would: delete 2 keys (DELETE .../api_keys/{id}); delete 2 service accounts with their keys (DELETE .../service_accounts/{id}); delete 1 admin key",
     ),
     script,
   );

@@ -121,3 +121,42 @@ Deno.test("fingerprinter() takes the owner of an unexpected key into its identit
   const otherOwner: Drift = { ...d, live: { ...d.live!, owner: { ...d.live!.owner, id: "u2" } } };
   notDeepStrictEqual(fingerprinter()(otherOwner), fp);
 });
+
+Deno.test("asserts, a family and an org encode apart in every combination, whatever the names", () => {
+  const digest = "a".repeat(64);
+  // Names chosen to collide if the tags or the order were not fixed: a name equal to the other
+  // tag, to a digest, or to another combination's element.
+  const names = ["org", "family", digest, "x"];
+  const ids: Identity[] = [];
+  for (const asserts of [null, digest]) {
+    for (const family of [undefined, ...names]) {
+      for (const org of [undefined, ...names]) {
+        ids.push({
+          ...BASE,
+          asserts,
+          ...(family === undefined ? {} : { family }),
+          ...(org === undefined ? {} : { org }),
+        });
+      }
+    }
+  }
+  const encodings = ids.map(canonical);
+  assertEquals(new Set(encodings).size, encodings.length);
+  assertEquals(
+    canonical({ ...BASE, family: "f", org: "o" }),
+    JSON.stringify([
+      "keydrift item",
+      "drift/unexpected",
+      "proj_a",
+      "key_1",
+      "ci",
+      "user",
+      "user-1",
+      "family",
+      "f",
+      "org",
+      "o",
+      1,
+    ]),
+  );
+});

@@ -249,13 +249,15 @@ waivers:
   });
   ok(
     neither.stderr.includes(
-      'c.yaml:1:1: no manifest file declares "projects" (or "admin_keys" or "orgs")',
+      'c.yaml:1:1: no manifest file declares "projects" (or "admin_keys" or "orgs"); add projects: to one (projects: [] checks none)',
     ),
     neither.stderr,
   );
   const both = await runCli(["validate", "-m", "d.yaml"], {
     files: { "d.yaml": "version: 1\nprojects: []\norgs: []\n" },
   });
+  // `orgs: []` is still a fleet: projects beside it would go unchecked, so they are refused.
+  assertEquals(both.code, 1, both.stderr);
   ok(
     both.stderr.includes(
       "d.yaml:2:1: top-level projects and admin_keys cannot be used with orgs: (d.yaml:3:1)",

@@ -166,6 +166,31 @@ projects:
   ok(r.stderr.includes("shaped like a credential, so every report would show it redacted"));
 });
 
+Deno.test("validate locates a key family's name, manager or glob shaped like a credential", async () => {
+  const manifest = `version: 1
+projects:
+  - id: proj_a
+    keys: []
+    families:
+      - name: "Bearer ${A40}"
+        owner: { type: service_account, name_pattern: "sk-proj-${A40}*" }
+        key_name_pattern: "x?token=${A40}"
+        managed_by: "https://u:p@x.example"
+`;
+  const r = await runCli(["validate", "-m", "keydrift.yaml"], {
+    files: { "keydrift.yaml": manifest },
+  });
+  assertEquals(r.code, 1, r.stdout + r.stderr);
+  for (
+    const where of [
+      '6:9: "name" cannot be used',
+      '7:41: "name_pattern" cannot be used',
+      '8:9: "key_name_pattern" cannot be used',
+      '9:9: "managed_by" cannot be used',
+    ]
+  ) ok(r.stderr.includes(`keydrift.yaml:${where}`), `${where} in:\n${r.stderr}`);
+});
+
 Deno.test("import refuses a name or an e-mail shaped like a credential, naming the key by id (the reader fails first; the writer on its own too)", async () => {
   const r = await runCli(["import", "--api-url", "http://127.0.0.1/v1", "-o", "-"], {
     env: { OPENAI_ADMIN_KEY: ADMIN_KEY },

@@ -6,6 +6,10 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { CHECK_API, fakeFetch, readExample, runCli, stateFrom } from "./_helpers.ts";
 import { FLEET_KEYS } from "./_fleet.ts";
+import { reportWith } from "./_reports.ts";
+import { toJson } from "../lib/render/json.ts";
+import { worded } from "../lib/render/words.ts";
+import { fromJson } from "../lib/report/from_json.ts";
 
 const MANIFEST = readExample("fleet/keydrift.yaml");
 const STATE = readExample("fleet/state.yaml");
@@ -115,4 +119,40 @@ Deno.test("merge writes every format from the merged report, as one run writes i
     const merged = await runCli(["merge", "--format", format, ...Object.keys(files)], { files });
     assertEquals(merged.stdout, single.stdout, format);
   }
+});
+
+Deno.test("a JSON report read back (merge's reader) writes the same JSON: key families, a family finding's family, api_requests, a fix's instead_of", () => {
+  const r = reportWith("x");
+  r.findings[0] = { ...r.findings[0], family: "x" };
+  r.drift[0] = {
+    ...r.drift[0],
+    remediation: {
+      method: "EDIT",
+      path: "keydrift.yaml:3",
+      body: null,
+      action: "edit_manifest",
+      ids: { project_id: "proj_x", key_id: null, service_account_id: null },
+      in_published_spec: null,
+      instead_of: {
+        action: "delete_service_account",
+        because: "service_account_holds",
+        account: { id: "svc_x", keys: ["key_y"], entries: [] },
+      },
+    },
+  };
+  r.api = {
+    requests: 3,
+    refused: 1,
+    retries: 1,
+    endpoints: [{
+      endpoint: "/organization/projects",
+      requests: 3,
+      refused: 1,
+      budget: 60,
+      source: "max-rpm",
+    }],
+  };
+  const json = toJson(worded(r));
+  ok(json.families.length && json.findings[0].family === "x" && json.api_requests);
+  assertEquals(toJson(worded(fromJson(json, r.rules))), json);
 });

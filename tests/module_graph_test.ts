@@ -88,6 +88,7 @@ Deno.test("npm packages are reached only on demand: yaml through yaml/full.ts, T
   assertEquals(yamlImporters.sort(), [
     "lib/report/schema.ts",
     "lib/report/schema_enrich.ts",
+    "lib/report/schema_families.ts",
     "lib/report/schema_fleet.ts",
     "lib/report/schema_kit.ts",
     "lib/report/schema_snapshot.ts",

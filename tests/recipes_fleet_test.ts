@@ -124,12 +124,16 @@ testWithTools(
         ["check", "-m", "keydrift.yaml", "--api-url", fake.url, "-q", "--format", "json"],
         { files: { "keydrift.yaml": readExample("fleet/keydrift.yaml") }, env: FLEET_KEYS, fetch },
       );
-      assertEquals(single.code, merged.code);
-      // The verdict and every item are equal; the requests sent are each run's own (a retry of a
-      // request the server dropped is counted where it happened).
-      const { api_requests: _a, ...mergedRest } = JSON.parse(json);
-      const { api_requests: _b, ...singleRest } = JSON.parse(single.stdout);
-      assertEquals(mergedRest, singleRest);
+      assertEquals(single.code, merged.code, single.stderr);
+      // What was found is equal; what was sent is not always: over the network a request may be
+      // retried (counted in api_requests), in one run or in another.
+      const { api_requests: sentByParts, ...found } = JSON.parse(json);
+      const { api_requests: sentByOne, ...foundByOne } = JSON.parse(single.stdout);
+      assertEquals(found, foundByOne);
+      ok(
+        sentByParts.requests >= 6 && sentByOne.requests >= 6,
+        JSON.stringify([sentByParts, sentByOne]),
+      );
     } finally {
       await Promise.all([raw.close(), fake.close()]);
       await Deno.remove(dir, { recursive: true });

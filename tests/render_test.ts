@@ -292,8 +292,8 @@ Deno.test("text summary names projects and keys apart: 'keys 1 missing ...; proj
     ),
     line,
   );
-  const inSync = { ...reportWith("x", "in_sync"), drift: [], findings: [] };
-  inSync.summary = { ...inSync.summary, in_sync_keys: 1, projects: 1 };
+  const inSync = { ...reportWith("x", "in_sync"), drift: [], findings: [], families: [] };
+  inSync.summary = { ...inSync.summary, in_sync_keys: 1, projects: 1, family_keys: 0 };
   ok(renderText(worded(inSync), { color: false }).includes("1 key in sync across 1 project · "));
 });
 

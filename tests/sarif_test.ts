@@ -269,6 +269,7 @@ Deno.test("sarif cap: errors, then warnings, then waived findings, each in repor
     notes: [],
     rules: [],
     declared: [],
+    families: [],
   } as unknown as Report;
   const lines = (max: number) =>
     JSON.parse(renderSarif(worded(report), { maxResults: max })).runs[0].results.map((

@@ -11,6 +11,7 @@ import { effectiveOptions, type Note, type OptionValues, type Policy } from "./p
 import { evaluateProject, type PolicySetup, policySetup, unusedWaiverNotes } from "./evaluate.ts";
 import type { PolicyOptionSpecs } from "../manifest/schema.ts";
 import { assessAdminKeys } from "./admin_keys.ts";
+import { type FamilySummary, familySummary } from "./families.ts";
 import type {
   DeclaredOwner,
   DeclaredProject,
@@ -92,6 +93,8 @@ export interface Assessment {
   sources: ReadonlyMap<string, ReadSource>;
   /** How the run used `--snapshot` (issue 21); absent without it. */
   snapshot?: SnapshotUse;
+  /** The key families of the projects read (SPEC 11.4), by project id then declared order. */
+  families: FamilySummary[];
   facts: RunFacts;
   /** The fleet organisation this assessment is of (manifest `orgs:`); absent without `orgs:`. */
   org?: string;
@@ -133,6 +136,7 @@ export function emptyAssessment(
     adminKeysChecked: false,
     undeclaredChecked: false,
     sources: new Map(),
+    families: [],
     facts: {
       now: 0,
       createdAt: new Map(),
@@ -163,9 +167,12 @@ export class Assessor {
   readonly #waiversUsed = new Set<Waiver>();
   readonly #adminFindings: Finding[] = [];
   readonly #complete = new Set<string>();
-  readonly #keys: KeyMaps = { createdAt: new Map(), lastUsedAt: new Map() };
-  readonly #accounts = new Map<string, { id: string; name: string; keys: string[] }>();
-  readonly #archived = new Set<string>();
+  readonly #live: LiveFacts = {
+    createdAt: new Map(),
+    lastUsedAt: new Map(),
+    accounts: new Map(),
+    archived: new Set(),
+  };
   readonly #sources = new Map<string, ReadSource>();
   /** Policies that read `last_used_at`, which moves without an audit event (issue 21). */
   readonly #dated: ReadonlySet<string>;
@@ -189,17 +196,17 @@ export class Assessor {
     const diffed = diffProject(declared, project);
     for (const d of diffed.drift) a.drift.push(d);
     addCounts(a.counts, diffed.counts);
-    const matched = diffed.matched;
-    const evaluated = evaluateProject(this.#setup, { declared, project, matched });
+    const { matched, families } = diffed;
+    const evaluated = evaluateProject(this.#setup, { declared, project, matched, families });
+    for (const x of families) a.families.push(familySummary(declared.id, x, this.#setup.now));
     for (const f of evaluated.findings) {
       // `last_used_at` moves without an audit event: such a finding holds as of the snapshot.
       if (source.from === "snapshot" && this.#dated.has(f.policy)) f.dataAsOf = source.readAt;
       a.findings.push(f);
     }
     for (const w of evaluated.waiversUsed) this.#waiversUsed.add(w);
-    keyFacts(project, this.#keys, this.#accounts);
+    liveFacts(project, this.#live);
     if (project.found) a.liveKeys += project.keys.length;
-    if (project.status === "archived") this.#archived.add(project.id);
     this.#complete.add(declared.id);
   }
 
@@ -225,35 +232,33 @@ export class Assessor {
   done(errors: RunError[]): Assessment {
     const a = this.#a;
     a.drift.sort(byOrder);
+    a.families.sort(byProject);
     const used = { used: this.#waiversUsed, complete: this.#complete };
     a.notes = unusedWaiverNotes(this.#setup.waivers, used);
     append(a.findings, this.#adminFindings);
     a.findings.sort(findingOrder);
     a.errors = errors;
     const declared = declaredFacts(this.manifest, this.policies);
-    a.facts = {
-      now: this.#setup.now,
-      ...this.#keys,
-      accounts: this.#accounts,
-      archived: this.#archived,
-      ...declared,
-    };
+    a.facts = { now: this.#setup.now, ...this.#live, ...declared };
     return a;
   }
 }
 
-/** Each live key's `created_at` and `last_used_at`, by key id (see {@link RunFacts}). */
-type KeyMaps = { createdAt: Map<string, number>; lastUsedAt: Map<string, number | null> };
+/** What the run's facts hold of the live projects (see {@link RunFacts}). */
+type LiveFacts = {
+  createdAt: Map<string, number>;
+  lastUsedAt: Map<string, number | null>;
+  accounts: Map<string, { id: string; name: string; keys: string[] }>;
+  archived: Set<string>;
+};
 
 /**
- * Each key's `created_at` and (when sent) `last_used_at`, and each service account's keys, into
- * the run's facts.
+ * Each key's `created_at` and (when sent) `last_used_at`, each service account's keys, and
+ * whether the project is archived, into the run's facts.
  */
-function keyFacts(
-  project: LiveProject,
-  into: KeyMaps,
-  accounts: Map<string, { id: string; name: string; keys: string[] }>,
-): void {
+function liveFacts(project: LiveProject, into: LiveFacts): void {
+  if (project.status === "archived") into.archived.add(project.id);
+  const accounts = into.accounts;
   for (const k of project.keys) {
     into.createdAt.set(k.id, k.createdAt);
     if (k.lastUsedAt !== undefined) into.lastUsedAt.set(k.id, k.lastUsedAt);
@@ -281,10 +286,15 @@ function declaredFacts(
   return { owners, options };
 }
 
-/** Findings by project, key name, key id, then policy. */
+/** By project id only: a project's families stay in the order declared (the sort is stable). */
+function byProject(x: FamilySummary, y: FamilySummary): number {
+  return x.projectId < y.projectId ? -1 : x.projectId > y.projectId ? 1 : 0;
+}
+
+/** Findings by project, key name, key id, policy, then family. */
 function findingOrder(a: Finding, b: Finding): number {
   const c = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return c(a.projectId, b.projectId) || c(a.keyName ?? "", b.keyName ?? "") ||
     c(a.keyId ?? "", b.keyId ?? "") ||
-    c(a.policy, b.policy);
+    c(a.policy, b.policy) || c(a.family ?? "", b.family ?? "");
 }

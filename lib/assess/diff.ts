@@ -48,6 +48,7 @@ export function diffProject(declared: DeclaredProject, project: LiveProject): Pr
     keys: project.keys,
     unmanaged: declared.unmanaged,
     location: declared.location,
+    families: declared.families,
   }, out);
   return out;
 }

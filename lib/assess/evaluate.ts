@@ -7,16 +7,19 @@
 import {
   effectiveOptions,
   effectiveSeverity,
+  type KeyPolicy,
   type Note,
   type OptionValues,
   type Policy,
 } from "./policy.ts";
+import type { FamilyState } from "./families.ts";
 import { type KeyScope, scopeFields } from "./keys.ts";
 import { isoDate } from "../core/time.ts";
 import type { PolicyOptionSpecs } from "../manifest/schema.ts";
 import type {
   DeclaredKey,
   DeclaredProject,
+  Facts,
   Finding,
   LiveKey,
   LiveProject,
@@ -53,6 +56,8 @@ export interface KeysInput {
   serviceAccountsOnly: boolean;
   /** Where a finding about a key no entry declares points: the project's (or `admin_keys:`). */
   location: SourceLocation;
+  /** The scope's families with their members (from the diff); none for admin keys. */
+  families?: readonly FamilyState[];
 }
 
 /** One project to evaluate: as declared, as read, and the entry each matched live key id has. */
@@ -61,6 +66,8 @@ export interface ProjectInput {
   project: LiveProject;
   /** Live key id -> the entry it matched (from the diff). */
   matched: ReadonlyMap<string, DeclaredKey>;
+  /** The project's families with their members (from the diff). */
+  families?: readonly FamilyState[];
 }
 
 /** The outcome of evaluating one project. */
@@ -107,50 +114,103 @@ export function evaluateProject(setup: PolicySetup, input: ProjectInput): Projec
     matched,
     serviceAccountsOnly: declared.serviceAccountsOnly,
     location: declared.location,
+    families: input.families ?? [],
   });
 }
 
-/** Whether a policy judges the keys of `scope`. */
-function judges(policy: Policy, scope: KeyScope): boolean {
+/** Whether a key policy judges the keys of `scope` (family policies judge project families). */
+function judges(policy: Policy, scope: KeyScope): policy is KeyPolicy {
+  if (policy.forProject === undefined) return false;
   return scope.kind === "organisation"
     ? policy.appliesTo?.adminKeys === true
     : policy.appliesTo?.projectKeys !== false;
 }
 
-/** Evaluates the enabled policies that judge this scope over each of its keys. */
+/** Evaluates the enabled policies that judge this scope over each of its keys and families. */
 export function evaluateKeys(setup: PolicySetup, input: KeysInput): ProjectEvaluation {
-  const findings: Finding[] = [];
-  const used = new Set<Waiver>();
-  const { scope, keys, matched } = input;
-  const where = scopeFields(scope);
-  const waivers = waiversByPolicy(setup.waivers, where.projectId);
-  const context = { scope, keys, serviceAccountsOnly: input.serviceAccountsOnly, now: setup.now };
-  const checks = setup.policies.filter((a) => judges(a.policy, scope)).map((active) => ({
-    active,
-    check: active.policy.forProject({ ...context, options: active.options }),
-  }));
-  for (const key of keys) {
-    const entry = matched.get(key.id) ?? null;
+  const out: ProjectEvaluation = { findings: [], waiversUsed: [] };
+  const finding = recorder(setup, input, out);
+  const familyOf = new Map(
+    (input.families ?? []).flatMap((s) => s.members.map((k) => [k.id, s.family])),
+  );
+  const checks = keyChecks(setup, input);
+  for (const key of input.keys) {
+    const entry = input.matched.get(key.id) ?? null;
+    const location = entry?.location ?? familyOf.get(key.id)?.location ?? input.location;
+    const about = { key, names: [key.name, key.id], location };
     for (const { active, check } of checks) {
       if (active.policy.readsLastUsedAt && key.lastUsedAt === undefined) continue;
       const facts = check(key, entry);
-      if (facts === null) continue;
-      const waiver = pickWaiver(waivers.get(active.policy.id) ?? [], key, setup.now);
-      if (waiver) used.add(waiver.source);
-      findings.push({
-        policy: active.policy.id,
-        severity: active.severity,
-        ...where,
-        keyId: key.id,
-        keyName: key.name,
-        facts,
-        waived: waiver?.ref.state === "active",
-        waiver: waiver?.ref ?? null,
-        location: entry?.location ?? input.location,
-      });
+      if (facts !== null) finding(active, about, facts);
     }
   }
-  return { findings, waiversUsed: [...used] };
+  for (const state of input.families ?? []) {
+    for (const active of setup.policies) familyFindings(active, state, setup.now, finding);
+  }
+  return out;
+}
+
+/** What records one finding into `out`, with the waiver that applies or was meant to. */
+function recorder(setup: PolicySetup, input: KeysInput, out: ProjectEvaluation) {
+  const where = scopeFields(input.scope);
+  const waivers = waiversByPolicy(setup.waivers, where.projectId);
+  const used = new Set<Waiver>();
+  return (active: ActivePolicy, about: About, facts: Facts): void => {
+    const waiver = pickWaiver(waivers.get(active.policy.id) ?? [], about.names, setup.now);
+    if (waiver && !used.has(waiver.source)) {
+      used.add(waiver.source);
+      out.waiversUsed.push(waiver.source);
+    }
+    out.findings.push({
+      policy: active.policy.id,
+      severity: active.severity,
+      ...where,
+      keyId: about.key?.id ?? null,
+      keyName: about.key?.name ?? null,
+      ...(about.family ? { family: about.family } : {}),
+      facts,
+      waived: waiver?.ref.state === "active",
+      waiver: waiver?.ref ?? null,
+      location: about.location,
+    });
+  };
+}
+
+/** Each enabled key policy that judges the input's scope, with its check for the input's keys. */
+function keyChecks(setup: PolicySetup, input: KeysInput) {
+  const { scope, keys } = input;
+  const context = { scope, keys, serviceAccountsOnly: input.serviceAccountsOnly, now: setup.now };
+  return setup.policies.flatMap((active) =>
+    judges(active.policy, scope)
+      ? [{ active, check: active.policy.forProject({ ...context, options: active.options }) }]
+      : []
+  );
+}
+
+/** What a finding is about: a key (or none), the names a waiver may give, its family, its place. */
+interface About {
+  key: LiveKey | null;
+  /** What a waiver's `key` may say to match it: the key's name and id, the family's name. */
+  names: readonly (string | null)[];
+  family?: string;
+  location: SourceLocation;
+}
+
+/** A family policy's findings about one family, each located at the family's declaration. */
+function familyFindings(
+  active: ActivePolicy,
+  state: FamilyState,
+  now: number,
+  finding: (active: ActivePolicy, about: About, facts: Facts) => void,
+): void {
+  const policy = active.policy;
+  if (policy.forFamily === undefined) return;
+  const { family, members } = state;
+  const hits = policy.forFamily({ family, members, options: active.options, now });
+  for (const { key, facts } of hits) {
+    const names = key ? [key.name, key.id, family.name] : [family.name];
+    finding(active, { key, names, family: family.name, location: family.location }, facts);
+  }
 }
 
 /**
@@ -189,7 +249,7 @@ function waiversByPolicy(waivers: readonly Waiver[], projectId: string): Map<str
  */
 function pickWaiver(
   waivers: readonly Waiver[],
-  key: LiveKey,
+  names: readonly (string | null)[],
   now: number,
 ): { source: Waiver; ref: WaiverRef } | null {
   if (!waivers.length) return null;
@@ -197,7 +257,7 @@ function pickWaiver(
   let best: { source: Waiver; ref: WaiverRef } | null = null;
   const rank = { active: 0, expired: 1, malformed: 2 };
   for (const w of waivers) {
-    if (w.key !== "*" && w.key !== key.name && w.key !== key.id) continue;
+    if (w.key !== "*" && !names.includes(w.key)) continue;
     const state = w.problem ? "malformed" : w.expires < today ? "expired" : "active";
     if (!best || rank[state] < rank[best.ref.state]) {
       best = {

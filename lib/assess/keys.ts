@@ -4,9 +4,11 @@
  * candidates (the first `CANDIDATES_SHOWN`, the rest counted); leftovers are unexpected. Pure,
  * linear in the number of entries plus keys.
  */
+import { FamilyMatcher, type FamilyState } from "./families.ts";
 import { type CandidateGroup, KeyMatcher, ownerRef } from "./matcher.ts";
 import {
   type Change,
+  type DeclaredFamily,
   type DeclaredKey,
   type Drift,
   type LiveKey,
@@ -56,6 +58,8 @@ export interface ProjectDiff {
   /** Live key id -> the entry it matched. */
   matched: Map<string, DeclaredKey>;
   counts: DiffCounts;
+  /** The project's families with the live keys each manages (SPEC 11.4), in declared order. */
+  families: FamilyState[];
 }
 
 /** A diff with nothing in it yet. */
@@ -64,6 +68,7 @@ export function emptyDiff(): ProjectDiff {
     drift: [],
     matched: new Map(),
     counts: { inSync: 0, candidates: 0, ignored: 0, inMissingProjects: 0 },
+    families: [],
   };
 }
 
@@ -87,6 +92,8 @@ export interface KeySet {
   unmanaged: UnmanagedLevel;
   /** Where an unexpected key is reported: the project's (or `admin_keys:`) place. */
   location: SourceLocation;
+  /** The scope's key families (SPEC 11.4); none for admin keys. */
+  families?: readonly DeclaredFamily[];
 }
 
 /** The fields that say where an item is: its project, or the organisation's admin keys. */
@@ -94,10 +101,15 @@ export function scopeFields(scope: KeyScope): Pick<Drift, "projectId" | "keyType
   return scope.kind === "project" ? { projectId: scope.id } : { projectId: ORG, keyType: "admin" };
 }
 
-/** Matches and compares a set of keys (SPEC 4.3 to 4.6) into `out`, which it owns. */
+/**
+ * Matches and compares a set of keys (SPEC 4.3 to 4.6, 11.4) into `out`, which it owns: pinned
+ * ids, then names whose owner fits, then families, then an entry's one same-named key (changed).
+ */
 export function diffKeys(set: KeySet, out: ProjectDiff): void {
   const where = scopeFields(set.scope);
-  const m = new KeyMatcher(set.keys);
+  const families = new FamilyMatcher(set.families ?? []);
+  // A key a family fits is never taken by name alone (it is the family's).
+  const m = new KeyMatcher(set.keys, (k) => !families.fits(k));
   const missing = (e: DeclaredKey) =>
     out.drift.push({
       kind: "missing",
@@ -117,23 +129,47 @@ export function diffKeys(set: KeySet, out: ProjectDiff): void {
   }
   // 2. Names whose owner fits exactly one free key.
   const rest = set.entries.filter((e) => !e.id && !m.takeOnlyFit(e));
-  // 3. The rest: ambiguous, the one key of that name, or missing. Entries of one name and owner
-  // share their group of keys, worked out once: the work is entries plus keys, not their product.
+  // 3. The rest: ambiguous, the one key of that name, or missing.
+  const claimed = byName(rest, { m, where, missing }, out);
+  compared(m.pairs, where, out);
+  out.counts.candidates += claimed.size;
+  // 4. Families take what no entry took or claims.
+  const used = (k: LiveKey) => m.taken.has(k.id) || claimed.has(k.id);
+  out.families = families.assign(set.keys, (k) => !used(k));
+  const managed = new Set(out.families.flatMap((f) => f.members.map((k) => k.id)));
+  unexpected(set, (k) => used(k) || managed.has(k.id), out);
+}
+
+/**
+ * Entries left after pinned ids and single owner fits: several fits are ambiguous (their keys
+ * claimed, returned), one fit or the one free key of the name is taken, none is missing. A key a
+ * family fits is never taken by name alone (the matcher leaves it out of `freeByName`).
+ */
+function byName(
+  rest: readonly DeclaredKey[],
+  ctx: {
+    m: KeyMatcher;
+    where: Pick<Drift, "projectId" | "keyType">;
+    missing: (e: DeclaredKey) => void;
+  },
+  out: ProjectDiff,
+): Set<string> {
+  const { m } = ctx;
+  // Entries of one name and owner share their group of keys, worked out once: the work is entries
+  // plus keys, not their product.
   const claimed = new Set<string>();
   for (const e of rest) {
     const fits = m.ownerFits(e);
     const cands = fits.length ? fits : m.freeByName(e.name);
     if (cands.length === 1) m.take(e, cands[0]);
-    else if (cands.length === 0) missing(e);
+    else if (cands.length === 0) ctx.missing(e);
     else {
       const group = m.candidates(cands);
       if (group.fresh) { for (const k of cands) claimed.add(k.id); }
-      out.drift.push(ambiguous(e, group, where));
+      out.drift.push(ambiguous(e, group, ctx.where));
     }
   }
-  compared(m.pairs, where, out);
-  out.counts.candidates += claimed.size;
-  unexpected(set, (k) => m.taken.has(k.id) || claimed.has(k.id), out);
+  return claimed;
 }
 
 /** An entry several free keys fit, with the first of them as candidates and the rest counted. */

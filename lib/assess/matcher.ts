@@ -54,8 +54,11 @@ export class KeyMatcher {
   /** Per name, the fitting keys worked out so far, by the entries' owner (`""`: by name only). */
   private readonly fits = new Map<string, Map<string, LiveKey[]>>();
   private readonly groups = new Map<readonly LiveKey[], CandidateGroup>();
+  /** Whether a key may be taken by its name alone (a key a family fits may not). */
+  private readonly byNameAlone: (k: LiveKey) => boolean;
 
-  constructor(keys: readonly LiveKey[]) {
+  constructor(keys: readonly LiveKey[], byNameAlone: (k: LiveKey) => boolean = () => true) {
+    this.byNameAlone = byNameAlone;
     this.byId = new Map(keys.map((k) => [k.id, k]));
     for (const k of keys) {
       if (k.name === null) continue;
@@ -90,9 +93,12 @@ export class KeyMatcher {
     return fits.length === 1;
   }
 
-  /** The free keys named `name` (one array for every entry of that name). */
+  /**
+   * The free keys named `name` that may be taken by name alone (one array for every entry of that
+   * name).
+   */
   freeByName(name: string): readonly LiveKey[] {
-    return this.#memo(name, "", () => [...(this.byName.get(name) ?? [])]);
+    return this.#memo(name, "", () => [...(this.byName.get(name) ?? [])].filter(this.byNameAlone));
   }
 
   /** `keys` (an array `ownerFits` or `freeByName` gave) as candidates, worked out once. */

@@ -10,6 +10,7 @@ import type {
 } from "../manifest/schema.ts";
 import type { KeyScope } from "./keys.ts";
 import type {
+  DeclaredFamily,
   DeclaredKey,
   Facts,
   LiveKey,
@@ -62,9 +63,8 @@ export type Remedy =
   | { action: "set_expiry"; days: number; lifetime?: string }
   | { action: "waiver"; summary?: string };
 
-/** A built-in (or test-supplied) credential-hygiene policy; `S` are its option specs. */
-export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
-  extends PolicySchemaSource {
+/** What every policy declares, whatever it judges: keys one by one, or families. */
+interface PolicyBase<S extends PolicyOptionSpecs> extends PolicySchemaSource {
   /** The options the manifest may set, with their types and defaults. */
   options: S;
   /** Why the policy exists. */
@@ -86,16 +86,58 @@ export interface Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
    * older servers), and `--usage` says where the usage API contradicts it.
    */
   readsLastUsedAt?: boolean;
+}
+
+/** A policy that judges live keys one at a time (`S` are its option specs). */
+export interface KeyPolicy<S extends PolicyOptionSpecs = PolicyOptionSpecs> extends PolicyBase<S> {
   /**
    * The policy's check for the keys of one project (or the organisation's admin keys). Work shared
    * by the keys (grouping them, compiling a pattern) belongs here, so that it is done once. (Method syntax
    * on purpose: it lets a `Policy<S>` of any specs stand in a `Policy[]`.)
    */
   forProject(context: ProjectContext<OptionValues<S>>): KeyCheck;
+  forFamily?: never;
 }
 
+/** What a family policy sees of one family of a project (SPEC 11.4). */
+export interface FamilyContext<O> {
+  family: DeclaredFamily;
+  /** Its live keys, newest first. */
+  members: readonly LiveKey[];
+  /** The policy's option values for this run. */
+  options: O;
+  /** The clock, in Unix seconds. */
+  now: number;
+}
+
+/** A family policy's finding: about one member (`key`), or the family itself (`key: null`). */
+export interface FamilyHit {
+  key: LiveKey | null;
+  facts: Facts;
+}
+
+/** A policy that judges a project's key families as wholes (SPEC 11.4). */
+export interface FamilyPolicy<S extends PolicyOptionSpecs = PolicyOptionSpecs>
+  extends PolicyBase<S> {
+  /** Its findings about one family (none when the family complies). Method syntax, as above. */
+  forFamily(context: FamilyContext<OptionValues<S>>): readonly FamilyHit[];
+  forProject?: never;
+}
+
+/** A built-in (or test-supplied) credential-hygiene policy: of keys, or of families. */
+export type Policy<S extends PolicyOptionSpecs = PolicyOptionSpecs> =
+  | KeyPolicy<S>
+  | FamilyPolicy<S>;
+
 /** Declares a policy, so that the types of the options `forProject` receives follow its specs. */
-export function definePolicy<S extends PolicyOptionSpecs>(policy: Policy<S>): Policy<S> {
+export function definePolicy<S extends PolicyOptionSpecs>(policy: KeyPolicy<S>): KeyPolicy<S> {
+  return policy;
+}
+
+/** Declares a family policy, so that the options `forFamily` receives are typed from its specs. */
+export function defineFamilyPolicy<S extends PolicyOptionSpecs>(
+  policy: FamilyPolicy<S>,
+): FamilyPolicy<S> {
   return policy;
 }
 

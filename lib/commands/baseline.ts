@@ -130,15 +130,24 @@ export async function baselineCommand(
   const entries = recordedAll(assessed, old, today, policies);
   const text = serializeBaseline(entries, { version: VERSION, created: today });
   if (output === "-") return (await io.out(text), 0);
-  await writeOutput(io, output, text, {
+  await writeBaselineFile(io, v, { output, text, entries, old });
+  return 0;
+}
+
+/** Writes the baseline file (a new one unless --force or --prune) and says what it holds. */
+async function writeBaselineFile(
+  io: Io,
+  v: { force?: boolean; prune?: boolean; quiet?: boolean },
+  b: { output: string; text: string; entries: BaselineEntry[]; old: Baseline | null },
+): Promise<void> {
+  await writeOutput(io, b.output, b.text, {
     createNew: !v.force && !v.prune,
     command: "baseline",
     instead: "pass --force to overwrite it, --prune to shrink it, or -o to write elsewhere",
   });
   if (!v.quiet) {
-    await io.err(`keydrift: wrote ${textSafe(output)} (${entriesWritten(entries, old)})\n`);
+    await io.err(`keydrift: wrote ${textSafe(b.output)} (${entriesWritten(b.entries, b.old)})\n`);
   }
-  return 0;
 }
 
 /** The baseline file (`-`: stdout), with the flags that cannot go with it refused. */

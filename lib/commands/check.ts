@@ -137,25 +137,38 @@ export async function check(argv: string[], io: Io, policies: readonly Policy[])
     if (v.org?.length) {
       throw new UsageError("--org needs a manifest with orgs: (a fleet)", "check");
     }
-    const now = io.deps.now();
-    const client = await openClient(io, flags.connection);
-    const { log, notices, snapshot } = { ...flags.connection, snapshot: flags.snapshot };
-    const { attribute, usageDays } = flags.enrichReq;
-    const assessed = await readAndAssess(io, client, manifest, policies, {
-      now,
-      noWaivers: v["no-waivers"] === true,
-      progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
-      ...{ log, notices, snapshot, api: apiIdentity(io.deps, flags.connection) },
-      enrichment: { attribute, usage: usageDays !== null },
-    });
-    const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
-    const enriched = enrich(assessed, reads, flags.enrichReq);
-    const marked = baseline ? markBaseline(enriched, baseline) : enriched;
-    report = buildReport({ ...marked, api: client.core?.use() ?? null }, { failOn: flags.failOn });
+    report = await checkOne(io, manifest, policies, { v, flags, baseline });
   } catch (e) {
     return out.fail(e);
   }
   return out.finish(report);
+}
+
+/** One organisation (a manifest without `orgs:`): read, assess, enrich, mark, report. */
+async function checkOne(
+  io: Io,
+  manifest: Awaited<ReturnType<typeof loadInputs>>["manifest"],
+  policies: readonly Policy[],
+  { v, flags, baseline }: {
+    v: CheckValues;
+    flags: ReturnType<typeof checkFlags>;
+    baseline: Awaited<ReturnType<typeof loadInputs>>["baseline"];
+  },
+): Promise<Report> {
+  const client = await openClient(io, flags.connection);
+  const { log, notices, snapshot } = { ...flags.connection, snapshot: flags.snapshot };
+  const { attribute, usageDays } = flags.enrichReq;
+  const assessed = await readAndAssess(io, client, manifest, policies, {
+    now: io.deps.now(),
+    noWaivers: v["no-waivers"] === true,
+    progress: !v.quiet && io.deps.stderrIsTerminal?.() === true,
+    ...{ log, notices, snapshot, api: apiIdentity(io.deps, flags.connection) },
+    enrichment: { attribute, usage: usageDays !== null },
+  });
+  const reads = await readEnrichment(client.core, assessed, flags.enrichReq, io.deps.now());
+  const enriched = enrich(assessed, reads, flags.enrichReq);
+  const marked = baseline ? markBaseline(enriched, baseline) : enriched;
+  return buildReport({ ...marked, api: client.core?.use() ?? null }, { failOn: flags.failOn });
 }
 
 type CheckValues = ReturnType<typeof parse<typeof CHECK_OPTIONS>>["values"];

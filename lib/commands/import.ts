@@ -1,6 +1,7 @@
 /** `keydrift import`: write a manifest that describes the live state (adoption). */
 import { ApiError } from "../core/errors.ts";
 import { type ImportedProject, manifestFor } from "../manifest/writer.ts";
+import { proposeFamilies } from "../manifest/propose_families.ts";
 import type { Policy } from "../assess/policy.ts";
 import { isoDate } from "../core/time.ts";
 import type { LiveProject, ReadSource } from "../core/types.ts";
@@ -31,7 +32,9 @@ export const IMPORT_HELP = `Usage: keydrift import [options]
 
 Write a manifest describing the live keys of every project (active ones, and archived ones
 that still hold keys; or the --project ones): comments, keys sorted by name, ids pinned, owner
-type, name and email. Round trip: import, then check against the same state, exits 0.
+type, name and email. Service accounts named the way secrets managers name rotated or dynamic
+credentials (Infisical, Phase, Vault, a shared stem with a timestamp or random suffix) are
+proposed as key families. Round trip: import, then check against the same state, exits 0.
 
 Options:
   -o, --output PATH       where to write (default keydrift.yaml; - for stdout)
@@ -39,6 +42,7 @@ Options:
       --project ID        import only this project (repeatable; archived ones too)
       --no-admin-keys     leave out the admin_keys: section (organisation admin API keys)
 ${SNAPSHOT_HELP}
+      --no-families       propose no key families: write every key as a pinned entry
 ${connectHelp("read from")}
   -v, --verbose           progress on stderr
   -h, --help              show this help
@@ -51,6 +55,7 @@ export const IMPORT_OPTIONS = {
   project: { type: "string", multiple: true },
   "no-admin-keys": { type: "boolean" },
   ...SNAPSHOT_OPTIONS,
+  "no-families": { type: "boolean" },
   ...CONNECT_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
@@ -75,7 +80,8 @@ export async function importCommand(
     api: apiIdentity(io.deps, connection),
   });
   const adminKeys = v["no-admin-keys"] ? null : await client.listAdminKeys();
-  const text = manifestFor(projects, isoDate(io.deps.now() / 1000), adminKeys);
+  const families = !v["no-families"];
+  const text = manifestFor(projects, isoDate(io.deps.now() / 1000), adminKeys, { families });
   if (output === "-") {
     await io.out(text);
     return 0;
@@ -85,14 +91,23 @@ export async function importCommand(
     command: "import",
     instead: "pass --force to overwrite it or -o to write elsewhere",
   });
+  await io.err(`keydrift: wrote ${output} (${wroteWhat(projects, adminKeys, families)})\n`);
+  return 0;
+}
+
+/** `2 projects, 7 keys, 1 admin key, 1 key family proposed`: what `import` wrote. */
+function wroteWhat(
+  projects: readonly ImportedProject[],
+  adminKeys: readonly unknown[] | null,
+  families: boolean,
+): string {
   const keys = projects.reduce((n, p) => n + p.keys.length, 0);
   const admin = adminKeys ? `, ${counted(adminKeys.length, "admin key")}` : "";
-  await io.err(
-    `keydrift: wrote ${output} (${counted(projects.length, "project")}, ${
-      counted(keys, "key")
-    }${admin})\n`,
-  );
-  return 0;
+  const proposed = families
+    ? projects.reduce((n, p) => n + proposeFamilies(p.keys).families.length, 0)
+    : 0;
+  const fams = proposed ? `, ${counted(proposed, "key family", "key families")} proposed` : "";
+  return `${counted(projects.length, "project")}, ${counted(keys, "key")}${admin}${fams}`;
 }
 
 /**

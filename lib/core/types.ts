@@ -42,6 +42,32 @@ export interface DeclaredProject {
   /** `status:` as declared: `archived` declares an archived project (absent: active). */
   status?: "active" | "archived";
   keys: DeclaredKey[];
+  /** Its key families (SPEC 11.4), in the order declared; empty when it declares none. */
+  families: DeclaredFamily[];
+  location: SourceLocation;
+}
+
+/**
+ * A key family (SPEC 11.4): the keys a secrets manager creates and rotates for one purpose,
+ * declared by globs over their owner's name (and optionally their own name) instead of one entry
+ * per key. The live keys it matches are managed by it: neither unexpected nor missing.
+ */
+export interface DeclaredFamily {
+  name: string;
+  /** The owner type its keys have, and a glob over their owner's name. */
+  owner: { type: OwnerType; namePattern: string };
+  /** A glob over the key's own name; null: any name. */
+  keyNamePattern: string | null;
+  /** Who creates and rotates its keys (free text, for the report), or null. */
+  managedBy: string | null;
+  /** At most this many live keys (null: no limit). */
+  maxLive: number | null;
+  /** A new key is due this often (null: rotation is not checked). */
+  rotateEveryDays: number | null;
+  /** Days past `rotateEveryDays` before a late rotation is a finding (0 when not declared). */
+  graceDays: number;
+  /** Dynamic credentials: each key lives at most this long, as written (`24h`) and in seconds. */
+  maxTtl: { text: string; seconds: number } | null;
   location: SourceLocation;
 }
 
@@ -290,6 +316,8 @@ export interface Finding extends Enriched {
   baselined?: boolean;
   /** `"admin"` for an organisation admin key (projectId is then {@link ORG}); absent: project. */
   keyType?: "admin";
+  /** The key family a family policy's finding is about (SPEC 11.4); absent on other findings. */
+  family?: string;
   /** The fleet organisation (manifest `orgs:`) the item belongs to; absent without `orgs:`. */
   org?: string;
   /**

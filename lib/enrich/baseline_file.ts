@@ -41,6 +41,7 @@ const FIELDS = [
   "key_id",
   "key_name",
   "owner",
+  "family",
   "asserts",
   "occurrence",
   "org",
@@ -66,9 +67,12 @@ export function serializeBaseline(
     `  "tool": ${JSON.stringify({ name: "keydrift", version: meta.version })},`,
     `  "created": ${JSON.stringify(meta.created)},`,
   ];
+  // `family` and `org` only where set (family policies' findings, fleets): others stay as they were.
   const rows = [...entries].sort(byFingerprint).map((e) =>
     "    " +
-    JSON.stringify(Object.fromEntries(FIELDS.filter((f) => f in e).map((f) => [f, e[f]])))
+    JSON.stringify(
+      Object.fromEntries(FIELDS.filter((f) => e[f] !== undefined).map((f) => [f, e[f]])),
+    )
   );
   const list = rows.length ? ['  "entries": [', rows.join(",\n"), "  ]"] : ['  "entries": []'];
   return [...head, ...list, "}"].join("\n") + "\n";
@@ -198,13 +202,21 @@ function entryProblems(e: unknown, bad: (m: string) => void): boolean {
   if (!Number.isSafeInteger(o.occurrence) || (o.occurrence as number) < 1) {
     no(`"occurrence" must be a whole number from 1`);
   }
-  if ("org" in o && (typeof o.org !== "string" || o.org === "")) {
-    no(`"org" must be an org name (a fleet manifest's orgs: name), or absent`);
-  }
+  optionalProblems(o, no);
   if (typeof o.recorded !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(o.recorded)) {
     no(`"recorded" must be a date (YYYY-MM-DD)`);
   }
   return ok;
+}
+
+/** The fields only some entries carry: `family` (family policies) and `org` (fleets). */
+function optionalProblems(o: Record<string, unknown>, no: (m: string) => void): void {
+  if ("family" in o && (typeof o.family !== "string" || o.family === "")) {
+    no(`"family" must be a key family's name (a family policy's finding), or absent`);
+  }
+  if ("org" in o && (typeof o.org !== "string" || o.org === "")) {
+    no(`"org" must be an org name (a fleet manifest's orgs: name), or absent`);
+  }
 }
 
 function isOwner(v: unknown): boolean {

@@ -28,6 +28,11 @@ export interface Identity {
    * more ({@link assertsOf}): later, different drift of the same kind is then another item.
    */
   asserts: string | null;
+  /**
+   * The key family a family policy's finding is about (SPEC 11.4); absent on every other item,
+   * and encoded only when set, so that no other item's fingerprint changes.
+   */
+  family?: string;
   /** 1 for the first item of this identity in a report, 2 for the next (same-named keys without ids). */
   occurrence: number;
   /** The fleet organisation (manifest `orgs:`); absent without `orgs:`. */
@@ -55,8 +60,11 @@ function parts(id: Identity): (string | number | null)[] {
   // Encoded only when set (the array is then one longer, so the encoding stays injective): the
   // fingerprints of items that assert nothing more stay what they were.
   const asserts = id.asserts === null ? [] : [id.asserts];
-  // The org only when set, as two elements: the four combinations have four lengths, so an org
-  // can never read as an `asserts` digest or the other way round.
+  // The family and the org only when set, each as two elements led by its tag, in this order:
+  // what follows `owner` is then 0 to 5 elements long; lengths 0, 1, 4 and 5 have one
+  // combination each, and at 2 (`family` or `org`) and 3 (`asserts` then one of them) the tag
+  // in its fixed place tells them apart, so no name can read as a digest or as the other's name.
+  const family = id.family === undefined ? [] : ["family", id.family];
   const org = id.org === undefined ? [] : ["org", id.org];
   return [
     ITEM,
@@ -66,6 +74,7 @@ function parts(id: Identity): (string | number | null)[] {
     id.key_name,
     ...owner,
     ...asserts,
+    ...family,
     ...org,
     id.occurrence,
   ];
@@ -112,6 +121,7 @@ function identityOf(x: Drift | Finding): Identity {
     key_name: x.keyName,
     owner,
     asserts: assertsOf(x),
+    ...("policy" in x && x.family !== undefined ? { family: x.family } : {}),
     occurrence: 0,
     ...(x.org === undefined ? {} : { org: x.org }),
   };

@@ -147,12 +147,21 @@ export function edit(
 
 /**
  * The manifest edit that accepts the live key as it is: declare an unexpected key (by name and
- * id), or waive a finding (naming the key by its name, or by its id when it has none).
+ * id), or waive a finding (naming its family, or its key by name, or by id when it has none).
  */
 export function acceptEdit(x: Drift | Finding): RemediationBody {
   return "kind" in x
     ? { add_entry: { name: x.keyName, id: x.keyId } }
-    : { add_waiver: { policy: x.policy, project: x.projectId, key: x.keyName ?? x.keyId } };
+    : { add_waiver: { policy: x.policy, project: x.projectId, key: waiverKey(x) } };
+}
+
+/**
+ * What a waiver names to accept the finding: a family finding its family (its key's name, "Secret
+ * Key" for every service-account key, would waive the policy for every family), else the key by
+ * its name, or by its id when it has none.
+ */
+function waiverKey(f: Finding): string | null {
+  return f.family ?? f.keyName ?? f.keyId;
 }
 
 /** Deletes the item's key: a project key (`fix_plan.ts` routes a service account's), or an admin key. */

@@ -4,6 +4,7 @@
  */
 import { buildSchema, type PolicySchemaSource } from "./schema.ts";
 import { type FilePart, merge } from "./merge.ts";
+import { buildFamilies } from "./families.ts";
 import { type CheckedDocument, type FullReader, parseAndCheck } from "../yaml/check.ts";
 import type { ManifestProblem } from "../core/errors.ts";
 import { checkId, checkShown } from "./values.ts";
@@ -251,6 +252,7 @@ function buildProject(
     serviceAccountsOnly: p.service_accounts_only === true,
     ...(p.status === "archived" || p.status === "active" ? { status: p.status } : {}),
     keys,
+    families: buildFamilies(doc, (p.families ?? []) as Obj[], problems),
     location: doc.locate(p),
   };
 }

@@ -4,6 +4,7 @@
  * policy list, so the schema always describes the policies this build knows.
  */
 import type { JsonSchema } from "../yaml/json_schema.ts";
+import { familySchema } from "./families.ts";
 
 export type { JsonSchema } from "../yaml/json_schema.ts";
 
@@ -120,6 +121,12 @@ function projectSchema(): JsonSchema {
         type: "array",
         description: "The keys that should exist. [] declares that the project has no keys.",
         items: keySchema(),
+      },
+      families: {
+        type: "array",
+        description:
+          "Key families (SPEC 11.4): keys a secrets manager rotates, matched by globs. Entries match first (pinned ids, then name and owner), then families in the order declared.",
+        items: familySchema(),
       },
     },
   };

@@ -8,7 +8,9 @@ import type { LiveAdminKey, LiveKey, WireProject } from "../core/types.ts";
 import { idProblem } from "../core/ids.ts";
 import { shapedLikeCredential } from "../secrets/redact.ts";
 import { VERSION } from "../core/version.ts";
-import { textSafe } from "../core/inert_text.ts";
+import { comment, yamlString } from "./yaml_string.ts";
+import { familySection } from "./writer_families.ts";
+import { proposeFamilies } from "./propose_families.ts";
 
 /** A live project and its keys, as `import` writes them to a manifest */
 export interface ImportedProject {
@@ -16,45 +18,9 @@ export interface ImportedProject {
   keys: LiveKey[];
 }
 
-/**
- * Characters written as YAML escapes in a double-quoted scalar: the quote and the backslash, C0
- * and C1 controls (NEL included), DEL, line and paragraph separators, bidirectional controls, the
- * BOM, U+FFFE and U+FFFF, lone surrogates, and the characters that render as nothing (so that a
- * reviewer sees them). The manifest reader refuses most of them raw, and reads every escape back
- * to the same string.
- */
-const ESCAPED =
-  // deno-lint-ignore no-control-regex
-  /["\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]|\p{Cs}|\p{Default_Ignorable_Code_Point}/gu;
-
-const SHORT: Record<string, string> = {
-  '"': '\\"',
-  "\\": "\\\\",
-  "\n": "\\n",
-  "\t": "\\t",
-  "\r": "\\r",
-};
-
-function escape(c: string): string {
-  const cp = c.codePointAt(0)!;
-  const hex = (width: number) => cp.toString(16).toUpperCase().padStart(width, "0");
-  return SHORT[c] ?? (cp <= 0xff ? `\\x${hex(2)}` : cp <= 0xffff ? `\\u${hex(4)}` : `\\U${hex(8)}`);
-}
-
-/**
- * A YAML double-quoted scalar that reads back as exactly `s`, whatever it holds (`no`, `0755`,
- * `: #`, a bidi override, DEL, NEL, a lone surrogate): every character the manifest reader could
- * refuse or a reviewer could not see is an escape (`\u202E`, `\x7F`, `\x85`).
- */
-export function yamlString(s: string): string {
-  return `"${s.replace(ESCAPED, escape)}"`;
-}
+export { yamlString } from "./yaml_string.ts";
 
 const q = yamlString;
-
-/** A value in a YAML comment, as `text` shows it (and U+FFFE, U+FFFF, which YAML forbids, escaped). */
-const comment = (s: string) =>
-  textSafe(s).replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
 /** A live value a manifest cannot declare: `import` refuses it, naming the key. */
 export class ImportRefused extends Error {
@@ -95,6 +61,7 @@ export function manifestFor(
   projects: readonly ImportedProject[],
   generatedAt: string,
   adminKeys: readonly LiveAdminKey[] | null = null,
+  opts: { families: boolean } = { families: true },
 ): string {
   const out = [
     "# yaml-language-server: $schema=./keydrift.schema.json",
@@ -114,18 +81,24 @@ export function manifestFor(
   ];
   const sorted = [...projects].sort((a, b) => (a.project.id < b.project.id ? -1 : 1));
   if (!sorted.length) out[out.length - 1] = "projects: []";
-  for (const p of sorted) append(out, projectSection(p));
+  for (const p of sorted) append(out, projectSection(p, opts.families));
   if (adminKeys) out.push("", ...adminSection(adminKeys));
   out.push("", "waivers: []", "");
   return out.join("\n");
 }
 
-/** One project's entry: its id and name, and every key, sorted by name then id, ids pinned. */
-function projectSection({ project, keys }: ImportedProject): string[] {
+/**
+ * One project's entry: its id and name, every key sorted by name then id, ids pinned, except
+ * those a proposed family takes (`families`), written as families after the keys.
+ */
+function projectSection({ project, keys: all }: ImportedProject, families: boolean): string[] {
   const skip = "leave the project out with --project";
   refuseUnwritable(`project ${q(project.id)}`, [["id", project.id]], skip, [
     ["name", project.name],
   ]);
+  // A family's keys are not written one by one: only the others need a name an entry can hold.
+  const proposed = families ? proposeFamilies(all) : { families: [], rest: all };
+  const keys = proposed.rest;
   for (const k of keys) {
     refuseUnwritable(
       `key ${q(k.id)} of project ${q(project.id)}`,
@@ -141,22 +114,31 @@ function projectSection({ project, keys }: ImportedProject): string[] {
   const out = [`  - id: ${q(project.id)}`];
   if (project.name !== null) out.push(`    name: ${q(project.name)}`);
   if (project.status === "archived") out.push("    status: archived");
-  if (!keys.length) return [...out, "    keys: [] # the project has no keys"];
+  const fams = proposed.families.flatMap(familySection);
+  if (!keys.length) {
+    const why = fams.length ? "every key belongs to a family below" : "the project has no keys";
+    return [...out, `    keys: [] # ${why}`, ...fams];
+  }
   out.push("    keys:");
   // Every key has a name by now (refused above otherwise).
   const ordered = keys.filter((k): k is LiveKey & { name: string } => k.name !== null)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
-  for (const k of ordered) {
-    out.push(
-      `      - name: ${q(k.name)}`,
-      `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
-      "        owner:",
-    );
-    out.push(`          type: ${k.owner.type}`, `          name: ${q(k.owner.name)}`);
-    if (k.owner.type === "user" && k.owner.email) out.push(`          email: ${q(k.owner.email)}`);
-    if (k.ownerProjectAccess === "inactive") {
-      out[out.length - 1] += " # owner no longer has project access";
-    }
+  for (const k of ordered) append(out, keyEntry(k));
+  return [...out, ...fams];
+}
+
+/** One key's entry under `keys:`, its id pinned. */
+function keyEntry(k: LiveKey & { name: string }): string[] {
+  const out = [
+    `      - name: ${q(k.name)}`,
+    `        id: ${q(k.id)} # pinned: ${comment(k.redactedValue)}`,
+    "        owner:",
+    `          type: ${k.owner.type}`,
+    `          name: ${q(k.owner.name)}`,
+  ];
+  if (k.owner.type === "user" && k.owner.email) out.push(`          email: ${q(k.owner.email)}`);
+  if (k.ownerProjectAccess === "inactive") {
+    out[out.length - 1] += " # owner no longer has project access";
   }
   return out;
 }

@@ -46,6 +46,8 @@ export function scopeName(x: Drift | Finding): string {
 /** `key "name" (id)`, `admin key "name" (id)`, or an unnamed admin key by its id. */
 function keyLabel(x: Drift | Finding): string {
   const kind = x.keyType === "admin" ? "admin key" : "key";
+  // A family policy's finding about the family itself (family-empty) has no key.
+  if (x.keyId === null && "policy" in x && x.family !== undefined) return `family "${x.family}"`;
   if (x.keyName === null) return x.keyId ? `unnamed ${kind} (${x.keyId})` : "";
   return `${kind} "${x.keyName}"${x.keyId ? ` (${x.keyId})` : ""}`;
 }

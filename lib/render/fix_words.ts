@@ -58,7 +58,12 @@ export function findingFixWords(
   r: model.Remediation,
   remedy: Remedy | undefined,
 ): string {
-  if (f.keyId === null) return "Accept the finding with a waiver, or fix the key.";
+  if (f.keyId === null) {
+    // A finding about no key (a key family's, family-empty): its remedy says what would fix it.
+    return remedy?.action === "waiver" && remedy.summary
+      ? `${remedy.summary}; or accept the finding with a waiver.`
+      : "Accept the finding with a waiver, or fix the key.";
+  }
   if (r.instead_of) return insteadWords(f, r.instead_of);
   const own = remedyWords(r, remedy);
   return r.action === "delete_service_account" ? `${own} The key goes ${throughAccount(r)}.` : own;

@@ -98,6 +98,11 @@ function summaryText(r: Report, hidden: number): string {
       counted(s.policy_errors, "policy error")
     }, ${counted(s.policy_warnings, "warning")}` +
     (s.baselined ? `; ${s.baselined} baselined` : "") +
+    (r.families.length
+      ? `; ${r.families.length} key famil${
+        r.families.length === 1 ? "y" : "ies"
+      } (${s.family_keys} live key${s.family_keys === 1 ? "" : "s"}: see the step summary)`
+      : "") +
     (mismatched
       ? `; ${mismatched} baseline entr${
         mismatched === 1 ? "y" : "ies"

@@ -6,6 +6,7 @@ import { FORMAT_VERSION } from "../report/format_version.ts";
 import type {
   Drift,
   Enriched,
+  FamilySummary,
   Finding,
   OwnerRef,
   Remediation,
@@ -16,6 +17,7 @@ import type {
 import type {
   JsonApiRequests,
   JsonDrift,
+  JsonFamily,
   JsonFinding,
   JsonOwner,
   JsonRemediation,
@@ -109,6 +111,7 @@ function finding(f: Finding): JsonFinding {
     key_type: f.keyType ?? "project",
     key_id: f.keyId,
     key_name: f.keyName,
+    ...(f.family !== undefined ? { family: f.family } : {}),
     message: f.message,
     facts: f.facts,
     waived: f.waived,
@@ -124,6 +127,35 @@ function finding(f: Finding): JsonFinding {
     ...(f.dataAsOf === undefined ? {} : { data_as_of: f.dataAsOf }),
     ...enriched(f),
     baselined: f.baselined === true,
+  };
+}
+
+/** A key family (SPEC 11.4): its declaration, members newest first, newest age and capacity. */
+function family(f: FamilySummary): JsonFamily {
+  const d = f.family;
+  const newest = f.members[0];
+  return {
+    project_id: f.projectId,
+    name: d.name,
+    managed_by: d.managedBy,
+    owner: { type: d.owner.type, name_pattern: d.owner.namePattern },
+    key_name_pattern: d.keyNamePattern,
+    live: f.members.length,
+    max_live: d.maxLive,
+    rotate_every_days: d.rotateEveryDays,
+    grace_days: d.graceDays,
+    max_ttl: d.maxTtl?.text ?? null,
+    max_ttl_seconds: d.maxTtl?.seconds ?? null,
+    newest_created_at: newest?.createdAt ?? null,
+    newest_age_days: newest ? Math.floor(newest.ageSeconds / 86_400) : null,
+    members: f.members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      owner: m.owner,
+      created_at: m.createdAt,
+      age_days: Math.floor(m.ageSeconds / 86_400),
+    })),
+    location: loc(d.location),
   };
 }
 
@@ -145,16 +177,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     summary: report.summary,
     drift: driftItems,
     findings: findingItems,
-    errors: report.errors.map((e) => ({
-      message: e.message,
-      project_id: e.projectId,
-      kind: e.kind,
-      status: e.status,
-      code: e.code,
-      request_id: e.requestId,
-      location: loc(e.location ?? null),
-      ...orgOf(e),
-    })),
+    errors: report.errors.map(runError),
     warnings: report.notes.map((n) => ({
       message: n.message,
       location: loc(n.location),
@@ -163,6 +186,7 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
     })),
     ...(report.enrichment ? { enrichment: report.enrichment } : {}),
     api_requests: report.api ? apiRequests(report.api) : null,
+    families: report.families.map(family),
     admin_keys_checked: report.adminKeysChecked === true,
     undeclared_projects_checked: report.undeclaredChecked === true,
     ...(report.snapshot ? { snapshot: snapshotJson(report.snapshot) } : {}),
@@ -175,6 +199,20 @@ function skeleton<D, F>(report: Report, driftItems: D, findingItems: F): Skeleto
       matched_by: m.matchedBy,
     })),
     ...fleetOf(report),
+  };
+}
+
+/** A run error: what could not be read, and where when it is a manifest problem. */
+function runError(e: Report["errors"][number]): JsonReport["errors"][number] {
+  return {
+    message: e.message,
+    project_id: e.projectId,
+    kind: e.kind,
+    status: e.status,
+    code: e.code,
+    request_id: e.requestId,
+    location: loc(e.location ?? null),
+    ...orgOf(e),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   projectDetail,
 } from "./_shared.ts";
 import { textSafe } from "./inert.ts";
+import { familyState } from "./_families.ts";
 
 /**
  * Attribution and usage only: the fix would add ~150 bytes to every item, past the size budget
@@ -137,6 +138,15 @@ function suites(r: Report): Suite[] {
     const s = out.suite(p.projectId);
     for (const k of p.keys) out.add(s, k.name, k.id ?? undefined);
   }
+  // A family (SPEC 11.4) is a testcase of its own: its state in system-out, its findings in it.
+  const families = new Map<string, Case>();
+  for (const f of r.families) {
+    // Not by name: a key that happens to be named "family x" keeps its own testcase.
+    const c: Case = { name: `family ${f.family.name}`, failures: [], notes: [], errors: [] };
+    c.notes.push(`[family] ${familyState(f)}`);
+    out.suite(f.projectId).cases.push(c);
+    families.set(`${f.projectId}\u0000${f.family.name}`, c);
+  }
   for (const d of r.drift) {
     const c = out.caseFor(d.projectId, d.keyName ?? d.keyId, d.keyId, d.kind !== "unexpected");
     const line = `[${d.kind}, ${d.severity}${d.baselined ? ", baselined" : ""}] ${driftDetail(d)}${
@@ -147,7 +157,8 @@ function suites(r: Report): Suite[] {
     } else c.notes.push(line);
   }
   for (const f of r.findings) {
-    const c = out.caseFor(f.projectId, f.keyName ?? f.keyId, f.keyId);
+    const c = (f.family !== undefined && families.get(`${f.projectId}\u0000${f.family}`)) ||
+      out.caseFor(f.projectId, f.keyName ?? f.keyId, f.keyId);
     const line = `[${f.policy}, ${f.severity}${f.waived ? ", waived" : ""}${
       f.baselined ? ", baselined" : ""
     }] ${findingDetail(f, c)}${enrichedSuffix(f, NO_FIX)}`;
@@ -184,7 +195,8 @@ function testcase(classname: string, c: Case): string {
   return out.join("\n") + "\n";
 }
 
-const NOTES = "items below fail_on, waived findings and baselined items: they do not fail the run";
+const NOTES =
+  "items below fail_on, waived findings, baselined items and key families' state: they do not fail the run";
 
 const count = (cases: Case[], f: (c: Case) => boolean) => cases.filter(f).length;
 

@@ -11,7 +11,14 @@ import { ORG } from "../core/types.ts";
 import type { RenderOptions } from "./options.ts";
 import { byProject, shownErrors } from "./_shared.ts";
 import { htmlText, mdCode, mdText } from "./inert.ts";
-import { countLine, driftItem, findingItem, type Group, where } from "./markdown_items.ts";
+import {
+  countLine,
+  driftItem,
+  familyItem,
+  findingItem,
+  type Group,
+  where,
+} from "./markdown_items.ts";
 import { mismatchText } from "./_baseline.ts";
 import { snapshotLine, sourceWords } from "./snapshot_words.ts";
 import { spendLines } from "./_usage.ts";
@@ -173,6 +180,22 @@ function resolvedSection(r: Report, budget: Budget): string[] {
     { words: "Resolved baseline entries (keydrift baseline --prune drops them)" },
     items,
     more ? [`- … ${more} more not shown`] : [],
+  );
+}
+
+/** The key families (SPEC 11.4) that fit, then how many did not. */
+function familySection(r: Report, budget: Budget): string[] {
+  const items: string[] = [];
+  let more = 0;
+  for (const f of r.families) {
+    const item = familyItem(f);
+    if (budget.fits([item])) items.push(item);
+    else more++;
+  }
+  return section(
+    { words: "Key families" },
+    items,
+    more ? [`- … ${more} more families not shown (every one is in the JSON report)`] : [],
   );
 }
 
@@ -345,6 +368,7 @@ function render(r: Report, opts: RenderOptions, limit: number, limitText: string
   const body = [
     ...errorSection(r, budget, left),
     ...projectSections(r, budget, left),
+    ...familySection(r, budget),
     ...mismatchSection(r, budget),
     ...resolvedSection(r, budget),
   ];

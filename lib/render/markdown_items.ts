@@ -1,5 +1,6 @@
 /** The Markdown for one drift item, finding or per-project count: ids as code, prose escaped. */
-import type { Drift, Finding } from "./words.ts";
+import type { Drift, FamilySummary, Finding } from "./words.ts";
+import { ageWords, familyState, MEMBERS_SHOWN } from "./_families.ts";
 import { ORG } from "../core/types.ts";
 import {
   type byProject,
@@ -99,7 +100,10 @@ export function findingItem(f: Finding): string {
   const waiver = f.waived && f.waiver
     ? ` \\[waived until ${mdText(f.waiver.expires)}: ${mdText(f.waiver.reason)}\\]`
     : "";
-  const body = `**${mdText(f.policy)}** (${f.severity}): ${keyRef(f.keyName, f.keyId)}: ${
+  const about = f.keyId === null && f.family !== undefined
+    ? `family ${mdCode(f.family)}`
+    : keyRef(f.keyName, f.keyId);
+  const body = `**${mdText(f.policy)}** (${f.severity}): ${about}: ${
     mdText(findingText(f))
   }${waiver}`;
   return `- ${f.waived ? `~~${body}~~` : body}${known(f)}${where(f.location)}${enriched(f)}`;
@@ -128,4 +132,22 @@ export function countLine({ id, drift, findings }: Group): string {
     parts.filter(([k]) => k).map(([k, l]) => l.startsWith("policy ") ? counted(k, l) : `${k} ${l}`)
       .join(", ")
   }`;
+}
+
+/**
+ * A key family (SPEC 11.4) as a list item: project and name as code, its state in words, then
+ * its members (at most `MEMBERS_SHOWN`) as ids in code with their owners.
+ */
+export function familyItem(f: FamilySummary): string {
+  const by = f.family.managedBy === null ? "" : ` (managed by ${mdText(f.family.managedBy)})`;
+  const shown = f.members.slice(0, MEMBERS_SHOWN).map((m) =>
+    `${mdCode(m.id)} ${mdText(ownerText(m.owner))}, ${ageWords(m.ageSeconds)} old`
+  );
+  const more = f.members.length - shown.length;
+  const members = shown.length
+    ? `: ${shown.join("; ")}${more > 0 ? `; and ${more} more` : ""}`
+    : "";
+  return `- ${mdCode(f.projectId)} family ${mdCode(f.family.name)}${by}: ${
+    mdText(familyState(f))
+  }${members}${where(f.family.location)}`;
 }

@@ -4,7 +4,8 @@
  * per run), most severe first. Message texts are plain text as viewers read it: no embedded link,
  * no placeholder, no control or bidi character (`sarifText`).
  */
-import type { Drift, Finding, Report, SourceLocation } from "./words.ts";
+import type { Drift, FamilySummary, Finding, Report, SourceLocation } from "./words.ts";
+import { familyState } from "./_families.ts";
 import { DRIFT_TEXT, driftMessage, findingMessage } from "./_shared.ts";
 import { fingerprinter } from "../enrich/fingerprint.ts";
 import { mismatchText } from "./_baseline.ts";
@@ -190,6 +191,24 @@ function notifications(r: Report, total: number, omitted: number) {
   ];
 }
 
+/**
+ * A key family (SPEC 11.4) in the run's property bag: its state in words and as values, and its
+ * members' ids (the JSON report has the rest).
+ */
+function familyProperties(f: FamilySummary) {
+  const newest = f.members[0];
+  return {
+    projectId: f.projectId,
+    name: sarifText(f.family.name),
+    managedBy: f.family.managedBy === null ? null : sarifText(f.family.managedBy),
+    state: sarifText(familyState(f)),
+    live: f.members.length,
+    maxLive: f.family.maxLive,
+    newestAgeDays: newest ? Math.floor(newest.ageSeconds / 86_400) : null,
+    members: f.members.map((m) => m.id),
+  };
+}
+
 /** With `--usage`: the spend of the keys nobody declared, over the window (run properties). */
 function undeclaredSpend(r: Report): Record<string, unknown> {
   const u = r.enrichment?.usage;
@@ -228,6 +247,7 @@ export function sarifChunks(r: Report, opts: SarifOptions = {}): Iterable<string
         resultsTotal: all.length,
         resultsOmitted: omitted,
         ...(omitted ? { fullReport: "the JSON report (--format json=PATH)" } : {}),
+        ...(r.families.length ? { families: r.families.map(familyProperties) } : {}),
         ...undeclaredSpend(r),
       },
       results: new Streamed(kept(all, max), ([x, fp]) => resultOf(x, fp, ctx)),

@@ -24,6 +24,7 @@ import { quoteText, textSafe } from "./inert.ts";
 import { curlLine, editText, enrichmentParts } from "./_enrich.ts";
 import { mismatchText } from "./_baseline.ts";
 import { snapshotLine, sourceWords } from "./snapshot_words.ts";
+import { familyState, familyTitle, MEMBERS_SHOWN, memberWords } from "./_families.ts";
 import { spendLines } from "./_usage.ts";
 import { counted as countOf, grouped } from "../core/grouped.ts";
 
@@ -147,7 +148,9 @@ function driftLines(d: Drift): Line[] {
 }
 
 function findingLine(f: Finding): Line {
-  const ref = (f.keyType === "admin" ? "admin " : "") + keyRef(f.keyName, f.keyId);
+  const ref = f.keyId === null && f.family !== undefined
+    ? `family ${q(f.family)}`
+    : (f.keyType === "admin" ? "admin " : "") + keyRef(f.keyName, f.keyId);
   if (f.waived && f.waiver) {
     return line(
       "dim",
@@ -306,8 +309,9 @@ function verdict(r: Report): Line[] {
       head,
       line(
         null,
-        `${plural(s.in_sync_keys, "key")} in sync across ${plural(s.projects, "project")} · ` +
-          managedText(r),
+        `${plural(s.in_sync_keys, "key")} in sync${
+          s.family_keys ? `, ${plural(s.family_keys, "key")} in families` : ""
+        } across ${plural(s.projects, "project")} · ` + managedText(r),
       ),
     ];
   }
@@ -380,6 +384,24 @@ function legend(r: Report): Line[] {
   return [line("dim", `Symbols: ${parts.join(", ")}`, "", 9), line(null, "")];
 }
 
+/** The key families (SPEC 11.4): each one's state, then its members (at most MEMBERS_SHOWN). */
+function familyLines(r: Report): Line[] {
+  if (!r.families.length) return [];
+  const out = [line("bold", "key families")];
+  for (const f of r.families) {
+    out.push(line("cyan", `  ${t(f.projectId)} ${t(familyTitle(f))}: `, t(familyState(f)), 6));
+    for (const m of f.members.slice(0, MEMBERS_SHOWN)) {
+      out.push(line(null, `      ${t(memberWords(m))}`, "", 8));
+    }
+    const more = f.members.length - MEMBERS_SHOWN;
+    if (more > 0) {
+      out.push(line("dim", `      and ${more} more (every member is in the JSON report)`));
+    }
+  }
+  out.push(line(null, ""));
+  return out;
+}
+
 /** The report as text for a terminal */
 export function renderText(r: Report, opts: RenderOptions): string {
   return [...textChunks(r, opts)].join("");
@@ -409,7 +431,7 @@ export function* textChunks(r: Report, opts: RenderOptions): Generator<string> {
     out.push(line(null, ""));
     yield lines(out);
   }
-  const out: Line[] = [...resolvedLines(r), ...mismatchLines(r)];
+  const out: Line[] = [...familyLines(r), ...resolvedLines(r), ...mismatchLines(r)];
   for (const n of r.notes) {
     out.push(
       line(

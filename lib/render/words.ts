@@ -33,6 +33,7 @@ export type Report = Omit<ModelReport, "drift" | "findings" | "notes"> & {
 export type Enriched = Omit<model.Enriched, "remediation"> & Said;
 export type { Candidate, OwnerRef, SourceLocation } from "../core/types.ts";
 export type { RuleInfo, Summary } from "../report/report.ts";
+export type { FamilySummary } from "../assess/families.ts";
 export { driftFixWords, findingFixWords } from "./fix_words.ts";
 
 /**

@@ -39,6 +39,7 @@ export function combineReports(
     findings,
     errors,
     notes: sorted.flatMap((r) => r.notes),
+    families: sorted.flatMap((r) => r.families),
     rules: sorted[0]?.rules ?? [],
     declared: sorted.flatMap((r) => r.declared),
     ...baselineOf(sorted),
@@ -85,6 +86,7 @@ function sumOf(all: readonly Summary[]): Summary {
     waived: 0,
     baselined: 0,
     managed_keys: 0,
+    family_keys: 0,
     coverage: 100,
   };
   const sum = { ...zero, ...out };

@@ -19,5 +19,8 @@
  * 1.12 added the drift kind `project_unexpected` with its `project`,
  * `summary.unexpected_projects`, `undeclared_projects_checked`, the `add_project` edit,
  * `snapshot` and `data_as_of` on findings.
+ * 1.13 added the top-level `families` (key families: members, newest age, capacity),
+ * `summary.family_keys`, and `family` on the findings of family policies and on their baseline
+ * entries.
  */
-export const FORMAT_VERSION = "1.12";
+export const FORMAT_VERSION = "1.13";

@@ -3,11 +3,20 @@
  * carries, so that every renderer words it again. The value must have been validated against the
  * report's schema first; rules come from the policies this build knows (the JSON has none).
  */
-import type { JsonDrift, JsonFinding, JsonReport } from "./schema.ts";
+import type { JsonDrift, JsonFamily, JsonFinding, JsonReport } from "./schema.ts";
 import type { Policy } from "../assess/policy.ts";
-import type { ApiUse, Drift, Enriched, Finding, Remediation, RunError } from "../core/types.ts";
+import type {
+  ApiUse,
+  Drift,
+  Enriched,
+  Finding,
+  InsteadOf,
+  Remediation,
+  RunError,
+} from "../core/types.ts";
 import { ORG } from "../core/types.ts";
 import { type Report, type RuleInfo, ruleInfo } from "./report.ts";
+import type { FamilySummary } from "../assess/families.ts";
 
 /** The rules a report of these policies describes (at their default severities). */
 export function rulesOf(policies: readonly Policy[]): RuleInfo[] {
@@ -28,6 +37,7 @@ export function fromJson(j: JsonReport, rules: readonly RuleInfo[]): Report {
     findings: j.findings.map((f) => finding(f, byId.get(f.policy))),
     errors: j.errors.map(runError),
     notes: j.warnings.map((w) => ({ kind: w.kind, waiver: w.waiver, location: w.location! })),
+    families: j.families.map(family),
     rules: [...rules],
     declared: (j.declared ?? []).map((d) => ({
       projectId: d.project_id ?? ORG,
@@ -103,6 +113,36 @@ function fleetOf(j: JsonReport): Pick<Report, "fleet"> {
 
 const org = (x: { org?: string }) => (x.org === undefined ? {} : { org: x.org });
 
+/**
+ * A key family as the report carries it. Ages come back in whole days (the JSON's `age_days`),
+ * which is all any renderer shows of them.
+ */
+function family(f: JsonFamily): FamilySummary {
+  return {
+    projectId: f.project_id,
+    family: {
+      name: f.name,
+      owner: { type: f.owner.type, namePattern: f.owner.name_pattern },
+      keyNamePattern: f.key_name_pattern,
+      managedBy: f.managed_by,
+      maxLive: f.max_live,
+      rotateEveryDays: f.rotate_every_days,
+      graceDays: f.grace_days,
+      maxTtl: f.max_ttl === null || f.max_ttl_seconds === null
+        ? null
+        : { text: f.max_ttl, seconds: f.max_ttl_seconds },
+      location: f.location!, // a family is declared in the manifest: the run writes its place
+    },
+    members: f.members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      owner: m.owner,
+      createdAt: m.created_at,
+      ageSeconds: m.age_days * 86_400,
+    })),
+  };
+}
+
 /** What is common to drift items and findings. */
 function common(x: JsonDrift | JsonFinding) {
   return {
@@ -149,6 +189,7 @@ function finding(f: JsonFinding, rule: RuleInfo | undefined): Finding {
     policy: f.policy,
     ...common(f),
     facts: f.facts,
+    ...(f.family === undefined ? {} : { family: f.family }),
     waived: f.waived,
     waiver: f.waiver ? { ...f.waiver, location: f.waiver.location! } : null,
     location: f.location,
@@ -186,11 +227,10 @@ function enriched(
           action: r.action,
           method: r.method,
           path: r.path,
-          // The schema's record type admits undefined values; JSON holds none.
-          body: r.body as Remediation["body"],
+          body: r.body as Remediation["body"], // the schema's record admits undefined; JSON not
           ids: r.ids,
           in_published_spec: r.in_published_spec,
-          ...(r.instead_of ? { instead_of: r.instead_of } : {}),
+          ...(r.instead_of ? { instead_of: r.instead_of as InsteadOf } : {}),
           ...(expiry ? { expiry } : {}),
         },
       }

@@ -5,6 +5,7 @@
 import type { BaselineOutcome } from "../enrich/baseline_file.ts";
 import type { EnrichmentStatus } from "../enrich/enrich.ts";
 import { type Assessment, emptyAssessment } from "../assess/assessment.ts";
+import type { FamilySummary } from "../assess/families.ts";
 import { effectiveSeverity, type Note, type Policy, type Remedy } from "../assess/policy.ts";
 import {
   type ApiUse,
@@ -58,8 +59,10 @@ export interface Summary {
   waived: number;
   /** Drift items and findings acknowledged by `--baseline` (not counted above; issue 14). */
   baselined: number;
-  /** Live keys matched to an entry. */
+  /** Live keys matched to an entry or managed by a family. */
   managed_keys: number;
+  /** Live keys key families manage (SPEC 11.4; counted in managed_keys too). */
+  family_keys: number;
   /** managed_keys / live_keys as a whole percentage (rounded down; 100 with no live keys). */
   coverage: number;
 }
@@ -130,6 +133,8 @@ export interface Report {
   undeclaredChecked?: boolean;
   /** How the run used `--snapshot` (issue 21), and where each project's state came from. */
   snapshot?: SnapshotReport;
+  /** The key families of the projects read (SPEC 11.4): members, newest first, and limits. */
+  families: FamilySummary[];
   /** What `--attribute` / `--usage` read, and why it failed (absent when neither was asked). */
   enrichment?: EnrichmentStatus;
   /** The requests the run sent to the Admin API (issue 21); null when it sent none. */
@@ -245,6 +250,7 @@ export function buildReport(a: ReportInput, settings: RunSettings): Report {
     adminKeysChecked: a.adminKeysChecked,
     undeclaredChecked: a.undeclaredChecked,
     ...(a.snapshot ? { snapshot: snapshotReport(a.snapshot, a.sources) } : {}),
+    families: a.families,
     ...(a.enrichment ? { enrichment: a.enrichment } : {}),
     api: a.api ?? null,
   };
@@ -266,7 +272,9 @@ function summaryOf(a: Assessment): Summary {
   const manifest = a.manifest;
   const declared = (manifest?.projects.reduce((n, p) => n + p.keys.length, 0) ?? 0) +
     (a.adminKeysChecked ? manifest?.adminKeys?.keys.length ?? 0 : 0);
-  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length;
+  const familyKeys = a.families.reduce((n, f) => n + f.members.length, 0);
+  const managed = a.counts.inSync + a.drift.filter((d) => d.kind === "changed").length +
+    familyKeys;
   const open = openCounts(a.drift, a.findings);
   // In the JSON report's order.
   return {
@@ -288,6 +296,7 @@ function summaryOf(a: Assessment): Summary {
     waived: a.findings.filter((f) => f.waived).length,
     baselined: open.baselined,
     managed_keys: managed,
+    family_keys: familyKeys,
     coverage: a.liveKeys === 0 ? 100 : Math.floor((managed / a.liveKeys) * 100),
   };
 }

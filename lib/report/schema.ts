@@ -30,6 +30,7 @@ import {
   RemediationSchema,
 } from "./schema_enrich.ts";
 import { closed, count, maybeText, nullable, stringEnum, text } from "./schema_kit.ts";
+import { familySchema } from "./schema_families.ts";
 import { fleetFields, ORG_FIELD } from "./schema_fleet.ts";
 import { SnapshotSchema, UndeclaredProjectSchema } from "./schema_snapshot.ts";
 
@@ -194,6 +195,9 @@ export const FindingSchema = Type.Object({
         "what the policy found, as values (for example days and limit); the message says them in words (1.5)",
     },
   ),
+  family: Type.Optional(
+    text("family policies only: the key family the finding is about (1.13)"),
+  ),
   waived: Type.Boolean({ description: "true when an active waiver accepts the finding" }),
   waiver: nullable(WaiverSchema, "the waiver that matched the finding, or null"),
   location: location("where the manifest declares the key; null for undeclared keys"),
@@ -229,7 +233,8 @@ export const SummarySchema = Type.Object({
   policy_warnings: count("unwaived policy findings with severity warning"),
   waived: count("policy findings accepted by an active waiver"),
   baselined: count("drift items and findings the baseline file records (not counted above)"),
-  managed_keys: count("live keys matched to a manifest entry"),
+  managed_keys: count("live keys matched to a manifest entry or managed by a family"),
+  family_keys: count("live keys key families manage, counted in managed_keys too (1.13)"),
   coverage: Type.Integer({
     minimum: 0,
     maximum: 100,
@@ -322,6 +327,13 @@ export const REPORT_SCHEMA = Type.Object({
     description: "what could not be read; not empty exactly when status is error",
   }),
   warnings: Type.Array(WarningSchema, { description: "warnings about the manifest" }),
+  families: Type.Array(
+    familySchema(OwnerSchema, location("where the manifest declares the family")),
+    {
+      description:
+        "the key families of the projects read, by project then as declared: members, newest age, capacity (1.13)",
+    },
+  ),
   admin_keys_checked: Type.Boolean({
     description:
       "whether the run read the organisation's admin keys (the manifest has admin_keys:)",
@@ -378,6 +390,8 @@ export type JsonSummary = Static<typeof SummarySchema>;
 export type JsonApiRequests = Static<typeof ApiRequestsSchema>;
 /** An item's `remediation`. */
 export type JsonRemediation = Static<typeof RemediationSchema>;
+/** One item of the report's `families` array. */
+export type JsonFamily = JsonReport["families"][number];
 
 /** The schema as `keydrift schema --report` prints it: `$schema`, `$id` and title first. */
 export function reportSchemaText(): string {

@@ -184,6 +184,9 @@ const IDENTITY = {
     }, closed),
     "the live key's owner where the item carries one (unexpected keys), else null",
   ),
+  family: Type.Optional(
+    text("family policies only: the key family the finding is about (1.13)"),
+  ),
   asserts: nullable(
     text("SHA-256 (hex)"),
     "SHA-256 over what the item says beyond its key (an ambiguous item's candidate ids, a change's path, expected and actual values, a finding's facts that are not numbers), or null when it says nothing more",

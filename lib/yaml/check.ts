@@ -328,7 +328,10 @@ function scalarProblem(schema: JsonSchema, v: unknown, label: string | Label): s
       return `${label} must not be empty`;
     }
     if (schema.pattern && !new RegExp(schema.pattern).test(v)) {
-      return `${label} must match ${schema.pattern}, not ${JSON.stringify(v)}`;
+      const like = schema.examples?.length
+        ? ` (such as ${schema.examples.map((e) => JSON.stringify(e)).join(", ")})`
+        : "";
+      return `${label} must match ${schema.pattern}${like}, not ${JSON.stringify(v)}`;
     }
   }
   if (typeof v === "number" && schema.minimum !== undefined && v < schema.minimum) {
