@@ -269,3 +269,28 @@ waivers:
   });
   assertEquals(ok1.stdout, "keydrift.yaml: valid (3 orgs, 3 projects, 3 keys, 0 waivers)\n");
 });
+
+Deno.test("a fleet org's read plan counts its enrichment, as a one-org run's does: --attribute --usage raise the estimate", async () => {
+  const needs = async (args: string[]) => {
+    const r = await checkFleet(FLEET_KEYS, ["--org", "acme", "--max-rpm", "600", ...args]);
+    const m = /this read needs (\d+) requests or more/.exec(r.stderr);
+    ok(m, r.stderr);
+    return Number(m[1]);
+  };
+  const plain = await needs([]);
+  const enriched = await needs(["--attribute", "--usage", "7"]);
+  ok(enriched > plain, `${enriched} requests planned with enrichment, ${plain} without`);
+});
+
+Deno.test("an org name or id shaped like a credential is a located problem: every report names the org", async () => {
+  const manifest = `version: 1
+orgs:
+  - name: sk-admin-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+    id: org-acme
+    admin_key_env: ACME_ADMIN_KEY
+    projects: []
+`;
+  const r = await runCli(["validate", "-m", "f.yaml"], { files: { "f.yaml": manifest } });
+  assertEquals(r.code, 1, r.stderr);
+  ok(/^f\.yaml:3:5: "name" cannot be used: /m.test(r.stderr), r.stderr);
+});

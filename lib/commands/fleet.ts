@@ -118,6 +118,10 @@ async function checkOrg(
         noWaivers: run.noWaivers,
         log: run.connection.log && ((m) => run.connection.log!(`org ${org.name}: ${m}`)),
         notices: run.connection.notices,
+        enrichment: {
+          attribute: run.enrichReq.attribute,
+          usage: run.enrichReq.usageDays !== null,
+        },
       })).assessment,
       org.name,
     );

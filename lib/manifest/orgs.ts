@@ -6,6 +6,7 @@ import type { ManifestProblem } from "../core/errors.ts";
 import { escapedId, idProblem } from "../core/ids.ts";
 import type { CheckedDocument } from "../yaml/check.ts";
 import type { FilePart, OrgPart } from "./merge.ts";
+import { checkShown } from "./values.ts";
 import type { DeclaredOrg, Manifest, SourceLocation } from "../core/types.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -34,6 +35,8 @@ export function orgParts(
         at(doc.locate(o, "id"), `org id ${escapedId(o.id)} cannot be used: ${problem}`),
       );
     }
+    // Every report names the org: a name or id that scrubbing would rewrite could not be shown.
+    checkShown(doc, o, ["name", "id"], problems);
     const { name, id, admin_key_env: adminKeyEnv, api_url: apiUrl } = o;
     out.push({
       org: { name, id, adminKeyEnv, ...(apiUrl ? { apiUrl } : {}), location: doc.locate(o) },
