@@ -132,7 +132,7 @@ Deno.test("check --fake --format json: the report object", async (t) => {
   ], { files });
   assertEquals(r.code, 2);
   const report = JSON.parse(r.stdout);
-  assertEquals([report.format_version, report.status, report.exit_code], ["1.13", "drift", 2]);
+  assertEquals([report.format_version, report.status, report.exit_code], ["1.14", "drift", 2]);
   await t.assertSnapshot(report);
 });
 

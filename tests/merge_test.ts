@@ -10,6 +10,8 @@ import { reportWith } from "./_reports.ts";
 import { toJson } from "../lib/render/json.ts";
 import { worded } from "../lib/render/words.ts";
 import { fromJson } from "../lib/report/from_json.ts";
+import { idSetDigest } from "../lib/core/ids.ts";
+import { assertsOf } from "../lib/enrich/fingerprint.ts";
 
 const MANIFEST = readExample("fleet/keydrift.yaml");
 const STATE = readExample("fleet/state.yaml");
@@ -155,4 +157,27 @@ Deno.test("a JSON report read back (merge's reader) writes the same JSON: key fa
   const json = toJson(worded(r));
   ok(json.families.length && json.findings[0].family === "x" && json.api_requests);
   assertEquals(toJson(worded(fromJson(json, r.rules))), json);
+});
+
+Deno.test("an ambiguous item that lists 20 of 26 candidates keeps its fingerprint through merge's reader: the digest of all 26 travels in the JSON", () => {
+  const r = reportWith("x");
+  const ids = Array.from({ length: 26 }, (_, i) => `key_${String(i).padStart(2, "0")}`);
+  const owner = { type: "user" as const, id: "user-ana", name: "Ana", email: null, role: null };
+  r.drift[0] = {
+    kind: "ambiguous",
+    severity: "error",
+    projectId: "proj_x",
+    keyId: null,
+    keyName: "web-prod",
+    changes: [],
+    location: r.drift[0].location,
+    candidates: ids.slice(0, 20).map((id) => ({ id, name: "web-prod", owner })),
+    candidatesTotal: 26,
+    candidateSet: idSetDigest(ids),
+  };
+  const json = toJson(worded(r));
+  assertEquals(json.drift[0].candidates_sha256, idSetDigest(ids));
+  const back = fromJson(json, r.rules);
+  assertEquals(assertsOf(back.drift[0]), assertsOf(r.drift[0]));
+  ok(assertsOf(r.drift[0]) !== idSetDigest(ids.slice(0, 20)));
 });

@@ -2,6 +2,7 @@
  * `json`: the stable, versioned machine format (SPEC section 6). Its shape is the schema in
  * `lib/report/schema.ts` (imported for its types only, so rendering never loads TypeBox).
  */
+import { idSetDigest } from "../core/ids.ts";
 import { FORMAT_VERSION } from "../report/format_version.ts";
 import type {
   Drift,
@@ -51,17 +52,19 @@ function projectOf(d: Drift): Pick<JsonDrift, "project"> {
 
 function drift(d: Drift): JsonDrift {
   // Declared with their types so that the checker also refuses a field the schema lacks.
-  const candidates: Pick<JsonDrift, "candidates" | "candidates_total"> = d.candidates
-    ? {
-      candidates: d.candidates.map((c) => ({
-        id: c.id,
-        name: c.name,
-        owner: ownerText(c.owner),
-        owner_ref: c.owner,
-      })),
-      candidates_total: d.candidatesTotal ?? d.candidates.length,
-    }
-    : {};
+  const candidates: Pick<JsonDrift, "candidates" | "candidates_total" | "candidates_sha256"> =
+    d.candidates
+      ? {
+        candidates: d.candidates.map((c) => ({
+          id: c.id,
+          name: c.name,
+          owner: ownerText(c.owner),
+          owner_ref: c.owner,
+        })),
+        candidates_total: d.candidatesTotal ?? d.candidates.length,
+        candidates_sha256: d.candidateSet ?? idSetDigest(d.candidates.map((c) => c.id)),
+      }
+      : {};
   const live: Pick<JsonDrift, "detail" | "owner" | "redacted_value"> = d.live
     ? { detail: liveDetail(d), owner: d.live.owner, redacted_value: d.live.redactedValue }
     : {};

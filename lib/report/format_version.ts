@@ -21,6 +21,6 @@
  * `snapshot` and `data_as_of` on findings.
  * 1.13 added the top-level `families` (key families: members, newest age, capacity),
  * `summary.family_keys`, and `family` on the findings of family policies and on their baseline
- * entries.
+ * entries. 1.14 added `candidates_sha256` on ambiguous drift items.
  */
-export const FORMAT_VERSION = "1.13";
+export const FORMAT_VERSION = "1.14";

@@ -166,6 +166,7 @@ function drift(d: JsonDrift): Drift {
       ? {
         candidates: d.candidates.map((c) => ({ id: c.id, name: c.name, owner: c.owner_ref })),
         candidatesTotal: d.candidates_total,
+        candidateSet: d.candidates_sha256,
       }
       : {}),
     ...(d.project

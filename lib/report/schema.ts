@@ -140,6 +140,11 @@ export const DriftSchema = Type.Object({
     minimum: 2,
     description: "ambiguous only: how many live keys fit the entry (candidates lists up to 20)",
   })),
+  candidates_sha256: Type.Optional(Type.String({
+    pattern: "^[0-9a-f]{64}$",
+    description:
+      "ambiguous only: SHA-256 of the ids of every live key that fits, listed or not: part of the item's identity (fingerprints, baselines) (1.14)",
+  })),
   detail: Type.Optional(text("unexpected only: the owner and redacted value in words")),
   owner: Type.Optional({ ...OwnerSchema, description: "unexpected only: who owns the live key" }),
   redacted_value: Type.Optional(
@@ -155,7 +160,7 @@ export const DriftSchema = Type.Object({
   description: "one difference between manifest and live state",
   allOf: [
     onlyFor("unexpected", ["detail", "owner", "redacted_value"]),
-    onlyFor("ambiguous", ["candidates", "candidates_total"]),
+    onlyFor("ambiguous", ["candidates", "candidates_total", "candidates_sha256"]),
     onlyFor("project_unexpected", ["project"]),
   ],
 });
