@@ -294,3 +294,11 @@ orgs:
   assertEquals(r.code, 1, r.stderr);
   ok(/^f\.yaml:3:5: "name" cannot be used: /m.test(r.stderr), r.stderr);
 });
+
+Deno.test("an org whose key the API refuses is told to fix its own variable, not OPENAI_ADMIN_KEY", async () => {
+  const env = { ...FLEET_KEYS, ACME_ADMIN_KEY: "sk-admin-not-a-key-of-any-org-0000000000" };
+  const r = await checkFleet(env, ["--org", "acme", "--format", "json"]);
+  assertEquals(r.code, 1, r.stderr);
+  ok(r.stderr.includes("the key in ACME_ADMIN_KEY must be an admin key"), r.stderr);
+  ok(!r.stderr.includes("OPENAI_ADMIN_KEY must be"), r.stderr);
+});

@@ -14,6 +14,8 @@ import type { Scrub } from "./wire.ts";
 export interface ClientOptions {
   baseURL: string;
   adminKey: string;
+  /** Where the admin key came from, as a refusal (401, 403) names it (default OPENAI_ADMIN_KEY). */
+  keySource?: string;
   fetch: typeof fetch;
   clock: Clock;
   /** Jitter source in [0, 1). */

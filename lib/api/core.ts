@@ -223,7 +223,7 @@ class ApiSession implements ApiCore {
       if (attempt.kind === "response") this.spend(what, 0, attempt.bytes);
       if (attempt.kind === "timeout" && timeoutMs < o.timeoutMs) throw this.#deadlineError(what);
       const at = { now: o.clock.now(), attempt: a.retried, random: o.random() };
-      verdict = classify(attempt, { ...at, timeoutMs: o.timeoutMs });
+      verdict = classify(attempt, { ...at, timeoutMs: o.timeoutMs, keySource: o.keySource });
       if (verdict.kind === "ok") this.#limiter.success();
       refusal = a.refusals ? refusalOf(what, attempt, verdict) : null;
     } catch (e) {

@@ -39,6 +39,8 @@ export interface ClassifyContext {
   /** A number in [0, 1) for jitter. */
   random: number;
   timeoutMs: number;
+  /** Where the admin key came from, for a refusal's message (default OPENAI_ADMIN_KEY). */
+  keySource?: string;
 }
 
 /** `min(0.5 s × 2^attempt, 8 s)`, less up to 25% jitter: the SDK's schedule. */
@@ -139,8 +141,9 @@ function classifyResponse(
   if (status === 401 || status === 403) {
     return {
       kind: "fatal",
-      reason:
-        `${said}; the key in OPENAI_ADMIN_KEY must be an admin key (sk-admin-…) with api.management.read`,
+      reason: `${said}; the key in ${
+        ctx.keySource ?? "OPENAI_ADMIN_KEY"
+      } must be an admin key (sk-admin-…) with api.management.read`,
       status,
       requestId,
     };

@@ -174,6 +174,7 @@ export async function connect(
     ...base,
     baseURL,
     adminKey: key,
+    keySource: o.adminKeyFile === undefined ? "OPENAI_ADMIN_KEY" : "--admin-key-file",
     fetch: deps.fetch,
     ...scrubbers(key),
   });
@@ -243,6 +244,7 @@ export function connectOrg(
     ...baseOptions(deps, o),
     baseURL,
     adminKey: key,
+    keySource: org.adminKeyEnv,
     fetch,
     ...scrubbers(key),
   });
