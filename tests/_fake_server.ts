@@ -49,15 +49,7 @@ export async function startFake(
     await w.write(new TextEncoder().encode(o.stdin));
     await w.close();
   }
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    first += value;
-  }
-  const url = first.split("\n")[0];
-  ok(/^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(url), url);
+  const { url, reader } = await announcedUrl(child.stdout);
   return {
     url,
     async stop() {
@@ -68,4 +60,18 @@ export async function startFake(
       return status;
     },
   };
+}
+
+/** The URL a `fake-api` prints as its first line (checked), and the reader of the rest. */
+export async function announcedUrl(stdout: ReadableStream<Uint8Array>) {
+  const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let first = "";
+  while (!first.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    first += value;
+  }
+  const url = first.split("\n")[0];
+  ok(/^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(url), url);
+  return { url, reader };
 }

@@ -8,6 +8,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { VERSION } from "../lib/core/version.ts";
 import { scopedFlags } from "../lib/commands/permissions.ts";
 import { readmeLines } from "./_docs.ts";
+import { announcedUrl } from "./_fake_server.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -126,15 +127,7 @@ async function installedFake(work: string, path: Record<string, string>) {
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    first += value;
-  }
-  const url = first.split("\n")[0];
-  ok(/^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(url), url);
+  const { url, reader } = await announcedUrl(child.stdout);
   return {
     url,
     async stop() {

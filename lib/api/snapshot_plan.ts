@@ -40,7 +40,7 @@ export interface Planned {
 }
 
 /** The plan for the events since the snapshot, or why every project must be read. */
-export function planRead(s: Snapshot, events: readonly FeedEvent[]): Planned | FullRead {
+export function planSnapshotRead(s: Snapshot, events: readonly FeedEvent[]): Planned | FullRead {
   const known = new Set(s.audit.horizon);
   const keyProject = new Map<string, string>();
   for (const { project } of s.projects) {

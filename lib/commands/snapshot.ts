@@ -16,7 +16,7 @@ import {
   type FullRead,
   nextSnapshot,
   type Planned,
-  planRead,
+  planSnapshotRead,
   snapshotProblem,
 } from "../api/snapshot_plan.ts";
 import { UnavailableError } from "../api/enrich.ts";
@@ -131,7 +131,7 @@ export async function prepareSnapshot(
       : !read.reachesBack
       ? { reason: "audit_gap", detail: snapshot.audit.position!.id }
       : null;
-    const planned = fullRead ?? planRead(snapshot, read.events);
+    const planned = fullRead ?? planSnapshotRead(snapshot, read.events);
     if ("reason" in planned) return { ...run, planned: null, fullRead: planned, mark: read.mark };
     return { ...run, planned: { ...planned, snapshot }, fullRead: null, mark: read.mark };
   } catch (e) {

@@ -3,14 +3,10 @@
  * outcome, and why the exit code is what it is. Pure: a function of the report.
  */
 import { isFailing, type Report } from "../report/report.ts";
-import { grouped } from "../core/grouped.ts";
+import { counted, grouped } from "../core/grouped.ts";
 import { capField } from "./inert.ts";
 import { fullReadWords } from "./snapshot_words.ts";
 import { incompleteText } from "./_usage.ts";
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${grouped(n)} ${n === 1 ? one : many}`;
-}
 
 function list(parts: string[]): string {
   return parts.length <= 1
@@ -49,9 +45,9 @@ function fleetStatus(r: Report, target: string): string {
   const read = names((o) => o.checked && o.exitCode !== 1);
   const failed = names((o) => o.checked && o.exitCode === 1);
   const skipped = names((o) => !o.checked);
-  const checked = `checked ${grouped(read.length)} of ${plural(orgs.length, "org")}${
+  const checked = `checked ${grouped(read.length)} of ${counted(orgs.length, "org")}${
     read.length ? ` (${list(read)})` : ""
-  }, ${plural(r.summary.live_keys, "live key")}, against ${target}`;
+  }, ${counted(r.summary.live_keys, "live key")}, against ${target}`;
   const parts = failingParts(r);
   const shows = parts.length
     ? `${list(parts)} at or above --fail-on ${r.failOn}`
@@ -64,7 +60,7 @@ function fleetStatus(r: Report, target: string): string {
   if (failed.length) {
     const first = capField(r.errors[0]?.message ?? "");
     return `keydrift: ${checked}: incomplete; exit 1: ${
-      plural(failed.length, "org")
+      counted(failed.length, "org")
     } could not be read (${list(failed)}), nothing is claimed about ${
       failed.length === 1 ? "it" : "them"
     }; the orgs read show ${shows}${aside}${first ? `. First error: ${first}` : ""}`;
@@ -88,8 +84,8 @@ function failingParts(r: Report): string[] {
   const failingFindings = r.findings.filter((f) => isFailing(f, r.failOn));
   const errs = failingFindings.filter((f) => f.severity === "error").length;
   const warns = failingFindings.length - errs;
-  if (errs) parts.push(plural(errs, "policy error"));
-  if (warns) parts.push(plural(warns, "policy warning"));
+  if (errs) parts.push(counted(errs, "policy error"));
+  if (warns) parts.push(counted(warns, "policy warning"));
   return parts;
 }
 
@@ -99,15 +95,15 @@ function snapshotNote(r: Report): string {
   if (!s) return "";
   if (s.fullRead) return `; every project read now (${capField(fullReadWords(s.fullRead))})`;
   const now = s.projects.filter((p) => p.source.from === "api").length;
-  return `; ${plural(now, "project")} read now, ${
+  return `; ${counted(now, "project")} read now, ${
     grouped(s.projects.length - now)
   } from the snapshot`;
 }
 
 function statusCore(r: Report, target: string): string {
   const s = r.summary;
-  const checked = `checked ${plural(s.projects, "project")} (${
-    plural(s.live_keys, "live key")
+  const checked = `checked ${counted(s.projects, "project")} (${
+    counted(s.live_keys, "live key")
   }) against ${target}`;
   if (r.status === "error") return `keydrift: ${checked}: ${incomplete(r)}`;
   if (r.status === "in_sync") {
@@ -129,7 +125,7 @@ function incomplete(r: Report): string {
     ...new Set(r.errors.map((e) => e.projectId).filter((p): p is string => p !== null)),
   ];
   const which = unknown.length
-    ? `${plural(unknown.length, "project")} could not be read (${
+    ? `${counted(unknown.length, "project")} could not be read (${
       unknown.slice(0, 3).map(capField).join(", ")
     }${unknown.length > 3 ? ", …" : ""})`
     : "the check could not complete";
@@ -145,13 +141,13 @@ function inSyncNotes(r: Report): string[] {
   const open = r.drift.filter((d) => !d.baselined).length;
   return [
     s.policy_warnings && r.failOn === "error"
-      ? `${plural(s.policy_warnings, "policy warning")} below --fail-on error`
+      ? `${counted(s.policy_warnings, "policy warning")} below --fail-on error`
       : "",
-    s.waived ? `${plural(s.waived, "waived finding")}` : "",
-    open ? `${plural(open, "drift item")} below --fail-on error` : "",
-    s.baselined ? `${plural(s.baselined, "baselined item")}` : "",
+    s.waived ? `${counted(s.waived, "waived finding")}` : "",
+    open ? `${counted(open, "drift item")} below --fail-on error` : "",
+    s.baselined ? `${counted(s.baselined, "baselined item")}` : "",
     r.baseline?.resolved.length
-      ? `${plural(r.baseline.resolved.length, "baseline entry", "baseline entries")} resolved`
+      ? `${counted(r.baseline.resolved.length, "baseline entry", "baseline entries")} resolved`
       : "",
     notApplied(r),
   ].filter(Boolean);
@@ -161,7 +157,7 @@ function inSyncNotes(r: Report): string[] {
 function notApplied(r: Report): string {
   const n = r.baseline?.mismatched.length ?? 0;
   return n
-    ? `${plural(n, "baseline entry", "baseline entries")} not applied: ${
+    ? `${counted(n, "baseline entry", "baseline entries")} not applied: ${
       n === 1 ? "it shares" : "each shares"
     } an item's fingerprint or identity, not both`
     : "";
